@@ -1,0 +1,89 @@
+"""Wires the gateway: settings, the NATS connection, auth and limits, routes, OpenAPI."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from billwire_gateway.bus import Bus
+from billwire_gateway.controllers.clients import ClientController, ProductController
+from billwire_gateway.controllers.documents import DocumentController, InvoiceController
+from billwire_gateway.controllers.settings import SettingsController
+from billwire_gateway.controllers.system import SystemController
+from billwire_gateway.deps import provide_bus, provide_caller, require_scope
+from billwire_gateway.errors import EXCEPTION_HANDLERS
+from billwire_gateway.middleware import ApiGuard
+from billwire_gateway.security import KeyAuthenticator, RateLimiter
+from billwire_shared import __version__
+from billwire_shared.settings import CommonSettings, load_settings
+from billwire_shared.subjects import Names
+
+log = logging.getLogger("billwire.gateway")
+API_BASE = "/api/v1"
+
+
+class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rate_limit_per_minute: int = 100
+    key_cache_seconds: float = 5.0
+    max_body_bytes: int = 1_048_576
+
+
+class Gateway:
+    """The long-lived parts of one gateway process, started and stopped by the lifespan."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.bus = Bus(Names(settings.prefix), settings.rpc_timeout)
+        self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds)
+        self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        await self.bus.connect(self.settings.nats_url)
+        try:
+            await self.auth.start()
+            await self.limiter.start()
+            log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
+            yield
+        finally:
+            await self.bus.close()
+
+
+def create_app(settings: GatewaySettings | None = None) -> Litestar:
+    settings = settings or load_settings(GatewaySettings)
+    gateway = Gateway(settings)
+    api = Router(
+        path=API_BASE,
+        route_handlers=[SettingsController, ClientController, ProductController, InvoiceController, DocumentController],
+        dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
+        guards=[require_scope],
+        security=[{"bearer": []}],
+    )
+    return Litestar(
+        route_handlers=[SystemController, api],
+        lifespan=[gateway.lifespan],
+        state=State({"bus": gateway.bus, "gateway": gateway}),
+        middleware=[DefineMiddleware(ApiGuard, auth=gateway.auth, limiter=gateway.limiter)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Billwire API",
+            version=__version__,
+            description="Agent-first invoicing. Authenticate with `Authorization: Bearer bw_...`.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Thin HTTP controllers: each route sends one command over the bus."""

@@ -1,0 +1,102 @@
+"""`/invoices` (type fixed to invoice) and `/documents` (every type), one shape for both."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import Parameter
+
+from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.deps import json_reply
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller, Page
+from billwire_shared.contracts.documents import (
+    CreateDocument,
+    DeleteDocument,
+    Document,
+    DocumentInput,
+    DocumentPatch,
+    DocumentSort,
+    DocumentStatus,
+    DocumentType,
+    FinalizeDocument,
+    GetDocument,
+    ListDocuments,
+    UpdateDocument,
+)
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
+
+
+def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Controller]:
+    """Routes for one document collection; `fixed_type` pins the type (e.g. /invoices)."""
+    what = fixed_type.replace("_", " ") if fixed_type else "document"
+
+    def pinned(requested: DocumentType | None) -> DocumentType | None:
+        if fixed_type and requested not in (None, fixed_type):
+            raise ApiError(ErrorReply(
+                code=ErrorCode.VALIDATION_ERROR, message=f"{route} holds only {fixed_type} documents.",
+                details=[FieldError(field="type", message=f"must be {fixed_type!r} here; use /api/v1/documents")],
+            ))
+        return fixed_type or requested
+
+    class DocumentController(Controller):
+        path = route
+        tags = [f"{what}s"]
+
+        @post(summary=f"Create a draft {what} with computed totals")
+        async def create(self, data: DocumentInput, caller: Caller, bus: Bus) -> Response[Document]:
+            data.type = pinned(data.type) or "invoice"
+            return json_reply(await bus.call(s.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
+
+        @get(summary=f"List {what}s with filters, sorting and pagination")
+        async def list_documents(
+            self,
+            caller: Caller,
+            bus: Bus,
+            doc_type: DocumentType | None = Parameter(query="type", default=None),
+            status: DocumentStatus | None = None,
+            client_id: UUID | None = None,
+            date_from: date | None = Parameter(query="from", default=None),
+            date_to: date | None = Parameter(query="to", default=None),
+            paid: bool | None = None,
+            sent: bool | None = None,
+            finalized: bool | None = None,
+            cancelled: bool | None = None,
+            updated_since: datetime | None = None,
+            sort: DocumentSort = "-created_at",
+            limit: int = Parameter(ge=1, le=100, default=50),
+            offset: int = Parameter(ge=0, default=0),
+        ) -> Response[Page[Document]]:
+            query = ListDocuments(
+                ctx=caller, type=pinned(doc_type), status=status, client_id=client_id, date_from=date_from,
+                date_to=date_to, paid=paid, sent=sent, finalized=finalized, cancelled=cancelled,
+                updated_since=updated_since, sort=sort, limit=limit, offset=offset,
+            )
+            return json_reply(await bus.call(s.DOCUMENT_LIST, query))
+
+        @get("/{document_id:uuid}", summary=f"Get a {what}")
+        async def get_one(self, document_id: UUID, caller: Caller, bus: Bus) -> Response[Document]:
+            return json_reply(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
+
+        @patch("/{document_id:uuid}", summary=f"Change a draft {what}; finalized ones answer 409")
+        async def update(self, document_id: UUID, data: DocumentPatch, caller: Caller, bus: Bus) -> Response[Document]:
+            command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
+            return json_reply(await bus.call(s.DOCUMENT_UPDATE, command))
+
+        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
+        async def remove(self, document_id: UUID, caller: Caller, bus: Bus) -> None:
+            await bus.call(s.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
+
+        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
+        async def finalize(self, document_id: UUID, caller: Caller, bus: Bus) -> Response[Document]:
+            command = FinalizeDocument(ctx=caller, id=document_id, type=fixed_type)
+            return json_reply(await bus.call(s.DOCUMENT_FINALIZE, command))
+
+    DocumentController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}Controller"
+    return DocumentController
+
+
+InvoiceController = documents_controller("/invoices", "invoice")
+DocumentController = documents_controller("/documents", None)

@@ -1,0 +1,63 @@
+"""Request-scoped values the controllers take: the bus and the authenticated caller."""
+
+from __future__ import annotations
+
+import hashlib
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from billwire_gateway.bus import ApiError, Bus
+from billwire_shared.contracts.accounts import KeyIdentity
+from billwire_shared.contracts.common import Caller
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def provide_bus(request: Request) -> Bus:
+    return request.app.state.bus
+
+
+def identity_of(connection: ASGIConnection) -> KeyIdentity:
+    identity = connection.scope.get("state", {}).get("identity")
+    if identity is None:
+        raise ApiError(ErrorReply(code=ErrorCode.UNAUTHORIZED, message="Authentication is required."))
+    return identity
+
+
+async def provide_caller(request: Request) -> Caller:
+    identity = identity_of(request)
+    state = request.scope["state"]
+    key = request.headers.get("idempotency-key")
+    fingerprint = None
+    if key is not None and request.method in WRITE_METHODS:
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+            raise ApiError(ErrorReply(
+                code=ErrorCode.VALIDATION_ERROR, message="Invalid Idempotency-Key header.",
+                details=[FieldError(field="Idempotency-Key", message=f"1 to {MAX_IDEMPOTENCY_KEY} printable characters")],
+            ))
+        digest = hashlib.sha256(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+        digest.update(await request.body())
+        fingerprint = digest.hexdigest()
+    else:
+        key = None
+    return Caller(
+        account_id=identity.account_id, key_id=identity.key_id, request_id=state.get("request_id", ""),
+        idempotency_key=key, fingerprint=fingerprint,
+    )
+
+
+def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """GETs need `read`, writes need `write`, unless the route names another scope; admin may do all."""
+    identity = identity_of(connection)
+    needed = handler.opt.get("scope") or ("read" if connection.scope["method"] in ("GET", "HEAD") else "write")
+    if needed not in identity.scopes and "admin" not in identity.scopes:
+        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message=f"This API key lacks the `{needed}` scope."))
+
+
+def json_reply(raw: bytes, status_code: int = 200) -> Response:
+    """Pass a service's JSON reply through unchanged: it was typed and encoded once, there."""
+    return Response(content=raw, media_type="application/json", status_code=status_code)

@@ -1,0 +1,95 @@
+"""Every failure leaves the gateway as `{"error": {"code", "message", "details"}}`."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from billwire_gateway.bus import ApiError
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
+
+log = logging.getLogger("billwire.gateway")
+
+_STATUS_CODES = {
+    400: ErrorCode.MALFORMED_JSON,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+def error_response(reply: ErrorReply, headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": reply.code.value, "message": reply.message, "details": [
+        {"field": d.field, "message": d.message} for d in reply.details
+    ]}}
+    return Response(body, status_code=reply.http_status, headers=headers)
+
+
+def on_api_error(_: Request, exc: ApiError) -> Response:
+    return error_response(exc.reply, exc.headers)
+
+
+def _details(exc: ValidationException) -> list[FieldError]:
+    details = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "")
+            message = str(item.get("message") or "")
+            if item.get("source") == "body" or not key:
+                message, key = _msgspec_location(message, key)
+            details.append(FieldError(field=key, message=message))
+    return details
+
+
+def _msgspec_location(message: str, key: str) -> tuple[str, str]:
+    """msgspec says "Expected `int`, got `str` - at `$.lines[0].quantity`"; split it."""
+    match = re.match(r"^(.*) - at `\$\.?(.*)`$", message)
+    if match:
+        return match.group(1), match.group(2) or key
+    return message, key
+
+
+def on_validation_error(request: Request, exc: ValidationException) -> Response:
+    details = _details(exc)
+    text = f"{exc.detail} " + " ".join(d.message for d in details)
+    if "JSON" in text and ("malformed" in text.lower() or "invalid json" in text.lower() or "decode" in text.lower()):
+        return error_response(ErrorReply(code=ErrorCode.MALFORMED_JSON, message="The body is not valid JSON.", details=details))
+    return error_response(ErrorReply(
+        code=ErrorCode.VALIDATION_ERROR,
+        message="The request has invalid fields." if details else str(exc.detail),
+        details=details,
+    ))
+
+
+def on_http_error(_: Request, exc: HTTPException) -> Response:
+    code = _STATUS_CODES.get(exc.status_code, ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR)
+    headers = dict(exc.headers or {})
+    return error_response(ErrorReply(code=code, message=str(exc.detail), status=exc.status_code), headers)
+
+
+def on_not_found(_: Request, exc: NotFoundException) -> Response:
+    return error_response(ErrorReply(code=ErrorCode.NOT_FOUND, message="No such resource."))
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(ErrorReply(
+        code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged.", status=HTTP_500_INTERNAL_SERVER_ERROR
+    ))
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: on_api_error,
+    ValidationException: on_validation_error,
+    NotFoundException: on_not_found,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,60 @@
+"""`python -m billwire_invoices [migrate | create-account --name NAME]`; no argument runs the service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from billwire_invoices.app import InvoicesService, open_pool, run_migrations, settings_from_env
+from billwire_invoices.handlers import create_account
+from billwire_shared.logs import configure_logging
+
+
+async def serve() -> None:
+    settings = settings_from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with InvoicesService(settings).running():
+        await stop.wait()
+
+
+async def migrate_only() -> None:
+    settings = settings_from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    applied = await run_migrations(settings)
+    print(f"invoices: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}" if applied else ""))
+
+
+async def new_account(name: str) -> None:
+    settings = settings_from_env()
+    await run_migrations(settings)
+    pool = await open_pool(settings, min_size=1, max_size=1)
+    try:
+        account_id, key = await create_account(pool, name)
+    finally:
+        await pool.close()
+    print(f"Account: {account_id}")
+    print(f"API key: {key.key}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m billwire_invoices")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("migrate", help="apply the invoices schema migrations")
+    create = sub.add_parser("create-account", help="create an account and print its admin key")
+    create.add_argument("--name", required=True)
+    args = parser.parse_args()
+    if args.command == "migrate":
+        asyncio.run(migrate_only())
+    elif args.command == "create-account":
+        asyncio.run(new_account(args.name))
+    else:
+        asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

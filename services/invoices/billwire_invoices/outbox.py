@@ -1,0 +1,110 @@
+"""The outbox relay: publishes committed event rows to JetStream, in id order, exactly once.
+
+One relay per database acts at a time (a Postgres advisory lock elects it), so events leave
+in order even with several replicas. It is woken by LISTEN/NOTIFY and also polls, because a
+notification can be missed. A row is marked published only after JetStream acknowledged it;
+the event id is the Nats-Msg-Id, so a re-publish after a crash is dropped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from nats.js import JetStreamContext
+
+from billwire_invoices import repository as repo
+from billwire_shared.subjects import Names
+
+log = logging.getLogger("billwire.invoices.outbox")
+LEADER_LOCK = 0x0B111_0CB0  # arbitrary, fixed: "the outbox relay of this database"
+CHANNEL = "billwire_outbox"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        names: Names,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 256,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.pool, self.js, self.names = pool, js, names
+        self.poll_interval, self.batch_size, self.retention = poll_interval, batch_size, retention
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.published = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with self.pool.acquire() as conn:
+                    await self._lead(conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(self.poll_interval)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+            await asyncio.sleep(self.poll_interval)
+        await conn.add_listener(CHANNEL, self._notified)
+        try:
+            last_sweep = datetime.min.replace(tzinfo=UTC)
+            while True:
+                self._wake.clear()
+                await self.drain(conn)
+                if datetime.now(UTC) - last_sweep > timedelta(minutes=10):
+                    await self._sweep(conn)
+                    last_sweep = datetime.now(UTC)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(CHANNEL, self._notified)
+                await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+
+    async def drain(self, conn: asyncpg.Connection) -> None:
+        """Publish every pending row; on a NATS failure keep the rest for the next round."""
+        while True:
+            rows = await conn.fetch(
+                "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                self.batch_size,
+            )
+            if not rows:
+                return
+            done = []
+            try:
+                for row in rows:
+                    await self.js.publish(
+                        self.names.subject(row["subject"]), row["payload"], headers={"Nats-Msg-Id": str(row["event_id"])}
+                    )
+                    done.append(row["id"])
+            finally:
+                if done:
+                    await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", done)
+                    self.published += len(done)
+
+    async def _sweep(self, conn: asyncpg.Connection) -> None:
+        cutoff = datetime.now(UTC) - self.retention
+        await conn.execute("DELETE FROM outbox WHERE published_at < $1", cutoff)
+        await repo.expire_idempotency_keys(conn, datetime.now(UTC) - timedelta(hours=48))

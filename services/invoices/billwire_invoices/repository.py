@@ -1,0 +1,314 @@
+"""SQL of the invoices schema. Every query carries the account: no row crosses accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from billwire_shared.contracts.accounts import ApiKey, Profile
+from billwire_shared.contracts.clients import Client, Product
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.documents import Document, ListDocuments
+from billwire_shared.contracts.events import Event
+from billwire_shared.ids import new_id
+
+T = TypeVar("T")
+
+
+def _as(type_: type[T], data: Any) -> T:
+    return msgspec.convert(data, type_, strict=False)
+
+
+# -- accounts, profile and keys ---------------------------------------------------------------
+
+
+async def insert_account(conn: asyncpg.Connection, account_id: UUID, name: str, profile: Profile) -> None:
+    await conn.execute(
+        "INSERT INTO accounts (id, name, profile) VALUES ($1, $2, $3)", account_id, name, msgspec.to_builtins(profile)
+    )
+
+
+async def get_profile(conn: asyncpg.Connection, account_id: UUID) -> Profile:
+    data = await conn.fetchval("SELECT profile FROM accounts WHERE id = $1", account_id)
+    return _as(Profile, data or {})
+
+
+async def save_profile(conn: asyncpg.Connection, account_id: UUID, profile: Profile) -> None:
+    await conn.execute(
+        "UPDATE accounts SET profile = $2, updated_at = now() WHERE id = $1", account_id, msgspec.to_builtins(profile)
+    )
+
+
+async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey, key_hash: str) -> None:
+    await conn.execute(
+        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        key.id, account_id, key.name, key.prefix, key_hash, key.scopes, key.created_at,
+    )
+
+
+_KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
+
+
+async def list_api_keys(conn: asyncpg.Connection, account_id: UUID) -> list[ApiKey]:
+    rows = await conn.fetch(
+        f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at", account_id
+    )
+    return [ApiKey(**dict(r)) for r in rows]
+
+
+async def revoke_api_key(conn: asyncpg.Connection, account_id: UUID, key_id: UUID) -> ApiKey | None:
+    row = await conn.fetchrow(
+        f"UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND account_id = $2"
+        f" RETURNING {_KEY_COLUMNS}",
+        key_id, account_id,
+    )
+    return ApiKey(**dict(row)) if row else None
+
+
+async def find_active_key(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
+    )
+
+
+# -- clients and products -----------------------------------------------------------------------
+
+
+async def insert_client(conn: asyncpg.Connection, account_id: UUID, client: Client) -> None:
+    await conn.execute(
+        "INSERT INTO clients (id, account_id, name, email, client_number, data, created_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        client.id, account_id, client.name, client.email, client.client_number, client, client.created_at,
+    )
+
+
+async def update_client(conn: asyncpg.Connection, account_id: UUID, client: Client) -> None:
+    await conn.execute(
+        "UPDATE clients SET name = $3, email = $4, client_number = $5, data = $6, updated_at = $7"
+        " WHERE id = $1 AND account_id = $2",
+        client.id, account_id, client.name, client.email, client.client_number, client, client.updated_at,
+    )
+
+
+async def get_client(conn: asyncpg.Connection, account_id: UUID, client_id: UUID, *, lock: bool = False) -> Client | None:
+    suffix = " FOR UPDATE" if lock else ""
+    data = await conn.fetchval(f"SELECT data FROM clients WHERE id = $1 AND account_id = $2{suffix}", client_id, account_id)
+    return _as(Client, data) if data else None
+
+
+async def delete_row(conn: asyncpg.Connection, table: str, account_id: UUID, id_: UUID) -> bool:
+    status = await conn.execute(f"DELETE FROM {table} WHERE id = $1 AND account_id = $2", id_, account_id)
+    return status.endswith(" 1")
+
+
+def _search(q: str | None, columns: list[str]) -> tuple[str, list[Any]]:
+    if not q:
+        return "", []
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return " AND (" + " OR ".join(f"{c} ILIKE $2" for c in columns) + ")", [pattern]
+
+
+async def list_clients(conn: asyncpg.Connection, account_id: UUID, q: str | None, limit: int, offset: int) -> tuple[list[Client], int]:
+    where, args = _search(q, ["name", "email", "client_number"])
+    rows = await conn.fetch(
+        f"SELECT data, count(*) OVER () AS total FROM clients WHERE account_id = $1{where}"
+        f" ORDER BY lower(name), id LIMIT {int(limit)} OFFSET {int(offset)}",
+        account_id, *args,
+    )
+    total = rows[0]["total"] if rows else await _count(conn, "clients", account_id, where, args)
+    return [_as(Client, r["data"]) for r in rows], total
+
+
+async def _count(conn: asyncpg.Connection, table: str, account_id: UUID, where: str, args: list[Any]) -> int:
+    return await conn.fetchval(f"SELECT count(*) FROM {table} WHERE account_id = $1{where}", account_id, *args)
+
+
+async def insert_product(conn: asyncpg.Connection, account_id: UUID, product: Product) -> None:
+    await conn.execute(
+        "INSERT INTO products (id, account_id, title, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        product.id, account_id, product.title, product, product.created_at,
+    )
+
+
+async def update_product(conn: asyncpg.Connection, account_id: UUID, product: Product) -> None:
+    await conn.execute(
+        "UPDATE products SET title = $3, data = $4, updated_at = $5 WHERE id = $1 AND account_id = $2",
+        product.id, account_id, product.title, product, product.updated_at,
+    )
+
+
+async def get_products(conn: asyncpg.Connection, account_id: UUID, ids: list[UUID]) -> dict[UUID, Product]:
+    if not ids:
+        return {}
+    rows = await conn.fetch("SELECT data FROM products WHERE account_id = $1 AND id = ANY($2::uuid[])", account_id, ids)
+    products = [_as(Product, r["data"]) for r in rows]
+    return {p.id: p for p in products}
+
+
+async def list_products(conn: asyncpg.Connection, account_id: UUID, q: str | None, limit: int, offset: int) -> tuple[list[Product], int]:
+    where, args = _search(q, ["title", "data->>'description'"])
+    rows = await conn.fetch(
+        f"SELECT data, count(*) OVER () AS total FROM products WHERE account_id = $1{where}"
+        f" ORDER BY lower(title), id LIMIT {int(limit)} OFFSET {int(offset)}",
+        account_id, *args,
+    )
+    total = rows[0]["total"] if rows else await _count(conn, "products", account_id, where, args)
+    return [_as(Product, r["data"]) for r in rows], total
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+_DOC_COLUMNS = "type, status, number, client_id, issue_date, version, data, updated_at, finalized_at, sent_at, paid_at, cancelled_at"
+
+
+def _doc_values(doc: Document) -> list[Any]:
+    return [
+        doc.type, doc.status, doc.number, doc.client_id, doc.issue_date, doc.version, doc,
+        doc.updated_at, doc.finalized_at, doc.sent_at, doc.paid_at, doc.cancelled_at,
+    ]
+
+
+async def insert_document(conn: asyncpg.Connection, account_id: UUID, doc: Document) -> None:
+    await conn.execute(
+        f"INSERT INTO documents (id, account_id, created_at, {_DOC_COLUMNS})"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        doc.id, account_id, doc.created_at, *_doc_values(doc),
+    )
+
+
+async def save_document(conn: asyncpg.Connection, account_id: UUID, doc: Document) -> None:
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(_DOC_COLUMNS.split(", "), start=3))
+    await conn.execute(f"UPDATE documents SET {sets} WHERE id = $1 AND account_id = $2", doc.id, account_id, *_doc_values(doc))
+
+
+async def get_document(
+    conn: asyncpg.Connection, account_id: UUID, doc_id: UUID, doc_type: str | None = None, *, lock: bool = False
+) -> Document | None:
+    type_filter = " AND type = $3" if doc_type else ""
+    suffix = " FOR UPDATE" if lock else ""
+    args = [doc_id, account_id] + ([doc_type] if doc_type else [])
+    data = await conn.fetchval(f"SELECT data FROM documents WHERE id = $1 AND account_id = $2{type_filter}{suffix}", *args)
+    return _as(Document, data) if data else None
+
+
+_SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
+
+
+async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int]:
+    conditions, args = ["account_id = $1"], [query.ctx.account_id]
+
+    def add(sql: str, value: Any) -> None:
+        args.append(value)
+        conditions.append(sql.replace("?", f"${len(args)}"))
+
+    if query.type:
+        add("type = ?", query.type)
+    if query.status:
+        add("status = ?", query.status)
+    if query.client_id:
+        add("client_id = ?", query.client_id)
+    if query.date_from:
+        add("issue_date >= ?", query.date_from)
+    if query.date_to:
+        add("issue_date <= ?", query.date_to)
+    if query.updated_since:
+        add("updated_at >= ?", query.updated_since)
+    for flag, column in (("paid", "paid_at"), ("sent", "sent_at"), ("finalized", "finalized_at"), ("cancelled", "cancelled_at")):
+        value = getattr(query, flag)
+        if value is not None:
+            conditions.append(f"{column} IS {'NOT ' if value else ''}NULL")
+    column = _SORTS[query.sort.lstrip("-")]
+    direction = "DESC" if query.sort.startswith("-") else "ASC"
+    rows = await conn.fetch(
+        f"SELECT data, count(*) OVER () AS total FROM documents WHERE {' AND '.join(conditions)}"
+        f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit)} OFFSET {int(query.offset)}",
+        *args,
+    )
+    if rows:
+        total = rows[0]["total"]
+    else:
+        total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
+    return [_as(Document, r["data"]) for r in rows], total
+
+
+async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:
+    """The next number of a series; the counter row stays locked until this transaction ends."""
+    return await conn.fetchval(
+        "INSERT INTO number_series (account_id, document_type, period, last_value) VALUES ($1, $2, $3, 1)"
+        " ON CONFLICT (account_id, document_type, period)"
+        " DO UPDATE SET last_value = number_series.last_value + 1 RETURNING last_value",
+        account_id, doc_type, period,
+    )
+
+
+# -- idempotency, audit and outbox --------------------------------------------------------------
+
+
+async def claim_idempotency_key(conn: asyncpg.Connection, ctx: Caller) -> asyncpg.Record | None:
+    """Claim the key for this request; None when claimed, else the earlier request's row.
+
+    A concurrent request with the same key blocks on the insert until the first commits.
+    """
+    claimed = await conn.fetchval(
+        "INSERT INTO idempotency_keys (account_id, key, fingerprint) VALUES ($1, $2, $3)"
+        " ON CONFLICT (account_id, key) DO NOTHING RETURNING true",
+        ctx.account_id, ctx.idempotency_key, ctx.fingerprint or "",
+    )
+    if claimed:
+        return None
+    return await conn.fetchrow(
+        "SELECT fingerprint, reply FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+        ctx.account_id, ctx.idempotency_key,
+    )
+
+
+async def store_idempotent_reply(conn: asyncpg.Connection, ctx: Caller, reply: bytes) -> None:
+    await conn.execute(
+        "UPDATE idempotency_keys SET reply = $3 WHERE account_id = $1 AND key = $2",
+        ctx.account_id, ctx.idempotency_key, reply,
+    )
+
+
+async def expire_idempotency_keys(conn: asyncpg.Connection, older_than: datetime) -> int:
+    status = await conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", older_than)
+    return int(status.split()[-1])
+
+
+async def record_change(
+    conn: asyncpg.Connection,
+    ctx: Caller,
+    *,
+    entity: str,
+    entity_id: UUID,
+    action: str,
+    before: Any,
+    after: Any,
+    event: Event | None,
+    subject: str | None,
+) -> None:
+    """The audit row and the outbox event of one change, in one round trip and one transaction."""
+    await conn.execute(
+        "WITH audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8))"
+        " INSERT INTO outbox (event_id, subject, payload) SELECT $9, $10, $11 WHERE $9::uuid IS NOT NULL",
+        ctx.account_id, entity, entity_id, ctx.key_id, ctx.request_id, action,
+        msgspec.to_builtins(before) if before is not None else None,
+        msgspec.to_builtins(after) if after is not None else None,
+        event.id if event else None, subject, msgspec.json.encode(event) if event else None,
+    )
+
+
+async def audit_entries(conn: asyncpg.Connection, account_id: UUID, entity_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT action, key_id, before, after, at FROM audit_log WHERE account_id = $1 AND entity_id = $2 ORDER BY id",
+        account_id, entity_id,
+    )
+
+
+def new_event(event_type: str, account_id: UUID, data: Any, now: datetime) -> Event:
+    return Event(id=new_id(), type=event_type, occurred_at=now, account_id=account_id, data=data)

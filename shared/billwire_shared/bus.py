@@ -1,0 +1,82 @@
+"""NATS wiring shared by every service: the broker, typed error replies, the EVENTS stream."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+import nats
+from fast_depends.exceptions import ValidationError as DependsValidationError
+from fast_depends.msgspec import MsgSpecSerializer
+from faststream import BaseMiddleware, Response
+from faststream.nats import NatsBroker
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+
+from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply, FieldError
+from billwire_shared.subjects import Names
+
+log = logging.getLogger("billwire.bus")
+
+
+def field_error(exc: msgspec.ValidationError) -> FieldError:
+    """Turn msgspec's "... - at `$.body.lines[0].quantity`" into a field path and a reason."""
+    text = str(exc)
+    message, _, where = text.rpartition(" - at `")
+    if not where:
+        return FieldError(field="", message=text)
+    path = where.rstrip("`").removeprefix("$").lstrip(".")
+    path = path.split(".", 1)[1] if "." in path else ""  # drop the handler argument name
+    return FieldError(field=path, message=message)
+
+
+def error_response(reply: ErrorReply) -> Response:
+    return Response(reply, headers={ERROR_HEADER: reply.code.value})
+
+
+class ErrorReplies(BaseMiddleware):
+    """Answer a request with a typed ErrorReply instead of leaving the caller to time out."""
+
+    async def consume_scope(self, call_next, msg):  # type: ignore[override]
+        try:
+            return await call_next(msg)
+        except BillwireError as exc:
+            return error_response(exc.reply)
+        except DependsValidationError as exc:
+            original = getattr(exc, "original_error", None)
+            detail = field_error(original) if isinstance(original, msgspec.ValidationError) else FieldError(field="", message=str(exc))
+            return error_response(ErrorReply(code=ErrorCode.VALIDATION_ERROR, message="The request is invalid.", details=[detail]))
+        except Exception:
+            log.exception("unhandled error in %s", getattr(msg, "subject", "?"))
+            return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
+
+
+def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
+    return NatsBroker(
+        nats_url,
+        serializer=MsgSpecSerializer(),
+        middlewares=[ErrorReplies],
+        logger=logging.getLogger("billwire.faststream"),
+        log_level=logging.DEBUG,
+        **kwargs,
+    )
+
+
+def events_stream_config(names: Names, replicas: int = 1) -> StreamConfig:
+    return StreamConfig(
+        name=names.events_stream,
+        subjects=[names.events_wildcard],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=120.0,
+        max_age=30 * 24 * 3600.0,
+    )
+
+
+async def ensure_events_stream(js: nats.js.JetStreamContext, names: Names, replicas: int = 1) -> None:
+    config = events_stream_config(names, replicas)
+    try:
+        await js.add_stream(config)
+    except nats.js.errors.BadRequestError:
+        await js.update_stream(config)

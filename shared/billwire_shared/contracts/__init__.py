@@ -1,0 +1,1 @@
+"""Message contracts (msgspec Structs) that cross the bus and the HTTP API."""

@@ -1,0 +1,125 @@
+"""Accounts, API keys and the company profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from billwire_shared.contracts.common import (
+    Address,
+    Command,
+    CurrencyCode,
+    Input,
+    Language,
+    Name,
+    Scope,
+    Short,
+    Text,
+)
+
+DEFAULT_NUMBER_PATTERNS = {
+    "invoice": "INV-{YYYY}-{SEQ:4}",
+    "estimate": "EST-{YYYY}-{SEQ:4}",
+    "credit_note": "CN-{YYYY}-{SEQ:4}",
+    "delivery_note": "DN-{YYYY}-{SEQ:4}",
+    "order_confirmation": "OC-{YYYY}-{SEQ:4}",
+}
+
+
+class VerifyKey(msgspec.Struct, kw_only=True):
+    key_hash: str
+
+
+class KeyIdentity(msgspec.Struct, kw_only=True):
+    """A valid key resolved to its account and scopes (found=False: unknown or revoked)."""
+
+    found: bool
+    account_id: UUID | None = None
+    key_id: UUID | None = None
+    scopes: list[str] = []
+
+
+class ApiKeyInput(Input, kw_only=True):
+    name: Name = "API key"
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] = msgspec.field(default_factory=lambda: ["read", "write", "email:send"])
+
+
+class CreateApiKey(Command, kw_only=True):
+    key: ApiKeyInput
+
+
+class ApiKey(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class NewApiKey(ApiKey, kw_only=True):
+    """Returned once, on creation: the only time the secret is shown."""
+
+    key: str
+
+
+class ListApiKeys(Command, kw_only=True):
+    pass
+
+
+class BankAccount(Input, kw_only=True):
+    account_holder: Short | None = None
+    iban: Annotated[str, msgspec.Meta(max_length=42)] | None = None
+    bic: Annotated[str, msgspec.Meta(max_length=11)] | None = None
+
+
+class NumberSeriesSetting(Input, kw_only=True):
+    pattern: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    yearly_reset: bool = True
+
+
+class Profile(msgspec.Struct, kw_only=True):
+    company_name: str | None = None
+    address: Address = msgspec.field(default_factory=Address)
+    email: str | None = None
+    phone: str | None = None
+    tax_number: str | None = None
+    vat_id: str | None = None
+    bank: BankAccount = msgspec.field(default_factory=BankAccount)
+    default_currency: str = "EUR"
+    default_payment_terms_days: int = 14
+    default_tax_rate: Decimal = Decimal("19")
+    language: Language = "en"
+    number_series: dict[str, NumberSeriesSetting] = msgspec.field(
+        default_factory=lambda: {t: NumberSeriesSetting(pattern=p) for t, p in DEFAULT_NUMBER_PATTERNS.items()}
+    )
+    legal_footer: str | None = None
+
+
+class ProfilePatch(Input, kw_only=True):
+    company_name: Name | None | UnsetType = UNSET
+    address: Address | UnsetType = UNSET
+    email: Short | None | UnsetType = UNSET
+    phone: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None | UnsetType = UNSET
+    bank: BankAccount | UnsetType = UNSET
+    default_currency: CurrencyCode | UnsetType = UNSET
+    default_payment_terms_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET
+    default_tax_rate: Decimal | UnsetType = UNSET
+    language: Language | UnsetType = UNSET
+    number_series: dict[str, NumberSeriesSetting] | UnsetType = UNSET
+    legal_footer: Text | None | UnsetType = UNSET
+
+
+class GetProfile(Command, kw_only=True):
+    pass
+
+
+class UpdateProfile(Command, kw_only=True):
+    patch: ProfilePatch

@@ -1,0 +1,131 @@
+"""Clients (buyers) and products."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from billwire_shared.contracts.common import (
+    Address,
+    ById,
+    Command,
+    CurrencyCode,
+    Input,
+    Language,
+    Limit,
+    Name,
+    Offset,
+    Short,
+    Text,
+    VatRegulation,
+)
+
+Rate = Annotated[Decimal, msgspec.Meta(description="percent, 0 to 100")]
+Money = Annotated[Decimal, msgspec.Meta(description="decimal string, not negative")]
+
+
+class ClientInput(Input, kw_only=True):
+    name: Name
+    email: Short | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    client_number: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
+    address: Address = msgspec.field(default_factory=Address)
+    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    currency: CurrencyCode | None = None
+    language: Language | None = None
+    vat_regulation: VatRegulation | None = None
+    notes: Text | None = None
+
+
+class ClientPatch(Input, kw_only=True):
+    name: Name | UnsetType = UNSET
+    email: Short | None | UnsetType = UNSET
+    phone: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    client_number: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None | UnsetType = UNSET
+    address: Address | UnsetType = UNSET
+    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None | UnsetType = UNSET
+    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    currency: CurrencyCode | None | UnsetType = UNSET
+    language: Language | None | UnsetType = UNSET
+    vat_regulation: VatRegulation | None | UnsetType = UNSET
+    notes: Text | None | UnsetType = UNSET
+
+
+class Client(ClientInput, kw_only=True, forbid_unknown_fields=False):
+    id: UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreateClient(Command, kw_only=True):
+    client: ClientInput
+
+
+class UpdateClient(ById, kw_only=True):
+    patch: ClientPatch
+
+
+class ListClients(Command, kw_only=True):
+    q: str | None = None
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class ProductInput(Input, kw_only=True):
+    title: Name
+    description: Text | None = None
+    unit: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+    net_price: Money | None = None
+    gross_price: Money | None = None
+    tax_rate: Rate | None = None
+
+
+class ProductPatch(Input, kw_only=True):
+    title: Name | UnsetType = UNSET
+    description: Text | None | UnsetType = UNSET
+    unit: Annotated[str, msgspec.Meta(max_length=30)] | None | UnsetType = UNSET
+    net_price: Money | UnsetType = UNSET
+    gross_price: Money | UnsetType = UNSET
+    tax_rate: Rate | UnsetType = UNSET
+
+
+class Product(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    description: str | None
+    unit: str | None
+    net_price: Decimal
+    tax_rate: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreateProduct(Command, kw_only=True):
+    product: ProductInput
+
+
+class UpdateProduct(ById, kw_only=True):
+    patch: ProductPatch
+
+
+class ListProducts(Command, kw_only=True):
+    q: str | None = None
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class ClientSnapshot(msgspec.Struct, kw_only=True):
+    """The buyer as it was when the document was written; later client edits never change it."""
+
+    name: str
+    email: str | None = None
+    client_number: str | None = None
+    address: Address = msgspec.field(default_factory=Address)
+    vat_id: str | None = None
+    tax_number: str | None = None

@@ -1,0 +1,80 @@
+"""Pieces every command and reply shares."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Generic, Literal, TypeVar
+from uuid import UUID
+
+import msgspec
+
+Scope = Literal["read", "write", "email:send", "admin"]
+SCOPES: tuple[str, ...] = ("read", "write", "email:send", "admin")
+Language = Literal["de", "en"]
+VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply"]
+
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
+Offset = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of every request body: unknown fields are an error, not ignored."""
+
+
+class Caller(msgspec.Struct, kw_only=True, frozen=True):
+    """Who is asking, as the gateway authenticated it; every query is scoped by account_id."""
+
+    account_id: UUID
+    key_id: UUID | None = None
+    request_id: str = ""
+    idempotency_key: str | None = None
+    # sha256 of method, path and body: the same key with another request is refused.
+    fingerprint: str | None = None
+
+
+class Command(msgspec.Struct, kw_only=True):
+    ctx: Caller
+
+
+class ById(Command, kw_only=True):
+    id: UUID
+
+
+class Deleted(msgspec.Struct, kw_only=True):
+    id: UUID
+    deleted: bool = True
+
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], kw_only=True):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Address(Input, kw_only=True):
+    street: Short | None = None
+    line2: Short | None = None
+    city: Short | None = None
+    state: Short | None = None
+    zip: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    country: CountryCode | None = None
+
+
+class Period(Input, kw_only=True):
+    start: date
+    end: date
+
+
+class HealthReply(msgspec.Struct, kw_only=True):
+    service: str
+    version: str
+    database: bool

@@ -1,0 +1,165 @@
+"""Documents (invoices, estimates, credit notes, ...) and their lines and totals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from billwire_shared.contracts.clients import ClientInput, ClientSnapshot, Money, Rate
+from billwire_shared.contracts.common import (
+    ById,
+    Command,
+    CurrencyCode,
+    Input,
+    Limit,
+    Offset,
+    Period,
+    Text,
+    VatRegulation,
+)
+
+DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation"]
+DOCUMENT_TYPES: tuple[str, ...] = ("invoice", "estimate", "credit_note", "delivery_note", "order_confirmation")
+DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
+Quantity = Annotated[Decimal, msgspec.Meta(description="decimal, greater than 0")]
+DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
+
+
+class LineInput(Input, kw_only=True):
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    quantity: Quantity = Decimal("1")
+    unit: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+    unit_price: Money | None = None
+    tax_rate: Rate | None = None
+    discount_rate: Rate | None = None
+    product_id: UUID | None = None
+
+
+class DocumentInput(Input, kw_only=True):
+    type: DocumentType = "invoice"
+    client_id: UUID | None = None
+    client: ClientInput | None = None
+    lines: Annotated[list[LineInput], msgspec.Meta(max_length=500)] = []
+    currency: CurrencyCode | None = None
+    issue_date: date | None = None
+    service_date: date | None = None
+    service_period: Period | None = None
+    due_date: date | None = None
+    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | None = None
+    introduction: Text | None = None
+    notes: Text | None = None
+    discount_rate: Rate | None = None
+    vat_regulation: VatRegulation | None = None
+
+
+class DocumentPatch(Input, kw_only=True):
+    client_id: UUID | UnsetType = UNSET
+    client: ClientInput | UnsetType = UNSET
+    lines: Annotated[list[LineInput], msgspec.Meta(max_length=500)] | UnsetType = UNSET
+    currency: CurrencyCode | UnsetType = UNSET
+    issue_date: date | None | UnsetType = UNSET
+    service_date: date | None | UnsetType = UNSET
+    service_period: Period | None | UnsetType = UNSET
+    due_date: date | None | UnsetType = UNSET
+    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET
+    introduction: Text | None | UnsetType = UNSET
+    notes: Text | None | UnsetType = UNSET
+    discount_rate: Rate | None | UnsetType = UNSET
+    vat_regulation: VatRegulation | UnsetType = UNSET
+
+
+class Line(msgspec.Struct, kw_only=True):
+    position: int
+    description: str
+    quantity: Decimal
+    unit: str | None
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount_rate: Decimal | None
+    product_id: UUID | None
+    net_amount: Decimal
+
+
+class TaxAmount(msgspec.Struct, kw_only=True):
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+class Totals(msgspec.Struct, kw_only=True):
+    lines_net: Decimal
+    discount: Decimal
+    net: Decimal
+    taxes: list[TaxAmount]
+    tax: Decimal
+    gross: Decimal
+
+
+class Document(msgspec.Struct, kw_only=True):
+    id: UUID
+    type: DocumentType
+    status: DocumentStatus
+    number: str | None
+    client_id: UUID | None
+    client: ClientSnapshot
+    currency: str
+    issue_date: date | None
+    service_date: date | None
+    service_period: Period | None
+    due_date: date | None
+    due_days: int | None
+    introduction: str | None
+    notes: str | None
+    discount_rate: Decimal | None
+    vat_regulation: VatRegulation
+    lines: list[Line]
+    totals: Totals
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    finalized_at: datetime | None = None
+    sent_at: datetime | None = None
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class CreateDocument(Command, kw_only=True):
+    document: DocumentInput
+
+
+class UpdateDocument(ById, kw_only=True):
+    type: DocumentType | None = None
+    patch: DocumentPatch
+
+
+class GetDocument(ById, kw_only=True):
+    type: DocumentType | None = None
+
+
+class DeleteDocument(ById, kw_only=True):
+    type: DocumentType | None = None
+
+
+class FinalizeDocument(ById, kw_only=True):
+    type: DocumentType | None = None
+
+
+class ListDocuments(Command, kw_only=True):
+    type: DocumentType | None = None
+    status: DocumentStatus | None = None
+    client_id: UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    paid: bool | None = None
+    sent: bool | None = None
+    finalized: bool | None = None
+    cancelled: bool | None = None
+    updated_since: datetime | None = None
+    sort: DocumentSort = "-created_at"
+    limit: Limit = 50
+    offset: Offset = 0

@@ -1,0 +1,94 @@
+"""Error contract: stable codes, their HTTP status, and the typed error that crosses the bus."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+
+class ErrorCode(StrEnum):
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    MALFORMED_JSON = "MALFORMED_JSON"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    CLIENT_NOT_FOUND = "CLIENT_NOT_FOUND"
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+    API_KEY_NOT_FOUND = "API_KEY_NOT_FOUND"
+    CLIENT_NUMBER_TAKEN = "CLIENT_NUMBER_TAKEN"
+    DOCUMENT_FINALIZED = "DOCUMENT_FINALIZED"
+    DOCUMENT_INCOMPLETE = "DOCUMENT_INCOMPLETE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    RATE_LIMITED = "RATE_LIMITED"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION_ERROR: 422,
+    ErrorCode.MALFORMED_JSON: 400,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.CLIENT_NOT_FOUND: 404,
+    ErrorCode.PRODUCT_NOT_FOUND: 404,
+    ErrorCode.DOCUMENT_NOT_FOUND: 404,
+    ErrorCode.API_KEY_NOT_FOUND: 404,
+    ErrorCode.CLIENT_NUMBER_TAKEN: 409,
+    ErrorCode.DOCUMENT_FINALIZED: 409,
+    ErrorCode.DOCUMENT_INCOMPLETE: 422,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class ErrorReply(msgspec.Struct, kw_only=True):
+    """What a service answers instead of its result; the gateway turns it into HTTP."""
+
+    code: ErrorCode
+    message: str
+    details: list[FieldError] = []
+    status: int = 0
+
+    @property
+    def http_status(self) -> int:
+        return self.status or HTTP_STATUS.get(self.code, 500)
+
+
+class BillwireError(Exception):
+    """A domain failure that the caller can act on (never a bug)."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        details: list[FieldError] | None = None,
+        status: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.reply = ErrorReply(code=code, message=message, details=details or [], status=status)
+
+
+def invalid(details: list[FieldError], message: str = "The request has invalid fields.") -> BillwireError:
+    return BillwireError(ErrorCode.VALIDATION_ERROR, message, details)
+
+
+def not_found(code: ErrorCode, what: str, id_: object) -> BillwireError:
+    return BillwireError(code, f"{what} {id_} was not found.")
+
+
+# Reply header that marks an ErrorReply on the bus.
+ERROR_HEADER = "billwire-error"

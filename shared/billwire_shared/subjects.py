@@ -1,0 +1,84 @@
+"""Subject, stream and bucket names, defined once.
+
+A deployment (or a test run) may set a prefix so that several installations share one
+NATS server without seeing each other's messages.
+"""
+
+from __future__ import annotations
+
+# Requests that need an answer: <service>.rpc.<entity>.<verb>
+AUTH_VERIFY = "invoices.rpc.auth.verify"
+SYSTEM_HEALTH = "invoices.rpc.system.health"
+PROFILE_GET = "invoices.rpc.profile.get"
+PROFILE_UPDATE = "invoices.rpc.profile.update"
+API_KEY_CREATE = "invoices.rpc.api_key.create"
+API_KEY_LIST = "invoices.rpc.api_key.list"
+API_KEY_REVOKE = "invoices.rpc.api_key.revoke"
+CLIENT_CREATE = "invoices.rpc.client.create"
+CLIENT_GET = "invoices.rpc.client.get"
+CLIENT_LIST = "invoices.rpc.client.list"
+CLIENT_UPDATE = "invoices.rpc.client.update"
+CLIENT_DELETE = "invoices.rpc.client.delete"
+PRODUCT_CREATE = "invoices.rpc.product.create"
+PRODUCT_GET = "invoices.rpc.product.get"
+PRODUCT_LIST = "invoices.rpc.product.list"
+PRODUCT_UPDATE = "invoices.rpc.product.update"
+PRODUCT_DELETE = "invoices.rpc.product.delete"
+DOCUMENT_CREATE = "invoices.rpc.document.create"
+DOCUMENT_GET = "invoices.rpc.document.get"
+DOCUMENT_LIST = "invoices.rpc.document.list"
+DOCUMENT_UPDATE = "invoices.rpc.document.update"
+DOCUMENT_DELETE = "invoices.rpc.document.delete"
+DOCUMENT_FINALIZE = "invoices.rpc.document.finalize"
+RENDERING_HEALTH = "rendering.rpc.system.health"
+MAILER_HEALTH = "mailer.rpc.system.health"
+
+# Core-NATS broadcast (not persisted): a key was revoked, drop it from every gateway cache.
+API_KEY_REVOKED = "broadcast.api_key.revoked"
+
+# Domain events on the EVENTS stream: events.<entity>.<fact>
+CLIENT_CREATED = "events.client.created"
+CLIENT_UPDATED = "events.client.updated"
+CLIENT_DELETED = "events.client.deleted"
+INVOICE_CREATED = "events.invoice.created"
+INVOICE_UPDATED = "events.invoice.updated"
+INVOICE_FINALIZED = "events.invoice.finalized"
+INVOICE_DELETED = "events.invoice.deleted"
+
+EVENTS_STREAM = "EVENTS"
+RATE_LIMIT_BUCKET = "RATELIMIT"
+
+# The queue group every replica of a service joins.
+QUEUE = {"invoices": "invoices", "rendering": "rendering", "mailer": "mailer"}
+
+
+class Names:
+    """Applies a deployment's prefix to subjects, streams and buckets."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def subject(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def stream(self, name: str) -> str:
+        return f"{self.prefix.upper()}_{name}" if self.prefix else name
+
+    def queue(self, service: str) -> str:
+        return self.subject(QUEUE[service])
+
+    @property
+    def events_stream(self) -> str:
+        return self.stream(EVENTS_STREAM)
+
+    @property
+    def events_wildcard(self) -> str:
+        return self.subject("events.>")
+
+    @property
+    def rate_limit_bucket(self) -> str:
+        return self.stream(RATE_LIMIT_BUCKET)
+
+
+def event_subject(entity: str, fact: str) -> str:
+    return f"events.{entity}.{fact}"

@@ -1,0 +1,55 @@
+"""Checks that need more than types: ISO codes, e-mail and IBAN syntax, shared by every service."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from billwire_shared.money import is_currency
+
+LANGUAGES = frozenset({"de", "en"})
+
+
+@cache
+def is_country(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+def email_problem(value: str) -> str | None:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+def iban_problem(value: str) -> str | None:
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        return f"invalid IBAN: {exc}"
+    return None
+
+
+def bic_problem(value: str) -> str | None:
+    try:
+        BIC(value)
+    except SchwiftyException as exc:
+        return f"invalid BIC: {exc}"
+    return None
+
+
+def currency_problem(value: str) -> str | None:
+    return None if is_currency(value) else f"unknown ISO 4217 currency code {value!r}"
+
+
+def country_problem(value: str) -> str | None:
+    return None if is_country(value) else f"unknown ISO 3166 alpha-2 country code {value!r}"
+
+
+def language_problem(value: str) -> str | None:
+    return None if value in LANGUAGES else f"unsupported language {value!r} (use one of de, en)"
