@@ -6,6 +6,7 @@ import hashlib
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 
 from billwire_gateway.bus import ApiError, Bus
@@ -61,3 +62,7 @@ def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None
 def json_reply(raw: bytes, status_code: int = 200) -> Response:
     """Pass a service's JSON reply through unchanged: it was typed and encoded once, there."""
     return Response(content=raw, media_type="application/json", status_code=status_code)
+
+
+CallerDep = NamedDependency[Caller]
+BusDep = NamedDependency[Bus]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from billwire_gateway.bus import ApiError, Bus
-from billwire_gateway.deps import json_reply
+from billwire_gateway.bus import ApiError
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
-from billwire_shared.contracts.common import Caller, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
     DeleteDocument,
@@ -46,28 +47,28 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         tags = [f"{what}s"]
 
         @post(summary=f"Create a draft {what} with computed totals")
-        async def create(self, data: DocumentInput, caller: Caller, bus: Bus) -> Response[Document]:
+        async def create(self, data: JSONBody[DocumentInput], caller: CallerDep, bus: BusDep) -> Response[Document]:
             data.type = pinned(data.type) or "invoice"
             return json_reply(await bus.call(s.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
 
         @get(summary=f"List {what}s with filters, sorting and pagination")
         async def list_documents(
             self,
-            caller: Caller,
-            bus: Bus,
-            doc_type: DocumentType | None = Parameter(query="type", default=None),
-            status: DocumentStatus | None = None,
-            client_id: UUID | None = None,
-            date_from: date | None = Parameter(query="from", default=None),
-            date_to: date | None = Parameter(query="to", default=None),
-            paid: bool | None = None,
-            sent: bool | None = None,
-            finalized: bool | None = None,
-            cancelled: bool | None = None,
-            updated_since: datetime | None = None,
-            sort: DocumentSort = "-created_at",
-            limit: int = Parameter(ge=1, le=100, default=50),
-            offset: int = Parameter(ge=0, default=0),
+            caller: CallerDep,
+            bus: BusDep,
+            doc_type: Annotated[DocumentType | None, QueryParameter(name="type")] = None,
+            status: FromQuery[DocumentStatus | None] = None,
+            client_id: FromQuery[UUID | None] = None,
+            date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+            date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+            paid: FromQuery[bool | None] = None,
+            sent: FromQuery[bool | None] = None,
+            finalized: FromQuery[bool | None] = None,
+            cancelled: FromQuery[bool | None] = None,
+            updated_since: FromQuery[datetime | None] = None,
+            sort: FromQuery[DocumentSort] = "-created_at",
+            limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+            offset: Annotated[int, QueryParameter(ge=0)] = 0,
         ) -> Response[Page[Document]]:
             query = ListDocuments(
                 ctx=caller, type=pinned(doc_type), status=status, client_id=client_id, date_from=date_from,
@@ -77,20 +78,20 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             return json_reply(await bus.call(s.DOCUMENT_LIST, query))
 
         @get("/{document_id:uuid}", summary=f"Get a {what}")
-        async def get_one(self, document_id: UUID, caller: Caller, bus: Bus) -> Response[Document]:
+        async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             return json_reply(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
 
         @patch("/{document_id:uuid}", summary=f"Change a draft {what}; finalized ones answer 409")
-        async def update(self, document_id: UUID, data: DocumentPatch, caller: Caller, bus: Bus) -> Response[Document]:
+        async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
             return json_reply(await bus.call(s.DOCUMENT_UPDATE, command))
 
         @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
-        async def remove(self, document_id: UUID, caller: Caller, bus: Bus) -> None:
+        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
             await bus.call(s.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
 
         @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
-        async def finalize(self, document_id: UUID, caller: Caller, bus: Bus) -> Response[Document]:
+        async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = FinalizeDocument(ctx=caller, id=document_id, type=fixed_type)
             return json_reply(await bus.call(s.DOCUMENT_FINALIZE, command))
 

@@ -1,0 +1,139 @@
+"""Pytest plugin: the real services of this run, in-process, on the run's own database and prefix.
+
+`stack` runs an invoices-service replica and a gateway (served through httpx's ASGI
+transport with its lifespan) against real NATS and Postgres. `new_account()` makes an
+account with an admin key; `api(key)` is an HTTP client that sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from litestar import Litestar
+
+from billwire_gateway.app import GatewaySettings, create_app
+from billwire_invoices.app import InvoicesService, InvoicesSettings
+from billwire_invoices.handlers import create_account
+
+
+class Api:
+    """An HTTP client for one API key; paths are relative to /api/v1."""
+
+    def __init__(self, client: httpx.AsyncClient, key: str | None) -> None:
+        self.client, self.key = client, key
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        base = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return base | (headers or {})
+
+    async def request(self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None, **kw) -> httpx.Response:
+        url = path if path.startswith(("/api/", "/health", "/ready", "/schema")) else f"/api/v1{path}"
+        return await self.client.request(method, url, json=json, headers=self._headers(headers), **kw)
+
+    async def get(self, path: str, **kw) -> httpx.Response:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, json: Any = None, **kw) -> httpx.Response:
+        return await self.request("POST", path, json=json, **kw)
+
+    async def patch(self, path: str, json: Any = None, **kw) -> httpx.Response:
+        return await self.request("PATCH", path, json=json, **kw)
+
+    async def delete(self, path: str, **kw) -> httpx.Response:
+        return await self.request("DELETE", path, **kw)
+
+
+@dataclass
+class Stack:
+    database_url: str
+    nats_url: str
+    prefix: str
+    invoices: InvoicesService
+    http: httpx.AsyncClient
+    gateways: list[Litestar] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        """Environment for a service started as a separate process."""
+        return os.environ | {"DATABASE_URL": self.database_url, "NATS_URL": self.nats_url, "BILLWIRE_PREFIX": self.prefix}
+
+    def settings(self, cls: type, **overrides: Any) -> Any:
+        return cls(database_url=self.database_url, nats_url=self.nats_url, prefix=self.prefix, **overrides)
+
+    async def new_account(self, name: str = "Test company") -> tuple[str, str]:
+        assert self.invoices.pool is not None
+        account_id, key = await create_account(self.invoices.pool, name)
+        return str(account_id), key.key
+
+    def api(self, key: str | None) -> Api:
+        return Api(self.http, key)
+
+    @contextlib.asynccontextmanager
+    async def gateway(self, **overrides: Any) -> AsyncIterator[Api]:
+        """Another gateway replica (own NATS connection, caches) with its own settings."""
+        async with serve_in_process(create_app(self.settings(GatewaySettings, **overrides))) as client:
+            yield Api(client, None)
+
+    @property
+    def python(self) -> str:
+        return sys.executable
+
+
+async def ready_account(stack: Stack, name: str = "Acme GmbH") -> Api:
+    """An account whose profile has everything finalize needs."""
+    _, key = await stack.new_account(name)
+    api = stack.api(key)
+    response = await api.patch("/settings/profile", json={
+        "company_name": name,
+        "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"},
+        "vat_id": "DE123456789",
+        "email": "billing@acme.example",
+        "bank": {"account_holder": name, "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+    })
+    assert response.status_code == 200, response.text
+    return api
+
+
+BUYER = {
+    "name": "Globex Corporation",
+    "email": "ap@globex.example",
+    "address": {"street": "Main Street 5", "zip": "12345", "city": "Springfield", "country": "US"},
+}
+
+
+@contextlib.asynccontextmanager
+async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan on this event loop and talk to it through httpx's ASGI transport."""
+    to_app: asyncio.Queue = asyncio.Queue()
+    from_app: asyncio.Queue = asyncio.Queue()
+    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, to_app.get, from_app.put))
+    await to_app.put({"type": "lifespan.startup"})
+    started = await from_app.get()
+    assert started["type"] == "lifespan.startup.complete", started
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway.local", timeout=30) as client:
+            yield client
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        await from_app.get()
+        await task
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
+    invoices = InvoicesService(InvoicesSettings(
+        database_url=database_url, nats_url=nats_url, prefix=bus_prefix, outbox_poll_interval=0.2
+    ))
+    async with invoices.running():
+        app = create_app(GatewaySettings(
+            database_url=database_url, nats_url=nats_url, prefix=bus_prefix, rate_limit_per_minute=100_000
+        ))
+        async with serve_in_process(app) as client:
+            yield Stack(database_url, nats_url, bus_prefix, invoices, client, [app])
