@@ -85,5 +85,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         ),
+        logging_config=None,
         debug=False,
     )

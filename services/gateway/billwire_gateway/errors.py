@@ -44,8 +44,8 @@ def _details(exc: ValidationException) -> list[FieldError]:
             key = str(item.get("key") or "")
             message = str(item.get("message") or "")
             if item.get("source") == "body" or not key:
-                message, key = _msgspec_location(message, key)
-            details.append(FieldError(field=key, message=message))
+                message, key = _msgspec_location(message, "" if key == "data" else key)
+            details.append(FieldError(field=_named_field(message, key), message=message))
     return details
 
 
@@ -55,6 +55,14 @@ def _msgspec_location(message: str, key: str) -> tuple[str, str]:
     if match:
         return match.group(1), match.group(2) or key
     return message, key
+
+
+def _named_field(message: str, path: str) -> str:
+    """For "unknown field `x`" or "missing required field `x`", the field is x under the path."""
+    match = re.search(r"field `([^`]+)`", message)
+    if match and ("unknown field" in message or "missing required field" in message):
+        return f"{path}.{match.group(1)}" if path else match.group(1)
+    return path
 
 
 def on_validation_error(request: Request, exc: ValidationException) -> Response:

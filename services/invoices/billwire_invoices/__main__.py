@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
+import sys
 
 from billwire_invoices.app import InvoicesService, open_pool, run_migrations, settings_from_env
 from billwire_invoices.handlers import create_account
 from billwire_shared.logs import configure_logging
+from billwire_shared.service import serve_until_signalled
 
 
 async def serve() -> None:
     settings = settings_from_env()
     configure_logging(settings.log_level, settings.log_json)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with InvoicesService(settings).running():
-        await stop.wait()
+    await serve_until_signalled(InvoicesService(settings))
 
 
 async def migrate_only() -> None:
@@ -37,7 +33,7 @@ async def new_account(name: str) -> None:
         account_id, key = await create_account(pool, name)
     finally:
         await pool.close()
-    print(f"Account: {account_id}")
+    print(f"Account: {account_id}", file=sys.stderr)
     print(f"API key: {key.key}")
 
 

@@ -10,9 +10,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_shared import __version__, subjects as s
+from billwire_shared import subjects as s
 from billwire_shared.contracts import accounts as a, clients as c, documents as d
-from billwire_shared.contracts.common import ById, Caller, Deleted, HealthReply, Page
+from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
 from billwire_shared.ids import new_id
 from billwire_shared.keys import display_prefix, generate_key, hash_key
@@ -69,16 +69,7 @@ class InvoicesHandlers:
             event=event, subject=subject,
         )
 
-    # -- system and auth ---------------------------------------------------------------------
-
-    async def health(self, body: dict) -> HealthReply:
-        try:
-            async with self.pool.acquire(timeout=2) as conn:
-                await conn.fetchval("SELECT 1")
-            ok = True
-        except Exception:
-            ok = False
-        return HealthReply(service="invoices", version=__version__, database=ok)
+    # -- auth ---------------------------------------------------------------------
 
     async def verify_key(self, body: a.VerifyKey) -> a.KeyIdentity:
         async with self.pool.acquire() as conn:
@@ -378,7 +369,6 @@ async def create_account(pool: asyncpg.Pool, name: str) -> tuple[UUID, a.NewApiK
 
 
 ROUTES: dict[str, str] = {
-    s.SYSTEM_HEALTH: "health",
     s.AUTH_VERIFY: "verify_key",
     s.PROFILE_GET: "get_profile",
     s.PROFILE_UPDATE: "update_profile",

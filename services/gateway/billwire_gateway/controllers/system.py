@@ -6,7 +6,8 @@ import msgspec
 from litestar import Controller, Request, Response, get
 
 from billwire_gateway.bus import ApiError
-from billwire_shared import __version__, subjects as s
+from billwire_shared import __version__
+from billwire_shared.service import HEALTH_SUBJECTS
 from billwire_shared.contracts.common import HealthReply
 
 
@@ -31,13 +32,18 @@ class SystemController(Controller):
 
     @get("/ready", summary="Ready: NATS is reachable and the invoices service reaches its database")
     async def ready(self, request: Request) -> Response[Readiness]:
+        """The other services' health is reported too, but only invoices gates readiness."""
         bus = request.app.state.bus
-        services: dict[str, HealthReply | None] = {"invoices": None}
-        if bus.connected:
+        services: dict[str, HealthReply | None] = dict.fromkeys(HEALTH_SUBJECTS)
+
+        async def ask(service: str) -> None:
             try:
-                services["invoices"] = await bus.call_typed(s.SYSTEM_HEALTH, {}, HealthReply, timeout=2)
+                services[service] = await bus.call_typed(HEALTH_SUBJECTS[service], {}, HealthReply, timeout=2)
             except (ApiError, asyncio.TimeoutError):
                 pass
+
+        if bus.connected:
+            await asyncio.gather(*(ask(service) for service in services))
         invoices = services["invoices"]
         ready = bus.connected and invoices is not None and invoices.database
         return Response(Readiness(ready=ready, nats=bus.connected, services=services), status_code=200 if ready else 503)

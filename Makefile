@@ -1,0 +1,23 @@
+# Billwire: one command each. `make run` works on a fresh clone (it installs first).
+
+UV ?= uv
+# With a lock file, install exactly what it pins; without one, resolve.
+SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
+RUN := $(UV) run $(if $(wildcard uv.lock),--frozen,)
+
+.PHONY: install run test bench lint
+
+install:
+	$(UV) sync $(SYNC_FLAGS)
+
+run: install
+	$(RUN) billwire run
+
+test:
+	$(RUN) pytest $(PYTEST_ARGS)
+
+bench:
+	$(RUN) python -m bench
+
+lint:
+	$(RUN) --with ruff ruff check .

@@ -1,0 +1,372 @@
+"""`billwire run` (what `make run` calls): the whole system on one machine, one command.
+
+Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
+reused on the next run), migrates, starts every service with its output prefixed by its
+name, waits for the gateway's /ready, creates a first account on the first run and prints
+its API key and the URLs. Ctrl-C stops the services, then the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import shutil
+import signal
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, EmbeddedServerError, PortInUseError, port_in_use
+
+SERVICES = [
+    ("invoices", "billwire_invoices"),
+    ("rendering", "billwire_rendering"),
+    ("mailer", "billwire_mailer"),
+    ("gateway", "billwire_gateway"),
+]
+DEV_DATABASE = "billwire"
+DEFAULT_PG_PORT = 54329
+DEFAULT_NATS_PORT = 42229
+NATS_MAX_PAYLOAD = 8 * 1024 * 1024  # "a few MB" (DESIGN.md: the bus); the server default is 1 MB
+READY_TIMEOUT = 60.0
+STOP_GRACE = 10.0
+CREDENTIALS_FILE = "dev-credentials.env"
+API_KEY_LINE = re.compile(r"^API key: (bw_\S+)\s*$")
+
+_WIDTH = max(len(name) for name, _ in SERVICES + [("migrate", ""), ("account", "")])
+_COLORS = ["36", "35", "33", "32", "34", "31"]
+
+
+class DevError(Exception):
+    """Something `billwire run` cannot recover from; the message is shown as is."""
+
+
+@dataclass
+class Proc:
+    name: str
+    proc: asyncio.subprocess.Process
+    waiter: asyncio.Task[int]
+    pumps: list[asyncio.Task[None]] = field(default_factory=list)
+    stdout: list[str] = field(default_factory=list)  # only when captured
+
+
+class Output:
+    """Writes child output as `name      | line`, coloured on a terminal."""
+
+    def __init__(self) -> None:
+        self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        self._assigned: dict[str, str] = {}
+
+    def prefix(self, name: str) -> str:
+        label = f"{name:<{_WIDTH}} |"
+        if not self.color:
+            return label + " "
+        code = self._assigned.setdefault(name, _COLORS[len(self._assigned) % len(_COLORS)])
+        return f"\033[{code}m{label}\033[0m "
+
+    def line(self, name: str, text: str) -> None:
+        self.write(self.prefix(name) + text)
+
+    def write(self, text: str) -> None:
+        try:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+
+def say(text: str) -> None:
+    """Orchestrator messages go to stderr, away from the services' output."""
+    print(f"billwire run: {text}", file=sys.stderr, flush=True)
+
+
+def run_dev(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `billwire run`; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="billwire run", description=__doc__.splitlines()[0])
+    parser.add_argument("--var-dir", default="var", help="where local data lives (default: ./var)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="billwire run: %(message)s")
+    var = Path(args.var_dir).absolute()
+    try:
+        return asyncio.run(_run(var))
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        return 130
+
+
+async def _run(var: Path) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    out = Output()
+    servers: list[EmbeddedNats | EmbeddedPostgres] = []
+    services: list[Proc] = []
+    try:
+        env = await _start_backends(var, servers)
+        if stop.is_set():
+            return 0
+        host = os.environ.get("BILLWIRE_HOST", "127.0.0.1")
+        port = int(os.environ.get("PORT", "8000"))
+        local = _local_host(host)
+        env.update(PORT=str(port), BILLWIRE_HOST=host, PYTHONUNBUFFERED="1")
+        if port_in_use(port, local.strip("[]")):
+            raise DevError(f"port {port} is already in use by another process; set PORT to another port")
+
+        migrate = await _spawn(out, "migrate", ["-m", "billwire_invoices", "migrate"], env)
+        code = await _wait_or_stop(migrate, stop)
+        if code is None:
+            return 0
+        if code != 0:
+            raise DevError(f"migrations failed: `python -m billwire_invoices migrate` exited with code {code}")
+
+        for name, module in SERVICES:
+            services.append(await _spawn(out, name, ["-m", module], env))
+        base = f"http://{local}:{port}"
+        await _wait_ready(f"{base}/ready", services, stop)
+        if stop.is_set():
+            return 0
+
+        credentials = var / CREDENTIALS_FILE
+        api_url = f"{base}/api/v1"
+        first_start = not credentials.exists()
+        if first_start:
+            key = await _create_account(out, env, stop)
+            if key is None:
+                return 0
+        else:
+            key = _read_env_file(credentials).get("BILLWIRE_API_KEY", "")
+        _write_credentials(credentials, api_url, key)
+        _banner(out, base, key if first_start else None, credentials)
+
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopper, *(s.waiter for s in services)], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if stop.is_set():
+            say("stopping…")
+            return 0
+        dead = ", ".join(f"{s.name} (exit code {s.proc.returncode})" for s in services if s.proc.returncode is not None)
+        raise DevError(f"service exited unexpectedly: {dead}; stopping everything")
+    except PortInUseError as exc:
+        hint = {"Postgres": "BILLWIRE_DEV_PG_PORT (or DATABASE_URL)", "NATS": "BILLWIRE_DEV_NATS_PORT (or NATS_URL)"}
+        which = next((v for k, v in hint.items() if k in str(exc)), "")
+        say(f"{exc}" + (f"; set {which}" if which else ""))
+        return 1
+    except (DevError, EmbeddedServerError) as exc:
+        say(str(exc))
+        return 1
+    finally:  # the signal handlers stay: a second Ctrl-C does not interrupt the clean-up
+        await _stop_all(services)
+        for server in reversed(servers):
+            try:
+                await asyncio.to_thread(server.stop)
+            except EmbeddedServerError as exc:
+                say(f"could not stop {type(server).__name__}: {exc}")
+
+
+async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgres]) -> dict[str, str]:
+    """Embedded Postgres/NATS unless DATABASE_URL/NATS_URL point elsewhere; returns the env."""
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        pg = EmbeddedPostgres(var / "postgres", port=int(env.get("BILLWIRE_DEV_PG_PORT", DEFAULT_PG_PORT)))
+        servers.append(pg)
+        await asyncio.to_thread(pg.start)
+        await _ensure_database(pg.url, DEV_DATABASE)
+        env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
+        say(f"Postgres (embedded, data in {_show(pg.data_dir)}): {env['DATABASE_URL']}")
+    if not env.get("NATS_URL"):
+        port = int(env.get("BILLWIRE_DEV_NATS_PORT", DEFAULT_NATS_PORT))
+        nats = EmbeddedNats(var / "nats", port=port, max_payload=NATS_MAX_PAYLOAD)
+        servers.append(nats)
+        await asyncio.to_thread(nats.start)
+        env["NATS_URL"] = nats.url
+        say(f"NATS (embedded, data in {_show(nats.store_dir)}): {nats.url}")
+    return env
+
+
+async def _ensure_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
+            await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _spawn(out: Output, name: str, args: list[str], env: dict[str, str], *, capture: bool = False) -> Proc:
+    """Start `python <args>` in its own process group, pumping its output line by line."""
+    cmd = [sys.executable, *args]
+    if setpriv := shutil.which("setpriv"):
+        cmd = [setpriv, "--pdeathsig", "TERM", "--", *cmd]  # dies with us even on SIGKILL
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE if capture else asyncio.subprocess.STDOUT,
+        start_new_session=True, limit=1 << 20,
+    )  # fmt: skip
+    p = Proc(name, proc, asyncio.create_task(proc.wait()))
+    assert proc.stdout is not None
+    if capture:
+        assert proc.stderr is not None
+        p.pumps = [
+            asyncio.create_task(_pump(proc.stdout, p.stdout.append)),
+            asyncio.create_task(_pump(proc.stderr, lambda text: out.line(name, text))),
+        ]
+    else:
+        p.pumps = [asyncio.create_task(_pump(proc.stdout, lambda text: out.line(name, text)))]
+    return p
+
+
+async def _pump(stream: asyncio.StreamReader, sink) -> None:  # noqa: ANN001
+    while True:
+        try:
+            raw = await stream.readline()
+        except ValueError:  # longer than the 1 MiB limit; asyncio already dropped it
+            sink("[line too long, dropped]")
+            continue
+        if not raw:
+            return
+        sink(raw.decode(errors="replace").rstrip("\r\n"))
+
+
+async def _wait_or_stop(p: Proc, stop: asyncio.Event) -> int | None:
+    """Exit code of a one-off step, or None (step stopped) when the user pressed Ctrl-C."""
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopper, p.waiter], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not p.waiter.done():
+        await _stop_all([p])
+        return None
+    await _drain(p)
+    return p.waiter.result()
+
+
+async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT
+    while not stop.is_set():
+        dead = [s for s in services if s.waiter.done()]
+        if dead:
+            names = ", ".join(f"{s.name} (exit code {s.proc.returncode})" for s in dead)
+            raise DevError(f"service exited before the gateway was ready: {names}")
+        if await asyncio.to_thread(_http_ok, url):
+            return
+        if loop.time() > deadline:
+            raise DevError(f"the gateway did not answer {url} with 200 within {READY_TIMEOUT:.0f}s")
+        try:
+            await asyncio.wait_for(stop.wait(), 0.3)
+        except TimeoutError:
+            pass
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+async def _create_account(out: Output, env: dict[str, str], stop: asyncio.Event) -> str | None:
+    step = await _spawn(
+        out, "account", ["-m", "billwire_invoices", "create-account", "--name", "My company"], env, capture=True
+    )
+    code = await _wait_or_stop(step, stop)
+    if code is None:
+        return None
+    keys = [m.group(1) for line in step.stdout if (m := API_KEY_LINE.match(line))]
+    if code != 0 or len(keys) != 1:
+        for line in step.stdout:
+            out.line("account", line)
+        raise DevError(
+            "creating the first account failed: `python -m billwire_invoices create-account` "
+            f"exited with code {code} and printed {len(keys)} `API key: bw_...` line(s), expected 1"
+        )
+    return keys[0]
+
+
+async def _drain(p: Proc) -> None:
+    """Let the output pumps reach EOF (a grandchild may hold the pipe: give up after 2 s)."""
+    _, pending = await asyncio.wait(p.pumps, timeout=2) if p.pumps else (set(), set())
+    for task in pending:
+        task.cancel()
+
+
+async def _stop_all(procs: list[Proc]) -> None:
+    """SIGTERM every process group, SIGKILL what is left after STOP_GRACE seconds."""
+    alive = [p for p in procs if not p.waiter.done()]
+    for p in alive:
+        _signal_group(p, signal.SIGTERM)
+    if alive:
+        await asyncio.wait([p.waiter for p in alive], timeout=STOP_GRACE)
+    for p in alive:
+        if not p.waiter.done():
+            say(f"{p.name} did not stop within {STOP_GRACE:.0f}s; killing it")
+            _signal_group(p, signal.SIGKILL)
+            await p.waiter
+    for p in procs:
+        await _drain(p)
+
+
+def _signal_group(p: Proc, sig: signal.Signals) -> None:
+    try:
+        os.killpg(p.proc.pid, sig)  # the whole group: a service's own children too
+    except ProcessLookupError:
+        pass
+
+
+def _local_host(host: str) -> str:
+    """Host to reach the gateway on from this machine (a wildcard bind means loopback)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _write_credentials(path: Path, api_url: str, api_key: str) -> None:
+    """Write var/dev-credentials.env (mode 0600, replaced atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        "# Written by `make run`: the local API and the first account's key.\n"
+        f"BILLWIRE_API_URL={api_url}\nBILLWIRE_API_KEY={api_key}\n"
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _banner(out: Output, base: str, new_key: str | None, credentials: Path) -> None:
+    """The key goes on a line of its own, `API key: bw_...`, so scripts can pick it up."""
+    key_lines = (
+        [f"API key: {new_key}", f"  (shown once; also saved in {_show(credentials)})"]
+        if new_key
+        else [f"  API key: see BILLWIRE_API_KEY in {_show(credentials)}"]
+    )
+    rule = "─" * 64
+    lines = [rule, "  Billwire is running.", *key_lines, f"  API:  {base}/api/v1", f"  Docs: {base}/schema",
+             "  Press Ctrl-C to stop.", rule]
+    out.write("\n".join(lines))

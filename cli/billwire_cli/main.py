@@ -1,0 +1,58 @@
+"""The `billwire` command: run everything locally, migrate, manage accounts and keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from uuid import UUID
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="billwire", description="Billwire command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the whole system locally (what `make run` does)", add_help=False)
+    sub.add_parser("migrate", help="apply every service's schema migrations")
+
+    accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
+    create = accounts.add_parser("create", help="create an account and print its admin key")
+    create.add_argument("--name", required=True)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
+    key_create = keys.add_parser("create", help="create a key and print it once")
+    key_create.add_argument("--account", type=UUID, required=True)
+    key_create.add_argument("--name", default="API key")
+    key_create.add_argument("--scopes", default="read,write,email:send", help="comma-separated: read,write,email:send,admin")
+    key_list = keys.add_parser("list", help="list an account's keys (never their secrets)")
+    key_list.add_argument("--account", type=UUID, required=True)
+    key_revoke = keys.add_parser("revoke", help="revoke a key")
+    key_revoke.add_argument("--account", type=UUID, required=True)
+    key_revoke.add_argument("key_id", type=UUID)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "run":
+        from billwire_cli.dev import run_dev
+
+        return run_dev(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from billwire_cli import admin
+
+    if args.command == "migrate":
+        return admin.run(admin.migrate_all())
+    if args.command == "accounts":
+        return admin.run(admin.accounts_create(args.name))
+    if args.action == "create":
+        return admin.run(admin.keys_create(args.account, args.name, admin.parse_scopes(args.scopes)))
+    if args.action == "list":
+        return admin.run(admin.keys_list(args.account))
+    return admin.run(admin.keys_revoke(args.account, args.key_id))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

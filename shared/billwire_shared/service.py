@@ -1,0 +1,91 @@
+"""What every service process shares: its Postgres schema and pool, its broker, health, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from faststream.nats import NatsBroker
+
+from billwire_shared import __version__, subjects as s
+from billwire_shared.bus import create_broker
+from billwire_shared.contracts.common import HealthReply
+from billwire_shared.db import create_pool
+from billwire_shared.migrate import migrate
+from billwire_shared.settings import CommonSettings
+from billwire_shared.subjects import Names
+
+HEALTH_SUBJECTS = {"invoices": s.SYSTEM_HEALTH, "rendering": s.RENDERING_HEALTH, "mailer": s.MAILER_HEALTH}
+
+
+class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
+    db_pool_size: int = 8
+    migrate_on_start: bool = True
+
+
+async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asyncpg.Pool:
+    """A pool whose connections see the service's own schema first."""
+    return await create_pool(
+        database_url, server_settings={"search_path": schema, "application_name": f"billwire-{schema}"}, **kwargs
+    )
+
+
+def health_handler(service: str, pool: asyncpg.Pool) -> Callable[[dict], Any]:
+    async def health(body: dict) -> HealthReply:
+        try:
+            async with pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1")
+            database = True
+        except Exception:
+            database = False
+        return HealthReply(service=service, version=__version__, database=database)
+
+    health.__name__ = f"{service}_health"
+    return health
+
+
+class Service:
+    """One replica of a service: migrates its schema, opens its pool, answers on the bus."""
+
+    def __init__(self, name: str, settings: ServiceSettings, migrations: Path | None = None) -> None:
+        self.name, self.settings, self.migrations = name, settings, migrations
+        self.names = Names(settings.prefix)
+        self.log = logging.getLogger(f"billwire.{name}")
+        self.pool: asyncpg.Pool | None = None
+        self.broker: NatsBroker | None = None
+
+    def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
+        """Subscribe the service's handlers; each service overrides this."""
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Service]:
+        if self.settings.migrate_on_start and self.migrations is not None:
+            await migrate(self.settings.database_url, self.name, self.migrations)
+        self.pool = await open_schema_pool(self.settings.database_url, self.name, max_size=self.settings.db_pool_size)
+        self.broker = create_broker(self.settings.nats_url)
+        queue = self.names.queue(self.name)
+        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue)(health_handler(self.name, self.pool))
+        self.register(self.broker, self.pool)
+        try:
+            await self.broker.start()
+            self.log.info("%s service ready (prefix %r)", self.name, self.settings.prefix)
+            yield self
+        finally:
+            await self.broker.stop()
+            await self.pool.close()
+
+
+async def serve_until_signalled(service: Any) -> None:
+    """Run `service.running()` until SIGINT or SIGTERM, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with service.running():
+        await stop.wait()
