@@ -21,7 +21,7 @@ from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
-from billwire_gateway.middleware import ApiGuard
+from billwire_gateway.middleware import ApiGuard, add_response_headers
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_shared import __version__
 from billwire_shared.settings import CommonSettings, load_settings
@@ -75,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         lifespan=[gateway.lifespan],
         state=State({"bus": gateway.bus, "gateway": gateway}),
         middleware=[DefineMiddleware(ApiGuard, auth=gateway.auth, limiter=gateway.limiter)],
+        before_send=[add_response_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

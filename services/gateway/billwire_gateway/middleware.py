@@ -1,4 +1,4 @@
-"""Request ids, bearer-key authentication and per-key rate limits for `/api/` routes."""
+"""Request ids on every response; bearer-key authentication and per-key rate limits on `/api/`."""
 
 from __future__ import annotations
 
@@ -35,43 +35,49 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 async def send_error(send: Send, exc: ApiError) -> None:
+    """Answer before routing (no Litestar response exists yet), with the same headers."""
     reply = exc.reply
     body = msgspec.json.encode({"error": {"code": reply.code, "message": reply.message, "details": reply.details}})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
+    # `send` already passes through the app's before_send hook, which adds the common headers.
     await send({"type": "http.response.start", "status": reply.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+def request_id_of(scope: Scope) -> str:
+    """The caller's X-Request-Id (trimmed), or a new one, remembered for the whole request."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = (_header(scope, b"x-request-id") or "")[:100] or uuid.uuid4().hex
+    return state["request_id"]
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """`before_send` hook: every response, routed or not, carries X-Request-Id (and limits)."""
+    if message["type"] == "http.response.start":
+        extra = [(b"x-request-id", request_id_of(scope).encode())]
+        extra += scope.get("state", {}).get("limit_headers", [])
+        message["headers"] = list(message.get("headers") or []) + extra
+
+
 class ApiGuard:
-    """Outermost middleware: every response gets X-Request-Id; API calls need a valid key."""
+    """API calls need a valid key with requests left in its rate-limit window."""
 
     def __init__(self, app: ASGIApp, auth: KeyAuthenticator, limiter: RateLimiter) -> None:
         self.app, self.auth, self.limiter = app, auth, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = (_header(scope, b"x-request-id") or "")[:100] or uuid.uuid4().hex
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        extra = [(b"x-request-id", request_id.encode())]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers") or []) + extra
-            await send(message)
-
-        if scope["path"].startswith(API_PREFIX):
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            request_id_of(scope)
             try:
-                await self._admit(scope, state, extra)
+                await self._admit(scope)
             except ApiError as exc:
-                await send_error(send_with_headers, exc)
+                await send_error(send, exc)
                 return
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, send)
 
-    async def _admit(self, scope: Scope, state: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> None:
+    async def _admit(self, scope: Scope) -> None:
         token = bearer_token(scope)
         if not token:
             raise unauthorized("Send an API key as `Authorization: Bearer bw_...`.")
@@ -79,9 +85,9 @@ class ApiGuard:
         if not identity.found:
             raise unauthorized("The API key is unknown or revoked.")
         allowance = await self.limiter.hit(str(identity.key_id))
-        extra.extend((k.lower().encode(), v.encode()) for k, v in allowance.headers().items())
+        scope["state"]["limit_headers"] = [(k.lower().encode(), v.encode()) for k, v in allowance.headers().items()]
         if not allowance.allowed:
             raise ApiError(
                 ErrorReply(code=ErrorCode.RATE_LIMITED, message=f"Rate limit of {allowance.limit} requests per minute reached.")
             )
-        state["identity"] = identity
+        scope["state"]["identity"] = identity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -21,6 +21,7 @@ from billwire_shared.subjects import Names
 from billwire_invoices import domain, repository as repo
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -36,8 +37,9 @@ class InvoicesHandlers:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _write(self, ctx: Caller, work: Work) -> Any:
-        """Run `work` in a transaction; with an Idempotency-Key, a replay gets the first reply."""
+    async def _write(self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R] = lambda r: r) -> R:
+        """Run `work` in a transaction; with an Idempotency-Key, a replay gets the first reply
+        (as `kept` leaves it: a secret is never stored for a replay)."""
         async with self.pool.acquire() as conn, conn.transaction():
             if ctx.idempotency_key:
                 earlier = await repo.claim_idempotency_key(conn, ctx)
@@ -48,10 +50,10 @@ class InvoicesHandlers:
                             "This Idempotency-Key was already used with a different request.",
                             [FieldError(field="Idempotency-Key", message="already used with another method, path or body")],
                         )
-                    return bytes(earlier["reply"])
+                    return msgspec.json.decode(earlier["reply"], type=reply_type)
             result = await work(conn)
             if ctx.idempotency_key:
-                await repo.store_idempotent_reply(conn, ctx, msgspec.json.encode(result))
+                await repo.store_idempotent_reply(conn, ctx, msgspec.json.encode(kept(result)))
             return result
 
     async def _read(self, work: Work) -> Any:
@@ -91,13 +93,13 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "profile", cmd.ctx.account_id, "update", before, after, None, utcnow())
             return after
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, a.Profile, work)
 
     async def create_api_key(self, cmd: a.CreateApiKey) -> a.NewApiKey:
         async def work(conn: asyncpg.Connection) -> a.NewApiKey:
             return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, a.NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
     async def list_api_keys(self, cmd: a.ListApiKeys) -> list[a.ApiKey]:
         return await self._read(lambda conn: repo.list_api_keys(conn, cmd.ctx.account_id))
@@ -109,7 +111,7 @@ class InvoicesHandlers:
                 raise not_found(ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
             return key
 
-        key = await self._write(cmd.ctx, work)
+        key = await self._write(cmd.ctx, a.ApiKey, work)
         if self.publish is not None:
             await self.publish(s.API_KEY_REVOKED, msgspec.json.encode({"key_id": str(cmd.id)}))
         return key
@@ -126,7 +128,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
             return client
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, c.Client, work)
 
     async def get_client(self, cmd: ById) -> c.Client:
         client = await self._read(lambda conn: repo.get_client(conn, cmd.ctx.account_id, cmd.id))
@@ -150,7 +152,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
             return after
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, c.Client, work)
 
     async def delete_client(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
@@ -161,7 +163,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "client", cmd.id, "delete", before, None, "client.deleted", utcnow())
             return Deleted(id=cmd.id)
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, Deleted, work)
 
     # -- products ----------------------------------------------------------------------------
 
@@ -175,7 +177,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "product", product.id, "create", None, product, None, now)
             return product
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, c.Product, work)
 
     async def get_product(self, cmd: ById) -> c.Product:
         found = await self._read(lambda conn: repo.get_products(conn, cmd.ctx.account_id, [cmd.id]))
@@ -202,7 +204,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "product", after.id, "update", before, after, None, after.updated_at)
             return after
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, c.Product, work)
 
     async def delete_product(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
@@ -211,7 +213,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "product", cmd.id, "delete", None, None, None, utcnow())
             return Deleted(id=cmd.id)
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, Deleted, work)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -264,7 +266,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", now)
             return doc
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, d.Document, work)
 
     async def get_document(self, cmd: d.GetDocument) -> d.Document:
         doc = await self._read(lambda conn: repo.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
@@ -309,7 +311,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
             return after
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, d.Document, work)
 
     async def delete_document(self, cmd: d.DeleteDocument) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
@@ -318,7 +320,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
             return Deleted(id=cmd.id)
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, Deleted, work)
 
     async def finalize_document(self, cmd: d.FinalizeDocument) -> d.Document:
         async def work(conn: asyncpg.Connection) -> d.Document:
@@ -337,7 +339,7 @@ class InvoicesHandlers:
             await self._record(conn, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", now)
             return after
 
-        return await self._write(cmd.ctx, work)
+        return await self._write(cmd.ctx, d.Document, work)
 
 
 async def _unique_number(conn: asyncpg.Connection, write: Callable[[], Awaitable[None]]) -> None:

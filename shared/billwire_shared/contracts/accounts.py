@@ -63,7 +63,8 @@ class ApiKey(msgspec.Struct, kw_only=True):
 
 
 class NewApiKey(ApiKey, kw_only=True):
-    """Returned once, on creation: the only time the secret is shown."""
+    """Returned once, on creation: the only time the secret is shown (a replay of the same
+    Idempotency-Key answers with `key` empty: the secret is never stored)."""
 
     key: str
 
