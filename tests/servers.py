@@ -14,6 +14,7 @@ Enable with `pytest_plugins = ["tests.servers"]` in tests/conftest.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -161,3 +162,22 @@ async def delete_prefixed_streams(nats_url: str, prefix: str) -> list[str]:
         return doomed
     finally:
         await nc.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(pg_admin_url: str) -> AsyncIterator[str]:
+    """A database of its own for a test that must not share one (e.g. it elects a relay)."""
+    name = f"billwire_test_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(pg_admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield with_database(pg_admin_url, name)
+    finally:
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()

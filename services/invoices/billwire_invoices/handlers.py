@@ -1,6 +1,8 @@
-"""Bus handlers: decode a contract, call the domain, persist through the repository, reply."""
+"""Bus handlers: decode a contract, call the domain, persist through the repository, reply.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: fast-depends resolves string annotations
+against the locals of every frame on the stack, where any `c` or `d` may shadow ours.
+"""
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime

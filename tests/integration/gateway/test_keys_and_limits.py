@@ -95,3 +95,14 @@ async def test_rate_limit_headers_429_and_one_count_shared_by_replicas(stack: St
         # Another key of the same gateways has its own count.
         _, other_key = await stack.new_account()
         assert (await type(first)(first.client, other_key).get("/clients")).status_code == 200
+
+
+async def test_concurrent_requests_are_each_counted_once(stack: Stack) -> None:
+    _, key = await stack.new_account()
+    if time.time() % 60 > 50:
+        await asyncio.sleep(61 - time.time() % 60)
+    async with stack.gateway(rate_limit_per_minute=10) as first, stack.gateway(rate_limit_per_minute=10) as second:
+        replicas = [type(first)(first.client, key), type(second)(second.client, key)]
+        responses = await asyncio.gather(*(replicas[i % 2].get("/clients") for i in range(30)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(200) == 10 and statuses.count(429) == 20
