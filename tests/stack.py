@@ -65,7 +65,7 @@ class Stack:
         return os.environ | {"DATABASE_URL": self.database_url, "NATS_URL": self.nats_url, "BILLWIRE_PREFIX": self.prefix}
 
     def settings(self, cls: type, **overrides: Any) -> Any:
-        return cls(database_url=self.database_url, nats_url=self.nats_url, prefix=self.prefix, **overrides)
+        return cls(**{"database_url": self.database_url, "nats_url": self.nats_url, "prefix": self.prefix} | overrides)
 
     async def new_account(self, name: str = "Test company") -> tuple[str, str]:
         assert self.invoices.pool is not None

@@ -6,6 +6,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from billwire_shared import __version__
+from billwire_shared.settings import CommonSettings, load_settings
+from billwire_shared.subjects import Names
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -22,10 +25,8 @@ from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.middleware import ApiGuard, add_response_headers
+from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
-from billwire_shared import __version__
-from billwire_shared.settings import CommonSettings, load_settings
-from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.gateway")
 API_BASE = "/api/v1"
@@ -73,6 +74,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[SystemController, api],
         lifespan=[gateway.lifespan],
+        on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway}),
         middleware=[DefineMiddleware(ApiGuard, auth=gateway.auth, limiter=gateway.limiter)],
         before_send=[add_response_headers],

@@ -6,10 +6,16 @@ import argparse
 import asyncio
 import sys
 
-from billwire_invoices.app import InvoicesService, open_pool, run_migrations, settings_from_env
-from billwire_invoices.handlers import create_account
 from billwire_shared.logs import configure_logging
 from billwire_shared.service import serve_until_signalled
+
+from billwire_invoices.app import (
+    InvoicesService,
+    open_pool,
+    run_migrations,
+    settings_from_env,
+)
+from billwire_invoices.handlers import create_account
 
 
 async def serve() -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import asyncpg
 import nats
-from faststream.nats import NatsBroker
-
-from billwire_invoices.handlers import InvoicesHandlers, register
-from billwire_invoices.outbox import OutboxRelay
 from billwire_shared.bus import ensure_events_stream
 from billwire_shared.migrate import migrate
 from billwire_shared.service import Service, ServiceSettings, open_schema_pool
 from billwire_shared.settings import load_settings
+from faststream.nats import NatsBroker
+
+from billwire_invoices.handlers import InvoicesHandlers, register
+from billwire_invoices.outbox import OutboxRelay
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"

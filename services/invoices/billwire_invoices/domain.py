@@ -10,10 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-
 from billwire_shared import validation as v
 from billwire_shared.contracts.accounts import Profile, ProfilePatch
-from billwire_shared.contracts.clients import ClientInput, ClientSnapshot, Product, ProductInput
+from billwire_shared.contracts.clients import (
+    ClientInput,
+    ClientSnapshot,
+    Product,
+    ProductInput,
+)
 from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import (
     Document,
@@ -24,7 +28,14 @@ from billwire_shared.contracts.documents import (
     Totals,
 )
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
-from billwire_shared.money import HUNDRED, ZERO, net_from_gross, percent_of, round_money, round_price
+from billwire_shared.money import (
+    HUNDRED,
+    ZERO,
+    net_from_gross,
+    percent_of,
+    round_money,
+    round_price,
+)
 
 ZERO_TAX_REGULATIONS = frozenset({"reverse_charge", "intra_community_supply"})
 

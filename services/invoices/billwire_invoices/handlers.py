@@ -11,16 +11,18 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-
 from billwire_shared import subjects as s
-from billwire_shared.contracts import accounts as a, clients as c, documents as d
+from billwire_shared.contracts import accounts as a
+from billwire_shared.contracts import clients as c
+from billwire_shared.contracts import documents as d
 from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
 from billwire_shared.ids import new_id
 from billwire_shared.keys import display_prefix, generate_key, hash_key
 from billwire_shared.subjects import Names
 
-from billwire_invoices import domain, repository as repo
+from billwire_invoices import domain
+from billwire_invoices import repository as repo
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")

@@ -14,10 +14,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from billwire_shared.subjects import Names
 from nats.js import JetStreamContext
 
 from billwire_invoices import repository as repo
-from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.invoices.outbox")
 LEADER_LOCK = 0x0B111_0CB0  # arbitrary, fixed: "the outbox relay of this database"

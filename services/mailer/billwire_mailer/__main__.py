@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from billwire_mailer.app import MailerSettings, create_service
 from billwire_shared.logs import configure_logging
 from billwire_shared.service import serve_until_signalled
 from billwire_shared.settings import load_settings
+
+from billwire_mailer.app import MailerSettings, create_service
 
 
 def main() -> None:

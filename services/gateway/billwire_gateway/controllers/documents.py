@@ -6,11 +6,6 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-
-from billwire_gateway.bus import ApiError
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import (
@@ -28,6 +23,11 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from billwire_gateway.bus import ApiError
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 
 def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Controller]:

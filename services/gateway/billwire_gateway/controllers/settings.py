@@ -2,10 +2,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import (
     ApiKey,
@@ -19,6 +15,10 @@ from billwire_shared.contracts.accounts import (
     UpdateProfile,
 )
 from billwire_shared.contracts.common import ById
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 
 class SettingsController(Controller):
