@@ -112,18 +112,8 @@ def pg_admin_url() -> Iterator[str]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def database_url(pg_admin_url: str) -> AsyncIterator[str]:
     """URL of a fresh, empty database `billwire_test_<8 hex>`, dropped at the end."""
-    name = f"billwire_test_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(pg_admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield with_database(pg_admin_url, name)
-    conn = await asyncpg.connect(pg_admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -89,3 +89,13 @@ async def serve_until_signalled(service: Any) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with service.running():
         await stop.wait()
+
+
+def main(create_service: Callable[[Any], Any], settings_class: type[ServiceSettings]) -> None:
+    """The body of every service's `python -m`: settings from the environment, logs, serve."""
+    from billwire_shared.logs import configure_logging
+    from billwire_shared.settings import load_settings
+
+    settings = load_settings(settings_class)
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(serve_until_signalled(create_service(settings)))

@@ -113,14 +113,22 @@ def _search(q: str | None, columns: list[str]) -> tuple[str, list[Any]]:
 
 
 async def list_clients(conn: asyncpg.Connection, account_id: UUID, q: str | None, limit: int, offset: int) -> tuple[list[Client], int]:
-    where, args = _search(q, ["name", "email", "client_number"])
+    return await _page(conn, Client, "clients", account_id, _search(q, ["name", "email", "client_number"]), "lower(name)", limit, offset)
+
+
+async def _page(
+    conn: asyncpg.Connection, type_: type[T], table: str, account_id: UUID, search: tuple[str, list[Any]],
+    order: str, limit: int, offset: int,
+) -> tuple[list[T], int]:
+    """One page of an account's rows, newest schema in `data`, with the total of all matches."""
+    where, args = search
     rows = await conn.fetch(
-        f"SELECT data, count(*) OVER () AS total FROM clients WHERE account_id = $1{where}"
-        f" ORDER BY lower(name), id LIMIT {int(limit)} OFFSET {int(offset)}",
+        f"SELECT data, count(*) OVER () AS total FROM {table} WHERE account_id = $1{where}"
+        f" ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}",
         account_id, *args,
     )
-    total = rows[0]["total"] if rows else await _count(conn, "clients", account_id, where, args)
-    return [_as(Client, r["data"]) for r in rows], total
+    total = rows[0]["total"] if rows else await _count(conn, table, account_id, where, args)
+    return [_as(type_, r["data"]) for r in rows], total
 
 
 async def _count(conn: asyncpg.Connection, table: str, account_id: UUID, where: str, args: list[Any]) -> int:
@@ -150,14 +158,7 @@ async def get_products(conn: asyncpg.Connection, account_id: UUID, ids: list[UUI
 
 
 async def list_products(conn: asyncpg.Connection, account_id: UUID, q: str | None, limit: int, offset: int) -> tuple[list[Product], int]:
-    where, args = _search(q, ["title", "data->>'description'"])
-    rows = await conn.fetch(
-        f"SELECT data, count(*) OVER () AS total FROM products WHERE account_id = $1{where}"
-        f" ORDER BY lower(title), id LIMIT {int(limit)} OFFSET {int(offset)}",
-        account_id, *args,
-    )
-    total = rows[0]["total"] if rows else await _count(conn, "products", account_id, where, args)
-    return [_as(Product, r["data"]) for r in rows], total
+    return await _page(conn, Product, "products", account_id, _search(q, ["title", "data->>'description'"]), "lower(title)", limit, offset)
 
 
 # -- documents ----------------------------------------------------------------------------------
