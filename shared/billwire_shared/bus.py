@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import asyncpg
 import msgspec
 import nats
 from fast_depends.exceptions import ValidationError as DependsValidationError
@@ -13,20 +15,32 @@ from faststream import BaseMiddleware, Response
 from faststream.nats import NatsBroker
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
-from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply, FieldError
+from billwire_shared.errors import (
+    ERROR_HEADER,
+    BillwireError,
+    ErrorCode,
+    ErrorReply,
+    FieldError,
+)
 from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.bus")
 
 
-def field_error(exc: msgspec.ValidationError) -> FieldError:
-    """Turn msgspec's "... - at `$.body.lines[0].quantity`" into a field path and a reason."""
+def field_error(exc: msgspec.ValidationError, drop_root: bool = True) -> FieldError:
+    """Turn msgspec's "... - at `$.lines[0].quantity`" into a field path and a reason;
+    "unknown field `x`" and "missing required field `x`" name x itself."""
     text = str(exc)
-    message, _, where = text.rpartition(" - at `")
-    if not where:
-        return FieldError(field="", message=text)
-    path = where.rstrip("`").removeprefix("$").lstrip(".")
-    path = path.split(".", 1)[1] if "." in path else ""  # drop the handler argument name
+    message, found, where = text.rpartition(" - at `")
+    if not found:
+        message, path = text, ""
+    else:
+        path = where.rstrip("`").removeprefix("$").lstrip(".")
+        if drop_root:  # handler arguments arrive wrapped: $.<argument>.<field>
+            path = path.split(".", 1)[1] if "." in path else ""
+    named = re.search(r"(?:unknown|missing required) field `([^`]+)`", message)
+    if named:
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
     return FieldError(field=path, message=message)
 
 
@@ -46,6 +60,12 @@ class ErrorReplies(BaseMiddleware):
             original = getattr(exc, "original_error", None)
             detail = field_error(original) if isinstance(original, msgspec.ValidationError) else FieldError(field="", message=str(exc))
             return error_response(ErrorReply(code=ErrorCode.VALIDATION_ERROR, message="The request is invalid.", details=[detail]))
+        except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError) as exc:
+            # Postgres stores no NUL characters; the gateway refuses them first, this is the backstop.
+            return error_response(ErrorReply(
+                code=ErrorCode.VALIDATION_ERROR, message="Text contains a character that cannot be stored.",
+                details=[FieldError(field="", message=str(exc))],
+            ))
         except Exception:
             log.exception("unhandled error in %s", getattr(msg, "subject", "?"))
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))

@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 from faststream.nats import NatsBroker
 
-from billwire_shared import __version__, subjects as s
+from billwire_shared import __version__
+from billwire_shared import subjects as s
 from billwire_shared.bus import create_broker
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.db import create_pool

@@ -27,6 +27,7 @@ from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.middleware import ApiGuard, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
+from billwire_gateway.strict import check_request
 
 log = logging.getLogger("billwire.gateway")
 API_BASE = "/api/v1"
@@ -69,6 +70,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[SettingsController, ClientController, ProductController, InvoiceController, DocumentController],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],
+        before_request=check_request,
         security=[{"bearer": []}],
     )
     return Litestar(

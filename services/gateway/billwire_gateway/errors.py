@@ -14,6 +14,9 @@ from billwire_gateway.bus import ApiError
 
 log = logging.getLogger("billwire.gateway")
 
+# Python names of query parameters whose API name is a keyword or clashes with a builtin.
+QUERY_NAMES = {"date_from": "from", "date_to": "to", "doc_type": "type"}
+
 _STATUS_CODES = {
     400: ErrorCode.MALFORMED_JSON,
     401: ErrorCode.UNAUTHORIZED,
@@ -45,7 +48,7 @@ def _details(exc: ValidationException) -> list[FieldError]:
             message = str(item.get("message") or "")
             if item.get("source") == "body" or not key:
                 message, key = _msgspec_location(message, "" if key == "data" else key)
-            details.append(FieldError(field=_named_field(message, key), message=message))
+            details.append(FieldError(field=QUERY_NAMES.get(key, _named_field(message, key)), message=message))
     return details
 
 

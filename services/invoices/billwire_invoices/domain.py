@@ -16,7 +16,6 @@ from billwire_shared.contracts.clients import (
     ClientInput,
     ClientSnapshot,
     Product,
-    ProductInput,
 )
 from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import (
@@ -92,9 +91,8 @@ def validate_profile(profile: Profile) -> Profile:
         _problem(problems, "bank.bic", v.bic_problem(profile.bank.bic))
     _problem(problems, "default_currency", v.currency_problem(profile.default_currency))
     _problem(problems, "default_tax_rate", rate_problem(profile.default_tax_rate))
-    for doc_type, series in profile.number_series.items():
-        if doc_type not in DEFAULT_TYPES:
-            _problem(problems, f"number_series.{doc_type}", f"unknown document type {doc_type!r}")
+    for doc_type in profile.number_series.__struct_fields__:
+        series = getattr(profile.number_series, doc_type)
         _problem(problems, f"number_series.{doc_type}.pattern", pattern_problem(series.pattern))
     check(problems)
     return profile
@@ -103,7 +101,7 @@ def validate_profile(profile: Profile) -> Profile:
 def apply_profile_patch(profile: Profile, patch: ProfilePatch) -> Profile:
     values = merge(profile, patch)
     if patch.number_series is not msgspec.UNSET:
-        values["number_series"] = {**profile.number_series, **patch.number_series}
+        values["number_series"] = merge(profile.number_series, patch.number_series)
     return validate_profile(msgspec.convert(values, Profile, from_attributes=True))
 
 
@@ -151,14 +149,12 @@ def product_from_input(data: dict[str, Any], default_tax_rate: Decimal) -> dict[
     }
 
 
-def product_input_dict(product: ProductInput | Product) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(product).items() if v is not msgspec.UNSET}
+def given_fields(struct: msgspec.Struct) -> dict[str, Any]:
+    """The fields a body or patch actually sets."""
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
 
 
 # -- documents ------------------------------------------------------------------------------
-
-DEFAULT_TYPES = ("invoice", "estimate", "credit_note", "delivery_note", "order_confirmation")
-
 
 def snapshot_of(client: ClientInput) -> ClientSnapshot:
     return ClientSnapshot(
@@ -229,33 +225,38 @@ def compute_totals(
     for line in lines:
         rate = ZERO if vat_regulation in ZERO_TAX_REGULATIONS else line.tax_rate
         nets[rate.normalize()] += line.net_amount
-    lines_net = sum(nets.values(), ZERO)
     taxes = []
     for rate in sorted(nets):
         net = nets[rate]
         if discount_rate:
             net -= round_money(percent_of(net, discount_rate), currency)
         taxes.append(TaxAmount(rate=rate, net=net, tax=round_money(percent_of(net, rate), currency)))
-    net = sum((t.net for t in taxes), ZERO)
-    tax = sum((t.tax for t in taxes), ZERO)
+    zero = round_money(ZERO, currency)
+    lines_net = sum(nets.values(), zero)
+    net = sum((t.net for t in taxes), zero)
+    tax = sum((t.tax for t in taxes), zero)
     return Totals(
         lines_net=lines_net, discount=lines_net - net, net=net, taxes=taxes, tax=tax, gross=net + tax
     )
 
 
-def document_problems(doc: DocumentInput | dict[str, Any]) -> list[FieldError]:
+def document_problems(doc: DocumentInput | dict[str, Any], *, exclusive: bool = True) -> list[FieldError]:
+    """Conflicts within a document's content; `exclusive` also refuses due_date with due_days
+    (for a body; a stored draft keeps due_days with the due_date derived from it)."""
     get = doc.get if isinstance(doc, dict) else lambda name: getattr(doc, name)
     problems: list[FieldError] = []
     if get("currency") is not None:
         _problem(problems, "currency", v.currency_problem(get("currency")))
     _problem(problems, "discount_rate", rate_problem(get("discount_rate")))
-    if get("due_date") is not None and get("due_days") is not None:
+    if exclusive and get("due_date") is not None and get("due_days") is not None:
         problems.append(FieldError(field="due_days", message="give either due_date or due_days, not both"))
     period = get("service_period")
     if period is not None and period.end < period.start:
         problems.append(FieldError(field="service_period.end", message="must not be before start"))
-    issue, due = get("issue_date"), get("due_date")
-    if issue is not None and due is not None and due < issue:
+    issue, due, days = get("issue_date"), get("due_date"), get("due_days")
+    if issue is not None and days is not None and issue > date.max - timedelta(days=days):
+        problems.append(FieldError(field="due_days", message="the due date would fall after the year 9999"))
+    elif issue is not None and due is not None and due < issue and days is None:
         problems.append(FieldError(field="due_date", message="must not be before issue_date"))
     return problems
 
@@ -291,7 +292,7 @@ def refresh(doc: Document) -> Document:
 
 # -- numbering and finalize -----------------------------------------------------------------
 
-TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|SEQ(?::(\d{1,2}))?)\}")
+TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|SEQ(?::([1-9]|1[0-2]))?)\}")
 
 
 def pattern_problem(pattern: str) -> str | None:
@@ -299,7 +300,7 @@ def pattern_problem(pattern: str) -> str | None:
         return "the pattern needs a {SEQ} or {SEQ:n} token"
     leftover = TOKEN.sub("", pattern)
     if "{" in leftover or "}" in leftover:
-        return "unknown token; use {YYYY}, {YY}, {MM}, {DD}, {SEQ} or {SEQ:n}"
+        return "unknown token; use {YYYY}, {YY}, {MM}, {DD}, {SEQ} or {SEQ:n} with n from 1 to 12"
     return None
 
 

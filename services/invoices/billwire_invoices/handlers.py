@@ -174,7 +174,7 @@ class InvoicesHandlers:
     async def create_product(self, cmd: c.CreateProduct) -> c.Product:
         async def work(conn: asyncpg.Connection) -> c.Product:
             profile = await repo.get_profile(conn, cmd.ctx.account_id)
-            values = domain.product_from_input(domain.product_input_dict(cmd.product), profile.default_tax_rate)
+            values = domain.product_from_input(domain.given_fields(cmd.product), profile.default_tax_rate)
             now = utcnow()
             product = c.Product(**values, id=new_id(), created_at=now, updated_at=now)
             await repo.insert_product(conn, cmd.ctx.account_id, product)
@@ -198,9 +198,9 @@ class InvoicesHandlers:
             before = (await repo.get_products(conn, cmd.ctx.account_id, [cmd.id])).get(cmd.id)
             if before is None:
                 raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
-            values = domain.product_input_dict(before) | domain.product_input_dict(cmd.patch)
-            if cmd.patch.gross_price is not msgspec.UNSET:
-                values.pop("net_price")
+            values = domain.given_fields(before) | domain.given_fields(cmd.patch)
+            if cmd.patch.gross_price is not msgspec.UNSET and cmd.patch.net_price is msgspec.UNSET:
+                values.pop("net_price")  # a new gross price replaces the stored net
             profile = await repo.get_profile(conn, cmd.ctx.account_id)
             normalised = domain.product_from_input(values, profile.default_tax_rate)
             after = msgspec.structs.replace(before, **normalised, updated_at=utcnow())
@@ -295,8 +295,13 @@ class InvoicesHandlers:
         async def work(conn: asyncpg.Connection) -> d.Document:
             account_id = cmd.ctx.account_id
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            domain.check(domain.document_problems(domain.given_fields(patch)))
             values = domain.merge(before, patch)
-            domain.check(domain.document_problems(values))
+            if patch.due_date not in (msgspec.UNSET, None):
+                values["due_days"] = None  # a fixed date replaces payment terms
+            elif patch.due_days is not msgspec.UNSET:
+                values["due_date"] = None  # terms replace a fixed date; refresh derives it
+            domain.check(domain.document_problems(values, exclusive=False))
             profile = await repo.get_profile(conn, account_id)
             if patch.client_id is not msgspec.UNSET or patch.client is not msgspec.UNSET:
                 client_id, buyer = await self._buyer(
@@ -306,8 +311,6 @@ class InvoicesHandlers:
                 values.update(client_id=client_id, client=domain.snapshot_of(buyer))
             if patch.lines is not msgspec.UNSET:
                 values["lines"] = await self._lines(conn, account_id, patch.lines, profile, values["currency"])
-            if patch.due_date not in (msgspec.UNSET, None):
-                values["due_days"] = None
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = domain.refresh(msgspec.convert(values, d.Document, from_attributes=True))
@@ -335,7 +338,7 @@ class InvoicesHandlers:
             if missing:
                 raise BillwireError(ErrorCode.DOCUMENT_INCOMPLETE, "The document is missing what an issued document must carry.", missing)
             issue_date = before.issue_date or date.today()
-            series = profile.number_series.get(before.type) or a.NumberSeriesSetting(pattern=a.DEFAULT_NUMBER_PATTERNS[before.type])
+            series = getattr(profile.number_series, before.type)
             sequence = await repo.next_in_series(conn, account_id, before.type, domain.series_period(issue_date, series.yearly_reset))
             now = utcnow()
             after = domain.finalize(before, profile, domain.format_number(series.pattern, sequence, issue_date), issue_date, now)

@@ -80,8 +80,30 @@ class BankAccount(Input, kw_only=True):
 
 
 class NumberSeriesSetting(Input, kw_only=True):
-    pattern: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    pattern: Annotated[str, msgspec.Meta(min_length=1, max_length=60, description="tokens {YYYY} {YY} {MM} {DD} {SEQ} {SEQ:n}")]
     yearly_reset: bool = True
+
+
+def _series(doc_type: str):
+    return msgspec.field(default_factory=lambda: NumberSeriesSetting(pattern=DEFAULT_NUMBER_PATTERNS[doc_type]))
+
+
+class NumberSeries(Input, kw_only=True):
+    """One gapless series per document type."""
+
+    invoice: NumberSeriesSetting = _series("invoice")
+    estimate: NumberSeriesSetting = _series("estimate")
+    credit_note: NumberSeriesSetting = _series("credit_note")
+    delivery_note: NumberSeriesSetting = _series("delivery_note")
+    order_confirmation: NumberSeriesSetting = _series("order_confirmation")
+
+
+class NumberSeriesPatch(Input, kw_only=True):
+    invoice: NumberSeriesSetting | UnsetType = UNSET
+    estimate: NumberSeriesSetting | UnsetType = UNSET
+    credit_note: NumberSeriesSetting | UnsetType = UNSET
+    delivery_note: NumberSeriesSetting | UnsetType = UNSET
+    order_confirmation: NumberSeriesSetting | UnsetType = UNSET
 
 
 class Profile(msgspec.Struct, kw_only=True):
@@ -96,9 +118,7 @@ class Profile(msgspec.Struct, kw_only=True):
     default_payment_terms_days: int = 14
     default_tax_rate: Decimal = Decimal("19")
     language: Language = "en"
-    number_series: dict[str, NumberSeriesSetting] = msgspec.field(
-        default_factory=lambda: {t: NumberSeriesSetting(pattern=p) for t, p in DEFAULT_NUMBER_PATTERNS.items()}
-    )
+    number_series: NumberSeries = msgspec.field(default_factory=NumberSeries)
     legal_footer: str | None = None
 
 
@@ -114,7 +134,7 @@ class ProfilePatch(Input, kw_only=True):
     default_payment_terms_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET
     default_tax_rate: Decimal | UnsetType = UNSET
     language: Language | UnsetType = UNSET
-    number_series: dict[str, NumberSeriesSetting] | UnsetType = UNSET
+    number_series: NumberSeriesPatch | UnsetType = UNSET
     legal_footer: Text | None | UnsetType = UNSET
 
 

@@ -19,7 +19,8 @@ Short = Annotated[str, msgspec.Meta(max_length=200)]
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)]
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -1,10 +1,10 @@
 """Bad requests across every endpoint: a clear 4xx that names the field, and nothing written.
 
 Each row of CASES is one request against a prepared account (a client, a product and a draft
-invoice). For every row the test checks the status and error code, the
-field named in `details`, the error body's shape, and that the account's rows in the database
-(clients, products, documents, keys, number series, idempotency keys, audit log, profile) are
-exactly as they were before the request.
+invoice). For every row the test checks the status and error code, the field named in
+`details`, the error body's shape, and that the account's rows in the database (clients,
+products, documents, keys, number series, idempotency keys, audit log, profile) are exactly
+as they were before the request.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ class World:
 async def world(stack: Stack) -> AsyncIterator[World]:
     """One account with a client, a product and a draft invoice to aim bad requests at."""
     api = await ready_account(stack, f"Bad Input {secrets.token_hex(3)}")
-    profile_key = (await api.get("/settings/api-keys")).json()[0]
+    admin_key = (await api.get("/settings/api-keys")).json()[0]
     client = await api.post("/clients", json=BUYER | {"client_number": "BAD-1"})
     product = await api.post("/products", json={"title": "Widget", "net_price": "10"})
     draft = await api.post("/invoices", json={"client_id": client.json()["id"], "lines": [line()]})
@@ -252,7 +252,7 @@ async def world(stack: Stack) -> AsyncIterator[World]:
     ids = {"client": client.json()["id"], "product": product.json()["id"], "invoice": draft.json()["id"]}
     db = await asyncpg.connect(stack.database_url)
     try:
-        account_id = await db.fetchval("SELECT account_id FROM invoices.api_keys WHERE id = $1", profile_key["id"])
+        account_id = await db.fetchval("SELECT account_id FROM invoices.api_keys WHERE id = $1", admin_key["id"])
         yield World(api, str(account_id), ids, db)
     finally:
         await db.close()

@@ -18,14 +18,14 @@ from billwire_shared.contracts.clients import (
     UpdateClient,
     UpdateProduct,
 )
-from billwire_shared.contracts.common import ById, Page
+from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
 
 
 class ClientController(Controller):

@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from billwire_shared import subjects as s
-from billwire_shared.contracts.common import Page
+from billwire_shared.contracts.common import MAX_OFFSET, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
     DeleteDocument,
@@ -68,7 +68,7 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             updated_since: FromQuery[datetime | None] = None,
             sort: FromQuery[DocumentSort] = "-created_at",
             limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-            offset: Annotated[int, QueryParameter(ge=0)] = 0,
+            offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
         ) -> Response[Page[Document]]:
             query = ListDocuments(
                 ctx=caller, type=pinned(doc_type), status=status, client_id=client_id, date_from=date_from,
