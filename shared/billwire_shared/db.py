@@ -16,7 +16,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pooled connections never change session state (no SET, LISTEN or session locks: the
+    migrator and the outbox relay use connections of their own), so skip the server-side
+    RESET ALL round trip on every release; asyncpg still rolls back an open transaction."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 16, **kwargs) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session, **kwargs
     )

@@ -28,6 +28,8 @@ HEALTH_SUBJECTS = {"invoices": s.SYSTEM_HEALTH, "rendering": s.RENDERING_HEALTH,
 class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
     db_pool_size: int = 8
     migrate_on_start: bool = True
+    # Messages each subscriber handles at once (FastStream's default is one).
+    rpc_concurrency: int = 32
 
 
 async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asyncpg.Pool:
@@ -71,7 +73,7 @@ class Service:
         self.pool = await open_schema_pool(self.settings.database_url, self.name, max_size=self.settings.db_pool_size)
         self.broker = create_broker(self.settings.nats_url)
         queue = self.names.queue(self.name)
-        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue)(health_handler(self.name, self.pool))
+        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(self.name, self.pool))
         self.register(self.broker, self.pool)
         try:
             await self.broker.start()

@@ -51,7 +51,7 @@ async def provide_caller(request: Request) -> Caller:
     )
 
 
-def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """GETs need `read`, writes need `write`, unless the route names another scope; admin may do all."""
     identity = identity_of(connection)
     needed = handler.opt.get("scope") or ("read" if connection.scope["method"] in ("GET", "HEAD") else "write")

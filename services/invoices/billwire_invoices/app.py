@@ -61,7 +61,10 @@ class InvoicesService(Service):
             assert self.nc is not None
             await self.nc.publish(self.names.subject(subject), payload)
 
-        register(broker, InvoicesHandlers(pool, broadcast), self.names)
+        register(broker, InvoicesHandlers(pool, broadcast), self.names, self.settings.rpc_concurrency)
+
+    async def _relay_connection(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[InvoicesService]:
@@ -72,7 +75,9 @@ class InvoicesService(Service):
             await ensure_events_stream(js, self.names, self.settings.events_replicas)
             async with super().running():
                 assert self.pool is not None
-                self.relay = OutboxRelay(self.pool, js, self.names, poll_interval=self.settings.outbox_poll_interval)
+                self.relay = OutboxRelay(
+                    self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval
+                )
                 self.relay.start()
                 try:
                     yield self

@@ -41,9 +41,15 @@ class InvoicesHandlers:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _write(self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R] = lambda r: r) -> R:
+    async def _write(
+        self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R] = lambda r: r, *, one_write: bool = False
+    ) -> R:
         """Run `work` in a transaction; with an Idempotency-Key, a replay gets the first reply
-        (as `kept` leaves it: a secret is never stored for a replay)."""
+        (as `kept` leaves it: a secret is never stored for a replay). Work that only reads and
+        then writes one statement (`one_write`) needs no transaction of its own without a key."""
+        if one_write and not ctx.idempotency_key:
+            async with self.pool.acquire() as conn:
+                return await work(conn)
         async with self.pool.acquire() as conn, conn.transaction():
             if ctx.idempotency_key:
                 earlier = await repo.claim_idempotency_key(conn, ctx)
@@ -64,16 +70,23 @@ class InvoicesHandlers:
         async with self.pool.acquire() as conn:
             return await work(conn)
 
-    async def _record(
-        self, conn: asyncpg.Connection, ctx: Caller, entity: str, entity_id: UUID, action: str,
+    @staticmethod
+    async def _apply(
+        conn: asyncpg.Connection, statement: repo.Statement, ctx: Caller, entity: str, entity_id: UUID, action: str,
         before: Any, after: Any, event_type: str | None, now: datetime,
     ) -> None:
+        """Write `statement` with its audit row and (when `event_type`) its event."""
         event = repo.new_event(event_type, ctx.account_id, after if after is not None else before, now) if event_type else None
-        subject = f"events.{event_type}" if event_type else None
-        await repo.record_change(
-            conn, ctx, entity=entity, entity_id=entity_id, action=action, before=before, after=after,
-            event=event, subject=subject,
-        )
+        change = repo.Change(entity=entity, entity_id=entity_id, action=action, before=before, after=after, event=event)
+        try:
+            await repo.apply(conn, statement, ctx, change)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != "clients_number":
+                raise
+            raise BillwireError(
+                ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
+                [FieldError(field="client_number", message="already used by another client")],
+            ) from exc
 
     # -- auth ---------------------------------------------------------------------
 
@@ -93,8 +106,8 @@ class InvoicesHandlers:
         async def work(conn: asyncpg.Connection) -> a.Profile:
             before = await repo.get_profile(conn, cmd.ctx.account_id)
             after = domain.apply_profile_patch(before, cmd.patch)
-            await repo.save_profile(conn, cmd.ctx.account_id, after)
-            await self._record(conn, cmd.ctx, "profile", cmd.ctx.account_id, "update", before, after, None, utcnow())
+            statement = repo.save_profile(cmd.ctx.account_id, after)
+            await self._apply(conn, statement, cmd.ctx, "profile", cmd.ctx.account_id, "update", before, after, None, utcnow())
             return after
 
         return await self._write(cmd.ctx, a.Profile, work)
@@ -128,11 +141,11 @@ class InvoicesHandlers:
         async def work(conn: asyncpg.Connection) -> c.Client:
             now = utcnow()
             client = c.Client(**msgspec.structs.asdict(client_input), id=new_id(), created_at=now, updated_at=now)
-            await _unique_number(conn, lambda: repo.insert_client(conn, cmd.ctx.account_id, client))
-            await self._record(conn, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
+            statement = repo.insert_client(cmd.ctx.account_id, client)
+            await self._apply(conn, statement, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
             return client
 
-        return await self._write(cmd.ctx, c.Client, work)
+        return await self._write(cmd.ctx, c.Client, work, one_write=True)
 
     async def get_client(self, cmd: ById) -> c.Client:
         client = await self._read(lambda conn: repo.get_client(conn, cmd.ctx.account_id, cmd.id))
@@ -152,8 +165,8 @@ class InvoicesHandlers:
             values = domain.merge(before, cmd.patch) | {"updated_at": utcnow()}
             after = msgspec.convert(values, c.Client, from_attributes=True)
             domain.validate_client(after)
-            await _unique_number(conn, lambda: repo.update_client(conn, cmd.ctx.account_id, after))
-            await self._record(conn, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
+            statement = repo.update_client(cmd.ctx.account_id, after)
+            await self._apply(conn, statement, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
             return after
 
         return await self._write(cmd.ctx, c.Client, work)
@@ -163,8 +176,8 @@ class InvoicesHandlers:
             before = await repo.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
             if before is None:
                 raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
-            await repo.delete_row(conn, "clients", cmd.ctx.account_id, cmd.id)
-            await self._record(conn, cmd.ctx, "client", cmd.id, "delete", before, None, "client.deleted", utcnow())
+            statement = repo.delete_row("clients", cmd.ctx.account_id, cmd.id)
+            await self._apply(conn, statement, cmd.ctx, "client", cmd.id, "delete", before, None, "client.deleted", utcnow())
             return Deleted(id=cmd.id)
 
         return await self._write(cmd.ctx, Deleted, work)
@@ -177,11 +190,11 @@ class InvoicesHandlers:
             values = domain.product_from_input(domain.given_fields(cmd.product), profile.default_tax_rate)
             now = utcnow()
             product = c.Product(**values, id=new_id(), created_at=now, updated_at=now)
-            await repo.insert_product(conn, cmd.ctx.account_id, product)
-            await self._record(conn, cmd.ctx, "product", product.id, "create", None, product, None, now)
+            statement = repo.insert_product(cmd.ctx.account_id, product)
+            await self._apply(conn, statement, cmd.ctx, "product", product.id, "create", None, product, None, now)
             return product
 
-        return await self._write(cmd.ctx, c.Product, work)
+        return await self._write(cmd.ctx, c.Product, work, one_write=True)
 
     async def get_product(self, cmd: ById) -> c.Product:
         found = await self._read(lambda conn: repo.get_products(conn, cmd.ctx.account_id, [cmd.id]))
@@ -204,30 +217,31 @@ class InvoicesHandlers:
             profile = await repo.get_profile(conn, cmd.ctx.account_id)
             normalised = domain.product_from_input(values, profile.default_tax_rate)
             after = msgspec.structs.replace(before, **normalised, updated_at=utcnow())
-            await repo.update_product(conn, cmd.ctx.account_id, after)
-            await self._record(conn, cmd.ctx, "product", after.id, "update", before, after, None, after.updated_at)
+            statement = repo.update_product(cmd.ctx.account_id, after)
+            await self._apply(conn, statement, cmd.ctx, "product", after.id, "update", before, after, None, after.updated_at)
             return after
 
         return await self._write(cmd.ctx, c.Product, work)
 
     async def delete_product(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
-            if not await repo.delete_row(conn, "products", cmd.ctx.account_id, cmd.id):
+            before = (await repo.get_products(conn, cmd.ctx.account_id, [cmd.id], lock=True)).get(cmd.id)
+            if before is None:
                 raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
-            await self._record(conn, cmd.ctx, "product", cmd.id, "delete", None, None, None, utcnow())
+            statement = repo.delete_row("products", cmd.ctx.account_id, cmd.id)
+            await self._apply(conn, statement, cmd.ctx, "product", cmd.id, "delete", before, None, None, utcnow())
             return Deleted(id=cmd.id)
 
         return await self._write(cmd.ctx, Deleted, work)
 
     # -- documents ---------------------------------------------------------------------------
 
-    async def _buyer(
-        self, conn: asyncpg.Connection, account_id: UUID, client_id: UUID | None, inline: c.ClientInput | None
-    ) -> tuple[UUID | None, c.ClientInput]:
+    @staticmethod
+    def _buyer(client_id: UUID | None, inline: c.ClientInput | None, client: c.Client | None) -> tuple[UUID | None, c.ClientInput]:
+        """The document's buyer: the stored client `client_id` names (fetched as `client`) or an inline one."""
         if client_id is not None and inline is not None:
             raise domain.invalid([FieldError(field="client", message="give either client_id or client, not both")])
         if client_id is not None:
-            client = await repo.get_client(conn, account_id, client_id)
             if client is None:
                 raise BillwireError(
                     ErrorCode.CLIENT_NOT_FOUND, f"Client {client_id} was not found.",
@@ -248,8 +262,8 @@ class InvoicesHandlers:
 
         async def work(conn: asyncpg.Connection) -> d.Document:
             account_id = cmd.ctx.account_id
-            profile = await repo.get_profile(conn, account_id)
-            client_id, buyer = await self._buyer(conn, account_id, body.client_id, body.client)
+            profile, client = await repo.get_profile_and_client(conn, account_id, body.client_id)
+            client_id, buyer = self._buyer(body.client_id, body.client, client)
             currency = body.currency or buyer.currency or profile.default_currency
             lines = await self._lines(conn, account_id, body.lines, profile, currency)
             due_days = body.due_days
@@ -266,11 +280,11 @@ class InvoicesHandlers:
                 lines=lines, totals=domain.compute_totals([], currency, None, "standard"),
                 version=1, created_at=now, updated_at=now,
             ))
-            await repo.insert_document(conn, account_id, doc)
-            await self._record(conn, cmd.ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", now)
+            statement = repo.insert_document(account_id, doc)
+            await self._apply(conn, statement, cmd.ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", now)
             return doc
 
-        return await self._write(cmd.ctx, d.Document, work)
+        return await self._write(cmd.ctx, d.Document, work, one_write=True)
 
     async def get_document(self, cmd: d.GetDocument) -> d.Document:
         doc = await self._read(lambda conn: repo.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
@@ -302,20 +316,19 @@ class InvoicesHandlers:
             elif patch.due_days is not msgspec.UNSET:
                 values["due_date"] = None  # terms replace a fixed date; refresh derives it
             domain.check(domain.document_problems(values, exclusive=False))
-            profile = await repo.get_profile(conn, account_id)
+            new_client_id = patch.client_id if patch.client_id is not msgspec.UNSET else None
+            profile, client = await repo.get_profile_and_client(conn, account_id, new_client_id)
             if patch.client_id is not msgspec.UNSET or patch.client is not msgspec.UNSET:
-                client_id, buyer = await self._buyer(
-                    conn, account_id, values.pop("client_id") if patch.client_id is not msgspec.UNSET else None,
-                    patch.client if patch.client is not msgspec.UNSET else None,
-                )
+                inline = patch.client if patch.client is not msgspec.UNSET else None
+                client_id, buyer = self._buyer(new_client_id, inline, client)
                 values.update(client_id=client_id, client=domain.snapshot_of(buyer))
             if patch.lines is not msgspec.UNSET:
                 values["lines"] = await self._lines(conn, account_id, patch.lines, profile, values["currency"])
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = domain.refresh(msgspec.convert(values, d.Document, from_attributes=True))
-            await repo.save_document(conn, account_id, after)
-            await self._record(conn, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
+            statement = repo.save_document(account_id, after)
+            await self._apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
             return after
 
         return await self._write(cmd.ctx, d.Document, work)
@@ -323,8 +336,8 @@ class InvoicesHandlers:
     async def delete_document(self, cmd: d.DeleteDocument) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
-            await repo.delete_row(conn, "documents", cmd.ctx.account_id, cmd.id)
-            await self._record(conn, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
+            statement = repo.delete_row("documents", cmd.ctx.account_id, cmd.id)
+            await self._apply(conn, statement, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
             return Deleted(id=cmd.id)
 
         return await self._write(cmd.ctx, Deleted, work)
@@ -342,22 +355,11 @@ class InvoicesHandlers:
             sequence = await repo.next_in_series(conn, account_id, before.type, domain.series_period(issue_date, series.yearly_reset))
             now = utcnow()
             after = domain.finalize(before, profile, domain.format_number(series.pattern, sequence, issue_date), issue_date, now)
-            await repo.save_document(conn, account_id, after)
-            await self._record(conn, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", now)
+            statement = repo.save_document(account_id, after)
+            await self._apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", now)
             return after
 
         return await self._write(cmd.ctx, d.Document, work)
-
-
-async def _unique_number(conn: asyncpg.Connection, write: Callable[[], Awaitable[None]]) -> None:
-    try:
-        async with conn.transaction():
-            await write()
-    except asyncpg.UniqueViolationError as exc:
-        raise BillwireError(
-            ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
-            [FieldError(field="client_number", message="already used by another client")],
-        ) from exc
 
 
 async def issue_api_key(conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None) -> a.NewApiKey:
@@ -403,7 +405,8 @@ ROUTES: dict[str, str] = {
 }
 
 
-def register(broker: Any, handlers: InvoicesHandlers, names: Names) -> None:
+def register(broker: Any, handlers: InvoicesHandlers, names: Names, concurrency: int) -> None:
+    """FastStream handles one message per subscriber at a time unless told otherwise."""
     queue = names.queue("invoices")
     for subject, method in ROUTES.items():
-        broker.subscriber(names.subject(subject), queue=queue)(getattr(handlers, method))
+        broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(getattr(handlers, method))

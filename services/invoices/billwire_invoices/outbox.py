@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -27,7 +28,7 @@ CHANNEL = "billwire_outbox"
 class OutboxRelay:
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        connect: Callable[[], Awaitable[asyncpg.Connection]],
         js: JetStreamContext,
         names: Names,
         *,
@@ -35,7 +36,7 @@ class OutboxRelay:
         batch_size: int = 256,
         retention: timedelta = timedelta(days=7),
     ) -> None:
-        self.pool, self.js, self.names = pool, js, names
+        self.connect, self.js, self.names = connect, js, names
         self.poll_interval, self.batch_size, self.retention = poll_interval, batch_size, retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -56,8 +57,11 @@ class OutboxRelay:
     async def _run(self) -> None:
         while True:
             try:
-                async with self.pool.acquire() as conn:
+                conn = await self.connect()  # its own: it holds LISTEN and a session lock
+                try:
                     await self._lead(conn)
+                finally:
+                    await conn.close()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -81,7 +85,6 @@ class OutboxRelay:
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(CHANNEL, self._notified)
-                await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
 
     async def drain(self, conn: asyncpg.Connection) -> None:
         """Publish every pending row; on a NATS failure keep the rest for the next round."""

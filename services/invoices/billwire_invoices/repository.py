@@ -16,6 +16,7 @@ from billwire_shared.contracts.events import Event
 from billwire_shared.ids import new_id
 
 T = TypeVar("T")
+Statement = tuple[str, list[Any]]  # SQL with $n placeholders and its arguments
 
 
 def _as(type_: type[T], data: Any) -> T:
@@ -36,10 +37,8 @@ async def get_profile(conn: asyncpg.Connection, account_id: UUID) -> Profile:
     return _as(Profile, data or {})
 
 
-async def save_profile(conn: asyncpg.Connection, account_id: UUID, profile: Profile) -> None:
-    await conn.execute(
-        "UPDATE accounts SET profile = $2, updated_at = now() WHERE id = $1", account_id, msgspec.to_builtins(profile)
-    )
+def save_profile(account_id: UUID, profile: Profile) -> Statement:
+    return "UPDATE accounts SET profile = $2, updated_at = now() WHERE id = $1", [account_id, msgspec.to_builtins(profile)]
 
 
 async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey, key_hash: str) -> None:
@@ -78,19 +77,19 @@ async def find_active_key(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Re
 # -- clients and products -----------------------------------------------------------------------
 
 
-async def insert_client(conn: asyncpg.Connection, account_id: UUID, client: Client) -> None:
-    await conn.execute(
+def insert_client(account_id: UUID, client: Client) -> Statement:
+    return (
         "INSERT INTO clients (id, account_id, name, email, client_number, data, created_at, updated_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        client.id, account_id, client.name, client.email, client.client_number, client, client.created_at,
+        [client.id, account_id, client.name, client.email, client.client_number, client, client.created_at],
     )
 
 
-async def update_client(conn: asyncpg.Connection, account_id: UUID, client: Client) -> None:
-    await conn.execute(
+def update_client(account_id: UUID, client: Client) -> Statement:
+    return (
         "UPDATE clients SET name = $3, email = $4, client_number = $5, data = $6, updated_at = $7"
         " WHERE id = $1 AND account_id = $2",
-        client.id, account_id, client.name, client.email, client.client_number, client, client.updated_at,
+        [client.id, account_id, client.name, client.email, client.client_number, client, client.updated_at],
     )
 
 
@@ -100,9 +99,8 @@ async def get_client(conn: asyncpg.Connection, account_id: UUID, client_id: UUID
     return _as(Client, data) if data else None
 
 
-async def delete_row(conn: asyncpg.Connection, table: str, account_id: UUID, id_: UUID) -> bool:
-    status = await conn.execute(f"DELETE FROM {table} WHERE id = $1 AND account_id = $2", id_, account_id)
-    return status.endswith(" 1")
+def delete_row(table: str, account_id: UUID, id_: UUID) -> Statement:
+    return f"DELETE FROM {table} WHERE id = $1 AND account_id = $2", [id_, account_id]
 
 
 def _search(q: str | None, columns: list[str]) -> tuple[str, list[Any]]:
@@ -135,24 +133,25 @@ async def _count(conn: asyncpg.Connection, table: str, account_id: UUID, where: 
     return await conn.fetchval(f"SELECT count(*) FROM {table} WHERE account_id = $1{where}", account_id, *args)
 
 
-async def insert_product(conn: asyncpg.Connection, account_id: UUID, product: Product) -> None:
-    await conn.execute(
+def insert_product(account_id: UUID, product: Product) -> Statement:
+    return (
         "INSERT INTO products (id, account_id, title, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
-        product.id, account_id, product.title, product, product.created_at,
+        [product.id, account_id, product.title, product, product.created_at],
     )
 
 
-async def update_product(conn: asyncpg.Connection, account_id: UUID, product: Product) -> None:
-    await conn.execute(
+def update_product(account_id: UUID, product: Product) -> Statement:
+    return (
         "UPDATE products SET title = $3, data = $4, updated_at = $5 WHERE id = $1 AND account_id = $2",
-        product.id, account_id, product.title, product, product.updated_at,
+        [product.id, account_id, product.title, product, product.updated_at],
     )
 
 
-async def get_products(conn: asyncpg.Connection, account_id: UUID, ids: list[UUID]) -> dict[UUID, Product]:
+async def get_products(conn: asyncpg.Connection, account_id: UUID, ids: list[UUID], *, lock: bool = False) -> dict[UUID, Product]:
     if not ids:
         return {}
-    rows = await conn.fetch("SELECT data FROM products WHERE account_id = $1 AND id = ANY($2::uuid[])", account_id, ids)
+    suffix = " FOR UPDATE" if lock else ""
+    rows = await conn.fetch(f"SELECT data FROM products WHERE account_id = $1 AND id = ANY($2::uuid[]){suffix}", account_id, ids)
     products = [_as(Product, r["data"]) for r in rows]
     return {p.id: p for p in products}
 
@@ -173,17 +172,19 @@ def _doc_values(doc: Document) -> list[Any]:
     ]
 
 
-async def insert_document(conn: asyncpg.Connection, account_id: UUID, doc: Document) -> None:
-    await conn.execute(
+def insert_document(account_id: UUID, doc: Document) -> Statement:
+    return (
         f"INSERT INTO documents (id, account_id, created_at, {_DOC_COLUMNS})"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        doc.id, account_id, doc.created_at, *_doc_values(doc),
+        [doc.id, account_id, doc.created_at, *_doc_values(doc)],
     )
 
 
-async def save_document(conn: asyncpg.Connection, account_id: UUID, doc: Document) -> None:
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(_DOC_COLUMNS.split(", "), start=3))
-    await conn.execute(f"UPDATE documents SET {sets} WHERE id = $1 AND account_id = $2", doc.id, account_id, *_doc_values(doc))
+_DOC_SETS = ", ".join(f"{c} = ${i}" for i, c in enumerate(_DOC_COLUMNS.split(", "), start=3))
+
+
+def save_document(account_id: UUID, doc: Document) -> Statement:
+    return f"UPDATE documents SET {_DOC_SETS} WHERE id = $1 AND account_id = $2", [doc.id, account_id, *_doc_values(doc)]
 
 
 async def get_document(
@@ -279,28 +280,50 @@ async def expire_idempotency_keys(conn: asyncpg.Connection, older_than: datetime
     return int(status.split()[-1])
 
 
-async def record_change(
-    conn: asyncpg.Connection,
-    ctx: Caller,
-    *,
-    entity: str,
-    entity_id: UUID,
-    action: str,
-    before: Any,
-    after: Any,
-    event: Event | None,
-    subject: str | None,
-) -> None:
-    """The audit row and the outbox event of one change, in one round trip and one transaction."""
+class Change(msgspec.Struct, kw_only=True):
+    """What the audit log and the outbox say about one change."""
+
+    entity: str
+    entity_id: UUID
+    action: str
+    before: Any = None
+    after: Any = None
+    event: Event | None = None
+
+
+_AUDIT_AND_OUTBOX = (
+    "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after)"
+    " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}))"
+    " INSERT INTO outbox (event_id, subject, payload) SELECT {8}, {9}, {10} WHERE {8}::uuid IS NOT NULL"
+)
+
+
+async def apply(conn: asyncpg.Connection, statement: Statement, ctx: Caller, change: Change) -> None:
+    """The write, its audit row and its event as one statement: one round trip, all or nothing."""
+    sql, args = statement
+    placeholders = [f"${len(args) + i}" for i in range(1, 12)]
+    event = change.event
     await conn.execute(
-        "WITH audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8))"
-        " INSERT INTO outbox (event_id, subject, payload) SELECT $9, $10, $11 WHERE $9::uuid IS NOT NULL",
-        ctx.account_id, entity, entity_id, ctx.key_id, ctx.request_id, action,
-        msgspec.to_builtins(before) if before is not None else None,
-        msgspec.to_builtins(after) if after is not None else None,
-        event.id if event else None, subject, msgspec.json.encode(event) if event else None,
+        f"WITH main AS ({sql}), " + _AUDIT_AND_OUTBOX.format(*placeholders),
+        *args,
+        ctx.account_id, change.entity, change.entity_id, ctx.key_id, ctx.request_id, change.action,
+        msgspec.to_builtins(change.before) if change.before is not None else None,
+        msgspec.to_builtins(change.after) if change.after is not None else None,
+        event.id if event else None, f"events.{event.type}" if event else None,
+        msgspec.json.encode(event) if event else None,
     )
+
+
+async def get_profile_and_client(
+    conn: asyncpg.Connection, account_id: UUID, client_id: UUID | None
+) -> tuple[Profile, Client | None]:
+    """What a new document needs to know, in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT profile FROM accounts WHERE id = $1) AS profile,"
+        " (SELECT data FROM clients WHERE id = $2 AND account_id = $1) AS client",
+        account_id, client_id,
+    )
+    return _as(Profile, row["profile"] or {}), _as(Client, row["client"]) if row["client"] else None
 
 
 async def audit_entries(conn: asyncpg.Connection, account_id: UUID, entity_id: UUID) -> list[asyncpg.Record]:
