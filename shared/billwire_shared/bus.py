@@ -71,10 +71,16 @@ class ErrorReplies(BaseMiddleware):
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
 
 
+async def decode_json(msg: Any) -> Any:
+    """Bodies are JSON written by msgspec; read them with msgspec too (not the stdlib)."""
+    return msgspec.json.decode(msg.body) if msg.body else None
+
+
 def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
     return NatsBroker(
         nats_url,
         serializer=MsgSpecSerializer(),
+        decoder=decode_json,
         middlewares=[ErrorReplies],
         logger=logging.getLogger("billwire.faststream"),
         log_level=logging.DEBUG,

@@ -101,4 +101,14 @@ def main(create_service: Callable[[Any], Any], settings_class: type[ServiceSetti
 
     settings = load_settings(settings_class)
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve_until_signalled(create_service(settings)))
+    run(serve_until_signalled(create_service(settings)))
+
+
+def run(main: Any) -> Any:
+    """asyncio.run on uvloop where it is installed (it is, with the services): faster socket I/O."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)

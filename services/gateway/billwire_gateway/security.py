@@ -75,12 +75,22 @@ class Allowance(msgspec.Struct):
 
 
 class RateLimiter:
-    """A fixed window per key and minute, counted with compare-and-set in NATS KV."""
+    """A fixed window per key and minute, shared by every replica through NATS KV.
+
+    A replica leases part of the window's allowance with one compare-and-set and spends it
+    locally, so a busy key costs one KV round trip per lease, not per request. A lease is at
+    most a quarter of what is left (and at most MAX_LEASE), so near the limit leases are one
+    request each: the sum over all replicas never exceeds the limit. Tokens a replica leased
+    but did not use before the window ends are lost, so a key spread over replicas that go
+    quiet may meet 429 slightly before the limit, never after it.
+    """
+
+    MAX_LEASE = 64
 
     def __init__(self, bus: Bus, limit: int, window: int = 60) -> None:
         self.bus, self.limit, self.window = bus, limit, window
         self.kv: KeyValue | None = None
-        self._known: dict[str, tuple[int, int]] = {}  # kv key -> (count, revision)
+        self._leases: dict[str, _Lease] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
@@ -92,42 +102,56 @@ class RateLimiter:
         self.kv = await js.create_key_value(config)
 
     async def hit(self, key_id: str) -> Allowance:
-        # One update per key at a time in this process; other replicas are met by compare-and-set.
-        lock = self._locks.get(key_id)
-        if lock is None:
-            if len(self._locks) > 50_000:
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            lock = self._locks[key_id] = asyncio.Lock()
-        async with lock:
-            return await self._count(key_id)
-
-    async def _count(self, key_id: str) -> Allowance:
         now = time.time()
         window_start = math.floor(now / self.window) * self.window
         reset = max(1, math.ceil(window_start + self.window - now))
-        kv_key = f"{key_id}.{window_start}"
-        if len(self._known) > 50_000:
-            self._known.clear()
-        count, revision = self._known.get(kv_key, (0, 0))
-        if count >= self.limit:  # counts only grow within a window: no need to ask
+        lease = self._leases.get(key_id)
+        if lease is None or lease.window_start != window_start:
+            if len(self._leases) > 50_000:
+                self._leases = {k: v for k, v in self._leases.items() if v.window_start == window_start}
+            lease = self._leases[key_id] = _Lease(window_start)
+        if lease.tokens == 0 and not lease.exhausted:
+            lock = self._locks.setdefault(key_id, asyncio.Lock())
+            async with lock:
+                if lease.tokens == 0 and not lease.exhausted:
+                    await self._renew(key_id, lease)
+        if lease.tokens == 0:
             return Allowance(False, self.limit, 0, reset)
+        lease.tokens -= 1
+        return Allowance(True, self.limit, max(0, self.limit - lease.counted + lease.tokens), reset)
+
+    async def _renew(self, key_id: str, lease: _Lease) -> None:
+        """Take the next lease with compare-and-set; none is left once the window is spent."""
         assert self.kv is not None
+        kv_key = f"{key_id}.{lease.window_start}"
         for _ in range(50):
+            count, revision = lease.counted, lease.revision
+            if count >= self.limit:
+                lease.exhausted = True
+                return
+            size = max(1, min(self.MAX_LEASE, (self.limit - count) // 4))
             try:
                 if revision == 0:
-                    revision = await self.kv.create(kv_key, b"1")
-                    count = 1
+                    lease.revision = await self.kv.create(kv_key, str(size).encode())
                 else:
-                    revision = await self.kv.update(kv_key, str(count + 1).encode(), last=revision)
-                    count += 1
-                break
+                    lease.revision = await self.kv.update(kv_key, str(count + size).encode(), last=revision)
             except nats.js.errors.KeyWrongLastSequenceError:
-                entry = await self.kv.get(kv_key)
-                count, revision = int(entry.value or b"0"), entry.revision
-                if count >= self.limit:
-                    self._known[kv_key] = (count, revision)
-                    return Allowance(False, self.limit, 0, reset)
-        else:  # never seen in practice; an uncounted request is better than a false 429
-            log.warning("rate limit counter for %s stayed contended; request let through", key_id)
-        self._known[kv_key] = (count, revision)
-        return Allowance(True, self.limit, max(0, self.limit - count), reset)
+                entry = await self.kv.get(kv_key)  # another replica counted first: start from its count
+                lease.counted, lease.revision = int(entry.value or b"0"), entry.revision
+                continue
+            lease.counted, lease.tokens = count + size, size
+            return
+        log.warning("rate limit counter for %s stayed contended; request refused", key_id)
+
+
+class _Lease:
+    """This replica's share of one key's window: `counted` is the shared count after its last lease."""
+
+    __slots__ = ("window_start", "counted", "revision", "tokens", "exhausted")
+
+    def __init__(self, window_start: int) -> None:
+        self.window_start = window_start
+        self.counted = 0
+        self.revision = 0
+        self.tokens = 0
+        self.exhausted = False

@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from billwire_shared.logs import configure_logging
-from billwire_shared.service import serve_until_signalled
+from billwire_shared.service import run, serve_until_signalled
 
 from billwire_invoices.app import (
     InvoicesService,
@@ -55,7 +55,7 @@ def main() -> None:
     elif args.command == "create-account":
         asyncio.run(new_account(args.name))
     else:
-        asyncio.run(serve())
+        run(serve())
 
 
 if __name__ == "__main__":

@@ -298,17 +298,29 @@ _AUDIT_AND_OUTBOX = (
 )
 
 
+def _json(value: Any) -> msgspec.Raw | None:
+    return None if value is None else msgspec.Raw(msgspec.json.encode(value))
+
+
 async def apply(conn: asyncpg.Connection, statement: Statement, ctx: Caller, change: Change) -> None:
-    """The write, its audit row and its event as one statement: one round trip, all or nothing."""
+    """The write, its audit row and its event as one statement: one round trip, all or nothing.
+
+    The changed entity is encoded to JSON once and that text used for its row, its audit
+    entry and its event (jsonb parameters accept msgspec.Raw through the pool's codec).
+    """
     sql, args = statement
+    after = _json(change.after)
+    if after is not None:
+        args = [after if arg is change.after else arg for arg in args]
     placeholders = [f"${len(args) + i}" for i in range(1, 12)]
     event = change.event
+    if event is not None and event.data is change.after and after is not None:
+        event = msgspec.structs.replace(event, data=after)
     await conn.execute(
         f"WITH main AS ({sql}), " + _AUDIT_AND_OUTBOX.format(*placeholders),
         *args,
         ctx.account_id, change.entity, change.entity_id, ctx.key_id, ctx.request_id, change.action,
-        msgspec.to_builtins(change.before) if change.before is not None else None,
-        msgspec.to_builtins(change.after) if change.after is not None else None,
+        _json(change.before), after,
         event.id if event else None, f"events.{event.type}" if event else None,
         msgspec.json.encode(event) if event else None,
     )

@@ -1,0 +1,82 @@
+"""`uv run python -m bench [--quick]`: run both scenarios one after the other, print the table."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from billwire_cli.embedded import EmbeddedServerError
+
+from bench import scenarios
+from bench.config import LOG_DIR, BenchConfig
+from bench.cpu import snapshot, usage
+from bench.infra import Infra
+from bench.loadgen import pick_tool, run_load, warm_up
+from bench.procs import BenchError
+from bench.report import ScenarioResult, details, table, write_json
+
+
+def _sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # run the same clean-up as Ctrl-C
+
+
+def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) -> ScenarioResult:
+    """Start one system, warm it up, measure it, stop it."""
+    print(f"[{name}] starting ...", flush=True)
+    with starter(infra) as running:
+        print(f"[{name}] warm-up {config.warmup_seconds} s ...", flush=True)
+        warm = warm_up(tool, running.target, config)
+        if warm.unexpected(running.target.expect):
+            print(f"[{name}] warning: warm-up saw unexpected responses: {warm.statuses} {warm.socket_errors}")
+        print(f"[{name}] measuring {config.seconds} s with {config.connections} connections ...", flush=True)
+        before, started = snapshot(running.pids), time.monotonic()
+        load = run_load(tool, running.target, config.seconds, config)
+        cpu = usage(before, snapshot(running.pids), time.monotonic() - started)
+    result = ScenarioResult(name, load, running.target.expect, cpu)
+    if result.unexpected():
+        print(f"[{name}] ERROR: {result.unexpected()} responses were not {result.expect}: "
+              f"statuses {load.statuses}, socket errors {load.socket_errors}")  # fmt: skip
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1 s warm-up, 5 s measured, 16 connections")
+    args = parser.parse_args()
+    config = BenchConfig.from_env(quick=args.quick)
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        tool = pick_tool(config)
+    except (BenchError, EmbeddedServerError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    if tool != "wrk":
+        print("bench: wrk not found (apt-get install -y wrk); using the Python load generator", flush=True)
+    results: list[ScenarioResult] = []
+    try:
+        with Infra() as infra:
+            print(f"servers: Postgres from {infra.pg_origin}, NATS from {infra.nats_origin}; "
+                  f"database {infra.database}, prefix {infra.prefix}; load generator {tool}", flush=True)  # fmt: skip
+            for name, starter in (("bare_row", scenarios.bare_row), ("bare", scenarios.bare), ("billwire", scenarios.billwire)):
+                results.append(measure(name, starter, infra, tool, config))
+            info = {"postgres": infra.pg_origin, "nats": infra.nats_origin}
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; stopped everything it started", file=sys.stderr)
+        return 130
+    except (BenchError, EmbeddedServerError) as exc:
+        print(f"bench: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+        return 1
+    print()
+    print(table(results))
+    print()
+    for r in results:
+        print(details(r))
+    path = write_json(config, results, info)
+    print(f"\nwritten: {path}")
+    return 1 if any(r.unexpected() for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Where the CPU went during a measured run, read from /proc (Linux; empty elsewhere).
+
+Sums per process group: our server children by pid, Postgres and nats-server by process
+name (they may not be ours, reading /proc is harmless), and the whole machine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+BY_NAME = {"postgres": ("postgres",), "nats-server": ("nats-server",)}
+
+
+def _proc_seconds(pid: int) -> float:
+    """user+system CPU seconds of one process (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def _pids_named(names: tuple[str, ...]) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds spent not idle, over all cores, since boot."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / TICKS
+
+
+@dataclass
+class CpuSnapshot:
+    groups: dict[str, float]  # group name -> CPU seconds
+    pid_sets: dict[str, list[int]]
+
+
+def snapshot(children: dict[str, int]) -> CpuSnapshot:
+    """Now: CPU seconds for each named child pid, for Postgres, nats-server and the machine."""
+    if not Path("/proc/stat").exists():
+        return CpuSnapshot({}, {})
+    pid_sets = {name: [pid] for name, pid in children.items()}
+    pid_sets.update({group: _pids_named(names) for group, names in BY_NAME.items()})
+    groups = {name: sum(_proc_seconds(p) for p in pids) for name, pids in pid_sets.items()}
+    groups["machine"] = _machine_busy_seconds()
+    return CpuSnapshot(groups, pid_sets)
+
+
+def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, float]:
+    """Percent of one core per group between two snapshots (a process that came or went counts from 0)."""
+    if seconds <= 0:
+        return {}
+    return {
+        name: round(max(0.0, after.groups[name] - before.groups.get(name, 0.0)) / seconds * 100, 1)
+        for name in after.groups
+    }
