@@ -19,17 +19,20 @@ import msgspec
 import uvicorn
 from billwire_invoices import domain
 from billwire_invoices import repository as repo
-from billwire_invoices.app import InvoicesSettings, open_pool, run_migrations
+from billwire_invoices.app import MIGRATIONS
 from billwire_invoices.handlers import create_account
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address, Caller
 from billwire_shared.contracts.documents import Document, DocumentInput
 from billwire_shared.ids import new_id
+from billwire_shared.migrate import migrate
+from billwire_shared.service import open_schema_pool
 from billwire_shared.logs import configure_logging
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import JSONBody
 
 POOL_SIZE = 16  # the invoices service's default db_pool_size
+SCHEMA = "bare"
 
 PLAIN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS bare_invoices (
@@ -60,9 +63,11 @@ class BareInvoice(msgspec.Struct):
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
-    settings = InvoicesSettings(database_url=os.environ["DATABASE_URL"])
-    await run_migrations(settings)
-    pool = await open_pool(settings, max_size=POOL_SIZE)
+    # The invoices schema's tables, in a schema of the baseline's own: the same SQL, but no
+    # relay of the service under test ever sees (or has to publish) the baseline's outbox.
+    url = os.environ["DATABASE_URL"]
+    await migrate(url, SCHEMA, MIGRATIONS)
+    pool = await open_schema_pool(url, SCHEMA, max_size=POOL_SIZE)
     try:
         await pool.execute(PLAIN_SCHEMA)
         app.state.pool = pool

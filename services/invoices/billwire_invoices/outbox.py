@@ -23,6 +23,11 @@ from billwire_invoices import repository as repo
 log = logging.getLogger("billwire.invoices.outbox")
 LEADER_LOCK = 0x0B111_0CB0  # arbitrary, fixed: "the outbox relay of this database"
 CHANNEL = "billwire_outbox"
+ACK_TIMEOUT = 5.0
+
+
+class NatsUnavailable(Exception):
+    """Events could not all be published now; they stay in the outbox for the next round."""
 
 
 class OutboxRelay:
@@ -76,7 +81,10 @@ class OutboxRelay:
             last_sweep = datetime.min.replace(tzinfo=UTC)
             while True:
                 self._wake.clear()
-                await self.drain(conn)
+                try:
+                    await self.drain(conn)
+                except NatsUnavailable as exc:
+                    log.warning("outbox relay: %s", exc)
                 if datetime.now(UTC) - last_sweep > timedelta(minutes=10):
                     await self._sweep(conn)
                     last_sweep = datetime.now(UTC)
@@ -87,7 +95,11 @@ class OutboxRelay:
                 await conn.remove_listener(CHANNEL, self._notified)
 
     async def drain(self, conn: asyncpg.Connection) -> None:
-        """Publish every pending row; on a NATS failure keep the rest for the next round."""
+        """Publish every pending row; on a NATS failure keep the rest for the next round.
+
+        A batch is published pipelined (in order, acks awaited afterwards) and only the run of
+        rows acknowledged from its start is marked, so a retry never reorders events.
+        """
         while True:
             rows = await conn.fetch(
                 "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
@@ -95,17 +107,33 @@ class OutboxRelay:
             )
             if not rows:
                 return
-            done = []
-            try:
-                for row in rows:
-                    await self.js.publish(
+            acks = []
+            for row in rows:
+                try:
+                    acks.append(await self.js.publish_async(
                         self.names.subject(row["subject"]), row["payload"], headers={"Nats-Msg-Id": str(row["event_id"])}
-                    )
-                    done.append(row["id"])
-            finally:
-                if done:
-                    await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", done)
-                    self.published += len(done)
+                    ))
+                except Exception as exc:  # not connected, buffer full...: the rest waits
+                    log.debug("publish stopped: %r", exc)
+                    break
+            done = await self._acknowledged(rows, acks)
+            if done:
+                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", done)
+                self.published += len(done)
+            if len(done) < len(rows):
+                raise NatsUnavailable(f"JetStream acknowledged {len(done)} of {len(rows)} events; the rest wait")
+
+    async def _acknowledged(self, rows: list[asyncpg.Record], acks: list[asyncio.Future]) -> list[int]:
+        done = []
+        for row, ack in zip(rows, acks, strict=False):
+            try:
+                await asyncio.wait_for(ack, ACK_TIMEOUT)
+            except Exception:
+                for pending in acks[len(done):]:
+                    pending.cancel()
+                break
+            done.append(row["id"])
+        return done
 
     async def _sweep(self, conn: asyncpg.Connection) -> None:
         cutoff = datetime.now(UTC) - self.retention
