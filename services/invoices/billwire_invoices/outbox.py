@@ -38,11 +38,13 @@ class OutboxRelay:
         names: Names,
         *,
         poll_interval: float = 1.0,
+        linger: float = 0.005,
         batch_size: int = 256,
         retention: timedelta = timedelta(days=7),
     ) -> None:
         self.connect, self.js, self.names = connect, js, names
-        self.poll_interval, self.batch_size, self.retention = poll_interval, batch_size, retention
+        self.poll_interval, self.linger = poll_interval, linger
+        self.batch_size, self.retention = batch_size, retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.published = 0
@@ -90,6 +92,9 @@ class OutboxRelay:
                     last_sweep = datetime.now(UTC)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                if self._wake.is_set():
+                    # Let a busy moment's commits gather: one batch instead of one drain each.
+                    await asyncio.sleep(self.linger)
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(CHANNEL, self._notified)
