@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from uuid import UUID
@@ -95,6 +96,7 @@ async def test_events_written_while_nats_is_down_go_out_exactly_once_when_it_ret
             assert all(UUID(e["account_id"]) == account_id for e in client_events)
     finally:
         server.stop()
+        shutil.rmtree(store, ignore_errors=True)
 
 
 async def _none_pending(pool: asyncpg.Pool) -> bool:
