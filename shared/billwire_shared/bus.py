@@ -15,6 +15,7 @@ from faststream import BaseMiddleware, Response
 from faststream.nats import NatsBroker
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
+from billwire_shared.consumers import Redelivery
 from billwire_shared.errors import (
     ERROR_HEADER,
     BillwireError,
@@ -52,6 +53,9 @@ class ErrorReplies(BaseMiddleware):
     """Answer a request with a typed ErrorReply instead of leaving the caller to time out."""
 
     async def consume_scope(self, call_next, msg):  # type: ignore[override]
+        reply = getattr(getattr(msg, "raw_message", None), "reply", "") or ""
+        if not reply or reply.startswith("$JS.ACK"):  # an event, not a request: Redelivery decides
+            return await call_next(msg)
         try:
             return await call_next(msg)
         except BillwireError as exc:
@@ -81,7 +85,8 @@ def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
         nats_url,
         serializer=MsgSpecSerializer(),
         decoder=decode_json,
-        middlewares=[ErrorReplies],
+        # Redelivery first: it must see a failure that ErrorReplies would turn into a reply.
+        middlewares=[Redelivery, ErrorReplies],
         logger=logging.getLogger("billwire.faststream"),
         log_level=logging.DEBUG,
         **kwargs,

@@ -11,12 +11,13 @@ import asyncpg
 import nats
 from billwire_shared.bus import ensure_events_stream
 from billwire_shared.migrate import migrate
+from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings, open_schema_pool
 from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
+from billwire_invoices import repository as repo
 from billwire_invoices.handlers import InvoicesHandlers, register
-from billwire_invoices.outbox import OutboxRelay
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,7 +77,8 @@ class InvoicesService(Service):
             async with super().running():
                 assert self.pool is not None
                 self.relay = OutboxRelay(
-                    self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval
+                    SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
+                    sweeps=(repo.expire_idempotency_keys,),
                 )
                 self.relay.start()
                 try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -275,8 +275,9 @@ async def store_idempotent_reply(conn: asyncpg.Connection, ctx: Caller, reply: b
     )
 
 
-async def expire_idempotency_keys(conn: asyncpg.Connection, older_than: datetime) -> int:
-    status = await conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", older_than)
+async def expire_idempotency_keys(conn: asyncpg.Connection, keep: timedelta = timedelta(hours=48)) -> int:
+    """Keys are honoured for at least 24 hours; they are kept 48."""
+    status = await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", keep)
     return int(status.split()[-1])
 
 

@@ -84,7 +84,7 @@ async def test_events_written_while_nats_is_down_go_out_exactly_once_when_it_ret
                 # A relay that crashed after publishing but before marking publishes again:
                 # JetStream drops the repeats by their Nats-Msg-Id.
                 await pool.execute("UPDATE outbox SET published_at = NULL")
-                await pool.execute("NOTIFY billwire_outbox")
+                await pool.execute("NOTIFY billwire_outbox_invoices")
                 await wait_until(lambda: _none_pending(pool))
 
             events = await stream_events(server.url, prefix)

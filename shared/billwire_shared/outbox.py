@@ -1,6 +1,8 @@
 """The outbox relay: publishes committed event rows to JetStream, in id order, exactly once.
 
-One relay per database acts at a time (a Postgres advisory lock elects it), so events leave
+Every service that emits events keeps an `outbox` table in its own schema (see
+`outbox_migration`) and runs one relay. One relay per schema acts at a time (a Postgres
+advisory lock elects it), so events leave
 in order even with several replicas. It is woken by LISTEN/NOTIFY and also polls, because a
 notification can be missed. A row is marked published only after JetStream acknowledged it;
 the event id is the Nats-Msg-Id, so a re-publish after a crash is dropped as a duplicate.
@@ -10,20 +12,57 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
-from billwire_shared.subjects import Names
 from nats.js import JetStreamContext
 
-from billwire_invoices import repository as repo
+from billwire_shared.subjects import Names
 
-log = logging.getLogger("billwire.invoices.outbox")
-LEADER_LOCK = 0x0B111_0CB0  # arbitrary, fixed: "the outbox relay of this database"
-CHANNEL = "billwire_outbox"
+log = logging.getLogger("billwire.outbox")
 ACK_TIMEOUT = 5.0
+
+
+def channel_of(schema: str) -> str:
+    return f"billwire_outbox_{schema}"
+
+
+def _lock_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def outbox_migration(schema: str) -> str:
+    """SQL for a service's outbox table and its commit-time wake-up."""
+    return f"""
+CREATE TABLE outbox (
+    id            bigserial PRIMARY KEY,
+    event_id      uuid NOT NULL UNIQUE,
+    subject       text NOT NULL,
+    payload       bytea NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    published_at  timestamptz
+);
+CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;
+CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{channel_of(schema)}', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox();
+"""
+
+
+async def add_event(conn: asyncpg.Connection, event: Any, subject: str) -> None:
+    """Queue an event in the same transaction as the change it reports."""
+    import msgspec
+
+    await conn.execute(
+        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)", event.id, subject, msgspec.json.encode(event)
+    )
 
 
 class NatsUnavailable(Exception):
@@ -33,6 +72,7 @@ class NatsUnavailable(Exception):
 class OutboxRelay:
     def __init__(
         self,
+        schema: str,
         connect: Callable[[], Awaitable[asyncpg.Connection]],
         js: JetStreamContext,
         names: Names,
@@ -41,8 +81,12 @@ class OutboxRelay:
         linger: float = 0.005,
         batch_size: int = 256,
         retention: timedelta = timedelta(days=7),
+        sweeps: tuple[Callable[[asyncpg.Connection], Awaitable[Any]], ...] = (),
     ) -> None:
+        self.sweeps = sweeps  # other periodic clean-ups of the schema, run by the leader
         self.connect, self.js, self.names = connect, js, names
+        self.channel = channel_of(schema)
+        self.leader_lock = _lock_id(f"billwire-outbox:{schema}")
         self.poll_interval, self.linger = poll_interval, linger
         self.batch_size, self.retention = batch_size, retention
         self._wake = asyncio.Event()
@@ -76,9 +120,9 @@ class OutboxRelay:
                 await asyncio.sleep(self.poll_interval)
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
-        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.leader_lock):
             await asyncio.sleep(self.poll_interval)
-        await conn.add_listener(CHANNEL, self._notified)
+        await conn.add_listener(self.channel, self._notified)
         try:
             last_sweep = datetime.min.replace(tzinfo=UTC)
             while True:
@@ -97,7 +141,7 @@ class OutboxRelay:
                     await asyncio.sleep(self.linger)
         finally:
             with contextlib.suppress(Exception):
-                await conn.remove_listener(CHANNEL, self._notified)
+                await conn.remove_listener(self.channel, self._notified)
 
     async def drain(self, conn: asyncpg.Connection) -> None:
         """Publish every pending row; on a NATS failure keep the rest for the next round.
@@ -143,4 +187,5 @@ class OutboxRelay:
     async def _sweep(self, conn: asyncpg.Connection) -> None:
         cutoff = datetime.now(UTC) - self.retention
         await conn.execute("DELETE FROM outbox WHERE published_at < $1", cutoff)
-        await repo.expire_idempotency_keys(conn, datetime.now(UTC) - timedelta(hours=48))
+        for sweep in self.sweeps:
+            await sweep(conn)

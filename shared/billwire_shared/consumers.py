@@ -1,0 +1,131 @@
+"""Durable JetStream consumers for events: explicit ack, bounded redelivery with growing
+delays, and a dead-letter stream that keeps what could not be handled, visible.
+
+FastStream 0.7 terminates a message when its handler fails (ACK policies) or redelivers it
+at once, forever (NACK_ON_ERROR). Here the broker-wide `Redelivery` middleware decides
+instead: ack on success; on failure nak with the consumer's next backoff delay; after
+`max_deliver` attempts copy the message to `deadletter.<consumer>` and terminate it.
+Consumers are created up front (two processes creating one at once can leave one idle).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from faststream import AckPolicy, BaseMiddleware
+from faststream.nats import JStream, NatsBroker, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+
+from billwire_shared.subjects import Names
+
+log = logging.getLogger("billwire.consumers")
+DEAD_LETTER_STREAM = "DEADLETTER"
+
+
+@dataclass(frozen=True)
+class Durable:
+    """One durable consumer: which events it reads and how hard it retries them."""
+
+    name: str  # unprefixed, e.g. "rendering-finalized"
+    subject: str  # unprefixed, e.g. "events.invoice.finalized"
+    max_deliver: int = 8
+    backoff: tuple[float, ...] = (1, 5, 15, 60, 300, 900, 1800)
+    ack_wait: float = 60.0
+    batch_size: int = 16
+
+    def delay(self, delivered: int) -> float:
+        return self.backoff[min(delivered, len(self.backoff)) - 1]
+
+
+# Consumer name (with its deployment prefix) -> policy; filled by `subscribe_durable`.
+_POLICIES: dict[str, Durable] = {}
+
+
+def consumer_name(names: Names, durable: Durable) -> str:
+    return names.stream(durable.name.upper().replace("-", "_")).lower().replace("_", "-")
+
+
+async def ensure_dead_letter_stream(js: nats.js.JetStreamContext, names: Names, replicas: int = 1) -> None:
+    config = StreamConfig(
+        name=names.stream(DEAD_LETTER_STREAM), subjects=[names.subject("deadletter.>")],
+        storage=StorageType.FILE, num_replicas=replicas, max_age=90 * 24 * 3600.0,
+    )
+    try:
+        await js.add_stream(config)
+    except nats.js.errors.BadRequestError:
+        await js.update_stream(config)
+
+
+async def ensure_consumer(js: nats.js.JetStreamContext, names: Names, durable: Durable) -> None:
+    """Create (or update) the durable consumer before any subscriber binds to it."""
+    name = consumer_name(names, durable)
+    await js.add_consumer(names.events_stream, ConsumerConfig(
+        durable_name=name,
+        filter_subject=names.subject(durable.subject),
+        ack_policy=JsAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=durable.ack_wait,
+        # JetStream's own limit sits above ours, so the middleware always sees the last try.
+        max_deliver=durable.max_deliver + 1,
+    ))
+
+
+def subscribe_durable(broker: NatsBroker, names: Names, durable: Durable, handler: Any) -> Any:
+    """Bind `handler` (typed body in) to the durable consumer, pulling in batches."""
+    name = consumer_name(names, durable)
+    _POLICIES[name] = durable
+    return broker.subscriber(
+        names.subject(durable.subject),
+        stream=JStream(names.events_stream, declare=False),
+        durable=name,
+        pull_sub=PullSub(batch_size=durable.batch_size, timeout=5.0),
+        ack_policy=AckPolicy.MANUAL,
+    )(handler)
+
+
+class Redelivery(BaseMiddleware):
+    """Ack, delayed nak, or dead-letter: for messages of consumers made by `subscribe_durable`."""
+
+    async def consume_scope(self, call_next, msg):  # type: ignore[override]
+        raw = getattr(msg, "raw_message", None)
+        metadata = _metadata(raw)
+        policy = _POLICIES.get(metadata.consumer) if metadata else None
+        if policy is None:
+            return await call_next(msg)
+        try:
+            result = await call_next(msg)
+        except Exception as exc:
+            delivered = metadata.num_delivered or 1
+            if delivered >= policy.max_deliver:
+                await _dead_letter(raw, metadata.consumer, exc)
+                await raw.term()
+                log.error("%s: gave up on %s after %d attempts: %r", metadata.consumer, raw.subject, delivered, exc)
+            else:
+                await raw.nak(delay=policy.delay(delivered))
+                log.warning("%s: attempt %d on %s failed, retrying: %r", metadata.consumer, delivered, raw.subject, exc)
+            return None
+        await raw.ack()
+        return result
+
+
+def _metadata(raw: Any) -> Any:
+    try:
+        return raw.metadata if raw is not None and raw.reply and raw.reply.startswith("$JS.ACK") else None
+    except Exception:
+        return None
+
+
+async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> None:
+    """Keep the message, with why it failed, in the dead-letter stream."""
+    prefix = raw.subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
+    headers = dict(raw.headers or {})
+    headers.pop("Nats-Msg-Id", None)
+    headers.update({"Billwire-Consumer": consumer, "Billwire-Error": repr(exc)[:500], "Billwire-Subject": raw.subject})
+    try:
+        await raw._client.jetstream().publish(f"{prefix}deadletter.{consumer}", raw.data, headers=headers)
+    except Exception:
+        log.exception("could not dead-letter a message of %s", consumer)

@@ -1,0 +1,69 @@
+"""Durable event consumers: a failing handler is retried with delays, then dead-lettered;
+a handled event is acknowledged once."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import msgspec
+import nats
+
+from billwire_shared.bus import create_broker, ensure_events_stream
+from billwire_shared.consumers import (
+    DEAD_LETTER_STREAM,
+    Durable,
+    consumer_name,
+    ensure_consumer,
+    ensure_dead_letter_stream,
+    subscribe_durable,
+)
+from billwire_shared.subjects import Names
+
+
+class Ping(msgspec.Struct):
+    n: int
+
+
+async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url: str, bus_prefix: str) -> None:
+    names = Names(f"{bus_prefix}_consumers")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_events_stream(js, names)
+    await ensure_dead_letter_stream(js, names)
+    durable = Durable(name="test-pings", subject="events.ping.sent", max_deliver=3, backoff=(0.2, 0.4), ack_wait=5)
+    await ensure_consumer(js, names, durable)
+
+    attempts: dict[int, int] = {}
+    handled: list[int] = []
+    broker = create_broker(nats_url)
+
+    async def on_ping(body: Ping) -> None:
+        attempts[body.n] = attempts.get(body.n, 0) + 1
+        if body.n == 13:
+            raise RuntimeError("unlucky")
+        handled.append(body.n)
+
+    subscribe_durable(broker, names, durable, on_ping)
+    await broker.start()
+    try:
+        for n in (1, 13, 2):
+            await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(n)))
+        async with asyncio.timeout(20):
+            while attempts.get(13, 0) < 3 or len(handled) < 2:
+                await asyncio.sleep(0.05)
+            dead = await js.stream_info(names.stream(DEAD_LETTER_STREAM))
+            while dead.state.messages < 1:
+                await asyncio.sleep(0.05)
+                dead = await js.stream_info(names.stream(DEAD_LETTER_STREAM))
+        await asyncio.sleep(1.0)  # nothing more may arrive: acked, terminated
+        assert sorted(handled) == [1, 2] and attempts == {1: 1, 2: 1, 13: 3}
+        info = await js.consumer_info(names.events_stream, consumer_name(names, durable))
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+        sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
+        letter = await sub.next_msg(timeout=5)
+        assert msgspec.json.decode(letter.data, type=Ping).n == 13
+        assert "unlucky" in letter.headers["Billwire-Error"]
+    finally:
+        await broker.stop()
+        await nc.close()
