@@ -29,7 +29,6 @@ import asyncpg
 import nats
 import pytest
 import pytest_asyncio
-
 from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 NATS_IMAGE = os.environ.get("BILLWIRE_TEST_NATS_IMAGE", "nats:2")

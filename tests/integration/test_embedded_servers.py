@@ -14,9 +14,14 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+from billwire_cli.embedded import (
+    EmbeddedNats,
+    EmbeddedPostgres,
+    PortInUseError,
+    free_port,
+    port_in_use,
+)
 from nats.js.api import StorageType
-
-from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, PortInUseError, free_port, port_in_use
 
 STREAM = "EMBEDDED_CHECK"
 

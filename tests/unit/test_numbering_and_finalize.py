@@ -7,7 +7,6 @@ from decimal import Decimal as D
 from uuid import uuid4
 
 import pytest
-
 from billwire_invoices import domain
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import ClientSnapshot

@@ -23,6 +23,7 @@ from billwire_shared.subjects import Names
 
 from billwire_invoices import domain
 from billwire_invoices import repository as repo
+from billwire_invoices.files import FILE_ROUTES, FileHandlers
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")
@@ -277,6 +278,7 @@ class InvoicesHandlers:
                 due_days=due_days, introduction=body.introduction, notes=body.notes,
                 discount_rate=body.discount_rate,
                 vat_regulation=body.vat_regulation or buyer.vat_regulation or "standard",
+                language=body.language or buyer.language or profile.language,
                 lines=lines, totals=domain.compute_totals([], currency, None, "standard"),
                 version=1, created_at=now, updated_at=now,
             ))
@@ -354,7 +356,8 @@ class InvoicesHandlers:
             series = getattr(profile.number_series, before.type)
             sequence = await repo.next_in_series(conn, account_id, before.type, domain.series_period(issue_date, series.yearly_reset))
             now = utcnow()
-            after = domain.finalize(before, profile, domain.format_number(series.pattern, sequence, issue_date), issue_date, now)
+            number = domain.format_number(series.pattern, sequence, issue_date)
+            after = domain.finalize(before, a.seller_of(profile), number, issue_date, now)
             statement = repo.save_document(account_id, after)
             await self._apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", now)
             return after
@@ -408,5 +411,7 @@ ROUTES: dict[str, str] = {
 def register(broker: Any, handlers: InvoicesHandlers, names: Names, concurrency: int) -> None:
     """FastStream handles one message per subscriber at a time unless told otherwise."""
     queue = names.queue("invoices")
-    for subject, method in ROUTES.items():
-        broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(getattr(handlers, method))
+    files = FileHandlers(handlers.pool)
+    for routes, target in ((ROUTES, handlers), (FILE_ROUTES, files)):
+        for subject, method in routes.items():
+            broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(getattr(target, method))

@@ -41,6 +41,23 @@ def save_profile(account_id: UUID, profile: Profile) -> Statement:
     return "UPDATE accounts SET profile = $2, updated_at = now() WHERE id = $1", [account_id, msgspec.to_builtins(profile)]
 
 
+async def save_logo(conn: asyncpg.Connection, account_id: UUID, media_type: str, data: bytes, sha256: str) -> datetime:
+    return await conn.fetchval(
+        "INSERT INTO logos (account_id, media_type, data, sha256) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (account_id) DO UPDATE SET media_type = $2, data = $3, sha256 = $4, updated_at = now()"
+        " RETURNING updated_at",
+        account_id, media_type, data, sha256,
+    )
+
+
+async def get_logo(conn: asyncpg.Connection, account_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT media_type, data, sha256, updated_at FROM logos WHERE account_id = $1", account_id)
+
+
+async def delete_logo(conn: asyncpg.Connection, account_id: UUID) -> bool:
+    return (await conn.execute("DELETE FROM logos WHERE account_id = $1", account_id)).endswith(" 1")
+
+
 async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey, key_hash: str) -> None:
     await conn.execute(
         "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at)"

@@ -122,6 +122,23 @@ class Profile(msgspec.Struct, kw_only=True):
     legal_footer: str | None = None
 
 
+class Seller(msgspec.Struct, kw_only=True):
+    """The seller as the profile said when a document was issued; it never changes after."""
+
+    company_name: str | None = None
+    address: Address = msgspec.field(default_factory=Address)
+    email: str | None = None
+    phone: str | None = None
+    tax_number: str | None = None
+    vat_id: str | None = None
+    bank: BankAccount = msgspec.field(default_factory=BankAccount)
+    legal_footer: str | None = None
+
+
+def seller_of(profile: Profile) -> Seller:
+    return Seller(**{name: getattr(profile, name) for name in Seller.__struct_fields__})
+
+
 class ProfilePatch(Input, kw_only=True):
     company_name: Name | None | UnsetType = UNSET
     address: Address | UnsetType = UNSET

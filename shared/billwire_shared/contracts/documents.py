@@ -10,12 +10,14 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.clients import ClientInput, ClientSnapshot, Money, Rate
 from billwire_shared.contracts.common import (
     ById,
     Command,
     CurrencyCode,
     Input,
+    Language,
     Limit,
     Offset,
     Period,
@@ -55,6 +57,7 @@ class DocumentInput(Input, kw_only=True):
     notes: Text | None = None
     discount_rate: Rate | None = None
     vat_regulation: VatRegulation | None = None
+    language: Language | None = None
 
 
 class DocumentPatch(Input, kw_only=True):
@@ -71,6 +74,7 @@ class DocumentPatch(Input, kw_only=True):
     notes: Text | None | UnsetType = UNSET
     discount_rate: Rate | None | UnsetType = UNSET
     vat_regulation: VatRegulation | UnsetType = UNSET
+    language: Language | UnsetType = UNSET
 
 
 class Line(msgspec.Struct, kw_only=True):
@@ -100,6 +104,15 @@ class Totals(msgspec.Struct, kw_only=True):
     gross: Decimal
 
 
+class DocumentRef(msgspec.Struct, kw_only=True):
+    """Another document this one refers to, e.g. the invoice a credit note cancels."""
+
+    id: UUID
+    type: DocumentType
+    number: str | None
+    issue_date: date | None
+
+
 class Document(msgspec.Struct, kw_only=True):
     id: UUID
     type: DocumentType
@@ -119,6 +132,9 @@ class Document(msgspec.Struct, kw_only=True):
     vat_regulation: VatRegulation
     lines: list[Line]
     totals: Totals
+    language: Language = "en"
+    seller: Seller | None = None  # frozen at finalize; drafts render with the current profile
+    preceding: DocumentRef | None = None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -4,11 +4,9 @@ a handled event is acknowledged once."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 
 import msgspec
 import nats
-
 from billwire_shared.bus import create_broker, ensure_events_stream
 from billwire_shared.consumers import (
     DEAD_LETTER_STREAM,
