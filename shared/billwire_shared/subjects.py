@@ -38,6 +38,8 @@ RENDERING_HEALTH = "rendering.rpc.system.health"
 DOCUMENT_RENDER = "rendering.rpc.document.render"
 ARTIFACT_GET = "rendering.rpc.artifact.get"
 MAILER_HEALTH = "mailer.rpc.system.health"
+MAILER_QUOTA_RESERVE = "mailer.rpc.quota.reserve"
+MAILER_QUOTA_GET = "mailer.rpc.quota.get"
 
 # Core-NATS broadcast (not persisted): a key was revoked, drop it from every gateway cache.
 API_KEY_REVOKED = "broadcast.api_key.revoked"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
+
+from billwire_shared.contracts.common import Command
 
 SendState = Literal["queued", "rendering", "sending", "delivered", "failed"]
 
@@ -58,3 +60,29 @@ class EmailFailed(msgspec.Struct, kw_only=True):
     reason: str
     permanent: bool
     failed_at: datetime
+
+
+# -- the daily e-mail quota of an account (mailer.rpc.quota.*), counted per UTC day ---------
+
+class ReserveEmailQuota(Command, kw_only=True):
+    """mailer.rpc.quota.reserve: take `count` e-mails of today's quota, all or none.
+
+    With `reservation_id` (the send request id) a repeated call (a retry after a lost reply)
+    reserves nothing twice and answers as the first did."""
+
+    count: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    reservation_id: UUID | None = None
+
+
+class GetEmailQuota(Command, kw_only=True):
+    """mailer.rpc.quota.get: today's usage, reserving nothing."""
+
+
+class EmailQuota(msgspec.Struct, kw_only=True):
+    """The reply to both: `allowed` says whether the reservation was taken (for get: whether
+    one more e-mail fits today); `limit` 0 means unlimited."""
+
+    allowed: bool
+    used: int
+    limit: int
+    resets_at: datetime  # the next midnight UTC
