@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 from billwire_invoices import domain
-from billwire_shared.contracts.accounts import Profile
+from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import Document
@@ -71,7 +71,7 @@ def test_reverse_charge_needs_both_vat_ids() -> None:
 def test_finalize_sets_number_date_status_and_due_date() -> None:
     doc = draft(ClientSnapshot(name="Globex"))
     now = datetime.now(UTC)
-    issued = domain.finalize(doc, Profile(), "INV-2026-0001", date(2026, 3, 1), now)
+    issued = domain.finalize(doc, seller_of(Profile(company_name="Acme")), "INV-2026-0001", date(2026, 3, 1), now)
     assert (issued.status, issued.number, issued.issue_date) == ("open", "INV-2026-0001", date(2026, 3, 1))
     assert issued.due_date == date(2026, 3, 15) and issued.version == doc.version + 1
-    assert issued.totals.gross == D("0")
+    assert issued.totals.gross == D("0") and issued.seller.company_name == "Acme"

@@ -20,6 +20,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
+from billwire_gateway.controllers.lifecycle import (
+    DocumentActionsController,
+    InvoiceLifecycleController,
+)
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
@@ -67,7 +71,10 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     gateway = Gateway(settings)
     api = Router(
         path=API_BASE,
-        route_handlers=[SettingsController, ClientController, ProductController, InvoiceController, DocumentController],
+        route_handlers=[
+            SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
+            InvoiceLifecycleController, DocumentActionsController,
+        ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],
         before_request=check_request,

@@ -14,15 +14,16 @@ from litestar import Request
 from billwire_gateway.bus import ApiError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_decoders: dict[int, msgspec.json.Decoder | None] = {}
+_decoders: dict[int, tuple[msgspec.json.Decoder, bool] | None] = {}
 
 
-def _decoder(request: Request) -> msgspec.json.Decoder | None:
+def _decoder(request: Request) -> tuple[msgspec.json.Decoder, bool] | None:
+    """The handler's strict body decoder, and whether it may go without a body."""
     handler = request.route_handler
     key = id(handler)
     if key not in _decoders:
         data = handler.parsed_fn_signature.parameters.get("data")
-        _decoders[key] = msgspec.json.Decoder(data.annotation, strict=True) if data is not None else None
+        _decoders[key] = (msgspec.json.Decoder(data.annotation, strict=True), data.is_optional) if data is not None else None
     return _decoders[key]
 
 
@@ -69,10 +70,13 @@ async def check_request(request: Request) -> None:
         for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
             if "\x00" in value or "\x00" in name:
                 raise invalid(name, "must not contain a NUL character")
-    if request.method not in WRITE_METHODS or (decoder := _decoder(request)) is None:
+    if request.method not in WRITE_METHODS or (found := _decoder(request)) is None:
         return
+    decoder, optional = found
     body = await request.body()
     if not body.strip():
+        if optional:
+            return
         raise malformed("The body is empty; send a JSON object.")
     try:
         decoder.decode(body)

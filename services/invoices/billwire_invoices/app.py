@@ -8,8 +8,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import msgspec
 import nats
+from billwire_shared import subjects as s
 from billwire_shared.bus import ensure_events_stream
+from billwire_shared.consumers import (
+    Durable,
+    ensure_consumer,
+    ensure_dead_letter_stream,
+    subscribe_durable,
+)
+from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings, open_schema_pool
@@ -17,7 +26,10 @@ from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
 from billwire_invoices import repository as repo
-from billwire_invoices.handlers import InvoicesHandlers, register
+from billwire_invoices.files import FILE_ROUTES, FileHandlers
+from billwire_invoices.handlers import ROUTES, register
+from billwire_invoices.lifecycle_handlers import LIFECYCLE_ROUTES, LifecycleHandlers
+from billwire_invoices.scheduler import OverdueScheduler
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,6 +40,11 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     db_pool_size: int = 16
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
+    overdue_interval: float = 60.0  # seconds between overdue runs
+
+
+EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=s.EMAIL_DELIVERED)
+EMAIL_FAILED = Durable(name="invoices-email-failed", subject=s.EMAIL_FAILED)
 
 
 def settings_from_env(**overrides) -> InvoicesSettings:
@@ -41,6 +58,17 @@ async def run_migrations(settings: InvoicesSettings) -> list[str]:
 async def open_pool(settings: InvoicesSettings, **kwargs) -> asyncpg.Pool:
     kwargs.setdefault("max_size", settings.db_pool_size)
     return await open_schema_pool(settings.database_url, SCHEMA, **kwargs)
+
+
+async def _ask(nc: nats.NATS, subject: str, payload: bytes, timeout: float) -> bytes:
+    """A request to another service; its typed error reply comes back as a BillwireError."""
+    try:
+        msg = await nc.request(subject, payload, timeout=timeout)
+    except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
+        raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, f"{subject.split('.rpc.')[0]} is not answering.") from exc
+    if msg.headers and ERROR_HEADER in msg.headers:
+        raise BillwireError(**msgspec.structs.asdict(msgspec.json.decode(msg.data, type=ErrorReply)))
+    return msg.data
 
 
 async def _quiet(exc: Exception) -> None:
@@ -62,7 +90,15 @@ class InvoicesService(Service):
             assert self.nc is not None
             await self.nc.publish(self.names.subject(subject), payload)
 
-        register(broker, InvoicesHandlers(pool, broadcast), self.names, self.settings.rpc_concurrency)
+        async def request(subject: str, payload: bytes) -> bytes:
+            assert self.nc is not None
+            return await _ask(self.nc, self.names.subject(subject), payload, self.settings.rpc_timeout)
+
+        handlers = LifecycleHandlers(pool, broadcast, request)
+        targets = [(ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool))]
+        register(broker, targets, self.names, self.settings.rpc_concurrency)
+        subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
+        subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
 
     async def _relay_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
@@ -74,8 +110,13 @@ class InvoicesService(Service):
         try:
             js = self.nc.jetstream(timeout=5)
             await ensure_events_stream(js, self.names, self.settings.events_replicas)
+            await ensure_dead_letter_stream(js, self.names, self.settings.events_replicas)
+            for durable in (EMAIL_DELIVERED, EMAIL_FAILED):
+                await ensure_consumer(js, self.names, durable)
             async with super().running():
                 assert self.pool is not None
+                self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval)
+                self.scheduler.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
                     sweeps=(repo.expire_idempotency_keys,),
@@ -84,6 +125,7 @@ class InvoicesService(Service):
                 try:
                     yield self
                 finally:
+                    await self.scheduler.stop()
                     await self.relay.stop()
         finally:
             await self.nc.drain()

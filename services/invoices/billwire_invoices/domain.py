@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 from billwire_shared import validation as v
-from billwire_shared.contracts.accounts import Profile, ProfilePatch
+from billwire_shared.contracts.accounts import Profile, ProfilePatch, Seller
 from billwire_shared.contracts.clients import (
     ClientInput,
     ClientSnapshot,
@@ -344,11 +344,12 @@ def finalize_problems(doc: Document, profile: Profile) -> list[FieldError]:
     return missing
 
 
-def finalize(doc: Document, profile: Profile, number: str, issue_date: date, now: datetime) -> Document:
-    issued = msgspec.structs.replace(doc, issue_date=issue_date)
-    issued = refresh(issued)
+def finalize(doc: Document, seller: Seller, number: str, issue_date: date, now: datetime) -> Document:
+    """Issue a draft: its number, its date, and the seller frozen as they are now."""
+    issued = refresh(msgspec.structs.replace(doc, issue_date=issue_date))
     return msgspec.structs.replace(
-        issued, status="open", number=number, finalized_at=now, updated_at=now, version=doc.version + 1
+        issued, status="open", number=number, seller=seller, finalized_at=now, updated_at=now, version=doc.version + 1,
+        balance_due=issued.totals.gross if doc.type == "invoice" else None,
     )
 
 

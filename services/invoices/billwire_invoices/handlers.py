@@ -23,7 +23,6 @@ from billwire_shared.subjects import Names
 
 from billwire_invoices import domain
 from billwire_invoices import repository as repo
-from billwire_invoices.files import FILE_ROUTES, FileHandlers
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")
@@ -408,10 +407,9 @@ ROUTES: dict[str, str] = {
 }
 
 
-def register(broker: Any, handlers: InvoicesHandlers, names: Names, concurrency: int) -> None:
-    """FastStream handles one message per subscriber at a time unless told otherwise."""
+def register(broker: Any, targets: list[tuple[dict[str, str], Any]], names: Names, concurrency: int) -> None:
+    """Subscribe each route's method; FastStream handles one message at a time unless told otherwise."""
     queue = names.queue("invoices")
-    files = FileHandlers(handlers.pool)
-    for routes, target in ((ROUTES, handlers), (FILE_ROUTES, files)):
+    for routes, target in targets:
         for subject, method in routes.items():
             broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(getattr(target, method))

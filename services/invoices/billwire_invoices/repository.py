@@ -179,20 +179,24 @@ async def list_products(conn: asyncpg.Connection, account_id: UUID, q: str | Non
 
 # -- documents ----------------------------------------------------------------------------------
 
-_DOC_COLUMNS = "type, status, number, client_id, issue_date, version, data, updated_at, finalized_at, sent_at, paid_at, cancelled_at"
+_DOC_COLUMNS = (
+    "type, status, number, client_id, issue_date, version, data, updated_at, finalized_at, sent_at, paid_at,"
+    " cancelled_at, due_date, overdue_at, amount_paid"
+)
 
 
 def _doc_values(doc: Document) -> list[Any]:
     return [
         doc.type, doc.status, doc.number, doc.client_id, doc.issue_date, doc.version, doc,
         doc.updated_at, doc.finalized_at, doc.sent_at, doc.paid_at, doc.cancelled_at,
+        doc.due_date, doc.overdue_at, doc.amount_paid,
     ]
 
 
 def insert_document(account_id: UUID, doc: Document) -> Statement:
     return (
         f"INSERT INTO documents (id, account_id, created_at, {_DOC_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        f" VALUES ({', '.join(f'${i}' for i in range(1, 19))})",
         [doc.id, account_id, doc.created_at, *_doc_values(doc)],
     )
 
@@ -215,6 +219,13 @@ async def get_document(
 
 
 _SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
+# States derived from dates and payments, as lists filter on them.
+_STATES = {
+    "sent": "status = 'open' AND sent_at IS NOT NULL",
+    "partially_paid": "status = 'open' AND amount_paid > 0",
+    "overdue": "status = 'open' AND overdue_at IS NOT NULL",
+    "unpaid": "status = 'open' AND amount_paid = 0",
+}
 
 
 async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int]:
@@ -226,7 +237,9 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
 
     if query.type:
         add("type = ?", query.type)
-    if query.status:
+    if query.status in _STATES:
+        conditions.append(_STATES[query.status])
+    elif query.status:
         add("status = ?", query.status)
     if query.client_id:
         add("client_id = ?", query.client_id)

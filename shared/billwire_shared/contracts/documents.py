@@ -28,6 +28,8 @@ from billwire_shared.contracts.common import (
 DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation"]
 DOCUMENT_TYPES: tuple[str, ...] = ("invoice", "estimate", "credit_note", "delivery_note", "order_confirmation")
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
+# What lists filter on: the stored status, or a state derived from dates and payments.
+DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid"]
 Quantity = Annotated[Decimal, msgspec.Meta(description="decimal, greater than 0")]
 DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
 
@@ -142,6 +144,10 @@ class Document(msgspec.Struct, kw_only=True):
     sent_at: datetime | None = None
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    amount_paid: Decimal = Decimal("0")
+    balance_due: Decimal | None = None  # gross less payments, once issued
+    overdue_at: datetime | None = None
+    cancellation_reason: str | None = None
 
 
 class CreateDocument(Command, kw_only=True):
@@ -167,7 +173,7 @@ class FinalizeDocument(ById, kw_only=True):
 
 class ListDocuments(Command, kw_only=True):
     type: DocumentType | None = None
-    status: DocumentStatus | None = None
+    status: DocumentState | None = None
     client_id: UUID | None = None
     date_from: date | None = None
     date_to: date | None = None

@@ -1,0 +1,92 @@
+"""SQL for payments and sends (the documents' own SQL is in repository.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from billwire_shared.contracts.lifecycle import Payment, SendInfo
+from billwire_shared.contracts.mail import SendRequest
+
+from billwire_invoices.repository import Statement
+
+_PAYMENT = "id, document_id, amount, date, method, reference, created_at"
+
+
+async def payments_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID) -> list[Payment]:
+    rows = await conn.fetch(
+        f"SELECT {_PAYMENT} FROM payments WHERE account_id = $1 AND document_id = $2 ORDER BY date, created_at",
+        account_id, document_id,
+    )
+    return [Payment(**dict(r)) for r in rows]
+
+
+def insert_payment(account_id: UUID, payment: Payment) -> Statement:
+    return (
+        "INSERT INTO payments (id, account_id, document_id, amount, date, method, reference, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [payment.id, account_id, payment.document_id, payment.amount, payment.date, payment.method,
+         payment.reference, payment.created_at],
+    )
+
+
+async def delete_payments(conn: asyncpg.Connection, account_id: UUID, document_id: UUID, payment_id: UUID | None) -> int:
+    status = await conn.execute(
+        "DELETE FROM payments WHERE account_id = $1 AND document_id = $2 AND ($3::uuid IS NULL OR id = $3)",
+        account_id, document_id, payment_id,
+    )
+    return int(status.split()[-1])
+
+
+def insert_send(account_id: UUID, request: SendRequest, state: str) -> Statement:
+    return (
+        "INSERT INTO sends (id, account_id, document_id, version, state, request, requested_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        [request.id, account_id, request.document_id, request.version, state, msgspec.to_builtins(request),
+         request.requested_at],
+    )
+
+
+async def set_send_state(conn: asyncpg.Connection, send_id: UUID, state: str, reason: str | None) -> asyncpg.Record | None:
+    """Move a send to `state` unless it is already there; the row as it was, or None."""
+    return await conn.fetchrow(
+        "UPDATE sends SET state = $2, reason = $3, updated_at = now() WHERE id = $1 AND state <> $2"
+        " RETURNING account_id, document_id, version",
+        send_id, state, reason,
+    )
+
+
+def _send_info(row: Any) -> SendInfo:
+    request = msgspec.convert(row["request"], SendRequest, strict=False)
+    return SendInfo(
+        id=row["id"], document_id=row["document_id"], version=row["version"], state=row["state"], to=request.to,
+        cc=request.cc, subject=request.subject, reason=row["reason"], requested_at=row["requested_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+_SEND = "id, document_id, version, state, request, reason, requested_at, updated_at"
+
+
+async def get_send(conn: asyncpg.Connection, account_id: UUID, send_id: UUID) -> SendInfo | None:
+    row = await conn.fetchrow(f"SELECT {_SEND} FROM sends WHERE account_id = $1 AND id = $2", account_id, send_id)
+    return _send_info(row) if row else None
+
+
+async def sends_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID) -> list[SendInfo]:
+    rows = await conn.fetch(
+        f"SELECT {_SEND} FROM sends WHERE account_id = $1 AND document_id = $2 ORDER BY requested_at", account_id, document_id
+    )
+    return [_send_info(r) for r in rows]
+
+
+async def overdue_candidates(conn: asyncpg.Connection, today: date, limit: int) -> list[asyncpg.Record]:
+    """Open invoices past due and not yet marked, locked; another replica skips them."""
+    return await conn.fetch(
+        "SELECT account_id, data FROM documents WHERE status = 'open' AND overdue_at IS NULL AND due_date < $1"
+        " ORDER BY due_date LIMIT $2 FOR UPDATE SKIP LOCKED",
+        today, limit,
+    )

@@ -1,0 +1,104 @@
+"""After issue: payments, cancellation, copies, and sending by e-mail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+from billwire_shared.contracts.clients import Money
+from billwire_shared.contracts.common import ById, Command, Input, Short, Text
+from billwire_shared.contracts.documents import DocumentType
+from billwire_shared.contracts.mail import SendState
+
+PaymentMethod = Literal["bank_transfer", "cash", "card", "paypal", "direct_debit", "other"]
+
+
+class PaymentInput(Input, kw_only=True):
+    amount: Money
+    date: date | None = None  # today when left out
+    method: PaymentMethod = "bank_transfer"
+    reference: Short | None = None
+
+
+class Payment(msgspec.Struct, kw_only=True):
+    id: UUID
+    document_id: UUID
+    amount: Decimal
+    date: date
+    method: str
+    reference: str | None
+    created_at: datetime
+
+
+class RecordPayment(ById, kw_only=True):
+    payment: PaymentInput
+
+
+class DeletePayment(ById, kw_only=True):
+    payment_id: UUID
+
+
+class MarkPaidInput(Input, kw_only=True):
+    date: date | None = None
+    note: Text | None = None
+
+
+class MarkPaid(ById, kw_only=True):
+    body: MarkPaidInput
+
+
+class CancelInput(Input, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class CancelDocument(ById, kw_only=True):
+    body: CancelInput
+
+
+class Cancellation(msgspec.Struct, kw_only=True):
+    """The cancelled invoice and the credit note that reverses it."""
+
+    cancelled_id: UUID
+    credit_note_id: UUID
+    credit_note_number: str | None
+
+
+class DuplicateDocument(ById, kw_only=True):
+    type: DocumentType | None = None  # the copy's type; the original's when left out
+
+
+class SendInput(Input, kw_only=True):
+    recipient: Short | None = None  # the client's e-mail when left out
+    cc: Annotated[list[Short], msgspec.Meta(max_length=10)] = []
+    subject: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    message: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+    send_copy: bool = False  # blind copy to the account's own address
+
+
+class SendDocument(ById, kw_only=True):
+    body: SendInput
+
+
+class SendInfo(msgspec.Struct, kw_only=True):
+    id: UUID
+    document_id: UUID
+    version: int
+    state: SendState
+    to: list[str]
+    cc: list[str]
+    subject: str
+    reason: str | None = None
+    requested_at: datetime
+    updated_at: datetime
+
+
+class GetSend(Command, kw_only=True):
+    send_id: UUID
+
+
+class ListForDocument(ById, kw_only=True):
+    pass
