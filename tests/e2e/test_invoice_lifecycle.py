@@ -56,8 +56,11 @@ async def test_create_finalize_and_list_an_invoice(stack: Stack) -> None:
     assert events[2]["data"]["number"] == issued["number"]
 
 
-async def read_events(stack: Stack, types: set[str], *entity_ids: str, timeout: float = 10.0) -> list[dict]:
-    """The events about `entity_ids` on the run's EVENTS stream, in stream order."""
+async def read_events(
+    stack: Stack, types: set[str], *entity_ids: str, count: int | None = None, timeout: float = 10.0
+) -> list[dict]:
+    """The events about `entity_ids` on the run's EVENTS stream, in stream order, once at
+    least `count` of them (default: one per type) have been published."""
     nc = await nats.connect(stack.nats_url)
     try:
         js = nc.jetstream()
@@ -77,7 +80,7 @@ async def read_events(stack: Stack, types: set[str], *entity_ids: str, timeout: 
                 pass
             finally:
                 await sub.unsubscribe()
-            if len(wanted) >= len(types):
+            if len(wanted) >= (count or len(types)):
                 return wanted
             await asyncio.sleep(0.2)
         return wanted

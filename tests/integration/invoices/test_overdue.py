@@ -1,0 +1,60 @@
+"""Overdue: open invoices past their due date are marked, and announced, exactly once, even
+with several scheduler replicas working at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from billwire_invoices.app import InvoicesSettings, open_pool
+from billwire_invoices.scheduler import OverdueScheduler
+from tests.e2e.test_invoice_lifecycle import read_events
+from tests.stack import BUYER, Stack, ready_account
+
+
+async def test_two_schedulers_mark_each_invoice_overdue_once(stack: Stack) -> None:
+    api = await ready_account(stack, "Late Payers GmbH")
+    late, on_time = [], []
+    for i in range(12):
+        issue = "2026-01-05" if i < 10 else "2099-01-05"
+        draft = (await api.post("/invoices", json={
+            "client": BUYER, "issue_date": issue, "due_days": 14,
+            "lines": [{"description": f"Work {i}", "quantity": "1", "unit_price": "50"}],
+        })).json()
+        issued = (await api.post(f"/invoices/{draft['id']}/finalize")).json()
+        (late if i < 10 else on_time).append(issued["id"])
+    paid = late.pop()
+    assert (await api.post(f"/invoices/{paid}/mark-paid")).status_code == 200
+
+    settings = stack.settings(InvoicesSettings)
+    pools = [await open_pool(settings, min_size=1, max_size=2) for _ in range(2)]
+    try:
+        replicas = [OverdueScheduler(pool, interval=0.01, batch=3) for pool in pools]
+
+        async def drain(scheduler: OverdueScheduler) -> int:
+            marked = 0
+            for _ in range(20):
+                marked += await scheduler.mark_overdue()
+            return marked
+
+        counts = await asyncio.gather(drain(replicas[0]), drain(replicas[1]))
+    finally:
+        for pool in pools:
+            await pool.close()
+    assert sum(counts) <= len(late)  # the service's own scheduler may have marked some first
+
+    overdue = (await api.get("/invoices", params={"status": "overdue", "limit": 100})).json()
+    assert sorted(i["id"] for i in overdue["items"]) == sorted(late)
+    assert all(i["overdue_at"] for i in overdue["items"])
+
+    events = await read_events(stack, {"invoice.overdue"}, *late, *on_time, paid, count=len(late))
+    assert sorted(e["data"]["id"] for e in events) == sorted(late)  # each once; none for the others
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        audited = await conn.fetchval(
+            "SELECT count(*) FROM invoices.audit_log WHERE action = 'overdue' AND entity_id = ANY($1::uuid[])", late
+        )
+    finally:
+        await conn.close()
+    assert audited == len(late)
