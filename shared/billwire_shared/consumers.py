@@ -74,16 +74,19 @@ async def ensure_consumer(js: nats.js.JetStreamContext, names: Names, durable: D
     ))
 
 
-def subscribe_durable(broker: NatsBroker, names: Names, durable: Durable, handler: Any) -> Any:
-    """Bind `handler` (typed body in) to the durable consumer, pulling in batches."""
+def subscribe_durable(broker: NatsBroker, names: Names, durable: Durable, handler: Any, max_workers: int = 1) -> Any:
+    """Bind `handler` (typed body in) to the durable consumer, pulling in batches;
+    `max_workers` > 1 handles that many messages at once (e.g. one per rendering page)."""
     name = consumer_name(names, durable)
     _POLICIES[name] = durable
+    concurrency: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
     return broker.subscriber(
         names.subject(durable.subject),
         stream=JStream(names.events_stream, declare=False),
         durable=name,
         pull_sub=PullSub(batch_size=durable.batch_size, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
+        **concurrency,
     )(handler)
 
 

@@ -39,7 +39,9 @@ async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asy
     )
 
 
-def health_handler(service: str, pool: asyncpg.Pool) -> Callable[[dict], Any]:
+def health_handler(service: str, pool: asyncpg.Pool, check: Callable[[], bool] | None = None) -> Callable[[dict], Any]:
+    """Health over the bus: the database answers, and `check` (the service's own resources) holds."""
+
     async def health(body: dict) -> HealthReply:
         try:
             async with pool.acquire(timeout=2) as conn:
@@ -47,7 +49,8 @@ def health_handler(service: str, pool: asyncpg.Pool) -> Callable[[dict], Any]:
             database = True
         except Exception:
             database = False
-        return HealthReply(service=service, version=__version__, database=database)
+        ready = database and (check is None or check())
+        return HealthReply(service=service, version=__version__, database=database, ready=ready)
 
     health.__name__ = f"{service}_health"
     return health
@@ -63,6 +66,10 @@ class Service:
         self.pool: asyncpg.Pool | None = None
         self.broker: NatsBroker | None = None
 
+    def ready_check(self) -> bool:
+        """The service's own resources are up (beyond its database); override where it matters."""
+        return True
+
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         """Subscribe the service's handlers; each service overrides this."""
 
@@ -73,7 +80,7 @@ class Service:
         self.pool = await open_schema_pool(self.settings.database_url, self.name, max_size=self.settings.db_pool_size)
         self.broker = create_broker(self.settings.nats_url)
         queue = self.names.queue(self.name)
-        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(self.name, self.pool))
+        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(self.name, self.pool, self.ready_check))
         self.register(self.broker, self.pool)
         try:
             await self.broker.start()

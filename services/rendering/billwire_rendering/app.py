@@ -1,19 +1,123 @@
-"""Wires the rendering service. It starts, migrates its schema, connects and reports ready;
-its work arrives with the issues that build it."""
+"""Wires the rendering service: settings, the Chromium pool, handlers, consumers, outbox relay."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
+import nats
+from billwire_shared.bus import ensure_events_stream
+from billwire_shared.consumers import ensure_consumer, ensure_dead_letter_stream
+from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
 from billwire_shared.settings import load_settings
+from faststream.nats import NatsBroker
 
+from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
+from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
+from billwire_rendering.renderer import Renderer
+
+SCHEMA = "rendering"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("billwire.rendering")
 
 
 class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
-    pass
+    # Chromium: this path, else Playwright's own build, else the system's (/usr/bin/chromium).
+    chromium_executable: str = ""
+    # Run `playwright install chromium` when Playwright's build is missing (and downloadable).
+    chromium_install: bool = True
+    render_pages: int = 2  # pages printing at once (one browser per replica)
+    render_timeout: float = 20.0  # seconds for one PDF before the browser is replaced
+    render_restart_after: int = 1000  # renders before a fresh browser takes over
+    render_queue: int = 32  # renders that may wait for a page; more are refused (503)
+    outbox_poll_interval: float = 1.0
+    events_replicas: int = 1
+    metrics_port: int = 0  # Prometheus /metrics on this port (0: off)
 
 
-def create_service(settings: RenderingSettings | None = None) -> Service:
-    return Service("rendering", settings or load_settings(RenderingSettings), MIGRATIONS)
+def settings_from_env(**overrides) -> RenderingSettings:
+    return load_settings(RenderingSettings, **overrides)
+
+
+async def locate_chromium(settings: RenderingSettings) -> Chromium:
+    """Find the browser (may run `playwright install`, so off the event loop)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        bundled = pw.chromium.executable_path
+    return await asyncio.to_thread(find_chromium, settings.chromium_executable, bundled, settings.chromium_install)
+
+
+async def _quiet(exc: Exception) -> None:
+    log.warning("NATS: %s", exc)
+
+
+class RenderingService(Service):
+    """One replica: a browser with N pages, RPCs in the `rendering` queue group, two durable
+    event consumers, and the relay of its outbox."""
+
+    settings: RenderingSettings
+
+    def __init__(self, settings: RenderingSettings) -> None:
+        super().__init__(SCHEMA, settings, MIGRATIONS)
+        self.browser: BrowserPool | None = None
+        self.renderer: Renderer | None = None
+        self.relay: OutboxRelay | None = None
+        self.nc: nats.NATS | None = None
+
+    def ready_check(self) -> bool:
+        return self.browser is not None and self.browser.ready
+
+    def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
+        assert self.browser is not None and self.nc is not None
+        client = InvoicesClient(self.nc, self.names, self.settings.rpc_timeout)
+        self.renderer = Renderer(pool, self.browser, client.render_input)
+        pages = self.settings.render_pages
+        register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 2, 2))
+
+    async def _relay_connection(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[RenderingService]:
+        settings = self.settings
+        chromium = await locate_chromium(settings)
+        self.browser = BrowserPool(
+            chromium, pages=settings.render_pages, timeout=settings.render_timeout,
+            restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
+        )
+        await self.browser.start()
+        if settings.metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(settings.metrics_port)
+        try:
+            self.nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, error_cb=_quiet)
+            try:
+                js = self.nc.jetstream(timeout=5)
+                await ensure_events_stream(js, self.names, settings.events_replicas)
+                await ensure_dead_letter_stream(js, self.names, settings.events_replicas)
+                for durable in DURABLES:
+                    await ensure_consumer(js, self.names, durable)
+                async with super().running():
+                    self.relay = OutboxRelay(
+                        SCHEMA, self._relay_connection, js, self.names, poll_interval=settings.outbox_poll_interval
+                    )
+                    self.relay.start()
+                    try:
+                        yield self
+                    finally:
+                        await self.relay.stop()
+            finally:
+                await self.nc.drain()
+        finally:
+            await self.browser.close()
+
+
+def create_service(settings: RenderingSettings | None = None) -> RenderingService:
+    return RenderingService(settings or load_settings(RenderingSettings))

@@ -79,3 +79,4 @@ class HealthReply(msgspec.Struct, kw_only=True):
     service: str
     version: str
     database: bool
+    ready: bool = True  # false while a service's own resource is down (e.g. rendering's browser restarts)

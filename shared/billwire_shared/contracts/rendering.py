@@ -9,7 +9,7 @@ import msgspec
 
 from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.common import ById, Command
-from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.mail import SendRequest
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -49,6 +49,7 @@ class RenderDocument(Command, kw_only=True):
 
     document_id: UUID
     regenerate: bool = False  # drafts only: render the preview again
+    type: DocumentType | None = None  # when set, a document of another type is "not found"
 
 
 class Artifact(msgspec.Struct, kw_only=True):

@@ -1,0 +1,323 @@
+"""One long-lived, locked-down headless Chromium per replica, with a pool of pages.
+
+- Finding Chromium: the configured path, Playwright's own build (installed with
+  `playwright install chromium` when missing and downloadable), then the system's
+  (`/usr/bin/chromium`); the choice is logged, and none found is a clear error.
+- Lock-down (every page): JavaScript off, service workers blocked, every request aborted;
+  content arrives only through `set_content` (images and fonts as data: URIs or system fonts).
+- Pool: N pages render at once; at most `queue_bound` renders wait for a page, beyond that
+  `Saturated` pushes back. Each render has a timeout.
+- Restarts: after K renders a fresh browser takes over while the old one finishes what it
+  has; a crashed (or hung) browser is replaced and the render in flight retried once.
+  `ready` is false while no browser is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+from prometheus_client import Counter, Gauge, Histogram
+
+log = logging.getLogger("billwire.rendering.browser")
+
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+    "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+]
+SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+PDF_MARGIN = {"top": "14mm", "right": "18mm", "bottom": "30mm", "left": "18mm"}
+
+QUEUE_DEPTH = Gauge("billwire_render_queue_depth", "Renders waiting for a page")
+IN_FLIGHT = Gauge("billwire_render_in_flight", "Renders on a page now")
+RENDER_SECONDS = Histogram(
+    "billwire_render_seconds", "Time to print one PDF (page held)", buckets=(0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30)
+)
+RESTARTS = Counter("billwire_browser_restarts_total", "Browser restarts", ["reason"])
+REJECTED = Counter("billwire_render_rejected_total", "Renders refused because the queue was full")
+
+
+class ChromiumNotFound(RuntimeError):
+    """No usable Chromium; the message names the fix."""
+
+
+class Saturated(RuntimeError):
+    """Every page is busy and the wait queue is full: come back later."""
+
+
+class RenderFailed(RuntimeError):
+    """The browser could not print this document (after its one retry)."""
+
+
+@dataclass(frozen=True)
+class Chromium:
+    path: str
+    origin: str  # "configured", "playwright" or "system"
+
+
+def _executable(path: str | None) -> bool:
+    return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)  # type: ignore[arg-type]
+
+
+_install_tried = False
+
+
+def _playwright_install(timeout: float = 600.0) -> bool:
+    """`playwright install chromium`, once per process; False when it cannot download."""
+    global _install_tried
+    if _install_tried:
+        return False
+    _install_tried = True
+    log.info("Playwright's Chromium is missing; trying `playwright install chromium` ...")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "playwright", "install", "chromium"], capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("playwright install chromium failed: %r", exc)
+        return False
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
+        log.warning("playwright install chromium failed (exit %d): %s", done.returncode, last[0][:200])
+    return done.returncode == 0
+
+
+def find_chromium(configured: str = "", playwright_path: str | None = None, install: bool = True,
+                  system: tuple[str, ...] = SYSTEM_CHROMIUM) -> Chromium:
+    """The configured path, Playwright's Chromium (installed if missing and possible), the system's."""
+    if configured:
+        if _executable(configured):
+            return Chromium(configured, "configured")
+        raise ChromiumNotFound(
+            f"BILLWIRE_CHROMIUM_EXECUTABLE={configured!r} is not an executable file; fix the path or unset it "
+            "to use Playwright's or the system's Chromium."
+        )
+    if playwright_path:
+        if _executable(playwright_path):
+            return Chromium(playwright_path, "playwright")
+        if install and _playwright_install() and _executable(playwright_path):
+            return Chromium(playwright_path, "playwright")
+    for path in system:
+        if _executable(path) or _executable(shutil.which(Path(path).name)):
+            return Chromium(path if _executable(path) else shutil.which(Path(path).name) or path, "system")
+    raise ChromiumNotFound(
+        "No Chromium found: install one with `apt-get install -y chromium` (Debian/Ubuntu) or "
+        "`uv run playwright install chromium`, or set BILLWIRE_CHROMIUM_EXECUTABLE to a Chromium binary."
+    )
+
+
+@dataclass(eq=False)
+class _Generation:
+    """One browser process and its pages."""
+
+    number: int
+    browser: Browser
+    contexts: list[BrowserContext] = field(default_factory=list)
+    renders: int = 0
+    in_flight: int = 0
+    retired: bool = False  # no new renders; closed once the last one is done
+    dead: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return not (self.retired or self.dead)
+
+
+@dataclass(eq=False)
+class _Slot:
+    generation: _Generation
+    page: Page
+
+
+async def _lock_down(browser: Browser) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(java_script_enabled=False, service_workers="block", offline=True)
+    await context.route("**/*", lambda route: route.abort())
+    page = await context.new_page()
+    return context, page
+
+
+class BrowserPool:
+    def __init__(
+        self, chromium: Chromium, *, pages: int = 2, timeout: float = 20.0, restart_after: int = 1000,
+        queue_bound: int = 32,
+    ) -> None:
+        self.chromium = chromium
+        self.pages, self.timeout, self.restart_after, self.queue_bound = pages, timeout, restart_after, queue_bound
+        self._pw: Playwright | None = None
+        self._current: _Generation | None = None
+        self._idle: asyncio.Queue[_Slot] = asyncio.Queue()
+        self._restart_lock = asyncio.Lock()
+        self._generations = 0
+        self._waiting = 0
+        self._closing = False
+        self._background: set[asyncio.Task] = set()
+        self.restarts = 0
+        self.rendered = 0
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._pw = await async_playwright().start()
+        log.info("using %s Chromium at %s", self.chromium.origin, self.chromium.path)
+        await self._launch()
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._background):
+            task.cancel()
+        generation, self._current = self._current, None
+        if generation is not None:
+            with contextlib.suppress(Exception):
+                await generation.browser.close()
+        if self._pw is not None:
+            with contextlib.suppress(Exception):
+                await self._pw.stop()
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None and self._current.usable and self._current.browser.is_connected()
+
+    @property
+    def queue_depth(self) -> int:
+        return self._waiting
+
+    async def _launch(self) -> _Generation:
+        assert self._pw is not None
+        browser = await self._pw.chromium.launch(
+            executable_path=self.chromium.path, args=LAUNCH_ARGS, headless=True, handle_sigint=False,
+            handle_sigterm=False, handle_sighup=False,
+        )
+        self._generations += 1
+        generation = _Generation(self._generations, browser)
+        browser.on("disconnected", lambda _: self._on_disconnected(generation))
+        slots = []
+        for _ in range(self.pages):
+            context, page = await _lock_down(browser)
+            generation.contexts.append(context)
+            slots.append(_Slot(generation, page))
+        self._current = generation
+        for slot in slots:
+            self._idle.put_nowait(slot)
+        return generation
+
+    def _on_disconnected(self, generation: _Generation) -> None:
+        if generation.dead or generation.retired or self._closing:
+            return
+        generation.dead = True
+        log.warning("browser %d disconnected (crashed or killed); starting another", generation.number)
+        self._spawn(self._replace(generation, "crash"))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _replace(self, generation: _Generation, reason: str) -> None:
+        """Put a fresh browser in place of `generation` (once, however many renders ask)."""
+        async with self._restart_lock:
+            if self._closing or self._current is not generation:
+                return
+            self._current = None
+            RESTARTS.labels(reason).inc()
+            self.restarts += 1
+            started = time.monotonic()
+            for attempt in range(1, 6):
+                try:
+                    await self._launch()
+                    break
+                except Exception as exc:
+                    log.exception("browser launch %d failed", attempt)
+                    if attempt == 5:
+                        raise RenderFailed(f"could not restart the browser: {exc!r}") from exc
+                    await asyncio.sleep(0.5 * attempt)
+            log.info("browser restarted (%s) in %.2f s", reason, time.monotonic() - started)
+        await self._retire(generation)
+
+    async def _retire(self, generation: _Generation) -> None:
+        if generation.in_flight == 0 or generation.dead:
+            with contextlib.suppress(Exception):
+                await generation.browser.close()
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    async def _acquire(self) -> _Slot:
+        while True:
+            slot = await self._idle.get()
+            if slot.generation.usable:
+                return slot
+            # A page of a retired or dead browser: drop it.
+
+    def _release(self, slot: _Slot) -> None:
+        generation = slot.generation
+        generation.in_flight -= 1
+        if generation.usable:
+            self._idle.put_nowait(slot)
+        elif generation.retired and generation.in_flight == 0:
+            self._spawn(self._retire(generation))
+
+    async def render(self, html: str, footer: str = "<span></span>") -> bytes:
+        """The PDF of `html`; retried once on a fresh browser when the browser fails under it."""
+        if self._waiting >= self.queue_bound + self.pages:
+            REJECTED.inc()
+            raise Saturated(f"{self._waiting} renders are queued; the limit is {self.queue_bound}")
+        self._waiting += 1
+        QUEUE_DEPTH.set(max(self._waiting - self.pages, 0))
+        try:
+            for attempt in (1, 2):
+                slot = await asyncio.wait_for(self._acquire(), self.timeout * 3)
+                generation = slot.generation
+                generation.in_flight += 1
+                IN_FLIGHT.inc()
+                started = time.monotonic()
+                try:
+                    pdf = await asyncio.wait_for(self._print(slot.page, html, footer), self.timeout)
+                except (PlaywrightError, TimeoutError) as exc:
+                    broken = generation.dead or not generation.browser.is_connected() or isinstance(exc, TimeoutError)
+                    log.warning("render attempt %d failed on browser %d: %r", attempt, generation.number, exc)
+                    if broken and not generation.dead:
+                        generation.dead = True
+                        self._spawn(self._replace(generation, "timeout" if isinstance(exc, TimeoutError) else "error"))
+                    if attempt == 2 or not broken:
+                        raise RenderFailed(f"the browser could not print the document: {exc!r}") from exc
+                    continue
+                finally:
+                    IN_FLIGHT.dec()
+                    self._release(slot)
+                RENDER_SECONDS.observe(time.monotonic() - started)
+                self.rendered += 1
+                generation.renders += 1
+                if generation.renders >= self.restart_after and generation.usable and self._current is generation:
+                    generation.retired = True
+                    self._spawn(self._replace(generation, "recycle"))
+                return pdf
+            raise AssertionError("unreachable")
+        finally:
+            self._waiting -= 1
+            QUEUE_DEPTH.set(max(self._waiting - self.pages, 0))
+
+    @staticmethod
+    async def _print(page: Page, html: str, footer: str) -> bytes:
+        await page.set_content(html, wait_until="load")
+        return await page.pdf(
+            format="A4", print_background=True, display_header_footer=True, header_template="<span></span>",
+            footer_template=footer, margin=PDF_MARGIN,
+        )

@@ -1,0 +1,102 @@
+"""Bus handlers: decode a contract, call the renderer, reply (RPCs) or ack (events).
+
+No `from __future__ import annotations` here: fast-depends resolves the annotations.
+"""
+
+import logging
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from billwire_shared import subjects as s
+from billwire_shared.consumers import Durable, subscribe_durable
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import SendRequested
+from billwire_shared.contracts.rendering import (
+    CHUNK_BYTES,
+    Artifact,
+    ArtifactChunk,
+    GetArtifactChunk,
+    GetRenderInput,
+    RenderDocument,
+    RenderInput,
+)
+from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
+from billwire_shared.subjects import Names
+from nats.aio.client import Client as NatsClient
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+from billwire_rendering.renderer import Renderer
+
+log = logging.getLogger("billwire.rendering")
+
+FINALIZED = Durable(name="rendering-finalized", subject=s.DOCUMENT_FINALIZED, ack_wait=120.0)
+SEND_REQUESTED = Durable(name="rendering-send-requested", subject=s.DOCUMENT_SEND_REQUESTED, ack_wait=120.0)
+DURABLES = (FINALIZED, SEND_REQUESTED)
+# Events about documents that are gone (or never were) are acknowledged, not retried.
+GONE = frozenset({ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.NOT_FOUND})
+
+_input_decoder = msgspec.json.Decoder(RenderInput)
+_error_decoder = msgspec.json.Decoder(ErrorReply)
+
+
+class InvoicesClient:
+    """Asks the invoices service what a document's PDF is made from."""
+
+    def __init__(self, nc: NatsClient, names: Names, timeout: float) -> None:
+        self.nc, self.names, self.timeout = nc, names, timeout
+
+    async def render_input(self, ctx: Caller, document_id: UUID) -> RenderInput:
+        request = msgspec.json.encode(GetRenderInput(ctx=ctx, id=document_id))
+        try:
+            msg = await self.nc.request(self.names.subject(s.DOCUMENT_RENDER_INPUT), request, timeout=self.timeout)
+        except (NoRespondersError, NatsTimeout) as exc:
+            raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The invoices service is not answering; try again shortly.") from exc
+        if msg.headers and ERROR_HEADER in msg.headers:
+            error = _error_decoder.decode(msg.data)
+            raise BillwireError(error.code, error.message, list(error.details), error.status)
+        return _input_decoder.decode(msg.data)
+
+
+class RenderingHandlers:
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+
+    async def render(self, cmd: RenderDocument) -> Artifact:
+        return await self.renderer.artifact(cmd.ctx, cmd.document_id, regenerate=cmd.regenerate, expected_type=cmd.type)
+
+    async def artifact_chunk(self, cmd: GetArtifactChunk) -> ArtifactChunk:
+        artifact, data = await self.renderer.chunk(cmd.ctx, cmd.artifact_id, cmd.offset, CHUNK_BYTES)
+        return ArtifactChunk(artifact=artifact, offset=cmd.offset, data=data, last=cmd.offset + len(data) >= artifact.size)
+
+    async def on_finalized(self, event: Event) -> None:
+        """Render an issued document ahead of time, so a download or a send finds it ready."""
+        doc = msgspec.convert(event.data, Document)
+        await self._quietly_gone(self.renderer.artifact(Caller(account_id=event.account_id), doc.id), event)
+
+    async def on_send_requested(self, event: Event) -> None:
+        """Render (or reuse) the PDF of the version to send, then announce it with the send."""
+        send = msgspec.convert(event.data, SendRequested).send
+        ctx = Caller(account_id=send.account_id)
+        await self._quietly_gone(self.renderer.artifact(ctx, send.document_id, send=send), event)
+
+    @staticmethod
+    async def _quietly_gone(work: Any, event: Event) -> None:
+        try:
+            await work
+        except BillwireError as exc:
+            if exc.reply.code in GONE:
+                log.warning("%s %s: %s; nothing to render", event.type, event.id, exc.reply.message)
+                return
+            raise
+
+
+def register(broker: Any, handlers: RenderingHandlers, names: Names, rpc_concurrency: int, event_concurrency: int) -> None:
+    queue = names.queue("rendering")
+    for subject, method in ((s.DOCUMENT_RENDER, handlers.render), (s.ARTIFACT_GET, handlers.artifact_chunk)):
+        broker.subscriber(names.subject(subject), queue=queue, max_workers=rpc_concurrency)(method)
+    subscribe_durable(broker, names, FINALIZED, handlers.on_finalized, max_workers=event_concurrency)
+    subscribe_durable(broker, names, SEND_REQUESTED, handlers.on_send_requested, max_workers=event_concurrency)

@@ -1,0 +1,156 @@
+"""The PDF of a document's current version: reuse what is stored, otherwise render and store it.
+
+An issued document has one PDF, stored once: a second render (a race, a redelivery) keeps the
+first. A draft renders as a preview, one per version, replaced only when asked. Storing a PDF
+and the `events.document.rendered` that announces it commit together (outbox), and the event
+of a send has an id derived from the send request, so a redelivered request announces nothing
+twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import SendRequest
+from billwire_shared.contracts.rendering import Artifact, DocumentRendered, RenderInput
+from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.ids import new_id
+
+from billwire_rendering import repository as repo
+from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
+from billwire_rendering.layout import filename_of
+from billwire_rendering.repository import Stored
+from billwire_rendering.templates import render_page
+
+log = logging.getLogger("billwire.rendering")
+EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
+FetchInput = Callable[[Caller, UUID], Awaitable[RenderInput]]
+
+
+def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
+    """One `document.rendered` per stored PDF, and one per send request."""
+    key = f"send:{send.id}" if send is not None else f"artifact:{artifact.id}"
+    return uuid.uuid5(EVENT_NAMESPACE, key)
+
+
+class Renderer:
+    def __init__(self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput) -> None:
+        self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
+        self._in_progress: dict[tuple, asyncio.Future] = {}
+
+    async def artifact(
+        self, ctx: Caller, document_id: UUID, *, regenerate: bool = False, expected_type: str | None = None,
+        send: SendRequest | None = None,
+    ) -> Artifact:
+        account_id = ctx.account_id
+        if not regenerate:
+            async with self.pool.acquire() as conn:
+                stored = await repo.issued_artifact(conn, account_id, document_id)
+            if stored is not None:
+                _check_type(stored.document_type, expected_type, document_id)
+                if send is not None:
+                    await self._announce(account_id, stored.artifact, send)
+                return stored.artifact
+        source = await self.fetch_input(ctx, document_id)
+        doc = source.document
+        _check_type(doc.type, expected_type, document_id)
+        preview = doc.status == "draft"
+        if regenerate and not preview:
+            raise BillwireError(
+                ErrorCode.DOCUMENT_FINALIZED, "An issued document's PDF never changes; only a draft's preview is regenerated."
+            )
+        if preview and not regenerate:
+            async with self.pool.acquire() as conn:
+                stored = await repo.preview_artifact(conn, account_id, document_id, doc.version)
+            if stored is not None:
+                return stored.artifact
+        key = (account_id, document_id, doc.version if preview else None, regenerate)
+        stored = await self._single_flight(key, lambda: self._render_and_store(account_id, source, preview))
+        if send is not None:
+            await self._announce(account_id, stored.artifact, send)
+        return stored.artifact
+
+    async def _single_flight(self, key: tuple, work: Callable[[], Awaitable[Stored]]) -> Stored:
+        """Concurrent requests for the same version share one render in this replica."""
+        running = self._in_progress.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._in_progress[key] = future
+        try:
+            result = await work()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            self._in_progress.pop(key, None)
+
+    async def _render_and_store(self, account_id: UUID, source: RenderInput, preview: bool) -> Stored:
+        doc = source.document
+        page = render_page(source)
+        try:
+            pdf = await self.browser.render(page.html, page.footer)
+        except Saturated as exc:
+            raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The renderer is busy; try again shortly.") from exc
+        except RenderFailed as exc:
+            log.error("render of %s failed: %s", doc.id, exc)
+            raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The document could not be rendered now; try again.") from exc
+        artifact = Artifact(
+            id=new_id(), document_id=doc.id, version=doc.version, preview=preview, filename=filename_of(doc),
+            media_type="application/pdf", size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(),
+            template=page.template, language=doc.language, created_at=datetime.now(UTC),
+        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            if preview:
+                stored = await repo.upsert_preview(conn, account_id, doc.type, artifact, pdf)
+                await repo.drop_old_previews(conn, account_id, doc.id, doc.version)
+                return stored
+            if await repo.insert_issued(conn, account_id, doc.type, artifact, pdf):
+                await self._queue_event(conn, account_id, artifact, None)
+                return Stored(artifact=artifact, document_type=doc.type)
+            kept = await repo.issued_artifact(conn, account_id, doc.id)
+        assert kept is not None
+        log.info("document %s was rendered meanwhile; kept the first PDF", doc.id)
+        return kept
+
+    async def _announce(self, account_id: UUID, artifact: Artifact, send: SendRequest) -> None:
+        async with self.pool.acquire() as conn:
+            await self._queue_event(conn, account_id, artifact, send)
+
+    @staticmethod
+    async def _queue_event(conn: asyncpg.Connection, account_id: UUID, artifact: Artifact, send: SendRequest | None) -> None:
+        data = DocumentRendered(
+            account_id=account_id, document_id=artifact.document_id, version=artifact.version, artifact=artifact, send=send
+        )
+        event = Event(
+            id=rendered_event_id(artifact, send), type="document.rendered", occurred_at=datetime.now(UTC),
+            account_id=account_id, data=data,
+        )
+        await repo.add_event_once(conn, event, s.DOCUMENT_RENDERED)
+
+    async def chunk(self, ctx: Caller, artifact_id: UUID, offset: int, size: int) -> tuple[Artifact, bytes]:
+        async with self.pool.acquire() as conn:
+            found = await repo.chunk(conn, ctx.account_id, artifact_id, offset, size)
+        if found is None:
+            raise not_found(ErrorCode.NOT_FOUND, "Artifact", artifact_id)
+        return found[0].artifact, found[1]
+
+
+def _check_type(actual: str, expected: str | None, document_id: Any) -> None:
+    if expected is not None and actual != expected:
+        raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, expected.replace("_", " ").capitalize(), document_id)
