@@ -1,0 +1,249 @@
+"""Pure mail logic: the message a send request makes, and what an SMTP failure means.
+
+Nothing here does I/O. Header values are checked before any header is built: a CR, LF or
+NUL in one could start a header of its own (header injection), so it is refused with an
+`InvalidMail` naming the field, never cleaned up silently.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from uuid import UUID
+
+import aiosmtplib
+from billwire_shared.contracts.mail import SendRequest
+
+FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}
+MAX_HEADER_TEXT = 998  # RFC 5322's line limit; longer values are folded, but nobody needs them
+MAX_RECIPIENTS = 50
+MAX_REASON = 1000
+
+
+class InvalidMail(ValueError):
+    """The request cannot become a safe e-mail; permanent: sending it again changes nothing."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """What the mailer's settings contribute to every message."""
+
+    from_address: str  # the configured sender; the account's company name is its display name
+    message_id_domain: str = ""  # default: the from address's domain
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A checked send request: headers as address objects and the SMTP envelope."""
+
+    send_request_id: UUID
+    message_id: str
+    sender: Address
+    reply_to: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    bcc: tuple[Address, ...]  # envelope only, never a header
+    subject: str
+    body: str
+    filename: str
+
+    @property
+    def envelope_sender(self) -> str:
+        return self.sender.addr_spec
+
+    @property
+    def envelope_recipients(self) -> list[str]:
+        """To, Cc and Bcc, each address once (case-insensitively), in that order."""
+        seen: set[str] = set()
+        out = []
+        for address in (*self.to, *self.cc, *self.bcc):
+            key = address.addr_spec.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(address.addr_spec)
+        return out
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What an SMTP (or network) failure means for the send."""
+
+    permanent: bool
+    reason: str
+    code: int | None = None
+
+
+class RecipientsRefused(Exception):
+    """The relay refused one or more recipients; nothing was sent (the transaction was reset)."""
+
+    def __init__(self, refused: list[aiosmtplib.SMTPRecipientRefused]) -> None:
+        super().__init__(", ".join(f"{r.recipient}: {r.code} {r.message}" for r in refused))
+        self.refused = refused
+
+
+# -- checking and building ---------------------------------------------------------------------
+
+
+def check_header_text(field: str, value: str, *, required: bool = True) -> str:
+    for char, what in FORBIDDEN.items():
+        if char in value:
+            raise InvalidMail(field, f"contains {what}, which is not allowed in an e-mail header: {shown(value)}")
+    if required and not value.strip():
+        raise InvalidMail(field, "must not be empty")
+    if len(value) > MAX_HEADER_TEXT:
+        raise InvalidMail(field, f"is longer than {MAX_HEADER_TEXT} characters")
+    return value
+
+
+def parse_address(field: str, value: str, display_name: str = "") -> Address:
+    """One bare address (`name@example.com`) as an Address; the domain may be international."""
+    check_header_text(field, value)
+    check_header_text(f"{field} name", display_name, required=False)
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() or c in '<>,;:"()[]\\' for c in text):
+        raise InvalidMail(field, f"is not an e-mail address: {shown(value)}")
+    if not local.isascii():
+        raise InvalidMail(field, f"has non-ASCII characters before the @, which the relay cannot be relied on to accept: {shown(value)}")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidMail(field, f"has an invalid domain: {shown(value)}") from exc
+    if "." not in ascii_domain.strip(".") and ascii_domain != "localhost":
+        raise InvalidMail(field, f"has no domain with a dot: {shown(value)}")
+    try:
+        return Address(display_name=display_name, username=local, domain=ascii_domain.lower())
+    except (ValueError, IndexError) as exc:  # the header parser's own refusal
+        raise InvalidMail(field, f"is not an e-mail address: {shown(value)}") from exc
+
+
+def _addresses(field: str, values: list[str]) -> tuple[Address, ...]:
+    return tuple(parse_address(f"{field}[{i}]", v) for i, v in enumerate(values))
+
+
+def plan_message(send: SendRequest, filename: str, config: MailConfig) -> Outgoing:
+    """Check every header value of `send` and the attachment's name; raises InvalidMail."""
+    check_header_text("filename", filename)
+    if "/" in filename or "\\" in filename:
+        raise InvalidMail("filename", f"must be a plain file name: {shown(filename)}")
+    to, cc, bcc = _addresses("to", send.to), _addresses("cc", send.cc), _addresses("bcc", send.bcc)
+    if not to:
+        raise InvalidMail("to", "names no recipient")
+    if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
+        raise InvalidMail("to", f"more than {MAX_RECIPIENTS} recipients in all")
+    if "\x00" in send.body:
+        raise InvalidMail("body", "contains a NUL character")
+    name = check_header_text("from name", send.sender_name or "", required=False).strip()
+    sender = parse_address("from", config.from_address, name)
+    reply_to = parse_address("reply_to", send.reply_to) if send.reply_to else None
+    return Outgoing(
+        send_request_id=send.id,
+        message_id=message_id(send.id, config.message_id_domain or sender.domain),
+        sender=sender, reply_to=reply_to, to=to, cc=cc, bcc=bcc,
+        subject=check_header_text("subject", send.subject), body=send.body, filename=filename,
+    )
+
+
+def message_id(send_request_id: UUID, domain: str) -> str:
+    """The same send request always makes the same Message-ID, so a receiver can spot a repeat."""
+    check_header_text("message_id_domain", domain)
+    return f"<{send_request_id}@{domain}>"
+
+
+def compose(plan: Outgoing, attachment: bytes, media_type: str, now: datetime) -> EmailMessage:
+    """The e-mail itself: SMTP policy (CRLF), address objects, the PDF attached with its name."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["Message-ID"] = plan.message_id
+    msg["Date"] = format_datetime(now.astimezone(UTC))
+    msg["From"] = plan.sender
+    if plan.reply_to is not None:
+        msg["Reply-To"] = plan.reply_to
+    msg["To"] = plan.to
+    if plan.cc:
+        msg["Cc"] = plan.cc
+    msg["Subject"] = plan.subject
+    msg.set_content(plan.body, cte="quoted-printable")
+    maintype, _, subtype = media_type.partition("/")
+    msg.add_attachment(attachment, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=plan.filename)
+    return msg
+
+
+def render(msg: EmailMessage) -> bytes:
+    """The bytes handed to the relay (there is no Bcc header to strip: it is never made)."""
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+# -- failures ------------------------------------------------------------------------------------
+
+
+def classify(exc: BaseException) -> Failure:
+    """Transient (worth trying again later): no connection, timeouts, SMTP 4xx.
+    Permanent: SMTP 5xx, refused recipients, a relay that lacks what the settings require."""
+    if isinstance(exc, RecipientsRefused):
+        permanent = any(r.code >= 500 for r in exc.refused)
+        code = max(r.code for r in exc.refused)
+        return Failure(permanent, clip(f"recipient refused: {exc}"), code)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        code = exc.code
+        what = {
+            aiosmtplib.SMTPSenderRefused: "sender refused",
+            aiosmtplib.SMTPRecipientRefused: "recipient refused",
+            aiosmtplib.SMTPDataError: "message refused",
+            aiosmtplib.SMTPAuthenticationError: "authentication failed",
+            aiosmtplib.SMTPHeloError: "greeting refused",
+        }.get(type(exc), "relay answered")
+        subject = getattr(exc, "recipient", None) or getattr(exc, "sender", None)
+        detail = f"{what}{f' ({subject})' if subject else ''}: {code} {exc.message}"
+        return Failure(not 400 <= code < 500, clip(detail), code)
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return Failure(True, clip(f"the relay does not support what the settings require: {exc}"))
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return Failure(False, clip(f"timed out talking to the relay: {exc or 'no answer'}"))
+    if isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected | ConnectionError | ssl.SSLError | OSError):
+        return Failure(False, clip(f"could not reach the relay: {exc}"))
+    if isinstance(exc, InvalidMail):
+        return Failure(True, clip(str(exc)))
+    return Failure(False, clip(f"{type(exc).__name__}: {exc}"))
+
+
+# -- the daily quota -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaDay:
+    day: date
+    resets_at: datetime
+
+
+def quota_day(now: datetime) -> QuotaDay:
+    """Quotas count per UTC day and reset at the next midnight UTC."""
+    day = now.astimezone(UTC).date()
+    return QuotaDay(day, datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC))
+
+
+def fits(used: int, count: int, limit: int) -> bool:
+    return limit == 0 or used + count <= limit
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def shown(value: str, limit: int = 120) -> str:
+    """A value as it may appear in an error or a log line: control characters escaped."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def clip(text: str) -> str:
+    """A reason fit to store and report: one line, no NUL, bounded."""
+    flat = " ".join(text.replace("\x00", "\\x00").split())
+    return flat if len(flat) <= MAX_REASON else flat[: MAX_REASON - 3] + "..."
