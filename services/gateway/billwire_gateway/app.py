@@ -20,10 +20,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
+from billwire_gateway.controllers.files import DocumentPdfController, InvoicePdfController, LogoController
 from billwire_gateway.controllers.lifecycle import (
     DocumentActionsController,
     InvoiceLifecycleController,
 )
+from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
@@ -73,7 +75,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         path=API_BASE,
         route_handlers=[
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
-            InvoiceLifecycleController, DocumentActionsController,
+            InvoiceLifecycleController, DocumentActionsController, ReportController,
+            InvoicePdfController, DocumentPdfController, LogoController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],

@@ -29,6 +29,7 @@ from billwire_invoices import repository as repo
 from billwire_invoices.files import FILE_ROUTES, FileHandlers
 from billwire_invoices.handlers import ROUTES, register
 from billwire_invoices.lifecycle_handlers import LIFECYCLE_ROUTES, LifecycleHandlers
+from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
 from billwire_invoices.scheduler import OverdueScheduler
 
 SCHEMA = "invoices"
@@ -41,6 +42,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
     overdue_interval: float = 60.0  # seconds between overdue runs
+    documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
 
 
 EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=s.EMAIL_DELIVERED)
@@ -95,7 +97,10 @@ class InvoicesService(Service):
             return await _ask(self.nc, self.names.subject(subject), payload, self.settings.rpc_timeout)
 
         handlers = LifecycleHandlers(pool, broadcast, request)
-        targets = [(ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool))]
+        reports = ReportHandlers(pool, request, self.settings.documents_quota_per_month)
+        targets = [
+            (ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool)), (REPORT_ROUTES, reports),
+        ]
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)

@@ -228,7 +228,8 @@ _STATES = {
 }
 
 
-async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int]:
+def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
+    """WHERE conditions (with $n placeholders) and arguments for a document list's filters."""
     conditions, args = ["account_id = $1"], [query.ctx.account_id]
 
     def add(sql: str, value: Any) -> None:
@@ -253,6 +254,11 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
         value = getattr(query, flag)
         if value is not None:
             conditions.append(f"{column} IS {'NOT ' if value else ''}NULL")
+    return conditions, args
+
+
+async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int]:
+    conditions, args = document_filters(query)
     column = _SORTS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
     rows = await conn.fetch(

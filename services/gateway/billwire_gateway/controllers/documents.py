@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from billwire_shared import subjects as s
@@ -24,10 +24,35 @@ from billwire_shared.contracts.documents import (
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.export import csv_export
+
+
+async def provide_filters(
+    doc_type: Annotated[DocumentType | None, QueryParameter(name="type")] = None,
+    status: FromQuery[DocumentState | None] = None,
+    client_id: FromQuery[UUID | None] = None,
+    date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+    date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+    paid: FromQuery[bool | None] = None,
+    sent: FromQuery[bool | None] = None,
+    finalized: FromQuery[bool | None] = None,
+    cancelled: FromQuery[bool | None] = None,
+    updated_since: FromQuery[datetime | None] = None,
+) -> dict[str, Any]:
+    """The filters a document list and an export share."""
+    return {
+        "type": doc_type, "status": status, "client_id": client_id, "date_from": date_from, "date_to": date_to,
+        "paid": paid, "sent": sent, "finalized": finalized, "cancelled": cancelled, "updated_since": updated_since,
+    }
+
+
+FiltersDep = NamedDependency[dict[str, Any]]
 
 
 def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Controller]:
@@ -45,6 +70,7 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
     class DocumentController(Controller):
         path = route
         tags = [f"{what}s"]
+        dependencies = {"filters": Provide(provide_filters)}
 
         @post(summary=f"Create a draft {what} with computed totals")
         async def create(self, data: JSONBody[DocumentInput], caller: CallerDep, bus: BusDep) -> Response[Document]:
@@ -56,26 +82,24 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             self,
             caller: CallerDep,
             bus: BusDep,
-            doc_type: Annotated[DocumentType | None, QueryParameter(name="type")] = None,
-            status: FromQuery[DocumentState | None] = None,
-            client_id: FromQuery[UUID | None] = None,
-            date_from: Annotated[date | None, QueryParameter(name="from")] = None,
-            date_to: Annotated[date | None, QueryParameter(name="to")] = None,
-            paid: FromQuery[bool | None] = None,
-            sent: FromQuery[bool | None] = None,
-            finalized: FromQuery[bool | None] = None,
-            cancelled: FromQuery[bool | None] = None,
-            updated_since: FromQuery[datetime | None] = None,
+            filters: FiltersDep,
             sort: FromQuery[DocumentSort] = "-created_at",
             limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
             offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
         ) -> Response[Page[Document]]:
-            query = ListDocuments(
-                ctx=caller, type=pinned(doc_type), status=status, client_id=client_id, date_from=date_from,
-                date_to=date_to, paid=paid, sent=sent, finalized=finalized, cancelled=cancelled,
-                updated_since=updated_since, sort=sort, limit=limit, offset=offset,
-            )
+            filters["type"] = pinned(filters["type"])
+            query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset)
             return json_reply(await bus.call(s.DOCUMENT_LIST, query))
+
+        @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line")
+        async def export(self, caller: CallerDep, bus: BusDep, filters: FiltersDep, lines: FromQuery[bool] = False) -> Stream:
+            filters["type"] = pinned(filters["type"])
+            query = ListDocuments(ctx=caller, **filters)
+            filename = f"{(fixed_type or 'document')}s{'-lines' if lines else ''}.csv"
+            return Stream(
+                csv_export(bus, caller, query, lines), media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
 
         @get("/{document_id:uuid}", summary=f"Get a {what}")
         async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:

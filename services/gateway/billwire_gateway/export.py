@@ -1,0 +1,74 @@
+"""CSV exports streamed page by page from the invoices service: constant memory, any size."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.documents import Document, ListDocuments
+from billwire_shared.contracts.reports import ExportPage, ExportRows
+
+from billwire_gateway.bus import Bus
+
+DOCUMENT_COLUMNS = [
+    "id", "type", "number", "status", "issue_date", "due_date", "client_name", "client_number", "client_email",
+    "currency", "net", "tax", "gross", "amount_paid", "balance_due", "sent_at", "paid_at", "cancelled_at",
+]
+LINE_COLUMNS = [
+    "document_id", "number", "issue_date", "client_name", "currency", "position", "description", "quantity", "unit",
+    "unit_price", "tax_rate", "discount_rate", "net_amount",
+]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")  # a fixed decimal point, never an exponent
+    return "" if value is None else value
+
+
+def document_row(doc: Document) -> list[Any]:
+    totals = doc.totals
+    values = [
+        doc.id, doc.type, doc.number, doc.status, doc.issue_date, doc.due_date, doc.client.name,
+        doc.client.client_number, doc.client.email, doc.currency, totals.net, totals.tax, totals.gross,
+        doc.amount_paid, doc.balance_due, doc.sent_at, doc.paid_at, doc.cancelled_at,
+    ]
+    return [_cell(v) for v in values]
+
+
+def line_rows(doc: Document) -> list[list[Any]]:
+    return [
+        [_cell(v) for v in (doc.id, doc.number, doc.issue_date, doc.client.name, doc.currency, line.position,
+                            line.description, line.quantity, line.unit, line.unit_price, line.tax_rate,
+                            line.discount_rate, line.net_amount)]
+        for line in doc.lines
+    ]
+
+
+async def csv_export(bus: Bus, caller: Caller, query: ListDocuments, lines: bool, page_size: int = 500) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LINE_COLUMNS if lines else DOCUMENT_COLUMNS)
+    after_created_at = after_id = None
+    while True:
+        page = await bus.call_typed(
+            s.EXPORT_PAGE,
+            ExportPage(ctx=caller, filters=query, after_created_at=after_created_at, after_id=after_id, limit=page_size),
+            ExportRows,
+        )
+        for doc in page.items:
+            if lines:
+                writer.writerows(line_rows(doc))
+            else:
+                writer.writerow(document_row(doc))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if page.last or not page.items:
+            return
+        after_created_at, after_id = page.items[-1].created_at, page.items[-1].id
