@@ -20,6 +20,7 @@ import pytest_asyncio
 from billwire_gateway.app import GatewaySettings, create_app
 from billwire_invoices.app import InvoicesService, InvoicesSettings
 from billwire_invoices.handlers import create_account
+from billwire_rendering.app import RenderingService, RenderingSettings
 from litestar import Litestar
 
 
@@ -58,6 +59,7 @@ class Stack:
     invoices: InvoicesService
     http: httpx.AsyncClient
     gateways: list[Litestar] = field(default_factory=list)
+    rendering: RenderingService | None = None  # set while the `rendering` fixture runs
 
     def env(self) -> dict[str, str]:
         """Environment for a service started as a separate process."""
@@ -79,6 +81,14 @@ class Stack:
         """Another gateway replica (own NATS connection, caches) with its own settings."""
         async with serve_in_process(create_app(self.settings(GatewaySettings, **overrides))) as client:
             yield Api(client, None)
+
+    @contextlib.asynccontextmanager
+    async def rendering_service(self, **overrides: Any) -> AsyncIterator[RenderingService]:
+        """A rendering replica (own browser, pages and consumers) on this run's database and prefix."""
+        defaults = {"chromium_install": False, "outbox_poll_interval": 0.2, "render_pages": 2}
+        service = RenderingService(self.settings(RenderingSettings, **(defaults | overrides)))
+        async with service.running():
+            yield service
 
     @property
     def python(self) -> str:
@@ -136,3 +146,14 @@ async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncItera
         ))
         async with serve_in_process(app) as client:
             yield Stack(database_url, nats_url, bus_prefix, invoices, client, [app])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def rendering(stack: Stack) -> AsyncIterator[RenderingService]:
+    """The stack plus a rendering replica with Chromium, for the tests of one module that ask for it."""
+    async with stack.rendering_service() as service:
+        stack.rendering = service
+        try:
+            yield service
+        finally:
+            stack.rendering = None

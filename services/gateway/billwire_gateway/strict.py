@@ -10,6 +10,7 @@ import msgspec
 from billwire_shared.bus import field_error
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from litestar import Request
+from litestar.enums import RequestEncodingType
 
 from billwire_gateway.bus import ApiError
 
@@ -23,8 +24,15 @@ def _decoder(request: Request) -> tuple[msgspec.json.Decoder, bool] | None:
     key = id(handler)
     if key not in _decoders:
         data = handler.parsed_fn_signature.parameters.get("data")
+        if data is not None and not _json_body(data):
+            data = None  # a multipart or form body is checked by its handler
         _decoders[key] = (msgspec.json.Decoder(data.annotation, strict=True), data.is_optional) if data is not None else None
     return _decoders[key]
+
+
+def _json_body(data: Any) -> bool:
+    media_type = getattr(getattr(data, "kwarg_definition", None), "media_type", None)
+    return media_type in (None, RequestEncodingType.JSON, "application/json")
 
 
 def malformed(message: str) -> ApiError:
