@@ -1,0 +1,223 @@
+"""Bus handlers: `events.document.rendered` for a send becomes one e-mail; the quota RPCs.
+
+No `from __future__ import annotations` here: fast-depends resolves the handlers' annotations.
+
+Exactly one e-mail per send request, however often its event arrives:
+- the message row (keyed by the send request id) is checked first; a finished one is skipped;
+- one handler at a time works on a send (a transaction-scoped advisory lock: released
+  even when the process dies);
+- each attempt is committed before the relay is contacted and marked `data` just before the
+  content is handed over; an attempt found later without an outcome in phase `data` may have
+  been accepted, so it is never repeated (this process remembers the relay's answer when only
+  recording it failed; after a crash the send ends as failed, saying why);
+- delivered or failed state and its event commit in one transaction (the outbox).
+"""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from billwire_shared import subjects as s
+from billwire_shared.consumers import Durable, subscribe_durable
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import (
+    EmailDelivered,
+    EmailFailed,
+    EmailQuota,
+    GetEmailQuota,
+    ReserveEmailQuota,
+    SendRequest,
+)
+from billwire_shared.contracts.rendering import Artifact, DocumentRendered
+from billwire_shared.subjects import Names
+from faststream.nats.annotations import NatsMessage
+
+from billwire_mailer import domain
+from billwire_mailer import repository as repo
+from billwire_mailer.domain import Failure, InvalidMail, MailConfig, Outgoing
+from billwire_mailer.transport import (
+    ArtifactMissing,
+    ArtifactUnavailable,
+    SmtpTransport,
+)
+
+log = logging.getLogger("billwire.mailer")
+FetchArtifact = Callable[[UUID, Artifact], Awaitable[bytes]]
+REMEMBERED = 10_000  # relay answers kept in memory until they are recorded
+
+
+class Retry(Exception):
+    """A transient failure: the event comes back after the consumer's next delay."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MailerHandlers:
+    def __init__(
+        self, pool: asyncpg.Pool, config: MailConfig, transport: SmtpTransport, fetch: FetchArtifact, *,
+        max_deliver: int, daily_quota: int,
+    ) -> None:
+        self.pool, self.config, self.transport, self.fetch = pool, config, transport, fetch
+        self.max_deliver, self.daily_quota = max_deliver, daily_quota
+        # send request id -> the relay's final reply, for sends accepted but not yet recorded
+        self.accepted: OrderedDict[UUID, str] = OrderedDict()
+
+    # -- events.document.rendered -----------------------------------------------------------------
+
+    async def document_rendered(self, event: Event, delivery: int = 1) -> None:
+        rendered = msgspec.convert(event.data, DocumentRendered)
+        send = rendered.send
+        if send is None:  # rendered for a download or a preview: not for us
+            return
+        last = delivery >= self.max_deliver
+        if await repo.message_state(self.pool, send.id) in ("delivered", "failed"):
+            log.info("send %s already finished; event %s ignored", send.id, event.id)
+            return
+        try:
+            plan = domain.plan_message(send, rendered.artifact.filename, self.config)
+        except InvalidMail as exc:
+            await self._refuse(send, rendered.artifact, exc)
+            return
+        await repo.insert_message(
+            self.pool, send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
+            artifact_id=rendered.artifact.id, message_id=plan.message_id, sender=plan.envelope_sender,
+            recipients=plan.envelope_recipients, subject=plan.subject,
+        )
+        try:
+            pdf = await self.fetch(send.account_id, rendered.artifact)
+        except (ArtifactMissing, ArtifactUnavailable) as exc:
+            permanent = isinstance(exc, ArtifactMissing)
+            failure = Failure(permanent, domain.clip(f"the PDF could not be fetched: {exc}"))
+            if permanent or last:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self._fail(conn, send, failure)
+                return
+            raise Retry(failure.reason) from exc
+        message = domain.render(domain.compose(plan, pdf, rendered.artifact.media_type, utcnow()))
+        await self._deliver(send, plan, message, delivery, last)
+
+    async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
+        retry: Failure | None = None
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await repo.try_lock(conn, send.id):
+                if last:  # whoever holds it finishes it
+                    return
+                raise Retry(f"send {send.id} is being handled by another worker")
+            if await repo.message_state(conn, send.id) != "pending":
+                return
+            for attempt in await repo.open_attempts(conn, send.id):
+                if attempt["phase"] == "data":  # the relay may have it: never hand it over twice
+                    await self._settle_interrupted(conn, send, plan, attempt["number"])
+                    return
+                await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
+            number = await repo.start_attempt(self.pool, send.id, send.account_id, delivery)
+            try:
+                reply = await self.transport.send(
+                    plan.envelope_sender, plan.envelope_recipients, message,
+                    before_data=partial(repo.enter_data_phase, self.pool, send.id, number),
+                )
+            except Exception as exc:
+                failure = domain.classify(exc)
+                log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
+                await repo.finish_attempt(conn, send.id, number, "permanent" if failure.permanent else "transient", failure.code, failure.reason)
+                if failure.permanent or last:
+                    await self._fail(conn, send, failure)
+                else:
+                    retry = failure
+            else:
+                self._remember(send.id, reply)
+                await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
+                await self._delivered(conn, send, plan, reply)
+        self.accepted.pop(send.id, None)
+        if retry is not None:
+            raise Retry(retry.reason)
+
+    async def _settle_interrupted(self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, number: int) -> None:
+        """An earlier attempt reached the hand-over and was not recorded."""
+        reply = self.accepted.get(send.id)
+        if reply is not None:  # this process saw the relay accept it; only recording failed
+            await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
+            await self._delivered(conn, send, plan, reply)
+            return
+        reason = (
+            "the mailer stopped while handing the message to the relay; it may have been delivered,"
+            " and it is not sent again so that it cannot arrive twice"
+        )
+        await repo.finish_attempt(conn, send.id, number, "unknown", None, reason)
+        await self._fail(conn, send, Failure(False, reason))
+
+    async def _delivered(self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, reply: str) -> None:
+        now = utcnow()
+        data = EmailDelivered(
+            send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
+            message_id=plan.message_id, recipients=plan.envelope_recipients, delivered_at=now,
+        )
+        event = repo.new_event("email.delivered", send.account_id, data, now)
+        if await repo.mark_delivered(conn, send.id, reply, now, event, s.EMAIL_DELIVERED):
+            log.info("send %s delivered as %s: %s", send.id, plan.message_id, reply)
+
+    async def _fail(self, conn: asyncpg.Connection, send: SendRequest, failure: Failure) -> None:
+        now = utcnow()
+        data = EmailFailed(
+            send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
+            reason=failure.reason, permanent=failure.permanent, failed_at=now,
+        )
+        event = repo.new_event("email.failed", send.account_id, data, now)
+        if await repo.mark_failed(conn, send.id, failure.reason, failure.permanent, now, event, s.EMAIL_FAILED):
+            log.warning("send %s failed (%s): %s", send.id, "permanent" if failure.permanent else "gave up", failure.reason)
+
+    async def _refuse(self, send: SendRequest, artifact: Artifact, exc: InvalidMail) -> None:
+        """A request that cannot become a safe e-mail: recorded as it came, failed at once."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await repo.insert_message(
+                conn, send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
+                artifact_id=artifact.id, message_id=f"<{send.id}>", sender=domain.shown(self.config.from_address),
+                recipients=[domain.shown(r) for r in (*send.to, *send.cc, *send.bcc)], subject=domain.shown(send.subject),
+            )
+            await self._fail(conn, send, Failure(True, domain.clip(f"the e-mail was not sent: {exc}")))
+
+    def _remember(self, send_request_id: UUID, reply: str) -> None:
+        self.accepted[send_request_id] = reply
+        while len(self.accepted) > REMEMBERED:
+            self.accepted.popitem(last=False)
+
+    # -- quota RPCs ------------------------------------------------------------------------------
+
+    async def reserve_quota(self, cmd: ReserveEmailQuota) -> EmailQuota:
+        day = domain.quota_day(utcnow())
+        async with self.pool.acquire() as conn, conn.transaction():
+            allowed, used = await repo.reserve_quota(
+                conn, cmd.ctx.account_id, day.day, cmd.count, self.daily_quota, cmd.reservation_id
+            )
+        return EmailQuota(allowed=allowed, used=used, limit=self.daily_quota, resets_at=day.resets_at)
+
+    async def get_quota(self, cmd: GetEmailQuota) -> EmailQuota:
+        day = domain.quota_day(utcnow())
+        used = await repo.quota_used(self.pool, cmd.ctx.account_id, day.day)
+        return EmailQuota(
+            allowed=domain.fits(used, 1, self.daily_quota), used=used, limit=self.daily_quota, resets_at=day.resets_at
+        )
+
+
+def _code(reply: str) -> int | None:
+    head = reply.split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durable, concurrency: int) -> None:
+    async def document_rendered(event: Event, msg: NatsMessage) -> None:
+        metadata = getattr(msg.raw_message, "metadata", None)
+        await handlers.document_rendered(event, getattr(metadata, "num_delivered", None) or 1)
+
+    subscribe_durable(broker, names, durable, document_rendered)
+    queue = names.queue("mailer")
+    for subject, handler in ((s.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (s.MAILER_QUOTA_GET, handlers.get_quota)):
+        broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)

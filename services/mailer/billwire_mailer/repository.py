@@ -1,0 +1,184 @@
+"""SQL of the `mailer` schema: messages, attempts, the daily quota, and the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from billwire_shared.contracts.events import Event
+from billwire_shared.ids import new_id
+from billwire_shared.outbox import add_event
+
+Db = asyncpg.Connection | asyncpg.Pool
+
+
+def storable(text: str) -> str:
+    """Postgres text holds no NUL: keep it visible instead."""
+    return text.replace("\x00", "\\x00")
+
+
+# -- messages and attempts -----------------------------------------------------------------------
+
+
+async def message_state(db: Db, send_request_id: UUID) -> str | None:
+    return await db.fetchval("SELECT state FROM messages WHERE send_request_id = $1", send_request_id)
+
+
+async def insert_message(
+    db: Db, *, send_request_id: UUID, account_id: UUID, document_id: UUID, artifact_id: UUID | None,
+    message_id: str, sender: str, recipients: list[str], subject: str,
+) -> None:
+    """The message's row, once: a repeat of the request finds the first one."""
+    await db.execute(
+        """
+        INSERT INTO messages (send_request_id, account_id, document_id, artifact_id, message_id, sender, recipients, subject)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (send_request_id) DO NOTHING
+        """,
+        send_request_id, account_id, document_id, artifact_id, storable(message_id), storable(sender),
+        [storable(r) for r in recipients], storable(subject),
+    )
+
+
+async def try_lock(conn: asyncpg.Connection, send_request_id: UUID) -> bool:
+    """Whether this transaction is now the only one working on the send request."""
+    return await conn.fetchval(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('billwire-mailer:' || $1::uuid::text, 0))", send_request_id
+    )
+
+
+async def open_attempts(conn: asyncpg.Connection, send_request_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT number, phase FROM attempts WHERE send_request_id = $1 AND outcome IS NULL ORDER BY number",
+        send_request_id,
+    )
+
+
+async def start_attempt(db: Db, send_request_id: UUID, account_id: UUID, delivery: int) -> int:
+    """Write the attempt before the relay is contacted (committed on its own)."""
+    return await db.fetchval(
+        """
+        INSERT INTO attempts (send_request_id, number, account_id, delivery)
+        SELECT $1, coalesce(max(number), 0) + 1, $2, $3 FROM attempts WHERE send_request_id = $1
+        RETURNING number
+        """,
+        send_request_id, account_id, delivery,
+    )
+
+
+async def enter_data_phase(db: Db, send_request_id: UUID, number: int) -> None:
+    """From here on the relay may accept the message: this attempt is never repeated blindly."""
+    await db.execute(
+        "UPDATE attempts SET phase = 'data' WHERE send_request_id = $1 AND number = $2", send_request_id, number
+    )
+
+
+async def finish_attempt(
+    conn: asyncpg.Connection, send_request_id: UUID, number: int, outcome: str, code: int | None, detail: str | None
+) -> None:
+    await conn.execute(
+        """
+        UPDATE attempts SET outcome = $3, smtp_code = $4, detail = $5, finished_at = now()
+        WHERE send_request_id = $1 AND number = $2
+        """,
+        send_request_id, number, outcome, code, storable(detail) if detail else None,
+    )
+
+
+async def attempts_of(db: Db, send_request_id: UUID) -> list[asyncpg.Record]:
+    return await db.fetch(
+        "SELECT number, delivery, phase, outcome, smtp_code, detail, started_at, finished_at FROM attempts"
+        " WHERE send_request_id = $1 ORDER BY number",
+        send_request_id,
+    )
+
+
+async def get_message(db: Db, send_request_id: UUID) -> asyncpg.Record | None:
+    return await db.fetchrow("SELECT * FROM messages WHERE send_request_id = $1", send_request_id)
+
+
+async def mark_delivered(
+    conn: asyncpg.Connection, send_request_id: UUID, smtp_reply: str, now: datetime, event: Event, subject: str
+) -> bool:
+    """Delivered, with its event, once; False when it was already finished."""
+    done = await conn.fetchval(
+        """
+        UPDATE messages SET state = 'delivered', smtp_reply = $2, finished_at = $3, reason = NULL
+        WHERE send_request_id = $1 AND state = 'pending' RETURNING true
+        """,
+        send_request_id, storable(smtp_reply), now,
+    )
+    if done:
+        await add_event(conn, event, subject)
+    return bool(done)
+
+
+async def mark_failed(
+    conn: asyncpg.Connection, send_request_id: UUID, reason: str, permanent: bool, now: datetime, event: Event, subject: str
+) -> bool:
+    """Given up, with its event, once; False when it was already finished."""
+    done = await conn.fetchval(
+        """
+        UPDATE messages SET state = 'failed', reason = $2, permanent = $3, finished_at = $4
+        WHERE send_request_id = $1 AND state = 'pending' RETURNING true
+        """,
+        send_request_id, storable(reason), permanent, now,
+    )
+    if done:
+        await add_event(conn, event, subject)
+    return bool(done)
+
+
+def new_event(event_type: str, account_id: UUID, data: Any, now: datetime) -> Event:
+    return Event(id=new_id(), type=event_type, occurred_at=now, account_id=account_id, data=data)
+
+
+# -- the daily quota -----------------------------------------------------------------------------
+
+
+async def quota_used(db: Db, account_id: UUID, day: date) -> int:
+    used = await db.fetchval("SELECT used FROM quota_usage WHERE account_id = $1 AND day = $2", account_id, day)
+    return used or 0
+
+
+async def reserve_quota(
+    conn: asyncpg.Connection, account_id: UUID, day: date, count: int, limit: int, reservation_id: UUID | None
+) -> tuple[bool, int]:
+    """(allowed, used after): take `count` of the day's `limit` (0 = unlimited), all or none.
+    Run in a transaction: a refused reservation leaves no row behind."""
+    if reservation_id is not None:
+        taken = await conn.fetchval(
+            """
+            INSERT INTO quota_reservations (reservation_id, account_id, day, count) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (reservation_id) DO NOTHING RETURNING true
+            """,
+            reservation_id, account_id, day, count,
+        )
+        if not taken:  # a repeat: the first call counted it (another account's id counts as refused)
+            owner = await conn.fetchval("SELECT account_id FROM quota_reservations WHERE reservation_id = $1", reservation_id)
+            return owner == account_id, await quota_used(conn, account_id, day)
+    after = None
+    if not limit or count <= limit:
+        # One statement: the row lock makes concurrent reservations queue up, each sees the last.
+        after = await conn.fetchval(
+            """
+            INSERT INTO quota_usage AS q (account_id, day, used) VALUES ($1, $2, $3)
+            ON CONFLICT (account_id, day) DO UPDATE SET used = q.used + EXCLUDED.used
+            WHERE $4 = 0 OR q.used + EXCLUDED.used <= $4
+            RETURNING used
+            """,
+            account_id, day, count, limit,
+        )
+    if after is None:
+        if reservation_id is not None:
+            await conn.execute("DELETE FROM quota_reservations WHERE reservation_id = $1", reservation_id)
+        return False, await quota_used(conn, account_id, day)
+    return True, after
+
+
+async def forget_old_quota(conn: asyncpg.Connection) -> None:
+    """Periodic: usage older than a month and reservations older than a week go."""
+    await conn.execute("DELETE FROM quota_usage WHERE day < (now() AT TIME ZONE 'UTC')::date - 31")
+    await conn.execute("DELETE FROM quota_reservations WHERE created_at < now() - interval '7 days'")

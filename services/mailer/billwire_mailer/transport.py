@@ -1,0 +1,133 @@
+"""The mailer's I/O at its edges: the SMTP relay, and the PDF bytes from the rendering service."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+import aiosmtplib
+import msgspec
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.rendering import (
+    Artifact,
+    ArtifactChunk,
+    GetArtifactChunk,
+)
+from billwire_shared.errors import ERROR_HEADER, ErrorReply
+from billwire_shared.subjects import Names
+from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
+
+from billwire_mailer.domain import RecipientsRefused
+
+Security = Literal["none", "starttls", "tls"]
+
+
+@dataclass(frozen=True)
+class Relay:
+    host: str
+    port: int
+    security: Security = "none"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+    validate_certs: bool = True
+    local_hostname: str = "localhost"  # what EHLO says (never a slow reverse DNS lookup)
+
+
+class SmtpTransport:
+    """One SMTP conversation per message. Every recipient is checked (RCPT) before the
+    message is handed over: if the relay refuses any, nothing is sent to anyone."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def _client(self) -> aiosmtplib.SMTP:
+        r = self.relay
+        return aiosmtplib.SMTP(
+            hostname=r.host, port=r.port, username=r.username or None, password=r.password or None,
+            use_tls=r.security == "tls", start_tls=r.security == "starttls", validate_certs=r.validate_certs,
+            timeout=r.timeout, local_hostname=r.local_hostname,
+        )
+
+    async def send(
+        self, sender: str, recipients: list[str], message: bytes, before_data: Callable[[], Awaitable[None]]
+    ) -> str:
+        """Hand `message` to the relay; returns its final reply (e.g. `250 2.0.0 Ok: queued`).
+        `before_data` runs after the envelope was accepted and before the content goes out."""
+        client = self._client()
+        await client.connect()
+        try:
+            await client.mail(sender)
+            refused = []
+            for recipient in recipients:
+                try:
+                    await client.rcpt(recipient)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused.append(exc)
+            if refused:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                    await client.rset()
+                raise RecipientsRefused(refused)
+            await before_data()
+            reply = await client.data(message)
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+            return f"{reply.code} {reply.message}"
+        finally:
+            client.close()
+
+
+class ArtifactUnavailable(Exception):
+    """The PDF could not be fetched now (no responder, timeout, broken transfer): try later."""
+
+
+class ArtifactMissing(Exception):
+    """The rendering service answered that the artifact does not exist: trying again won't help."""
+
+
+async def fetch_artifact(
+    nc: NatsClient, names: Names, account_id: UUID, artifact: Artifact, *, timeout: float, max_bytes: int
+) -> bytes:
+    """The artifact's bytes through `rendering.rpc.artifact.get`, chunk by chunk, checked
+    against the size and sha256 the rendering service reports."""
+    if artifact.size > max_bytes:
+        raise ArtifactMissing(f"the attachment is {artifact.size} bytes, more than the {max_bytes} allowed")
+    parts: list[bytes] = []
+    offset = 0
+    ctx = Caller(account_id=account_id)
+    while True:
+        request = GetArtifactChunk(ctx=ctx, artifact_id=artifact.id, offset=offset)
+        try:
+            msg = await nc.request(
+                names.subject(s.ARTIFACT_GET), msgspec.json.encode(request), timeout=timeout,
+                headers={"account-id": str(account_id)},
+            )
+        except (NatsError, TimeoutError) as exc:
+            raise ArtifactUnavailable(f"the rendering service did not answer: {exc!r}") from exc
+        if msg.headers and ERROR_HEADER in msg.headers:
+            error = msgspec.json.decode(msg.data, type=ErrorReply)
+            if error.http_status == 404:
+                raise ArtifactMissing(f"the rendering service has no artifact {artifact.id}: {error.message}")
+            raise ArtifactUnavailable(f"the rendering service answered {error.code}: {error.message}")
+        chunk = msgspec.json.decode(msg.data, type=ArtifactChunk)
+        if chunk.offset != offset or chunk.artifact.id != artifact.id:
+            raise ArtifactUnavailable(f"the rendering service answered offset {chunk.offset} for {offset}")
+        parts.append(chunk.data)
+        offset += len(chunk.data)
+        if offset > max_bytes:
+            raise ArtifactMissing(f"the attachment is larger than the {max_bytes} bytes allowed")
+        if chunk.last:
+            stored = chunk.artifact
+            break
+        if not chunk.data:
+            raise ArtifactUnavailable("the rendering service sent an empty chunk before the last")
+    data = b"".join(parts)
+    if len(data) != stored.size or hashlib.sha256(data).hexdigest() != stored.sha256:
+        raise ArtifactUnavailable(f"the artifact's bytes do not match its size and sha256 ({len(data)} bytes received)")
+    return data
