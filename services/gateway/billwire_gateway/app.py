@@ -5,22 +5,28 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from billwire_shared import __version__
 from billwire_shared.settings import CommonSettings, load_settings
 from billwire_shared.subjects import Names
-from litestar import Litestar, Router
+from litestar import Litestar, Router, asgi
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from mcp.server.transport_security import TransportSecuritySettings
 
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
-from billwire_gateway.controllers.files import DocumentPdfController, InvoicePdfController, LogoController
+from billwire_gateway.controllers.files import (
+    DocumentPdfController,
+    InvoicePdfController,
+    LogoController,
+)
 from billwire_gateway.controllers.lifecycle import (
     DocumentActionsController,
     InvoiceLifecycleController,
@@ -30,6 +36,7 @@ from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
+from billwire_gateway.mcp_server import create_mcp
 from billwire_gateway.middleware import ApiGuard, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
@@ -55,6 +62,7 @@ class Gateway:
         self.bus = Bus(Names(settings.prefix), settings.rpc_timeout)
         self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds)
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute)
+        self.mcp = create_mcp(self.bus)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -62,10 +70,20 @@ class Gateway:
         try:
             await self.auth.start()
             await self.limiter.start()
-            log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
-            yield
+            # A mounted app's own lifespan never runs: the MCP session manager runs here.
+            async with self.mcp.session_manager.run():
+                log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
+                yield
         finally:
             await self.bus.close()
+
+    def mcp_app(self) -> Any:
+        # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
+        # nothing; the SDK's Host check would only refuse every non-localhost deployment.
+        return self.mcp.streamable_http_app(
+            streamable_http_path="/", stateless_http=True, json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -83,8 +101,9 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         before_request=check_request,
         security=[{"bearer": []}],
     )
+    mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     return Litestar(
-        route_handlers=[SystemController, api],
+        route_handlers=[SystemController, api, mcp],
         lifespan=[gateway.lifespan],
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway}),

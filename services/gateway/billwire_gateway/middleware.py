@@ -67,7 +67,9 @@ class ApiGuard:
         self.app, self.auth, self.limiter = app, auth, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+        # raw_path: a mounted app (the MCP endpoint) sees its path with the mount prefix stripped.
+        path = (scope.get("raw_path") or b"").decode("latin-1") or scope["path"]
+        if scope["type"] == "http" and path.startswith(API_PREFIX):
             request_id_of(scope)
             try:
                 await self._admit(scope)

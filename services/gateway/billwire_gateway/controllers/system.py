@@ -30,6 +30,14 @@ class SystemController(Controller):
     async def health(self) -> Health:
         return Health(status="ok", version=__version__)
 
+    @get("/.well-known/mcp.json", summary="How to reach the MCP endpoint")
+    async def mcp_discovery(self, request: Request) -> dict:
+        return {
+            "name": "billwire", "version": __version__, "endpoint": str(request.base_url).rstrip("/") + "/api/mcp",
+            "transport": "streamable-http", "stateless": True,
+            "authentication": {"type": "bearer", "header": "Authorization", "format": "Bearer bw_..."},
+        }
+
     @get("/ready", summary="Ready: NATS is reachable and the invoices service reaches its database")
     async def ready(self, request: Request) -> Response[Readiness]:
         """The other services' health is reported too, but only invoices gates readiness."""

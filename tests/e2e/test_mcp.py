@@ -1,0 +1,108 @@
+"""An agent's view: the official MCP client over HTTP drives the real gateway and services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from billwire_cli.embedded import free_port
+from billwire_gateway.app import GatewaySettings, create_app
+from tests.stack import BUYER, Stack, ready_account
+
+
+@contextlib.asynccontextmanager
+async def http_gateway(stack: Stack) -> AsyncIterator[str]:
+    """A gateway served over real HTTP (the MCP client speaks HTTP, not ASGI)."""
+    port = free_port()
+    app = create_app(stack.settings(GatewaySettings, rate_limit_per_minute=100_000))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:
+            await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def mcp_session(base: str, key: str) -> AsyncIterator[ClientSession]:
+    client = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
+    async with client, streamable_http_client(f"{base}/api/mcp", http_client=client) as (read, write, *_):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+
+
+async def call(session: ClientSession, tool: str, **arguments: Any) -> Any:
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    return result.structured_content["result"]
+
+
+async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack) -> None:
+    api = await ready_account(stack, "Agent GmbH")
+    async with http_gateway(stack) as base, mcp_session(base, api.key) as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert {"create_invoice", "finalize_invoice", "send_invoice", "mark_invoice_paid", "get_invoice_stats"} <= set(tools)
+        assert tools["get_invoice"].annotations.read_only_hint is True
+        assert tools["finalize_invoice"].annotations.destructive_hint is True
+        assert "confirm" in tools["finalize_invoice"].input_schema["properties"]
+
+        client = await call(session, "create_client", client=BUYER | {"name": "Hooli"}, idempotency_key="c-1")
+        again = await call(session, "create_client", client=BUYER | {"name": "Hooli"}, idempotency_key="c-1")
+        assert again["id"] == client["id"]
+
+        draft = await call(session, "create_invoice", client_name="Hooli", due_days=10,
+                           lines=[{"description": "Design", "quantity": "3", "unit_price": "80.00"}])
+        assert draft["client_id"] == client["id"] and draft["totals"]["gross"] == "285.60"
+
+        preview = await call(session, "finalize_invoice", invoice_id=draft["id"])
+        assert preview["preview"] is True and preview["changed"] is False and preview["details"]["total"] == "285.60"
+        assert (await call(session, "get_invoice_status", invoice_id=draft["id"]))["status"] == "draft"
+
+        wrong = await session.call_tool("finalize_invoice", {"invoice_id": draft["id"], "confirm": True, "expected_total": "100"})
+        assert wrong.is_error and "expected_total" in wrong.content[0].text
+        issued = await call(session, "finalize_invoice", invoice_id=draft["id"], confirm=True, expected_total="285.60")
+        assert issued["number"].startswith("INV-")
+
+        paid = await call(session, "mark_invoice_paid", invoice_id=draft["id"])
+        assert paid["status"] == "paid" and paid["balance_due"] == "0.00"
+        listed = await call(session, "list_invoices", status="paid")
+        assert [i["id"] for i in listed["items"]] == [draft["id"]]
+        bad = await session.call_tool("record_payment", {"invoice_id": draft["id"], "amount": "1"})
+        assert bad.is_error and "overpays" in bad.content[0].text
+
+
+async def test_scopes_decide_which_tools_a_key_sees_and_may_call(stack: Stack) -> None:
+    api = await ready_account(stack, "Scoped GmbH")
+    reader_key = (await api.post("/settings/api-keys", json={"scopes": ["read"]})).json()["key"]
+    writer_key = (await api.post("/settings/api-keys", json={"scopes": ["read", "write"]})).json()["key"]
+    async with http_gateway(stack) as base:
+        async with mcp_session(base, reader_key) as session:
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert "list_invoices" in names and "create_invoice" not in names and "send_invoice" not in names
+            refused = await session.call_tool("create_client", {"client": {"name": "Nope"}})
+            assert refused.is_error and "lacks the `write` scope" in refused.content[0].text
+        async with mcp_session(base, writer_key) as session:
+            draft = await call(session, "create_invoice", client_name="Solo",
+                               lines=[{"description": "x", "quantity": "1", "unit_price": "1"}])
+            refused = await session.call_tool("send_invoice", {"invoice_id": draft["id"], "confirm": True, "expected_total": "1.19"})
+            assert refused.is_error and "email:send" in refused.content[0].text
+    assert (await api.get("/clients", params={"q": "Nope"})).json()["total"] == 0
+
+
+async def test_discovery_document(stack: Stack) -> None:
+    info = (await stack.http.get("/.well-known/mcp.json")).json()
+    assert info["endpoint"].endswith("/api/mcp") and info["transport"] == "streamable-http"
+    assert json.dumps(info["authentication"]).count("Bearer") == 1
