@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from uuid import UUID
@@ -13,6 +14,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole system locally (what `make run` does)", add_help=False)
     sub.add_parser("migrate", help="apply every service's schema migrations")
+    mcp = sub.add_parser("mcp", help="serve MCP on stdio, forwarding to a running gateway (for desktop clients)")
+    mcp.add_argument("--url", default=os.environ.get("BILLWIRE_API_URL", "http://127.0.0.1:8000"))
+    mcp.add_argument("--key", default=os.environ.get("BILLWIRE_API_KEY"), required="BILLWIRE_API_KEY" not in os.environ)
 
     accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     create = accounts.add_parser("create", help="create an account and print its admin key")
@@ -41,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_dev(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "mcp":
+        from billwire_cli.mcp_stdio import run
+
+        return run(args.url, args.key)
     from billwire_cli import admin
 
     if args.command == "migrate":

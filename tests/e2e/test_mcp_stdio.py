@@ -1,0 +1,23 @@
+"""`billwire mcp` for desktop clients: the official stdio client talks to it, and it forwards to HTTP."""
+
+from __future__ import annotations
+
+import sys
+
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from tests.e2e.test_mcp import http_gateway
+from tests.stack import Stack, ready_account
+
+
+async def test_stdio_proxy_lists_and_calls_tools(stack: Stack) -> None:
+    api = await ready_account(stack, "Desktop GmbH")
+    async with http_gateway(stack) as base:
+        params = StdioServerParameters(command=sys.executable, args=["-m", "billwire_cli.main", "mcp", "--url", base, "--key", api.key])
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert {"create_invoice", "get_company_profile"} <= names
+            profile = await session.call_tool("get_company_profile", {})
+            assert not profile.is_error and profile.structured_content["result"]["company_name"] == "Desktop GmbH"
