@@ -1,9 +1,11 @@
 """`billwire run` (what `make run` calls): the whole system on one machine, one command.
 
 Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
-reused on the next run), migrates, starts every service with its output prefixed by its
-name, waits for the gateway's /ready, creates a first account on the first run and prints
-its API key and the URLs. Ctrl-C stops the services, then the servers.
+reused on the next run), and without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every
+e-mail as var/mail/<n>.eml (port BILLWIRE_DEV_SMTP_PORT, default 2525). It migrates, starts
+every service with its output prefixed by its name, waits for the gateway's /ready, creates a
+first account on the first run and prints its API key and the URLs. Ctrl-C stops the
+services, then the servers.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from pathlib import Path
 
 import asyncpg
 
-from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, EmbeddedServerError, PortInUseError, port_in_use
+from billwire_cli.embedded import (
+    EmbeddedNats,
+    EmbeddedPostgres,
+    EmbeddedServerError,
+    PortInUseError,
+    free_port,
+    port_in_use,
+)
+from billwire_cli.mailcatcher import MailCatcher
 
 SERVICES = [
     ("invoices", "billwire_invoices"),
@@ -35,6 +45,7 @@ SERVICES = [
 DEV_DATABASE = "billwire"
 DEFAULT_PG_PORT = 54329
 DEFAULT_NATS_PORT = 42229
+DEFAULT_SMTP_PORT = 2525
 NATS_MAX_PAYLOAD = 8 * 1024 * 1024  # "a few MB" (DESIGN.md: the bus); the server default is 1 MB
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
@@ -107,10 +118,11 @@ async def _run(var: Path) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     out = Output()
-    servers: list[EmbeddedNats | EmbeddedPostgres] = []
+    servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher] = []
     services: list[Proc] = []
     try:
         env = await _start_backends(var, servers)
+        mail = _mail_line(env, servers)
         if stop.is_set():
             return 0
         host = os.environ.get("BILLWIRE_HOST", "127.0.0.1")
@@ -144,7 +156,7 @@ async def _run(var: Path) -> int:
         else:
             key = _read_env_file(credentials).get("BILLWIRE_API_KEY", "")
         _write_credentials(credentials, api_url, key)
-        _banner(out, base, key if first_start else None, credentials)
+        _banner(out, base, key if first_start else None, credentials, mail)
 
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([stopper, *(s.waiter for s in services)], return_when=asyncio.FIRST_COMPLETED)
@@ -155,7 +167,10 @@ async def _run(var: Path) -> int:
         dead = ", ".join(f"{s.name} (exit code {s.proc.returncode})" for s in services if s.proc.returncode is not None)
         raise DevError(f"service exited unexpectedly: {dead}; stopping everything")
     except PortInUseError as exc:
-        hint = {"Postgres": "BILLWIRE_DEV_PG_PORT (or DATABASE_URL)", "NATS": "BILLWIRE_DEV_NATS_PORT (or NATS_URL)"}
+        hint = {
+            "Postgres": "BILLWIRE_DEV_PG_PORT (or DATABASE_URL)", "NATS": "BILLWIRE_DEV_NATS_PORT (or NATS_URL)",
+            "SMTP catcher": "BILLWIRE_DEV_SMTP_PORT (or BILLWIRE_SMTP_HOST)",
+        }
         which = next((v for k, v in hint.items() if k in str(exc)), "")
         say(f"{exc}" + (f"; set {which}" if which else ""))
         return 1
@@ -171,8 +186,9 @@ async def _run(var: Path) -> int:
                 say(f"could not stop {type(server).__name__}: {exc}")
 
 
-async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgres]) -> dict[str, str]:
-    """Embedded Postgres/NATS unless DATABASE_URL/NATS_URL point elsewhere; returns the env."""
+async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher]) -> dict[str, str]:
+    """Embedded Postgres/NATS unless DATABASE_URL/NATS_URL point elsewhere, and the SMTP
+    catcher unless BILLWIRE_SMTP_HOST names a relay; returns the env."""
     env = dict(os.environ)
     if not env.get("DATABASE_URL"):
         pg = EmbeddedPostgres(var / "postgres", port=int(env.get("BILLWIRE_DEV_PG_PORT", DEFAULT_PG_PORT)))
@@ -188,7 +204,31 @@ async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgr
         await asyncio.to_thread(nats.start)
         env["NATS_URL"] = nats.url
         say(f"NATS (embedded, data in {_show(nats.store_dir)}): {nats.url}")
+    if not env.get("BILLWIRE_SMTP_HOST"):
+        catcher = MailCatcher(var / "mail", port=_smtp_port(env))
+        servers.append(catcher)
+        await asyncio.to_thread(catcher.start)
+        env.update(BILLWIRE_SMTP_HOST=catcher.host, BILLWIRE_SMTP_PORT=str(catcher.port), BILLWIRE_SMTP_SECURITY="none")
+        say(f"SMTP catcher (every e-mail kept in {_show(catcher.folder)}/<n>.eml): {catcher.host}:{catcher.port}")
     return env
+
+
+def _smtp_port(env: dict[str, str]) -> int:
+    """BILLWIRE_DEV_SMTP_PORT, or 2525 when free; a busy 2525 (another `make run`?) gets a free port."""
+    if "BILLWIRE_DEV_SMTP_PORT" in env:
+        return int(env["BILLWIRE_DEV_SMTP_PORT"])
+    if port_in_use(DEFAULT_SMTP_PORT):
+        port = free_port()
+        say(f"port {DEFAULT_SMTP_PORT} is in use; the SMTP catcher listens on {port} instead")
+        return port
+    return DEFAULT_SMTP_PORT
+
+
+def _mail_line(env: dict[str, str], servers: list) -> str:
+    catcher = next((s for s in servers if isinstance(s, MailCatcher)), None)
+    if catcher is not None:
+        return f"  Mail: {_show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
+    return f"  Mail: sent through {env['BILLWIRE_SMTP_HOST']}:{env.get('BILLWIRE_SMTP_PORT', '2525')}"
 
 
 async def _ensure_database(admin_url: str, name: str) -> None:
@@ -359,7 +399,7 @@ def _show(path: Path) -> str:
         return str(path)
 
 
-def _banner(out: Output, base: str, new_key: str | None, credentials: Path) -> None:
+def _banner(out: Output, base: str, new_key: str | None, credentials: Path, mail: str = "") -> None:
     """The key goes on a line of its own, `API key: bw_...`, so scripts can pick it up."""
     key_lines = (
         [f"API key: {new_key}", f"  (shown once; also saved in {_show(credentials)})"]
@@ -368,5 +408,5 @@ def _banner(out: Output, base: str, new_key: str | None, credentials: Path) -> N
     )
     rule = "─" * 64
     lines = [rule, "  Billwire is running.", *key_lines, f"  API:  {base}/api/v1", f"  Docs: {base}/schema",
-             "  Press Ctrl-C to stop.", rule]
+             *([mail] if mail else []), "  Press Ctrl-C to stop.", rule]
     out.write("\n".join(lines))
