@@ -43,6 +43,9 @@ LAUNCH_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
     "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
 ]
+# Belt and braces under the request router: should anything slip past it (a meta refresh's
+# navigation did), it goes to a proxy that is not there, loopback included.
+BLACKHOLE_PROXY = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>"}
 SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PDF_MARGIN = {"top": "14mm", "right": "18mm", "bottom": "30mm", "left": "18mm"}
 
@@ -203,7 +206,7 @@ class BrowserPool:
     async def _launch(self) -> _Generation:
         assert self._pw is not None
         browser = await self._pw.chromium.launch(
-            executable_path=self.chromium.path, args=LAUNCH_ARGS, headless=True, handle_sigint=False,
+            executable_path=self.chromium.path, args=LAUNCH_ARGS, headless=True, proxy=BLACKHOLE_PROXY, handle_sigint=False,
             handle_sigterm=False, handle_sighup=False,
         )
         self._generations += 1
@@ -283,7 +286,10 @@ class BrowserPool:
         QUEUE_DEPTH.set(max(self._waiting - self.pages, 0))
         try:
             for attempt in (1, 2):
-                slot = await asyncio.wait_for(self._acquire(), self.timeout * 3)
+                try:  # a page frees up within a render's time, or a new browser within a launch's
+                    slot = await asyncio.wait_for(self._acquire(), self.timeout + 30.0)
+                except TimeoutError as exc:
+                    raise RenderFailed("no browser page became free in time") from exc
                 generation = slot.generation
                 generation.in_flight += 1
                 IN_FLIGHT.inc()

@@ -1,0 +1,109 @@
+"""The page pool: finding Chromium, a killed browser mid-render, recycling, push-back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import psutil
+import pytest
+from billwire_rendering.browser import BrowserPool, ChromiumNotFound, Saturated, find_chromium
+from billwire_rendering.templates import render_page
+
+from tests.integration.rendering.pdftext import flat, text
+from tests.integration.rendering.samples import make_input, make_lines
+
+
+def long_page():
+    specs = [(f"Line {i}", "1", "h", "10.00", "19") for i in range(1, 201)]
+    return render_page(make_input(lines=make_lines(specs)))
+
+
+def browser_processes() -> list[psutil.Process]:
+    """Our Chromium main processes (renderers and helpers carry --type=...)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmdline = child.cmdline()
+        except psutil.Error:
+            continue
+        if cmdline and "chrom" in os.path.basename(cmdline[0]) and not any(a.startswith("--type=") for a in cmdline):
+            found.append(child)
+    return found
+
+
+def test_finding_chromium(tmp_path) -> None:
+    system = find_chromium(install=False)
+    assert system.origin in ("system", "playwright") and os.access(system.path, os.X_OK)
+    assert find_chromium(configured=system.path).origin == "configured"
+    with pytest.raises(ChromiumNotFound, match="BILLWIRE_CHROMIUM_EXECUTABLE"):
+        find_chromium(configured=str(tmp_path / "no-such-chrome"))
+    missing = str(tmp_path / "ms-playwright" / "chrome")
+    with pytest.raises(ChromiumNotFound, match="apt-get install -y chromium") as error:
+        find_chromium(playwright_path=missing, install=False, system=(str(tmp_path / "nothing"),))
+    assert "playwright install chromium" in str(error.value)
+    fallback = find_chromium(playwright_path=missing, install=False)
+    assert fallback.origin == "system"
+
+
+async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_delivered() -> None:
+    pool = BrowserPool(find_chromium(install=False), pages=1, timeout=20)
+    await pool.start()
+    try:
+        page = long_page()
+        assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
+        [victim] = browser_processes()
+        render = asyncio.create_task(pool.render(page.html, page.footer))
+        await asyncio.sleep(0.15)  # inside set_content / pdf()
+        os.kill(victim.pid, signal.SIGKILL)
+        pdf = await asyncio.wait_for(render, 60)
+        assert pdf.startswith(b"%PDF") and "Line 200" in flat(text(pdf))
+        assert pool.restarts == 1 and pool.ready
+        assert [p.pid for p in browser_processes()] != [victim.pid]
+        assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
+    finally:
+        await pool.close()
+
+
+async def test_browser_is_recycled_after_k_renders_without_failing_a_render() -> None:
+    pool = BrowserPool(find_chromium(install=False), pages=2, restart_after=3)
+    await pool.start()
+    try:
+        page = render_page(make_input())
+        pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(10)))
+        assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
+        assert pool.restarts >= 2 and pool.ready
+        await asyncio.sleep(0.5)
+        assert len(browser_processes()) == 1  # retired browsers were closed
+    finally:
+        await pool.close()
+
+
+async def test_a_full_queue_pushes_back_instead_of_growing() -> None:
+    pool = BrowserPool(find_chromium(install=False), pages=1, queue_bound=2)
+    await pool.start()
+    try:
+        page = long_page()
+        results = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(6)), return_exceptions=True)
+        done = [r for r in results if isinstance(r, bytes)]
+        refused = [r for r in results if isinstance(r, Saturated)]
+        assert len(done) == 3 and len(refused) == 3, results
+        assert pool.queue_depth == 0
+    finally:
+        await pool.close()
+
+
+async def test_a_hung_render_times_out_and_the_retry_succeeds() -> None:
+    pool = BrowserPool(find_chromium(install=False), pages=1, timeout=0.05)
+    await pool.start()
+    try:
+        page = long_page()
+        with pytest.raises(Exception, match="could not print"):
+            await pool.render(page.html, page.footer)  # 50 ms is too short twice
+        await asyncio.sleep(1.0)
+        pool.timeout = 20
+        assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
+        assert pool.restarts >= 1 and pool.ready
+    finally:
+        await pool.close()
