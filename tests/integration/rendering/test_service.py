@@ -1,0 +1,93 @@
+"""The rendering service on the bus: push-back as 503 + Retry-After, readiness while the
+browser restarts, redelivered events storing nothing twice, large artifacts in chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import msgspec
+from billwire_rendering import repository as repo
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller, HealthReply
+from billwire_shared.contracts.rendering import CHUNK_BYTES, ArtifactChunk, GetArtifactChunk
+
+from tests.stack import BUYER, Stack, ready_account
+
+
+async def test_a_saturated_renderer_answers_503_with_retry_after(stack: Stack) -> None:
+    async with stack.rendering_service(render_pages=1, render_queue=0) as service:
+        api = await ready_account(stack)
+        lines = [{"description": f"Item {i}", "unit_price": "10"} for i in range(1, 121)]
+        drafts = [(await api.post("/invoices", json={"client": BUYER, "lines": lines})).json() for _ in range(6)]
+        responses = await asyncio.gather(*(api.get(f"/invoices/{d['id']}/pdf") for d in drafts))
+        statuses = sorted(r.status_code for r in responses)
+        assert 200 in statuses and 503 in statuses, statuses
+        busy = next(r for r in responses if r.status_code == 503)
+        assert busy.headers["retry-after"].isdigit()
+        assert busy.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert service.browser.queue_depth == 0
+
+
+async def test_health_reports_not_ready_while_the_browser_restarts(stack: Stack) -> None:
+    async with stack.rendering_service(render_pages=1) as service:
+        async def health() -> HealthReply:
+            reply = await service.nc.request(stack.prefix + "." + s.RENDERING_HEALTH, b"{}", timeout=5)
+            return msgspec.json.decode(reply.data, type=HealthReply)
+
+        assert (await health()).ready
+        generation = service.browser._current
+        restart = asyncio.create_task(service.browser._replace(generation, "test"))
+        await asyncio.sleep(0)  # the restart has begun: no browser until the new one is up
+        assert not service.ready_check() and not (await health()).ready
+        await restart
+        assert (await health()).ready
+
+
+async def test_redelivered_finalized_event_stores_nothing_twice(stack: Stack) -> None:
+    async with stack.rendering_service() as service:
+        api = await ready_account(stack)
+        draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "5"}]})).json()
+        issued = (await api.post(f"/invoices/{draft['id']}/finalize")).json()
+        document_id = uuid.UUID(issued["id"])
+        async with asyncio.timeout(20):
+            while True:
+                async with service.pool.acquire() as conn:
+                    count = await conn.fetchval("SELECT count(*) FROM artifacts WHERE document_id = $1", document_id)
+                    events = await conn.fetchval("SELECT count(*) FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'", str(document_id))
+                if count:
+                    break
+                await asyncio.sleep(0.1)
+        account = (await service.pool.fetchrow("SELECT account_id FROM artifacts WHERE document_id = $1", document_id))["account_id"]
+        ctx = Caller(account_id=account)
+        # The same fact again (a redelivery) and two concurrent renders: still one PDF, one event.
+        await asyncio.gather(*(service.renderer.artifact(ctx, document_id) for _ in range(3)))
+        async with service.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM artifacts WHERE document_id = $1", document_id) == 1
+            assert await conn.fetchval("SELECT count(*) FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'", str(document_id)) == events == 1
+            stored = await repo.issued_artifact(conn, account, document_id)
+        assert stored is not None and stored.artifact.filename == f"{issued['number']}.pdf"
+
+
+async def test_artifacts_come_in_chunks(stack: Stack) -> None:
+    async with stack.rendering_service() as service:
+        artifact_id = uuid.uuid4()
+        account = uuid.uuid4()
+        data = bytes(range(256)) * (CHUNK_BYTES // 256 * 2 + 10)  # two full chunks and a bit
+        async with service.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO artifacts (id, account_id, document_id, document_type, version, preview, filename,"
+                " media_type, size, sha256, template, language, data) VALUES ($1, $2, $3, 'invoice', 1, false,"
+                " 'big.pdf', 'application/pdf', $4, 'x', 't', 'en', $5)", artifact_id, account, uuid.uuid4(), len(data), data,
+            )
+        received, offset, last = b"", 0, False
+        while not last:
+            command = GetArtifactChunk(ctx=Caller(account_id=account), artifact_id=artifact_id, offset=offset)
+            reply = await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
+            chunk = msgspec.json.decode(reply.data, type=ArtifactChunk)
+            assert len(reply.data) < 1024 * 1024  # fits NATS' default max payload
+            received, offset, last = received + chunk.data, offset + len(chunk.data), chunk.last
+        assert received == data
+        other = GetArtifactChunk(ctx=Caller(account_id=uuid.uuid4()), artifact_id=artifact_id)
+        reply = await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(other), timeout=5)
+        assert reply.headers and reply.headers.get("billwire-error") == "NOT_FOUND"
