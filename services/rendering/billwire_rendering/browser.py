@@ -81,13 +81,21 @@ def _executable(path: str | None) -> bool:
 
 
 _install_tried = False
+INSTALL_RETRY_SECONDS = 24 * 3600  # after a failed download, fall back without trying for a day
+
+
+def _install_marker() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "billwire" / "playwright-install-failed"
 
 
 def _playwright_install(timeout: float = 600.0) -> bool:
-    """`playwright install chromium`, once per process; False when it cannot download."""
+    """`playwright install chromium`, at most once per process (and once a day after a failure,
+    which a marker file remembers); False when it cannot download."""
     global _install_tried
-    if _install_tried:
-        return False
+    marker = _install_marker()
+    with contextlib.suppress(OSError):
+        if _install_tried or time.time() - marker.stat().st_mtime < INSTALL_RETRY_SECONDS:
+            return False
     _install_tried = True
     log.info("Playwright's Chromium is missing; trying `playwright install chromium` ...")
     try:
@@ -95,13 +103,17 @@ def _playwright_install(timeout: float = 600.0) -> bool:
             [sys.executable, "-m", "playwright", "install", "chromium"], capture_output=True, text=True, timeout=timeout,
             stdin=subprocess.DEVNULL, check=False,
         )
+        failed = done.returncode != 0
+        output = done.stderr or done.stdout
     except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("playwright install chromium failed: %r", exc)
-        return False
-    if done.returncode != 0:
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
-        log.warning("playwright install chromium failed (exit %d): %s", done.returncode, last[0][:200])
-    return done.returncode == 0
+        failed, output = True, repr(exc)
+    if failed:
+        reason = next((line.strip() for line in output.splitlines() if "error" in line.lower()), output.strip()[:200])
+        log.warning("playwright install chromium failed (%s); falling back to the system's Chromium", reason[:200])
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+    return not failed
 
 
 def find_chromium(configured: str = "", playwright_path: str | None = None, install: bool = True,
