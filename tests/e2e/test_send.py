@@ -1,0 +1,111 @@
+"""Sending, end to end: HTTP send → rendering renders the PDF in Chromium → the mailer hands one
+e-mail with that PDF to a real SMTP server → the invoice shows sent → `invoice.sent` is published."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections.abc import AsyncIterator
+from contextlib import ExitStack
+
+import pytest_asyncio
+
+from billwire_cli.embedded import free_port
+from billwire_mailer.app import MailerService, MailerSettings
+from tests.e2e.test_invoice_lifecycle import read_events
+from tests.integration.mailer.conftest import SmtpSink, smtp_server
+from tests.stack import BUYER, Stack, ready_account
+
+
+class Outbox:
+    """The module's SMTP server, and the mailer replica that talks to it."""
+
+    def __init__(self, sink: SmtpSink, port: int) -> None:
+        self.sink, self.port = sink, port
+
+    def messages_to(self, address: str) -> list[email.message.EmailMessage]:
+        found = [email.message_from_bytes(r.content, policy=email.policy.SMTP) for r in self.sink.received if address in r.rcpt_tos]
+        return found  # type: ignore[return-value]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def outbox(stack: Stack, rendering) -> AsyncIterator[Outbox]:
+    sink, port = SmtpSink(), free_port()
+    with ExitStack() as servers:
+        servers.enter_context(smtp_server(sink, port))
+        settings = stack.settings(
+            MailerSettings, smtp_port=port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1,1,1",
+            send_attempts=5, outbox_poll_interval=0.2,
+        )
+        async with MailerService(settings).running():
+            yield Outbox(sink, port)
+
+
+async def wait_for_send(api, invoice_id: str, states: set[str], timeout: float = 60) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            sends = (await api.get(f"/invoices/{invoice_id}/sends")).json()
+            if sends and sends[-1]["state"] in states:
+                return sends[-1]
+            await asyncio.sleep(0.2)
+
+
+async def test_send_delivers_one_email_with_the_pdf_and_marks_the_invoice_sent(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Sender GmbH")
+    buyer = BUYER | {"email": "ap@sendee.example"}
+    draft = (await api.post("/invoices", json={"client": buyer, "lines": [{"description": "Consulting", "quantity": "4", "unit_price": "120"}]})).json()
+
+    sent = await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60}, json={"cc": ["boss@sendee.example"], "send_copy": True})
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["state"] == "delivered", sent.json()
+
+    invoice = (await api.get(f"/invoices/{draft['id']}")).json()
+    assert invoice["status"] == "open" and invoice["number"] and invoice["sent_at"]
+    mails = outbox.messages_to("ap@sendee.example")
+    assert len(mails) == 1
+    mail = mails[0]
+    assert invoice["number"] in mail["Subject"] and "boss@sendee.example" in mail["Cc"]
+    assert mail["Message-ID"].startswith(f"<{sent.json()['id']}@")
+    assert "Bcc" not in mail and "billing@acme.example" in outbox.sink.received[-1].rcpt_tos
+    attachment = next(part for part in mail.iter_attachments())
+    assert attachment.get_filename() == f"{invoice['number']}.pdf"
+    pdf = (await api.get(f"/invoices/{draft['id']}/pdf")).content
+    assert attachment.get_content() == pdf and pdf.startswith(b"%PDF")
+
+    events = await read_events(stack, {"invoice.sent"}, draft["id"])
+    assert [e["data"]["number"] for e in events] == [invoice["number"]]
+    assert (await api.get("/invoices", params={"status": "sent"})).json()["total"] == 1
+
+
+async def test_a_rejected_recipient_ends_as_failed_with_the_reason(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Bounce GmbH")
+    outbox.sink.reject.add("nobody@sendee.example")
+    draft = (await api.post("/invoices", json={"client": BUYER | {"email": "nobody@sendee.example"},
+                                               "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    sent = await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60})
+    assert sent.json()["state"] == "failed" and "550" in sent.json()["reason"]
+    assert (await api.get(f"/invoices/{draft['id']}")).json()["sent_at"] is None
+    assert outbox.messages_to("nobody@sendee.example") == []
+
+
+async def test_smtp_trouble_is_retried_and_still_sends_exactly_once(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Patience GmbH")
+    outbox.sink.fail_data = 2  # the relay answers 451 twice, then accepts
+    draft = (await api.post("/invoices", json={"client": BUYER | {"email": "later@sendee.example"},
+                                               "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    await api.post(f"/invoices/{draft['id']}/send")
+    final = await wait_for_send(api, draft["id"], {"delivered", "failed"})
+    assert final["state"] == "delivered"
+    assert len(outbox.messages_to("later@sendee.example")) == 1
+
+
+async def test_header_injection_and_bad_recipients_are_refused_before_anything_is_queued(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Careful GmbH")
+    draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    for body in ({"recipient": "a@b.example\r\nBcc: evil@x.example"}, {"recipient": "not an address"},
+                 {"recipient": "a@b.example", "subject": "Hi\nBcc: evil@x.example"}, {"cc": ["x@y.example\n"]}):
+        refused = await api.post(f"/invoices/{draft['id']}/send", json=body)
+        assert refused.status_code == 422, (body, refused.text)
+    assert (await api.get(f"/invoices/{draft['id']}")).json()["status"] == "draft"  # not even finalized
+    assert (await api.get(f"/invoices/{draft['id']}/sends")).json() == []
