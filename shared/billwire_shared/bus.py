@@ -75,6 +75,11 @@ class ErrorReplies(BaseMiddleware):
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
 
 
+def nats_servers(url: str) -> list[str]:
+    """NATS_URL may name every node of a cluster: `nats://a:4222,nats://b:4222`."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def decode_json(msg: Any) -> Any:
     """Bodies are JSON written by msgspec; read them with msgspec too (not the stdlib)."""
     return msgspec.json.decode(msg.body) if msg.body else None
@@ -82,7 +87,7 @@ async def decode_json(msg: Any) -> Any:
 
 def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
     return NatsBroker(
-        nats_url,
+        nats_servers(nats_url),
         serializer=MsgSpecSerializer(),
         decoder=decode_json,
         # Redelivery first: it must see a failure that ErrorReplies would turn into a reply.

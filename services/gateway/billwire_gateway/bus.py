@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import nats
+from billwire_shared.bus import nats_servers
 from billwire_shared.errors import ERROR_HEADER, ErrorCode, ErrorReply
 from billwire_shared.subjects import Names
 from nats.aio.client import Client as NatsClient
@@ -46,7 +47,7 @@ class Bus:
         async def on_error(exc: Exception) -> None:
             log.warning("NATS: %s", exc)
 
-        self.nc = await nats.connect(url, max_reconnect_attempts=-1, error_cb=on_error, name="billwire-gateway")
+        self.nc = await nats.connect(nats_servers(url), max_reconnect_attempts=-1, error_cb=on_error, name="billwire-gateway")
 
     async def close(self) -> None:
         if self.nc is not None:

@@ -87,8 +87,8 @@ class RateLimiter:
 
     MAX_LEASE = 64
 
-    def __init__(self, bus: Bus, limit: int, window: int = 60) -> None:
-        self.bus, self.limit, self.window = bus, limit, window
+    def __init__(self, bus: Bus, limit: int, window: int = 60, replicas: int = 1) -> None:
+        self.bus, self.limit, self.window, self.replicas = bus, limit, window, replicas
         self.kv: KeyValue | None = None
         self._leases: dict[str, _Lease] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -97,7 +97,8 @@ class RateLimiter:
         assert self.bus.nc is not None
         js = self.bus.nc.jetstream(timeout=5)
         config = KeyValueConfig(
-            bucket=self.bus.names.rate_limit_bucket, history=1, ttl=float(self.window * 2), storage=StorageType.MEMORY
+            bucket=self.bus.names.rate_limit_bucket, history=1, ttl=float(self.window * 2), storage=StorageType.MEMORY,
+            replicas=self.replicas,
         )
         self.kv = await js.create_key_value(config)
 
