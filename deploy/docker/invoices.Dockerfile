@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1.7
+# The invoices image. Build from the repository root (the context needs the lock file and the
+# workspace):
+#   docker build -f deploy/docker/invoices.Dockerfile -t billwire/invoices:$(git rev-parse --short HEAD) .
+# Settings come from the environment at run time, exactly as for a local run
+# (docs/configuration.md); nothing secret is baked in.
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.8
+
+FROM ${UV_IMAGE} AS uv
+
+# ---- builder: a virtual environment with exactly what uv.lock pins for billwire-invoices ----
+FROM ${PYTHON_IMAGE} AS builder
+COPY --from=uv /uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PYTHON=/usr/local/bin/python3.11 \
+    UV_PROJECT_ENVIRONMENT=/app/.venv
+WORKDIR /src
+# The workspace's metadata first: uv needs every member's pyproject.toml to read the lock.
+COPY pyproject.toml uv.lock README.md ./
+COPY shared/pyproject.toml shared/
+COPY services/gateway/pyproject.toml services/gateway/
+COPY services/invoices/pyproject.toml services/invoices/
+COPY services/rendering/pyproject.toml services/rendering/
+COPY services/mailer/pyproject.toml services/mailer/
+# Third-party packages only: this layer is reused until uv.lock changes.
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --no-install-workspace --package billwire-invoices
+# Then billwire-shared and billwire-invoices themselves, installed as wheels (not links to /src).
+COPY shared/ shared/
+COPY services/invoices/ services/invoices/
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package billwire-invoices
+
+# ---- runtime: the same slim Python, the environment, an unprivileged user ----
+FROM ${PYTHON_IMAGE} AS runtime
+RUN groupadd --system --gid 10001 billwire \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin billwire
+# Owned by root and read-only for the service: the code cannot be changed at run time.
+COPY --from=builder /app/.venv /app/.venv
+ENV PATH="/app/.venv/bin:${PATH}" \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/tmp
+WORKDIR /app
+USER 10001:10001
+# No HTTP port: ask the service over NATS whether it answers and reaches its database.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "billwire_shared.probe", "invoices"]
+ENTRYPOINT ["python", "-m", "billwire_invoices"]
