@@ -34,6 +34,7 @@ from billwire_gateway.controllers.lifecycle import (
 from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
+from billwire_gateway.controllers.text import FromTextController, PromptController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.mcp_server import create_mcp
@@ -95,6 +96,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
             InvoicePdfController, DocumentPdfController, LogoController,
+            FromTextController, PromptController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],

@@ -31,6 +31,8 @@ from billwire_invoices.handlers import ROUTES, register
 from billwire_invoices.lifecycle_handlers import LIFECYCLE_ROUTES, LifecycleHandlers
 from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
 from billwire_invoices.scheduler import OverdueScheduler
+from billwire_invoices.text_handlers import TEXT_ROUTES, TextHandlers
+from billwire_invoices.text_model import TextModelSettings
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -100,6 +102,7 @@ class InvoicesService(Service):
         reports = ReportHandlers(pool, request, self.settings.documents_quota_per_month)
         targets = [
             (ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool)), (REPORT_ROUTES, reports),
+            (TEXT_ROUTES, TextHandlers(pool, handlers, load_settings(TextModelSettings))),
         ]
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)

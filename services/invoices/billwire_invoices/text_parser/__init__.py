@@ -16,7 +16,11 @@ from billwire_shared.contracts.text import ParsedInvoice, Unparsed
 from billwire_shared.money import net_from_gross
 
 from billwire_invoices.text_parser.client import read_client
-from billwire_invoices.text_parser.dates import read_due, read_period, reject_other_dates
+from billwire_invoices.text_parser.dates import (
+    read_due,
+    read_period,
+    reject_other_dates,
+)
 from billwire_invoices.text_parser.items import anchor, parse_segment, split_prices
 from billwire_invoices.text_parser.lexicon import (
     ABBREVIATIONS,
@@ -135,13 +139,19 @@ def report_rest(reading: Reading) -> None:
     view = reading.scan.view()
     for start, end in reading.scan.free_runs():
         pos = start
-        for m in list(SEPARATOR.finditer(view, start, end)) + [None]:
+        strong = [m for m in SEPARATOR.finditer(view, start, end) if not m.group("weak")]
+        for m in strong + [None]:
             stop = m.start() if m else end
             if _meaningful(view[pos:stop]):
+                lead = _CONNECTOR.match(view, pos, stop)
+                first = lead.end() if lead else pos
                 reason = "an amount without an item or quantity" if anchor(view[pos:stop]) else "not understood"
-                reading.reject(pos, stop, reason)
+                reading.reject(first, stop, reason)
             pos = m.end() if m else end
         reading.scan.take(start, end)
+
+
+_CONNECTOR = re.compile(r"\s*(?:(?:and|und|also|plus|sowie|or|oder|but|aber)\s+)+", I)
 
 
 def finish(reading: Reading) -> ParsedInvoice:

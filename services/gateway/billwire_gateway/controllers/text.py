@@ -1,0 +1,89 @@
+"""Drafting invoices from text, and saved prompts. One bus call per route."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
+from billwire_shared.contracts.text import (
+    CreatePrompt,
+    DraftFromText,
+    DraftFromTextResult,
+    DraftOptions,
+    FromTextInput,
+    LabelCount,
+    ListLabels,
+    ListPrompts,
+    Prompt,
+    PromptInput,
+    RunPrompt,
+    UpdatePrompt,
+)
+from litestar import Controller, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
+
+# A model may take a while to answer; the offline parser answers at once either way.
+DRAFT_TIMEOUT = 60.0
+
+
+class FromTextController(Controller):
+    path = "/invoices/from-text"
+    tags = ["invoices"]
+
+    @post(
+        summary="Draft an invoice from plain English or German text",
+        description=(
+            "Understands items, quantities and units, rates, currencies, tax, payment terms, service periods and "
+            "the client (matched to your clients by name, or a new inline client). Returns the draft (201) or, with "
+            "`dry_run`, the computed preview (200, nothing stored), plus the parts of the text it did not understand. "
+            "Uses the offline parser unless a `provider` (an OpenAI-compatible endpoint) is given or configured."
+        ),
+    )
+    async def from_text(self, data: JSONBody[FromTextInput], caller: CallerDep, bus: BusDep) -> Response[DraftFromTextResult]:
+        raw = await bus.call(s.INVOICE_FROM_TEXT, DraftFromText(ctx=caller, body=data), timeout=DRAFT_TIMEOUT)
+        return json_reply(raw, 200 if data.dry_run else 201)
+
+
+class PromptController(Controller):
+    path = "/prompts"
+    tags = ["prompts"]
+
+    @post(summary="Save a prompt (an invoice text to reuse) with labels")
+    async def create_prompt(self, data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
+        return json_reply(await bus.call(s.PROMPT_CREATE, CreatePrompt(ctx=caller, prompt=data)), 201)
+
+    @get(summary="List saved prompts; label filters by label name (__no_label__: unlabelled), q searches the text")
+    async def list_prompts(
+        self, caller: CallerDep, bus: BusDep, label: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> Response[Page[Prompt]]:
+        return json_reply(await bus.call(s.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
+
+    @get("/labels", summary="Every label in use, with how many prompts carry it")
+    async def list_labels(self, caller: CallerDep, bus: BusDep) -> Response[list[LabelCount]]:
+        return json_reply(await bus.call(s.PROMPT_LABELS, ListLabels(ctx=caller)))
+
+    @get("/{prompt_id:uuid}", summary="Get a saved prompt")
+    async def get_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
+        return json_reply(await bus.call(s.PROMPT_GET, ById(ctx=caller, id=prompt_id)))
+
+    @put("/{prompt_id:uuid}", summary="Replace a saved prompt's text and labels")
+    async def update_prompt(self, prompt_id: FromPath[UUID], data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
+        return json_reply(await bus.call(s.PROMPT_UPDATE, UpdatePrompt(ctx=caller, id=prompt_id, prompt=data)))
+
+    @delete("/{prompt_id:uuid}", summary="Delete a saved prompt")
+    async def delete_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
+        await bus.call(s.PROMPT_DELETE, ById(ctx=caller, id=prompt_id))
+
+    @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)")
+    async def run_prompt(
+        self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[DraftOptions | None] = None,
+    ) -> Response[DraftFromTextResult]:
+        options = data or DraftOptions()
+        raw = await bus.call(s.PROMPT_RUN, RunPrompt(ctx=caller, id=prompt_id, options=options), timeout=DRAFT_TIMEOUT)
+        return json_reply(raw, 200 if options.dry_run else 201)
