@@ -5,7 +5,7 @@ UV ?= uv
 SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
 RUN := $(UV) run $(if $(wildcard uv.lock),--frozen,)
 
-.PHONY: install run test bench lint
+.PHONY: install run test bench lint cluster-test
 
 install:
 	$(UV) sync $(SYNC_FLAGS)
@@ -17,7 +17,10 @@ test:
 	$(RUN) pytest $(PYTEST_ARGS)
 
 bench:
-	$(RUN) python -m bench
+	$(RUN) --group bench python -m bench $(BENCH_ARGS)
 
 lint:
 	$(RUN) --with ruff ruff check .
+
+cluster-test:
+	$(RUN) python -m tests.cluster

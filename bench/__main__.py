@@ -1,4 +1,8 @@
-"""`uv run python -m bench [--quick]`: run both scenarios one after the other, print the table."""
+"""`uv run python -m bench [gateway|rendering|all] [--quick]`: run the benchmarks (all by default).
+
+gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
+rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
+"""
 
 from __future__ import annotations
 
@@ -43,10 +47,29 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="1 s warm-up, 5 s measured, 16 connections")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering"), default="all")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
-    config = BenchConfig.from_env(quick=args.quick)
     signal.signal(signal.SIGTERM, _sigterm)
+    codes = []
+    if args.which in ("all", "gateway"):
+        codes.append(gateway(args.quick))
+    if args.which in ("all", "rendering"):
+        from bench import rendering
+
+        try:
+            codes.append(rendering.run(args.quick))
+        except KeyboardInterrupt:
+            print("\nbench: interrupted; stopped everything it started", file=sys.stderr)
+            return 130
+        except (BenchError, EmbeddedServerError) as exc:
+            print(f"bench: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+            return 1
+    return max(codes)
+
+
+def gateway(quick: bool) -> int:
+    config = BenchConfig.from_env(quick=quick)
     try:
         tool = pick_tool(config)
     except (BenchError, EmbeddedServerError) as exc:
