@@ -35,6 +35,7 @@ from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.controllers.text import FromTextController, PromptController
+from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.mcp_server import create_mcp
@@ -53,6 +54,7 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     rate_limit_per_minute: int = 100
     key_cache_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
+    kv_replicas: int = 1  # replicas of the rate-limit bucket: 3 on a 3-node JetStream cluster
 
 
 class Gateway:
@@ -62,7 +64,7 @@ class Gateway:
         self.settings = settings
         self.bus = Bus(Names(settings.prefix), settings.rpc_timeout)
         self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds)
-        self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute)
+        self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
         self.mcp = create_mcp(self.bus)
 
     @contextlib.asynccontextmanager
@@ -95,7 +97,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
-            InvoicePdfController, DocumentPdfController, LogoController,
+            InvoicePdfController, DocumentPdfController, LogoController, WebhookController,
             FromTextController, PromptController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},

@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 import nats
 from billwire_shared import subjects as s
-from billwire_shared.bus import ensure_events_stream
+from billwire_shared.bus import ensure_events_stream, nats_servers
 from billwire_shared.consumers import (
     Durable,
     ensure_consumer,
@@ -33,6 +33,8 @@ from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
 from billwire_invoices.scheduler import OverdueScheduler
 from billwire_invoices.text_handlers import TEXT_ROUTES, TextHandlers
 from billwire_invoices.text_model import TextModelSettings
+from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
+from billwire_invoices.webhooks_handlers import attach as attach_webhooks
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +46,10 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
     overdue_interval: float = 60.0  # seconds between overdue runs
+    webhooks_allow_private: bool = False  # let webhooks target loopback/private networks (local testing only)
+    webhooks_timeout: float = 10.0  # seconds per delivery attempt
+    webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
+    webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
 
 
@@ -107,6 +113,7 @@ class InvoicesService(Service):
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
+        self.webhook_worker = attach_webhooks(broker, self.names, pool, self.settings, self.settings.rpc_concurrency)
 
     async def _relay_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
@@ -114,12 +121,12 @@ class InvoicesService(Service):
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[InvoicesService]:
         # The relay's own connection: it keeps publishing whatever the RPC side is doing.
-        self.nc = await nats.connect(self.settings.nats_url, max_reconnect_attempts=-1, error_cb=_quiet)
+        self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
             await ensure_events_stream(js, self.names, self.settings.events_replicas)
             await ensure_dead_letter_stream(js, self.names, self.settings.events_replicas)
-            for durable in (EMAIL_DELIVERED, EMAIL_FAILED):
+            for durable in (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS):
                 await ensure_consumer(js, self.names, durable)
             async with super().running():
                 assert self.pool is not None
@@ -130,10 +137,12 @@ class InvoicesService(Service):
                     sweeps=(repo.expire_idempotency_keys,),
                 )
                 self.relay.start()
+                self.webhook_worker.start()
                 try:
                     yield self
                 finally:
                     await self.scheduler.stop()
                     await self.relay.stop()
+                    await self.webhook_worker.stop()
         finally:
             await self.nc.drain()

@@ -1,0 +1,64 @@
+"""Webhooks: endpoints that receive the account's public events, signed. Creating and deleting
+needs the `admin` scope (a webhook sends the account's data elsewhere); reading needs `read`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
+from billwire_shared.contracts.webhooks import (
+    CreateWebhook,
+    DeliveryState,
+    ListDeliveries,
+    ListWebhooks,
+    NewWebhook,
+    Webhook,
+    WebhookDelivery,
+    WebhookInput,
+)
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
+StateFilter = Annotated[DeliveryState | None, QueryParameter(name="state", description="pending, delivered or failed")]
+
+SIGNING = (
+    "Each delivery POSTs the event envelope `{id, type, occurred_at, account_id, data}` with headers "
+    "`Billwire-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret>`, "
+    "`Billwire-Delivery` (the same id on every retry of one event) and `Billwire-Event`. Any 2xx answer "
+    "is success; anything else is retried with growing delays for about 28 hours."
+)
+
+
+class WebhookController(Controller):
+    path = "/webhooks"
+    tags = ["webhooks"]
+
+    @post(opt={"scope": "admin"}, summary="Register a webhook; the answer shows its signing secret, once", description=SIGNING)
+    async def create_webhook(self, data: JSONBody[WebhookInput], caller: CallerDep, bus: BusDep) -> Response[NewWebhook]:
+        return json_reply(await bus.call(s.WEBHOOK_CREATE, CreateWebhook(ctx=caller, webhook=data)), 201)
+
+    @get(summary="The account's webhooks (without their secrets)")
+    async def list_webhooks(self, caller: CallerDep, bus: BusDep) -> Response[list[Webhook]]:
+        return json_reply(await bus.call(s.WEBHOOK_LIST, ListWebhooks(ctx=caller)))
+
+    @get("/{webhook_id:uuid}", summary="A webhook (without its secret)")
+    async def get_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Webhook]:
+        return json_reply(await bus.call(s.WEBHOOK_GET, ById(ctx=caller, id=webhook_id)))
+
+    @delete("/{webhook_id:uuid}", opt={"scope": "admin"}, summary="Remove a webhook; its pending deliveries stop")
+    async def delete_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
+        await bus.call(s.WEBHOOK_DELETE, ById(ctx=caller, id=webhook_id))
+
+    @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt")
+    async def list_deliveries(
+        self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        delivery_state: StateFilter = None, limit: Limit = 50, offset: Offset = 0,
+    ) -> Response[Page[WebhookDelivery]]:
+        query = ListDeliveries(ctx=caller, id=webhook_id, state=delivery_state, limit=limit, offset=offset)
+        return json_reply(await bus.call(s.WEBHOOK_DELIVERIES, query))

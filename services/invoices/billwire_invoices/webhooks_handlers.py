@@ -1,0 +1,138 @@
+"""Bus handlers for webhooks (create, list, get, delete, deliveries) and the consumer that
+turns public events into pending deliveries.
+
+No `from __future__ import annotations`: see handlers.py.
+"""
+
+from collections.abc import Callable
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from billwire_shared import subjects as s
+from billwire_shared.consumers import Durable
+from billwire_shared.contracts import webhooks as w
+from billwire_shared.contracts.common import ById, Deleted, Page
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.public_events import is_public
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
+from billwire_shared.ids import new_id
+
+from billwire_invoices import repository as repo
+from billwire_invoices import webhooks as wh
+from billwire_invoices import webhooks_sql as sql
+from billwire_invoices.handlers import InvoicesHandlers, utcnow
+
+# Every event passes through; only public ones become deliveries. Queueing is idempotent, so
+# a redelivered event adds nothing; the retries here are for the database being away.
+WEBHOOK_EVENTS = Durable(name="invoices-webhooks", subject="events.>", max_deliver=10, backoff=(1, 5, 15, 60, 300, 900, 1800, 3600, 3600))
+
+
+class WebhookHandlers(InvoicesHandlers):
+    def __init__(self, pool: asyncpg.Pool, *, allow_private: bool = False, resolver: wh.Resolver = wh.resolve,
+                 wake: Callable[[], None] = lambda: None) -> None:
+        super().__init__(pool)
+        self.allow_private, self.resolver, self.wake = allow_private, resolver, wake
+
+    async def _check_target(self, url: str) -> None:
+        try:
+            if self.allow_private:
+                wh.split_target(url)
+            else:
+                await wh.public_addresses(url, self.resolver)
+        except wh.TargetRefused as exc:
+            raise invalid([FieldError(field="url", message=str(exc))], "The webhook URL cannot receive events.") from exc
+
+    async def create_webhook(self, cmd: w.CreateWebhook) -> w.NewWebhook:
+        body = cmd.webhook
+        problems = wh.filter_problems(body.events)
+        if problems:
+            raise invalid(problems)
+        await self._check_target(body.url)
+
+        async def work(conn: asyncpg.Connection) -> w.NewWebhook:
+            if await sql.count_webhooks(conn, cmd.ctx.account_id) >= w.MAX_WEBHOOKS_PER_ACCOUNT:
+                raise invalid([FieldError(field="", message=f"at most {w.MAX_WEBHOOKS_PER_ACCOUNT} webhooks per account")],
+                              "This account has as many webhooks as it may have.")
+            secret = wh.new_secret()
+            hook = w.NewWebhook(
+                id=new_id(), url=body.url, events=list(dict.fromkeys(body.events)), description=body.description,
+                secret_prefix=secret[:10], created_at=utcnow(), secret=secret,
+            )
+            public = w.Webhook(**{f: getattr(hook, f) for f in w.Webhook.__struct_fields__})
+            change = repo.Change(entity="webhook", entity_id=hook.id, action="create", after=public)  # the audit never sees the secret
+            await repo.apply(conn, sql.insert_webhook(cmd.ctx.account_id, hook), cmd.ctx, change)
+            return hook
+
+        # A replay of the same Idempotency-Key answers with the webhook, never the secret again.
+        return await self._write(cmd.ctx, w.NewWebhook, work, kept=lambda hook: msgspec.structs.replace(hook, secret=""))
+
+    async def list_webhooks(self, cmd: w.ListWebhooks) -> list[w.Webhook]:
+        return await self._read(lambda conn: sql.list_webhooks(conn, cmd.ctx.account_id))
+
+    async def _get(self, conn: asyncpg.Connection, account_id: UUID, webhook_id: UUID, lock: bool = False) -> w.Webhook:
+        hook = await sql.get_webhook(conn, account_id, webhook_id, lock=lock)
+        if hook is None:
+            raise BillwireError(ErrorCode.NOT_FOUND, f"Webhook {webhook_id} was not found.")
+        return hook
+
+    async def get_webhook(self, cmd: ById) -> w.Webhook:
+        return await self._read(lambda conn: self._get(conn, cmd.ctx.account_id, cmd.id))
+
+    async def delete_webhook(self, cmd: ById) -> Deleted:
+        """The webhook goes with its pending deliveries and their history."""
+
+        async def work(conn: asyncpg.Connection) -> Deleted:
+            before = await self._get(conn, cmd.ctx.account_id, cmd.id, lock=True)
+            change = repo.Change(entity="webhook", entity_id=cmd.id, action="delete", before=before)
+            await repo.apply(conn, sql.delete_webhook(cmd.ctx.account_id, cmd.id), cmd.ctx, change)
+            return Deleted(id=cmd.id)
+
+        return await self._write(cmd.ctx, Deleted, work)
+
+    async def list_deliveries(self, cmd: w.ListDeliveries) -> Page[w.WebhookDelivery]:
+        async def work(conn: asyncpg.Connection) -> Page[w.WebhookDelivery]:
+            await self._get(conn, cmd.ctx.account_id, cmd.id)
+            items, total = await sql.list_deliveries(conn, cmd.ctx.account_id, cmd)
+            return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+
+        return await self._read(work)
+
+    async def on_event(self, event: Event) -> None:
+        """Queue the event for every webhook of its account that wants it (once per webhook)."""
+        if not is_public(event.type):
+            return
+        payload = msgspec.json.encode(event)
+        async with self.pool.acquire() as conn:
+            queued = await sql.queue_deliveries(
+                conn, event.account_id, event.id, event.type, event.occurred_at, wh.filters_matching(event.type), payload,
+            )
+        if queued:
+            self.wake()
+
+
+WEBHOOK_ROUTES: dict[str, str] = {
+    s.WEBHOOK_CREATE: "create_webhook",
+    s.WEBHOOK_LIST: "list_webhooks",
+    s.WEBHOOK_GET: "get_webhook",
+    s.WEBHOOK_DELETE: "delete_webhook",
+    s.WEBHOOK_DELIVERIES: "list_deliveries",
+}
+
+
+def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int):
+    """Wire webhooks into an invoices replica: RPC routes, the event consumer, and the (not yet
+    started) delivery worker, which is returned."""
+    from billwire_shared.consumers import subscribe_durable
+
+    from billwire_invoices.handlers import register
+    from billwire_invoices.webhooks_worker import DeliveryWorker
+
+    worker = DeliveryWorker(
+        pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,
+        poll_interval=settings.webhooks_poll_interval, retry_scale=settings.webhooks_retry_scale,
+    )
+    handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake)
+    register(broker, [(WEBHOOK_ROUTES, handlers)], names, concurrency)
+    subscribe_durable(broker, names, WEBHOOK_EVENTS, handlers.on_event)
+    return worker
