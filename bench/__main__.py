@@ -1,7 +1,8 @@
-"""`uv run python -m bench [gateway|rendering|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
+parser:    the offline invoice-text parser, texts per second (no servers)
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
     codes = []
+    if args.which in ("all", "parser"):
+        from bench import parser_bench
+
+        codes.append(parser_bench.run(args.quick))
     if args.which in ("all", "gateway"):
         codes.append(gateway(args.quick))
     if args.which in ("all", "rendering"):
