@@ -15,7 +15,12 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from billwire_cli.embedded import LOOPBACK, EmbeddedServerError, PortInUseError, port_in_use
+from billwire_cli.embedded import (
+    LOOPBACK,
+    EmbeddedServerError,
+    PortInUseError,
+    port_in_use,
+)
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -45,7 +50,7 @@ class _Store:
                     fh.write(data)
                 return path
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content or b""
         if isinstance(content, str):
             content = content.encode("utf-8", "surrogateescape")

@@ -23,18 +23,18 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF"
 
 
 def send(**changes) -> SendRequest:
-    values = dict(
-        id=SEND_ID, account_id=UUID(int=1), document_id=UUID(int=2), document_number="INV-2026-0001",
-        document_type="invoice", version=1, sender_name="Acme GmbH", reply_to="billing@acme.example",
-        to=["ap@globex.example"], cc=["cfo@globex.example"], bcc=["billing@acme.example"],
-        subject="Invoice INV-2026-0001", body="Hello,\n\nplease find attached invoice INV-2026-0001.\n", requested_at=NOW,
-    )
+    values = {
+        "id": SEND_ID, "account_id": UUID(int=1), "document_id": UUID(int=2), "document_number": "INV-2026-0001",
+        "document_type": "invoice", "version": 1, "sender_name": "Acme GmbH", "reply_to": "billing@acme.example",
+        "to": ["ap@globex.example"], "cc": ["cfo@globex.example"], "bcc": ["billing@acme.example"],
+        "subject": "Invoice INV-2026-0001", "body": "Hello,\n\nplease find attached invoice INV-2026-0001.\n", "requested_at": NOW,
+    }
     return SendRequest(**(values | changes))
 
 
 def parsed(request: SendRequest, filename: str = "INV-2026-0001.pdf") -> email.message.EmailMessage:
     plan = domain.plan_message(request, filename, CONFIG)
-    raw = domain.render(domain.compose(plan, PDF, "application/pdf", NOW))
+    raw = domain.render(domain.compose(plan, [(PDF, "application/pdf")], NOW))
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # SMTP line endings only
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -55,6 +55,18 @@ def test_headers_addresses_and_attachment() -> None:
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "INV-2026-0001.pdf"
     assert attachment.get_content() == PDF
+
+
+def test_more_attachments_follow_the_pdf_in_order() -> None:
+    xml = b'<?xml version="1.0"?><Invoice>\xc3\xa4</Invoice>'
+    plan = domain.plan_message(send(), ["INV-1.pdf", "INV-1.xml"], CONFIG)
+    raw = domain.render(domain.compose(plan, [(PDF, "application/pdf"), (xml, "application/xml")], NOW))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    files = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in msg.iter_attachments()]
+    assert files == [("INV-1.pdf", "application/pdf", PDF), ("INV-1.xml", "application/xml", xml)]
+    with pytest.raises(InvalidMail) as info:
+        domain.plan_message(send(), ["INV-1.pdf", "x\r\nContent-Type: text/html"], CONFIG)
+    assert info.value.field == "attachments[0].filename"
 
 
 def test_envelope_has_every_recipient_once_and_the_configured_sender() -> None:

@@ -13,7 +13,7 @@ from uuid import UUID
 import asyncpg
 import nats
 from billwire_shared import subjects as s
-from billwire_shared.bus import ensure_events_stream
+from billwire_shared.bus import ensure_events_stream, nats_servers
 from billwire_shared.consumers import (
     Durable,
     ensure_consumer,
@@ -131,7 +131,7 @@ class MailerService(Service):
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[MailerService]:
         # Its own connection: fetching artifacts and publishing the outbox, whatever the broker does.
-        self.nc = await nats.connect(self.settings.nats_url, max_reconnect_attempts=-1, error_cb=_quiet)
+        self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
             await ensure_events_stream(js, self.names, self.settings.events_replicas)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.headerregistry import Address
@@ -54,7 +55,7 @@ class Outgoing:
     bcc: tuple[Address, ...]  # envelope only, never a header
     subject: str
     body: str
-    filename: str
+    filenames: tuple[str, ...]  # the attachments' names: the PDF first, then any others
 
     @property
     def envelope_sender(self) -> str:
@@ -130,11 +131,17 @@ def _addresses(field: str, values: list[str]) -> tuple[Address, ...]:
     return tuple(parse_address(f"{field}[{i}]", v) for i, v in enumerate(values))
 
 
-def plan_message(send: SendRequest, filename: str, config: MailConfig) -> Outgoing:
-    """Check every header value of `send` and the attachment's name; raises InvalidMail."""
-    check_header_text("filename", filename)
+def check_filename(field: str, filename: str) -> str:
+    check_header_text(field, filename)
     if "/" in filename or "\\" in filename:
-        raise InvalidMail("filename", f"must be a plain file name: {shown(filename)}")
+        raise InvalidMail(field, f"must be a plain file name: {shown(filename)}")
+    return filename
+
+
+def plan_message(send: SendRequest, filenames: str | Sequence[str], config: MailConfig) -> Outgoing:
+    """Check every header value of `send` and the attachments' names; raises InvalidMail."""
+    names = (filenames,) if isinstance(filenames, str) else tuple(filenames)
+    names = tuple(check_filename("filename" if i == 0 else f"attachments[{i - 1}].filename", n) for i, n in enumerate(names))
     to, cc, bcc = _addresses("to", send.to), _addresses("cc", send.cc), _addresses("bcc", send.bcc)
     if not to:
         raise InvalidMail("to", "names no recipient")
@@ -149,7 +156,7 @@ def plan_message(send: SendRequest, filename: str, config: MailConfig) -> Outgoi
         send_request_id=send.id,
         message_id=message_id(send.id, config.message_id_domain or sender.domain),
         sender=sender, reply_to=reply_to, to=to, cc=cc, bcc=bcc,
-        subject=check_header_text("subject", send.subject), body=send.body, filename=filename,
+        subject=check_header_text("subject", send.subject), body=send.body, filenames=names,
     )
 
 
@@ -159,8 +166,11 @@ def message_id(send_request_id: UUID, domain: str) -> str:
     return f"<{send_request_id}@{domain}>"
 
 
-def compose(plan: Outgoing, attachment: bytes, media_type: str, now: datetime) -> EmailMessage:
-    """The e-mail itself: SMTP policy (CRLF), address objects, the PDF attached with its name."""
+def compose(plan: Outgoing, files: Sequence[tuple[bytes, str]], now: datetime) -> EmailMessage:
+    """The e-mail itself: SMTP policy (CRLF), address objects, and `files` ((data, media type),
+    the PDF first) attached under the names the plan checked."""
+    if len(files) != len(plan.filenames):
+        raise ValueError(f"{len(files)} files for {len(plan.filenames)} checked names")
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Message-ID"] = plan.message_id
     msg["Date"] = format_datetime(now.astimezone(UTC))
@@ -172,8 +182,9 @@ def compose(plan: Outgoing, attachment: bytes, media_type: str, now: datetime) -
         msg["Cc"] = plan.cc
     msg["Subject"] = plan.subject
     msg.set_content(plan.body, cte="quoted-printable")
-    maintype, _, subtype = media_type.partition("/")
-    msg.add_attachment(attachment, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=plan.filename)
+    for (data, media_type), filename in zip(files, plan.filenames, strict=True):
+        maintype, _, subtype = media_type.partition("/")
+        msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
     return msg
 
 

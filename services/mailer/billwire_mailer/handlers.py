@@ -81,8 +81,10 @@ class MailerHandlers:
         if await repo.message_state(self.pool, send.id) in ("delivered", "failed"):
             log.info("send %s already finished; event %s ignored", send.id, event.id)
             return
+        # The PDF, then what else goes with it (an XRechnung's XML), as the rendering service lists it.
+        artifacts = [rendered.artifact, *getattr(rendered, "attachments", ())]
         try:
-            plan = domain.plan_message(send, rendered.artifact.filename, self.config)
+            plan = domain.plan_message(send, [a.filename for a in artifacts], self.config)
         except InvalidMail as exc:
             await self._refuse(send, rendered.artifact, exc)
             return
@@ -91,17 +93,20 @@ class MailerHandlers:
             artifact_id=rendered.artifact.id, message_id=plan.message_id, sender=plan.envelope_sender,
             recipients=plan.envelope_recipients, subject=plan.subject,
         )
+        files: list[tuple[bytes, str]] = []
         try:
-            pdf = await self.fetch(send.account_id, rendered.artifact)
+            for artifact in artifacts:
+                files.append((await self.fetch(send.account_id, artifact), artifact.media_type))
         except (ArtifactMissing, ArtifactUnavailable) as exc:
             permanent = isinstance(exc, ArtifactMissing)
-            failure = Failure(permanent, domain.clip(f"the PDF could not be fetched: {exc}"))
+            what = "the PDF" if artifact is rendered.artifact else f"the attachment {domain.shown(artifact.filename)}"
+            failure = Failure(permanent, domain.clip(f"{what} could not be fetched: {exc}"))
             if permanent or last:
                 async with self.pool.acquire() as conn, conn.transaction():
                     await self._fail(conn, send, failure)
                 return
             raise Retry(failure.reason) from exc
-        message = domain.render(domain.compose(plan, pdf, rendered.artifact.media_type, utcnow()))
+        message = domain.render(domain.compose(plan, files, utcnow()))
         await self._deliver(send, plan, message, delivery, last)
 
     async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
@@ -124,7 +129,7 @@ class MailerHandlers:
                     plan.envelope_sender, plan.envelope_recipients, message,
                     before_data=partial(repo.enter_data_phase, self.pool, send.id, number),
                 )
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
                 failure = domain.classify(exc)
                 log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
                 await repo.finish_attempt(conn, send.id, number, "permanent" if failure.permanent else "transient", failure.code, failure.reason)

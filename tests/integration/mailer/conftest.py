@@ -28,7 +28,12 @@ from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared import subjects as s
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest
-from billwire_shared.contracts.rendering import Artifact, ArtifactChunk, DocumentRendered, GetArtifactChunk
+from billwire_shared.contracts.rendering import (
+    Artifact,
+    ArtifactChunk,
+    DocumentRendered,
+    GetArtifactChunk,
+)
 from billwire_shared.errors import ERROR_HEADER, ErrorCode, ErrorReply
 from billwire_shared.ids import new_id
 from billwire_shared.subjects import Names
@@ -60,13 +65,13 @@ class SmtpSink:
     data_attempts: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.data_attempts.append(time.monotonic())
             if self.fail_data > 0:
@@ -107,10 +112,10 @@ class FakeRendering:
         self.files: dict[UUID, tuple[UUID, Artifact, bytes]] = {}
         self.requests = 0
 
-    def add(self, account_id: UUID, data: bytes, filename: str = "INV-2026-0001.pdf") -> Artifact:
+    def add(self, account_id: UUID, data: bytes, filename: str = "INV-2026-0001.pdf", media_type: str = "application/pdf") -> Artifact:
         artifact = Artifact(
             id=new_id(), document_id=new_id(), version=1, preview=False, filename=filename,
-            media_type="application/pdf", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+            media_type=media_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
             template="classic", language="en", created_at=datetime.now(UTC),
         )
         self.files[artifact.id] = (account_id, artifact, data)
@@ -152,10 +157,12 @@ class Harness:
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         await self.nc.jetstream().publish(self.names.subject(s.DOCUMENT_RENDERED), msgspec.json.encode(event), headers=headers)
 
-    async def rendered(self, send: SendRequest | None, artifact: Artifact) -> Event:
+    async def rendered(self, send: SendRequest | None, artifact: Artifact, **more: Any) -> Event:
         """Publish `events.document.rendered` for `send` as the rendering service would."""
         account_id = send.account_id if send else UUID(int=1)
-        data = DocumentRendered(account_id=account_id, document_id=artifact.document_id, version=1, artifact=artifact, send=send)
+        data = DocumentRendered(
+            account_id=account_id, document_id=artifact.document_id, version=1, artifact=artifact, send=send, **more
+        )
         event = Event(id=new_id(), type="document.rendered", occurred_at=datetime.now(UTC), account_id=account_id, data=data)
         await self.publish(event, str(event.id))
         return event
@@ -174,12 +181,12 @@ class Harness:
 
 
 def new_send(account_id: UUID | None = None, **changes: Any) -> SendRequest:
-    values = dict(
-        id=new_id(), account_id=account_id or new_id(), document_id=new_id(), document_number="INV-2026-0001",
-        document_type="invoice", version=1, sender_name="Acme GmbH", reply_to="billing@acme.example",
-        to=["ap@globex.example"], cc=["cfo@globex.example"], bcc=[], subject="Invoice INV-2026-0001",
-        body="Dear Globex,\n\nplease find attached invoice INV-2026-0001.\n\nAcme GmbH\n", requested_at=datetime.now(UTC),
-    )
+    values: dict[str, Any] = {
+        "id": new_id(), "account_id": account_id or new_id(), "document_id": new_id(), "document_number": "INV-2026-0001",
+        "document_type": "invoice", "version": 1, "sender_name": "Acme GmbH", "reply_to": "billing@acme.example",
+        "to": ["ap@globex.example"], "cc": ["cfo@globex.example"], "bcc": [], "subject": "Invoice INV-2026-0001",
+        "body": "Dear Globex,\n\nplease find attached invoice INV-2026-0001.\n\nAcme GmbH\n", "requested_at": datetime.now(UTC),
+    }
     return SendRequest(**(values | changes))
 
 

@@ -7,9 +7,11 @@ import asyncio
 import email
 import email.policy
 
+import pytest
 from billwire_cli.embedded import free_port
 from billwire_mailer import repository as repo
 from billwire_shared.consumers import DEAD_LETTER_STREAM
+from billwire_shared.contracts.rendering import DocumentRendered
 
 from tests.integration.mailer.conftest import SmtpSink, new_send, pdf_bytes, smtp_server
 
@@ -46,6 +48,23 @@ async def test_one_email_with_its_headers_and_the_pdf_attached(mailer_harness, s
         assert row["state"] == "delivered" and row["smtp_reply"].startswith("250")
         [attempt] = await repo.attempts_of(h.pool, send.id)
         assert (attempt["outcome"], attempt["phase"], attempt["smtp_code"]) == ("delivered", "data", 250)
+
+
+@pytest.mark.skipif(
+    "attachments" not in DocumentRendered.__struct_fields__, reason="DocumentRendered has no `attachments` yet"
+)
+async def test_more_attachments_of_the_render_go_with_the_pdf(mailer_harness, smtp) -> None:
+    sink, port = smtp
+    async with mailer_harness(port) as h:
+        send, pdf, xml = new_send(), pdf_bytes(), b'<?xml version="1.0" encoding="UTF-8"?><Invoice/>'
+        main = h.rendering.add(send.account_id, pdf, "INV-2026-0001.pdf")
+        extra = h.rendering.add(send.account_id, xml, "INV-2026-0001.xml", "application/xml")
+        await h.rendered(send, main, attachments=[extra])
+        await h.wait_for(lambda: h.of(send.id))
+        [got] = sink.received
+        msg = email.message_from_bytes(got.content, policy=email.policy.default)
+        files = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in msg.iter_attachments()]
+        assert files == [("INV-2026-0001.pdf", "application/pdf", pdf), ("INV-2026-0001.xml", "application/xml", xml)]
 
 
 async def test_the_same_send_delivered_again_sends_no_second_email(mailer_harness, smtp) -> None:
@@ -198,6 +217,6 @@ async def test_renders_without_a_send_are_not_for_the_mailer_and_a_missing_pdf_f
         await h.wait_for(lambda: h.of(send.id))
         [failed] = h.of(send.id)
         assert failed.type == "email.failed" and failed.data["permanent"] is True
-        assert "PDF could not be fetched" in failed.data["reason"]
+        assert "the PDF could not be fetched" in failed.data["reason"]
         assert sink.received == [] and len(h.events) == 1
         assert await h.pool.fetchval("SELECT count(*) FROM messages") == 1
