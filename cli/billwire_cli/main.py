@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke = keys.add_parser("revoke", help="revoke a key")
     key_revoke.add_argument("--account", type=UUID, required=True)
     key_revoke.add_argument("key_id", type=UUID)
+
+    from billwire_cli.deadletters import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -49,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from billwire_cli.mcp_stdio import run
 
         return run(args.url, args.key)
+    if args.command == "deadletters":
+        from billwire_cli.deadletters import run
+
+        return run(args)
     from billwire_cli import admin
 
     if args.command == "migrate":
