@@ -85,7 +85,7 @@ class Stack:
     @contextlib.asynccontextmanager
     async def rendering_service(self, **overrides: Any) -> AsyncIterator[RenderingService]:
         """A rendering replica (own browser, pages and consumers) on this run's database and prefix."""
-        defaults = {"chromium_install": False, "outbox_poll_interval": 0.2, "render_pages": 2}
+        defaults = {"chromium_install": False, "outbox_poll_interval": 0.2, "render_pages": 2, "db_pool_size": 4}
         service = RenderingService(self.settings(RenderingSettings, **(defaults | overrides)))
         async with service.running():
             yield service
