@@ -25,10 +25,10 @@ log = logging.getLogger("billwire.invoices.text_model")
 class TextModelSettings(msgspec.Struct, kw_only=True, frozen=True):
     """Defaults for drafting with a model (BILLWIRE_TEXT_MODEL_*); no base URL: offline only."""
 
-    text_model_base_url: str = ""
-    text_model_name: str = ""
-    text_model_api_key: str = ""
-    text_model_timeout: float = 30.0
+    text_model_base_url: str = ""  # OpenAI-compatible API for POST /invoices/from-text, e.g. https://api.openai.com/v1; empty: the offline parser
+    text_model_name: str = ""  # the model to ask, e.g. gpt-4o-mini
+    text_model_api_key: str = ""  # bearer key for that API; keep it in a Secret
+    text_model_timeout: float = 30.0  # seconds to wait for the model before falling back to the offline parser
 
 
 SYSTEM_PROMPT = """You turn a short description of an invoice, in English or German, into JSON.
