@@ -6,6 +6,15 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+from billwire_invoices.lifecycle_handlers import LifecycleHandlers
+from billwire_invoices.text_handlers import TextHandlers
+from billwire_invoices.text_model import TextModelSettings
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.text import DraftFromText, FromTextInput, Provider
 
 from tests.stack import BUYER, Stack, ready_account
 
@@ -137,38 +146,52 @@ MODEL_ANSWER = {
 }
 
 
+def text_handlers(stack: Stack) -> TextHandlers:
+    """The service's text handlers on the run's pool, with loopback endpoints allowed (the fake model)."""
+    pool = stack.invoices.pool
+    return TextHandlers(pool, LifecycleHandlers(pool), TextModelSettings(text_model_allow_private=True, text_model_timeout=5))
+
+
 async def test_provider_answers_with_the_schema(stack: Stack) -> None:
-    api = await ready_account(stack)
+    account_id, key = await stack.new_account("Model user")
+    api = stack.api(key)
     initech = (await api.post("/clients", json={"name": "Initech"})).json()
     async with fake_openai(MODEL_ANSWER) as seen:
-        provider = {"base_url": seen[0]["base_url"], "model": "tiny-model", "api_key": "sk-test"}
-        created = await api.post("/invoices/from-text", json={"text": "three days of data migration for initech", "provider": provider})
-    assert created.status_code == 201, created.text
-    result = created.json()
-    assert result["engine"] == "model" and result["client"]["client_id"] == initech["id"]
-    assert result["document"]["totals"]["gross"] == "3570.00" and result["document"]["due_days"] == 30
-    assert result["unparsed"] == [{"text": "the usual", "reason": "unclear"}]
+        provider = Provider(base_url=seen[0]["base_url"], model="tiny-model", api_key="sk-test")
+        body = FromTextInput(text="three days of data migration for initech", provider=provider)
+        result = await text_handlers(stack).draft_from_text(DraftFromText(ctx=Caller(account_id=UUID(account_id)), body=body))
+    assert result.engine == "model" and result.stored and str(result.client.client_id) == initech["id"]
+    assert result.document.totals.gross == Decimal("3570.00") and result.document.due_days == 30
+    assert [(u.text, u.reason) for u in result.unparsed] == [("the usual", "unclear")]
     call = seen[1]
     assert call["path"] == "/v1/chat/completions" and call["auth"] == "Bearer sk-test"
     assert call["body"]["model"] == "tiny-model" and call["body"]["response_format"]["type"] == "json_schema"
     assert "lines" in call["body"]["response_format"]["json_schema"]["schema"]["$defs"]["ParsedInvoice"]["properties"]
     assert call["body"]["messages"][-1]["content"] == "three days of data migration for initech"
-    assert "sk-test" not in json.dumps(result)
+    assert "sk-test" not in msgspec.json.encode(result).decode()
+    stored = (await api.get(f"/invoices/{result.document.id}")).json()
+    assert stored["lines"][0]["description"] == "Data migration" and stored["lines"][0]["unit"] == "day"
 
 
 async def test_a_bad_model_answer_falls_back_to_the_offline_parser(stack: Stack) -> None:
-    api = await ready_account(stack)
-    async with fake_openai({"lines": [{"description": "x", "quantity": "many"}]}) as seen:
-        provider = {"base_url": seen[0]["base_url"], "model": "tiny-model"}
-        result = (await api.post("/invoices/from-text", json={
-            "text": "Invoice Acme Corp for 2 hours at $100/h", "provider": provider, "dry_run": True,
-        })).json()
-    assert result["engine"] == "offline" and any("did not match the schema" in n for n in result["notes"])
-    assert result["document"]["totals"]["net"] == "200.00"
+    account_id, _ = await stack.new_account("Model user")
+    ctx = Caller(account_id=UUID(account_id))
+    for answer, status, note in (({"lines": [{"description": "x", "quantity": "many"}]}, 200, "did not match the schema"),
+                                 ("not json", 500, "HTTP 500")):
+        async with fake_openai(answer, status) as seen:
+            body = FromTextInput(
+                text="Invoice Acme Corp for 2 hours at $100/h", dry_run=True,
+                provider=Provider(base_url=seen[0]["base_url"], model="tiny-model"),
+            )
+            result = await text_handlers(stack).draft_from_text(DraftFromText(ctx=ctx, body=body))
+        assert result.engine == "offline" and any(note in n for n in result.notes), result.notes
+        assert result.document.totals.net == Decimal("200.00") and not result.stored
 
-    async with fake_openai("not json", status=500) as seen:
+
+async def test_a_provider_inside_the_network_is_refused_over_the_api(stack: Stack) -> None:
+    api = await ready_account(stack)
+    async with fake_openai(MODEL_ANSWER) as seen:
         provider = {"base_url": seen[0]["base_url"], "model": "tiny-model"}
-        result = (await api.post("/invoices/from-text", json={
-            "text": "Invoice Acme Corp for 2 hours at $100/h", "provider": provider, "dry_run": True,
-        })).json()
-    assert result["engine"] == "offline" and any("HTTP 500" in n for n in result["notes"])
+        refused = await api.post("/invoices/from-text", json={"text": "2 hours at $100/h for Acme Corp", "provider": provider})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "provider.base_url"
+    assert len(seen) == 1  # the fake model was never called

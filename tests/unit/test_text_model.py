@@ -58,3 +58,13 @@ def test_client_names_match_fuzzily() -> None:
     assert match_client("Wayne Enterprises", clients) == (None, [])
     assert match_client("Acme", []) == (None, [])
     assert normalize("Schmidt & Partner GbR") == "schmidt partner"
+
+
+async def test_private_endpoints_are_recognised() -> None:
+    from billwire_invoices.text_model import private_address
+
+    assert await private_address("http://127.0.0.1:8080/v1")
+    assert await private_address("http://10.1.2.3/v1")
+    assert await private_address("http://169.254.169.254/latest")
+    assert await private_address("http://[::1]:11434/v1")
+    assert await private_address("http://8.8.8.8/v1") is None

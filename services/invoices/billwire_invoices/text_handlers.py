@@ -28,7 +28,7 @@ from billwire_invoices import prompts_sql as sql
 from billwire_invoices import repository as repo
 from billwire_invoices.client_match import is_ambiguous, match_client
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.text_model import TextModelSettings, default_provider, understand
+from billwire_invoices.text_model import TextModelSettings, default_provider, private_address, understand
 from billwire_invoices.text_parser.lexicon import UNIT_LABELS
 
 
@@ -83,6 +83,10 @@ class TextHandlers(InvoicesHandlers):
             earlier = await self._read(lambda conn: sql.earlier_reply(conn, ctx.account_id, ctx.idempotency_key))
             if earlier is not None and earlier["fingerprint"] == (ctx.fingerprint or ""):
                 return msgspec.json.decode(earlier["reply"], type=t.DraftFromTextResult)  # no second model call
+        if options.provider is not None and not self.model.text_model_allow_private:
+            refused = await private_address(options.provider.base_url)
+            if refused:
+                raise invalid([FieldError(field="provider.base_url", message=refused)])
         provider = options.provider or default_provider(self.model)
         parsed, engine, notes = await understand(text, utcnow().date(), provider, self.model.text_model_timeout)
 

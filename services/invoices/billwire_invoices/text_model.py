@@ -7,11 +7,15 @@ and the result says so.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
+import socket
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -29,6 +33,7 @@ class TextModelSettings(msgspec.Struct, kw_only=True, frozen=True):
     text_model_name: str = ""  # the model to ask, e.g. gpt-4o-mini
     text_model_api_key: str = ""  # bearer key for that API; keep it in a Secret
     text_model_timeout: float = 30.0  # seconds to wait for the model before falling back to the offline parser
+    text_model_allow_private: bool = False  # let a request's provider be on loopback/private networks (local models, tests)
 
 
 SYSTEM_PROMPT = """You turn a short description of an invoice, in English or German, into JSON.
@@ -62,6 +67,21 @@ def default_provider(settings: TextModelSettings) -> Provider | None:
     if not settings.text_model_base_url or not settings.text_model_name:
         return None
     return Provider(base_url=settings.text_model_base_url, model=settings.text_model_name, api_key=settings.text_model_api_key or None)
+
+
+async def private_address(base_url: str) -> str | None:
+    """Why a caller's endpoint may not be asked: it names a loopback, private or link-local host
+    (the service would otherwise fetch from inside the deployment's network for anyone with a key)."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return f"{host!r} does not resolve"
+    for *_, address in infos:
+        ip = ipaddress.ip_address(address[0].split("%")[0])
+        if not ip.is_global:
+            return f"{host!r} is a loopback, private or link-local address"
+    return None
 
 
 class ModelError(Exception):
