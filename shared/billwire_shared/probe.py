@@ -27,7 +27,6 @@ import msgspec
 import nats
 
 from billwire_shared import subjects as s
-from billwire_shared.bus import nats_servers
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.errors import ERROR_HEADER
 from billwire_shared.settings import CommonSettings, load_settings
@@ -42,6 +41,9 @@ HEALTH_SUBJECTS = {"invoices": s.SYSTEM_HEALTH, "rendering": s.RENDERING_HEALTH,
 async def check(service: str, settings: CommonSettings, timeout: float, allow_database_down: bool = False) -> tuple[int, str]:
     """(exit code, one line saying why) for one health request."""
     subject = Names(settings.prefix).subject(HEALTH_SUBJECTS[service])
+    # NATS_URL may name every node of a cluster, comma-separated; split as
+    # billwire_shared.bus.nats_servers does (that module loads FastStream: seconds per probe).
+    servers = [part.strip() for part in settings.nats_url.split(",") if part.strip()]
 
     async def quiet(exc: Exception) -> None:
         pass
@@ -49,10 +51,10 @@ async def check(service: str, settings: CommonSettings, timeout: float, allow_da
     try:
         # nats-py keeps retrying a refused first connection: bound it from outside.
         nc = await asyncio.wait_for(
-            nats.connect(nats_servers(settings.nats_url), connect_timeout=timeout, allow_reconnect=False, error_cb=quiet), timeout
+            nats.connect(servers, connect_timeout=timeout, allow_reconnect=False, error_cb=quiet), timeout
         )
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the same answer
-        return UNREACHABLE, f"{service}: NATS unreachable at {_without_credentials(settings.nats_url)}: {type(exc).__name__}"
+        return UNREACHABLE, f"{service}: NATS unreachable at {', '.join(map(_without_credentials, servers))}: {type(exc).__name__}"
     try:
         try:
             msg = await nc.request(subject, b"{}", timeout=timeout)

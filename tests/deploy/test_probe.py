@@ -27,10 +27,22 @@ def test_probe_asks_the_subjects_the_services_answer():
     assert probe.HEALTH_SUBJECTS == service.HEALTH_SUBJECTS
 
 
+def test_probe_starts_without_the_service_stack():
+    """An exec probe starts a Python every few seconds: it must not import FastStream or asyncpg."""
+    import subprocess
+
+    code = "import sys, billwire_shared.probe; print(sorted(m for m in ('faststream', 'asyncpg', 'litestar') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 async def test_probe_passes_against_the_real_invoices_service(stack):
     code, out = await run_probe(stack.env(), "invoices")
     assert code == probe.OK, out
     assert "invoices: ok" in out
+    # NATS_URL may list the cluster's nodes; one that is down does not fail the probe.
+    code, out = await run_probe(stack.env() | {"NATS_URL": f"nats://127.0.0.1:9,{stack.nats_url}"}, "invoices")
+    assert code == probe.OK, out
 
 
 async def test_probe_reports_database_down_no_answer_and_error_replies(nats_url):
