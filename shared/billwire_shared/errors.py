@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     CLIENT_NUMBER_TAKEN = "CLIENT_NUMBER_TAKEN"
     DOCUMENT_FINALIZED = "DOCUMENT_FINALIZED"
     DOCUMENT_INCOMPLETE = "DOCUMENT_INCOMPLETE"
+    EINVOICE_INVALID = "EINVOICE_INVALID"
     INVALID_DOCUMENT_STATE = "INVALID_DOCUMENT_STATE"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     RATE_LIMITED = "RATE_LIMITED"
@@ -43,6 +44,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CLIENT_NUMBER_TAKEN: 409,
     ErrorCode.DOCUMENT_FINALIZED: 409,
     ErrorCode.DOCUMENT_INCOMPLETE: 422,
+    ErrorCode.EINVOICE_INVALID: 422,
     ErrorCode.INVALID_DOCUMENT_STATE: 409,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
     ErrorCode.RATE_LIMITED: 429,
@@ -54,9 +56,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 }
 
 
-class FieldError(msgspec.Struct, frozen=True):
+class FieldError(msgspec.Struct, frozen=True, omit_defaults=True):
     field: str
     message: str
+    rule: str | None = None  # the business rule that failed (e-invoice validation: BR-DE-15, BR-CO-15, ...)
 
 
 class ErrorReply(msgspec.Struct, kw_only=True):

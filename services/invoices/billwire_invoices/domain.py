@@ -164,6 +164,7 @@ def snapshot_of(client: ClientInput) -> ClientSnapshot:
         address=client.address,
         vat_id=client.vat_id,
         tax_number=client.tax_number,
+        buyer_reference=client.buyer_reference,
     )
 
 

@@ -9,6 +9,7 @@ from billwire_shared.contracts import rendering as r
 from billwire_shared.contracts.common import Deleted
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 
+from billwire_invoices import einvoice
 from billwire_invoices import repository as repo
 
 
@@ -44,7 +45,8 @@ class FileHandlers:
                 raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             seller = doc.seller or a.seller_of(await repo.get_profile(conn, cmd.ctx.account_id))
             row = await repo.get_logo(conn, cmd.ctx.account_id)
-        return r.RenderInput(document=doc, seller=seller, logo=_logo(row) if row else None)
+        xml = r.EInvoiceXml(export_type=doc.export_type, xml=einvoice.build(doc, seller)) if einvoice.is_einvoice(doc) else None
+        return r.RenderInput(document=doc, seller=seller, logo=_logo(row) if row else None, einvoice=xml)
 
 
 def _logo(row: asyncpg.Record) -> r.Logo:

@@ -23,6 +23,7 @@ from billwire_shared.subjects import Names
 
 from billwire_invoices import domain
 from billwire_invoices import repository as repo
+from billwire_invoices.einvoice import checks as einvoice
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")
@@ -38,6 +39,7 @@ class InvoicesHandlers:
     def __init__(self, pool: asyncpg.Pool, publish: Callable[[str, bytes], Awaitable[None]] | None = None) -> None:
         self.pool = pool
         self.publish = publish
+        einvoice.warm_up()  # compile the e-invoice validators before the first save needs them
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -279,8 +281,10 @@ class InvoicesHandlers:
                 vat_regulation=body.vat_regulation or buyer.vat_regulation or "standard",
                 language=body.language or buyer.language or profile.language,
                 lines=lines, totals=domain.compute_totals([], currency, None, "standard"),
-                version=1, created_at=now, updated_at=now,
+                version=1, created_at=now, updated_at=now, tax_exemption_reason=body.tax_exemption_reason,
+                export_type=einvoice.export_type_for(body.type, body.export_type, buyer.export_type, profile.default_export_type),
             ))
+            await einvoice.check(doc, a.seller_of(profile))
             statement = repo.insert_document(account_id, doc)
             await self._apply(conn, statement, cmd.ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", now)
             return doc
@@ -328,6 +332,8 @@ class InvoicesHandlers:
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = domain.refresh(msgspec.convert(values, d.Document, from_attributes=True))
+            einvoice.export_type_for(after.type, patch.export_type or None, None, "pdf")
+            await einvoice.check(after, a.seller_of(profile))
             statement = repo.save_document(account_id, after)
             await self._apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
             return after
@@ -357,6 +363,7 @@ class InvoicesHandlers:
             now = utcnow()
             number = domain.format_number(series.pattern, sequence, issue_date)
             after = domain.finalize(before, a.seller_of(profile), number, issue_date, now)
+            await einvoice.check(after, after.seller)
             statement = repo.save_document(account_id, after)
             await self._apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", now)
             return after

@@ -146,7 +146,7 @@ def send_request(
         bcc=[profile.email] if body.send_copy and profile.email else [],
         subject=body.subject or f"{title} {doc.number or ''} – {sender}".strip(" –"),
         body=body.message or BODIES[language].format(title=title, number=doc.number or "", total=total, sender=sender),
-        language=language, requested_at=now,
+        language=language, requested_at=now, export_type=doc.export_type if doc.type in ("invoice", "credit_note") else "pdf",
     )
 
 

@@ -23,6 +23,7 @@ from billwire_shared.ids import new_id
 from billwire_invoices import domain, lifecycle
 from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
+from billwire_invoices.einvoice import checks as einvoice
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
 
 Request = Callable[[str, bytes], Awaitable[bytes]]
@@ -54,7 +55,9 @@ class LifecycleHandlers(InvoicesHandlers):
         series = getattr(profile.number_series, draft.type)
         sequence = await repo.next_in_series(conn, ctx.account_id, draft.type, domain.series_period(issue_date, series.yearly_reset))
         number = domain.format_number(series.pattern, sequence, issue_date)
-        return domain.finalize(draft, a.seller_of(profile), number, issue_date, utcnow())
+        issued = domain.finalize(draft, a.seller_of(profile), number, issue_date, utcnow())
+        await einvoice.check(issued, issued.seller)
+        return issued
 
     # -- payments ----------------------------------------------------------------------------
 

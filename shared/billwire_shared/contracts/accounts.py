@@ -14,6 +14,7 @@ from billwire_shared.contracts.common import (
     Address,
     Command,
     CurrencyCode,
+    ExportType,
     Input,
     Language,
     Name,
@@ -120,6 +121,8 @@ class Profile(msgspec.Struct, kw_only=True):
     language: Language = "en"
     number_series: NumberSeries = msgspec.field(default_factory=NumberSeries)
     legal_footer: str | None = None
+    contact_name: str | None = None  # the seller's contact person (e-invoices: BT-41)
+    default_export_type: ExportType = "pdf"
 
 
 class Seller(msgspec.Struct, kw_only=True):
@@ -133,6 +136,7 @@ class Seller(msgspec.Struct, kw_only=True):
     vat_id: str | None = None
     bank: BankAccount = msgspec.field(default_factory=BankAccount)
     legal_footer: str | None = None
+    contact_name: str | None = None
 
 
 def seller_of(profile: Profile) -> Seller:
@@ -153,6 +157,8 @@ class ProfilePatch(Input, kw_only=True):
     language: Language | UnsetType = UNSET
     number_series: NumberSeriesPatch | UnsetType = UNSET
     legal_footer: Text | None | UnsetType = UNSET
+    contact_name: Short | None | UnsetType = UNSET
+    default_export_type: ExportType | UnsetType = UNSET
 
 
 class GetProfile(Command, kw_only=True):

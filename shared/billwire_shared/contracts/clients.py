@@ -15,6 +15,7 @@ from billwire_shared.contracts.common import (
     ById,
     Command,
     CurrencyCode,
+    ExportType,
     Input,
     Language,
     Limit,
@@ -41,6 +42,8 @@ class ClientInput(Input, kw_only=True):
     language: Language | None = None
     vat_regulation: VatRegulation | None = None
     notes: Text | None = None
+    buyer_reference: Short | None = None  # e.g. the Leitweg-ID of a German public buyer (BT-10)
+    export_type: ExportType | None = None  # this client's default for new invoices
 
 
 class ClientPatch(Input, kw_only=True):
@@ -55,6 +58,8 @@ class ClientPatch(Input, kw_only=True):
     language: Language | None | UnsetType = UNSET
     vat_regulation: VatRegulation | None | UnsetType = UNSET
     notes: Text | None | UnsetType = UNSET
+    buyer_reference: Short | None | UnsetType = UNSET
+    export_type: ExportType | None | UnsetType = UNSET
 
 
 class Client(ClientInput, kw_only=True, forbid_unknown_fields=False):
@@ -129,3 +134,4 @@ class ClientSnapshot(msgspec.Struct, kw_only=True):
     address: Address = msgspec.field(default_factory=Address)
     vat_id: str | None = None
     tax_number: str | None = None
+    buyer_reference: str | None = None

@@ -12,6 +12,8 @@ Scope = Literal["read", "write", "email:send", "admin"]
 SCOPES: tuple[str, ...] = ("read", "write", "email:send", "admin")
 Language = Literal["de", "en"]
 VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply"]
+# How a document is delivered: a plain PDF, a Factur-X PDF (PDF/A-3 with CII XML) or XRechnung (UBL XML).
+ExportType = Literal["pdf", "factur-x", "xrechnung"]
 
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

@@ -16,6 +16,7 @@ from billwire_shared.contracts.common import (
     ById,
     Command,
     CurrencyCode,
+    ExportType,
     Input,
     Language,
     Limit,
@@ -60,6 +61,8 @@ class DocumentInput(Input, kw_only=True):
     discount_rate: Rate | None = None
     vat_regulation: VatRegulation | None = None
     language: Language | None = None
+    export_type: ExportType | None = None  # default: the client's, else the profile's
+    tax_exemption_reason: Text | None = None  # why 0 % lines are exempt (e-invoices: category E)
 
 
 class DocumentPatch(Input, kw_only=True):
@@ -77,6 +80,8 @@ class DocumentPatch(Input, kw_only=True):
     discount_rate: Rate | None | UnsetType = UNSET
     vat_regulation: VatRegulation | UnsetType = UNSET
     language: Language | UnsetType = UNSET
+    export_type: ExportType | UnsetType = UNSET
+    tax_exemption_reason: Text | None | UnsetType = UNSET
 
 
 class Line(msgspec.Struct, kw_only=True):
@@ -148,6 +153,8 @@ class Document(msgspec.Struct, kw_only=True):
     balance_due: Decimal | None = None  # gross less payments, once issued
     overdue_at: datetime | None = None
     cancellation_reason: str | None = None
+    export_type: ExportType = "pdf"
+    tax_exemption_reason: str | None = None
 
 
 class CreateDocument(Command, kw_only=True):

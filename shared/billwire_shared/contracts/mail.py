@@ -32,6 +32,7 @@ class SendRequest(msgspec.Struct, kw_only=True):
     body: str
     language: str = "en"
     requested_at: datetime
+    export_type: str = "pdf"  # xrechnung: the XML goes with the PDF
 
 
 class SendRequested(msgspec.Struct, kw_only=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import msgspec
@@ -38,10 +39,18 @@ class GetRenderInput(ById, kw_only=True):
     """invoices.rpc.document.render_input: everything a document's PDF is made from."""
 
 
+class EInvoiceXml(msgspec.Struct, kw_only=True):
+    """A document's e-invoice: UBL (XRechnung) or CII (Factur-X, embedded in the PDF)."""
+
+    export_type: str  # factur-x | xrechnung
+    xml: bytes
+
+
 class RenderInput(msgspec.Struct, kw_only=True):
     document: Document
     seller: Seller  # the frozen seller of an issued document, the current profile for a draft
     logo: Logo | None = None
+    einvoice: EInvoiceXml | None = None  # set when the document's export type is not `pdf`
 
 
 class RenderDocument(Command, kw_only=True):
@@ -50,6 +59,7 @@ class RenderDocument(Command, kw_only=True):
     document_id: UUID
     regenerate: bool = False  # drafts only: render the preview again
     type: DocumentType | None = None  # when set, a document of another type is "not found"
+    format: Literal["pdf", "xml"] = "pdf"  # xml: the e-invoice XML (export types factur-x and xrechnung)
 
 
 class Artifact(msgspec.Struct, kw_only=True):
@@ -88,3 +98,4 @@ class DocumentRendered(msgspec.Struct, kw_only=True):
     version: int
     artifact: Artifact
     send: SendRequest | None = None
+    attachments: list[Artifact] = []  # more files for the e-mail (an XRechnung's XML)
