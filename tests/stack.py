@@ -138,7 +138,7 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
     invoices = InvoicesService(InvoicesSettings(
-        database_url=database_url, nats_url=nats_url, prefix=bus_prefix, outbox_poll_interval=0.2
+        database_url=database_url, nats_url=nats_url, prefix=bus_prefix, outbox_poll_interval=0.2, db_pool_size=8,
     ))
     async with invoices.running():
         app = create_app(GatewaySettings(

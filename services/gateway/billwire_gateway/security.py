@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 
 import msgspec
+import nats.errors
 import nats.js.errors
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import KeyIdentity, VerifyKey
@@ -115,7 +116,13 @@ class RateLimiter:
             lock = self._locks.setdefault(key_id, asyncio.Lock())
             async with lock:
                 if lease.tokens == 0 and not lease.exhausted:
-                    await self._renew(key_id, lease)
+                    try:
+                        await self._renew(key_id, lease)
+                    except (nats.errors.Error, asyncio.TimeoutError) as exc:
+                        # The shared count is out of reach (e.g. a NATS node failing over): a
+                        # limit is protection, not correctness, so let the request through.
+                        log.warning("rate limit count unavailable, request let through: %r", exc)
+                        return Allowance(True, self.limit, max(0, self.limit - lease.counted), reset)
         if lease.tokens == 0:
             return Allowance(False, self.limit, 0, reset)
         lease.tokens -= 1

@@ -18,7 +18,7 @@ INVOICES = 200
 @contextlib.asynccontextmanager
 async def invoices_replicas(stack: Stack, count: int) -> AsyncIterator[list[asyncio.subprocess.Process]]:
     """`count` extra invoices-service processes in the run's queue group, ready when yielded."""
-    env = stack.env() | {"BILLWIRE_LOG_LEVEL": "INFO", "BILLWIRE_DB_POOL_SIZE": "8"}
+    env = stack.env() | {"BILLWIRE_LOG_LEVEL": "INFO", "BILLWIRE_DB_POOL_SIZE": "4"}
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-m", "billwire_invoices", env=env,

@@ -1,0 +1,1 @@
+"""`make cluster-test`: the multi-replica proof (see __main__.py)."""
