@@ -1,8 +1,10 @@
-"""`uv run python -m bench [gateway|rendering|parser|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
 parser:    the offline invoice-text parser, texts per second (no servers)
+mcp:       MCP create_invoice + get_invoice against the same two REST calls
+send:      invoices sent end to end into an SMTP server, against rendering alone
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -59,6 +61,16 @@ def main() -> int:
         codes.append(parser_bench.run(args.quick))
     if args.which in ("all", "gateway"):
         codes.append(gateway(args.quick))
+    if args.which in ("all", "mcp", "send"):
+        from bench import flows
+
+        for name, run in (("mcp", flows.run_mcp), ("send", flows.run_send)):
+            if args.which in ("all", name):
+                try:
+                    codes.append(run(args.quick))
+                except (BenchError, EmbeddedServerError) as exc:
+                    print(f"bench {name}: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+                    codes.append(1)
     if args.which in ("all", "rendering"):
         from bench import rendering
 

@@ -1,0 +1,196 @@
+"""Whole-system benchmarks on real processes: MCP against REST, and sending end to end.
+
+`uv run python -m bench mcp`: `create_invoice` + `get_invoice` through the MCP endpoint against
+the same two REST calls, same stack, same load, one run: round trips per second, p50, p99.
+`uv run python -m bench send`: N invoices sent end to end (gateway -> invoices -> rendering ->
+mailer -> an SMTP server), against the rendering service alone in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+from aiosmtpd.controller import Controller
+from billwire_cli.embedded import free_port
+
+from bench import render_service
+from bench.infra import Infra
+from bench.payloads import CLIENT
+from bench.procs import BenchError, ProcessGroup, child_env, wait_http_ok
+
+PROFILE = {"company_name": "Bench GmbH", "vat_id": "DE123456789", "email": "billing@bench.example",
+           "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"}}
+LINES = [{"description": f"Consulting {i}", "quantity": "10", "unit": "h", "unit_price": "150.00", "tax_rate": "19"} for i in range(5)]
+
+
+@dataclass
+class Stack:
+    base: str
+    key: str
+    client_id: str
+
+
+@contextlib.contextmanager
+def stack(infra: Infra, services: tuple[str, ...], **env: str) -> Iterator[Stack]:
+    port = free_port()
+    group = ProcessGroup("flows", child_env(
+        DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix, PORT=str(port),
+        BILLWIRE_RATE_LIMIT_PER_MINUTE="1000000000", BILLWIRE_LOG_LEVEL="WARNING", **env,
+    ))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        out = group.run("invoices create-account", "billwire_invoices", "create-account", "--name", "Bench GmbH")
+        key = re.search(r"^API key: (\S+)$", out, re.MULTILINE).group(1)
+        for service in services:
+            group.start(service, f"billwire_{service}")
+        wait_http_ok(group.children[-1], f"{base}/ready", timeout=120)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            http.patch("/api/v1/settings/profile", json=PROFILE).raise_for_status()
+            client = http.post("/api/v1/clients", json=CLIENT | {"email": "ap@globex.example"})
+            client.raise_for_status()
+        yield Stack(base, key, client.json()["id"])
+    finally:
+        group.stop()
+
+
+async def load(round_trip: Callable[[httpx.AsyncClient], Awaitable[None]], base: str, key: str,
+               seconds: float, workers: int) -> tuple[float, float, float, int]:
+    """Round trips per second, p50 ms, p99 ms, errors, from `workers` concurrent clients."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                try:
+                    await round_trip(http)
+                except Exception:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000 if latencies else float("nan")  # noqa: E731
+    return len(latencies) / elapsed, p(0.5), p(0.99), errors
+
+
+def mcp_call(name: str, arguments: dict, request_id: int) -> dict:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def run_mcp(quick: bool) -> int:
+    seconds, workers = (5, 8) if quick else (15, 16)
+    with Infra() as infra, stack(infra, ("invoices", "gateway")) as s:
+        body = {"client_id": s.client_id, "lines": LINES}
+
+        async def rest(http: httpx.AsyncClient) -> None:
+            created = await http.post("/api/v1/invoices", json=body)
+            created.raise_for_status()
+            (await http.get(f"/api/v1/invoices/{created.json()['id']}")).raise_for_status()
+
+        async def mcp(http: httpx.AsyncClient) -> None:
+            created = await http.post("/api/mcp", json=mcp_call("create_invoice", {"client_id": s.client_id, "lines": LINES}, 1), headers=MCP_HEADERS)
+            result = created.json()["result"]
+            if result.get("isError"):
+                raise BenchError(str(result))
+            invoice_id = result["structuredContent"]["result"]["id"]
+            got = await http.post("/api/mcp", json=mcp_call("get_invoice", {"invoice_id": invoice_id}, 2), headers=MCP_HEADERS)
+            if got.json()["result"].get("isError"):
+                raise BenchError(str(got.json()))
+
+        asyncio.run(load(rest, s.base, s.key, 2, workers))  # warm-up
+        figures = {name: asyncio.run(load(fn, s.base, s.key, seconds, workers)) for name, fn in (("rest", rest), ("mcp", mcp))}
+    rest_rate, rest_p50, rest_p99, rest_errors = figures["rest"]
+    mcp_rate, mcp_p50, mcp_p99, mcp_errors = figures["mcp"]
+    ratio = mcp_rate / rest_rate if rest_rate else 0.0
+    print("\nMCP create_invoice + get_invoice vs the same two REST calls"
+          f" ({workers} concurrent clients, {seconds} s each, Python load generator)")
+    print(f"{'path':<28}{'round trips/s':>14}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'REST POST + GET':<28}{rest_rate:>14.0f}{rest_p50:>10.1f}{rest_p99:>10.1f}{rest_errors:>8}")
+    print(f"{'MCP create + get':<28}{mcp_rate:>14.0f}{mcp_p50:>10.1f}{mcp_p99:>10.1f}{mcp_errors:>8}")
+    print(f"{'ratio (MCP/REST)':<28}{ratio:>14.2f}{'':>10}{mcp_p99 / rest_p99:>10.2f}    target: throughput >= 0.70 "
+          f"{'PASS' if ratio >= 0.7 else 'MISS'}")
+    return 1 if rest_errors or mcp_errors else 0
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.message_ids: list[str] = []
+        self.first: float | None = None
+        self.last: float | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        self.message_ids.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP)["Message-ID"])
+        self.last = time.monotonic()
+        return "250 2.0.0 Ok: queued"
+
+
+def run_send(quick: bool) -> int:
+    count = 200 if quick else 1000
+    sink = Sink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        with Infra() as infra:
+            alone = render_service.rendering_service(infra, pages=2, seconds=5 if quick else 15)
+            with stack(infra, ("invoices", "rendering", "mailer", "gateway"), BILLWIRE_SMTP_HOST="127.0.0.1",
+                       BILLWIRE_SMTP_PORT=str(smtp.port), BILLWIRE_EMAIL_DAILY_QUOTA="0", BILLWIRE_RENDER_PAGES="2") as s:
+                elapsed = asyncio.run(_send_all(s, count, sink))
+    finally:
+        smtp.stop()
+    rate = count / elapsed
+    ratio = rate / alone.rate if alone.rate else 0.0
+    duplicates = len(sink.message_ids) - len(set(sink.message_ids))
+    missing = count - len(set(sink.message_ids))
+    print(f"\n{count} invoices sent end to end (HTTP send -> finalize -> render -> SMTP), same run as rendering alone")
+    print(f"{'what':<34}{'per second':>12}{'total s':>10}")
+    print(f"{'rendering service alone (PDFs)':<34}{alone.rate:>12.1f}{alone.seconds:>10.1f}")
+    print(f"{'sent end to end (e-mails)':<34}{rate:>12.1f}{elapsed:>10.1f}")
+    print(f"{'ratio (end to end / rendering)':<34}{ratio:>12.2f}    target >= 0.80 {'PASS' if ratio >= 0.8 else 'MISS'}")
+    print(f"duplicates {duplicates}, missing {missing}")
+    return 1 if duplicates or missing else 0
+
+
+async def _send_all(s: Stack, count: int, sink: Sink, workers: int = 16) -> float:
+    async with httpx.AsyncClient(base_url=s.base, headers={"Authorization": f"Bearer {s.key}"}, timeout=60) as http:
+        drafts: list[str] = []
+        gate = asyncio.Semaphore(workers)
+
+        async def draft() -> None:
+            async with gate:
+                response = await http.post("/api/v1/invoices", json={"client_id": s.client_id, "lines": LINES})
+                response.raise_for_status()
+                drafts.append(response.json()["id"])
+
+        await asyncio.gather(*(draft() for _ in range(count)))
+        started = time.monotonic()
+
+        async def send(invoice_id: str) -> None:
+            async with gate:
+                (await http.post(f"/api/v1/invoices/{invoice_id}/send", json={})).raise_for_status()
+
+        await asyncio.gather(*(send(i) for i in drafts))
+        deadline = started + 900
+        while len(set(sink.message_ids)) < count:
+            if time.monotonic() > deadline:
+                raise BenchError(f"only {len(sink.message_ids)} of {count} e-mails arrived")
+            await asyncio.sleep(0.2)
+        return (sink.last or time.monotonic()) - started
