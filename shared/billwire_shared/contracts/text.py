@@ -9,7 +9,16 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_shared.contracts.common import ById, Command, Input, Language, Limit, Offset, Period, VatRegulation
+from billwire_shared.contracts.common import (
+    ById,
+    Command,
+    Input,
+    Language,
+    Limit,
+    Offset,
+    Period,
+    VatRegulation,
+)
 from billwire_shared.contracts.documents import Document
 from billwire_shared.errors import FieldError
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-from billwire_invoices.text_parser.lexicon import CURRENCY_CODES, SUFFIX, month_names, unit_of
+from billwire_invoices.text_parser.lexicon import (
+    CURRENCY_CODES,
+    SUFFIX,
+    month_names,
+    unit_of,
+)
 from billwire_invoices.text_parser.scan import Reading
 
 _TOKEN = r"(?:[A-ZÄÖÜ][\w&'’\-]*\.?|\d+[A-Za-z][\w\-]*|&)"
