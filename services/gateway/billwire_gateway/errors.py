@@ -31,7 +31,7 @@ _STATUS_CODES = {
 
 def error_response(reply: ErrorReply, headers: dict[str, str] | None = None) -> Response:
     body = {"error": {"code": reply.code.value, "message": reply.message, "details": [
-        {"field": d.field, "message": d.message} for d in reply.details
+        {"field": d.field, "message": d.message} | ({"rule": d.rule} if d.rule else {}) for d in reply.details
     ]}}
     return Response(body, status_code=reply.http_status, headers=headers)
 

@@ -29,6 +29,7 @@ from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
+from billwire_rendering.einvoice_artifacts import xml_artifact
 from billwire_rendering.renderer import Renderer
 
 log = logging.getLogger("billwire.rendering")
@@ -66,6 +67,8 @@ class RenderingHandlers:
         self.renderer = renderer
 
     async def render(self, cmd: RenderDocument) -> Artifact:
+        if cmd.format == "xml":  # the e-invoice XML (XRechnung or Factur-X)
+            return await xml_artifact(self.renderer, cmd.ctx, cmd.document_id, cmd.type)
         return await self.renderer.artifact(cmd.ctx, cmd.document_id, regenerate=cmd.regenerate, expected_type=cmd.type)
 
     async def artifact_chunk(self, cmd: GetArtifactChunk) -> ArtifactChunk:

@@ -27,6 +27,7 @@ from billwire_shared.contracts.rendering import Artifact, DocumentRendered, Rend
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
 
+from billwire_rendering import einvoice_artifacts
 from billwire_rendering import repository as repo
 from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
 from billwire_rendering.layout import filename_of
@@ -110,6 +111,7 @@ class Renderer:
         except RenderFailed as exc:
             log.error("render of %s failed: %s", doc.id, exc)
             raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The document could not be rendered now; try again.") from exc
+        pdf = await einvoice_artifacts.finish_pdf(source, pdf, preview)  # Factur-X: PDF/A-3 with the XML
         artifact = Artifact(
             id=new_id(), document_id=doc.id, version=doc.version, preview=preview, filename=filename_of(doc),
             media_type="application/pdf", size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(),
@@ -129,13 +131,17 @@ class Renderer:
         return kept
 
     async def _announce(self, account_id: UUID, artifact: Artifact, send: SendRequest) -> None:
+        attachments = await einvoice_artifacts.send_attachments(self, send)  # an XRechnung's XML
         async with self.pool.acquire() as conn:
-            await self._queue_event(conn, account_id, artifact, send)
+            await self._queue_event(conn, account_id, artifact, send, attachments)
 
     @staticmethod
-    async def _queue_event(conn: asyncpg.Connection, account_id: UUID, artifact: Artifact, send: SendRequest | None) -> None:
+    async def _queue_event(
+        conn: asyncpg.Connection, account_id: UUID, artifact: Artifact, send: SendRequest | None, attachments: list[Artifact] | None = None,
+    ) -> None:
         data = DocumentRendered(
-            account_id=account_id, document_id=artifact.document_id, version=artifact.version, artifact=artifact, send=send
+            account_id=account_id, document_id=artifact.document_id, version=artifact.version, artifact=artifact, send=send,
+            attachments=attachments or [],
         )
         event = Event(
             id=rendered_event_id(artifact, send), type="document.rendered", occurred_at=datetime.now(UTC),

@@ -2,7 +2,9 @@
 
 GET .../pdf asks rendering for the PDF of the document's current version (rendered on demand,
 waiting at most RENDER_WAIT seconds) and streams its bytes chunk by chunk over the bus. A busy
-renderer answers 503 with Retry-After. The logo upload is checked by content here
+renderer answers 503 with Retry-After. GET .../xml streams the e-invoice XML the same way
+(export types xrechnung and factur-x; an issued Factur-X document's PDF is itself the PDF/A-3
+with that XML embedded). The logo upload is checked by content here
 (billwire_shared.images) before it is stored.
 """
 
@@ -69,7 +71,7 @@ async def _stream_pdf(bus: Bus, command: RenderDocument, disposition: Dispositio
             chunk = _chunk.decode(await bus.call(s.ARTIFACT_GET, msgspec.structs.replace(fetch, offset=offset)))
             yield chunk.data
 
-    return Stream(body(), media_type="application/pdf", headers={
+    return Stream(body(), media_type=artifact.media_type, headers={
         "Content-Disposition": f'{disposition}; filename="{artifact.filename}"',
         "Content-Length": str(artifact.size),
         "ETag": f'"{artifact.sha256}"',
@@ -98,6 +100,15 @@ def pdf_controller(route: str, fixed_type: DocumentType | None) -> type[Controll
         async def regenerate(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Artifact]:
             command = RenderDocument(ctx=caller, document_id=document_id, type=fixed_type, regenerate=True)
             return Response(await _render(bus, command))
+
+        @get("/{document_id:uuid}/xml", summary=f"The {what}'s e-invoice XML: XRechnung (UBL) or Factur-X (CII), by its"
+             " export type; 404 for one exported as a plain PDF", media_type="application/xml")
+        async def xml(
+            self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+            disposition: Annotated[Disposition, QueryParameter()] = "attachment",
+        ) -> Stream:
+            command = RenderDocument(ctx=caller, document_id=document_id, type=fixed_type, format="xml")
+            return await _stream_pdf(bus, command, disposition)
 
     PdfController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}PdfController"
     return PdfController

@@ -187,12 +187,15 @@ def view(doc: Document, seller: Seller, *, today: date | None = None) -> EInvoic
     if doc.preceding is not None and doc.preceding.number:
         preceding = (doc.preceding.number, doc.preceding.issue_date)
     period = (doc.service_period.start, doc.service_period.end) if doc.service_period else None
+    issue_date = doc.issue_date or today or date.today()
+    # No service date or period given: the supply is dated the day of the invoice (BT-72).
+    service_date = doc.service_date or (None if period else issue_date)
     return EInvoice(
         credit_note=credit_note, type_code="381" if credit_note else "380",
-        number=doc.number or "DRAFT", issue_date=doc.issue_date or today or date.today(), currency=cur,
+        number=doc.number or "DRAFT", issue_date=issue_date, currency=cur,
         language=doc.language, buyer_reference=doc.client.buyer_reference, seller=_party(seller, contact=True),
         buyer=buyer, lines=lines, categories=categories, totals=totals, discount_rate=doc.discount_rate, notes=notes,
-        service_date=doc.service_date, period=period, due_date=None if credit_note else doc.due_date,
+        service_date=service_date, period=period, due_date=None if credit_note else doc.due_date,
         payment_terms=_terms(doc, credit_note), iban=(seller.bank.iban or "").replace(" ", "") or None,
         bic=seller.bank.bic, account_holder=seller.bank.account_holder or seller.company_name, preceding=preceding,
         deliver_to=buyer if doc.vat_regulation == "intra_community_supply" else None,
