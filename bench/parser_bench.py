@@ -22,10 +22,14 @@ CORPUS = {
     "en long": [
         "Invoice Acme Corp for 10 hours of consulting at $150/hour, plus 19% VAT, due in 14 days",
         "Bill Globex for 2 weeks of development at our weekly rate of $4,000 and a flat fee of $500 for setup. Net 30.",
-        "Please create an invoice for Stark Industries: 3 days of security audit at $2,000/day and a flat $250 "
-        "report fee, for the week of 3 March. Due within 30 days.",
-        "Invoice Wayne Enterprises: 8 hours design at $100/h, 4 hours development at $120/h and hosting $30, "
-        "Q1 2026, payable within 2 weeks, and please send it to my accountant",
+        (
+            "Please create an invoice for Stark Industries: 3 days of security audit at $2,000/day and a flat $250 "
+            "report fee, for the week of 3 March. Due within 30 days."
+        ),
+        (
+            "Invoice Wayne Enterprises: 8 hours design at $100/h, 4 hours development at $120/h and hosting $30, "
+            "Q1 2026, payable within 2 weeks, and please send it to my accountant"
+        ),
     ],
     "de": [
         "Rechnung an die Müller GmbH: 8 Stunden Beratung zu 95 EUR pro Stunde, zzgl. 19 % MwSt., fällig am 15.03.2027",

@@ -8,7 +8,13 @@ from uuid import uuid4
 
 import msgspec
 from billwire_invoices.client_match import is_ambiguous, match_client, normalize
-from billwire_invoices.text_model import TextModelSettings, default_provider, endpoint, response_schema, sanitize
+from billwire_invoices.text_model import (
+    TextModelSettings,
+    default_provider,
+    endpoint,
+    response_schema,
+    sanitize,
+)
 from billwire_shared.contracts.text import ParsedInvoice, ParsedLine
 from billwire_shared.settings import load_settings
 

@@ -32,7 +32,7 @@ class Case:
     vat: str | None | object = ANY
 
 
-def L(description: str, quantity: str, unit: str | None, price: str, tax: str | None = None) -> tuple:  # noqa: N802
+def L(description: str, quantity: str, unit: str | None, price: str, tax: str | None = None) -> tuple:
     return (description, Decimal(quantity), unit, Decimal(price), None if tax is None else Decimal(tax))
 
 

@@ -28,7 +28,12 @@ from billwire_invoices import prompts_sql as sql
 from billwire_invoices import repository as repo
 from billwire_invoices.client_match import is_ambiguous, match_client
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.text_model import TextModelSettings, default_provider, private_address, understand
+from billwire_invoices.text_model import (
+    TextModelSettings,
+    default_provider,
+    private_address,
+    understand,
+)
 from billwire_invoices.text_parser.lexicon import UNIT_LABELS
 
 

@@ -115,7 +115,7 @@ async def ask_model(provider: Provider, text: str, today: date, timeout: float, 
     return sanitize(parsed)
 
 
-class _borrowed:  # noqa: N801 - an async context manager that leaves the client open
+class _borrowed:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 

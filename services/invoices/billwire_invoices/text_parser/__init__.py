@@ -34,9 +34,9 @@ from billwire_invoices.text_parser.lexicon import (
 from billwire_invoices.text_parser.scan import Reading, Scan
 from billwire_invoices.text_parser.tax import read_tax
 
-__all__ = ["parse_invoice_text", "detect_language"]
+__all__ = ["detect_language", "parse_invoice_text"]
 
-I = re.IGNORECASE  # noqa: E741
+I = re.IGNORECASE
 SEPARATOR = re.compile(
     r"\n+|;|,(?=\s)|(?<=\S)\.(?=\s|$)|\s(?P<weak>and|und|sowie|as\s+well\s+as|plus|also|\+|along\s+with|together\s+with|zuzüglich)(?=\s)",
     I,
@@ -164,9 +164,8 @@ def finish(reading: Reading) -> ParsedInvoice:
             continue
         lines.append(line)
     for code, written in reading.currencies:
-        if code != currency and not any(u.text == written for u in reading.unparsed):
-            if not any(written in u.text for u in reading.unparsed):
-                reading.unparsed.append(Unparsed(text=written, reason=f"a second currency ({code}); the invoice is in {currency}"))
+        if code != currency and not any(written in u.text for u in reading.unparsed):
+            reading.unparsed.append(Unparsed(text=written, reason=f"a second currency ({code}); the invoice is in {currency}"))
     for line in lines:
         if line.tax_rate is None and reading.tax_rate is not None:
             line.tax_rate = reading.tax_rate

@@ -38,9 +38,7 @@ _ENGLISH_ONLY = 4  # the leads that only count with a company form
 _SUFFIX_AT_END = re.compile(SUFFIX + r"\s*$")
 _SUFFIX_ANY = re.compile(r"\s" + SUFFIX)
 _STOP = frozenset(
-    "invoice rechnung bill vat mwst ust net netto total insgesamt plus zzgl inkl incl consulting beratung development "
-    "entwicklung design hosting support wartung maintenance setup einrichtung travel reisekosten workshop training "
-    "for für and und the die der das with mit at zu due fällig payable zahlbar".split()
+    ["invoice", "rechnung", "bill", "vat", "mwst", "ust", "net", "netto", "total", "insgesamt", "plus", "zzgl", "inkl", "incl", "consulting", "beratung", "development", "entwicklung", "design", "hosting", "support", "wartung", "maintenance", "setup", "einrichtung", "travel", "reisekosten", "workshop", "training", "for", "für", "and", "und", "the", "die", "der", "das", "with", "mit", "at", "zu", "due", "fällig", "payable", "zahlbar"]
 )
 _SALUTATIONS = frozenset(("herr", "herrn", "frau", "mr", "mrs", "ms", "miss"))
 _CONNECTORS = frozenset(("&", "and", "und", "of", "de", "von", "van", "der", "den", "-", "+"))

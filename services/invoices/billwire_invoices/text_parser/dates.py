@@ -10,7 +10,7 @@ from billwire_invoices.text_parser.lexicon import MONTH, NUM, NUMWORD, month_nam
 from billwire_invoices.text_parser.numbers import parse_number
 from billwire_invoices.text_parser.scan import Reading
 
-I = re.IGNORECASE  # noqa: E741
+I = re.IGNORECASE
 
 # One date, in the ways people write it. Every alternative names its own groups.
 DATE = (
@@ -40,7 +40,7 @@ def _year(raw: str | None) -> int | None:
 
 def read_date(m: re.Match[str], prefix: str = "") -> tuple[int | None, int, int]:
     """(year or None, month, day) of a DATE match; DateProblem when it is ambiguous or impossible."""
-    g = lambda name: m.group(prefix + name)  # noqa: E731
+    g = lambda name: m.group(prefix + name)
     if g("iy"):
         return int(g("iy")), int(g("im")), int(g("id"))
     if g("dd"):

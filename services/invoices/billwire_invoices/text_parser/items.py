@@ -25,7 +25,7 @@ from billwire_invoices.text_parser.lexicon import (
 from billwire_invoices.text_parser.numbers import parse_number
 from billwire_invoices.text_parser.scan import Reading
 
-I = re.IGNORECASE  # noqa: E741
+I = re.IGNORECASE
 
 
 

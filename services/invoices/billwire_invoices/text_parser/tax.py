@@ -9,7 +9,7 @@ from billwire_invoices.text_parser.lexicon import NUM
 from billwire_invoices.text_parser.numbers import parse_number
 from billwire_invoices.text_parser.scan import Reading
 
-I = re.IGNORECASE  # noqa: E741
+I = re.IGNORECASE
 
 _KIND = r"(?:vat|v\.a\.t\.|sales\s+tax|tax|mwst\.?|mehrwertsteuer|ust\.?|umsatzsteuer|gst|iva|tva)(?![a-zäöü])"
 def _percent(k: int) -> str:
@@ -46,7 +46,7 @@ def read_tax(reading: Reading) -> list[tuple[int, int, Decimal]]:
         reading.vat_regulation = "intra_community_supply"
         scan.take(m.start(), m.end())
     for m in scan.matches(NO_TAX):
-        _set_rate(reading, m.start(), m.end(), Decimal("0"))
+        _set_rate(reading, m.start(), m.end(), Decimal(0))
         if "19" in m.group(0):
             reading.note("small business (§ 19 UStG): no VAT charged")
     for m in scan.matches(TAX):
