@@ -37,11 +37,12 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- runtime: the same slim Python, the environment, an unprivileged user ----
 FROM ${PYTHON_IMAGE} AS runtime
-# Debian's Chromium and fonts for the PDFs (Playwright's own browser download is not used).
+# Debian's Chromium and fonts for the PDFs (Playwright's own browser download is not used);
+# Ghostscript and an sRGB ICC profile turn an issued Factur-X document's PDF into PDF/A-3.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        chromium fonts-dejavu-core fonts-liberation fonts-noto-core fontconfig \
+        chromium fonts-dejavu-core fonts-liberation fonts-noto-core fontconfig ghostscript icc-profiles-free \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 billwire \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
