@@ -1,10 +1,11 @@
-"""`uv run python -m bench [gateway|rendering|parser|mcp|send|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
 parser:    the offline invoice-text parser, texts per second (no servers)
 mcp:       MCP create_invoice + get_invoice against the same two REST calls
 send:      invoices sent end to end into an SMTP server, against rendering alone
+einvoice:  XRechnung / Factur-X XML generated and validated per second; Factur-X PDF over plain PDF
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -59,6 +60,10 @@ def main() -> int:
         from bench import parser_bench
 
         codes.append(parser_bench.run(args.quick))
+    if args.which in ("all", "einvoice"):
+        from bench import einvoice_bench
+
+        codes.append(einvoice_bench.run(args.quick))
     if args.which in ("all", "gateway"):
         codes.append(gateway(args.quick))
     if args.which in ("all", "mcp", "send"):
