@@ -27,7 +27,7 @@ def _sample():
 
     lines = [line("Consulting", "10", "150"), line("Workshop", "2", "1200", unit="day", discount="10"),
              line("Handbook", "3", "19.99", "7", "pcs"), line("Travel", "1", "86.35", "0", None)]
-    doc = document(lines, client=BUYER, discount_rate=D("3"), service_date=None,
+    doc = document(lines, client=BUYER, discount_rate=D(3), service_date=None,
                    service_period=Period(start=date(2026, 10, 1), end=date(2026, 10, 31)))
     return doc, SELLER
 
@@ -86,13 +86,13 @@ def run(quick: bool = False) -> int:
         xml = build(doc_kind, seller)
         failures = validate_xml(xml, kind)
         blocking = [f for f in failures if f.blocking]
-        gen = _rate(lambda: build(doc_kind, seller), seconds)
-        both = _rate(lambda: validate_xml(build(doc_kind, seller), kind), seconds)
+        gen = _rate(lambda d=doc_kind: build(d, seller), seconds)
+        both = _rate(lambda d=doc_kind, k=kind: validate_xml(build(d, seller), k), seconds)
         rows.append((label, gen, both, len(xml), len(blocking)))
     print(f"[einvoice] Chromium: plain PDF against Factur-X PDF, {rounds} rounds ...", flush=True)
     try:
         plain_ms, facturx_ms, added = asyncio.run(_pdf_costs(doc, seller, rounds))
-    except Exception as exc:  # no Chromium or Ghostscript here: the XML figures still stand
+    except Exception as exc:  # noqa: BLE001 (no Chromium or Ghostscript here: the XML figures still stand)
         print(f"[einvoice] PDF comparison skipped: {exc}")
         plain_ms = facturx_ms = float("nan")
         added = 0

@@ -9,16 +9,15 @@ from uuid import uuid4
 
 import msgspec
 import pytest
+from billwire_invoices import domain, lifecycle
+from billwire_invoices.einvoice import build, validate_xml
+from billwire_invoices.einvoice.checks import problems
+from billwire_invoices.einvoice.units import unit_code
 from billwire_shared.contracts.accounts import BankAccount, Seller
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address, Period
 from billwire_shared.contracts.documents import Document, Line
 from lxml import etree
-
-from billwire_invoices import domain, lifecycle
-from billwire_invoices.einvoice import build, validate_xml
-from billwire_invoices.einvoice.checks import problems
-from billwire_invoices.einvoice.units import unit_code
 
 KINDS = ("xrechnung", "factur-x")
 SELLER = Seller(
@@ -44,14 +43,14 @@ def line(description: str, quantity: str, price: str, rate: str = "19", unit: st
 def document(lines: list[Line], *, kind: str = "xrechnung", client: ClientSnapshot = BUYER, **fields) -> Document:
     now = datetime.now(UTC)
     numbered = [msgspec.structs.replace(item, position=i) for i, item in enumerate(lines, start=1)]
-    values = dict(
+    doc = Document(
         id=uuid4(), type="invoice", status="open", number="INV-2026-0042", client_id=None, client=client, currency="EUR",
         issue_date=date(2026, 11, 2), service_date=date(2026, 10, 30), service_period=None, due_date=None, due_days=14,
         introduction=None, notes=None, discount_rate=None, vat_regulation="standard", lines=numbered,
         totals=domain.compute_totals([], "EUR", None, "standard"), version=2, created_at=now, updated_at=now,
         export_type=kind, seller=SELLER,
-    ) | fields
-    return domain.refresh(Document(**values))
+    )
+    return domain.refresh(msgspec.structs.replace(doc, **fields))
 
 
 def credit_note(kind: str) -> Document:
@@ -70,7 +69,7 @@ CASES = {
     "exempt": lambda k: document([line("Medical report", "1", "400", "0", None)], kind=k,
                                  tax_exemption_reason="Steuerfrei nach § 4 Nr. 14 UStG"),
     "discount": lambda k: document([line("Consulting", "10", "150", discount="10"), line("Handbook", "3", "19.99", "7", "pcs")],
-                                   kind=k, discount_rate=D("3")),
+                                   kind=k, discount_rate=D(3)),
     "service period": lambda k: document([line("Hosting", "1", "49", unit="month")], kind=k, service_date=None,
                                          service_period=Period(start=date(2026, 10, 1), end=date(2026, 10, 31))),
     "credit note": credit_note,

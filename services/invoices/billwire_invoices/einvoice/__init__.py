@@ -16,7 +16,12 @@ from billwire_invoices.einvoice.brde import brde_failures
 from billwire_invoices.einvoice.cii import build_cii
 from billwire_invoices.einvoice.model import EXPORTABLE, view
 from billwire_invoices.einvoice.ubl import build_ubl
-from billwire_invoices.einvoice.validate import Failure, schematron_failures, warm_up, xsd_failures
+from billwire_invoices.einvoice.validate import (
+    Failure,
+    schematron_failures,
+    warm_up,
+    xsd_failures,
+)
 
 SYNTAX = {"xrechnung": "ubl", "factur-x": "cii"}
 

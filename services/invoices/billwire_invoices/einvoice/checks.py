@@ -11,7 +11,13 @@ from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.documents import Document
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 
-from billwire_invoices.einvoice import EXPORTABLE, build, is_einvoice, validate_xml, warm_up  # noqa: F401 (warm_up: re-exported)
+from billwire_invoices.einvoice import (  # noqa: F401 (warm_up: re-exported)
+    EXPORTABLE,
+    build,
+    is_einvoice,
+    validate_xml,
+    warm_up,
+)
 from billwire_invoices.einvoice.validate import Failure, run_on_saxon_thread
 
 # Rule id (or its prefix up to the last dash) -> the field it is about.

@@ -9,7 +9,14 @@ from decimal import Decimal
 
 from lxml import etree
 
-from billwire_invoices.einvoice.model import Category, EInvoice, LineView, Party, amount, number
+from billwire_invoices.einvoice.model import (
+    Category,
+    EInvoice,
+    LineView,
+    Party,
+    amount,
+    number,
+)
 
 XRECHNUNG_CIUS = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
