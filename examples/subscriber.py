@@ -76,7 +76,7 @@ async def main() -> None:
     while not stop.is_set():
         try:
             messages = await sub.fetch(batch=20, timeout=1)
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # nothing new within a second
             continue
         for msg in messages:
             event = json.loads(msg.data)
@@ -86,7 +86,7 @@ async def main() -> None:
             await msg.ack()
     with contextlib.suppress(Exception):
         await sub.unsubscribe()
-    await nc.drain()
+        await nc.drain()
 
 
 if __name__ == "__main__":

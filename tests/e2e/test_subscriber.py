@@ -40,8 +40,10 @@ class Subscriber:
 
     async def __aexit__(self, *exc) -> None:
         self.proc.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(self.proc.wait(), 15) == 0
+        code = await asyncio.wait_for(self.proc.wait(), 15)
         await self.reader
+        assert self.proc.stderr is not None
+        assert code == 0, (await self.proc.stderr.read()).decode()
 
 
 async def pay_an_invoice(api) -> dict:
