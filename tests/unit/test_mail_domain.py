@@ -166,6 +166,13 @@ def test_smtp_failures_are_transient_or_permanent(exc: BaseException, permanent:
     assert failure.reason and "\n" not in failure.reason
 
 
+def test_only_a_reply_of_the_relay_settles_a_handover() -> None:
+    assert domain.answered(aiosmtplib.SMTPDataError(451, "try later"))
+    assert domain.answered(RecipientsRefused([refused(550)]))
+    assert not domain.answered(aiosmtplib.SMTPServerDisconnected("Connection lost"))
+    assert not domain.answered(aiosmtplib.SMTPReadTimeoutError("Timed out"))
+
+
 def test_a_refused_recipient_is_named_in_the_reason() -> None:
     reason = domain.classify(RecipientsRefused([refused(550)])).reason
     assert "ap@globex.example" in reason and "550" in reason and "User unknown" in reason

@@ -36,6 +36,9 @@ log = logging.getLogger("billwire.mailer")
 
 
 class MailerSettings(ServiceSettings, kw_only=True, frozen=True):
+    # Most Postgres connections one replica keeps open: a send holds one while it talks to the
+    # relay, up to 16 are handled at once, and the quota RPCs must still find one.
+    db_pool_size: int = 24
     # The relay every e-mail goes through (`make run` points it at its local catcher).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
@@ -47,14 +50,14 @@ class MailerSettings(ServiceSettings, kw_only=True, frozen=True):
     # The sender of every e-mail; the account's company name becomes its display name and the
     # account's own address its Reply-To.
     smtp_from: str = "invoices@localhost"
-    smtp_local_hostname: str = ""  # EHLO name; default: the domain of smtp_from
-    message_id_domain: str = ""  # Message-ID is <send request id@this>; default: the domain of smtp_from
-    email_daily_quota: int = 200  # e-mails per account and UTC day; 0 = unlimited
-    # Transient failures (relay down, timeouts, 4xx) are retried after these delays (seconds;
-    # the last one repeats) until `send_attempts` attempts were made, then the send fails.
+    smtp_local_hostname: str = ""  # name the mailer gives in EHLO; default: the domain of BILLWIRE_SMTP_FROM
+    message_id_domain: str = ""  # Message-ID is <send request id@this>; default: the domain of BILLWIRE_SMTP_FROM
+    email_daily_quota: int = 200  # e-mails per account and UTC day (mailer.rpc.quota.reserve); 0 = unlimited
+    # Attempts at one e-mail; transient failures (relay down, timeouts, 4xx) are retried after
+    # BILLWIRE_SEND_RETRY_DELAYS until then, and the send fails after the last.
     send_attempts: int = 8
     send_retry_delays: str = "10,30,60,300,900,1800,3600"
-    send_ack_wait: float = 180.0  # longer than one attempt can take (fetch + SMTP)
+    send_ack_wait: float = 180.0  # seconds JetStream waits for one attempt (artifact fetch + SMTP) before redelivering
     max_attachment_bytes: int = 25 * 1024 * 1024
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1

@@ -226,6 +226,12 @@ def classify(exc: BaseException) -> Failure:
     return Failure(False, clip(f"{type(exc).__name__}: {exc}"))
 
 
+def answered(exc: BaseException) -> bool:
+    """Whether the relay replied (its code decides); otherwise, after the content was handed
+    over, nobody knows whether it took the message."""
+    return isinstance(exc, aiosmtplib.SMTPResponseException | RecipientsRefused)
+
+
 # -- the daily quota -----------------------------------------------------------------------------
 
 

@@ -4,12 +4,13 @@ No `from __future__ import annotations` here: fast-depends resolves the handlers
 
 Exactly one e-mail per send request, however often its event arrives:
 - the message row (keyed by the send request id) is checked first; a finished one is skipped;
-- one handler at a time works on a send (a transaction-scoped advisory lock: released
-  even when the process dies);
+- one handler at a time works on a send (a session advisory lock on the one connection the
+  attempt uses: released when the process dies);
 - each attempt is committed before the relay is contacted and marked `data` just before the
   content is handed over; an attempt found later without an outcome in phase `data` may have
   been accepted, so it is never repeated (this process remembers the relay's answer when only
-  recording it failed; after a crash the send ends as failed, saying why);
+  recording it failed; after a crash, or a connection cut off before the relay answered the
+  content, the send ends as failed, saying why);
 - delivered or failed state and its event commit in one transaction (the outbox).
 """
 
@@ -17,7 +18,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -110,51 +110,74 @@ class MailerHandlers:
         await self._deliver(send, plan, message, delivery, last)
 
     async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
-        retry: Failure | None = None
-        async with self.pool.acquire() as conn, conn.transaction():
+        # One connection for the whole attempt (a handler never waits for a second one while
+        # holding the first), locked for this send request with a session lock.
+        async with self.pool.acquire() as conn:
             if not await repo.try_lock(conn, send.id):
                 if last:  # whoever holds it finishes it
                     return
                 raise Retry(f"send {send.id} is being handled by another worker")
-            if await repo.message_state(conn, send.id) != "pending":
-                return
-            for attempt in await repo.open_attempts(conn, send.id):
-                if attempt["phase"] == "data":  # the relay may have it: never hand it over twice
-                    await self._settle_interrupted(conn, send, plan, attempt["number"])
-                    return
-                await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
-            number = await repo.start_attempt(self.pool, send.id, send.account_id, delivery)
             try:
-                reply = await self.transport.send(
-                    plan.envelope_sender, plan.envelope_recipients, message,
-                    before_data=partial(repo.enter_data_phase, self.pool, send.id, number),
-                )
-            except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
-                failure = domain.classify(exc)
-                log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
-                await repo.finish_attempt(conn, send.id, number, "permanent" if failure.permanent else "transient", failure.code, failure.reason)
-                if failure.permanent or last:
-                    await self._fail(conn, send, failure)
-                else:
-                    retry = failure
-            else:
-                self._remember(send.id, reply)
-                await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
-                await self._delivered(conn, send, plan, reply)
+                retry = await self._attempt(conn, send, plan, message, delivery, last)
+            finally:
+                await repo.unlock(conn, send.id)
         self.accepted.pop(send.id, None)
         if retry is not None:
             raise Retry(retry.reason)
 
-    async def _settle_interrupted(self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, number: int) -> None:
-        """An earlier attempt reached the hand-over and was not recorded."""
+    async def _attempt(
+        self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool
+    ) -> Failure | None:
+        """One SMTP attempt, recorded; returns the failure to retry after, if any."""
+        if await repo.message_state(conn, send.id) != "pending":
+            return None
+        for attempt in await repo.open_attempts(conn, send.id):
+            if attempt["phase"] == "data":  # the relay may have it: never hand it over twice
+                async with conn.transaction():
+                    await self._settle_interrupted(conn, send, plan, attempt["number"])
+                return None
+            await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
+        number = await repo.start_attempt(conn, send.id, send.account_id, delivery)  # committed before the relay is contacted
+        handed_over = False
+
+        async def before_data() -> None:
+            nonlocal handed_over
+            await repo.enter_data_phase(conn, send.id, number)
+            handed_over = True
+
+        try:
+            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, before_data)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
+            failure = domain.classify(exc)
+            log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
+            async with conn.transaction():
+                if handed_over and not domain.answered(exc):  # cut off mid-hand-over: the relay may have it
+                    await self._settle_interrupted(conn, send, plan, number, failure.reason)
+                    return None
+                await repo.finish_attempt(conn, send.id, number, "permanent" if failure.permanent else "transient", failure.code, failure.reason)
+                if failure.permanent or last:
+                    await self._fail(conn, send, failure)
+                    return None
+            return failure
+        self._remember(send.id, reply)
+        async with conn.transaction():
+            await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
+            await self._delivered(conn, send, plan, reply)
+        return None
+
+    async def _settle_interrupted(
+        self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, number: int, cause: str = ""
+    ) -> None:
+        """An attempt reached the hand-over and got no answer recorded (a crash, or a connection
+        cut off before the relay's reply)."""
         reply = self.accepted.get(send.id)
         if reply is not None:  # this process saw the relay accept it; only recording failed
             await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
             await self._delivered(conn, send, plan, reply)
             return
-        reason = (
-            "the mailer stopped while handing the message to the relay; it may have been delivered,"
-            " and it is not sent again so that it cannot arrive twice"
+        reason = domain.clip(
+            f"{'the mailer stopped' if not cause else f'the connection broke ({cause})'} while handing the"
+            " message to the relay; it may have been delivered, and it is not sent again so that it cannot arrive twice"
         )
         await repo.finish_attempt(conn, send.id, number, "unknown", None, reason)
         await self._fail(conn, send, Failure(False, reason))

@@ -42,11 +42,22 @@ async def insert_message(
     )
 
 
+_LOCK_KEY = "hashtextextended('billwire-mailer:' || $1::uuid::text, 0)"
+
+
 async def try_lock(conn: asyncpg.Connection, send_request_id: UUID) -> bool:
-    """Whether this transaction is now the only one working on the send request."""
-    return await conn.fetchval(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended('billwire-mailer:' || $1::uuid::text, 0))", send_request_id
-    )
+    """Whether this connection is now the only one working on the send request (a session
+    lock: `unlock` must follow; a connection that dies releases it)."""
+    return await conn.fetchval(f"SELECT pg_try_advisory_lock({_LOCK_KEY})", send_request_id)
+
+
+async def unlock(conn: asyncpg.Connection, send_request_id: UUID) -> None:
+    """Release `try_lock`; a connection that cannot say so is closed, so no lock outlives it."""
+    try:
+        await conn.execute(f"SELECT pg_advisory_unlock({_LOCK_KEY})", send_request_id)
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def open_attempts(conn: asyncpg.Connection, send_request_id: UUID) -> list[asyncpg.Record]:

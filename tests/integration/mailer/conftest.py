@@ -61,6 +61,7 @@ class SmtpSink:
 
     reject: set[str] = field(default_factory=set)  # RCPT TO these gets 550
     fail_data: int = 0  # answer this many DATA commands with 451 first
+    hang_up: int = 0  # take this many messages, then drop the connection instead of answering
     received: list[Received] = field(default_factory=list)
     data_attempts: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +79,9 @@ class SmtpSink:
                 self.fail_data -= 1
                 return "451 4.3.0 Temporary local problem, try again later"
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic()))
+            if self.hang_up > 0:
+                self.hang_up -= 1
+                server.transport.close()  # the reply never reaches the client
         return "250 2.0.0 Ok: queued"
 
 
@@ -180,6 +184,19 @@ class Harness:
         return msg
 
 
+async def answering(nc: nats.NATS, names: Names) -> None:
+    """Wait until the mailer's RPC subscriptions have reached the server (another connection's
+    request may otherwise arrive first and find no responders); `get` is subscribed last."""
+    probe = msgspec.json.encode({"ctx": {"account_id": str(UUID(int=0))}})
+    async with asyncio.timeout(10):
+        while True:
+            try:
+                await nc.request(names.subject(s.MAILER_QUOTA_GET), probe, timeout=1)
+                return
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                await asyncio.sleep(0.05)
+
+
 def new_send(account_id: UUID | None = None, **changes: Any) -> SendRequest:
     values: dict[str, Any] = {
         "id": new_id(), "account_id": account_id or new_id(), "document_id": new_id(), "document_number": "INV-2026-0001",
@@ -222,6 +239,7 @@ def mailer_harness(pg_admin_url: str, nats_url: str, bus_prefix: str):
             await nc.subscribe(names.subject("events.email.>"), cb=collect)
             try:
                 async with service.running():
+                    await answering(nc, names)
                     yield harness
             finally:
                 await nc.close()

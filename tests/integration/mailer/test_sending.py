@@ -128,6 +128,21 @@ async def test_after_a_process_crash_during_the_handover_the_email_is_not_sent_a
         assert attempt["outcome"] == "unknown"
 
 
+async def test_a_connection_cut_off_after_the_handover_is_not_repeated(mailer_harness, smtp) -> None:
+    sink, port = smtp
+    sink.hang_up = 1  # the relay takes the message and the connection drops before its 250
+    async with mailer_harness(port) as h:
+        send = new_send()
+        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
+        await h.wait_for(lambda: h.of(send.id))
+        await asyncio.sleep(1.0)  # no retry follows
+        assert len(sink.received) == 1
+        [failed] = h.of(send.id)
+        assert failed.type == "email.failed" and "may have been delivered" in failed.data["reason"]
+        [attempt] = await repo.attempts_of(h.pool, send.id)
+        assert attempt["outcome"] == "unknown"
+
+
 async def test_a_4xx_is_retried_with_growing_delays_then_delivered(mailer_harness, smtp) -> None:
     sink, port = smtp
     sink.fail_data = 2
