@@ -52,6 +52,17 @@ async def test_export_type_defaults_come_from_the_client_then_the_profile(api) -
     assert estimate.status_code == 422
 
 
+async def test_the_profile_default_applies_and_an_explicit_export_type_wins(stack: Stack, api) -> None:
+    other = await ready_account(stack, "Factur-X Default GmbH")
+    assert (await other.patch("/settings/profile", json={"default_export_type": "factur-x"})).json()["default_export_type"] == "factur-x"
+    default = (await other.post("/invoices", json={"client": BUYER, "lines": LINES})).json()
+    assert default["export_type"] == "factur-x"
+    explicit = (await other.post("/invoices", json={"client": BUYER, "lines": LINES, "export_type": "pdf"})).json()
+    assert explicit["export_type"] == "pdf"
+    switched = await other.patch(f"/invoices/{explicit['id']}", json={"export_type": "factur-x", "tax_exemption_reason": "n/a"})
+    assert switched.status_code == 200 and switched.json()["export_type"] == "factur-x", switched.text
+
+
 async def test_invalid_e_invoices_are_refused_with_their_rules_and_fields(api, stack: Stack) -> None:
     no_reference = {k: v for k, v in CITY.items() if k != "buyer_reference"}
     refused = await api.post("/invoices", json={"client": no_reference, "lines": LINES, "export_type": "xrechnung"})
