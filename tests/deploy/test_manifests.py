@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import shutil
 import subprocess
 import sys
 from functools import cache
@@ -31,7 +30,7 @@ KUBERNETES_VERSION = "1.37.0"
 SERVICES = ("gateway", "invoices", "rendering", "mailer")
 WORKERS = ("invoices", "rendering", "mailer")
 CRD_GROUPS = ("postgresql.cnpg.io", "monitoring.coreos.com")
-SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL", re.I)
+SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL", re.IGNORECASE)
 
 
 def kubectl() -> str:
@@ -46,7 +45,7 @@ def kubectl() -> str:
 @cache
 def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
     result = subprocess.run(
-        [kubectl(), "kustomize", str(K8S / "overlays" / overlay)], capture_output=True, text=True, timeout=120
+        [kubectl(), "kustomize", str(K8S / "overlays" / overlay)], check=False, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, f"kustomize build of overlays/{overlay} failed:\n{result.stderr}"
     return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
@@ -572,5 +571,5 @@ async def test_migration_jobs_really_migrate(pg_admin_url):
 
 def test_kubectl_is_the_one_from_the_lock():
     """The suite renders with the pinned kubectl (kustomize inside), not whatever is on PATH."""
-    out = subprocess.run([kubectl(), "version", "--client"], capture_output=True, text=True, timeout=30).stdout
+    out = subprocess.run([kubectl(), "version", "--client"], check=False, capture_output=True, text=True, timeout=30).stdout
     assert "Kustomize Version: v5" in out, out
