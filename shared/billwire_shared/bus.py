@@ -70,6 +70,11 @@ class ErrorReplies(BaseMiddleware):
                 code=ErrorCode.VALIDATION_ERROR, message="Text contains a character that cannot be stored.",
                 details=[FieldError(field="", message=str(exc))],
             ))
+        except (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
+                asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            # The database is out of reach for a moment: the caller may retry (with its key).
+            log.warning("database unavailable in %s: %r", getattr(msg, "subject", "?"), exc)
+            return error_response(ErrorReply(code=ErrorCode.SERVICE_UNAVAILABLE, message="The database is busy or unreachable; retry shortly."))
         except Exception:
             log.exception("unhandled error in %s", getattr(msg, "subject", "?"))
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
