@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
-from billwire_shared.bus import ensure_events_stream
+from billwire_shared.bus import ensure_events_stream, nats_servers
 from billwire_shared.consumers import ensure_consumer, ensure_dead_letter_stream
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
@@ -18,7 +18,12 @@ from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
-from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
+from billwire_rendering.handlers import (
+    DURABLES,
+    InvoicesClient,
+    RenderingHandlers,
+    register,
+)
 from billwire_rendering.renderer import Renderer
 
 SCHEMA = "rendering"
@@ -97,7 +102,7 @@ class RenderingService(Service):
 
             start_http_server(settings.metrics_port)
         try:
-            self.nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, error_cb=_quiet)
+            self.nc = await nats.connect(nats_servers(settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
             try:
                 js = self.nc.jetstream(timeout=5)
                 await ensure_events_stream(js, self.names, settings.events_replicas)
