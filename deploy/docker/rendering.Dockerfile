@@ -42,7 +42,8 @@ FROM ${PYTHON_IMAGE} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        chromium fonts-dejavu-core fonts-liberation fonts-noto-core fontconfig ghostscript icc-profiles-free \
+        chromium fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-inter fonts-noto-core fonts-noto-color-emoji \
+        fontconfig ghostscript icc-profiles-free \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 billwire \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

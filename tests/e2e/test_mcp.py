@@ -80,6 +80,8 @@ async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack) -> 
         assert paid["status"] == "paid" and paid["balance_due"] == "0.00"
         listed = await call(session, "list_invoices", status="paid")
         assert [i["id"] for i in listed["items"]] == [draft["id"]]
+        drafted = await call(session, "draft_invoice_from_text", text="Invoice Hooli for 10 hours of consulting at 150 EUR/hour, due in 14 days")
+        assert drafted["stored"] is False and drafted["document"]["totals"]["net"] == "1500.00"
         bad = await session.call_tool("record_payment", {"invoice_id": draft["id"], "amount": "1"})
         assert bad.is_error and "overpays" in bad.content[0].text
 

@@ -21,6 +21,7 @@ from billwire_shared.contracts import clients as c
 from billwire_shared.contracts import documents as d
 from billwire_shared.contracts import lifecycle as lc
 from billwire_shared.contracts import reports as rp
+from billwire_shared.contracts import text as tx
 from billwire_shared.contracts.accounts import GetProfile, KeyIdentity
 from billwire_shared.contracts.common import ById, Caller
 from mcp.server.mcpserver import Context, MCPServer
@@ -246,6 +247,16 @@ def create_mcp(bus: Bus) -> BillwireMCP:
         """Where to download invoices as CSV (GET with the same API key); filters as query parameters."""
         query = "&".join(p for p in (f"status={status}" if status else "", "lines=true" if lines else "") if p)
         return {"result": {"url": "/api/v1/invoices/export" + (f"?{query}" if query else ""), "media_type": "text/csv"}}
+
+    @tool(WRITE)
+    async def draft_invoice_from_text(ctx: Context, text: str, client_id: UUID | None = None, dry_run: bool = True,
+                                      idempotency_key: str | None = None) -> Result:
+        """Draft an invoice from how people write one, in English or German ("10 hours consulting for
+        Acme at 150 EUR/h plus 19% VAT, due in 14 days"). With dry_run (the default) nothing is stored;
+        the answer lists the parts of the text that were not understood, never a silent guess."""
+        body = _decode({k: v for k, v in {"text": text, "client_id": client_id, "dry_run": dry_run}.items() if v is not None},
+                       tx.FromTextInput, "text")
+        return {"result": await call(ctx, s.INVOICE_FROM_TEXT, lambda k: tx.DraftFromText(ctx=k, body=body), key=idempotency_key, scope="write")}
 
     @tool(READ)
     async def get_company_profile(ctx: Context) -> Result:
