@@ -4,9 +4,14 @@ separately (validate.py), so that every problem is reported, not only the first.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from drafthorse.models.accounting import ApplicableTradeTax, TradeAllowanceCharge
+from drafthorse.models.accounting import (
+    ApplicableTradeTax,
+    CategoryTradeTax,
+    TradeAllowanceCharge,
+)
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
 from drafthorse.models.party import PostalTradeAddress, TaxRegistration, TradeParty
@@ -166,9 +171,7 @@ def build_cii(inv: EInvoice) -> bytes:
     return etree.tostring(etree.fromstring(_fix_namespaces(root)), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _category_tax(code: str, rate: Decimal):
-    from drafthorse.models.accounting import CategoryTradeTax
-
+def _category_tax(code: str, rate: Decimal) -> CategoryTradeTax:
     tax = CategoryTradeTax()
     tax.type_code = "VAT"
     tax.category_code = code
@@ -176,10 +179,8 @@ def _category_tax(code: str, rate: Decimal):
     return tax
 
 
-def _fix_namespaces(root) -> bytes:
+def _fix_namespaces(root: ET.Element) -> bytes:
     """drafthorse builds with the standard library's ElementTree; hand lxml clean bytes."""
-    import xml.etree.ElementTree as ET
-
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
     return ET.tostring(root, "utf-8")
