@@ -130,8 +130,8 @@ async def main() -> int:
         "BILLWIRE_EVENTS_REPLICAS": "3", "BILLWIRE_KV_REPLICAS": "3", "BILLWIRE_LOG_LEVEL": "WARNING",
         "BILLWIRE_SMTP_HOST": "127.0.0.1", "BILLWIRE_SMTP_PORT": str(smtp.port), "BILLWIRE_SMTP_FROM": "billing@cluster.test",
         "BILLWIRE_SEND_RETRY_DELAYS": "1,2,3,5,5,5,5", "BILLWIRE_OUTBOX_POLL_INTERVAL": "0.5",
-        "BILLWIRE_RATE_LIMIT_PER_MINUTE": "1000000", "BILLWIRE_RPC_TIMEOUT": "5", "PYTHONUNBUFFERED": "1",
-        "BILLWIRE_DB_POOL_SIZE": "4", "BILLWIRE_RENDER_PAGES": "2",
+        "BILLWIRE_RATE_LIMIT_PER_MINUTE": "1000000", "PYTHONUNBUFFERED": "1",
+        "BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_RENDER_PAGES": "2", "BILLWIRE_EMAIL_DAILY_QUOTA": "0",
     }
     replicas = {
         s: [Replica(s, i, service_env(base_env, PORT=str(ports[i])), folder) for i in range(2)] for s in SERVICES

@@ -54,19 +54,22 @@ async def reliably(clients: list[Client], method: str, path: str, json: Any, key
     """Retry through the gateways in turn until the call is answered as expected (a replay of
     the same key returns the first answer, so a retry never does the work twice)."""
     rotation = itertools.cycle(clients)
+    last = "no answer"
     for _ in range(240):
         client = next(rotation)
         try:
             response = await client.call(method, path, json, key)
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            last = repr(exc)
             await asyncio.sleep(0.5)
             continue
         if response.status_code in accept:
             return response.json()
         if response.status_code < 500 and response.status_code != 429:
             raise AssertionError(f"{method} {path} answered {response.status_code}: {response.text}")
+        last = f"{response.status_code} {response.text[:300]}"
         await asyncio.sleep(0.5)
-    raise AssertionError(f"{method} {path} never succeeded")
+    raise AssertionError(f"{method} {path} never succeeded; last answer: {last}")
 
 
 async def run_workload(clients: list[Client], count: int, concurrency: int = 16) -> list[str]:
