@@ -149,11 +149,11 @@ def run_send(quick: bool) -> int:
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        with Infra() as infra:
+        with Infra() as infra:  # its own database and prefix: its send requests must not reach the mailer
             alone = render_service.rendering_service(infra, pages=2, seconds=5 if quick else 15)
-            with stack(infra, ("invoices", "rendering", "mailer", "gateway"), BILLWIRE_SMTP_HOST="127.0.0.1",
-                       BILLWIRE_SMTP_PORT=str(smtp.port), BILLWIRE_EMAIL_DAILY_QUOTA="0", BILLWIRE_RENDER_PAGES="2") as s:
-                elapsed = asyncio.run(_send_all(s, count, sink))
+        with Infra() as infra, stack(infra, ("invoices", "rendering", "mailer", "gateway"), BILLWIRE_SMTP_HOST="127.0.0.1",
+                                     BILLWIRE_SMTP_PORT=str(smtp.port), BILLWIRE_EMAIL_DAILY_QUOTA="0", BILLWIRE_RENDER_PAGES="2") as s:
+            elapsed = asyncio.run(_send_all(s, count, sink))
     finally:
         smtp.stop()
     rate = count / elapsed
