@@ -16,8 +16,28 @@ from billwire_cli.embedded import free_port, nats_server_binary
 LOOPBACK = "127.0.0.1"
 
 
+class Process:
+    """A child process this test may stop politely or kill outright (SIGKILL, as a crash)."""
+
+    proc: subprocess.Popen | None
+    grace: float = 10.0
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(self.grace)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
 @dataclass
-class NatsNode:
+class NatsNode(Process):
     name: str
     folder: Path
     port: int = field(default_factory=free_port)
@@ -43,19 +63,6 @@ class NatsNode:
     def start(self) -> None:
         log = open(self.folder / f"{self.name}.log", "ab")  # noqa: SIM115 - kept open by the process
         self.proc = subprocess.Popen([nats_server_binary(), "-c", str(self.folder / f"{self.name}.conf")], stdout=log, stderr=log)
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def healthy(self) -> bool:
         try:
@@ -84,8 +91,10 @@ def wait_healthy(nodes: list[NatsNode], timeout: float = 60.0) -> None:
 
 
 @dataclass
-class Replica:
+class Replica(Process):
     """One service process; its output goes to a log file of its own."""
+
+    grace = 20.0
 
     service: str
     index: int
@@ -100,19 +109,6 @@ class Replica:
     def start(self) -> None:
         log = open(self.folder / f"{self.name}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", f"billwire_{self.service}"], env=self.env, stdout=log, stderr=log)
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
