@@ -64,7 +64,8 @@ class Infra:
     def _start_embedded(self) -> None:
         if self.server_url and self.nats_url:
             return
-        from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+        from billwire_cli.embedded import EmbeddedNats, free_port
+        from billwire_cli.embedded_postgres import EmbeddedPostgres
 
         self._tmp = Path(tempfile.mkdtemp(prefix="billwire-bench-"))
         self._tmp.chmod(0o755)  # when root, Postgres runs as another user that must get in

@@ -29,7 +29,8 @@ import asyncpg
 import nats
 import pytest
 import pytest_asyncio
-from billwire_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from billwire_cli.embedded import EmbeddedNats, free_port
+from billwire_cli.embedded_postgres import EmbeddedPostgres
 
 NATS_IMAGE = os.environ.get("BILLWIRE_TEST_NATS_IMAGE", "nats:2")
 POSTGRES_IMAGE = os.environ.get("BILLWIRE_TEST_POSTGRES_IMAGE", "postgres:17")

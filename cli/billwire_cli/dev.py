@@ -28,12 +28,12 @@ import asyncpg
 
 from billwire_cli.embedded import (
     EmbeddedNats,
-    EmbeddedPostgres,
     EmbeddedServerError,
     PortInUseError,
     free_port,
     port_in_use,
 )
+from billwire_cli.embedded_postgres import EmbeddedPostgres
 from billwire_cli.mailcatcher import MailCatcher
 
 SERVICES = [

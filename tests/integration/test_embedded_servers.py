@@ -16,11 +16,11 @@ import nats
 import pytest
 from billwire_cli.embedded import (
     EmbeddedNats,
-    EmbeddedPostgres,
     PortInUseError,
     free_port,
     port_in_use,
 )
+from billwire_cli.embedded_postgres import EmbeddedPostgres
 from nats.js.api import StorageType
 
 STREAM = "EMBEDDED_CHECK"
