@@ -7,10 +7,11 @@ Exactly one e-mail per send request, however often its event arrives:
 - one handler at a time works on a send (a session advisory lock on the one connection the
   attempt uses: released when the process dies);
 - each attempt is committed before the relay is contacted and marked `data` just before the
-  content is handed over; an attempt found later without an outcome in phase `data` may have
-  been accepted, so it is never repeated (this process remembers the relay's answer when only
-  recording it failed; after a crash, or a connection cut off before the relay answered the
-  content, the send ends as failed, saying why);
+  final dot that ends the content (a relay discards content that never ended, so an attempt
+  that stopped earlier sent nothing and is tried again); an attempt found later without an
+  outcome in phase `data` is never repeated: after a crash it had handed everything over and
+  counts as delivered, unconfirmed; a connection cut off before the relay's answer ends the
+  send as failed, saying why;
 - delivered or failed state and its event commit in one transaction (the outbox).
 """
 
@@ -140,13 +141,13 @@ class MailerHandlers:
         number = await repo.start_attempt(conn, send.id, send.account_id, delivery)  # committed before the relay is contacted
         handed_over = False
 
-        async def before_data() -> None:
+        async def before_final_dot() -> None:
             nonlocal handed_over
             await repo.enter_data_phase(conn, send.id, number)
             handed_over = True
 
         try:
-            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, before_data)
+            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, before_final_dot)
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
             failure = domain.classify(exc)
             log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
@@ -168,16 +169,26 @@ class MailerHandlers:
     async def _settle_interrupted(
         self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, number: int, cause: str = ""
     ) -> None:
-        """An attempt reached the hand-over and got no answer recorded (a crash, or a connection
-        cut off before the relay's reply)."""
+        """An attempt reached the final dot and got no answer recorded.
+
+        This process may have seen the relay's answer (only recording it failed). A process that
+        stopped there had handed over everything, final dot included, after the relay accepted
+        every recipient: its kernel still sends what it had, so the relay has the message and it
+        counts as delivered, unconfirmed. A connection that broke instead may have lost the end
+        of the message on the way: nobody knows, so it fails and is not sent again."""
         reply = self.accepted.get(send.id)
-        if reply is not None:  # this process saw the relay accept it; only recording failed
+        if reply is not None:
             await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
             await self._delivered(conn, send, plan, reply)
             return
+        if not cause:
+            detail = "unconfirmed: the mailer stopped after handing over the whole message, before the relay's answer was recorded"
+            await repo.finish_attempt(conn, send.id, number, "unknown", None, detail)
+            await self._delivered(conn, send, plan, detail)
+            return
         reason = domain.clip(
-            f"{'the mailer stopped' if not cause else f'the connection broke ({cause})'} while handing the"
-            " message to the relay; it may have been delivered, and it is not sent again so that it cannot arrive twice"
+            f"the connection broke ({cause}) while handing the message to the relay; it may have been delivered,"
+            " and it is not sent again so that it cannot arrive twice"
         )
         await repo.finish_attempt(conn, send.id, number, "unknown", None, reason)
         await self._fail(conn, send, Failure(False, reason))

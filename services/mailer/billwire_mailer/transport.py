@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import aiosmtplib
 import msgspec
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+from aiosmtplib.typing import SMTPStatus
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.rendering import (
@@ -46,6 +49,7 @@ class SmtpTransport:
 
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
+        self._closing: set[asyncio.Task] = set()
 
     def _client(self) -> aiosmtplib.SMTP:
         r = self.relay
@@ -56,10 +60,12 @@ class SmtpTransport:
         )
 
     async def send(
-        self, sender: str, recipients: list[str], message: bytes, before_data: Callable[[], Awaitable[None]]
+        self, sender: str, recipients: list[str], message: bytes, before_final_dot: Callable[[], Awaitable[None]]
     ) -> str:
         """Hand `message` to the relay; returns its final reply (e.g. `250 2.0.0 Ok: queued`).
-        `before_data` runs after the envelope was accepted and before the content goes out."""
+        `before_final_dot` runs once the envelope was accepted and the content went out, just
+        before the line that ends it: a relay discards content that never ended, so nothing
+        before that line can deliver the message and everything after it may have."""
         client = self._client()
         await client.connect()
         try:
@@ -74,13 +80,67 @@ class SmtpTransport:
                 with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                     await client.rset()
                 raise RecipientsRefused(refused)
-            await before_data()
-            reply = await client.data(message)
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await client.quit()
-            return f"{reply.code} {reply.message}"
-        finally:
+            reply = await _data(client, message, before_final_dot)
+        except BaseException:
             client.close()
+            raise
+        # The reply is what matters; saying goodbye waits for nobody.
+        task = asyncio.create_task(_quit(client))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return f"{reply.code} {reply.message}"
+
+
+async def _data(client: aiosmtplib.SMTP, message: bytes, before_final_dot: Callable[[], Awaitable[None]]) -> aiosmtplib.SMTPResponse:
+    """DATA as aiosmtplib's `SMTP.data` does it (same quoting, line endings and lock), with the
+    final dot held back until `before_final_dot` has returned."""
+    protocol = client.protocol
+    if protocol is None or protocol._command_lock is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    content = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message))
+    timeout = client.timeout
+    try:
+        async with protocol._command_lock:
+            protocol._response_pending = True
+            protocol.write(b"DATA\r\n")
+            start = await protocol.read_response(timeout=timeout)
+            if start.code != SMTPStatus.start_input:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+            await _write_through(protocol, content, timeout)
+            await before_final_dot()
+            protocol._response_pending = True
+            protocol.write(b".\r\n")
+            response = await protocol.read_response(timeout=timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+        client.close()
+        raise
+    if response.code != SMTPStatus.completed:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return response
+
+
+async def _write_through(protocol: Any, data: bytes, timeout: float | None) -> None:
+    """Write `data` and wait until all of it left this process for the kernel, which still
+    sends it if the process dies next (so the final dot never overtakes unsent content)."""
+    transport = protocol.transport
+    transport.set_write_buffer_limits(high=0, low=0)  # pause while anything is buffered here
+    try:
+        protocol.write(data)
+        async with asyncio.timeout(timeout):
+            await protocol._drain_helper()
+    except TimeoutError as exc:
+        raise aiosmtplib.SMTPTimeoutError("timed out handing the message to the relay") from exc
+    finally:
+        if not transport.is_closing():
+            transport.set_write_buffer_limits()
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    try:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.quit()
+    finally:
+        client.close()
 
 
 class ArtifactUnavailable(Exception):

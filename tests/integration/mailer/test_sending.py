@@ -105,7 +105,9 @@ async def test_a_crash_after_the_relay_accepted_sends_no_second_email(mailer_har
         assert attempt["outcome"] == "delivered"
 
 
-async def test_after_a_process_crash_during_the_handover_the_email_is_not_sent_again(mailer_harness, smtp, monkeypatch) -> None:
+async def test_after_a_crash_past_the_final_dot_the_email_counts_as_delivered_and_is_not_sent_again(
+    mailer_harness, smtp, monkeypatch
+) -> None:
     sink, port = smtp
     real = repo.mark_delivered
 
@@ -121,11 +123,34 @@ async def test_after_a_process_crash_during_the_handover_the_email_is_not_sent_a
         await h.wait_for(lambda: h.of(send.id))
         await asyncio.sleep(1.0)
         assert len(sink.received) == 1
-        [failed] = h.of(send.id)
-        assert failed.type == "email.failed" and failed.data["permanent"] is False
-        assert "may have been delivered" in failed.data["reason"]
+        [delivered] = h.of(send.id)
+        assert delivered.type == "email.delivered"
+        row = await repo.get_message(h.pool, send.id)
+        assert row["state"] == "delivered" and row["smtp_reply"].startswith("unconfirmed: the mailer stopped")
         [attempt] = await repo.attempts_of(h.pool, send.id)
-        assert attempt["outcome"] == "unknown"
+        assert attempt["outcome"] == "unknown" and attempt["phase"] == "data"
+
+
+async def test_a_crash_before_the_final_dot_sends_nothing_and_the_retry_sends_it_once(mailer_harness, smtp, monkeypatch) -> None:
+    sink, port = smtp
+    real = repo.enter_data_phase
+
+    async def crash_once(*args, **kwargs):
+        monkeypatch.setattr(repo, "enter_data_phase", real)
+        raise ConnectionError("killed with the whole content sent but not its final dot")
+
+    monkeypatch.setattr(repo, "enter_data_phase", crash_once)
+    async with mailer_harness(port, send_retry_delays="0.5") as h:
+        send = new_send()
+        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes(200_000)))
+        await h.wait_for(lambda: h.of(send.id))
+        await asyncio.sleep(1.0)
+        assert len(sink.data_attempts) == 1 and len(sink.received) == 1  # the relay dropped the unended first one
+        [delivered] = h.of(send.id)
+        assert delivered.type == "email.delivered"
+        first, second = await repo.attempts_of(h.pool, send.id)
+        assert (first["phase"], first["outcome"]) == ("connect", "transient")
+        assert (second["phase"], second["outcome"]) == ("data", "delivered")
 
 
 async def test_a_connection_cut_off_after_the_handover_is_not_repeated(mailer_harness, smtp) -> None:
