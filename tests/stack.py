@@ -47,6 +47,9 @@ class Api:
     async def patch(self, path: str, json: Any = None, **kw) -> httpx.Response:
         return await self.request("PATCH", path, json=json, **kw)
 
+    async def put(self, path: str, json: Any = None, **kw) -> httpx.Response:
+        return await self.request("PUT", path, json=json, **kw)
+
     async def delete(self, path: str, **kw) -> httpx.Response:
         return await self.request("DELETE", path, **kw)
 

@@ -26,6 +26,10 @@ from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
 from billwire_invoices import repository as repo
+from billwire_invoices.email_handlers import (
+    EMAIL_SETTINGS_ROUTES,
+    EmailSettingsHandlers,
+)
 from billwire_invoices.files import FILE_ROUTES, FileHandlers
 from billwire_invoices.handlers import ROUTES, register
 from billwire_invoices.lifecycle_handlers import LIFECYCLE_ROUTES, LifecycleHandlers
@@ -45,7 +49,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     db_pool_size: int = 16
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
-    overdue_interval: float = 60.0  # seconds between overdue runs
+    overdue_interval: float = 60.0  # seconds between overdue and payment reminder runs
     webhooks_allow_private: bool = False  # let webhooks target loopback/private networks (local testing only)
     webhooks_timeout: float = 10.0  # seconds per delivery attempt
     webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
@@ -100,20 +104,22 @@ class InvoicesService(Service):
             assert self.nc is not None
             await self.nc.publish(self.names.subject(subject), payload)
 
-        async def request(subject: str, payload: bytes) -> bytes:
-            assert self.nc is not None
-            return await _ask(self.nc, self.names.subject(subject), payload, self.settings.rpc_timeout)
-
-        handlers = LifecycleHandlers(pool, broadcast, request)
-        reports = ReportHandlers(pool, request, self.settings.documents_quota_per_month)
+        handlers = LifecycleHandlers(pool, broadcast, self.request)
+        reports = ReportHandlers(pool, self.request, self.settings.documents_quota_per_month)
         targets = [
             (ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool)), (REPORT_ROUTES, reports),
             (TEXT_ROUTES, TextHandlers(pool, handlers, load_settings(TextModelSettings))),
+            (EMAIL_SETTINGS_ROUTES, EmailSettingsHandlers(pool)),
         ]
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
         self.webhook_worker = attach_webhooks(broker, self.names, pool, self.settings, self.settings.rpc_concurrency)
+
+    async def request(self, subject: str, payload: bytes) -> bytes:
+        """A request to another service (the mailer's quota, rendering's artifacts)."""
+        assert self.nc is not None
+        return await _ask(self.nc, self.names.subject(subject), payload, self.settings.rpc_timeout)
 
     async def _relay_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
@@ -130,7 +136,7 @@ class InvoicesService(Service):
                 await ensure_consumer(js, self.names, durable)
             async with super().running():
                 assert self.pool is not None
-                self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval)
+                self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
                 self.scheduler.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,

@@ -11,24 +11,17 @@ import msgspec
 from billwire_shared import validation as v
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.documents import Document, DocumentRef, Line
+from billwire_shared.contracts.email_settings import EmailTemplates
 from billwire_shared.contracts.lifecycle import Payment, SendInput
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 from billwire_shared.money import ZERO, round_money
 
 from billwire_invoices import domain
+from billwire_invoices import email_templates as templating
+from billwire_invoices.reminders import Reminder
 
 PAYABLE_TYPES = frozenset({"invoice"})
-TITLES = {
-    "en": {"invoice": "Invoice", "estimate": "Estimate", "credit_note": "Credit note",
-           "delivery_note": "Delivery note", "order_confirmation": "Order confirmation"},
-    "de": {"invoice": "Rechnung", "estimate": "Angebot", "credit_note": "Gutschrift",
-           "delivery_note": "Lieferschein", "order_confirmation": "Auftragsbestätigung"},
-}  # fmt: skip
-BODIES = {
-    "en": "Hello,\n\nplease find attached {title} {number} over {total}.\n\nKind regards\n{sender}",
-    "de": "Guten Tag,\n\nanbei erhalten Sie {title} {number} über {total}.\n\nMit freundlichen Grüßen\n{sender}",
-}
 
 
 def conflict(message: str) -> BillwireError:
@@ -90,7 +83,7 @@ def credit_note_for(invoice: Document, new_id: UUID, now: datetime) -> Document:
     note = msgspec.structs.replace(
         invoice, id=new_id, type="credit_note", status="draft", number=None, lines=lines,
         issue_date=None, due_date=None, due_days=None, seller=None, version=1, created_at=now, updated_at=now,
-        finalized_at=None, sent_at=None, paid_at=None, cancelled_at=None, overdue_at=None, amount_paid=ZERO,
+        finalized_at=None, sent_at=None, paid_at=None, cancelled_at=None, overdue_at=None, reminder_level=0, last_reminder_at=None, amount_paid=ZERO,
         balance_due=None, cancellation_reason=None,
         preceding=DocumentRef(id=invoice.id, type=invoice.type, number=invoice.number, issue_date=invoice.issue_date),
         notes=f"Cancels {invoice.number}" + (f" dated {invoice.issue_date.isoformat()}" if invoice.issue_date else ""),
@@ -105,7 +98,7 @@ def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bo
         doc, id=new_id, type=doc_type, status="draft", number=None, lines=lines, issue_date=None,
         due_date=None if doc.due_days is not None else doc.due_date, seller=None, version=1,
         created_at=now, updated_at=now, finalized_at=None, sent_at=None, paid_at=None, cancelled_at=None,
-        overdue_at=None, amount_paid=ZERO, balance_due=None, cancellation_reason=None,
+        overdue_at=None, reminder_level=0, last_reminder_at=None, amount_paid=ZERO, balance_due=None, cancellation_reason=None,
         preceding=DocumentRef(id=doc.id, type=doc.type, number=doc.number, issue_date=doc.issue_date) if refer else None,
     )
     return domain.refresh(copy)
@@ -118,9 +111,11 @@ def header_safe(value: str, field: str) -> list[FieldError]:
 
 
 def send_request(
-    doc: Document, body: SendInput, profile: Profile, account_id: UUID, send_id: UUID, now: datetime
+    doc: Document, body: SendInput, profile: Profile, account_id: UUID, send_id: UUID, now: datetime,
+    templates: EmailTemplates | None = None, reminder: Reminder | None = None,
 ) -> SendRequest:
-    """The e-mail a send produces: recipients checked, defaults by the document's language."""
+    """The e-mail a send produces: recipients checked; subject and body from the account's
+    templates (or the built-in ones) in the document's language, unless the send gives its own."""
     problems: list[FieldError] = []
     to = body.recipient or doc.client.email
     if not to:
@@ -136,17 +131,15 @@ def send_request(
         problems.append(FieldError(field="message", message="must not contain NUL characters"))
     if problems:
         raise invalid(problems)
-    language = doc.language if doc.language in TITLES else "en"
-    title = TITLES[language][doc.type]
-    sender = profile.company_name or ""
-    total = f"{doc.totals.gross} {doc.currency}"
+    kind, extra = (doc.type, {}) if reminder is None else ("reminder", {"level": str(reminder.level), "days_overdue": str(reminder.days_overdue)})
+    subject, text = templating.compose(doc, profile, templates or EmailTemplates(), kind, extra)
     return SendRequest(
         id=send_id, account_id=account_id, document_id=doc.id, document_number=doc.number, document_type=doc.type,
         version=doc.version, sender_name=profile.company_name, reply_to=profile.email, to=[to], cc=list(body.cc),
-        bcc=[profile.email] if body.send_copy and profile.email else [],
-        subject=body.subject or f"{title} {doc.number or ''} – {sender}".strip(" –"),
-        body=body.message or BODIES[language].format(title=title, number=doc.number or "", total=total, sender=sender),
-        language=language, requested_at=now, export_type=doc.export_type if doc.type in ("invoice", "credit_note") else "pdf",
+        bcc=[profile.email] if body.send_copy and profile.email else [], subject=body.subject or subject,
+        body=body.message or text, language=doc.language if doc.language in templating.TITLES else "en", requested_at=now,
+        export_type=doc.export_type if doc.type in ("invoice", "credit_note") else "pdf",
+        reminder_level=reminder.level if reminder else None,
     )
 
 

@@ -20,7 +20,8 @@ from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
 
-from billwire_invoices import domain, lifecycle
+from billwire_invoices import domain, lifecycle, reminders
+from billwire_invoices import email_settings_sql as email_sql
 from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
 from billwire_invoices.einvoice import checks as einvoice
@@ -165,18 +166,6 @@ class LifecycleHandlers(InvoicesHandlers):
 
     # -- sending ---------------------------------------------------------------------------------
 
-    async def _reserve_quota(self, ctx: Caller, send_id: UUID) -> None:
-        """One e-mail of today's quota, from the mailer that counts them (a retry reserves once)."""
-        if self.request is None:
-            return
-        command = m.ReserveEmailQuota(ctx=ctx, count=1, reservation_id=send_id)
-        reply = msgspec.json.decode(await self.request(s.MAILER_QUOTA_RESERVE, msgspec.json.encode(command)), type=m.EmailQuota)
-        if not reply.allowed:
-            raise BillwireError(
-                ErrorCode.EMAIL_QUOTA_EXCEEDED, f"The daily e-mail limit of {reply.limit} is reached; nothing was queued.",
-                status=429,
-            )
-
     async def send_document(self, cmd: lc.SendDocument) -> lc.SendInfo:
         async def work(conn: asyncpg.Connection) -> lc.SendInfo:
             doc = await self._locked(conn, cmd.ctx, cmd.id)
@@ -187,12 +176,10 @@ class LifecycleHandlers(InvoicesHandlers):
                 await self._save(conn, cmd.ctx, doc, issued, "finalize", f"{issued.type}.finalized")
                 doc = issued
             profile = await repo.get_profile(conn, cmd.ctx.account_id)
-            now = utcnow()
-            request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), now)
-            await self._reserve_quota(cmd.ctx, request.id)
-            event = repo.new_event(f"{doc.type}.send_requested", cmd.ctx.account_id, m.SendRequested(send=request), now)
-            change = repo.Change(entity="send", entity_id=request.id, action="create", after=request, event=event)
-            await repo.apply(conn, sql.insert_send(cmd.ctx.account_id, request, "queued"), cmd.ctx, change)
+            templates = await email_sql.get_templates(conn, cmd.ctx.account_id)
+            request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
+            await reserve_quota(self.request, cmd.ctx, request.id)
+            await queue_send(conn, cmd.ctx, request)
             return await sql.get_send(conn, cmd.ctx.account_id, request.id)
 
         return await self._write(cmd.ctx, lc.SendInfo, work)
@@ -207,15 +194,23 @@ class LifecycleHandlers(InvoicesHandlers):
         return await self._read(lambda conn: sql.sends_of(conn, cmd.ctx.account_id, cmd.id))
 
     async def _outcome(self, send_id: UUID, account_id: UUID, state: str, reason: str | None) -> None:
-        """Record what the mailer reports, once; a delivered send marks its document sent."""
+        """Record what the mailer reports, once; a delivered send marks its document sent, a
+        delivered reminder is announced as `invoice.reminder_sent`."""
         ctx = Caller(account_id=account_id)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await sql.set_send_state(conn, send_id, state, reason)
             if row is None or state != "delivered":
                 return
             doc = await self._locked(conn, ctx, row["document_id"])
-            if doc.sent_at is None:
-                await self._save(conn, ctx, doc, lifecycle.marked_sent(doc, utcnow()), "sent", f"{doc.type}.sent")
+            now = utcnow()
+            if row["reminder_level"]:
+                after = reminders.reminder_delivered(doc, now)
+                sent = lc.ReminderSent(invoice_id=doc.id, number=doc.number, level=row["reminder_level"], send_id=send_id, sent_at=now)
+                event = repo.new_event(f"{doc.type}.reminder_sent", account_id, sent, now)
+                change = repo.Change(entity="document", entity_id=doc.id, action="reminder-sent", before=doc, after=after, event=event)
+                await repo.apply(conn, repo.save_document(account_id, after), ctx, change)
+            elif doc.sent_at is None:
+                await self._save(conn, ctx, doc, lifecycle.marked_sent(doc, now), "sent", f"{doc.type}.sent")
 
     async def on_email_delivered(self, event: Event) -> None:
         body = msgspec.convert(event.data, m.EmailDelivered)
@@ -224,6 +219,26 @@ class LifecycleHandlers(InvoicesHandlers):
     async def on_email_failed(self, event: Event) -> None:
         body = msgspec.convert(event.data, m.EmailFailed)
         await self._outcome(body.send_request_id, body.account_id, "failed", body.reason)
+
+
+async def reserve_quota(request: Request | None, ctx: Caller, send_id: UUID) -> None:
+    """One e-mail of today's quota, from the mailer that counts them (a retry reserves once)."""
+    if request is None:
+        return
+    command = m.ReserveEmailQuota(ctx=ctx, count=1, reservation_id=send_id)
+    reply = msgspec.json.decode(await request(s.MAILER_QUOTA_RESERVE, msgspec.json.encode(command)), type=m.EmailQuota)
+    if not reply.allowed:
+        raise BillwireError(
+            ErrorCode.EMAIL_QUOTA_EXCEEDED, f"The daily e-mail limit of {reply.limit} is reached; nothing was queued.",
+            status=429,
+        )
+
+
+async def queue_send(conn: asyncpg.Connection, ctx: Caller, request: m.SendRequest) -> None:
+    """The send row and its `<type>.send_requested` event: rendering and the mailer take it from there."""
+    event = repo.new_event(f"{request.document_type}.send_requested", ctx.account_id, m.SendRequested(send=request), request.requested_at)
+    change = repo.Change(entity="send", entity_id=request.id, action="create", after=request, event=event)
+    await repo.apply(conn, sql.insert_send(ctx.account_id, request, "queued"), ctx, change)
 
 
 LIFECYCLE_ROUTES: dict[str, str] = {

@@ -43,10 +43,10 @@ async def delete_payments(conn: asyncpg.Connection, account_id: UUID, document_i
 
 def insert_send(account_id: UUID, request: SendRequest, state: str) -> Statement:
     return (
-        "INSERT INTO sends (id, account_id, document_id, version, state, request, requested_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "INSERT INTO sends (id, account_id, document_id, version, state, request, requested_at, updated_at, reminder_level)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
         [request.id, account_id, request.document_id, request.version, state, msgspec.to_builtins(request),
-         request.requested_at],
+         request.requested_at, request.reminder_level],
     )
 
 
@@ -54,7 +54,7 @@ async def set_send_state(conn: asyncpg.Connection, send_id: UUID, state: str, re
     """Move a send to `state` unless it is already there; the row as it was, or None."""
     return await conn.fetchrow(
         "UPDATE sends SET state = $2, reason = $3, updated_at = now() WHERE id = $1 AND state <> $2"
-        " RETURNING account_id, document_id, version",
+        " RETURNING account_id, document_id, version, reminder_level",
         send_id, state, reason,
     )
 
@@ -64,11 +64,12 @@ def _send_info(row: Any) -> SendInfo:
     return SendInfo(
         id=row["id"], document_id=row["document_id"], version=row["version"], state=row["state"], to=request.to,
         cc=request.cc, subject=request.subject, reason=row["reason"], requested_at=row["requested_at"],
-        updated_at=row["updated_at"],
+        updated_at=row["updated_at"], kind="reminder" if row["reminder_level"] else "document",
+        reminder_level=row["reminder_level"],
     )
 
 
-_SEND = "id, document_id, version, state, request, reason, requested_at, updated_at"
+_SEND = "id, document_id, version, state, request, reason, requested_at, updated_at, reminder_level"
 
 
 async def get_send(conn: asyncpg.Connection, account_id: UUID, send_id: UUID) -> SendInfo | None:

@@ -181,7 +181,7 @@ async def list_products(conn: asyncpg.Connection, account_id: UUID, q: str | Non
 
 _DOC_COLUMNS = (
     "type, status, number, client_id, issue_date, version, data, updated_at, finalized_at, sent_at, paid_at,"
-    " cancelled_at, due_date, overdue_at, amount_paid"
+    " cancelled_at, due_date, overdue_at, amount_paid, reminder_level"
 )
 
 
@@ -189,14 +189,14 @@ def _doc_values(doc: Document) -> list[Any]:
     return [
         doc.type, doc.status, doc.number, doc.client_id, doc.issue_date, doc.version, doc,
         doc.updated_at, doc.finalized_at, doc.sent_at, doc.paid_at, doc.cancelled_at,
-        doc.due_date, doc.overdue_at, doc.amount_paid,
+        doc.due_date, doc.overdue_at, doc.amount_paid, doc.reminder_level,
     ]
 
 
 def insert_document(account_id: UUID, doc: Document) -> Statement:
     return (
         f"INSERT INTO documents (id, account_id, created_at, {_DOC_COLUMNS})"
-        f" VALUES ({', '.join(f'${i}' for i in range(1, 19))})",
+        f" VALUES ({', '.join(f'${i}' for i in range(1, len(_DOC_COLUMNS.split(', ')) + 4))})",
         [doc.id, account_id, doc.created_at, *_doc_values(doc)],
     )
 

@@ -1,5 +1,7 @@
 """Periodic work of the invoices service. Every replica runs it; row locks (FOR UPDATE SKIP
-LOCKED) and the `overdue_at IS NULL` condition make each invoice overdue exactly once."""
+LOCKED) and the `overdue_at IS NULL` condition make each invoice overdue exactly once, and
+the same locks with one send row per invoice and level (a unique index) send each payment
+reminder once."""
 
 from __future__ import annotations
 
@@ -8,22 +10,33 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from uuid import UUID
 
 import asyncpg
 import msgspec
+from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSettings
+from billwire_shared.contracts.lifecycle import SendInput
+from billwire_shared.errors import BillwireError, ErrorCode
+from billwire_shared.ids import new_id
 
-from billwire_invoices import lifecycle
+from billwire_invoices import email_settings_sql as email_sql
+from billwire_invoices import lifecycle, reminders
 from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
+from billwire_invoices.lifecycle_handlers import Request, queue_send, reserve_quota
 
 log = logging.getLogger("billwire.invoices.scheduler")
 
 
 class OverdueScheduler:
-    def __init__(self, pool: asyncpg.Pool, interval: float, today: Callable[[], date] | None = None, batch: int = 200) -> None:
-        self.pool, self.interval, self.batch = pool, interval, batch
+    def __init__(
+        self, pool: asyncpg.Pool, interval: float, today: Callable[[], date] | None = None, batch: int = 200,
+        request: Request | None = None,
+    ) -> None:
+        self.pool, self.interval, self.batch, self.request = pool, interval, batch, request
         self.today = today or (lambda: datetime.now(UTC).date())
         self._task: asyncio.Task | None = None
 
@@ -40,6 +53,9 @@ class OverdueScheduler:
         while True:
             try:
                 while await self.mark_overdue() == self.batch:
+                    pass
+                refused: list[UUID] = []
+                while await self.send_reminders(refused) == self.batch:
                     pass
             except asyncio.CancelledError:
                 raise
@@ -62,3 +78,50 @@ class OverdueScheduler:
         if rows:
             log.info("marked %d invoice(s) overdue", len(rows))
         return len(rows)
+
+    async def send_reminders(self, refused: list[UUID] | None = None) -> int:
+        """Queue one batch of due payment reminders through the send path of POST .../send;
+        the number queued. An account whose e-mail quota refuses joins `refused` and is tried
+        again on a later run, its reminders not marked."""
+        refused = [] if refused is None else refused
+        queued = 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            today, now = self.today(), datetime.now(UTC)
+            for row in await email_sql.reminder_candidates(conn, today, self.batch, refused):
+                if row["account_id"] in refused:
+                    continue
+                doc = msgspec.convert(row["data"], Document, strict=False)
+                settings = msgspec.convert(row["reminders"], ReminderSettings, strict=False)
+                due = reminders.due_reminder(doc, settings, today)
+                if due is None:
+                    continue
+                ctx = Caller(account_id=row["account_id"], request_id="scheduler")
+                profile = msgspec.convert(row["profile"] or {}, Profile, strict=False)
+                templates = msgspec.convert(row["email_templates"] or {}, EmailTemplates, strict=False)
+                try:  # e.g. the client has no e-mail address: reported, and looked at again next run
+                    request = lifecycle.send_request(doc, SendInput(), profile, ctx.account_id, new_id(), now, templates, due)
+                except BillwireError as exc:
+                    reasons = "; ".join(d.message for d in exc.reply.details) or exc.reply.message
+                    log.info("reminder %d of %s skipped: %s", due.level, doc.number, reasons)
+                    continue
+                try:
+                    await reserve_quota(self.request, ctx, request.id)
+                except BillwireError as exc:
+                    if exc.reply.code != ErrorCode.EMAIL_QUOTA_EXCEEDED:
+                        raise
+                    log.info("reminders of account %s wait for tomorrow's e-mail quota", ctx.account_id)
+                    refused.append(ctx.account_id)
+                    continue
+                after = reminders.reminded(doc, due.level, now)
+                change = repo.Change(entity="document", entity_id=doc.id, action="reminder", before=doc, after=after)
+                try:
+                    async with conn.transaction():
+                        await repo.apply(conn, repo.save_document(ctx.account_id, after), ctx, change)
+                        await queue_send(conn, ctx, request)
+                except asyncpg.UniqueViolationError:  # the level was sent already: the index keeps it once
+                    log.warning("reminder %d of %s was already sent", due.level, doc.number)
+                    continue
+                queued += 1
+        if queued:
+            log.info("queued %d payment reminder(s)", queued)
+        return queued

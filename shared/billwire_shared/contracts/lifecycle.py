@@ -94,6 +94,18 @@ class SendInfo(msgspec.Struct, kw_only=True):
     reason: str | None = None
     requested_at: datetime
     updated_at: datetime
+    kind: Literal["document", "reminder"] = "document"  # reminder: a payment reminder the scheduler sent
+    reminder_level: int | None = None
+
+
+class ReminderSent(msgspec.Struct, kw_only=True):
+    """events.invoice.reminder_sent: the relay accepted a payment reminder of an invoice."""
+
+    invoice_id: UUID
+    number: str | None
+    level: int
+    send_id: UUID
+    sent_at: datetime
 
 
 class GetSend(Command, kw_only=True):

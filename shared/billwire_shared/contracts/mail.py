@@ -33,6 +33,7 @@ class SendRequest(msgspec.Struct, kw_only=True):
     language: str = "en"
     requested_at: datetime
     export_type: str = "pdf"  # xrechnung: the XML goes with the PDF
+    reminder_level: int | None = None  # a payment reminder of this level, sent by the scheduler
 
 
 class SendRequested(msgspec.Struct, kw_only=True):

@@ -17,7 +17,7 @@ import msgspec
 from billwire_shared.contracts.clients import Client
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.lifecycle import Payment
+from billwire_shared.contracts.lifecycle import Payment, ReminderSent
 
 
 class PaymentRecorded(msgspec.Struct, kw_only=True):
@@ -65,6 +65,7 @@ PUBLIC_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent("invoice.payment_recorded", PaymentRecorded, "A payment was booked against an invoice."),
     PublicEvent("invoice.paid", Document, "The invoice's balance reached zero; emitted once per settlement."),
     PublicEvent("invoice.overdue", Document, "An open invoice passed its due date unpaid; emitted once per invoice."),
+    PublicEvent("invoice.reminder_sent", ReminderSent, "A payment reminder of an invoice past due was accepted by the mail relay; once per invoice and level."),
     PublicEvent("invoice.cancelled", Document, "An issued invoice was cancelled; its credit note follows as credit_note.finalized."),
     PublicEvent("credit_note.created", Document, "A credit note draft was created (e.g. by cancelling an invoice)."),
     PublicEvent("credit_note.finalized", Document, "A credit note was issued with its own number."),

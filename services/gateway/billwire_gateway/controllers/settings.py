@@ -15,7 +15,15 @@ from billwire_shared.contracts.accounts import (
     UpdateProfile,
 )
 from billwire_shared.contracts.common import ById
-from litestar import Controller, Response, delete, get, patch, post
+from billwire_shared.contracts.email_settings import (
+    EmailTemplateSettings,
+    GetEmailTemplates,
+    GetReminderSettings,
+    ReminderSettings,
+    UpdateEmailTemplates,
+    UpdateReminderSettings,
+)
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
@@ -32,6 +40,27 @@ class SettingsController(Controller):
     @patch("/profile", summary="Change the company profile", opt={"scope": "admin"})
     async def update_profile(self, data: JSONBody[ProfilePatch], caller: CallerDep, bus: BusDep) -> Response[Profile]:
         return json_reply(await bus.call(s.PROFILE_UPDATE, UpdateProfile(ctx=caller, patch=data)))
+
+    @get("/email-templates", summary="The account's e-mail templates per language and kind (null: the built-in text)")
+    async def get_email_templates(self, caller: CallerDep, bus: BusDep) -> Response[EmailTemplateSettings]:
+        return json_reply(await bus.call(s.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=caller)))
+
+    @put(
+        "/email-templates", opt={"scope": "admin"},
+        summary="Replace the e-mail templates; placeholders are checked now, so no send fails on them",
+    )
+    async def put_email_templates(
+        self, data: JSONBody[EmailTemplateSettings], caller: CallerDep, bus: BusDep
+    ) -> Response[EmailTemplateSettings]:
+        return json_reply(await bus.call(s.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=caller, settings=data)))
+
+    @get("/reminders", summary="Payment reminders: on or off, and up to three levels by days past due")
+    async def get_reminders(self, caller: CallerDep, bus: BusDep) -> Response[ReminderSettings]:
+        return json_reply(await bus.call(s.REMINDERS_GET, GetReminderSettings(ctx=caller)))
+
+    @put("/reminders", summary="Replace the payment reminder settings", opt={"scope": "admin"})
+    async def put_reminders(self, data: JSONBody[ReminderSettings], caller: CallerDep, bus: BusDep) -> Response[ReminderSettings]:
+        return json_reply(await bus.call(s.REMINDERS_UPDATE, UpdateReminderSettings(ctx=caller, settings=data)))
 
     @post("/api-keys", summary="Create an API key; its secret is shown only in this answer", opt={"scope": "admin"})
     async def create_api_key(self, data: JSONBody[ApiKeyInput], caller: CallerDep, bus: BusDep) -> Response[NewApiKey]:
