@@ -8,7 +8,9 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import uvicorn
+from mcp.client.client import Client
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -35,24 +37,41 @@ async def http_gateway(stack: Stack) -> AsyncIterator[str]:
         await task
 
 
+MODERN, LEGACY = "2026-07-28", "2025-11-25"
+
+
+@pytest.fixture(params=[MODERN, LEGACY])
+def protocol(request: pytest.FixtureRequest) -> str:
+    """Both eras the SDK serves: per-request envelopes (what its client negotiates by default)
+    and the initialize handshake, answered statelessly."""
+    return request.param
+
+
 @contextlib.asynccontextmanager
-async def mcp_session(base: str, key: str) -> AsyncIterator[ClientSession]:
+async def mcp_session(base: str, key: str, protocol: str = LEGACY) -> AsyncIterator[ClientSession | Client]:
     client = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
-    async with client, streamable_http_client(f"{base}/api/mcp", http_client=client) as (read, write, *_):
-        async with ClientSession(read, write) as session:
+    transport = streamable_http_client(f"{base}/api/mcp", http_client=client)
+    async with client:
+        if protocol == MODERN:
+            async with Client(transport) as session:  # mode "auto": server/discover, then per-request envelopes
+                assert session.protocol_version == MODERN
+                yield session
+            return
+        async with transport as (read, write, *_), ClientSession(read, write) as session:
             await session.initialize()
+            assert session.protocol_version == LEGACY
             yield session
 
 
-async def call(session: ClientSession, tool: str, **arguments: Any) -> Any:
+async def call(session: ClientSession | Client, tool: str, **arguments: Any) -> Any:
     result = await session.call_tool(tool, arguments)
     assert not result.is_error, result.content
     return result.structured_content["result"]
 
 
-async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack) -> None:
+async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack, protocol: str) -> None:
     api = await ready_account(stack, "Agent GmbH")
-    async with http_gateway(stack) as base, mcp_session(base, api.key) as session:
+    async with http_gateway(stack) as base, mcp_session(base, api.key, protocol) as session:
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert {"create_invoice", "finalize_invoice", "send_invoice", "mark_invoice_paid", "get_invoice_stats"} <= set(tools)
         assert tools["get_invoice"].annotations.read_only_hint is True
@@ -66,6 +85,9 @@ async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack) -> 
         draft = await call(session, "create_invoice", client_name="Hooli", due_days=10,
                            lines=[{"description": "Design", "quantity": "3", "unit_price": "80.00"}])
         assert draft["client_id"] == client["id"] and draft["totals"]["gross"] == "285.60"
+        einvoice = await call(session, "create_invoice", client_id=client["id"], export_type="factur-x",
+                              lines=[{"description": "Audit", "quantity": "1", "unit_price": "10"}])
+        assert einvoice["export_type"] == "factur-x"
 
         preview = await call(session, "finalize_invoice", invoice_id=draft["id"])
         assert preview["preview"] is True and preview["changed"] is False and preview["details"]["total"] == "285.60"
@@ -86,17 +108,17 @@ async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack) -> 
         assert bad.is_error and "overpays" in bad.content[0].text
 
 
-async def test_scopes_decide_which_tools_a_key_sees_and_may_call(stack: Stack) -> None:
+async def test_scopes_decide_which_tools_a_key_sees_and_may_call(stack: Stack, protocol: str) -> None:
     api = await ready_account(stack, "Scoped GmbH")
     reader_key = (await api.post("/settings/api-keys", json={"scopes": ["read"]})).json()["key"]
     writer_key = (await api.post("/settings/api-keys", json={"scopes": ["read", "write"]})).json()["key"]
     async with http_gateway(stack) as base:
-        async with mcp_session(base, reader_key) as session:
+        async with mcp_session(base, reader_key, protocol) as session:
             names = {t.name for t in (await session.list_tools()).tools}
             assert "list_invoices" in names and "create_invoice" not in names and "send_invoice" not in names
             refused = await session.call_tool("create_client", {"client": {"name": "Nope"}})
             assert refused.is_error and "lacks the `write` scope" in refused.content[0].text
-        async with mcp_session(base, writer_key) as session:
+        async with mcp_session(base, writer_key, protocol) as session:
             draft = await call(session, "create_invoice", client_name="Solo",
                                lines=[{"description": "x", "quantity": "1", "unit_price": "1"}])
             refused = await session.call_tool("send_invoice", {"invoice_id": draft["id"], "confirm": True, "expected_total": "1.19"})

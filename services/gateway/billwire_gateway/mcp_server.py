@@ -129,16 +129,19 @@ def create_mcp(bus: Bus) -> BillwireMCP:
     @tool(WRITE)
     async def create_invoice(
         ctx: Context, lines: list[dict[str, Any]], client_id: UUID | None = None, client_name: str | None = None,
-        due_days: int | None = None, currency: str | None = None, notes: str | None = None, idempotency_key: str | None = None,
+        due_days: int | None = None, currency: str | None = None, notes: str | None = None, export_type: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Result:
         """Create a draft invoice and return it with totals. Lines: description, quantity, unit,
         unit_price (decimal strings), tax_rate. The client by id, or by name (an existing client
-        matched by name, else a new client snapshot with that name)."""
+        matched by name, else a new client snapshot with that name). `export_type`: pdf, or an
+        e-invoice format (factur-x, xrechnung); default: the client's, else the profile's."""
         if client_id is None and client_name:
             found = await call(ctx, s.CLIENT_LIST, lambda k: c.ListClients(ctx=k, q=client_name, limit=5))
             exact = [x for x in found["items"] if x["name"].casefold() == client_name.casefold()] or found["items"][:1]
             client_id = UUID(exact[0]["id"]) if exact else None
-        fields = {"lines": lines, "due_days": due_days, "currency": currency, "notes": notes, "client_id": client_id}
+        fields = {"lines": lines, "due_days": due_days, "currency": currency, "notes": notes, "client_id": client_id,
+                  "export_type": export_type}
         if client_id is None:
             fields["client"] = {"name": client_name or ""}
         body = _decode({k: v for k, v in fields.items() if v is not None}, d.DocumentInput, "invoice")
