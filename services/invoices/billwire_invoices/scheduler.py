@@ -60,7 +60,7 @@ class OverdueScheduler:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("overdue run failed; trying again later")
+                log.exception("overdue or reminder run failed; trying again later")
             await asyncio.sleep(self.interval)
 
     async def mark_overdue(self) -> int:
