@@ -12,9 +12,9 @@ exits non-zero when an invariant fails.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
+import collections
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -36,6 +36,9 @@ INVOICES = int(os.environ.get("BILLWIRE_CLUSTER_INVOICES", "500"))
 SERVICES = ("invoices", "rendering", "mailer", "gateway")
 
 
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
 class Sink:
     """SMTP server that keeps every message's Message-ID."""
 
@@ -43,8 +46,9 @@ class Sink:
         self.message_ids: list[str] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.SMTP)
-        self.message_ids.append(message["Message-ID"])
+        head = envelope.content.split(b"\r\n\r\n", 1)[0]
+        found = MESSAGE_ID.search(head)
+        self.message_ids.append(found.group(1).decode() if found else "")
         return "250 2.0.0 Ok: queued"
 
 
@@ -107,6 +111,23 @@ async def explain(database_url: str) -> None:
         await conn.close()
     for row in rows:
         print(f"  send {row['id']}: {row['state']} {row['reason'] or ''}; mailer: {row['mail']}; artifacts: {row['artifacts']}")
+
+
+async def explain_mail(database_url: str, message_ids: list[str]) -> None:
+    """The mailer's attempts at each e-mail the sink did not get exactly once."""
+    seen = collections.Counter(message_ids)
+    conn = await asyncpg.connect(database_url)
+    try:
+        for row in await conn.fetch("SELECT send_request_id, message_id, state, smtp_reply FROM mailer.messages"):
+            if seen[row["message_id"]] == 1:
+                continue
+            print(f"  e-mail {row['message_id']} received {seen[row['message_id']]} times; {row['state']}: {row['smtp_reply']}")
+            for a in await conn.fetch("SELECT * FROM mailer.attempts WHERE send_request_id = $1 ORDER BY number", row["send_request_id"]):
+                finished = a["finished_at"].strftime("%X.%f") if a["finished_at"] else "-"
+                print(f"    attempt {a['number']} (delivery {a['delivery']}) {a['phase']} {a['outcome']} {a['detail'] or ''}"
+                      f" {a['started_at']:%X.%f} .. {finished}")
+    finally:
+        await conn.close()
 
 
 async def main() -> int:
@@ -178,6 +199,7 @@ async def main() -> int:
             failures.append("numbering is not 1..N exactly once")
         if len(sink.message_ids) != INVOICES or len(set(sink.message_ids)) != INVOICES:
             failures.append("not exactly one e-mail per send")
+            await explain_mail(database_url, sink.message_ids)
         if len(subscriber.sent) != INVOICES or len(set(subscriber.sent.values())) != INVOICES:
             failures.append("invoice.sent not seen exactly once per invoice")
         if len(subscriber.paid) != INVOICES // 2 or len(set(subscriber.paid.values())) != INVOICES // 2:

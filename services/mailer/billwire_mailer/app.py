@@ -37,8 +37,9 @@ log = logging.getLogger("billwire.mailer")
 
 class MailerSettings(ServiceSettings, kw_only=True, frozen=True):
     # Most Postgres connections one replica keeps open: a send holds one while it talks to the
-    # relay, up to 16 are handled at once, and the quota RPCs must still find one.
+    # relay, up to BILLWIRE_SEND_CONCURRENCY are handled at once, and the quota RPCs must still find one.
     db_pool_size: int = 24
+    send_concurrency: int = 16  # e-mails one replica hands to the relay at once
     # The relay every e-mail goes through (`make run` points it at its local catcher).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
@@ -126,7 +127,8 @@ class MailerService(Service):
             pool, self.config, SmtpTransport(self.relay), self._fetch,
             max_deliver=self.durable.max_deliver, daily_quota=self.settings.email_daily_quota,
         )
-        register(broker, self.handlers, self.names, self.durable, self.settings.rpc_concurrency)
+        register(broker, self.handlers, self.names, self.durable, self.settings.rpc_concurrency,
+                 max(1, min(self.settings.send_concurrency, self.settings.db_pool_size - 4)))
 
     async def _relay_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})

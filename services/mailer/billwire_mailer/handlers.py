@@ -25,7 +25,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 from billwire_shared import subjects as s
-from billwire_shared.consumers import Durable, subscribe_durable
+from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import (
     EmailDelivered,
@@ -37,7 +37,6 @@ from billwire_shared.contracts.mail import (
 )
 from billwire_shared.contracts.rendering import Artifact, DocumentRendered
 from billwire_shared.subjects import Names
-from faststream.nats.annotations import NatsMessage
 
 from billwire_mailer import domain
 from billwire_mailer import repository as repo
@@ -251,12 +250,11 @@ def _code(reply: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durable, concurrency: int) -> None:
-    async def document_rendered(event: Event, msg: NatsMessage) -> None:
-        metadata = getattr(msg.raw_message, "metadata", None)
-        await handlers.document_rendered(event, getattr(metadata, "num_delivered", None) or 1)
+def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durable, concurrency: int, sends: int) -> None:
+    async def document_rendered(event: Event) -> None:
+        await handlers.document_rendered(event, delivery_count())
 
-    subscribe_durable(broker, names, durable, document_rendered)
+    subscribe_durable(broker, names, durable, document_rendered, max_workers=sends)
     queue = names.queue("mailer")
     for subject, handler in ((s.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (s.MAILER_QUOTA_GET, handlers.get_quota)):
         broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)
