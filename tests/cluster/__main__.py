@@ -113,6 +113,15 @@ async def explain(database_url: str) -> None:
         print(f"  send {row['id']}: {row['state']} {row['reason'] or ''}; mailer: {row['mail']}; artifacts: {row['artifacts']}")
 
 
+async def unconfirmed(database_url: str) -> int:
+    """Attempts a killed mailer left past their final dot: counted delivered, unconfirmed."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM mailer.attempts WHERE outcome = 'unknown'")
+    finally:
+        await conn.close()
+
+
 async def explain_mail(database_url: str, message_ids: list[str]) -> None:
     """The mailer's attempts at each e-mail the sink did not get exactly once."""
     seen = collections.Counter(message_ids)
@@ -191,6 +200,7 @@ async def main() -> int:
             "invoice.sent seen (events / invoices)": f"{len(subscriber.sent)} / {len(set(subscriber.sent.values()))}",
             "invoice.paid seen (events / invoices)": f"{len(subscriber.paid)} / {len(set(subscriber.paid.values()))}",
             "duplicate deliveries to subscriber": subscriber.duplicates,
+            "hand-overs cut by a kill (unconfirmed)": await unconfirmed(database_url),
             **flight,
             "seconds": round(elapsed, 1),
         }

@@ -44,6 +44,7 @@ from billwire_mailer.domain import Failure, InvalidMail, MailConfig, Outgoing
 from billwire_mailer.transport import (
     ArtifactMissing,
     ArtifactUnavailable,
+    Handover,
     SmtpTransport,
 )
 
@@ -132,26 +133,20 @@ class MailerHandlers:
         if await repo.message_state(conn, send.id) != "pending":
             return None
         for attempt in await repo.open_attempts(conn, send.id):
-            if attempt["phase"] == "data":  # the relay may have it: never hand it over twice
+            if attempt["phase"] == "data" or send.id in self.accepted:  # the relay may have it: never twice
                 async with conn.transaction():
                     await self._settle_interrupted(conn, send, plan, attempt["number"])
                 return None
             await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
         number = await repo.start_attempt(conn, send.id, send.account_id, delivery)  # committed before the relay is contacted
-        handed_over = False
-
-        async def before_final_dot() -> None:
-            nonlocal handed_over
-            await repo.enter_data_phase(conn, send.id, number)
-            handed_over = True
-
+        handover = Handover(lambda: repo.enter_data_phase(conn, send.id, number))
         try:
-            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, before_final_dot)
+            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, handover)
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
             failure = domain.classify(exc)
             log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
             async with conn.transaction():
-                if handed_over and not domain.answered(exc):  # cut off mid-hand-over: the relay may have it
+                if handover.dot_written and not domain.answered(exc):  # cut off mid-hand-over: the relay may have it
                     await self._settle_interrupted(conn, send, plan, number, failure.reason)
                     return None
                 await repo.finish_attempt(conn, send.id, number, "permanent" if failure.permanent else "transient", failure.code, failure.reason)

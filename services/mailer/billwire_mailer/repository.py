@@ -80,9 +80,11 @@ async def start_attempt(db: Db, send_request_id: UUID, account_id: UUID, deliver
 
 
 async def enter_data_phase(db: Db, send_request_id: UUID, number: int) -> None:
-    """From here on the relay may accept the message: this attempt is never repeated blindly."""
+    """From here on the relay may accept the message: this attempt is never repeated blindly.
+    One simple-protocol message (a UUID and an int inlined, nothing else): it is written to the
+    server at the first step of this coroutine, so it arrives even if this process dies next."""
     await db.execute(
-        "UPDATE attempts SET phase = 'data' WHERE send_request_id = $1 AND number = $2", send_request_id, number
+        f"UPDATE attempts SET phase = 'data' WHERE send_request_id = '{UUID(str(send_request_id))}' AND number = {int(number)}"
     )
 
 

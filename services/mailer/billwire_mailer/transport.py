@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import aiosmtplib
@@ -29,6 +29,7 @@ from nats.errors import Error as NatsError
 from billwire_mailer.domain import RecipientsRefused
 
 Security = Literal["none", "starttls", "tls"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,14 @@ class Relay:
     timeout: float = 30.0
     validate_certs: bool = True
     local_hostname: str = "localhost"  # what EHLO says (never a slow reverse DNS lookup)
+
+
+@dataclass
+class Handover:
+    """How one attempt records that its final dot goes out, and whether it did."""
+
+    mark: Callable[[], Coroutine[Any, Any, None]]
+    dot_written: bool = False
 
 
 class SmtpTransport:
@@ -59,13 +68,16 @@ class SmtpTransport:
             timeout=r.timeout, local_hostname=r.local_hostname,
         )
 
-    async def send(
-        self, sender: str, recipients: list[str], message: bytes, before_final_dot: Callable[[], Awaitable[None]]
-    ) -> str:
+    async def send(self, sender: str, recipients: list[str], message: bytes, handover: Handover) -> str:
         """Hand `message` to the relay; returns its final reply (e.g. `250 2.0.0 Ok: queued`).
-        `before_final_dot` runs once the envelope was accepted and the content went out, just
-        before the line that ends it: a relay discards content that never ended, so nothing
-        before that line can deliver the message and everything after it may have."""
+
+        A relay discards content that never ended, so nothing before the final dot can deliver
+        the message and anything after it may have. `handover.mark` records that moment: it is
+        started once the envelope was accepted and the content went out, and runs up to its
+        first wait (its write to the database) right before the dot is written, with no chance
+        for this process to stall in between; its result is awaited after the relay answered.
+        A process that dies around the dot has thus, within microseconds, written both or
+        neither. A mark that fails at once stops the hand-over before the dot."""
         client = self._client()
         await client.connect()
         try:
@@ -80,7 +92,7 @@ class SmtpTransport:
                 with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                     await client.rset()
                 raise RecipientsRefused(refused)
-            reply = await _data(client, message, before_final_dot)
+            reply = await _data(client, message, handover)
         except BaseException:
             client.close()
             raise
@@ -91,9 +103,9 @@ class SmtpTransport:
         return f"{reply.code} {reply.message}"
 
 
-async def _data(client: aiosmtplib.SMTP, message: bytes, before_final_dot: Callable[[], Awaitable[None]]) -> aiosmtplib.SMTPResponse:
+async def _data(client: aiosmtplib.SMTP, message: bytes, handover: Handover) -> aiosmtplib.SMTPResponse:
     """DATA as aiosmtplib's `SMTP.data` does it (same quoting, line endings and lock), with the
-    final dot held back until `before_final_dot` has returned."""
+    final dot held back until the hand-over's mark is on its way."""
     protocol = client.protocol
     if protocol is None or protocol._command_lock is None:
         raise aiosmtplib.SMTPServerDisconnected("Connection lost")
@@ -107,16 +119,49 @@ async def _data(client: aiosmtplib.SMTP, message: bytes, before_final_dot: Calla
             if start.code != SMTPStatus.start_input:
                 raise aiosmtplib.SMTPDataError(start.code, start.message)
             await _write_through(protocol, content, timeout)
-            await before_final_dot()
+            marking = start_now(handover.mark())
             protocol._response_pending = True
             protocol.write(b".\r\n")
-            response = await protocol.read_response(timeout=timeout)
+            handover.dot_written = True
+            try:
+                response = await protocol.read_response(timeout=timeout)
+            finally:
+                with contextlib.suppress(Exception):  # the relay's answer (or its absence) decides
+                    await marking
     except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
         client.close()
         raise
     if response.code != SMTPStatus.completed:
         raise aiosmtplib.SMTPDataError(response.code, response.message)
     return response
+
+
+def start_now(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+    """Run `coro` at once up to its first wait, the rest as a task (Python 3.12's eager task
+    start): whatever it writes before that wait is written before the caller's next line."""
+    try:
+        first = coro.send(None)
+    except StopIteration as stop:
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        done.set_result(stop.value)
+        return done
+
+    async def rest(waiting: Any) -> T:
+        try:
+            while True:
+                if isinstance(waiting, asyncio.Future):
+                    await asyncio.wait([waiting])
+                else:  # a bare yield: let the loop run once
+                    await asyncio.sleep(0)
+                try:
+                    waiting = coro.send(None)  # the awaited future's result, or its exception, goes in
+                except StopIteration as stop:
+                    return stop.value
+        except asyncio.CancelledError:
+            coro.close()
+            raise
+
+    return asyncio.ensure_future(rest(first))
 
 
 async def _write_through(protocol: Any, data: bytes, timeout: float | None) -> None:
