@@ -114,7 +114,7 @@ class InvoicesService(Service):
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
-        self.webhook_worker = attach_webhooks(broker, self.names, pool, self.settings, self.settings.rpc_concurrency)
+        self.webhooks = attach_webhooks(broker, self.names, pool, self.settings, self.settings.rpc_concurrency, SCHEMA)
 
     async def request(self, subject: str, payload: bytes) -> bytes:
         """A request to another service (the mailer's quota, rendering's artifacts)."""
@@ -143,12 +143,12 @@ class InvoicesService(Service):
                     sweeps=(repo.expire_idempotency_keys,),
                 )
                 self.relay.start()
-                self.webhook_worker.start()
+                self.webhooks.start()
                 try:
                     yield self
                 finally:
                     await self.scheduler.stop()
                     await self.relay.stop()
-                    await self.webhook_worker.stop()
+                    await self.webhooks.stop()
         finally:
             await self.nc.drain()

@@ -22,6 +22,7 @@ from billwire_invoices import repository as repo
 from billwire_invoices import webhooks as wh
 from billwire_invoices import webhooks_sql as sql
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
+from billwire_invoices.webhooks_directory import WebhookDirectory, announce
 
 # Every event passes through; only public ones become deliveries. Queueing is idempotent, so
 # a redelivered event adds nothing; the retries here are for the database being away.
@@ -30,9 +31,9 @@ WEBHOOK_EVENTS = Durable(name="invoices-webhooks", subject="events.>", max_deliv
 
 class WebhookHandlers(InvoicesHandlers):
     def __init__(self, pool: asyncpg.Pool, *, allow_private: bool = False, resolver: wh.Resolver = wh.resolve,
-                 wake: Callable[[], None] = lambda: None) -> None:
+                 wake: Callable[[], None] = lambda: None, directory: WebhookDirectory | None = None) -> None:
         super().__init__(pool)
-        self.allow_private, self.resolver, self.wake = allow_private, resolver, wake
+        self.allow_private, self.resolver, self.wake, self.directory = allow_private, resolver, wake, directory
 
     async def _check_target(self, url: str) -> None:
         try:
@@ -62,6 +63,7 @@ class WebhookHandlers(InvoicesHandlers):
             public = w.Webhook(**{f: getattr(hook, f) for f in w.Webhook.__struct_fields__})
             change = repo.Change(entity="webhook", entity_id=hook.id, action="create", after=public)  # the audit never sees the secret
             await repo.apply(conn, sql.insert_webhook(cmd.ctx.account_id, hook), cmd.ctx, change)
+            await announce(conn, cmd.ctx.account_id)
             return hook
 
         # A replay of the same Idempotency-Key answers with the webhook, never the secret again.
@@ -100,7 +102,7 @@ class WebhookHandlers(InvoicesHandlers):
 
     async def on_event(self, event: Event) -> None:
         """Queue the event for every webhook of its account that wants it (once per webhook)."""
-        if not is_public(event.type):
+        if not is_public(event.type) or (self.directory is not None and not self.directory.may_have(event.account_id)):
             return
         payload = msgspec.json.encode(event)
         async with self.pool.acquire() as conn:
@@ -120,9 +122,24 @@ WEBHOOK_ROUTES: dict[str, str] = {
 }
 
 
-def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int):
+class WebhookRuntime:
+    """What runs beside the webhook handlers: the delivery worker and the directory."""
+
+    def __init__(self, worker, directory: WebhookDirectory) -> None:
+        self.worker, self.directory = worker, directory
+
+    def start(self) -> None:
+        self.directory.start()
+        self.worker.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.directory.stop()
+
+
+def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int, schema: str = "invoices") -> WebhookRuntime:
     """Wire webhooks into an invoices replica: RPC routes, the event consumer, and the (not yet
-    started) delivery worker, which is returned."""
+    started) delivery worker and directory."""
     from billwire_shared.consumers import subscribe_durable
 
     from billwire_invoices.handlers import register
@@ -132,7 +149,8 @@ def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int):
         pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,
         poll_interval=settings.webhooks_poll_interval, retry_scale=settings.webhooks_retry_scale,
     )
-    handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake)
+    directory = WebhookDirectory(lambda: asyncpg.connect(settings.database_url, server_settings={"search_path": schema}))
+    handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake, directory=directory)
     register(broker, [(WEBHOOK_ROUTES, handlers)], names, concurrency)
     subscribe_durable(broker, names, WEBHOOK_EVENTS, handlers.on_event)
-    return worker
+    return WebhookRuntime(worker, directory)
