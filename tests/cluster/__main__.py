@@ -95,6 +95,17 @@ async def in_flight(database_url: str, nats_urls: list[str], names: Names) -> di
     return counts
 
 
+async def settled(database_url: str, nats_urls: list[str], names: Names, timeout: float = 120.0) -> dict[str, int]:
+    """In flight once the work has drained (renders for downloads may still be finishing when
+    the last send is delivered); what is still there after `timeout` is reported."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await in_flight(database_url, nats_urls, names)
+        if not any(counts.values()) or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(2)
+
+
 async def explain(database_url: str) -> None:
     """What became of the sends that did not finish (for the log of a failed run)."""
     conn = await asyncpg.connect(database_url)
@@ -190,7 +201,7 @@ async def main() -> int:
 
         numbers = await clients[1].numbers()
         expected_numbers = sorted(f"{n:04d}" for n in range(1, INVOICES + 1))
-        flight = await in_flight(database_url, nats_urls, names)
+        flight = await settled(database_url, nats_urls, names)
         counts = {
             "invoices created": len(invoices),
             "numbers issued (distinct)": len(set(numbers)),
