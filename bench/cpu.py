@@ -71,3 +71,31 @@ def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, 
         name: round(max(0.0, after.groups[name] - before.groups.get(name, 0.0)) / seconds * 100, 1)
         for name in after.groups
     }
+
+
+def tree_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of each named process with all its descendants (rendering's Chromium), plus
+    Postgres, nats-server and this process."""
+    import psutil
+
+    def of(process: psutil.Process) -> float:
+        total = 0.0
+        for p in (process, *process.children(recursive=True)):
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    out: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            out[name] = of(psutil.Process(pid))
+        except psutil.Error:
+            out[name] = 0.0
+    for group, names in BY_NAME.items():
+        out[group] = sum(_proc_seconds(p) for p in _pids_named(names))
+    own = psutil.Process().cpu_times()  # this process alone: the services are its children
+    out["bench (load, SMTP sink)"] = own.user + own.system
+    return out

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
-import email.policy
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -22,6 +20,7 @@ from aiosmtpd.controller import Controller
 from billwire_cli.embedded import free_port
 
 from bench import render_service
+from bench.cpu import tree_seconds
 from bench.infra import Infra
 from bench.payloads import CLIENT
 from bench.procs import BenchError, ProcessGroup, child_env, wait_http_ok
@@ -36,6 +35,7 @@ class Stack:
     base: str
     key: str
     client_id: str
+    pids: dict[str, int]
 
 
 @contextlib.contextmanager
@@ -57,7 +57,7 @@ def stack(infra: Infra, services: tuple[str, ...], **env: str) -> Iterator[Stack
             http.patch("/api/v1/settings/profile", json=PROFILE).raise_for_status()
             client = http.post("/api/v1/clients", json=CLIENT | {"email": "ap@globex.example"})
             client.raise_for_status()
-        yield Stack(base, key, client.json()["id"])
+        yield Stack(base, key, client.json()["id"], {c.name: c.pid for c in group.children})
     finally:
         group.stop()
 
@@ -89,11 +89,20 @@ async def load(round_trip: Callable[[httpx.AsyncClient], Awaitable[None]], base:
     return len(latencies) / elapsed, p(0.5), p(0.99), errors
 
 
-def mcp_call(name: str, arguments: dict, request_id: int) -> dict:
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+MODERN = "2026-07-28"  # what the official SDK client negotiates (server/discover) by default
+LEGACY = "2025-11-25"  # the initialize-handshake era, served statelessly
+CLIENT_META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+               "io.modelcontextprotocol/clientCapabilities": {}}
 
 
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+def mcp_call(name: str, arguments: dict, request_id: int, version: str) -> tuple[dict, dict]:
+    """A tools/call body and its headers, as the official client sends them at `version`."""
+    params: dict = {"name": name, "arguments": arguments}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json", "MCP-Protocol-Version": version}
+    if version == MODERN:
+        params["_meta"] = CLIENT_META
+        headers |= {"Mcp-Method": "tools/call", "Mcp-Name": name}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}, headers
 
 
 def run_mcp(quick: bool) -> int:
@@ -106,29 +115,36 @@ def run_mcp(quick: bool) -> int:
             created.raise_for_status()
             (await http.get(f"/api/v1/invoices/{created.json()['id']}")).raise_for_status()
 
-        async def mcp(http: httpx.AsyncClient) -> None:
-            created = await http.post("/api/mcp", json=mcp_call("create_invoice", {"client_id": s.client_id, "lines": LINES}, 1), headers=MCP_HEADERS)
-            result = created.json()["result"]
-            if result.get("isError"):
-                raise BenchError(str(result))
-            invoice_id = result["structuredContent"]["result"]["id"]
-            got = await http.post("/api/mcp", json=mcp_call("get_invoice", {"invoice_id": invoice_id}, 2), headers=MCP_HEADERS)
-            if got.json()["result"].get("isError"):
-                raise BenchError(str(got.json()))
+        def mcp(version: str) -> Callable[[httpx.AsyncClient], Awaitable[None]]:
+            async def round_trip(http: httpx.AsyncClient) -> None:
+                payload, headers = mcp_call("create_invoice", {"client_id": s.client_id, "lines": LINES}, 1, version)
+                result = (await http.post("/api/mcp", json=payload, headers=headers)).json()["result"]
+                if result.get("isError"):
+                    raise BenchError(str(result))
+                payload, headers = mcp_call("get_invoice", {"invoice_id": result["structuredContent"]["result"]["id"]}, 2, version)
+                got = (await http.post("/api/mcp", json=payload, headers=headers)).json()
+                if got["result"].get("isError"):
+                    raise BenchError(str(got))
 
+            return round_trip
+
+        paths = (("REST POST + GET", rest), (f"MCP create + get ({MODERN})", mcp(MODERN)),
+                 (f"MCP create + get ({LEGACY})", mcp(LEGACY)))
         asyncio.run(load(rest, s.base, s.key, 2, workers))  # warm-up
-        figures = {name: asyncio.run(load(fn, s.base, s.key, seconds, workers)) for name, fn in (("rest", rest), ("mcp", mcp))}
-    rest_rate, rest_p50, rest_p99, rest_errors = figures["rest"]
-    mcp_rate, mcp_p50, mcp_p99, mcp_errors = figures["mcp"]
-    ratio = mcp_rate / rest_rate if rest_rate else 0.0
+        figures = {name: asyncio.run(load(fn, s.base, s.key, seconds, workers)) for name, fn in paths}
+    rest_rate, _, rest_p99, _ = figures[paths[0][0]]
     print("\nMCP create_invoice + get_invoice vs the same two REST calls"
           f" ({workers} concurrent clients, {seconds} s each, Python load generator)")
-    print(f"{'path':<28}{'round trips/s':>14}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    print(f"{'REST POST + GET':<28}{rest_rate:>14.0f}{rest_p50:>10.1f}{rest_p99:>10.1f}{rest_errors:>8}")
-    print(f"{'MCP create + get':<28}{mcp_rate:>14.0f}{mcp_p50:>10.1f}{mcp_p99:>10.1f}{mcp_errors:>8}")
-    print(f"{'ratio (MCP/REST)':<28}{ratio:>14.2f}{'':>10}{mcp_p99 / rest_p99:>10.2f}    target: throughput >= 0.70 "
-          f"{'PASS' if ratio >= 0.7 else 'MISS'}")
-    return 1 if rest_errors or mcp_errors else 0
+    print(f"{'path':<36}{'round trips/s':>14}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'ratio':>8}{'p99 ratio':>10}")
+    for name, (rate, p50, p99, errors) in figures.items():
+        print(f"{name:<36}{rate:>14.0f}{p50:>10.1f}{p99:>10.1f}{errors:>8}{rate / rest_rate:>8.2f}{p99 / rest_p99:>10.2f}")
+    ratio = figures[paths[1][0]][0] / rest_rate if rest_rate else 0.0
+    print(f"target: MCP as the official client speaks it ({MODERN}) >= 0.70 of REST: {ratio:.2f} {'PASS' if ratio >= 0.7 else 'MISS'}"
+          f"; the {LEGACY} line is the older protocol, served statelessly, for reference")
+    return 1 if any(f[3] for f in figures.values()) else 0
+
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 
 
 class Sink:
@@ -138,7 +154,11 @@ class Sink:
         self.last: float | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        self.message_ids.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP)["Message-ID"])
+        # The header alone (a relay does not parse the MIME tree either): the sink's CPU is not
+        # what the bench measures.
+        head = envelope.content.split(b"\r\n\r\n", 1)[0]
+        found = MESSAGE_ID.search(head)
+        self.message_ids.append(found.group(1).decode() if found else "")
         self.last = time.monotonic()
         return "250 2.0.0 Ok: queued"
 
@@ -153,7 +173,9 @@ def run_send(quick: bool) -> int:
             alone = render_service.rendering_service(infra, pages=2, seconds=5 if quick else 15)
         with Infra() as infra, stack(infra, ("invoices", "rendering", "mailer", "gateway"), BILLWIRE_SMTP_HOST="127.0.0.1",
                                      BILLWIRE_SMTP_PORT=str(smtp.port), BILLWIRE_EMAIL_DAILY_QUOTA="0", BILLWIRE_RENDER_PAGES="2") as s:
+            before = tree_seconds(s.pids)
             elapsed = asyncio.run(_send_all(s, count, sink))
+            spent = {name: seconds - before.get(name, 0.0) for name, seconds in tree_seconds(s.pids).items()}
     finally:
         smtp.stop()
     rate = count / elapsed
@@ -166,6 +188,9 @@ def run_send(quick: bool) -> int:
     print(f"{'sent end to end (e-mails)':<34}{rate:>12.1f}{elapsed:>10.1f}")
     print(f"{'ratio (end to end / rendering)':<34}{ratio:>12.2f}    target >= 0.80 {'PASS' if ratio >= 0.8 else 'MISS'}")
     print(f"duplicates {duplicates}, missing {missing}")
+    print(f"\nCPU per e-mail end to end (ms; rendering alone used {alone.cpu_ms:.0f} ms per PDF)")
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"  {name:<32}{seconds / count * 1000:>8.1f}")
     return 1 if duplicates or missing else 0
 
 

@@ -22,10 +22,15 @@ class Result:
     peak_rss: int = 0  # bytes, summed over the processes that render
     errors: int = 0
     note: str = ""
+    cpu: float = 0.0  # CPU seconds of the service and its Chromium, where measured
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     def percentile(self, q: float) -> float:
         if not self.latencies:

@@ -21,6 +21,7 @@ from billwire_shared.contracts.mail import SendRequest, SendRequested
 from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
 from billwire_shared.subjects import Names
 
+from bench.cpu import tree_seconds
 from bench.infra import Infra
 from bench.procs import BenchError, ProcessGroup, child_env
 from bench.render_scenarios import Result, RssSampler
@@ -91,9 +92,11 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int) -> Result
                 except Exception:
                     result.errors += 1
 
+        cpu_before = tree_seconds({"service": pid})["service"]
         with RssSampler(pid) as rss:
             await asyncio.gather(*(client() for _ in range(pages * 2)))
         result.seconds = time.monotonic() - started
+        result.cpu = tree_seconds({"service": pid})["service"] - cpu_before
         result.peak_rss = rss.peak
         return result
     finally:
