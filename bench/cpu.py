@@ -98,4 +98,5 @@ def tree_seconds(pids: dict[str, int]) -> dict[str, float]:
         out[group] = sum(_proc_seconds(p) for p in _pids_named(names))
     own = psutil.Process().cpu_times()  # this process alone: the services are its children
     out["bench (load, SMTP sink)"] = own.user + own.system
+    out["machine"] = _machine_busy_seconds()
     return out
