@@ -15,8 +15,6 @@ import signal
 import sys
 import time
 
-from billwire_cli.embedded import EmbeddedServerError
-
 from bench import scenarios
 from bench.config import LOG_DIR, BenchConfig
 from bench.cpu import snapshot, usage
@@ -24,6 +22,7 @@ from bench.infra import Infra
 from bench.loadgen import pick_tool, run_load, warm_up
 from bench.procs import BenchError
 from bench.report import ScenarioResult, details, table, write_json
+from billwire_cli.embedded import EmbeddedServerError
 
 
 def _sigterm(signum, frame) -> None:

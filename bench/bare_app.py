@@ -17,6 +17,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 import uvicorn
+from litestar import Litestar, Request, Response, get, post
+from litestar.params import JSONBody
+
 from billwire_invoices import domain
 from billwire_invoices import repository as repo
 from billwire_invoices.app import MIGRATIONS
@@ -25,11 +28,9 @@ from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address, Caller
 from billwire_shared.contracts.documents import Document, DocumentInput
 from billwire_shared.ids import new_id
+from billwire_shared.logs import configure_logging
 from billwire_shared.migrate import migrate
 from billwire_shared.service import open_schema_pool
-from billwire_shared.logs import configure_logging
-from litestar import Litestar, Request, Response, get, post
-from litestar.params import JSONBody
 
 POOL_SIZE = 16  # the invoices service's default db_pool_size
 SCHEMA = "bare"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 import msgspec
+
 from billwire_invoices.einvoice import build, validate_xml, warm_up
 
 
@@ -22,7 +23,6 @@ def _sample():
     from decimal import Decimal as D
 
     from billwire_shared.contracts.common import Period
-
     from tests.unit.test_einvoice import BUYER, SELLER, document, line
 
     lines = [line("Consulting", "10", "150"), line("Workshop", "2", "1200", unit="day", discount="10"),

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 import httpx
 from aiosmtpd.controller import Controller
-from billwire_cli.embedded import free_port
 
 from bench import render_service
 from bench.cpu import tree_seconds
 from bench.infra import Infra
 from bench.payloads import CLIENT
 from bench.procs import BenchError, ProcessGroup, child_env, wait_http_ok
+from billwire_cli.embedded import free_port
 
 PROFILE = {"company_name": "Bench GmbH", "vat_id": "DE123456789", "email": "billing@bench.example",
            "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"}}

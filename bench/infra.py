@@ -17,10 +17,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import nats
-from billwire_shared.subjects import Names
 from nats.js.errors import NotFoundError
 
 from bench.procs import BenchError
+from billwire_shared.subjects import Names
 
 
 def with_database(url: str, database: str) -> str:

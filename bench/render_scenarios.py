@@ -79,7 +79,6 @@ class RssSampler:
 def sample_page():
     """The one invoice every scenario renders (one page, logo, three lines, two tax rates)."""
     from billwire_rendering.templates import render_page
-
     from tests.integration.rendering.samples import make_input
 
     return render_page(make_input())
@@ -107,8 +106,9 @@ async def _closed_loop(name: str, workers: int, seconds: float, render) -> Resul
 
 async def launch_per_pdf(seconds: float) -> Result:
     """(a) The naive way: start Chromium, print, close it, for every PDF."""
-    from billwire_rendering.browser import BLACKHOLE_PROXY, LAUNCH_ARGS, PDF_MARGIN, _lock_down, find_chromium
     from playwright.async_api import async_playwright
+
+    from billwire_rendering.browser import BLACKHOLE_PROXY, LAUNCH_ARGS, PDF_MARGIN, _lock_down, find_chromium
 
     chromium = find_chromium(install=False)
     page_html = sample_page()

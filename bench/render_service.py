@@ -15,16 +15,16 @@ from datetime import UTC, datetime
 
 import msgspec
 import nats
-from billwire_shared import subjects as s
-from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.mail import SendRequest, SendRequested
-from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
-from billwire_shared.subjects import Names
 
 from bench.cpu import tree_seconds
 from bench.infra import Infra
 from bench.procs import BenchError, ProcessGroup, child_env
 from bench.render_scenarios import Result, RssSampler
+from billwire_shared import subjects as s
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import SendRequest, SendRequested
+from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
+from billwire_shared.subjects import Names
 
 ACCOUNT = uuid.UUID("01900000-0000-7000-8000-0000000000ac")
 

@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from billwire_cli.embedded import free_port
-
 from bench.infra import Infra
 from bench.loadgen import Target
 from bench.payloads import CLIENT, invoice_body
 from bench.procs import BenchError, ProcessGroup, child_env, post_json, wait_http_ok
+from billwire_cli.embedded import free_port
 
 BARE_CLIENT_ID = "01900000-0000-7000-8000-00000000c11e"  # the bare app stores it, checks nothing
 

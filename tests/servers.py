@@ -29,6 +29,7 @@ import asyncpg
 import nats
 import pytest
 import pytest_asyncio
+
 from billwire_cli.embedded import EmbeddedNats, free_port
 from billwire_cli.embedded_postgres import EmbeddedPostgres
 

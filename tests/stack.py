@@ -17,11 +17,12 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from litestar import Litestar
+
 from billwire_gateway.app import GatewaySettings, create_app
 from billwire_invoices.app import InvoicesService, InvoicesSettings
 from billwire_invoices.handlers import create_account
 from billwire_rendering.app import RenderingService, RenderingSettings
-from litestar import Litestar
 
 
 class Api:

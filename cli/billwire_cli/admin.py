@@ -12,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 import nats
+
 from billwire_invoices import repository as repo
 from billwire_invoices.app import InvoicesSettings, open_pool, run_migrations
 from billwire_invoices.handlers import create_account, issue_api_key

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import msgspec
+
 from billwire_shared.subjects import Names
 
 if TYPE_CHECKING:  # the parser is built for every `billwire` command: NATS is imported when used
@@ -68,6 +69,7 @@ def run(args) -> int:
 
 async def _run(args) -> int:
     import nats
+
     from billwire_shared.settings import CommonSettings, load_settings
 
     settings = load_settings(CommonSettings)

@@ -18,8 +18,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from billwire_shared import config_reference
 from dockerfile_parse import DockerfileParser
+
+from billwire_shared import config_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "deploy" / "docker"

@@ -21,6 +21,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+
 from billwire_shared import config_reference
 
 ROOT = Path(__file__).resolve().parents[2]

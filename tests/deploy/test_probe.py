@@ -9,6 +9,7 @@ import sys
 
 import msgspec
 import nats
+
 from billwire_shared import probe, service
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.errors import ERROR_HEADER

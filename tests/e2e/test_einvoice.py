@@ -8,9 +8,9 @@ import io
 
 import pikepdf
 import pytest_asyncio
-from billwire_invoices.einvoice import validate_xml, warm_up
 from lxml import etree
 
+from billwire_invoices.einvoice import validate_xml, warm_up
 from tests.e2e.test_send import Outbox, outbox  # noqa: F401 (module fixture: SMTP sink and mailer)
 from tests.stack import BUYER, Stack, ready_account
 

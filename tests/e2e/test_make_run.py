@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+
 from billwire_cli.embedded import free_port
 
 ENV_DROPPED = ("DATABASE_URL", "NATS_URL", "BILLWIRE_PREFIX")

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import msgspec
 import nats
+
 from billwire_rendering.app import RenderingService
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest, SendRequested
-
 from tests.integration.rendering.pdftext import flat, image_count, pages_text, text
 from tests.integration.rendering.test_pool import browser_processes
 from tests.stack import BUYER, Stack, ready_account

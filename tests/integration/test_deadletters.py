@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import msgspec
 import nats
+
 from billwire_shared.bus import create_broker, ensure_events_stream
 from billwire_shared.consumers import (
     DEAD_LETTER_STREAM,

@@ -14,6 +14,8 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+from nats.js.api import StorageType
+
 from billwire_cli.embedded import (
     EmbeddedNats,
     PortInUseError,
@@ -21,7 +23,6 @@ from billwire_cli.embedded import (
     port_in_use,
 )
 from billwire_cli.embedded_postgres import EmbeddedPostgres
-from nats.js.api import StorageType
 
 STREAM = "EMBEDDED_CHECK"
 

@@ -9,6 +9,8 @@ from uuid import uuid4
 
 import msgspec
 import pytest
+from lxml import etree
+
 from billwire_invoices import domain, lifecycle
 from billwire_invoices.einvoice import build, validate_xml
 from billwire_invoices.einvoice.checks import problems
@@ -17,7 +19,6 @@ from billwire_shared.contracts.accounts import BankAccount, Seller
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address, Period
 from billwire_shared.contracts.documents import Document, Line
-from lxml import etree
 
 KINDS = ("xrechnung", "factur-x")
 SELLER = Seller(

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import msgspec
 import pytest
+
 from billwire_invoices import email_templates as templating
 from billwire_invoices import lifecycle, reminders
 from billwire_shared.contracts.accounts import Profile
@@ -24,7 +25,6 @@ from billwire_shared.contracts.email_settings import (
 )
 from billwire_shared.contracts.lifecycle import SendInput
 from billwire_shared.errors import BillwireError
-
 from tests.unit.test_numbering_and_finalize import draft
 
 PROFILE = Profile(company_name="Acme GmbH", email="billing@acme.example")

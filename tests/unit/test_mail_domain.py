@@ -11,6 +11,7 @@ from uuid import UUID
 
 import aiosmtplib
 import pytest
+
 from billwire_mailer import domain
 from billwire_mailer.domain import InvalidMail, MailConfig, RecipientsRefused
 from billwire_shared.contracts.mail import SendRequest

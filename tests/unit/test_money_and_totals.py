@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+
 from billwire_invoices import domain
 from billwire_shared.contracts.documents import Line
 from billwire_shared.money import net_from_gross, round_money, round_price

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 from uuid import uuid4
 
 import pytest
+
 from billwire_invoices import domain
 from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import ClientSnapshot

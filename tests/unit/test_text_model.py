@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import msgspec
+
 from billwire_invoices.client_match import is_ambiguous, match_client, normalize
 from billwire_invoices.text_model import (
     TextModelSettings,

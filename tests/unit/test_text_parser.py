@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from billwire_invoices.text_parser import parse_invoice_text
 
 TODAY = date(2026, 4, 10)

@@ -7,6 +7,7 @@ import ipaddress
 
 import httpx
 import pytest
+
 from billwire_invoices import webhooks as wh
 from billwire_invoices.webhooks_worker import post_signed
 

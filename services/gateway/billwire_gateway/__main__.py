@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uvicorn
-from billwire_shared.logs import configure_logging
-from billwire_shared.settings import load_settings
 
 from billwire_gateway.app import GatewaySettings, create_app
+from billwire_shared.logs import configure_logging
+from billwire_shared.settings import load_settings
 
 
 def main() -> None:

@@ -7,9 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from billwire_shared import __version__
-from billwire_shared.settings import CommonSettings, load_settings
-from billwire_shared.subjects import Names
 from litestar import Litestar, Router, asgi
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -43,6 +40,9 @@ from billwire_gateway.middleware import ApiGuard, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.strict import check_request
+from billwire_shared import __version__
+from billwire_shared.settings import CommonSettings, load_settings
+from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.gateway")
 API_BASE = "/api/v1"

@@ -7,12 +7,13 @@ from typing import Any
 
 import msgspec
 import nats
-from billwire_shared.bus import nats_servers
-from billwire_shared.errors import ERROR_HEADER, ErrorCode, ErrorReply
-from billwire_shared.subjects import Names
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
+
+from billwire_shared.bus import nats_servers
+from billwire_shared.errors import ERROR_HEADER, ErrorCode, ErrorReply
+from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.gateway.bus")
 _encoder = msgspec.json.Encoder()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from billwire_shared.contracts.accounts import KeyIdentity
-from billwire_shared.contracts.common import Caller
-from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 
 from billwire_gateway.bus import ApiError, Bus
+from billwire_shared.contracts.accounts import KeyIdentity
+from billwire_shared.contracts.common import Caller
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_IDEMPOTENCY_KEY = 255

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from billwire_gateway.bus import ApiError
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 log = logging.getLogger("billwire.gateway")
 

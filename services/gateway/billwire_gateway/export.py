@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+from billwire_gateway.bus import Bus
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document, ListDocuments
 from billwire_shared.contracts.reports import ExportPage, ExportRows
-
-from billwire_gateway.bus import Bus
 
 DOCUMENT_COLUMNS = [
     "id", "type", "number", "status", "issue_date", "due_date", "client_name", "client_number", "client_email",

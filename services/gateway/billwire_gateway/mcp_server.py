@@ -15,6 +15,11 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 import msgspec
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+
+from billwire_gateway.bus import ApiError, Bus
 from billwire_shared import __version__
 from billwire_shared import subjects as s
 from billwire_shared.contracts import clients as c
@@ -24,11 +29,6 @@ from billwire_shared.contracts import reports as rp
 from billwire_shared.contracts import text as tx
 from billwire_shared.contracts.accounts import GetProfile, KeyIdentity
 from billwire_shared.contracts.common import ById, Caller
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-
-from billwire_gateway.bus import ApiError, Bus
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True)
 WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False)

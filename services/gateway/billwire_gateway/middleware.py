@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 import msgspec
-from billwire_shared.errors import ErrorCode, ErrorReply
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
+from billwire_shared.errors import ErrorCode, ErrorReply
 
 API_PREFIX = "/api/"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from billwire_shared.errors import ErrorCode
 from litestar import Litestar
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
+
+from billwire_shared.errors import ErrorCode
 
 ERROR_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,

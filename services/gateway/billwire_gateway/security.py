@@ -16,13 +16,13 @@ from collections import OrderedDict
 import msgspec
 import nats.errors
 import nats.js.errors
-from billwire_shared import subjects as s
-from billwire_shared.contracts.accounts import KeyIdentity, VerifyKey
-from billwire_shared.keys import hash_key, looks_like_key
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from billwire_gateway.bus import Bus
+from billwire_shared import subjects as s
+from billwire_shared.contracts.accounts import KeyIdentity, VerifyKey
+from billwire_shared.keys import hash_key, looks_like_key
 
 log = logging.getLogger("billwire.gateway.security")
 

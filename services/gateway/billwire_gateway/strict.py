@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
-from billwire_shared.bus import field_error
-from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from litestar import Request
 from litestar.enums import RequestEncodingType
 
 from billwire_gateway.bus import ApiError
+from billwire_shared.bus import field_error
+from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _decoders: dict[int, tuple[msgspec.json.Decoder, bool] | None] = {}

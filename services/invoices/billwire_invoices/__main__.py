@@ -6,9 +6,6 @@ import argparse
 import asyncio
 import sys
 
-from billwire_shared.logs import configure_logging
-from billwire_shared.service import run, serve_until_signalled
-
 from billwire_invoices.app import (
     InvoicesService,
     open_pool,
@@ -16,6 +13,8 @@ from billwire_invoices.app import (
     settings_from_env,
 )
 from billwire_invoices.handlers import create_account
+from billwire_shared.logs import configure_logging
+from billwire_shared.service import run, serve_until_signalled
 
 
 async def serve() -> None:

@@ -10,19 +10,6 @@ from pathlib import Path
 import asyncpg
 import msgspec
 import nats
-from billwire_shared import subjects as s
-from billwire_shared.bus import ensure_events_stream, nats_servers
-from billwire_shared.consumers import (
-    Durable,
-    ensure_consumer,
-    ensure_dead_letter_stream,
-    subscribe_durable,
-)
-from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
-from billwire_shared.migrate import migrate
-from billwire_shared.outbox import OutboxRelay
-from billwire_shared.service import Service, ServiceSettings, open_schema_pool
-from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
 from billwire_invoices import repository as repo
@@ -39,6 +26,19 @@ from billwire_invoices.text_handlers import TEXT_ROUTES, TextHandlers
 from billwire_invoices.text_model import TextModelSettings
 from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks_handlers import attach as attach_webhooks
+from billwire_shared import subjects as s
+from billwire_shared.bus import ensure_events_stream, nats_servers
+from billwire_shared.consumers import (
+    Durable,
+    ensure_consumer,
+    ensure_dead_letter_stream,
+    subscribe_durable,
+)
+from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
+from billwire_shared.migrate import migrate
+from billwire_shared.outbox import OutboxRelay
+from billwire_shared.service import Service, ServiceSettings, open_schema_pool
+from billwire_shared.settings import load_settings
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"

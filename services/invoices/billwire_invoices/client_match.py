@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-from billwire_shared.contracts.text import ClientCandidate
 from rapidfuzz import fuzz, process, utils
+
+from billwire_shared.contracts.text import ClientCandidate
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 THRESHOLD = 85.0  # below this a name is a new client

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+
 from billwire_shared import validation as v
 from billwire_shared.contracts.accounts import Profile, ProfilePatch, Seller
 from billwire_shared.contracts.clients import (

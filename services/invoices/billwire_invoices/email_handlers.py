@@ -5,13 +5,13 @@ No `from __future__ import annotations`: see handlers.py.
 """
 
 import asyncpg
-from billwire_shared import subjects as s
-from billwire_shared.contracts import email_settings as es
 
 from billwire_invoices import domain, reminders
 from billwire_invoices import email_settings_sql as sql
 from billwire_invoices import email_templates as templating
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
+from billwire_shared import subjects as s
+from billwire_shared.contracts import email_settings as es
 
 
 class EmailSettingsHandlers(InvoicesHandlers):

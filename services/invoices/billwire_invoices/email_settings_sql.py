@@ -8,9 +8,9 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSettings
 
 from billwire_invoices.repository import Statement
+from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSettings
 
 
 async def get_templates(conn: asyncpg.Connection, account_id: UUID) -> EmailTemplates:

@@ -3,14 +3,14 @@
 import hashlib
 
 import asyncpg
+
+from billwire_invoices import einvoice
+from billwire_invoices import repository as repo
 from billwire_shared import subjects as s
 from billwire_shared.contracts import accounts as a
 from billwire_shared.contracts import rendering as r
 from billwire_shared.contracts.common import Deleted
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
-
-from billwire_invoices import einvoice
-from billwire_invoices import repository as repo
 
 
 class FileHandlers:

@@ -11,6 +11,10 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from billwire_invoices import domain
+from billwire_invoices import repository as repo
+from billwire_invoices.einvoice import checks as einvoice
 from billwire_shared import subjects as s
 from billwire_shared.contracts import accounts as a
 from billwire_shared.contracts import clients as c
@@ -20,10 +24,6 @@ from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_fou
 from billwire_shared.ids import new_id
 from billwire_shared.keys import display_prefix, generate_key, hash_key
 from billwire_shared.subjects import Names
-
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
-from billwire_invoices.einvoice import checks as einvoice
 
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")

@@ -8,6 +8,10 @@ from decimal import Decimal
 from uuid import UUID
 
 import msgspec
+
+from billwire_invoices import domain
+from billwire_invoices import email_templates as templating
+from billwire_invoices.reminders import Reminder
 from billwire_shared import validation as v
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.documents import Document, DocumentRef, Line
@@ -16,10 +20,6 @@ from billwire_shared.contracts.lifecycle import Payment, SendInput
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 from billwire_shared.money import ZERO, round_money
-
-from billwire_invoices import domain
-from billwire_invoices import email_templates as templating
-from billwire_invoices.reminders import Reminder
 
 PAYABLE_TYPES = frozenset({"invoice"})
 

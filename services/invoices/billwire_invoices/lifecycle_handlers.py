@@ -10,6 +10,13 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from billwire_invoices import domain, lifecycle, reminders
+from billwire_invoices import email_settings_sql as email_sql
+from billwire_invoices import lifecycle_sql as sql
+from billwire_invoices import repository as repo
+from billwire_invoices.einvoice import checks as einvoice
+from billwire_invoices.handlers import InvoicesHandlers, utcnow
 from billwire_shared import subjects as s
 from billwire_shared.contracts import accounts as a
 from billwire_shared.contracts import documents as d
@@ -19,13 +26,6 @@ from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
-
-from billwire_invoices import domain, lifecycle, reminders
-from billwire_invoices import email_settings_sql as email_sql
-from billwire_invoices import lifecycle_sql as sql
-from billwire_invoices import repository as repo
-from billwire_invoices.einvoice import checks as einvoice
-from billwire_invoices.handlers import InvoicesHandlers, utcnow
 
 Request = Callable[[str, bytes], Awaitable[bytes]]
 

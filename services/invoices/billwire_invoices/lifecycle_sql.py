@@ -8,10 +8,10 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from billwire_shared.contracts.lifecycle import Payment, SendInfo
-from billwire_shared.contracts.mail import SendRequest
 
 from billwire_invoices.repository import Statement
+from billwire_shared.contracts.lifecycle import Payment, SendInfo
+from billwire_shared.contracts.mail import SendRequest
 
 _PAYMENT = "id, document_id, amount, date, method, reference, created_at"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import msgspec
+
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.email_settings import ReminderSettings
 from billwire_shared.errors import FieldError

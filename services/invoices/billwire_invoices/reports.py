@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import msgspec
+
+from billwire_invoices import repository as repo
 from billwire_shared import subjects as s
 from billwire_shared.contracts import mail as m
 from billwire_shared.contracts import reports as rp
 from billwire_shared.contracts.documents import Document
 from billwire_shared.errors import BillwireError
-
-from billwire_invoices import repository as repo
 
 _STATS = """
 WITH issued AS (

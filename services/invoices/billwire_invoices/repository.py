@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
 from billwire_shared.contracts.accounts import ApiKey, Profile
 from billwire_shared.contracts.clients import Client, Product
 from billwire_shared.contracts.common import Caller

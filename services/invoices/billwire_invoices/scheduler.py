@@ -14,6 +14,12 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from billwire_invoices import email_settings_sql as email_sql
+from billwire_invoices import lifecycle, reminders
+from billwire_invoices import lifecycle_sql as sql
+from billwire_invoices import repository as repo
+from billwire_invoices.lifecycle_handlers import Request, queue_send, reserve_quota
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -21,12 +27,6 @@ from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSet
 from billwire_shared.contracts.lifecycle import SendInput
 from billwire_shared.errors import BillwireError, ErrorCode
 from billwire_shared.ids import new_id
-
-from billwire_invoices import email_settings_sql as email_sql
-from billwire_invoices import lifecycle, reminders
-from billwire_invoices import lifecycle_sql as sql
-from billwire_invoices import repository as repo
-from billwire_invoices.lifecycle_handlers import Request, queue_send, reserve_quota
 
 log = logging.getLogger("billwire.invoices.scheduler")
 

@@ -14,14 +14,6 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from billwire_shared import subjects as s
-from billwire_shared.contracts import accounts as a
-from billwire_shared.contracts import clients as c
-from billwire_shared.contracts import documents as d
-from billwire_shared.contracts import text as t
-from billwire_shared.contracts.common import ById, Caller, Deleted, Page
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
-from billwire_shared.ids import new_id
 
 from billwire_invoices import domain
 from billwire_invoices import prompts_sql as sql
@@ -35,6 +27,14 @@ from billwire_invoices.text_model import (
     understand,
 )
 from billwire_invoices.text_parser.lexicon import UNIT_LABELS
+from billwire_shared import subjects as s
+from billwire_shared.contracts import accounts as a
+from billwire_shared.contracts import clients as c
+from billwire_shared.contracts import documents as d
+from billwire_shared.contracts import text as t
+from billwire_shared.contracts.common import ById, Caller, Deleted, Page
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
+from billwire_shared.ids import new_id
 
 
 class _OnConnection:

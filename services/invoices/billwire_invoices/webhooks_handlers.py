@@ -9,6 +9,12 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from billwire_invoices import repository as repo
+from billwire_invoices import webhooks as wh
+from billwire_invoices import webhooks_sql as sql
+from billwire_invoices.handlers import InvoicesHandlers, utcnow
+from billwire_invoices.webhooks_directory import WebhookDirectory, announce
 from billwire_shared import subjects as s
 from billwire_shared.consumers import Durable
 from billwire_shared.contracts import webhooks as w
@@ -17,12 +23,6 @@ from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.public_events import is_public
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 from billwire_shared.ids import new_id
-
-from billwire_invoices import repository as repo
-from billwire_invoices import webhooks as wh
-from billwire_invoices import webhooks_sql as sql
-from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.webhooks_directory import WebhookDirectory, announce
 
 # Every event passes through; only public ones become deliveries. Queueing is idempotent, so
 # a redelivered event adds nothing; the retries here are for the database being away.
@@ -140,10 +140,9 @@ class WebhookRuntime:
 def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int, schema: str = "invoices") -> WebhookRuntime:
     """Wire webhooks into an invoices replica: RPC routes, the event consumer, and the (not yet
     started) delivery worker and directory."""
-    from billwire_shared.consumers import subscribe_durable
-
     from billwire_invoices.handlers import register
     from billwire_invoices.webhooks_worker import DeliveryWorker
+    from billwire_shared.consumers import subscribe_durable
 
     worker = DeliveryWorker(
         pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,

@@ -9,10 +9,10 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from billwire_shared.contracts import webhooks as w
-from billwire_shared.ids import new_id
 
 from billwire_invoices.repository import Statement
+from billwire_shared.contracts import webhooks as w
+from billwire_shared.ids import new_id
 
 _HOOK = "id, url, events, description, left(secret, 10) AS secret_prefix, created_at"
 

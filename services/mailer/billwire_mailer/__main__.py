@@ -1,8 +1,7 @@
 """`python -m billwire_mailer`: run one replica until SIGINT or SIGTERM."""
 
-from billwire_shared.service import main
-
 from billwire_mailer.app import MailerSettings, create_service
+from billwire_shared.service import main
 
 if __name__ == "__main__":
     main(create_service, MailerSettings)

@@ -12,6 +12,12 @@ from uuid import UUID
 
 import asyncpg
 import nats
+from faststream.nats import NatsBroker
+
+from billwire_mailer import domain
+from billwire_mailer import repository as repo
+from billwire_mailer.handlers import MailerHandlers, register
+from billwire_mailer.transport import Relay, SmtpTransport, fetch_artifact
 from billwire_shared import subjects as s
 from billwire_shared.bus import ensure_events_stream, nats_servers
 from billwire_shared.consumers import (
@@ -23,12 +29,6 @@ from billwire_shared.contracts.rendering import Artifact
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
 from billwire_shared.settings import load_settings
-from faststream.nats import NatsBroker
-
-from billwire_mailer import domain
-from billwire_mailer import repository as repo
-from billwire_mailer.handlers import MailerHandlers, register
-from billwire_mailer.transport import Relay, SmtpTransport, fetch_artifact
 
 SCHEMA = "mailer"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -18,6 +18,7 @@ from email.utils import format_datetime
 from uuid import UUID
 
 import aiosmtplib
+
 from billwire_shared.contracts.mail import SendRequest
 
 FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}

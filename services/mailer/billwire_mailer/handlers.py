@@ -24,6 +24,16 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from billwire_mailer import domain
+from billwire_mailer import repository as repo
+from billwire_mailer.domain import Failure, InvalidMail, MailConfig, Outgoing
+from billwire_mailer.transport import (
+    ArtifactMissing,
+    ArtifactUnavailable,
+    Handover,
+    SmtpTransport,
+)
 from billwire_shared import subjects as s
 from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.events import Event
@@ -37,16 +47,6 @@ from billwire_shared.contracts.mail import (
 )
 from billwire_shared.contracts.rendering import Artifact, DocumentRendered
 from billwire_shared.subjects import Names
-
-from billwire_mailer import domain
-from billwire_mailer import repository as repo
-from billwire_mailer.domain import Failure, InvalidMail, MailConfig, Outgoing
-from billwire_mailer.transport import (
-    ArtifactMissing,
-    ArtifactUnavailable,
-    Handover,
-    SmtpTransport,
-)
 
 log = logging.getLogger("billwire.mailer")
 FetchArtifact = Callable[[UUID, Artifact], Awaitable[bytes]]

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+
 from billwire_shared.contracts.events import Event
 from billwire_shared.ids import new_id
 from billwire_shared.outbox import add_event

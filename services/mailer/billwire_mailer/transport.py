@@ -14,6 +14,10 @@ import aiosmtplib
 import msgspec
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 from aiosmtplib.typing import SMTPStatus
+from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
+
+from billwire_mailer.domain import RecipientsRefused
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.rendering import (
@@ -23,10 +27,6 @@ from billwire_shared.contracts.rendering import (
 )
 from billwire_shared.errors import ERROR_HEADER, ErrorReply
 from billwire_shared.subjects import Names
-from nats.aio.client import Client as NatsClient
-from nats.errors import Error as NatsError
-
-from billwire_mailer.domain import RecipientsRefused
 
 Security = Literal["none", "starttls", "tls"]
 T = TypeVar("T")

@@ -10,11 +10,6 @@ from pathlib import Path
 
 import asyncpg
 import nats
-from billwire_shared.bus import ensure_events_stream, nats_servers
-from billwire_shared.consumers import ensure_consumer, ensure_dead_letter_stream
-from billwire_shared.outbox import OutboxRelay
-from billwire_shared.service import Service, ServiceSettings
-from billwire_shared.settings import load_settings
 from faststream.nats import NatsBroker
 
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
@@ -25,6 +20,11 @@ from billwire_rendering.handlers import (
     register,
 )
 from billwire_rendering.renderer import Renderer
+from billwire_shared.bus import ensure_events_stream, nats_servers
+from billwire_shared.consumers import ensure_consumer, ensure_dead_letter_stream
+from billwire_shared.outbox import OutboxRelay
+from billwire_shared.service import Service, ServiceSettings
+from billwire_shared.settings import load_settings
 
 SCHEMA = "rendering"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 import asyncpg
+
+from billwire_rendering.facturx_pdf import PdfaUnavailable, facturx_pdf
+from billwire_rendering.layout import filename_of
+from billwire_rendering.repository import COLUMNS, Stored, _stored
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.contracts.rendering import Artifact, RenderInput
 from billwire_shared.errors import BillwireError, ErrorCode
 from billwire_shared.ids import new_id
-
-from billwire_rendering.facturx_pdf import PdfaUnavailable, facturx_pdf
-from billwire_rendering.layout import filename_of
-from billwire_rendering.repository import COLUMNS, Stored, _stored
 
 if TYPE_CHECKING:
     from billwire_rendering.renderer import Renderer

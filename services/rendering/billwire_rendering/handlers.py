@@ -8,6 +8,12 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from nats.aio.client import Client as NatsClient
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+from billwire_rendering.einvoice_artifacts import xml_artifact
+from billwire_rendering.renderer import Renderer
 from billwire_shared import subjects as s
 from billwire_shared.consumers import Durable, subscribe_durable
 from billwire_shared.contracts.common import Caller
@@ -25,12 +31,6 @@ from billwire_shared.contracts.rendering import (
 )
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.subjects import Names
-from nats.aio.client import Client as NatsClient
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeout
-
-from billwire_rendering.einvoice_artifacts import xml_artifact
-from billwire_rendering.renderer import Renderer
 
 log = logging.getLogger("billwire.rendering")
 

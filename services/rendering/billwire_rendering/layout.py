@@ -21,11 +21,11 @@ from babel.numbers import (
     format_percent,
     get_currency_precision,
 )
+
+from billwire_rendering.labels import LABELS, TITLES, VAT_NOTES
 from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import Document, Line
 from billwire_shared.contracts.rendering import RenderInput
-
-from billwire_rendering.labels import LABELS, TITLES, VAT_NOTES
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 TEMPLATE = "document-v1"

@@ -19,13 +19,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from billwire_shared import subjects as s
-from billwire_shared.contracts.common import Caller
-from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.mail import SendRequest
-from billwire_shared.contracts.rendering import Artifact, DocumentRendered, RenderInput
-from billwire_shared.errors import BillwireError, ErrorCode, not_found
-from billwire_shared.ids import new_id
 
 from billwire_rendering import einvoice_artifacts
 from billwire_rendering import repository as repo
@@ -33,6 +26,13 @@ from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
 from billwire_rendering.layout import filename_of
 from billwire_rendering.repository import Stored
 from billwire_rendering.templates import render_page
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import SendRequest
+from billwire_shared.contracts.rendering import Artifact, DocumentRendered, RenderInput
+from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.ids import new_id
 
 log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")

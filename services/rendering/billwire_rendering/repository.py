@@ -6,6 +6,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.rendering import Artifact
 

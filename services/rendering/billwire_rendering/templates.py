@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from billwire_shared.contracts.rendering import RenderInput
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from billwire_rendering.layout import TEMPLATE, View, build_view
+from billwire_shared.contracts.rendering import RenderInput
 
 
 @cache

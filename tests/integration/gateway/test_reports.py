@@ -12,7 +12,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain, repository as repo
+from billwire_invoices import domain
+from billwire_invoices import repository as repo
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.documents import Document, LineInput
 from billwire_shared.ids import new_id

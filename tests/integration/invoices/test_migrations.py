@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+
 from billwire_invoices.app import MIGRATIONS
 from billwire_shared.migrate import migrate
-
 from tests.servers import fresh_database
 
 

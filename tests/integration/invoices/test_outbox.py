@@ -13,13 +13,13 @@ from uuid import UUID
 import asyncpg
 import msgspec
 import nats
+
 from billwire_cli.embedded import EmbeddedNats, free_port
 from billwire_invoices.app import InvoicesService, InvoicesSettings
 from billwire_invoices.handlers import InvoicesHandlers, create_account
 from billwire_shared.contracts.clients import ClientInput, CreateClient
 from billwire_shared.contracts.common import Caller
 from billwire_shared.errors import BillwireError
-
 from tests.servers import fresh_database
 
 

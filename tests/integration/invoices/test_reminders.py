@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import msgspec
+
 from billwire_invoices.app import InvoicesSettings, open_pool
 from billwire_invoices.scheduler import OverdueScheduler
 from billwire_shared import subjects as s
 from billwire_shared.contracts.mail import EmailQuota, ReserveEmailQuota
-
 from tests.stack import BUYER, Stack, ready_account
 
 TODAY = datetime.now(UTC).date()

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 import asyncpg
+
 from billwire_invoices.app import MIGRATIONS
 from billwire_invoices.webhooks_directory import WebhookDirectory, announce
 from billwire_shared.migrate import migrate

@@ -23,6 +23,7 @@ import msgspec
 import nats
 import pytest
 from aiosmtpd.controller import Controller
+
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared import subjects as s
@@ -37,7 +38,6 @@ from billwire_shared.contracts.rendering import (
 from billwire_shared.errors import ERROR_HEADER, ErrorCode, ErrorReply
 from billwire_shared.ids import new_id
 from billwire_shared.subjects import Names
-
 from tests.servers import fresh_database
 
 _prefixes = itertools.count(1)

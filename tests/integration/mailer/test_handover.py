@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+
 from billwire_mailer.transport import start_now
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiosmtplib
 import pytest
+
 from billwire_cli.embedded import PortInUseError, free_port
 from billwire_cli.mailcatcher import MailCatcher
 

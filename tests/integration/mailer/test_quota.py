@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota, ReserveEmailQuota

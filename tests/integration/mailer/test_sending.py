@@ -8,11 +8,11 @@ import email
 import email.policy
 
 import pytest
+
 from billwire_cli.embedded import free_port
 from billwire_mailer import repository as repo
 from billwire_shared.consumers import DEAD_LETTER_STREAM
 from billwire_shared.contracts.rendering import DocumentRendered
-
 from tests.integration.mailer.conftest import SmtpSink, new_send, pdf_bytes, smtp_server
 
 

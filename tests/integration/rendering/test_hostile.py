@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+
 from billwire_rendering.browser import BrowserPool, find_chromium
 from billwire_rendering.templates import render_page
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address
-
 from tests.integration.rendering.pdftext import flat, page_count, pages_text, text
 from tests.integration.rendering.samples import make_input, make_lines
 

@@ -8,9 +8,9 @@ import signal
 
 import psutil
 import pytest
+
 from billwire_rendering.browser import BrowserPool, ChromiumNotFound, Saturated, find_chromium
 from billwire_rendering.templates import render_page
-
 from tests.integration.rendering.pdftext import flat, text
 from tests.integration.rendering.samples import make_input, make_lines
 

@@ -7,11 +7,11 @@ import asyncio
 import uuid
 
 import msgspec
+
 from billwire_rendering import repository as repo
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller, HealthReply
 from billwire_shared.contracts.rendering import CHUNK_BYTES, ArtifactChunk, GetArtifactChunk
-
 from tests.stack import BUYER, Stack, ready_account
 
 

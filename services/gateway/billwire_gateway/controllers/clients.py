@@ -3,6 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.clients import (
     Client,
@@ -19,10 +23,6 @@ from billwire_shared.contracts.clients import (
     UpdateProduct,
 )
 from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]

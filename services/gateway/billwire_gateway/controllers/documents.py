@@ -6,6 +6,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+
+from billwire_gateway.bus import ApiError
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.export import csv_export
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import MAX_OFFSET, Page
 from billwire_shared.contracts.documents import (
@@ -23,14 +31,6 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Stream
-
-from billwire_gateway.bus import ApiError
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_gateway.export import csv_export
 
 
 async def provide_filters(

@@ -15,6 +15,14 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Stream
+
+from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import GetProfile
 from billwire_shared.contracts.documents import DocumentType
@@ -28,14 +36,6 @@ from billwire_shared.contracts.rendering import (
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 from billwire_shared.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
-from litestar import Controller, Response, delete, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
-from litestar.response import Stream
-
-from billwire_gateway.bus import ApiError, Bus
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 RENDER_WAIT = 30.0  # seconds a download waits for a render before answering 503
 RETRY_AFTER = "5"

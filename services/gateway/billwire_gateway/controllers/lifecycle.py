@@ -7,6 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.lifecycle import (
@@ -26,10 +30,6 @@ from billwire_shared.contracts.lifecycle import (
     SendInfo,
     SendInput,
 )
-from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 Wait = Annotated[int, QueryParameter(ge=0, le=60, description="seconds to wait for delivered or failed")]
 

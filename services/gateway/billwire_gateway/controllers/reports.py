@@ -3,6 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from litestar import Controller, Response, get
+from litestar.params import FromQuery, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.reports import (
     GetStats,
@@ -11,10 +15,6 @@ from billwire_shared.contracts.reports import (
     StatsPeriod,
     Usage,
 )
-from litestar import Controller, Response, get
-from litestar.params import FromQuery, QueryParameter
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 
 class ReportController(Controller):

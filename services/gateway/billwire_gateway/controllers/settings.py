@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import (
     ApiKey,
@@ -23,10 +27,6 @@ from billwire_shared.contracts.email_settings import (
     UpdateEmailTemplates,
     UpdateReminderSettings,
 )
-from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.params import FromPath, JSONBody
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 
 class SettingsController(Controller):

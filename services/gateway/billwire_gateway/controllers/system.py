@@ -3,12 +3,12 @@ from __future__ import annotations
 import asyncio
 
 import msgspec
-from billwire_shared import __version__
-from billwire_shared.contracts.common import HealthReply
-from billwire_shared.service import HEALTH_SUBJECTS
 from litestar import Controller, Request, Response, get
 
 from billwire_gateway.bus import ApiError
+from billwire_shared import __version__
+from billwire_shared.contracts.common import HealthReply
+from billwire_shared.service import HEALTH_SUBJECTS
 
 
 class Health(msgspec.Struct):

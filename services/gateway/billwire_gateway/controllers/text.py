@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from litestar import Controller, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
 from billwire_shared.contracts.text import (
@@ -21,10 +25,6 @@ from billwire_shared.contracts.text import (
     RunPrompt,
     UpdatePrompt,
 )
-from litestar import Controller, Response, delete, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
 
 # A model may take a while to answer; the offline parser answers at once either way.
 DRAFT_TIMEOUT = 60.0

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from billwire_shared.contracts.accounts import Seller
-from billwire_shared.contracts.documents import Document
-
 from billwire_invoices.einvoice.brde import brde_failures
 from billwire_invoices.einvoice.cii import build_cii
 from billwire_invoices.einvoice.model import EXPORTABLE, view
@@ -22,6 +19,8 @@ from billwire_invoices.einvoice.validate import (
     warm_up,
     xsd_failures,
 )
+from billwire_shared.contracts.accounts import Seller
+from billwire_shared.contracts.documents import Document
 
 SYNTAX = {"xrechnung": "ubl", "factur-x": "cii"}
 

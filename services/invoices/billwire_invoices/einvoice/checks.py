@@ -7,10 +7,6 @@ import asyncio
 import re
 from datetime import date
 
-from billwire_shared.contracts.accounts import Seller
-from billwire_shared.contracts.documents import Document
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
-
 from billwire_invoices.einvoice import (  # noqa: F401 (warm_up: re-exported)
     EXPORTABLE,
     build,
@@ -19,6 +15,9 @@ from billwire_invoices.einvoice import (  # noqa: F401 (warm_up: re-exported)
     warm_up,
 )
 from billwire_invoices.einvoice.validate import Failure, run_on_saxon_thread
+from billwire_shared.contracts.accounts import Seller
+from billwire_shared.contracts.documents import Document
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 
 # Rule id (or its prefix up to the last dash) -> the field it is about.
 FIELDS = {

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from billwire_invoices.einvoice.units import unit_code
 from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.documents import Document
 from billwire_shared.money import ZERO, round_money
-
-from billwire_invoices.einvoice.units import unit_code
 
 EXPORTABLE = frozenset({"invoice", "credit_note"})
 REVERSE_CHARGE = ("AE", "Reverse charge", "VATEX-EU-AE")

@@ -11,10 +11,6 @@ import re
 import unicodedata
 from datetime import date
 
-from billwire_shared.contracts.common import Period
-from billwire_shared.contracts.text import ParsedInvoice, Unparsed
-from billwire_shared.money import net_from_gross
-
 from billwire_invoices.text_parser.client import read_client
 from billwire_invoices.text_parser.dates import (
     read_due,
@@ -33,6 +29,9 @@ from billwire_invoices.text_parser.lexicon import (
 )
 from billwire_invoices.text_parser.scan import Reading, Scan
 from billwire_invoices.text_parser.tax import read_tax
+from billwire_shared.contracts.common import Period
+from billwire_shared.contracts.text import ParsedInvoice, Unparsed
+from billwire_shared.money import net_from_gross
 
 __all__ = ["detect_language", "parse_invoice_text"]
 

@@ -40,7 +40,9 @@ def _year(raw: str | None) -> int | None:
 
 def read_date(m: re.Match[str], prefix: str = "") -> tuple[int | None, int, int]:
     """(year or None, month, day) of a DATE match; DateProblem when it is ambiguous or impossible."""
-    g = lambda name: m.group(prefix + name)
+    def g(name: str) -> str | None:
+        return m.group(prefix + name)
+
     if g("iy"):
         return int(g("iy")), int(g("im")), int(g("id"))
     if g("dd"):

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billwire_shared.contracts.text import ParsedLine
-
 from billwire_invoices.text_parser.lexicon import (
     CUR_AFTER,
     CUR_CODE,
@@ -24,6 +22,7 @@ from billwire_invoices.text_parser.lexicon import (
 )
 from billwire_invoices.text_parser.numbers import parse_number
 from billwire_invoices.text_parser.scan import Reading
+from billwire_shared.contracts.text import ParsedLine
 
 I = re.IGNORECASE
 
