@@ -16,6 +16,15 @@ from billwire_cli.embedded import free_port, nats_server_binary
 LOOPBACK = "127.0.0.1"
 
 
+def die_with_parent() -> None:
+    """In the child before exec: SIGKILL when this test process dies, however it dies (Linux),
+    so an interrupted run leaves no replicas or NATS nodes behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Process:
     """A child process this test may stop politely or kill outright (SIGKILL, as a crash)."""
 
@@ -62,7 +71,9 @@ class NatsNode(Process):
 
     def start(self) -> None:
         log = open(self.folder / f"{self.name}.log", "ab")  # noqa: SIM115 - kept open by the process
-        self.proc = subprocess.Popen([nats_server_binary(), "-c", str(self.folder / f"{self.name}.conf")], stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [nats_server_binary(), "-c", str(self.folder / f"{self.name}.conf")], stdout=log, stderr=log, preexec_fn=die_with_parent
+        )
 
     def healthy(self) -> bool:
         try:
@@ -108,7 +119,9 @@ class Replica(Process):
 
     def start(self) -> None:
         log = open(self.folder / f"{self.name}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", f"billwire_{self.service}"], env=self.env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"billwire_{self.service}"], env=self.env, stdout=log, stderr=log, preexec_fn=die_with_parent
+        )
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
