@@ -43,7 +43,9 @@ async def test_a_custom_german_template_is_used_for_a_send(stack: Stack, outbox:
     api = await ready_account(stack, "Vorlagen GmbH")
     saved = await api.put("/settings/email-templates", json={"templates": {"de": {"invoice": GERMAN}}})
     assert saved.status_code == 200, saved.text
-    assert (await api.get("/settings/email-templates")).json()["templates"]["de"]["invoice"] == GERMAN
+    shown = (await api.get("/settings/email-templates")).json()
+    assert shown["templates"]["de"]["invoice"] == GERMAN and shown["templates"]["en"]["invoice"] is None
+    assert shown["defaults"]["en"]["invoice"]["body"].startswith("Hello,") and "{days_overdue}" in shown["defaults"]["de"]["reminder"]["body"]
 
     german = await invoice(api, "de@vorlagen.example", -14, language="de")
     sent = await api.post(f"/invoices/{german['id']}/send", params={"wait": 60})

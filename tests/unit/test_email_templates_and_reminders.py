@@ -157,3 +157,11 @@ def test_a_missing_recipient_is_refused_not_guessed() -> None:
     doc = issued(client=ClientSnapshot(name="Nobody"))
     with pytest.raises(BillwireError):
         lifecycle.send_request(doc, SendInput(), PROFILE, uuid4(), uuid4(), doc.updated_at, None, reminders.Reminder(level=1, days_overdue=9))
+
+
+def test_the_built_in_texts_are_valid_templates_for_every_language_and_kind() -> None:
+    from billwire_invoices.email_templates import defaults, problems
+
+    built_in = defaults()
+    assert problems(built_in) == []
+    assert built_in.de.invoice.body.startswith("Guten Tag") and "{days_overdue}" in built_in.en.reminder.body

@@ -15,21 +15,21 @@ from billwire_shared.contracts import email_settings as es
 
 
 class EmailSettingsHandlers(InvoicesHandlers):
-    async def get_email_templates(self, cmd: es.GetEmailTemplates) -> es.EmailTemplateSettings:
+    async def get_email_templates(self, cmd: es.GetEmailTemplates) -> es.EmailTemplatesView:
         templates = await self._read(lambda conn: sql.get_templates(conn, cmd.ctx.account_id))
-        return es.EmailTemplateSettings(templates=templates)
+        return es.EmailTemplatesView(templates=templates, defaults=templating.defaults())
 
-    async def update_email_templates(self, cmd: es.UpdateEmailTemplates) -> es.EmailTemplateSettings:
+    async def update_email_templates(self, cmd: es.UpdateEmailTemplates) -> es.EmailTemplatesView:
         domain.check(templating.problems(cmd.settings.templates))
 
-        async def work(conn: asyncpg.Connection) -> es.EmailTemplateSettings:
+        async def work(conn: asyncpg.Connection) -> es.EmailTemplatesView:
             before = await sql.get_templates(conn, cmd.ctx.account_id)
             after = cmd.settings.templates
             statement = sql.save_templates(cmd.ctx.account_id, after)
             await self._apply(conn, statement, cmd.ctx, "email_templates", cmd.ctx.account_id, "update", before, after, None, utcnow())
-            return cmd.settings
+            return es.EmailTemplatesView(templates=after, defaults=templating.defaults())
 
-        return await self._write(cmd.ctx, es.EmailTemplateSettings, work)
+        return await self._write(cmd.ctx, es.EmailTemplatesView, work)
 
     async def get_reminders(self, cmd: es.GetReminderSettings) -> es.ReminderSettings:
         return await self._read(lambda conn: sql.get_reminders(conn, cmd.ctx.account_id))

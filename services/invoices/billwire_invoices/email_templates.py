@@ -47,6 +47,16 @@ REMINDER_BODIES = {
 }  # fmt: skip
 
 
+def defaults() -> EmailTemplates:
+    """The built-in texts as templates, per language and kind."""
+
+    def kinds(language: str) -> KindTemplates:
+        built_in = {kind: EmailTemplate(subject=SUBJECTS[language], body=BODIES[language]) for kind in KINDS if kind != "reminder"}
+        return KindTemplates(**built_in, reminder=EmailTemplate(subject=REMINDER_SUBJECTS[language], body=REMINDER_BODIES[language]))
+
+    return EmailTemplates(**{language: kinds(language) for language in LANGUAGES})
+
+
 def allowed_for(kind: str) -> frozenset[str]:
     return REMINDER_PLACEHOLDERS if kind == "reminder" else PLACEHOLDERS
 

@@ -44,6 +44,14 @@ class EmailTemplateSettings(Input, kw_only=True):
     templates: EmailTemplates = msgspec.field(default_factory=EmailTemplates)
 
 
+class EmailTemplatesView(msgspec.Struct, kw_only=True):
+    """The account's own templates, and beside them the built-in texts used wherever it has
+    none (a starting point to edit; read-only)."""
+
+    templates: EmailTemplates
+    defaults: EmailTemplates
+
+
 class GetEmailTemplates(Command, kw_only=True):
     pass
 

@@ -21,6 +21,7 @@ from billwire_shared.contracts.accounts import (
 from billwire_shared.contracts.common import ById
 from billwire_shared.contracts.email_settings import (
     EmailTemplateSettings,
+    EmailTemplatesView,
     GetEmailTemplates,
     GetReminderSettings,
     ReminderSettings,
@@ -41,8 +42,8 @@ class SettingsController(Controller):
     async def update_profile(self, data: JSONBody[ProfilePatch], caller: CallerDep, bus: BusDep) -> Response[Profile]:
         return json_reply(await bus.call(s.PROFILE_UPDATE, UpdateProfile(ctx=caller, patch=data)))
 
-    @get("/email-templates", summary="The account's e-mail templates per language and kind (null: the built-in text)")
-    async def get_email_templates(self, caller: CallerDep, bus: BusDep) -> Response[EmailTemplateSettings]:
+    @get("/email-templates", summary="The account's e-mail templates per language and kind (null: the built-in text, in `defaults`)")
+    async def get_email_templates(self, caller: CallerDep, bus: BusDep) -> Response[EmailTemplatesView]:
         return json_reply(await bus.call(s.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=caller)))
 
     @put(
@@ -51,7 +52,7 @@ class SettingsController(Controller):
     )
     async def put_email_templates(
         self, data: JSONBody[EmailTemplateSettings], caller: CallerDep, bus: BusDep
-    ) -> Response[EmailTemplateSettings]:
+    ) -> Response[EmailTemplatesView]:
         return json_reply(await bus.call(s.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=caller, settings=data)))
 
     @get("/reminders", summary="Payment reminders: on or off, and up to three levels by days past due")
