@@ -143,7 +143,7 @@ class InvoicesService(Service):
                     sweeps=(repo.expire_idempotency_keys,),
                 )
                 self.relay.start()
-                self.webhooks.start()
+                self.webhooks.start(js)
                 try:
                     yield self
                 finally:

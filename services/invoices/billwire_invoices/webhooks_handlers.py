@@ -16,7 +16,7 @@ from billwire_invoices import webhooks_sql as sql
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
 from billwire_invoices.webhooks_directory import WebhookDirectory, announce
 from billwire_shared import subjects as s
-from billwire_shared.consumers import Durable
+from billwire_shared.consumers import Durable, EventFeed
 from billwire_shared.contracts import webhooks as w
 from billwire_shared.contracts.common import ById, Deleted, Page
 from billwire_shared.contracts.events import Event
@@ -100,17 +100,28 @@ class WebhookHandlers(InvoicesHandlers):
 
         return await self._read(work)
 
-    async def on_event(self, event: Event) -> None:
-        """Queue the event for every webhook of its account that wants it (once per webhook)."""
-        if not is_public(event.type) or (self.directory is not None and not self.directory.may_have(event.account_id)):
+    async def on_event(self, raw: bytes) -> None:
+        """Queue the event for every webhook of its account that wants it (once per webhook).
+        Only its type and account are read first: most events concern nobody's webhook."""
+        head = _read_head(raw)
+        if not is_public(head.type) or (self.directory is not None and not self.directory.may_have(head.account_id)):
             return
-        payload = msgspec.json.encode(event)
+        event = _read_event(raw)
         async with self.pool.acquire() as conn:
             queued = await sql.queue_deliveries(
-                conn, event.account_id, event.id, event.type, event.occurred_at, wh.filters_matching(event.type), payload,
+                conn, event.account_id, event.id, event.type, event.occurred_at, wh.filters_matching(event.type), raw,
             )
         if queued:
             self.wake()
+
+
+class EventHead(msgspec.Struct):
+    type: str
+    account_id: UUID
+
+
+_read_head = msgspec.json.Decoder(EventHead).decode
+_read_event = msgspec.json.Decoder(Event).decode
 
 
 WEBHOOK_ROUTES: dict[str, str] = {
@@ -123,26 +134,27 @@ WEBHOOK_ROUTES: dict[str, str] = {
 
 
 class WebhookRuntime:
-    """What runs beside the webhook handlers: the delivery worker and the directory."""
+    """What runs beside the webhook RPC handlers: the event feed, the delivery worker and the directory."""
 
-    def __init__(self, worker, directory: WebhookDirectory) -> None:
-        self.worker, self.directory = worker, directory
+    def __init__(self, feed: EventFeed, worker, directory: WebhookDirectory) -> None:
+        self.feed, self.worker, self.directory = feed, worker, directory
 
-    def start(self) -> None:
+    def start(self, js) -> None:
         self.directory.start()
         self.worker.start()
+        self.feed.start(js)
 
     async def stop(self) -> None:
+        await self.feed.stop()
         await self.worker.stop()
         await self.directory.stop()
 
 
 def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int, schema: str = "invoices") -> WebhookRuntime:
-    """Wire webhooks into an invoices replica: RPC routes, the event consumer, and the (not yet
-    started) delivery worker and directory."""
+    """Wire webhooks into an invoices replica: RPC routes, and the (not yet started) event
+    feed, delivery worker and directory."""
     from billwire_invoices.handlers import register
     from billwire_invoices.webhooks_worker import DeliveryWorker
-    from billwire_shared.consumers import subscribe_durable
 
     worker = DeliveryWorker(
         pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,
@@ -151,5 +163,4 @@ def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int, schema
     directory = WebhookDirectory(lambda: asyncpg.connect(settings.database_url, server_settings={"search_path": schema}))
     handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake, directory=directory)
     register(broker, [(WEBHOOK_ROUTES, handlers)], names, concurrency)
-    subscribe_durable(broker, names, WEBHOOK_EVENTS, handlers.on_event)
-    return WebhookRuntime(worker, directory)
+    return WebhookRuntime(EventFeed(names, WEBHOOK_EVENTS, handlers.on_event), worker, directory)

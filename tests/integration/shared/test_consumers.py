@@ -7,11 +7,13 @@ import asyncio
 
 import msgspec
 import nats
+import pytest
 
 from billwire_shared.bus import create_broker, ensure_events_stream
 from billwire_shared.consumers import (
     DEAD_LETTER_STREAM,
     Durable,
+    EventFeed,
     consumer_name,
     ensure_consumer,
     ensure_dead_letter_stream,
@@ -24,8 +26,9 @@ class Ping(msgspec.Struct):
     n: int
 
 
-async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url: str, bus_prefix: str) -> None:
-    names = Names(f"{bus_prefix}_consumers")
+@pytest.mark.parametrize("reader", ["faststream", "feed"])
+async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url: str, bus_prefix: str, reader: str) -> None:
+    names = Names(f"{bus_prefix}_{reader}")
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_events_stream(js, names)
@@ -43,8 +46,15 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
             raise RuntimeError("unlucky")
         handled.append(body.n)
 
-    subscribe_durable(broker, names, durable, on_ping)
-    await broker.start()
+    async def on_raw(raw: bytes) -> None:
+        await on_ping(msgspec.json.decode(raw, type=Ping))
+
+    feed = EventFeed(names, durable, on_raw)
+    if reader == "faststream":
+        subscribe_durable(broker, names, durable, on_ping)
+        await broker.start()
+    else:
+        feed.start(js)
     try:
         for n in (1, 13, 2):
             await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(n)))
@@ -64,5 +74,6 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
         assert msgspec.json.decode(letter.data, type=Ping).n == 13
         assert "unlucky" in letter.headers["Billwire-Error"]
     finally:
+        await feed.stop()
         await broker.stop()
         await nc.close()
