@@ -1,0 +1,160 @@
+"""The servers under Billwire and its rollout: stream replicas match the NATS cluster, the
+CloudNativePG clusters of each overlay, and one migration Job per schema before the services."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.deploy.manifests import (
+    K8S,
+    OVERLAYS,
+    ROOT,
+    SERVICES,
+    WORKERS,
+    config_values,
+    egress_destinations,
+    kubectl,
+    named,
+    of_kind,
+    rendered,
+)
+
+# ---------------------------------------------------------------- NATS, Postgres, migrations
+
+
+def nats_values(*files: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+
+    def merge(into: dict, update: dict) -> None:
+        for key, value in update.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    for name in files:
+        merge(merged, yaml.safe_load((K8S / "nats" / name).read_text()))
+    return merged
+
+
+def configured(docs, service: str, key: str) -> str | None:
+    container = named(docs, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
+    return config_values(docs, container).get(key)
+
+
+@pytest.mark.parametrize(("overlay", "values", "replicas"), [("prod", ("values.yaml",), 3), ("dev", ("values.yaml", "values-dev.yaml"), 1)])
+def test_stream_replicas_match_the_nats_cluster(overlay, values, replicas):
+    docs = rendered(overlay)
+    chart = nats_values(*values)
+    assert chart["config"]["jetstream"]["enabled"] is True
+    assert chart["config"]["jetstream"]["fileStore"]["pvc"]["enabled"] is True
+    servers = chart["config"]["cluster"]["replicas"] if chart["config"]["cluster"]["enabled"] else 1
+    assert servers >= replicas
+    if overlay == "prod":
+        assert servers == 3
+    for service in WORKERS:
+        assert configured(docs, service, "BILLWIRE_EVENTS_REPLICAS") == str(replicas), service
+    assert configured(docs, "gateway", "BILLWIRE_KV_REPLICAS") == str(replicas)
+
+
+def test_prod_postgres_has_three_instances_and_backups():
+    docs = rendered("prod")
+    cluster = named(docs, "Cluster", "billwire-db")["spec"]
+    assert cluster["instances"] == 3
+    assert cluster["affinity"]["enablePodAntiAffinity"] is True
+    store = cluster["backup"]["barmanObjectStore"]
+    assert store["destinationPath"].startswith("s3://")
+    assert {ref["name"] for ref in store["s3Credentials"].values()} == {"billwire-backup-s3"}
+    schedules = of_kind(docs, "ScheduledBackup")
+    assert len(schedules) == 1 and schedules[0]["spec"]["cluster"]["name"] == "billwire-db"
+    assert len(schedules[0]["spec"]["schedule"].split()) == 6, "CloudNativePG schedules have a seconds field"
+
+
+def test_dev_postgres_is_one_instance_without_backups():
+    docs = rendered("dev")
+    cluster = named(docs, "Cluster", "billwire-db")["spec"]
+    assert cluster["instances"] == 1 and "backup" not in cluster
+    assert not of_kind(docs, "ScheduledBackup")
+
+
+def migrations_folder(service: str) -> Path:
+    return ROOT / "services" / service / f"billwire_{service}" / "migrations"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_migration_job_per_schema_and_none_at_start(overlay):
+    docs = rendered(overlay)
+    jobs = {job["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]: job for job in of_kind(docs, "Job")}
+    with_schema = {service for service in SERVICES if migrations_folder(service).is_dir()}
+    assert set(jobs) == with_schema
+    for service in with_schema:
+        assert configured(docs, service, "BILLWIRE_MIGRATE_ON_START") == "false", f"{service} would migrate at start too"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_staged_apply_is_self_contained(overlay):
+    """`kubectl apply -l billwire.io/stage=migrate` brings everything the migration jobs need."""
+    docs = rendered(overlay)
+    stage = [doc for doc in docs if doc["metadata"].get("labels", {}).get("billwire.io/stage") == "migrate"]
+    jobs = of_kind(stage, "Job")
+    assert len(jobs) == len(of_kind(docs, "Job"))
+    assert not of_kind(stage, "Deployment")
+    for job in jobs:
+        spec = job["spec"]["template"]["spec"]
+        assert any(sa["metadata"]["name"] == spec["serviceAccountName"] for sa in of_kind(stage, "ServiceAccount"))
+        for container in spec["containers"]:
+            for source in container.get("envFrom", []):
+                assert any(cm["metadata"]["name"] == source["configMapRef"]["name"] for cm in of_kind(stage, "ConfigMap"))
+        labels = job["spec"]["template"]["metadata"]["labels"]
+        assert egress_destinations(stage, labels) == {("postgres", 5432), ("dns", 53)}, "the jobs could not reach Postgres"
+    database = [doc for doc in docs if doc["metadata"].get("labels", {}).get("billwire.io/stage") == "database"]
+    assert {doc["kind"] for doc in database} >= {"Cluster"}
+
+
+def job_command(job: dict[str, Any]) -> list[str]:
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    service = job["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+    # The image's ENTRYPOINT (deploy/docker) is `python -m billwire_<service>`.
+    return container.get("command") or ["python", "-m", f"billwire_{service}"] + container.get("args", [])
+
+
+async def test_migration_jobs_really_migrate(pg_admin_url):
+    """Run each Job's command here, as its container would, against an empty database."""
+    import asyncio
+    import os
+
+    import asyncpg
+
+    from tests.servers import fresh_database
+
+    jobs = of_kind(rendered("prod"), "Job")
+    async with fresh_database(pg_admin_url) as url:
+        for job in jobs:
+            command = job_command(job)
+            assert command[0] == "python"
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, *command[1:], env=os.environ | {"DATABASE_URL": url},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), 120)
+            assert proc.returncode == 0, f"{job['metadata']['name']}: {out.decode()}"
+        conn = await asyncpg.connect(url)
+        try:
+            for job in jobs:
+                service = job["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+                applied = {row["name"] for row in await conn.fetch(f'SELECT name FROM "{service}".schema_migrations')}
+                assert applied == {path.name for path in migrations_folder(service).glob("*.sql")}, service
+        finally:
+            await conn.close()
+
+
+def test_kubectl_is_the_one_from_the_lock():
+    """The suite renders with the pinned kubectl (kustomize inside), not whatever is on PATH."""
+    out = subprocess.run([kubectl(), "version", "--client"], check=False, capture_output=True, text=True, timeout=30).stdout
+    assert "Kustomize Version: v5" in out, out
