@@ -55,7 +55,12 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \
     BILLWIRE_CHROMIUM_EXECUTABLE=/usr/bin/chromium \
-    BILLWIRE_CHROMIUM_INSTALL=false
+    BILLWIRE_CHROMIUM_INSTALL=false \
+    BILLWIRE_FONTS_DIR=/opt/billwire/fonts
+# TrueType copies of Inter (Debian ships it as CFF, which Chromium prints as Type 3 drawings),
+# converted once here instead of at every start; see billwire_rendering/fonts.py.
+RUN python -m billwire_rendering.fonts /opt/billwire/fonts \
+    && FONTCONFIG_FILE=/opt/billwire/fonts/fonts.conf fc-cache -f
 WORKDIR /app
 USER 10001:10001
 # Prometheus /metrics when BILLWIRE_METRICS_PORT is set (deploy/k8s sets 9100).

@@ -12,6 +12,7 @@ import asyncpg
 import nats
 from faststream.nats import NatsBroker
 
+from billwire_rendering import fonts
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
 from billwire_rendering.handlers import (
     DURABLES,
@@ -40,6 +41,10 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     render_timeout: float = 20.0  # seconds for one PDF before the browser is replaced
     render_restart_after: int = 1000  # renders before a fresh browser takes over
     render_queue: int = 32  # renders that may wait for a page; more are refused (503)
+    # TrueType copies of the templates' CFF fonts go here (empty: ~/.cache/billwire/fonts); Chromium
+    # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
+    fonts_dir: str = ""
+    convert_fonts: bool = True
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
     metrics_port: int = 0  # Prometheus /metrics on this port (0: off)
@@ -56,6 +61,19 @@ async def locate_chromium(settings: RenderingSettings) -> Chromium:
     async with async_playwright() as pw:
         bundled = pw.chromium.executable_path
     return await asyncio.to_thread(find_chromium, settings.chromium_executable, bundled, settings.chromium_install)
+
+
+async def prepare_fonts(settings: RenderingSettings) -> Path | None:
+    """Chromium's fontconfig file with TrueType copies of the CFF fonts (converted once, off the
+    event loop); without it (turned off, or it failed) PDFs still print, only larger."""
+    if not settings.convert_fonts:
+        return None
+    directory = Path(settings.fonts_dir) if settings.fonts_dir else fonts.default_dir()
+    try:
+        return await asyncio.to_thread(fonts.prepare, directory)
+    except Exception:
+        log.exception("could not prepare TrueType fonts in %s; Chromium uses the system's", directory)
+        return None
 
 
 async def _quiet(exc: Exception) -> None:
@@ -95,6 +113,7 @@ class RenderingService(Service):
         self.browser = BrowserPool(
             chromium, pages=settings.render_pages, timeout=settings.render_timeout,
             restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
+            fontconfig=await prepare_fonts(settings),
         )
         await self.browser.start()
         if settings.metrics_port:

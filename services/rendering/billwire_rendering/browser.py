@@ -173,9 +173,11 @@ async def _lock_down(browser: Browser) -> tuple[BrowserContext, Page]:
 class BrowserPool:
     def __init__(
         self, chromium: Chromium, *, pages: int = 2, timeout: float = 20.0, restart_after: int = 1000,
-        queue_bound: int = 32,
+        queue_bound: int = 32, fontconfig: Path | None = None,
     ) -> None:
         self.chromium = chromium
+        # Chromium's fontconfig file (see fonts.py); None: the system's.
+        self.env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig)} if fontconfig else None
         self.pages, self.timeout, self.restart_after, self.queue_bound = pages, timeout, restart_after, queue_bound
         self._pw: Playwright | None = None
         self._current: _Generation | None = None
@@ -219,7 +221,7 @@ class BrowserPool:
         assert self._pw is not None
         browser = await self._pw.chromium.launch(
             executable_path=self.chromium.path, args=LAUNCH_ARGS, headless=True, proxy=BLACKHOLE_PROXY, handle_sigint=False,
-            handle_sigterm=False, handle_sighup=False,
+            handle_sigterm=False, handle_sighup=False, env=self.env,
         )
         self._generations += 1
         generation = _Generation(self._generations, browser)

@@ -56,16 +56,18 @@ class Renderer:
     ) -> Artifact:
         account_id = ctx.account_id
         if not regenerate:
-            async with self.pool.acquire() as conn:
-                stored = await repo.issued_artifact(conn, account_id, document_id)
-            if stored is not None:
+            issued = (account_id, document_id, None, False)
+            stored = await self._single_flight(issued, lambda: self._stored_or_rendered(ctx, document_id))
+            if isinstance(stored, Stored):
                 _check_type(stored.document_type, expected_type, document_id)
                 if send is not None:
                     await self._announce(account_id, stored.artifact, send)
                 return stored.artifact
-        source = await self.fetch_input(ctx, document_id)
+            source = stored  # a draft: its preview, per version
+        else:
+            source = await self.fetch_input(ctx, document_id)
+        _check_type(source.document.type, expected_type, document_id)
         doc = source.document
-        _check_type(doc.type, expected_type, document_id)
         preview = doc.status == "draft"
         if regenerate and not preview:
             raise BillwireError(
@@ -76,13 +78,23 @@ class Renderer:
                 stored = await repo.preview_artifact(conn, account_id, document_id, doc.version)
             if stored is not None:
                 return stored.artifact
-        key = (account_id, document_id, doc.version if preview else None, regenerate)
-        stored = await self._single_flight(key, lambda: self._render_and_store(account_id, source, preview))
-        if send is not None:
-            await self._announce(account_id, stored.artifact, send)
-        return stored.artifact
+        key = (account_id, document_id, doc.version, regenerate)
+        return (await self._single_flight(key, lambda: self._render_and_store(account_id, source, preview))).artifact
 
-    async def _single_flight(self, key: tuple, work: Callable[[], Awaitable[Stored]]) -> Stored:
+    async def _stored_or_rendered(self, ctx: Caller, document_id: UUID) -> Stored | RenderInput:
+        """An issued document's PDF: stored, else rendered and stored; a draft's input comes back
+        unrendered. One flight per document in this replica, lookup and input fetch included:
+        its finalize and its send arrive together and share all of it."""
+        async with self.pool.acquire() as conn:
+            stored = await repo.issued_artifact(conn, ctx.account_id, document_id)
+        if stored is not None:
+            return stored
+        source = await self.fetch_input(ctx, document_id)
+        if source.document.status == "draft":
+            return source
+        return await self._render_and_store(ctx.account_id, source, False)
+
+    async def _single_flight(self, key: tuple, work: Callable[[], Awaitable[Any]]) -> Any:
         """Concurrent requests for the same version share one render in this replica."""
         running = self._in_progress.get(key)
         if running is not None:
