@@ -139,6 +139,24 @@ def test_a_body_with_long_lines_and_leading_dots_survives() -> None:
     assert parsed(send(body=body)).get_body(("plain",)).get_content().replace("\r\n", "\n") == body
 
 
+def test_the_mime_boundary_comes_from_the_send_request_unless_the_body_holds_it() -> None:
+    boundary = domain.mime_boundary(SEND_ID)
+    assert parsed(send()).get_boundary() == boundary
+    tricky = f"Hello\n--{boundary}\nContent-Type: text/html\n\n<b>forged</b>\n--{boundary}--\n"
+    msg = parsed(send(body=tricky))
+    assert msg.get_boundary() != boundary and msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == tricky
+    assert [a.get_content() for a in msg.iter_attachments()] == [PDF]
+
+
+@pytest.mark.parametrize(("raw", "crlf_only"), [
+    (b"a\r\nb\r\n", True), (b"a\r\nb", False), (b"a\nb\r\n", False), (b"a\rb\r\n", False), (b"", False),
+])
+def test_only_a_message_with_crlf_everywhere_skips_normalising(raw: bytes, crlf_only: bool) -> None:
+    from billwire_mailer.transport import _crlf_only
+
+    assert _crlf_only(raw) is crlf_only
+
+
 def refused(code: int, who: str = "ap@globex.example") -> aiosmtplib.SMTPRecipientRefused:
     return aiosmtplib.SMTPRecipientRefused(code, "5.1.1 User unknown" if code >= 500 else "4.7.1 Try later", who)
 

@@ -186,7 +186,16 @@ def compose(plan: Outgoing, files: Sequence[tuple[bytes, str]], now: datetime) -
     for (data, media_type), filename in zip(files, plan.filenames, strict=True):
         maintype, _, subtype = media_type.partition("/")
         msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
+    boundary = mime_boundary(plan.send_request_id)
+    if msg.is_multipart() and boundary not in plan.body:
+        msg.set_boundary(boundary)  # else the generator picks one, scanning the whole message for it
     return msg
+
+
+def mime_boundary(send_request_id: UUID) -> str:
+    """A boundary nothing else in the message contains: base64 has no `_` and the rest is ours,
+    apart from the body, which `compose` checks."""
+    return f"=_billwire_{send_request_id.hex}"
 
 
 def render(msg: EmailMessage) -> bytes:

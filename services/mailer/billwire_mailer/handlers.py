@@ -79,9 +79,6 @@ class MailerHandlers:
         if send is None:  # rendered for a download or a preview: not for us
             return
         last = delivery >= self.max_deliver
-        if await repo.message_state(self.pool, send.id) in ("delivered", "failed"):
-            log.info("send %s already finished; event %s ignored", send.id, event.id)
-            return
         # The PDF, then what else goes with it (an XRechnung's XML), as the rendering service lists it.
         artifacts = [rendered.artifact, *getattr(rendered, "attachments", ())]
         try:
@@ -89,11 +86,14 @@ class MailerHandlers:
         except InvalidMail as exc:
             await self._refuse(send, rendered.artifact, exc)
             return
-        await repo.insert_message(
+        state = await repo.record_message(
             self.pool, send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
             artifact_id=rendered.artifact.id, message_id=plan.message_id, sender=plan.envelope_sender,
             recipients=plan.envelope_recipients, subject=plan.subject,
         )
+        if state in ("delivered", "failed"):
+            log.info("send %s already finished; event %s ignored", send.id, event.id)
+            return
         files: list[tuple[bytes, str]] = []
         try:
             for artifact in artifacts:
@@ -130,15 +130,17 @@ class MailerHandlers:
         self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool
     ) -> Failure | None:
         """One SMTP attempt, recorded; returns the failure to retry after, if any."""
-        if await repo.message_state(conn, send.id) != "pending":
-            return None
-        for attempt in await repo.open_attempts(conn, send.id):
-            if attempt["phase"] == "data" or send.id in self.accepted:  # the relay may have it: never twice
-                async with conn.transaction():
-                    await self._settle_interrupted(conn, send, plan, attempt["number"])
+        state, number = await repo.begin_attempt(conn, send.id, send.account_id, delivery)  # committed before the relay is contacted
+        if number is None:
+            if state != "pending":
                 return None
-            await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
-        number = await repo.start_attempt(conn, send.id, send.account_id, delivery)  # committed before the relay is contacted
+            for attempt in await repo.open_attempts(conn, send.id):
+                if attempt["phase"] == "data" or send.id in self.accepted:  # the relay may have it: never twice
+                    async with conn.transaction():
+                        await self._settle_interrupted(conn, send, plan, attempt["number"])
+                    return None
+                await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
+            number = await repo.start_attempt(conn, send.id, send.account_id, delivery)
         handover = Handover(lambda: repo.enter_data_phase(conn, send.id, number))
         try:
             reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, handover)
@@ -155,9 +157,7 @@ class MailerHandlers:
                     return None
             return failure
         self._remember(send.id, reply)
-        async with conn.transaction():
-            await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
-            await self._delivered(conn, send, plan, reply)
+        await self._delivered(conn, send, plan, number, "delivered", reply, reply)
         return None
 
     async def _settle_interrupted(
@@ -172,13 +172,11 @@ class MailerHandlers:
         of the message on the way: nobody knows, so it fails and is not sent again."""
         reply = self.accepted.get(send.id)
         if reply is not None:
-            await repo.finish_attempt(conn, send.id, number, "delivered", _code(reply), reply)
-            await self._delivered(conn, send, plan, reply)
+            await self._delivered(conn, send, plan, number, "delivered", reply, reply)
             return
         if not cause:
             detail = "unconfirmed: the mailer stopped after handing over the whole message, before the relay's answer was recorded"
-            await repo.finish_attempt(conn, send.id, number, "unknown", None, detail)
-            await self._delivered(conn, send, plan, detail)
+            await self._delivered(conn, send, plan, number, "unknown", detail, detail)
             return
         reason = domain.clip(
             f"the connection broke ({cause}) while handing the message to the relay; it may have been delivered,"
@@ -187,14 +185,18 @@ class MailerHandlers:
         await repo.finish_attempt(conn, send.id, number, "unknown", None, reason)
         await self._fail(conn, send, Failure(False, reason))
 
-    async def _delivered(self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, reply: str) -> None:
+    async def _delivered(
+        self, conn: asyncpg.Connection, send: SendRequest, plan: Outgoing, number: int, outcome: str, detail: str, reply: str,
+    ) -> None:
+        """Attempt `number` ends with `outcome`; the send is delivered, with its event, once."""
         now = utcnow()
         data = EmailDelivered(
             send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
             message_id=plan.message_id, recipients=plan.envelope_recipients, delivered_at=now,
         )
         event = repo.new_event("email.delivered", send.account_id, data, now)
-        if await repo.mark_delivered(conn, send.id, reply, now, event, s.EMAIL_DELIVERED):
+        code = _code(reply) if outcome == "delivered" else None
+        if await repo.finish_delivered(conn, send.id, number, outcome, code, detail, reply, now, event, s.EMAIL_DELIVERED):
             log.info("send %s delivered as %s: %s", send.id, plan.message_id, reply)
 
     async def _fail(self, conn: asyncpg.Connection, send: SendRequest, failure: Failure) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from billwire_shared.contracts.events import Event
 from billwire_shared.ids import new_id
@@ -23,10 +24,6 @@ def storable(text: str) -> str:
 # -- messages and attempts -----------------------------------------------------------------------
 
 
-async def message_state(db: Db, send_request_id: UUID) -> str | None:
-    return await db.fetchval("SELECT state FROM messages WHERE send_request_id = $1", send_request_id)
-
-
 async def insert_message(
     db: Db, *, send_request_id: UUID, account_id: UUID, document_id: UUID, artifact_id: UUID | None,
     message_id: str, sender: str, recipients: list[str], subject: str,
@@ -37,6 +34,27 @@ async def insert_message(
         INSERT INTO messages (send_request_id, account_id, document_id, artifact_id, message_id, sender, recipients, subject)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (send_request_id) DO NOTHING
+        """,
+        send_request_id, account_id, document_id, artifact_id, storable(message_id), storable(sender),
+        [storable(r) for r in recipients], storable(subject),
+    )
+
+
+async def record_message(
+    db: Db, *, send_request_id: UUID, account_id: UUID, document_id: UUID, artifact_id: UUID | None,
+    message_id: str, sender: str, recipients: list[str], subject: str,
+) -> str | None:
+    """`insert_message` and the message's state in one round trip: `pending` when new, the
+    first row's state for a repeat (None when that row is still being written elsewhere)."""
+    return await db.fetchval(
+        """
+        WITH added AS (
+            INSERT INTO messages (send_request_id, account_id, document_id, artifact_id, message_id, sender, recipients, subject)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (send_request_id) DO NOTHING
+            RETURNING state
+        )
+        SELECT state FROM added UNION ALL SELECT state FROM messages WHERE send_request_id = $1 LIMIT 1
         """,
         send_request_id, account_id, document_id, artifact_id, storable(message_id), storable(sender),
         [storable(r) for r in recipients], storable(subject),
@@ -80,6 +98,26 @@ async def start_attempt(db: Db, send_request_id: UUID, account_id: UUID, deliver
     )
 
 
+async def begin_attempt(conn: asyncpg.Connection, send_request_id: UUID, account_id: UUID, delivery: int) -> tuple[str | None, int | None]:
+    """(state, number): a new attempt, committed, when the message is pending and no earlier
+    attempt is left open (the usual case, one round trip); number None otherwise, for the
+    caller to look at the open attempts first. Run under `try_lock`."""
+    row = await conn.fetchrow(
+        """
+        WITH message AS (SELECT state FROM messages WHERE send_request_id = $1),
+        added AS (
+            INSERT INTO attempts (send_request_id, number, account_id, delivery)
+            SELECT $1, coalesce(max(number), 0) + 1, $2, $3 FROM attempts WHERE send_request_id = $1
+            HAVING (SELECT state FROM message) = 'pending' AND count(*) FILTER (WHERE outcome IS NULL) = 0
+            RETURNING number
+        )
+        SELECT (SELECT state FROM message) AS state, (SELECT number FROM added) AS number
+        """,
+        send_request_id, account_id, delivery,
+    )
+    return row["state"], row["number"]
+
+
 async def enter_data_phase(db: Db, send_request_id: UUID, number: int) -> None:
     """From here on the relay may accept the message: this attempt is never repeated blindly.
     One simple-protocol message (a UUID and an int inlined, nothing else): it is written to the
@@ -113,22 +151,6 @@ async def get_message(db: Db, send_request_id: UUID) -> asyncpg.Record | None:
     return await db.fetchrow("SELECT * FROM messages WHERE send_request_id = $1", send_request_id)
 
 
-async def mark_delivered(
-    conn: asyncpg.Connection, send_request_id: UUID, smtp_reply: str, now: datetime, event: Event, subject: str
-) -> bool:
-    """Delivered, with its event, once; False when it was already finished."""
-    done = await conn.fetchval(
-        """
-        UPDATE messages SET state = 'delivered', smtp_reply = $2, finished_at = $3, reason = NULL
-        WHERE send_request_id = $1 AND state = 'pending' RETURNING true
-        """,
-        send_request_id, storable(smtp_reply), now,
-    )
-    if done:
-        await add_event(conn, event, subject)
-    return bool(done)
-
-
 async def mark_failed(
     conn: asyncpg.Connection, send_request_id: UUID, reason: str, permanent: bool, now: datetime, event: Event, subject: str
 ) -> bool:
@@ -143,6 +165,33 @@ async def mark_failed(
     if done:
         await add_event(conn, event, subject)
     return bool(done)
+
+
+async def finish_delivered(
+    db: Db, send_request_id: UUID, number: int, outcome: str, code: int | None, detail: str, smtp_reply: str,
+    now: datetime, event: Event, subject: str,
+) -> bool:
+    """`finish_attempt` and marking the message delivered in one statement (so one transaction, one round
+    trip): the attempt's outcome, the message delivered and its event, once; False when the
+    message was already finished (the attempt is recorded all the same)."""
+    return bool(await db.fetchval(
+        """
+        WITH attempt AS (
+            UPDATE attempts SET outcome = $3, smtp_code = $4, detail = $5, finished_at = now()
+            WHERE send_request_id = $1 AND number = $2
+        ),
+        done AS (
+            UPDATE messages SET state = 'delivered', smtp_reply = $6, finished_at = $7, reason = NULL
+            WHERE send_request_id = $1 AND state = 'pending' RETURNING 1
+        ),
+        queued AS (
+            INSERT INTO outbox (event_id, subject, payload) SELECT $8, $9, $10 FROM done RETURNING 1
+        )
+        SELECT count(*) > 0 FROM queued
+        """,
+        send_request_id, number, outcome, code, storable(detail), storable(smtp_reply), now, event.id, subject,
+        msgspec.json.encode(event),
+    ))
 
 
 def new_event(event_type: str, account_id: UUID, data: Any, now: datetime) -> Event:

@@ -84,7 +84,7 @@ async def test_the_same_send_delivered_again_sends_no_second_email(mailer_harnes
 
 async def test_a_crash_after_the_relay_accepted_sends_no_second_email(mailer_harness, smtp, monkeypatch) -> None:
     sink, port = smtp
-    real = repo.mark_delivered
+    real = repo.finish_delivered
     crashes = []
 
     async def crash_once(*args, **kwargs):
@@ -93,7 +93,7 @@ async def test_a_crash_after_the_relay_accepted_sends_no_second_email(mailer_har
             raise ConnectionError("database gone right after the relay said 250")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(repo, "mark_delivered", crash_once)
+    monkeypatch.setattr(repo, "finish_delivered", crash_once)
     async with mailer_harness(port) as h:
         send = new_send()
         await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
@@ -109,14 +109,14 @@ async def test_after_a_crash_past_the_final_dot_the_email_counts_as_delivered_an
     mailer_harness, smtp, monkeypatch
 ) -> None:
     sink, port = smtp
-    real = repo.mark_delivered
+    real = repo.finish_delivered
 
     async def crash_and_forget(*args, **kwargs):
-        monkeypatch.setattr(repo, "mark_delivered", real)
+        monkeypatch.setattr(repo, "finish_delivered", real)
         h.service.handlers.accepted.clear()  # a new process: it does not know the relay's answer
         raise ConnectionError("killed after the relay said 250")
 
-    monkeypatch.setattr(repo, "mark_delivered", crash_and_forget)
+    monkeypatch.setattr(repo, "finish_delivered", crash_and_forget)
     async with mailer_harness(port) as h:
         send = new_send()
         await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
