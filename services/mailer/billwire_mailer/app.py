@@ -48,6 +48,8 @@ class MailerSettings(ServiceSettings, kw_only=True, frozen=True):
     smtp_password: str = ""
     smtp_timeout: float = 30.0
     smtp_validate_certs: bool = True
+    smtp_reuse_messages: int = 100  # e-mails sent over one relay connection before a new one (1: one each)
+    smtp_idle_seconds: float = 15.0  # a relay connection idle for longer is closed instead of reused
     # The sender of every e-mail; the account's company name becomes its display name and the
     # account's own address its Reply-To.
     smtp_from: str = "invoices@localhost"
@@ -110,7 +112,9 @@ class MailerService(Service):
             username=settings.smtp_username, password=settings.smtp_password, timeout=settings.smtp_timeout,
             validate_certs=settings.smtp_validate_certs,
             local_hostname=settings.smtp_local_hostname or self.config.from_address.rpartition("@")[2],
+            reuse_messages=max(1, settings.smtp_reuse_messages), idle_seconds=settings.smtp_idle_seconds,
         )
+        self.transport = SmtpTransport(self.relay)
         self.nc: nats.NATS | None = None
         self.handlers: MailerHandlers | None = None
         self.outbox: OutboxRelay | None = None
@@ -124,7 +128,7 @@ class MailerService(Service):
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         self.handlers = MailerHandlers(
-            pool, self.config, SmtpTransport(self.relay), self._fetch,
+            pool, self.config, self.transport, self._fetch,
             max_deliver=self.durable.max_deliver, daily_quota=self.settings.email_daily_quota,
         )
         register(broker, self.handlers, self.names, self.durable, self.settings.rpc_concurrency,
@@ -158,6 +162,7 @@ class MailerService(Service):
                 finally:
                     await self.outbox.stop()
         finally:
+            await self.transport.close()
             await self.nc.drain()
 
 

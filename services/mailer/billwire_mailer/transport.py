@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -42,6 +43,8 @@ class Relay:
     timeout: float = 30.0
     validate_certs: bool = True
     local_hostname: str = "localhost"  # what EHLO says (never a slow reverse DNS lookup)
+    reuse_messages: int = 100  # e-mails over one connection before it is closed (1: a connection each)
+    idle_seconds: float = 15.0  # an idle connection older than this is closed, not used again
 
 
 @dataclass
@@ -52,12 +55,24 @@ class Handover:
     dot_written: bool = False
 
 
+@dataclass
+class _Kept:
+    client: aiosmtplib.SMTP
+    sent: int  # messages handed over on this connection
+    idle_since: float = 0.0
+
+
 class SmtpTransport:
-    """One SMTP conversation per message. Every recipient is checked (RCPT) before the
-    message is handed over: if the relay refuses any, nothing is sent to anyone."""
+    """SMTP conversations with the relay. Every recipient is checked (RCPT) before the message
+    is handed over: if the relay refuses any, nothing is sent to anyone.
+
+    A connection carries up to `reuse_messages` e-mails, one after the other (connect, TLS,
+    EHLO and AUTH once, not per e-mail). A kept connection that the relay has closed meanwhile
+    is noticed at MAIL FROM, before anything was handed over, and replaced by a new one."""
 
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
+        self._idle: list[_Kept] = []
         self._closing: set[asyncio.Task] = set()
 
     def _client(self) -> aiosmtplib.SMTP:
@@ -67,6 +82,61 @@ class SmtpTransport:
             use_tls=r.security == "tls", start_tls=r.security == "starttls", validate_certs=r.validate_certs,
             timeout=r.timeout, local_hostname=r.local_hostname,
         )
+
+    async def _connect(self) -> _Kept:
+        client = self._client()
+        await client.connect()
+        return _Kept(client, 0)
+
+    def _take_idle(self) -> _Kept | None:
+        now = time.monotonic()
+        while self._idle:
+            kept = self._idle.pop()  # the most recently used first
+            if kept.client.is_connected and now - kept.idle_since < self.relay.idle_seconds:
+                return kept
+            self._say_goodbye(kept.client)
+        return None
+
+    def _release(self, kept: _Kept) -> None:
+        if kept.sent >= self.relay.reuse_messages or not kept.client.is_connected:
+            self._say_goodbye(kept.client)
+            return
+        kept.idle_since = time.monotonic()
+        self._idle.append(kept)
+
+    def _say_goodbye(self, client: aiosmtplib.SMTP) -> None:
+        """QUIT in the background: the reply that mattered is in."""
+        task = asyncio.create_task(_quit(client))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        """QUIT every kept connection (the service is stopping)."""
+        while self._idle:
+            self._say_goodbye(self._idle.pop().client)
+        if self._closing:
+            await asyncio.wait(list(self._closing), timeout=self.relay.timeout)
+
+    async def _begin(self, sender: str) -> _Kept:
+        """A connection on which the relay accepted MAIL FROM."""
+        kept = self._take_idle()
+        if kept is not None:
+            try:
+                await kept.client.mail(sender)
+                return kept
+            except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError):
+                kept.client.close()  # closed by the relay while it was idle: nothing was handed over
+            except aiosmtplib.SMTPResponseException as exc:
+                kept.client.close()
+                if exc.code != SMTPStatus.domain_unavailable:  # 421: the relay is closing it; else a real answer
+                    raise
+        kept = await self._connect()
+        try:
+            await kept.client.mail(sender)
+        except BaseException:
+            kept.client.close()
+            raise
+        return kept
 
     async def send(self, sender: str, recipients: list[str], message: bytes, handover: Handover) -> str:
         """Hand `message` to the relay; returns its final reply (e.g. `250 2.0.0 Ok: queued`).
@@ -78,10 +148,9 @@ class SmtpTransport:
         for this process to stall in between; its result is awaited after the relay answered.
         A process that dies around the dot has thus, within microseconds, written both or
         neither. A mark that fails at once stops the hand-over before the dot."""
-        client = self._client()
-        await client.connect()
+        kept = await self._begin(sender)
+        client = kept.client
         try:
-            await client.mail(sender)
             refused = []
             for recipient in recipients:
                 try:
@@ -89,17 +158,21 @@ class SmtpTransport:
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     refused.append(exc)
             if refused:
-                with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                try:
                     await client.rset()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+                else:
+                    self._release(kept)
                 raise RecipientsRefused(refused)
             reply = await _data(client, message, handover)
+        except RecipientsRefused:
+            raise
         except BaseException:
             client.close()
             raise
-        # The reply is what matters; saying goodbye waits for nobody.
-        task = asyncio.create_task(_quit(client))
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        kept.sent += 1
+        self._release(kept)
         return f"{reply.code} {reply.message}"
 
 

@@ -52,6 +52,7 @@ class Received:
     rcpt_tos: list[str]
     content: bytes
     at: float
+    peer: Any = None  # the client's (host, port): one per connection
 
 
 @dataclass
@@ -62,9 +63,18 @@ class SmtpSink:
     reject: set[str] = field(default_factory=set)  # RCPT TO these gets 550
     fail_data: int = 0  # answer this many DATA commands with 451 first
     hang_up: int = 0  # take this many messages, then drop the connection instead of answering
+    per_connection: int = 0  # after this many messages on one connection, MAIL gets a 421 and it closes
     received: list[Received] = field(default_factory=list)
     data_attempts: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.per_connection and getattr(session, "messages", 0) >= self.per_connection:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
@@ -78,7 +88,8 @@ class SmtpSink:
             if self.fail_data > 0:
                 self.fail_data -= 1
                 return "451 4.3.0 Temporary local problem, try again later"
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic()))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic(), session.peer))
+            session.messages = getattr(session, "messages", 0) + 1
             if self.hang_up > 0:
                 self.hang_up -= 1
                 server.transport.close()  # the reply never reaches the client
@@ -106,10 +117,10 @@ def smtp() -> Any:
 
 
 class FakeRendering:
-    """STAND-IN for the rendering service's `rendering.rpc.artifact.get` contract
-    (`GetArtifactChunk` -> `ArtifactChunk`, or an ErrorReply), which another engineer is
-    building now; it serves bytes this test made, in small chunks so that transfers take
-    several requests. Replace it with the real service once that exists."""
+    """Stands in for the rendering service's `rendering.rpc.artifact.get` contract
+    (`GetArtifactChunk` -> `ArtifactChunk`, or an ErrorReply), so the mailer is tested alone:
+    it serves bytes this test made, in small chunks so that transfers take several requests.
+    The e2e and cluster tests run the real rendering service."""
 
     def __init__(self, nc: nats.NATS, names: Names, chunk_bytes: int = 64 * 1024) -> None:
         self.nc, self.names, self.chunk_bytes = nc, names, chunk_bytes

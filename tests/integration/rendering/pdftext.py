@@ -11,19 +11,21 @@ from pathlib import Path
 from pypdf import PdfReader
 
 
-def pages_text(pdf: bytes) -> list[str]:
-    """The text of every page, in layout order."""
+def pages_text(pdf: bytes, layout: bool = True) -> list[str]:
+    """The text of every page, in layout order (or, `layout=False`, in the order it was drawn,
+    diagonal text such as the draft watermark included)."""
     if shutil.which("pdftotext"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "doc.pdf"
             path.write_bytes(pdf)
-            out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+            mode = "-layout" if layout else "-raw"
+            out = subprocess.run(["pdftotext", mode, str(path), "-"], capture_output=True, check=True).stdout
         return out.decode().split("\f")[: len(PdfReader(io.BytesIO(pdf)).pages)]
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def text(pdf: bytes) -> str:
-    return "\n".join(pages_text(pdf))
+def text(pdf: bytes, layout: bool = True) -> str:
+    return "\n".join(pages_text(pdf, layout))
 
 
 def flat(value: str) -> str:
