@@ -37,12 +37,13 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- runtime: the same slim Python, the environment, an unprivileged user ----
 FROM ${PYTHON_IMAGE} AS runtime
-# Debian's Chromium and fonts for the PDFs (Playwright's own browser download is not used);
+# Debian's Chromium headless shell and fonts for the PDFs (Playwright's own browser download is
+# not used; the shell prints without a print compositor process per PDF, full Chromium does not);
 # Ghostscript and an sRGB ICC profile turn an issued Factur-X document's PDF into PDF/A-3.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        chromium fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-inter fonts-noto-core fonts-noto-color-emoji \
+        chromium-headless-shell fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-inter fonts-noto-core fonts-noto-color-emoji \
         fontconfig ghostscript icc-profiles-free \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 billwire \
@@ -54,7 +55,7 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \
-    BILLWIRE_CHROMIUM_EXECUTABLE=/usr/bin/chromium \
+    BILLWIRE_CHROMIUM_EXECUTABLE=/usr/bin/chromium-headless-shell \
     BILLWIRE_CHROMIUM_INSTALL=false \
     BILLWIRE_FONTS_DIR=/opt/billwire/fonts
 # TrueType copies of Inter (Debian ships it as CFF, which Chromium prints as Type 3 drawings),

@@ -147,11 +147,11 @@ def test_no_secrets_and_only_real_settings(service):
 def test_rendering_image_carries_chromium_and_points_the_service_at_it():
     parser = parse("rendering")
     runs = " ".join(value for name, value in final_stage(parser) if name == "RUN")
-    assert re.search(r"apt-get install .*\bchromium\b", runs) and "fonts-" in runs
+    assert re.search(r"apt-get install .*\bchromium-headless-shell\b", runs) and "fonts-inter" in runs
     assert "rm -rf /var/lib/apt/lists/*" in runs
     chromium_settings = sorted(v for v in service_settings("rendering") if "CHROMIUM" in v and ("PATH" in v or "EXECUTABLE" in v))
     assert chromium_settings, "the rendering service has no Chromium path setting any more"
-    assert parser.envs.get(chromium_settings[0]) == "/usr/bin/chromium"
+    assert parser.envs.get(chromium_settings[0]) == "/usr/bin/chromium-headless-shell"
     if "BILLWIRE_CHROMIUM_INSTALL" in service_settings("rendering"):
         assert parser.envs["BILLWIRE_CHROMIUM_INSTALL"] == "false", "no browser download at run time"
 

@@ -33,7 +33,8 @@ log = logging.getLogger("billwire.rendering")
 
 
 class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
-    # Chromium: this path, else Playwright's own build, else the system's (/usr/bin/chromium).
+    # Chromium: this path, else Playwright's own build, else the system's headless shell
+    # (/usr/bin/chromium-headless-shell, half the CPU per PDF), else /usr/bin/chromium.
     chromium_executable: str = ""
     # Run `playwright install chromium` when Playwright's build is missing (and downloadable).
     chromium_install: bool = True
@@ -44,7 +45,7 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # TrueType copies of the templates' CFF fonts go here (empty: ~/.cache/billwire/fonts); Chromium
     # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
     fonts_dir: str = ""
-    convert_fonts: bool = True
+    convert_fonts: bool = True  # false: Chromium uses the system's fonts as installed (CFF ones as Type 3)
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
     metrics_port: int = 0  # Prometheus /metrics on this port (0: off)

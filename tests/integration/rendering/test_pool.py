@@ -45,6 +45,7 @@ def test_finding_chromium(tmp_path) -> None:
     assert "playwright install chromium" in str(error.value)
     fallback = find_chromium(playwright_path=missing, install=False)
     assert fallback.origin == "system"
+    assert fallback.path == "/usr/bin/chromium-headless-shell", "the headless shell (installed by .ci/run) comes first"
 
 
 async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_delivered() -> None:
