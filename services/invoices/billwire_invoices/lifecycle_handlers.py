@@ -46,9 +46,9 @@ class LifecycleHandlers(InvoicesHandlers):
         statement = repo.save_document(ctx.account_id, after) if before else repo.insert_document(ctx.account_id, after)
         await self._apply(conn, statement, ctx, "document", after.id, action, before, after, event_type, after.updated_at)
 
-    async def _issue(self, conn: asyncpg.Connection, ctx: Caller, draft: d.Document) -> d.Document:
+    async def _issue(self, conn: asyncpg.Connection, ctx: Caller, draft: d.Document, profile: a.Profile | None = None) -> d.Document:
         """Finalize a draft inside the caller's transaction (send and cancel need it)."""
-        profile = await repo.get_profile(conn, ctx.account_id)
+        profile = profile or await repo.get_profile(conn, ctx.account_id)
         missing = domain.finalize_problems(draft, profile)
         if missing:
             raise BillwireError(ErrorCode.DOCUMENT_INCOMPLETE, "The document is missing what an issued document must carry.", missing)
@@ -171,11 +171,11 @@ class LifecycleHandlers(InvoicesHandlers):
             doc = await self._locked(conn, cmd.ctx, cmd.id)
             if doc.status == "cancelled":
                 raise lifecycle.conflict("A cancelled invoice is not sent; send its credit note.")
+            profile = await repo.get_profile(conn, cmd.ctx.account_id)
             if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
-                issued = await self._issue(conn, cmd.ctx, doc)
+                issued = await self._issue(conn, cmd.ctx, doc, profile)
                 await self._save(conn, cmd.ctx, doc, issued, "finalize", f"{issued.type}.finalized")
                 doc = issued
-            profile = await repo.get_profile(conn, cmd.ctx.account_id)
             templates = await email_sql.get_templates(conn, cmd.ctx.account_id)
             request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
             await reserve_quota(self.request, cmd.ctx, request.id)
