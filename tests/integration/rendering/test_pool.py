@@ -16,7 +16,7 @@ from tests.integration.rendering.samples import make_input, make_lines
 
 
 def long_page():
-    specs = [(f"Line {i}", "1", "h", "10.00", "19") for i in range(1, 201)]
+    specs = [(f"Line {i}", "1", "h", "10.00", "19") for i in range(1, 201)]  # a few pages: a render that takes a while
     return render_page(make_input(lines=make_lines(specs)))
 
 
@@ -56,7 +56,8 @@ async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_deliver
         assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
         [victim] = browser_processes()
         render = asyncio.create_task(pool.render(page.html, page.footer))
-        await asyncio.sleep(0.15)  # inside set_content / pdf()
+        while pool._current.in_flight == 0:  # on its page now: inside set_content / pdf()
+            await asyncio.sleep(0)
         os.kill(victim.pid, signal.SIGKILL)
         pdf = await asyncio.wait_for(render, 60)
         assert pdf.startswith(b"%PDF") and "Line 200" in flat(text(pdf))
