@@ -6,6 +6,8 @@ advisory lock elects it), so events leave
 in order even with several replicas. It is woken by LISTEN/NOTIFY and also polls, because a
 notification can be missed. A row is marked published only after JetStream acknowledged it;
 the event id is the Nats-Msg-Id, so a re-publish after a crash is dropped as a duplicate.
+Under load the marking rides on the next batch's SELECT (one round trip per batch); when
+things go quiet it is written on its own within `MARK_DELAY`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.outbox")
 ACK_TIMEOUT = 5.0
+MARK_DELAY = 0.05  # seconds acknowledged rows may wait for the next batch to mark them
+PENDING = "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1"
+MARK_AND_PENDING = """
+WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($2::bigint[]))
+SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1
+"""
+MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 
 
 def channel_of(schema: str) -> str:
@@ -91,6 +100,7 @@ class OutboxRelay:
         self.batch_size, self.retention = batch_size, retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._unmarked: list[int] = []  # acknowledged by JetStream, not yet marked published
         self.published = 0
 
     def start(self) -> None:
@@ -134,6 +144,11 @@ class OutboxRelay:
                 if datetime.now(UTC) - last_sweep > timedelta(minutes=10):
                     await self._sweep(conn)
                     last_sweep = datetime.now(UTC)
+                if self._unmarked:  # the next batch marks them if it comes soon; else now
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), MARK_DELAY)
+                    if not self._wake.is_set():
+                        await self._mark(conn)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
                 if self._wake.is_set():
@@ -141,19 +156,19 @@ class OutboxRelay:
                     await asyncio.sleep(self.linger)
         finally:
             with contextlib.suppress(Exception):
+                await self._mark(conn)
+            with contextlib.suppress(Exception):
                 await conn.remove_listener(self.channel, self._notified)
 
     async def drain(self, conn: asyncpg.Connection) -> None:
         """Publish every pending row; on a NATS failure keep the rest for the next round.
 
         A batch is published pipelined (in order, acks awaited afterwards) and only the run of
-        rows acknowledged from its start is marked, so a retry never reorders events.
+        rows acknowledged from its start is marked, so a retry never reorders events. A batch
+        shorter than `batch_size` was everything committed: rows committed since then notify.
         """
         while True:
-            rows = await conn.fetch(
-                "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
-                self.batch_size,
-            )
+            rows = await self._pending(conn)
             if not rows:
                 return
             acks = []
@@ -166,11 +181,26 @@ class OutboxRelay:
                     log.debug("publish stopped: %r", exc)
                     break
             done = await self._acknowledged(rows, acks)
-            if done:
-                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", done)
-                self.published += len(done)
+            self._unmarked = done
+            self.published += len(done)
             if len(done) < len(rows):
                 raise NatsUnavailable(f"JetStream acknowledged {len(done)} of {len(rows)} events; the rest wait")
+            if len(rows) < self.batch_size:
+                return
+
+    async def _pending(self, conn: asyncpg.Connection) -> list[asyncpg.Record]:
+        """The next batch, marking the last one's rows in the same statement."""
+        if self._unmarked:
+            rows = await conn.fetch(MARK_AND_PENDING, self.batch_size, self._unmarked)
+        else:
+            rows = await conn.fetch(PENDING, self.batch_size)
+        self._unmarked = []
+        return rows
+
+    async def _mark(self, conn: asyncpg.Connection) -> None:
+        if self._unmarked:
+            await conn.execute(MARK, self._unmarked)
+            self._unmarked = []
 
     async def _acknowledged(self, rows: list[asyncpg.Record], acks: list[asyncio.Future]) -> list[int]:
         done = []
