@@ -228,10 +228,9 @@ class MailerHandlers:
 
     async def reserve_quota(self, cmd: ReserveEmailQuota) -> EmailQuota:
         day = domain.quota_day(utcnow())
-        async with self.pool.acquire() as conn, conn.transaction():
-            allowed, used = await repo.reserve_quota(
-                conn, cmd.ctx.account_id, day.day, cmd.count, self.daily_quota, cmd.reservation_id
-            )
+        allowed, used = await repo.reserve_quota(
+            self.pool, cmd.ctx.account_id, day.day, cmd.count, self.daily_quota, cmd.reservation_id
+        )
         return EmailQuota(allowed=allowed, used=used, limit=self.daily_quota, resets_at=day.resets_at)
 
     async def get_quota(self, cmd: GetEmailQuota) -> EmailQuota:

@@ -207,38 +207,13 @@ async def quota_used(db: Db, account_id: UUID, day: date) -> int:
 
 
 async def reserve_quota(
-    conn: asyncpg.Connection, account_id: UUID, day: date, count: int, limit: int, reservation_id: UUID | None
+    db: Db, account_id: UUID, day: date, count: int, limit: int, reservation_id: UUID | None
 ) -> tuple[bool, int]:
-    """(allowed, used after): take `count` of the day's `limit` (0 = unlimited), all or none.
-    Run in a transaction: a refused reservation leaves no row behind."""
-    if reservation_id is not None:
-        taken = await conn.fetchval(
-            """
-            INSERT INTO quota_reservations (reservation_id, account_id, day, count) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (reservation_id) DO NOTHING RETURNING true
-            """,
-            reservation_id, account_id, day, count,
-        )
-        if not taken:  # a repeat: the first call counted it (another account's id counts as refused)
-            owner = await conn.fetchval("SELECT account_id FROM quota_reservations WHERE reservation_id = $1", reservation_id)
-            return owner == account_id, await quota_used(conn, account_id, day)
-    after = None
-    if not limit or count <= limit:
-        # One statement: the row lock makes concurrent reservations queue up, each sees the last.
-        after = await conn.fetchval(
-            """
-            INSERT INTO quota_usage AS q (account_id, day, used) VALUES ($1, $2, $3)
-            ON CONFLICT (account_id, day) DO UPDATE SET used = q.used + EXCLUDED.used
-            WHERE $4 = 0 OR q.used + EXCLUDED.used <= $4
-            RETURNING used
-            """,
-            account_id, day, count, limit,
-        )
-    if after is None:
-        if reservation_id is not None:
-            await conn.execute("DELETE FROM quota_reservations WHERE reservation_id = $1", reservation_id)
-        return False, await quota_used(conn, account_id, day)
-    return True, after
+    """(allowed, used after): take `count` of the day's `limit` (0 = unlimited), all or none;
+    one statement (the function of migration 0002), so a refused reservation leaves no row behind."""
+    row = await db.fetchrow("SELECT granted, used_after FROM reserve_quota($1, $2, $3, $4, $5)",
+                            reservation_id, account_id, day, count, limit)
+    return row["granted"], row["used_after"]
 
 
 async def forget_old_quota(conn: asyncpg.Connection) -> None:
