@@ -94,9 +94,12 @@ async def test_smtp_trouble_is_retried_and_still_sends_exactly_once(stack: Stack
     outbox.sink.fail_data = 2  # the relay answers 451 twice, then accepts
     draft = (await api.post("/invoices", json={"client": BUYER | {"email": "later@sendee.example"},
                                                "lines": [{"description": "x", "unit_price": "10"}]})).json()
-    await api.post(f"/invoices/{draft['id']}/send")
+    accepted = await api.post(f"/invoices/{draft['id']}/send")
+    assert accepted.status_code == 202 and accepted.json()["state"] == "queued", accepted.text
     final = await wait_for_send(api, draft["id"], {"delivered", "failed"})
     assert final["state"] == "delivered"
+    same = ("id", "document_id", "version", "to", "cc", "subject", "requested_at", "kind", "reminder_level")
+    assert {k: final[k] for k in same} == {k: accepted.json()[k] for k in same}  # the answer is what was stored
     assert len(outbox.messages_to("later@sendee.example")) == 1
 
 

@@ -10,7 +10,15 @@ import asyncpg
 import msgspec
 
 from billwire_invoices.repository import Statement
+from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSettings
+
+
+async def get_profile_and_templates(conn: asyncpg.Connection, account_id: UUID) -> tuple[Profile, EmailTemplates]:
+    """What a send needs of its account, in one round trip."""
+    row = await conn.fetchrow("SELECT profile, email_templates FROM accounts WHERE id = $1", account_id)
+    profile = msgspec.convert((row["profile"] if row else None) or {}, Profile, strict=False)
+    return profile, msgspec.convert((row["email_templates"] if row else None) or {}, EmailTemplates, strict=False)
 
 
 async def get_templates(conn: asyncpg.Connection, account_id: UUID) -> EmailTemplates:

@@ -40,11 +40,10 @@ class FileHandlers:
     async def render_input(self, cmd: r.GetRenderInput) -> r.RenderInput:
         """An issued document renders with its frozen seller; a draft with the profile of now."""
         async with self.pool.acquire() as conn:
-            doc = await repo.get_document(conn, cmd.ctx.account_id, cmd.id)
+            doc, row = await repo.get_document_and_logo(conn, cmd.ctx.account_id, cmd.id)
             if doc is None:
                 raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             seller = doc.seller or a.seller_of(await repo.get_profile(conn, cmd.ctx.account_id))
-            row = await repo.get_logo(conn, cmd.ctx.account_id)
         xml = r.EInvoiceXml(export_type=doc.export_type, xml=einvoice.build(doc, seller)) if einvoice.is_einvoice(doc) else None
         return r.RenderInput(document=doc, seller=seller, logo=_logo(row) if row else None, einvoice=xml)
 

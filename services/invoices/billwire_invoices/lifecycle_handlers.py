@@ -171,16 +171,15 @@ class LifecycleHandlers(InvoicesHandlers):
             doc = await self._locked(conn, cmd.ctx, cmd.id)
             if doc.status == "cancelled":
                 raise lifecycle.conflict("A cancelled invoice is not sent; send its credit note.")
-            profile = await repo.get_profile(conn, cmd.ctx.account_id)
+            profile, templates = await email_sql.get_profile_and_templates(conn, cmd.ctx.account_id)
             if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
                 issued = await self._issue(conn, cmd.ctx, doc, profile)
                 await self._save(conn, cmd.ctx, doc, issued, "finalize", f"{issued.type}.finalized")
                 doc = issued
-            templates = await email_sql.get_templates(conn, cmd.ctx.account_id)
             request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
             await reserve_quota(self.request, cmd.ctx, request.id)
             await queue_send(conn, cmd.ctx, request)
-            return await sql.get_send(conn, cmd.ctx.account_id, request.id)
+            return sql.queued_send_info(request)
 
         return await self._write(cmd.ctx, lc.SendInfo, work)
 
@@ -198,10 +197,10 @@ class LifecycleHandlers(InvoicesHandlers):
         delivered reminder is announced as `invoice.reminder_sent`."""
         ctx = Caller(account_id=account_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await sql.set_send_state(conn, send_id, state, reason)
+            row = await sql.set_send_state(conn, send_id, state, reason, with_document=state == "delivered")
             if row is None or state != "delivered":
                 return
-            doc = await self._locked(conn, ctx, row["document_id"])
+            doc = msgspec.convert(row["data"], d.Document, strict=False)
             now = utcnow()
             if row["reminder_level"]:
                 after = reminders.reminder_delivered(doc, now)

@@ -50,12 +50,30 @@ def insert_send(account_id: UUID, request: SendRequest, state: str) -> Statement
     )
 
 
-async def set_send_state(conn: asyncpg.Connection, send_id: UUID, state: str, reason: str | None) -> asyncpg.Record | None:
-    """Move a send to `state` unless it is already there; the row as it was, or None."""
-    return await conn.fetchrow(
+async def set_send_state(
+    conn: asyncpg.Connection, send_id: UUID, state: str, reason: str | None, *, with_document: bool = False
+) -> asyncpg.Record | None:
+    """Move a send to `state` unless it is already there; the row as it was, or None. With
+    `with_document`, the row also carries its document's `data`, locked, in the same round trip."""
+    update = (
         "UPDATE sends SET state = $2, reason = $3, updated_at = now() WHERE id = $1 AND state <> $2"
-        " RETURNING account_id, document_id, version, reminder_level",
-        send_id, state, reason,
+        " RETURNING account_id, document_id, version, reminder_level"
+    )
+    if with_document:
+        update = (
+            f"WITH moved AS ({update}) SELECT moved.*, d.data FROM moved"
+            " JOIN documents d ON d.id = moved.document_id AND d.account_id = moved.account_id FOR UPDATE OF d"
+        )
+    return await conn.fetchrow(update, send_id, state, reason)
+
+
+def queued_send_info(request: SendRequest) -> SendInfo:
+    """What `insert_send(..., "queued")` stored, read back without a round trip."""
+    return SendInfo(
+        id=request.id, document_id=request.document_id, version=request.version, state="queued", to=request.to,
+        cc=request.cc, subject=request.subject, reason=None, requested_at=request.requested_at,
+        updated_at=request.requested_at, kind="reminder" if request.reminder_level else "document",
+        reminder_level=request.reminder_level,
     )
 
 

@@ -55,6 +55,19 @@ async def get_logo(conn: asyncpg.Connection, account_id: UUID) -> asyncpg.Record
     return await conn.fetchrow("SELECT media_type, data, sha256, updated_at FROM logos WHERE account_id = $1", account_id)
 
 
+async def get_document_and_logo(
+    conn: asyncpg.Connection, account_id: UUID, doc_id: UUID
+) -> tuple[Document | None, asyncpg.Record | None]:
+    """What a PDF is made from, in one round trip: the document and the account's logo (if any)."""
+    row = await conn.fetchrow(
+        "SELECT d.data AS document, l.media_type, l.data, l.sha256 FROM (SELECT 1) AS one"
+        " LEFT JOIN documents d ON d.id = $1 AND d.account_id = $2 LEFT JOIN logos l ON l.account_id = $2",
+        doc_id, account_id,
+    )
+    doc = _as(Document, row["document"]) if row["document"] else None
+    return doc, (row if row["media_type"] is not None else None)
+
+
 async def delete_logo(conn: asyncpg.Connection, account_id: UUID) -> bool:
     return (await conn.execute("DELETE FROM logos WHERE account_id = $1", account_id)).endswith(" 1")
 
