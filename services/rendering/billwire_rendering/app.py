@@ -102,7 +102,7 @@ class RenderingService(Service):
         client = InvoicesClient(self.nc, self.names, self.settings.rpc_timeout)
         self.renderer = Renderer(pool, self.browser, client.render_input)
         pages = self.settings.render_pages
-        register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 2, 2))
+        register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 4, 4))
 
     async def _relay_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from billwire_shared.ids import new_id
 log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
 FetchInput = Callable[[Caller, UUID], Awaitable[RenderInput]]
+ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
 
 
 def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
@@ -49,6 +51,7 @@ class Renderer:
     def __init__(self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput) -> None:
         self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
         self._in_progress: dict[tuple, asyncio.Future] = {}
+        self._issued: OrderedDict[tuple[UUID, UUID], Stored] = OrderedDict()  # never changes once stored
 
     async def artifact(
         self, ctx: Caller, document_id: UUID, *, regenerate: bool = False, expected_type: str | None = None,
@@ -85,14 +88,21 @@ class Renderer:
         """An issued document's PDF: stored, else rendered and stored; a draft's input comes back
         unrendered. One flight per document in this replica, lookup and input fetch included:
         its finalize and its send arrive together and share all of it."""
-        async with self.pool.acquire() as conn:
-            stored = await repo.issued_artifact(conn, ctx.account_id, document_id)
-        if stored is not None:
-            return stored
-        source = await self.fetch_input(ctx, document_id)
-        if source.document.status == "draft":
-            return source
-        return await self._render_and_store(ctx.account_id, source, False)
+        key = (ctx.account_id, document_id)
+        stored = self._issued.get(key)
+        if stored is None:
+            async with self.pool.acquire() as conn:
+                stored = await repo.issued_artifact(conn, ctx.account_id, document_id)
+        if stored is None:
+            source = await self.fetch_input(ctx, document_id)
+            if source.document.status == "draft":
+                return source
+            stored = await self._render_and_store(ctx.account_id, source, False)
+        self._issued[key] = stored
+        self._issued.move_to_end(key)
+        while len(self._issued) > ISSUED_REMEMBERED:
+            self._issued.popitem(last=False)
+        return stored
 
     async def _single_flight(self, key: tuple, work: Callable[[], Awaitable[Any]]) -> Any:
         """Concurrent requests for the same version share one render in this replica."""
