@@ -45,6 +45,10 @@ LAUNCH_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
     "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+    # Printing needs no compositor thread and no GPU process (there is no GPU): without them a
+    # PDF costs about a quarter less CPU and fewer hand-offs between threads and processes, and
+    # prints the same pixels.
+    "--in-process-gpu", "--disable-threaded-compositing",
 ]
 # Belt and braces under the request router: should anything slip past it (a meta refresh's
 # navigation did), it goes to a proxy that is not there, loopback included.
