@@ -79,11 +79,13 @@ def tree_seconds(pids: dict[str, int]) -> dict[str, float]:
     import psutil
 
     def of(process: psutil.Process) -> float:
+        # With the children each process has reaped: Chromium's short-lived helpers and a
+        # browser recycled after N renders leave the tree, their CPU stays counted.
         total = 0.0
         for p in (process, *process.children(recursive=True)):
             try:
                 times = p.cpu_times()
-                total += times.user + times.system
+                total += times.user + times.system + times.children_user + times.children_system
             except psutil.Error:
                 continue
         return total

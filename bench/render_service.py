@@ -119,6 +119,18 @@ def rendering_service(infra: Infra, pages: int, seconds: float) -> Result:
         asyncio.run(_clean(infra))
 
 
+def combined(*results: Result) -> Result:
+    """Several measurements of the same service as one: all PDFs over all the seconds."""
+    merged = Result("d", note=results[0].note)
+    for r in results:
+        merged.latencies += r.latencies
+        merged.seconds += r.seconds
+        merged.cpu += r.cpu
+        merged.errors += r.errors
+        merged.peak_rss = max(merged.peak_rss, r.peak_rss)
+    return merged
+
+
 def _wait_ready(infra: Infra, service, timeout: float = 90.0) -> None:
     async def ask() -> bool:
         nc = await nats.connect(infra.nats_url)
