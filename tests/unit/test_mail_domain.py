@@ -215,3 +215,21 @@ def test_the_first_migration_creates_the_outbox_of_schema_mailer() -> None:
 
     sql = (Path(billwire_mailer.__file__).parent / "migrations" / "0001_init.sql").read_text()
     assert outbox_migration("mailer").strip() in sql
+
+
+@pytest.mark.parametrize("size", [1, 56, 57, 58, 114, 40_000, 40_001])
+def test_message_bytes_are_exactly_what_the_email_package_writes(size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    xml = b'<?xml version="1.0"?><Invoice>\xc3\xa4</Invoice>'
+    for files, names in (([(data, "application/pdf")], ["a.pdf"]), ([(data, "application/pdf"), (xml, "application/xml")], ["a.pdf", "a.xml"])):
+        plan = domain.plan_message(send(), names, CONFIG)
+        assert domain.message_bytes(plan, files, NOW) == domain.render(domain.compose(plan, files, NOW))
+
+
+def test_message_bytes_take_the_plain_way_when_the_body_holds_the_boundary() -> None:
+    plan = domain.plan_message(send(body=f"--{domain.mime_boundary(SEND_ID)}\nContent-Type: text/html\n"), ["a.pdf"], CONFIG)
+    msg = email.message_from_bytes(domain.message_bytes(plan, [(PDF, "application/pdf")], NOW), policy=email.policy.default)
+    assert msg.get_boundary() != domain.mime_boundary(SEND_ID)  # the generator picked another
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n").startswith(f"--{domain.mime_boundary(SEND_ID)}\n")
+    [attachment] = list(msg.iter_attachments())
+    assert attachment.get_content() == PDF

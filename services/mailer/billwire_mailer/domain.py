@@ -7,6 +7,7 @@ NUL in one could start a header of its own (header injection), so it is refused 
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import ssl
 from collections.abc import Sequence
@@ -201,6 +202,29 @@ def mime_boundary(send_request_id: UUID) -> str:
 def render(msg: EmailMessage) -> bytes:
     """The bytes handed to the relay (there is no Bcc header to strip: it is never made)."""
     return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def message_bytes(plan: Outgoing, files: Sequence[tuple[bytes, str]], now: datetime) -> bytes:
+    """`render(compose(plan, files, now))`, byte for byte, made faster: the message is composed
+    with a short stand-in for each file, whose one base64 line is then replaced by the file's
+    base64 written in one go. The email package encodes and writes base64 a line at a time,
+    about two thirds of the work for a PDF. Anything unusual takes the plain way."""
+    if mime_boundary(plan.send_request_id) in plan.body or not all(data for data, _ in files) or len(files) > 255:
+        return render(compose(plan, files, now))
+    stand_ins = [b"\x00billwire-file:" + plan.send_request_id.bytes + bytes([i]) for i in range(len(files))]
+    raw = render(compose(plan, [(stand_in, media_type) for stand_in, (_, media_type) in zip(stand_ins, files, strict=True)], now))
+    for stand_in, (data, _) in zip(stand_ins, files, strict=True):
+        line = b"\r\n" + base64.b64encode(stand_in) + b"\r\n"
+        if raw.count(line) != 1:
+            return render(compose(plan, files, now))
+        raw = raw.replace(line, b"\r\n" + _base64_lines(data))
+    return raw
+
+
+def _base64_lines(data: bytes) -> bytes:
+    """Base64 in lines of 76 characters (57 bytes each, as the email package writes them), CRLF after each."""
+    encoded = base64.b64encode(data)
+    return b"".join([encoded[i:i + 76] + b"\r\n" for i in range(0, len(encoded), 76)])
 
 
 # -- failures ------------------------------------------------------------------------------------

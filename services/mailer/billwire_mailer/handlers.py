@@ -107,7 +107,7 @@ class MailerHandlers:
                     await self._fail(conn, send, failure)
                 return
             raise Retry(failure.reason) from exc
-        message = domain.render(domain.compose(plan, files, utcnow()))
+        message = domain.message_bytes(plan, files, utcnow())
         await self._deliver(send, plan, message, delivery, last)
 
     async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
