@@ -9,8 +9,10 @@ the requested id), so only the rendering service is measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import msgspec
@@ -103,20 +105,30 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int) -> Result
         await nc.close()
 
 
-def rendering_service(infra: Infra, pages: int, seconds: float) -> Result:
+@contextlib.contextmanager
+def running(infra: Infra, pages: int) -> Iterator[Callable[[float], Result]]:
+    """The rendering service up and ready; yields `measure(seconds)`, callable many times."""
     env = child_env(
         DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix,
         BILLWIRE_LOG_LEVEL="WARNING", BILLWIRE_RENDER_PAGES=str(pages), BILLWIRE_CHROMIUM_INSTALL="false",
         BILLWIRE_OUTBOX_POLL_INTERVAL="0.5",
+        # A recycled browser's renderers are reparented, not reaped by the service: their CPU
+        # would drop out of the measured process tree.
+        BILLWIRE_RENDER_RESTART_AFTER="1000000",
     )
     group = ProcessGroup("rendering", env)
     try:
         service = group.start("service", "billwire_rendering")
         _wait_ready(infra, service)
-        return asyncio.run(_measure(infra, pages, seconds, service.pid))
+        yield lambda seconds: asyncio.run(_measure(infra, pages, seconds, service.pid))
     finally:
         group.stop()
         asyncio.run(_clean(infra))
+
+
+def rendering_service(infra: Infra, pages: int, seconds: float) -> Result:
+    with running(infra, pages) as measure:
+        return measure(seconds)
 
 
 def combined(*results: Result) -> Result:
