@@ -142,11 +142,15 @@ class EventFeed:
     def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64) -> None:
         self.names, self.durable, self.handle, self.batch = names, durable, handle, batch
         self._task: asyncio.Task | None = None
+        # Checked between fetches: a cancel that lands as nats-py's fetch returns is lost
+        # (Python 3.11's wait_for), and the loop would fetch on forever.
+        self._stopping = False
 
     def start(self, js: nats.js.JetStreamContext) -> None:
         self._task = asyncio.create_task(self._run(js), name=f"feed-{self.durable.name}")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -154,11 +158,11 @@ class EventFeed:
 
     async def _run(self, js: nats.js.JetStreamContext) -> None:
         name = consumer_name(self.names, self.durable)
-        while True:
+        while not self._stopping:
             sub = None
             try:
                 sub = await js.pull_subscribe_bind(name, stream=self.names.events_stream)
-                while True:
+                while not self._stopping:
                     try:
                         batch = await sub.fetch(self.batch, timeout=5)
                     except nats.errors.TimeoutError:

@@ -101,12 +101,14 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._unmarked: list[int] = []  # acknowledged by JetStream, not yet marked published
+        self._stopping = False  # checked each round: a cancel that lands as a wait_for ends is lost (Python 3.11)
         self.published = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -116,7 +118,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 conn = await self.connect()  # its own: it holds LISTEN and a session lock
                 try:
@@ -131,11 +133,13 @@ class OutboxRelay:
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.leader_lock):
+            if self._stopping:
+                return
             await asyncio.sleep(self.poll_interval)
         await conn.add_listener(self.channel, self._notified)
         try:
             last_sweep = datetime.min.replace(tzinfo=UTC)
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 try:
                     await self.drain(conn)

@@ -88,6 +88,7 @@ class DeliveryWorker:
         self.lease = timedelta(seconds=timeout * (MAX_REDIRECTS + 1) + 30)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self._client: httpx.AsyncClient | None = None
 
     def wake(self) -> None:
@@ -102,6 +103,7 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="webhook-deliveries")
 
     async def stop(self) -> None:
+        self._stopping = True  # checked each round: a cancel that lands as a wait_for ends is lost (Python 3.11)
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -110,7 +112,7 @@ class DeliveryWorker:
             await self._client.aclose()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 while await self.run_once() == self.batch:
