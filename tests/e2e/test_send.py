@@ -9,6 +9,7 @@ import email.policy
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 
+import asyncpg
 import pytest_asyncio
 
 from billwire_cli.embedded import free_port
@@ -16,6 +17,8 @@ from billwire_mailer.app import MailerService, MailerSettings
 from tests.e2e.test_invoice_lifecycle import read_events
 from tests.integration.mailer.conftest import SmtpSink, smtp_server
 from tests.stack import BUYER, Stack, ready_account
+
+QUOTA = 3  # e-mails per account and day, for this module's mailer
 
 
 class Outbox:
@@ -36,7 +39,7 @@ async def outbox(stack: Stack, rendering) -> AsyncIterator[Outbox]:
         servers.enter_context(smtp_server(sink, port))
         settings = stack.settings(
             MailerSettings, smtp_port=port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1,1,1",
-            send_attempts=5, outbox_poll_interval=0.2,
+            send_attempts=5, outbox_poll_interval=0.2, email_daily_quota=QUOTA,
         )
         async with MailerService(settings).running():
             yield Outbox(sink, port)
@@ -112,3 +115,48 @@ async def test_header_injection_and_bad_recipients_are_refused_before_anything_i
         assert refused.status_code == 422, (body, refused.text)
     assert (await api.get(f"/invoices/{draft['id']}")).json()["status"] == "draft"  # not even finalized
     assert (await api.get(f"/invoices/{draft['id']}/sends")).json() == []
+
+
+async def test_over_the_daily_quota_a_send_answers_429_and_queues_nothing(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Busy GmbH")
+    drafts = [
+        (await api.post("/invoices", json={"client": BUYER | {"email": "busy@sendee.example"}, "lines": [{"description": "x", "unit_price": "10"}]})).json()
+        for _ in range(QUOTA + 1)
+    ]
+    for draft in drafts[:QUOTA]:
+        assert (await api.post(f"/invoices/{draft['id']}/send")).status_code == 202
+
+    refused = await api.post(f"/invoices/{drafts[-1]['id']}/send")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "EMAIL_QUOTA_EXCEEDED", refused.text
+    last = (await api.get(f"/invoices/{drafts[-1]['id']}")).json()
+    assert last["status"] == "draft" and last["number"] is None  # its finalize rolled back with it: no number spent
+    assert (await api.get(f"/invoices/{drafts[-1]['id']}/sends")).json() == []
+    usage = (await api.get("/usage")).json()
+    assert (usage["emails_today"], usage["emails_daily_limit"]) == (QUOTA, QUOTA)
+
+
+async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_quota_back(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Unlucky GmbH")
+    draft = (await api.post("/invoices", json={"client": BUYER | {"email": "unlucky@sendee.example"},
+                                               "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    conn = await asyncpg.connect(stack.database_url)
+    try:  # the database refuses this account's send row: the failure comes after the quota was taken
+        account_id = await conn.fetchval("SELECT account_id FROM invoices.documents WHERE id = $1::uuid", draft["id"])
+        await conn.execute(f"""
+            CREATE FUNCTION invoices.refuse_unlucky_send() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.account_id = '{account_id}'::uuid THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_unlucky_send BEFORE INSERT ON invoices.sends FOR EACH ROW EXECUTE FUNCTION invoices.refuse_unlucky_send();
+        """)
+        failed = await api.post(f"/invoices/{draft['id']}/send")
+        assert failed.status_code == 500, failed.text
+        assert (await api.get("/usage")).json()["emails_today"] == 0
+        assert (await api.get(f"/invoices/{draft['id']}")).json()["status"] == "draft"
+    finally:
+        await conn.execute("DROP TRIGGER IF EXISTS refuse_unlucky_send ON invoices.sends; DROP FUNCTION IF EXISTS invoices.refuse_unlucky_send()")
+        await conn.close()
+
+    assert (await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60})).json()["state"] == "delivered"
+    assert (await api.get("/usage")).json()["emails_today"] == 1

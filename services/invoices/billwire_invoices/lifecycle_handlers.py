@@ -4,6 +4,7 @@ e-mail outcomes the mailer reports back.
 No `from __future__ import annotations`: see handlers.py.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 from uuid import UUID
@@ -28,6 +29,7 @@ from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
 
 Request = Callable[[str, bytes], Awaitable[bytes]]
+log = logging.getLogger("billwire.invoices.lifecycle")
 
 
 class LifecycleHandlers(InvoicesHandlers):
@@ -167,6 +169,8 @@ class LifecycleHandlers(InvoicesHandlers):
     # -- sending ---------------------------------------------------------------------------------
 
     async def send_document(self, cmd: lc.SendDocument) -> lc.SendInfo:
+        reserved: list[UUID] = []
+
         async def work(conn: asyncpg.Connection) -> lc.SendInfo:
             doc = await self._locked(conn, cmd.ctx, cmd.id)
             if doc.status == "cancelled":
@@ -178,10 +182,16 @@ class LifecycleHandlers(InvoicesHandlers):
                 doc = issued
             request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
             await reserve_quota(self.request, cmd.ctx, request.id)
+            reserved.append(request.id)
             await queue_send(conn, cmd.ctx, request)
             return sql.queued_send_info(request)
 
-        return await self._write(cmd.ctx, lc.SendInfo, work)
+        try:
+            return await self._write(cmd.ctx, lc.SendInfo, work)
+        except BaseException:
+            for send_id in reserved:  # counted, but the transaction that queued it did not commit
+                await release_quota(self.request, cmd.ctx, send_id)
+            raise
 
     async def get_send(self, cmd: lc.GetSend) -> lc.SendInfo:
         found = await self._read(lambda conn: sql.get_send(conn, cmd.ctx.account_id, cmd.send_id))
@@ -231,6 +241,18 @@ async def reserve_quota(request: Request | None, ctx: Caller, send_id: UUID) -> 
             ErrorCode.EMAIL_QUOTA_EXCEEDED, f"The daily e-mail limit of {reply.limit} is reached; nothing was queued.",
             status=429,
         )
+
+
+async def release_quota(request: Request | None, ctx: Caller, send_id: UUID) -> None:
+    """Give back what `reserve_quota` took for a send that was not queued after all. Best
+    effort: a unit the mailer cannot take back now stays counted for the day."""
+    if request is None:
+        return
+    command = m.ReleaseEmailQuota(ctx=ctx, reservation_id=send_id)
+    try:
+        await request(s.MAILER_QUOTA_RELEASE, msgspec.json.encode(command))
+    except Exception as exc:  # noqa: BLE001 - the send's own failure is what the caller hears about
+        log.warning("the e-mail quota taken for send %s was not given back: %r", send_id, exc)
 
 
 async def queue_send(conn: asyncpg.Connection, ctx: Caller, request: m.SendRequest) -> None:

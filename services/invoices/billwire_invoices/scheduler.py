@@ -19,7 +19,7 @@ from billwire_invoices import email_settings_sql as email_sql
 from billwire_invoices import lifecycle, reminders
 from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
-from billwire_invoices.lifecycle_handlers import Request, queue_send, reserve_quota
+from billwire_invoices.lifecycle_handlers import Request, queue_send, release_quota, reserve_quota
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -84,7 +84,18 @@ class OverdueScheduler:
         the number queued. An account whose e-mail quota refuses joins `refused` and is tried
         again on a later run, its reminders not marked."""
         refused = [] if refused is None else refused
-        queued = 0
+        queued: list[tuple[Caller, UUID]] = []  # quota reserved, queued in the batch's transaction
+        try:
+            await self._queue_reminders(refused, queued)
+        except BaseException:
+            for ctx, send_id in queued:  # counted, but the batch did not commit
+                await release_quota(self.request, ctx, send_id)
+            raise
+        if queued:
+            log.info("queued %d payment reminder(s)", len(queued))
+        return len(queued)
+
+    async def _queue_reminders(self, refused: list[UUID], queued: list[tuple[Caller, UUID]]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             today, now = self.today(), datetime.now(UTC)
             for row in await email_sql.reminder_candidates(conn, today, self.batch, refused):
@@ -112,6 +123,7 @@ class OverdueScheduler:
                     log.info("reminders of account %s wait for tomorrow's e-mail quota", ctx.account_id)
                     refused.append(ctx.account_id)
                     continue
+                queued.append((ctx, request.id))
                 after = reminders.reminded(doc, due.level, now)
                 change = repo.Change(entity="document", entity_id=doc.id, action="reminder", before=doc, after=after)
                 try:
@@ -120,8 +132,5 @@ class OverdueScheduler:
                         await queue_send(conn, ctx, request)
                 except asyncpg.UniqueViolationError:  # the level was sent already: the index keeps it once
                     log.warning("reminder %d of %s was already sent", due.level, doc.number)
-                    continue
-                queued += 1
-        if queued:
-            log.info("queued %d payment reminder(s)", queued)
-        return queued
+                    queued.pop()
+                    await release_quota(self.request, ctx, request.id)

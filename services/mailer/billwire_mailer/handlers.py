@@ -42,6 +42,7 @@ from billwire_shared.contracts.mail import (
     EmailFailed,
     EmailQuota,
     GetEmailQuota,
+    ReleaseEmailQuota,
     ReserveEmailQuota,
     SendRequest,
 )
@@ -233,6 +234,10 @@ class MailerHandlers:
         )
         return EmailQuota(allowed=allowed, used=used, limit=self.daily_quota, resets_at=day.resets_at)
 
+    async def release_quota(self, cmd: ReleaseEmailQuota) -> EmailQuota:
+        await repo.release_quota(self.pool, cmd.ctx.account_id, cmd.reservation_id)
+        return await self.get_quota(GetEmailQuota(ctx=cmd.ctx))
+
     async def get_quota(self, cmd: GetEmailQuota) -> EmailQuota:
         day = domain.quota_day(utcnow())
         used = await repo.quota_used(self.pool, cmd.ctx.account_id, day.day)
@@ -252,5 +257,9 @@ def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durab
 
     subscribe_durable(broker, names, durable, document_rendered, max_workers=sends)
     queue = names.queue("mailer")
-    for subject, handler in ((s.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (s.MAILER_QUOTA_GET, handlers.get_quota)):
+    routes = (
+        (s.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (s.MAILER_QUOTA_RELEASE, handlers.release_quota),
+        (s.MAILER_QUOTA_GET, handlers.get_quota),
+    )
+    for subject, handler in routes:
         broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)

@@ -216,6 +216,21 @@ async def reserve_quota(
     return row["granted"], row["used_after"]
 
 
+async def release_quota(db: Db, account_id: UUID, reservation_id: UUID) -> int | None:
+    """Give a reservation back (once): usage of its day after, or None when there was none."""
+    return await db.fetchval(
+        """
+        WITH gone AS (
+            DELETE FROM quota_reservations WHERE reservation_id = $1 AND account_id = $2 RETURNING account_id, day, count
+        )
+        UPDATE quota_usage AS q SET used = greatest(q.used - gone.count, 0) FROM gone
+        WHERE q.account_id = gone.account_id AND q.day = gone.day
+        RETURNING q.used
+        """,
+        reservation_id, account_id,
+    )
+
+
 async def forget_old_quota(conn: asyncpg.Connection) -> None:
     """Periodic: usage older than a month and reservations older than a week go."""
     await conn.execute("DELETE FROM quota_usage WHERE day < (now() AT TIME ZONE 'UTC')::date - 31")

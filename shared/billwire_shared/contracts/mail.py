@@ -76,6 +76,13 @@ class ReserveEmailQuota(Command, kw_only=True):
     reservation_id: UUID | None = None
 
 
+class ReleaseEmailQuota(Command, kw_only=True):
+    """mailer.rpc.quota.release: give a reservation back, when what it was taken for was not
+    queued after all (its transaction failed). An unknown or released id changes nothing."""
+
+    reservation_id: UUID
+
+
 class GetEmailQuota(Command, kw_only=True):
     """mailer.rpc.quota.get: today's usage, reserving nothing."""
 

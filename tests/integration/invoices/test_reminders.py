@@ -13,7 +13,7 @@ import msgspec
 from billwire_invoices.app import InvoicesSettings, open_pool
 from billwire_invoices.scheduler import OverdueScheduler
 from billwire_shared import subjects as s
-from billwire_shared.contracts.mail import EmailQuota, ReserveEmailQuota
+from billwire_shared.contracts.mail import EmailQuota, ReleaseEmailQuota, ReserveEmailQuota
 from tests.stack import BUYER, Stack, ready_account
 
 TODAY = datetime.now(UTC).date()
@@ -134,3 +134,33 @@ async def account_of(stack: Stack, document_id: str) -> str:
         return str(await conn.fetchval("SELECT account_id FROM invoices.documents WHERE id = $1::uuid", document_id))
     finally:
         await conn.close()
+
+
+async def test_a_reminder_that_turns_out_sent_already_gives_its_quota_back(stack: Stack) -> None:
+    api = await ready_account(stack, "Twice GmbH")
+    assert (await api.put("/settings/reminders", json={"enabled": True, "levels": [{"days_after_due": 5}]})).status_code == 200
+    late = await past_due_invoice(api, 8)
+    conn = await asyncpg.connect(stack.database_url)
+    try:  # level 1 is on record already (as if another replica had just sent it), the document not yet marked
+        await conn.execute(
+            "INSERT INTO invoices.sends (id, account_id, document_id, version, state, request, requested_at, updated_at, reminder_level)"
+            " SELECT gen_random_uuid(), account_id, id, version, 'queued', '{}'::jsonb, now(), now(), 1 FROM invoices.documents"
+            " WHERE id = $1::uuid", late,
+        )
+    finally:
+        await conn.close()
+    account, reserved, released = await account_of(stack, late), [], []
+
+    async def mailer(subject: str, payload: bytes) -> bytes:
+        if subject == s.MAILER_QUOTA_RESERVE:
+            command = msgspec.json.decode(payload, type=ReserveEmailQuota)
+            (reserved if str(command.ctx.account_id) == account else []).append(command.reservation_id)
+        elif subject == s.MAILER_QUOTA_RELEASE:
+            command = msgspec.json.decode(payload, type=ReleaseEmailQuota)
+            (released if str(command.ctx.account_id) == account else []).append(command.reservation_id)
+        return msgspec.json.encode(EmailQuota(allowed=True, used=1, limit=0, resets_at=datetime.now(UTC)))
+
+    scheduler = OverdueScheduler(stack.invoices.pool, interval=1, today=lambda: TODAY, request=mailer)
+    await scheduler.send_reminders()
+    assert len(reserved) == 1 and released == reserved  # the unique index refused the send: what it reserved went back
+    assert (await api.get(f"/invoices/{late}")).json()["reminder_level"] == 0

@@ -10,7 +10,7 @@ import msgspec
 
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
-from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota, ReserveEmailQuota
+from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota, ReleaseEmailQuota, ReserveEmailQuota
 from billwire_shared.errors import ERROR_HEADER, ErrorReply
 from billwire_shared.ids import new_id
 
@@ -70,6 +70,30 @@ async def test_a_repeated_reservation_counts_once(mailer_harness, smtp) -> None:
         # a refused reservation left nothing behind; someone else's id is not yours
         assert (await reserve(h, new_id(), 1, send_id)).allowed is False
         assert (await get(h, account)).used == 2
+
+
+async def release(h, account_id, reservation_id) -> EmailQuota:
+    msg = await h.request(s.MAILER_QUOTA_RELEASE, ReleaseEmailQuota(ctx=Caller(account_id=account_id), reservation_id=reservation_id))
+    assert not (msg.headers and ERROR_HEADER in msg.headers), msg.data
+    return msgspec.json.decode(msg.data, type=EmailQuota)
+
+
+async def test_a_released_reservation_is_given_back_once_and_only_by_its_account(mailer_harness, smtp) -> None:
+    _, port = smtp
+    async with mailer_harness(port, email_daily_quota=2) as h:
+        account, kept, given_back = new_id(), new_id(), new_id()
+        assert (await reserve(h, account, 1, kept)).used == 1
+        assert (await reserve(h, account, 1, given_back)).used == 2
+        assert (await reserve(h, account, 1, new_id())).allowed is False
+
+        assert (await release(h, new_id(), given_back)).used == 0  # another account's release changes nothing
+        assert (await get(h, account)).used == 2
+        answer = await release(h, account, given_back)
+        assert (answer.allowed, answer.used) == (True, 1)
+        assert (await release(h, account, given_back)).used == 1  # twice: once
+        assert (await release(h, account, new_id())).used == 1  # unknown: nothing
+        assert (await reserve(h, account, 1, new_id())).allowed is True  # the unit is usable again
+        assert (await reserve(h, account, 1, kept)).used == 2  # and a repeat of a kept one still counts once
 
 
 async def test_zero_means_unlimited(mailer_harness, smtp) -> None:
