@@ -23,6 +23,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
+from billwire_shared.background import BackgroundLoop
 from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.consumers")
@@ -134,35 +135,27 @@ async def settle_failure(raw: Any, metadata: Any, policy: Durable, exc: Exceptio
         log.warning("%s: attempt %d on %s failed, retrying: %r", metadata.consumer, delivered, raw.subject, exc)
 
 
-class EventFeed:
+class EventFeed(BackgroundLoop):
     """A durable consumer read with nats-py alone, in batches: for a consumer of every event
     that skips most of them after reading two fields, where FastStream's path per message
     would cost more than the work. Same ack, delayed nak and dead letters as `Redelivery`."""
 
     def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64) -> None:
         self.names, self.durable, self.handle, self.batch = names, durable, handle, batch
-        self._task: asyncio.Task | None = None
-        # Checked between fetches: a cancel that lands as nats-py's fetch returns is lost
-        # (Python 3.11's wait_for), and the loop would fetch on forever.
-        self._stopping = False
 
     def start(self, js: nats.js.JetStreamContext) -> None:
-        self._task = asyncio.create_task(self._run(js), name=f"feed-{self.durable.name}")
+        self._spawn(self._run(js), f"feed-{self.durable.name}")
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._halt()
 
     async def _run(self, js: nats.js.JetStreamContext) -> None:
         name = consumer_name(self.names, self.durable)
-        while not self._stopping:
+        while not self.stopping:
             sub = None
             try:
                 sub = await js.pull_subscribe_bind(name, stream=self.names.events_stream)
-                while not self._stopping:
+                while not self.stopping:
                     try:
                         batch = await sub.fetch(self.batch, timeout=5)
                     except nats.errors.TimeoutError:

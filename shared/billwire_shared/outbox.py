@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 
+from billwire_shared.background import BackgroundLoop
 from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.outbox")
@@ -78,7 +79,7 @@ class NatsUnavailable(Exception):
     """Events could not all be published now; they stay in the outbox for the next round."""
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     def __init__(
         self,
         schema: str,
@@ -99,26 +100,20 @@ class OutboxRelay:
         self.poll_interval, self.linger = poll_interval, linger
         self.batch_size, self.retention = batch_size, retention
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
         self._unmarked: list[int] = []  # acknowledged by JetStream, not yet marked published
-        self._stopping = False  # checked each round: a cancel that lands as a wait_for ends is lost (Python 3.11)
         self.published = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._spawn(self._run(), "outbox-relay")
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._halt()
 
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
-        while not self._stopping:
+        while not self.stopping:
             try:
                 conn = await self.connect()  # its own: it holds LISTEN and a session lock
                 try:
@@ -133,13 +128,13 @@ class OutboxRelay:
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.leader_lock):
-            if self._stopping:
+            if self.stopping:
                 return
             await asyncio.sleep(self.poll_interval)
         await conn.add_listener(self.channel, self._notified)
         try:
             last_sweep = datetime.min.replace(tzinfo=UTC)
-            while not self._stopping:
+            while not self.stopping:
                 self._wake.clear()
                 try:
                     await self.drain(conn)

@@ -6,7 +6,6 @@ reminder once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -20,6 +19,7 @@ from billwire_invoices import lifecycle, reminders
 from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
 from billwire_invoices.lifecycle_handlers import Request, queue_send, release_quota, reserve_quota
+from billwire_shared.background import BackgroundLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -31,26 +31,22 @@ from billwire_shared.ids import new_id
 log = logging.getLogger("billwire.invoices.scheduler")
 
 
-class OverdueScheduler:
+class OverdueScheduler(BackgroundLoop):
     def __init__(
         self, pool: asyncpg.Pool, interval: float, today: Callable[[], date] | None = None, batch: int = 200,
         request: Request | None = None,
     ) -> None:
         self.pool, self.interval, self.batch, self.request = pool, interval, batch, request
         self.today = today or (lambda: datetime.now(UTC).date())
-        self._task: asyncio.Task | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="overdue-scheduler")
+        self._spawn(self._run(), "overdue-scheduler")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._halt()
 
     async def _run(self) -> None:
-        while True:
+        while not self.stopping:
             try:
                 while await self.mark_overdue() == self.batch:
                     pass

@@ -12,12 +12,13 @@ a delivery.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import asyncpg
+
+from billwire_shared.background import BackgroundLoop
 
 CHANNEL = "billwire_webhooks"
 log = logging.getLogger("billwire.invoices.webhooks")
@@ -28,24 +29,20 @@ async def announce(conn: asyncpg.Connection, account_id: UUID) -> None:
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(account_id))
 
 
-class WebhookDirectory:
+class WebhookDirectory(BackgroundLoop):
     def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], reload_every: float = 300.0) -> None:
         self.connect, self.reload_every = connect, reload_every
         self.accounts: set[UUID] | None = None  # None: not known now, ask Postgres
         self._heard: set[UUID] = set()
-        self._task: asyncio.Task | None = None
 
     def may_have(self, account_id: UUID) -> bool:
         return self.accounts is None or account_id in self.accounts
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="webhook-directory")
+        self._spawn(self._run(), "webhook-directory")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._halt()
         self.accounts = None
 
     def _notified(self, conn: object, pid: int, channel: str, payload: str) -> None:
@@ -55,7 +52,7 @@ class WebhookDirectory:
             self.accounts.add(account)
 
     async def _run(self) -> None:
-        while True:
+        while not self.stopping:
             conn: asyncpg.Connection | None = None
             try:
                 conn = await self.connect()

@@ -27,6 +27,7 @@ import httpx
 
 from billwire_invoices import webhooks as wh
 from billwire_invoices import webhooks_sql as sql
+from billwire_shared.background import BackgroundLoop
 
 log = logging.getLogger("billwire.invoices.webhooks")
 MAX_REDIRECTS = 3
@@ -77,7 +78,7 @@ async def post_signed(
     return Outcome(None, f"more than {MAX_REDIRECTS} redirects")
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     def __init__(
         self, pool: asyncpg.Pool, *, allow_private: bool = False, timeout: float = 10.0, poll_interval: float = 1.0,
         retry_scale: float = 1.0, batch: int = 32, resolver: wh.Resolver = wh.resolve,
@@ -87,8 +88,6 @@ class DeliveryWorker:
         # Long enough for every hop of one attempt; after it another replica may try again.
         self.lease = timedelta(seconds=timeout * (MAX_REDIRECTS + 1) + 30)
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._stopping = False
         self._client: httpx.AsyncClient | None = None
 
     def wake(self) -> None:
@@ -100,19 +99,15 @@ class DeliveryWorker:
             limits=httpx.Limits(max_keepalive_connections=0, max_connections=self.batch),
             headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
         )
-        self._task = asyncio.create_task(self._run(), name="webhook-deliveries")
+        self._spawn(self._run(), "webhook-deliveries")
 
     async def stop(self) -> None:
-        self._stopping = True  # checked each round: a cancel that lands as a wait_for ends is lost (Python 3.11)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._halt()
         if self._client:
             await self._client.aclose()
 
     async def _run(self) -> None:
-        while not self._stopping:
+        while not self.stopping:
             self._wake.clear()
             try:
                 while await self.run_once() == self.batch:
