@@ -69,21 +69,19 @@ async def set_send_state(
 
 def queued_send_info(request: SendRequest) -> SendInfo:
     """What `insert_send(..., "queued")` stored, read back without a round trip."""
-    return SendInfo(
-        id=request.id, document_id=request.document_id, version=request.version, state="queued", to=request.to,
-        cc=request.cc, subject=request.subject, reason=None, requested_at=request.requested_at,
-        updated_at=request.requested_at, kind="reminder" if request.reminder_level else "document",
-        reminder_level=request.reminder_level,
-    )
+    return _info(request, "queued", None, request.requested_at)
 
 
 def _send_info(row: Any) -> SendInfo:
-    request = msgspec.convert(row["request"], SendRequest, strict=False)
+    return _info(msgspec.convert(row["request"], SendRequest, strict=False), row["state"], row["reason"], row["updated_at"])
+
+
+def _info(request: SendRequest, state: str, reason: str | None, updated_at: Any) -> SendInfo:
+    """A send as listed: the stored request (its row's id, document, version and level come from it) and its state."""
     return SendInfo(
-        id=row["id"], document_id=row["document_id"], version=row["version"], state=row["state"], to=request.to,
-        cc=request.cc, subject=request.subject, reason=row["reason"], requested_at=row["requested_at"],
-        updated_at=row["updated_at"], kind="reminder" if row["reminder_level"] else "document",
-        reminder_level=row["reminder_level"],
+        id=request.id, document_id=request.document_id, version=request.version, state=state, to=request.to,
+        cc=request.cc, subject=request.subject, reason=reason, requested_at=request.requested_at, updated_at=updated_at,
+        kind="reminder" if request.reminder_level else "document", reminder_level=request.reminder_level,
     )
 
 
