@@ -13,11 +13,15 @@ import contextlib
 import os
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
+import msgspec
+import nats
 
 from bench import render_service
 from bench.cpu import tree_seconds
@@ -27,6 +31,10 @@ from bench.procs import BenchError, ProcessGroup, child_env, wait_http_ok
 from bench.pyload import build_request, read_response
 from bench.smtp_sink import SmtpSink
 from billwire_cli.embedded import free_port
+from billwire_shared import subjects
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
+from billwire_shared.subjects import Names
 
 PROFILE = {"company_name": "Bench GmbH", "vat_id": "DE123456789", "email": "billing@bench.example",
            "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"}}
@@ -184,14 +192,15 @@ def _send_run(pages: int, count: int, quick: bool) -> SendRun:
                       # A browser recycled within the sends takes its renderers' CPU out of the process
                       # tree (they are reparented, not reaped by the service): no recycling.
                       BILLWIRE_RENDER_RESTART_AFTER=str(count * 4)) as s:
-            drafts = asyncio.run(_drafts(s, count))
+            drafts = asyncio.run(_drafts(s, count + 1))
+            sample = asyncio.run(_render_input(infra, s, drafts.pop()))  # both sides print the same invoice
             for batch in (drafts[i::rounds] for i in range(rounds)):
-                alone.append(render_alone(seconds))
+                alone.append(render_alone(seconds, sample))
                 before = tree_seconds(s.pids)
                 elapsed += asyncio.run(_send_batch(s, batch, sink))
                 for name, used in tree_seconds(s.pids).items():
                     spent[name] = spent.get(name, 0.0) + used - before.get(name, 0.0)
-            alone.append(render_alone(seconds))
+            alone.append(render_alone(seconds, sample))
     finally:
         sink.stop()
     machine = spent.pop("machine", 0.0)
@@ -245,6 +254,25 @@ async def _drafts(s: Stack, count: int, workers: int = 16) -> list[str]:
 
         await asyncio.gather(*(draft() for _ in range(count)))
         return drafts
+
+
+async def _render_input(infra: Infra, s: Stack, draft_id: str) -> RenderInput:
+    """What the invoices service hands the rendering service for one of the bench's invoices,
+    issued: rendering alone prints it too, so both sides of the ratio print the same document."""
+    async with httpx.AsyncClient(base_url=s.base, headers={"Authorization": f"Bearer {s.key}"}, timeout=60) as http:
+        (await http.post(f"/api/v1/invoices/{draft_id}/finalize")).raise_for_status()
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        account_id = await conn.fetchval("SELECT id FROM invoices.accounts")
+    finally:
+        await conn.close()
+    nc = await nats.connect(infra.nats_url)
+    try:
+        command = GetRenderInput(ctx=Caller(account_id=account_id), id=uuid.UUID(draft_id))
+        reply = await nc.request(Names(infra.prefix).subject(subjects.DOCUMENT_RENDER_INPUT), msgspec.json.encode(command), timeout=30)
+        return msgspec.json.decode(reply.data, type=RenderInput)
+    finally:
+        await nc.close()
 
 
 async def _send_batch(s: Stack, drafts: list[str], sink: SmtpSink, workers: int = 16) -> float:

@@ -57,7 +57,7 @@ def _send_event(document_id: uuid.UUID) -> tuple[uuid.UUID, bytes]:
     return event.id, msgspec.json.encode(event)
 
 
-async def _measure(infra: Infra, pages: int, seconds: float, pid: int) -> Result:
+async def _measure(infra: Infra, pages: int, seconds: float, pid: int, sample: RenderInput) -> Result:
     names = Names(infra.prefix)
     nc = await nats.connect(infra.nats_url)
     js = nc.jetstream(timeout=10)
@@ -70,7 +70,7 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int) -> Result
             waiting[1].set_result(time.monotonic() - waiting[0])
 
     try:
-        await _answer_render_input(nc, names, _sample_input())
+        await _answer_render_input(nc, names, sample)
         await nc.subscribe(names.subject(s.DOCUMENT_RENDERED), cb=on_rendered)
 
         async def one() -> float:
@@ -106,8 +106,9 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int) -> Result
 
 
 @contextlib.contextmanager
-def running(infra: Infra, pages: int) -> Iterator[Callable[[float], Result]]:
-    """The rendering service up and ready; yields `measure(seconds)`, callable many times."""
+def running(infra: Infra, pages: int) -> Iterator[Callable[..., Result]]:
+    """The rendering service up and ready; yields `measure(seconds, sample=None)`, callable many
+    times: every request renders `sample` (the test suite's sample invoice by default)."""
     env = child_env(
         DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix,
         BILLWIRE_LOG_LEVEL="WARNING", BILLWIRE_RENDER_PAGES=str(pages), BILLWIRE_CHROMIUM_INSTALL="false",
@@ -120,7 +121,7 @@ def running(infra: Infra, pages: int) -> Iterator[Callable[[float], Result]]:
     try:
         service = group.start("service", "billwire_rendering")
         _wait_ready(infra, service)
-        yield lambda seconds: asyncio.run(_measure(infra, pages, seconds, service.pid))
+        yield lambda seconds, sample=None: asyncio.run(_measure(infra, pages, seconds, service.pid, sample or _sample_input()))
     finally:
         group.stop()
         asyncio.run(_clean(infra))

@@ -233,3 +233,14 @@ def test_message_bytes_take_the_plain_way_when_the_body_holds_the_boundary() -> 
     assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n").startswith(f"--{domain.mime_boundary(SEND_ID)}\n")
     [attachment] = list(msg.iter_attachments())
     assert attachment.get_content() == PDF
+
+
+def test_header_classes_are_made_once_and_write_what_the_stock_smtp_policy_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = domain.SMTP_POLICY.header_factory
+    assert registry["Subject"] is registry["subject"] and registry["To"] is not registry["Subject"]
+    request = send(sender_name="Müller & Söhne", subject="Rechnung für März – INV-2026-0001", to=["jane@exämple.de"])
+    files = [(PDF, "application/pdf"), (b"<Invoice/>", "application/xml")]
+    plan = domain.plan_message(request, ["Rechnung März.pdf", "a.xml"], CONFIG)
+    cached = domain.message_bytes(plan, files, NOW)
+    monkeypatch.setattr(domain, "SMTP_POLICY", email.policy.SMTP)
+    assert cached == domain.message_bytes(plan, files, NOW)

@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 from uuid import UUID
@@ -168,12 +168,38 @@ def message_id(send_request_id: UUID, domain: str) -> str:
     return f"<{send_request_id}@{domain}>"
 
 
+class HeaderClasses(HeaderRegistry):
+    """The standard header registry, except that each header name's class is made once:
+    `HeaderRegistry` builds a new class (`type(...)`) for every header it parses, about 30 per
+    e-mail, a third of composing one. The class depends on the name alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = super().__getitem__(name)
+            if len(self._made) < 256:  # names come from this module, but stay bounded anyway
+                self._made[key] = made
+        return made
+
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._made.pop(name.lower(), None)
+
+
+SMTP_POLICY = email.policy.SMTP.clone(header_factory=HeaderClasses())
+
+
 def compose(plan: Outgoing, files: Sequence[tuple[bytes, str]], now: datetime) -> EmailMessage:
     """The e-mail itself: SMTP policy (CRLF), address objects, and `files` ((data, media type),
     the PDF first) attached under the names the plan checked."""
     if len(files) != len(plan.filenames):
         raise ValueError(f"{len(files)} files for {len(plan.filenames)} checked names")
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["Message-ID"] = plan.message_id
     msg["Date"] = format_datetime(now.astimezone(UTC))
     msg["From"] = plan.sender
@@ -201,7 +227,7 @@ def mime_boundary(send_request_id: UUID) -> str:
 
 def render(msg: EmailMessage) -> bytes:
     """The bytes handed to the relay (there is no Bcc header to strip: it is never made)."""
-    return msg.as_bytes(policy=email.policy.SMTP)
+    return msg.as_bytes(policy=SMTP_POLICY)
 
 
 def message_bytes(plan: Outgoing, files: Sequence[tuple[bytes, str]], now: datetime) -> bytes:
