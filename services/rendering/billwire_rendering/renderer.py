@@ -39,6 +39,7 @@ log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
 FetchInput = Callable[[Caller, UUID], Awaitable[RenderInput]]
 ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
+RECENT_PDF_BYTES = 32 * 1024 * 1024  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
 
 
 def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
@@ -52,6 +53,10 @@ class Renderer:
         self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
         self._in_progress: dict[tuple, asyncio.Future] = {}
         self._issued: OrderedDict[tuple[UUID, UUID], Stored] = OrderedDict()  # never changes once stored
+        # artifact id -> (account, artifact, bytes) of issued PDFs stored here lately: the mailer
+        # fetches a send's PDF right after it was printed. Issued PDFs are never changed or deleted.
+        self._pdfs: OrderedDict[UUID, tuple[UUID, Artifact, bytes]] = OrderedDict()
+        self._pdf_bytes = 0
 
     async def artifact(
         self, ctx: Caller, document_id: UUID, *, regenerate: bool = False, expected_type: str | None = None,
@@ -144,10 +149,14 @@ class Renderer:
                 stored = await repo.upsert_preview(conn, account_id, doc.type, artifact, pdf)
                 await repo.drop_old_previews(conn, account_id, doc.id, doc.version)
                 return stored
-            if await repo.insert_issued(conn, account_id, doc.type, artifact, pdf):
+            inserted = await repo.insert_issued(conn, account_id, doc.type, artifact, pdf)
+            if inserted:
                 await self._queue_event(conn, account_id, artifact, None)
-                return Stored(artifact=artifact, document_type=doc.type)
-            kept = await repo.issued_artifact(conn, account_id, doc.id)
+            else:
+                kept = await repo.issued_artifact(conn, account_id, doc.id)
+        if inserted:  # committed
+            self._remember_pdf(account_id, artifact, pdf)
+            return Stored(artifact=artifact, document_type=doc.type)
         assert kept is not None
         log.info("document %s was rendered meanwhile; kept the first PDF", doc.id)
         return kept
@@ -171,7 +180,16 @@ class Renderer:
         )
         await repo.add_event_once(conn, event, s.DOCUMENT_RENDERED)
 
+    def _remember_pdf(self, account_id: UUID, artifact: Artifact, pdf: bytes) -> None:
+        self._pdfs[artifact.id] = (account_id, artifact, pdf)
+        self._pdf_bytes += len(pdf)
+        while self._pdf_bytes > RECENT_PDF_BYTES:
+            self._pdf_bytes -= len(self._pdfs.popitem(last=False)[1][2])
+
     async def chunk(self, ctx: Caller, artifact_id: UUID, offset: int, size: int) -> tuple[Artifact, bytes]:
+        recent = self._pdfs.get(artifact_id)
+        if recent is not None and recent[0] == ctx.account_id:
+            return recent[1], recent[2][offset:offset + size]
         async with self.pool.acquire() as conn:
             found = await repo.chunk(conn, ctx.account_id, artifact_id, offset, size)
         if found is None:

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 import msgspec
+from nats.aio.msg import Msg
 
 from billwire_rendering import repository as repo
 from billwire_shared import subjects as s
@@ -98,3 +99,24 @@ async def test_artifacts_come_in_chunks(stack: Stack) -> None:
         other = GetArtifactChunk(ctx=Caller(account_id=uuid.uuid4()), artifact_id=artifact_id)
         reply = await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(other), timeout=5)
         assert reply.headers and reply.headers.get("billwire-error") == "NOT_FOUND"
+
+
+async def test_a_pdf_just_printed_is_served_from_memory_to_its_own_account_only(stack: Stack) -> None:
+    async with stack.rendering_service() as service:
+        api = await ready_account(stack)
+        draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "5"}]})).json()
+        await api.post(f"/invoices/{draft['id']}/finalize")
+        document_id = uuid.UUID(draft["id"])
+        async with asyncio.timeout(30):
+            while (row := await service.pool.fetchrow("SELECT id, account_id, data FROM artifacts WHERE document_id = $1", document_id)) is None:
+                await asyncio.sleep(0.1)
+        assert row["id"] in service.renderer._pdfs  # printed by this replica: kept for the mailer's fetch
+
+        async def fetch(account: uuid.UUID) -> Msg:
+            command = GetArtifactChunk(ctx=Caller(account_id=account), artifact_id=row["id"], offset=0)
+            return await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
+
+        chunk = msgspec.json.decode((await fetch(row["account_id"])).data, type=ArtifactChunk)
+        assert chunk.data == bytes(row["data"]) and chunk.last and chunk.artifact.id == row["id"]
+        other = await fetch(uuid.uuid4())
+        assert other.headers and other.headers.get("billwire-error") == "NOT_FOUND"
