@@ -47,6 +47,9 @@ class Durable:
     backoff: tuple[float, ...] = (1, 5, 15, 60, 300, 900, 1800)
     ack_wait: float = 60.0
     batch_size: int = 16
+    # Narrower than `subject`: only these subjects reach the consumer, where the server filters
+    # on several (NATS 2.10 and later); an older server delivers all of `subject`.
+    only: tuple[str, ...] = ()
 
     def delay(self, delivered: int) -> float:
         return self.backoff[min(delivered, len(self.backoff)) - 1]
@@ -74,15 +77,23 @@ async def ensure_dead_letter_stream(js: nats.js.JetStreamContext, names: Names, 
 async def ensure_consumer(js: nats.js.JetStreamContext, names: Names, durable: Durable) -> None:
     """Create (or update) the durable consumer before any subscriber binds to it."""
     name = consumer_name(names, durable)
+    several = durable.only and filters_on_several_subjects(js)
     await js.add_consumer(names.events_stream, ConsumerConfig(
         durable_name=name,
-        filter_subject=names.subject(durable.subject),
+        filter_subject=None if several else names.subject(durable.subject),
+        filter_subjects=[names.subject(subject) for subject in durable.only] if several else None,
         ack_policy=JsAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=durable.ack_wait,
         # JetStream's own limit sits above ours, so the middleware always sees the last try.
         max_deliver=durable.max_deliver + 1,
     ))
+
+
+def filters_on_several_subjects(js: nats.js.JetStreamContext) -> bool:
+    """Whether the connected server filters a consumer on several subjects (NATS 2.10+)."""
+    version = js._nc.connected_server_version  # noqa: SLF001 - nats-py keeps the client private
+    return (version.major, version.minor) >= (2, 10)
 
 
 def subscribe_durable(broker: NatsBroker, names: Names, durable: Durable, handler: Any, max_workers: int = 1) -> Any:

@@ -20,13 +20,17 @@ from billwire_shared.consumers import Durable, EventFeed
 from billwire_shared.contracts import webhooks as w
 from billwire_shared.contracts.common import ById, Deleted, Page
 from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.public_events import is_public
+from billwire_shared.contracts.public_events import PUBLIC_EVENTS, is_public
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 from billwire_shared.ids import new_id
 
-# Every event passes through; only public ones become deliveries. Queueing is idempotent, so
-# a redelivered event adds nothing; the retries here are for the database being away.
-WEBHOOK_EVENTS = Durable(name="invoices-webhooks", subject="events.>", max_deliver=10, backoff=(1, 5, 15, 60, 300, 900, 1800, 3600, 3600))
+# Only public events become deliveries: the server hands over only those where it can filter
+# on several subjects, else every event passes through and the rest is skipped here. Queueing
+# is idempotent, so a redelivered event adds nothing; the retries are for the database being away.
+WEBHOOK_EVENTS = Durable(
+    name="invoices-webhooks", subject="events.>", max_deliver=10, backoff=(1, 5, 15, 60, 300, 900, 1800, 3600, 3600),
+    only=tuple(f"events.{event.type}" for event in PUBLIC_EVENTS),
+)
 
 
 class WebhookHandlers(InvoicesHandlers):

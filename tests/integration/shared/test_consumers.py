@@ -4,11 +4,13 @@ a handled event is acknowledged once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import msgspec
 import nats
 import pytest
 
+from billwire_cli.embedded import EmbeddedNats, free_port
 from billwire_shared.bus import create_broker, ensure_events_stream
 from billwire_shared.consumers import (
     DEAD_LETTER_STREAM,
@@ -17,6 +19,7 @@ from billwire_shared.consumers import (
     consumer_name,
     ensure_consumer,
     ensure_dead_letter_stream,
+    filters_on_several_subjects,
     subscribe_durable,
 )
 from billwire_shared.subjects import Names
@@ -77,3 +80,51 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
         await feed.stop()
         await broker.stop()
         await nc.close()
+
+
+async def _delivered_subjects(nats_url: str, names: Names, upgrade: bool) -> tuple[bool, list[str], list[str]]:
+    """A consumer of `events.>` narrowed to two subjects (made broad first when `upgrade`, as an
+    older release made it): its filters on the server and the subjects it hands over."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        await ensure_events_stream(js, names)
+        narrow = Durable(name="test-public", subject="events.>", only=("events.invoice.sent", "events.client.created"))
+        if upgrade:
+            await ensure_consumer(js, names, Durable(name=narrow.name, subject="events.>"))
+        await ensure_consumer(js, names, narrow)
+        info = await js.consumer_info(names.events_stream, consumer_name(names, narrow))
+        filters = list(info.config.filter_subjects or [info.config.filter_subject])
+        for subject in ("events.document.rendered", "events.invoice.sent", "events.invoice.send_requested", "events.client.created"):
+            await js.publish(names.subject(subject), b"{}")
+        sub = await js.pull_subscribe_bind(consumer_name(names, narrow), stream=names.events_stream)
+        got: list[str] = []
+        with contextlib.suppress(nats.errors.TimeoutError):
+            while len(got) < 4:
+                got += [m.subject for m in await sub.fetch(4, timeout=1)]
+        return filters_on_several_subjects(js), filters, got
+    finally:
+        await nc.close()
+
+
+async def test_a_narrowed_consumer_gets_only_its_subjects_where_the_server_filters_on_several(tmp_path) -> None:
+    server = EmbeddedNats(tmp_path / "nats", port=free_port())  # the bundled nats-server: 2.10 or later
+    server.start()
+    try:
+        names = Names("narrow")
+        several, filters, got = await _delivered_subjects(server.url, names, upgrade=True)
+        assert several
+        assert filters == [names.subject("events.invoice.sent"), names.subject("events.client.created")]
+        assert got == [names.subject("events.invoice.sent"), names.subject("events.client.created")]
+    finally:
+        server.stop()
+
+
+async def test_a_narrowed_consumer_on_the_suites_server_gets_what_that_server_can_filter(nats_url: str, bus_prefix: str) -> None:
+    names = Names(f"{bus_prefix}_narrow")
+    several, filters, got = await _delivered_subjects(nats_url, names, upgrade=False)
+    public = [names.subject("events.invoice.sent"), names.subject("events.client.created")]
+    if several:
+        assert filters == public and got == public
+    else:  # an older server: everything under `subject`, the handler skips the rest
+        assert filters == [names.subject("events.>")] and len(got) == 4
