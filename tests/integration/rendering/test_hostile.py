@@ -129,3 +129,22 @@ async def test_even_raw_html_cannot_run_script_or_reach_the_network(pool: Browse
         assert listener.connections == 0
     content = flat(text(pdf))
     assert "BODY-TEXT" in content and "EXECUTED" not in content and "root:x:0" not in content
+
+
+async def test_a_renewed_page_is_as_locked_down_as_the_first() -> None:
+    """Pages are replaced every `page_reuse` documents; the lock-down belongs to their context."""
+    pool = BrowserPool(find_chromium(install=False), pages=1, page_reuse=1)
+    await pool.start()
+    try:
+        async with Listener() as listener:
+            html = ("<!DOCTYPE html><html><head>" + payload(listener.port, refresh=False) + "</head><body><p>BODY-TEXT</p>"
+                    "<script>document.querySelector('p').textContent='EXECUTED'</script></body></html>")
+            pdfs = [await pool.render(html) for _ in range(3)]
+            await asyncio.sleep(0.5)
+            assert listener.connections == 0
+        assert pool.pages_renewed >= 2
+        for pdf in pdfs:
+            content = flat(text(pdf))
+            assert "BODY-TEXT" in content and "EXECUTED" not in content and "root:x:0" not in content
+    finally:
+        await pool.close()

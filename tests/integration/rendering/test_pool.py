@@ -82,6 +82,25 @@ async def test_browser_is_recycled_after_k_renders_without_failing_a_render() ->
         await pool.close()
 
 
+async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size() -> None:
+    pool = BrowserPool(find_chromium(install=False), pages=2, page_reuse=3)
+    await pool.start()
+    try:
+        page = render_page(make_input())
+        pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(14)))
+        assert all(pdf.startswith(b"%PDF") and "Invoice INV-2026-0001" in flat(text(pdf)) for pdf in pdfs)
+        assert pool.pages_renewed >= 3 and pool.restarts == 0
+        for _ in range(100):  # the last renewals finish in the background
+            if pool._idle.qsize() == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert pool._idle.qsize() == 2
+        assert len(pool._current.browser.contexts) == 2
+        assert sum(len(context.pages) for context in pool._current.browser.contexts) == 2, "worn pages are closed"
+    finally:
+        await pool.close()
+
+
 async def test_a_full_queue_pushes_back_instead_of_growing() -> None:
     pool = BrowserPool(find_chromium(install=False), pages=1, queue_bound=2)
     await pool.start()
