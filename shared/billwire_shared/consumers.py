@@ -169,7 +169,7 @@ class EventFeed(BackgroundLoop):
                 while not self.stopping:
                     try:
                         batch = await sub.fetch(self.batch, timeout=5)
-                    except nats.errors.TimeoutError:
+                    except TimeoutError:  # nats.errors' or, when the wait ran out after a status reply, asyncio's
                         continue
                     for raw in batch:
                         await self._one(raw)
