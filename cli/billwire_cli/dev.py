@@ -339,19 +339,29 @@ async def _drain(p: Proc) -> None:
 
 
 async def _stop_all(procs: list[Proc]) -> None:
-    """SIGTERM every process group, SIGKILL what is left after STOP_GRACE seconds."""
+    """SIGTERM every service, SIGKILL what is left of its process group once it exited or after
+    STOP_GRACE seconds. Only the service is asked, as Kubernetes asks only a container's first
+    process: it stops its own children in order (rendering closes Chromium and Playwright's
+    driver); signalled together, the driver died under a shutdown still talking to it."""
     alive = [p for p in procs if not p.waiter.done()]
     for p in alive:
-        _signal_group(p, signal.SIGTERM)
+        _signal(p, signal.SIGTERM)
     if alive:
         await asyncio.wait([p.waiter for p in alive], timeout=STOP_GRACE)
     for p in alive:
         if not p.waiter.done():
             say(f"{p.name} did not stop within {STOP_GRACE:.0f}s; killing it")
-            _signal_group(p, signal.SIGKILL)
-            await p.waiter
+        _signal_group(p, signal.SIGKILL)  # whatever the service left behind
+        await p.waiter
     for p in procs:
         await _drain(p)
+
+
+def _signal(p: Proc, sig: signal.Signals) -> None:
+    try:
+        os.kill(p.proc.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _signal_group(p: Proc, sig: signal.Signals) -> None:
