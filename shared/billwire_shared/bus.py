@@ -90,14 +90,28 @@ async def decode_json(msg: Any) -> Any:
     return msgspec.json.decode(msg.body) if msg.body else None
 
 
+class _TaskCallbacks(logging.Filter):
+    """FastStream 0.7.8 reports at INFO each subscriber task it sees ending ("callback for
+    Task-16 is being executed..."): dozens of lines at every stop. Shown at DEBUG instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and str(record.msg).startswith("callback for Task-"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
+    logger = logging.getLogger("billwire.faststream")
+    if not any(isinstance(f, _TaskCallbacks) for f in logger.filters):
+        logger.addFilter(_TaskCallbacks())
     return NatsBroker(
         nats_servers(nats_url),
         serializer=MsgSpecSerializer(),
         decoder=decode_json,
         # Redelivery first: it must see a failure that ErrorReplies would turn into a reply.
         middlewares=[Redelivery, ErrorReplies],
-        logger=logging.getLogger("billwire.faststream"),
+        logger=logger,
         log_level=logging.DEBUG,
         **kwargs,
     )

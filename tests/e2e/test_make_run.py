@@ -44,6 +44,7 @@ async def stop(proc: asyncio.subprocess.Process) -> int:
     shutdown = out.decode(errors="replace").partition("billwire run: stopping")[2]
     assert shutdown, "billwire run did not say it was stopping"
     assert not re.search(r"\bERROR\b|Traceback|never retrieved", shutdown), shutdown
+    assert "is being executed" not in shutdown, shutdown  # FastStream's task notes are DEBUG
     return proc.returncode
 
 
