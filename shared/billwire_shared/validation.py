@@ -12,6 +12,18 @@ from schwifty.exceptions import SchwiftyException
 from billwire_shared.money import is_currency
 
 LANGUAGES = frozenset({"de", "en"})
+# What ends a line for Python's `str.splitlines` (and so for its e-mail package, which refuses
+# such a header value when it writes the message), and NUL: never in an e-mail header.
+HEADER_BREAKS = {
+    "\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character", "\x0b": "a vertical tab",
+    "\x0c": "a form feed", "\x1c": "a file separator", "\x1d": "a group separator", "\x1e": "a record separator",
+    "\x85": "a next-line character (NEL)", "\u2028": "a line separator", "\u2029": "a paragraph separator",
+}
+
+
+def header_break(value: str) -> str | None:
+    """What in `value` would break an e-mail header (see HEADER_BREAKS), if anything."""
+    return next((what for char, what in HEADER_BREAKS.items() if char in value), None)
 
 
 @cache

@@ -117,6 +117,16 @@ async def test_header_injection_and_bad_recipients_are_refused_before_anything_i
     assert (await api.get(f"/invoices/{draft['id']}/sends")).json() == []
 
 
+async def test_a_copy_to_an_account_without_an_address_is_refused_naming_send_copy(stack: Stack, outbox: Outbox) -> None:
+    api = await ready_account(stack, "Anonym GmbH")
+    assert (await api.patch("/settings/profile", json={"email": None})).status_code == 200
+    draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    refused = await api.post(f"/invoices/{draft['id']}/send", json={"send_copy": True})
+    assert refused.status_code == 422 and [d["field"] for d in refused.json()["error"]["details"]] == ["send_copy"], refused.text
+    assert (await api.get(f"/invoices/{draft['id']}")).json()["status"] == "draft"
+    assert (await api.get(f"/invoices/{draft['id']}/sends")).json() == []
+
+
 async def test_over_the_daily_quota_a_send_answers_429_and_queues_nothing(stack: Stack, outbox: Outbox) -> None:
     api = await ready_account(stack, "Busy GmbH")
     drafts = [

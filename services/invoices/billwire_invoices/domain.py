@@ -84,6 +84,8 @@ def validate_client(client: ClientInput, field: str = "") -> ClientInput:
 
 def validate_profile(profile: Profile) -> Profile:
     problems = address_problems(profile.address, "address")
+    if profile.company_name and (found := v.header_break(profile.company_name)):  # the From name of every e-mail
+        _problem(problems, "company_name", f"must be one line without NUL characters (it has {found})")
     if profile.email:
         _problem(problems, "email", v.email_problem(profile.email))
     if profile.bank.iban:

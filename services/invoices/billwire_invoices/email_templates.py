@@ -16,6 +16,7 @@ from billwire_shared.contracts.email_settings import (
     KindTemplates,
 )
 from billwire_shared.errors import FieldError
+from billwire_shared.validation import header_break
 
 LANGUAGES: tuple[str, ...] = tuple(EmailTemplates.__struct_fields__)
 KINDS: tuple[str, ...] = tuple(KindTemplates.__struct_fields__)
@@ -65,9 +66,10 @@ def text_problems(text: str, allowed: frozenset[str], field: str, *, header: boo
     """What is wrong with one template text: bad braces, unknown placeholders, any attribute,
     index, format or conversion (only plain names are filled in), line breaks in a subject."""
     problems = []
-    if any(ch in text for ch in ("\r\n\x00" if header else "\x00")):
-        what = "line breaks or NUL characters" if header else "NUL characters"
-        problems.append(FieldError(field=field, message=f"must not contain {what}"))
+    if header and (found := header_break(text)):
+        problems.append(FieldError(field=field, message=f"must not contain line breaks or NUL characters (it has {found})"))
+    elif "\x00" in text:
+        problems.append(FieldError(field=field, message="must not contain NUL characters"))
     try:
         parsed = list(Formatter().parse(text))
     except ValueError as exc:

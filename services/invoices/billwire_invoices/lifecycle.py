@@ -105,8 +105,8 @@ def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bo
 
 
 def header_safe(value: str, field: str) -> list[FieldError]:
-    if any(ch in value for ch in "\r\n\x00"):
-        return [FieldError(field=field, message="must not contain line breaks or NUL characters")]
+    if what := v.header_break(value):
+        return [FieldError(field=field, message=f"must not contain line breaks or NUL characters (it has {what})")]
     return []
 
 
@@ -117,16 +117,22 @@ def send_request(
     """The e-mail a send produces: recipients checked; subject and body from the account's
     templates (or the built-in ones) in the document's language, unless the send gives its own."""
     problems: list[FieldError] = []
-    to = body.recipient or doc.client.email
+    to = doc.client.email if body.recipient is None else body.recipient
     if not to:
         problems.append(FieldError(field="recipient", message="the client has no e-mail address; give a recipient"))
     for field, address in [("recipient", to)] + [(f"cc[{i}]", a) for i, a in enumerate(body.cc)]:
-        if address:
+        if address is not None and not address.strip():
+            problems.append(FieldError(field=field, message="must not be empty; leave it out instead"))
+        elif address:
             problems += header_safe(address, field) or (
                 [FieldError(field=field, message=p)] if (p := v.email_problem(address)) else []
             )
     if body.subject is not None:
-        problems += header_safe(body.subject, "subject")
+        problems += header_safe(body.subject, "subject") or (
+            [] if body.subject.strip() else [FieldError(field="subject", message="must not be empty; leave it out for the template's subject")]
+        )
+    if body.send_copy and not profile.email:
+        problems.append(FieldError(field="send_copy", message="the account has no e-mail address to send the copy to; set one in the profile"))
     if body.message is not None and "\x00" in body.message:
         problems.append(FieldError(field="message", message="must not contain NUL characters"))
     if problems:

@@ -200,7 +200,12 @@ class LifecycleHandlers(InvoicesHandlers):
         return found
 
     async def list_sends(self, cmd: lc.ListForDocument) -> list[lc.SendInfo]:
-        return await self._read(lambda conn: sql.sends_of(conn, cmd.ctx.account_id, cmd.id))
+        async def work(conn: asyncpg.Connection) -> list[lc.SendInfo]:
+            if await repo.get_document(conn, cmd.ctx.account_id, cmd.id) is None:  # another account's, or none
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            return await sql.sends_of(conn, cmd.ctx.account_id, cmd.id)
+
+        return await self._read(work)
 
     async def _outcome(self, send_id: UUID, account_id: UUID, state: str, reason: str | None) -> None:
         """Record what the mailer reports, once; a delivered send marks its document sent, a

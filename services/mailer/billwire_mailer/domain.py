@@ -21,8 +21,8 @@ from uuid import UUID
 import aiosmtplib
 
 from billwire_shared.contracts.mail import SendRequest
+from billwire_shared.validation import header_break
 
-FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}
 MAX_HEADER_TEXT = 998  # RFC 5322's line limit; longer values are folded, but nobody needs them
 MAX_RECIPIENTS = 50
 MAX_REASON = 1000
@@ -97,9 +97,8 @@ class RecipientsRefused(Exception):
 
 
 def check_header_text(field: str, value: str, *, required: bool = True) -> str:
-    for char, what in FORBIDDEN.items():
-        if char in value:
-            raise InvalidMail(field, f"contains {what}, which is not allowed in an e-mail header: {shown(value)}")
+    if what := header_break(value):
+        raise InvalidMail(field, f"contains {what}, which is not allowed in an e-mail header: {shown(value)}")
     if required and not value.strip():
         raise InvalidMail(field, "must not be empty")
     if len(value) > MAX_HEADER_TEXT:

@@ -108,7 +108,11 @@ class MailerHandlers:
                     await self._fail(conn, send, failure)
                 return
             raise Retry(failure.reason) from exc
-        message = domain.message_bytes(plan, files, utcnow())
+        try:
+            message = domain.message_bytes(plan, files, utcnow())
+        except ValueError as exc:  # what the checks above missed and the e-mail package refuses: never retried
+            await self._refuse(send, rendered.artifact, InvalidMail("message", str(exc)))
+            return
         await self._deliver(send, plan, message, delivery, last)
 
     async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
