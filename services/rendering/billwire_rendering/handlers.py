@@ -15,11 +15,11 @@ from nats.errors import TimeoutError as NatsTimeout
 from billwire_rendering.einvoice_artifacts import xml_artifact
 from billwire_rendering.renderer import Renderer
 from billwire_shared import subjects as s
-from billwire_shared.consumers import Durable, subscribe_durable
+from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.mail import SendRequested
+from billwire_shared.contracts.mail import SendRequest, SendRequested
 from billwire_shared.contracts.rendering import (
     CHUNK_BYTES,
     Artifact,
@@ -81,10 +81,27 @@ class RenderingHandlers:
         await self._quietly_gone(self.renderer.artifact(Caller(account_id=event.account_id), doc.id), event)
 
     async def on_send_requested(self, event: Event) -> None:
-        """Render (or reuse) the PDF of the version to send, then announce it with the send."""
+        """Render (or reuse) the PDF of the version to send, then announce it with the send.
+        A send that cannot get its PDF (the document is gone, or the last try failed) ends as
+        `email.failed` with the reason, instead of waiting forever as queued."""
         send = msgspec.convert(event.data, SendRequested).send
         ctx = Caller(account_id=send.account_id)
-        await self._quietly_gone(self.renderer.artifact(ctx, send.document_id, send=send), event)
+        try:
+            await self.renderer.artifact(ctx, send.document_id, send=send)
+        except BillwireError as exc:
+            if exc.reply.code in GONE:
+                log.warning("%s %s: %s; the send fails", event.type, event.id, exc.reply.message)
+                await self.renderer.send_failed(send, f"the document could not be found: {exc.reply.message}")
+                return
+            await self._fail_on_last_try(send, exc.reply.message)
+            raise
+        except Exception as exc:
+            await self._fail_on_last_try(send, f"rendering failed ({type(exc).__name__})")
+            raise
+
+    async def _fail_on_last_try(self, send: SendRequest, reason: str) -> None:
+        if delivery_count() >= SEND_REQUESTED.max_deliver:  # the event goes to the dead letters next
+            await self.renderer.send_failed(send, f"the PDF could not be rendered after {delivery_count()} tries: {reason}")
 
     @staticmethod
     async def _quietly_gone(work: Any, event: Event) -> None:

@@ -30,7 +30,7 @@ from billwire_rendering.templates import render_page
 from billwire_shared import subjects as s
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.events import Event
-from billwire_shared.contracts.mail import SendRequest
+from billwire_shared.contracts.mail import EmailFailed, SendRequest
 from billwire_shared.contracts.rendering import Artifact, DocumentRendered, RenderInput
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
@@ -39,6 +39,7 @@ log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
 FetchInput = Callable[[Caller, UUID], Awaitable[RenderInput]]
 ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
+MAX_REASON = 1000  # characters of a failed send's reason
 RECENT_PDF_BYTES = 32 * 1024 * 1024  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
 
 
@@ -165,6 +166,18 @@ class Renderer:
         attachments = await einvoice_artifacts.send_attachments(self, send)  # an XRechnung's XML
         async with self.pool.acquire() as conn:
             await self._queue_event(conn, account_id, artifact, send, attachments)
+
+    async def send_failed(self, send: SendRequest, reason: str) -> None:
+        """The send ends without an e-mail (once per send, however often this is said)."""
+        now = datetime.now(UTC)
+        data = EmailFailed(
+            send_request_id=send.id, account_id=send.account_id, document_id=send.document_id, reason=reason[:MAX_REASON],
+            permanent=True, failed_at=now,
+        )
+        event = Event(id=uuid.uuid5(EVENT_NAMESPACE, f"send-failed:{send.id}"), type="email.failed", occurred_at=now,
+                      account_id=send.account_id, data=data)
+        async with self.pool.acquire() as conn:
+            await repo.add_event_once(conn, event, s.EMAIL_FAILED)
 
     @staticmethod
     async def _queue_event(

@@ -1,18 +1,27 @@
 """The rendering service on the bus: push-back as 503 + Retry-After, readiness while the
-browser restarts, redelivered events storing nothing twice, large artifacts in chunks."""
+browser restarts, redelivered events storing nothing twice, large artifacts in chunks, and a
+send that cannot get its PDF ending as failed."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import msgspec
+import pytest
 from nats.aio.msg import Msg
 
 from billwire_rendering import repository as repo
+from billwire_rendering.handlers import SEND_REQUESTED, RenderingHandlers
+from billwire_rendering.renderer import Renderer
 from billwire_shared import subjects as s
+from billwire_shared.consumers import _DELIVERY
 from billwire_shared.contracts.common import Caller, HealthReply
+from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.mail import SendRequest, SendRequested
 from billwire_shared.contracts.rendering import CHUNK_BYTES, ArtifactChunk, GetArtifactChunk
+from billwire_shared.errors import BillwireError, ErrorCode
 from tests.stack import BUYER, Stack, ready_account
 
 
@@ -120,3 +129,66 @@ async def test_a_pdf_just_printed_is_served_from_memory_to_its_own_account_only(
         assert chunk.data == bytes(row["data"]) and chunk.last and chunk.artifact.id == row["id"]
         other = await fetch(uuid.uuid4())
         assert other.headers and other.headers.get("billwire-error") == "NOT_FOUND"
+
+
+def send_requested(account_id: uuid.UUID, document_id: uuid.UUID) -> Event:
+    send = SendRequest(
+        id=uuid.uuid4(), account_id=account_id, document_id=document_id, document_number="INV-1", document_type="invoice",
+        version=2, sender_name="Acme GmbH", reply_to=None, to=["ap@globex.example"], subject="Invoice", body="Hello",
+        requested_at=datetime.now(UTC),
+    )
+    return Event(id=uuid.uuid4(), type="invoice.send_requested", occurred_at=datetime.now(UTC), account_id=account_id,
+                 data=SendRequested(send=send))
+
+
+async def test_a_send_of_a_document_that_is_not_there_ends_as_email_failed(stack: Stack) -> None:
+    async with stack.rendering_service() as service:
+        account_id, _ = await stack.new_account()
+        event = send_requested(uuid.UUID(account_id), uuid.uuid4())  # no such document
+        failed: asyncio.Queue[dict] = asyncio.Queue()
+
+        async def on_failed(msg: Msg) -> None:
+            await failed.put(msgspec.json.decode(msg.data))
+
+        sub = await service.nc.subscribe(f"{stack.prefix}.{s.EMAIL_FAILED}", cb=on_failed)
+        await service.nc.jetstream().publish(f"{stack.prefix}.{s.INVOICE_SEND_REQUESTED}", msgspec.json.encode(event))
+        async with asyncio.timeout(20):
+            while (got := await failed.get())["data"]["send_request_id"] != str(event.data.send.id):
+                pass
+        await sub.unsubscribe()
+        assert got["data"]["permanent"] is True and "could not be found" in got["data"]["reason"]
+
+
+async def test_a_send_whose_pdf_keeps_failing_ends_as_email_failed_on_the_last_try(stack: Stack) -> None:
+    async with stack.rendering_service() as service:
+        async def invoices_away(ctx: Caller, document_id: uuid.UUID):
+            raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The invoices service is not answering; try again shortly.")
+
+        handlers = RenderingHandlers(Renderer(service.pool, service.browser, invoices_away))
+        event = send_requested(uuid.uuid4(), uuid.uuid4())
+
+        async def failed_events() -> list[dict]:
+            rows = await service.pool.fetch("SELECT payload FROM outbox WHERE subject = $1", s.EMAIL_FAILED)
+            found = [msgspec.json.decode(r["payload"]) for r in rows]
+            return [e for e in found if e["data"]["send_request_id"] == str(event.data.send.id)]
+
+        for delivery in (1, SEND_REQUESTED.max_deliver - 1):  # retried later: nothing said yet
+            token = _DELIVERY.set(delivery)
+            try:
+                with pytest.raises(BillwireError):
+                    await handlers.on_send_requested(event)
+            finally:
+                _DELIVERY.reset(token)
+            assert await failed_events() == []
+        token = _DELIVERY.set(SEND_REQUESTED.max_deliver)
+        try:
+            for _ in range(2):  # the last try, and a redelivery of it: said once
+                with pytest.raises(BillwireError):
+                    await handlers.on_send_requested(event)
+        finally:
+            _DELIVERY.reset(token)
+        [failed] = await failed_events()
+        assert failed["type"] == "email.failed" and failed["data"]["permanent"] is True
+        assert failed["data"]["reason"] == (
+            f"the PDF could not be rendered after {SEND_REQUESTED.max_deliver} tries: The invoices service is not answering; try again shortly."
+        )
