@@ -150,7 +150,8 @@ def send_request(
 
 
 def is_overdue(doc: Document, today: date) -> bool:
-    return doc.status == "open" and doc.overdue_at is None and doc.due_date is not None and doc.due_date < today
+    """Only an invoice is overdue: an estimate or a credit note past its date owes nobody anything."""
+    return doc.type == "invoice" and doc.status == "open" and doc.overdue_at is None and doc.due_date is not None and doc.due_date < today
 
 
 def marked_overdue(doc: Document, now: datetime) -> Document:

@@ -103,7 +103,7 @@ async def sends_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID
 async def overdue_candidates(conn: asyncpg.Connection, today: date, limit: int) -> list[asyncpg.Record]:
     """Open invoices past due and not yet marked, locked; another replica skips them."""
     return await conn.fetch(
-        "SELECT account_id, data FROM documents WHERE status = 'open' AND overdue_at IS NULL AND due_date < $1"
+        "SELECT account_id, data FROM documents WHERE type = 'invoice' AND status = 'open' AND overdue_at IS NULL AND due_date < $1"
         " ORDER BY due_date LIMIT $2 FOR UPDATE SKIP LOCKED",
         today, limit,
     )

@@ -1,5 +1,5 @@
 """Overdue: open invoices past their due date are marked, and announced, exactly once, even
-with several scheduler replicas working at the same moment."""
+with several scheduler replicas working at the same moment; other documents never are."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ async def test_two_schedulers_mark_each_invoice_overdue_once(stack: Stack) -> No
         (late if i < 10 else on_time).append(issued["id"])
     paid = late.pop()
     assert (await api.post(f"/invoices/{paid}/mark-paid")).status_code == 200
+    others = []  # past their date too, but only an invoice is ever overdue
+    for doc_type in ("estimate", "credit_note"):
+        draft = (await api.post("/documents", json={
+            "type": doc_type, "client": BUYER, "issue_date": "2026-01-05", "due_days": 14,
+            "lines": [{"description": "Offer", "quantity": "1", "unit_price": "50"}],
+        })).json()
+        issued = await api.post(f"/documents/{draft['id']}/finalize")
+        assert issued.status_code == 200 and issued.json()["due_date"] == "2026-01-19", issued.text
+        others.append(issued.json()["id"])
 
     settings = stack.settings(InvoicesSettings)
     pools = [await open_pool(settings, min_size=1, max_size=2) for _ in range(2)]
@@ -48,8 +57,11 @@ async def test_two_schedulers_mark_each_invoice_overdue_once(stack: Stack) -> No
     assert sorted(i["id"] for i in overdue["items"]) == sorted(late)
     assert all(i["overdue_at"] for i in overdue["items"])
 
-    events = await read_events(stack, {"invoice.overdue"}, *late, *on_time, paid, count=len(late))
+    events = await read_events(stack, {"invoice.overdue", "estimate.overdue", "credit_note.overdue"},
+                               *late, *on_time, paid, *others, count=len(late))
     assert sorted(e["data"]["id"] for e in events) == sorted(late)  # each once; none for the others
+    for other in others:
+        assert (await api.get(f"/documents/{other}")).json()["overdue_at"] is None
     conn = await asyncpg.connect(stack.database_url)
     try:
         audited = await conn.fetchval(
