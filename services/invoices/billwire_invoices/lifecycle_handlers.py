@@ -121,13 +121,15 @@ class LifecycleHandlers(InvoicesHandlers):
             if invoice.status == "paid":
                 return invoice
             now = utcnow()
-            payment = lc.Payment(
-                id=new_id(), document_id=invoice.id, amount=invoice.balance_due or invoice.totals.gross,
-                date=cmd.body.date or now.date(), method="other", reference=cmd.body.note, created_at=now,
-            )
-            recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
-            await self._apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
-                              "create", None, recorded, "invoice.payment_recorded", now)
+            due = invoice.balance_due if invoice.balance_due is not None else invoice.totals.gross
+            if due > 0:  # an invoice of nothing is settled without a payment
+                payment = lc.Payment(
+                    id=new_id(), document_id=invoice.id, amount=due, date=cmd.body.date or now.date(), method="other",
+                    reference=cmd.body.note, created_at=now,
+                )
+                recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
+                await self._apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
+                                  "create", None, recorded, "invoice.payment_recorded", now)
             return await self._repay(conn, cmd.ctx, invoice, "mark-paid")
 
         return await self._write(cmd.ctx, d.Document, work)

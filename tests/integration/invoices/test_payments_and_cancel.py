@@ -31,6 +31,10 @@ async def test_partial_payments_settle_the_invoice_and_announce_paid_once(stack:
     assert over.status_code == 422 and over.json()["error"]["details"][0]["field"] == "amount"
     assert (await api.post(f"{base}/payments", json={"amount": "0"})).status_code == 422
     assert (await api.post(f"{base}/payments", json={"amount": "1.001"})).status_code == 422
+    for amount in ("NaN", "Infinity", "-5", "1e400"):
+        refused = await api.post(f"{base}/payments", json={"amount": amount})
+        assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "amount", (amount, refused.text)
+    assert len((await api.get(f"{base}/payments")).json()) == 1  # nothing refused was written
 
     assert (await api.post(f"{base}/payments", json={"amount": "138.00"})).status_code == 201
     paid = (await api.get(base)).json()
@@ -59,6 +63,18 @@ async def test_payments_need_an_open_invoice(stack: Stack) -> None:
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "INVALID_DOCUMENT_STATE"
     estimate = (await api.post("/documents", json={"type": "estimate", "client": BUYER, "lines": LINES})).json()
     assert (await api.post(f"/invoices/{estimate['id']}/payments", json={"amount": "1"})).status_code == 404
+
+
+async def test_an_invoice_of_nothing_is_marked_paid_without_a_payment(stack: Stack) -> None:
+    api = await ready_account(stack, "Gratis GmbH")
+    draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "Goodwill", "unit_price": "0"}]})).json()
+    issued = (await api.post(f"/invoices/{draft['id']}/finalize")).json()
+    assert (issued["status"], issued["totals"]["gross"]) == ("open", "0.00")
+    paid = await api.post(f"/invoices/{issued['id']}/mark-paid", json={"note": "nothing to pay"})
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["status"], paid.json()["balance_due"]) == ("paid", "0.00") and paid.json()["paid_at"]
+    assert (await api.get(f"/invoices/{issued['id']}/payments")).json() == []
+    assert len(await read_events(stack, {"invoice.paid"}, issued["id"], count=1)) == 1
 
 
 async def test_cancel_issues_a_credit_note_of_its_own_series(stack: Stack) -> None:
