@@ -137,10 +137,13 @@ async def settle_failure(raw: Any, metadata: Any, policy: Durable, exc: Exceptio
     """A handler failed on `raw`: nak it with the next delay, or after the last attempt keep it
     in the dead-letter stream and terminate it."""
     delivered = metadata.num_delivered or 1
-    if delivered >= policy.max_deliver:
-        await _dead_letter(raw, metadata.consumer, exc)
+    if delivered >= policy.max_deliver and await _dead_letter(raw, metadata.consumer, exc):
         await raw.term()
         log.error("%s: gave up on %s after %d attempts: %r", metadata.consumer, raw.subject, delivered, exc)
+    elif delivered >= policy.max_deliver:  # not kept anywhere: never terminated, JetStream keeps it
+        await raw.nak(delay=policy.delay(delivered))
+        log.error("%s: gave up on %s after %d attempts (%r) but could not dead-letter it; it stays unacknowledged",
+                  metadata.consumer, raw.subject, delivered, exc)
     else:
         await raw.nak(delay=policy.delay(delivered))
         log.warning("%s: attempt %d on %s failed, retrying: %r", metadata.consumer, delivered, raw.subject, exc)
@@ -199,8 +202,8 @@ def _metadata(raw: Any) -> Any:
         return None
 
 
-async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> None:
-    """Keep the message, with why it failed, in the dead-letter stream."""
+async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> bool:
+    """Keep the message, with why it failed, in the dead-letter stream; whether it is kept."""
     prefix = raw.subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
     headers = dict(raw.headers or {})
     headers.pop("Nats-Msg-Id", None)
@@ -209,3 +212,5 @@ async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> None:
         await raw._client.jetstream().publish(f"{prefix}deadletter.{consumer}", raw.data, headers=headers)
     except Exception:
         log.exception("could not dead-letter a message of %s", consumer)
+        return False
+    return True

@@ -82,6 +82,54 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
         await nc.close()
 
 
+@pytest.mark.parametrize("reader", ["faststream", "feed"])
+async def test_a_message_that_cannot_be_dead_lettered_is_not_terminated(nats_url: str, bus_prefix: str, reader: str) -> None:
+    """No dead-letter stream when the last try fails: the message is nakked, not terminated, so
+    JetStream hands it over once more (its own ceiling) and the dead letter is tried again."""
+    names = Names(f"{bus_prefix}_nodl_{reader}")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_events_stream(js, names)
+    durable = Durable(name="test-pings", subject="events.ping.sent", max_deliver=3, backoff=(0.2, 0.5), ack_wait=5)
+    await ensure_consumer(js, names, durable)
+    attempts = 0
+    broker = create_broker(nats_url)
+
+    async def on_ping(body: Ping) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("always")
+
+    async def on_raw(raw: bytes) -> None:
+        await on_ping(msgspec.json.decode(raw, type=Ping))
+
+    feed = EventFeed(names, durable, on_raw)
+    if reader == "faststream":
+        subscribe_durable(broker, names, durable, on_ping)
+        await broker.start()
+    else:
+        feed.start(js)
+    try:
+        await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(7)))
+        async with asyncio.timeout(20):
+            while attempts < durable.max_deliver:
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)  # the last try's dead letter found no stream
+            await ensure_dead_letter_stream(js, names)
+            while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
+                await asyncio.sleep(0.05)
+        assert attempts == durable.max_deliver + 1
+        sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
+        letter = await sub.next_msg(timeout=5)
+        assert msgspec.json.decode(letter.data, type=Ping).n == 7 and "always" in letter.headers["Billwire-Error"]
+    finally:
+        await feed.stop()
+        await broker.stop()
+        with contextlib.suppress(Exception):
+            await js.delete_stream(names.stream(DEAD_LETTER_STREAM))
+        await nc.close()
+
+
 async def _delivered_subjects(nats_url: str, names: Names, upgrade: bool) -> tuple[bool, list[str], list[str]]:
     """A consumer of `events.>` narrowed to two subjects (made broad first when `upgrade`, as an
     older release made it): its filters on the server and the subjects it hands over."""
