@@ -66,7 +66,7 @@ PUBLIC_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent("invoice.paid", Document, "The invoice's balance reached zero; emitted once per settlement."),
     PublicEvent("invoice.overdue", Document, "An open invoice passed its due date unpaid; emitted once per invoice."),
     PublicEvent("invoice.reminder_sent", ReminderSent, "A payment reminder of an invoice past due was accepted by the mail relay; once per invoice and level."),
-    PublicEvent("invoice.cancelled", Document, "An issued invoice was cancelled; its credit note follows as credit_note.finalized."),
+    PublicEvent("invoice.cancelled", Document, "An issued invoice was cancelled; its credit note, issued in the same transaction, is announced just before as credit_note.finalized."),
     PublicEvent("credit_note.created", Document, "A credit note draft was created (e.g. by cancelling an invoice)."),
     PublicEvent("credit_note.finalized", Document, "A credit note was issued with its own number."),
     PublicEvent("client.created", Client, "A client was created."),
