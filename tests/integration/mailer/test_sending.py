@@ -7,12 +7,9 @@ import asyncio
 import email
 import email.policy
 
-import pytest
-
 from billwire_cli.embedded import free_port
 from billwire_mailer import repository as repo
 from billwire_shared.consumers import DEAD_LETTER_STREAM
-from billwire_shared.contracts.rendering import DocumentRendered
 from tests.integration.mailer.conftest import SmtpSink, new_send, pdf_bytes, smtp_server
 
 
@@ -50,9 +47,6 @@ async def test_one_email_with_its_headers_and_the_pdf_attached(mailer_harness, s
         assert (attempt["outcome"], attempt["phase"], attempt["smtp_code"]) == ("delivered", "data", 250)
 
 
-@pytest.mark.skipif(
-    "attachments" not in DocumentRendered.__struct_fields__, reason="DocumentRendered has no `attachments` yet"
-)
 async def test_more_attachments_of_the_render_go_with_the_pdf(mailer_harness, smtp) -> None:
     sink, port = smtp
     async with mailer_harness(port) as h:
