@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.stack import Stack
+from tests.stack import BUYER, Stack
 
 
 async def test_requests_without_a_valid_key_are_refused(stack: Stack) -> None:
@@ -45,6 +45,13 @@ async def test_scopes_limit_what_a_key_may_do(stack: Stack) -> None:
     writer = stack.api(writer_key)
     assert (await writer.post("/clients", json={"name": "Yes"})).status_code == 201
     assert (await writer.post("/settings/api-keys", json={"scopes": ["admin"]})).status_code == 403
+
+    # E-mail leaves the house only with `email:send`: a writer may draft, not send.
+    draft = await writer.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "1"}]})
+    assert draft.status_code == 201, draft.text
+    unsent = await writer.post(f"/invoices/{draft.json()['id']}/send", json={})
+    assert unsent.status_code == 403 and "email:send" in unsent.json()["error"]["message"], unsent.text
+    assert (await writer.get(f"/invoices/{draft.json()['id']}")).json()["status"] == "draft"  # not even finalized
 
 
 async def test_a_revoked_key_stops_working_on_every_gateway_replica_within_seconds(stack: Stack) -> None:
