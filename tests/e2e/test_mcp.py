@@ -73,7 +73,8 @@ async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack, pro
     api = await ready_account(stack, "Agent GmbH")
     async with http_gateway(stack) as base, mcp_session(base, api.key, protocol) as session:
         tools = {t.name: t for t in (await session.list_tools()).tools}
-        assert {"create_invoice", "finalize_invoice", "send_invoice", "mark_invoice_paid", "get_invoice_stats"} <= set(tools)
+        assert {"create_invoice", "finalize_invoice", "send_invoice", "mark_invoice_paid", "mark_invoice_unpaid", "get_invoice_stats",
+                "duplicate_document", "convert_estimate"} <= set(tools)
         assert tools["get_invoice"].annotations.read_only_hint is True
         assert tools["finalize_invoice"].annotations.destructive_hint is True
         assert "confirm" in tools["finalize_invoice"].input_schema["properties"]
@@ -98,14 +99,29 @@ async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack, pro
         issued = await call(session, "finalize_invoice", invoice_id=draft["id"], confirm=True, expected_total="285.60")
         assert issued["number"].startswith("INV-")
 
-        paid = await call(session, "mark_invoice_paid", invoice_id=draft["id"])
+        paid = await call(session, "mark_invoice_paid", invoice_id=draft["id"], note="cash at the door")
         assert paid["status"] == "paid" and paid["balance_due"] == "0.00"
+        [payment] = (await api.get(f"/invoices/{draft['id']}/payments")).json()
+        assert payment["reference"] == "cash at the door"
         listed = await call(session, "list_invoices", status="paid")
         assert [i["id"] for i in listed["items"]] == [draft["id"]]
         drafted = await call(session, "draft_invoice_from_text", text="Invoice Hooli for 10 hours of consulting at 150 EUR/hour, due in 14 days")
         assert drafted["stored"] is False and drafted["document"]["totals"]["net"] == "1500.00"
         bad = await session.call_tool("record_payment", {"invoice_id": draft["id"], "amount": "1"})
         assert bad.is_error and "overpays" in bad.content[0].text
+
+        # A payment booked by mistake is taken back only when confirmed; copies and conversions start drafts.
+        assert tools["mark_invoice_unpaid"].annotations.destructive_hint is True
+        undo = await call(session, "mark_invoice_unpaid", invoice_id=draft["id"])
+        assert undo["preview"] is True and (await call(session, "get_invoice_status", invoice_id=draft["id"]))["status"] == "paid"
+        reopened = await call(session, "mark_invoice_unpaid", invoice_id=draft["id"], confirm=True, expected_total="285.60")
+        assert (reopened["status"], reopened["balance_due"]) == ("open", "285.60")
+        copy = await call(session, "duplicate_document", document_id=draft["id"])
+        assert (copy["type"], copy["status"], copy["number"], copy["totals"]["gross"]) == ("invoice", "draft", None, "285.60")
+        estimate = (await api.post("/documents", json={"type": "estimate", "client_id": client["id"],
+                                                       "lines": [{"description": "Plan", "unit_price": "50"}]})).json()
+        converted = await call(session, "convert_estimate", estimate_id=estimate["id"])
+        assert (converted["type"], converted["status"]) == ("invoice", "draft") and converted["totals"]["gross"] == "59.50"
 
 
 async def test_scopes_decide_which_tools_a_key_sees_and_may_call(stack: Stack, protocol: str) -> None:

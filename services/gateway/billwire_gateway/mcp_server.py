@@ -220,10 +220,30 @@ def create_mcp(bus: Bus) -> BillwireMCP:
         return {"result": await call(ctx, s.DOCUMENT_CANCEL, lambda k: lc.CancelDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write")}
 
     @tool(UPDATE)
-    async def mark_invoice_paid(ctx: Context, invoice_id: UUID, date: str | None = None, idempotency_key: str | None = None) -> Result:
-        """Settle the open balance with one payment (date YYYY-MM-DD, today by default)."""
-        body = _decode({"date": date} if date else {}, lc.MarkPaidInput, "payment")
+    async def mark_invoice_paid(ctx: Context, invoice_id: UUID, date: str | None = None, note: str | None = None,
+                                idempotency_key: str | None = None) -> Result:
+        """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
+        body = _decode({k: v for k, v in {"date": date, "note": note}.items() if v is not None}, lc.MarkPaidInput, "payment")
         return {"result": await call(ctx, s.DOCUMENT_MARK_PAID, lambda k: lc.MarkPaid(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write")}
+
+    @tool(IRREVERSIBLE)
+    async def mark_invoice_unpaid(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
+                                  idempotency_key: str | None = None) -> Result:
+        """Take back every payment of an invoice (a payment booked by mistake): it is open with its
+        whole balance again, and the payments' dates and references are gone. Preview without confirm=true."""
+        if (preview := await _guarded(ctx, invoice_id, confirm, expected_total, "remove every payment", {})) is not None:
+            return preview
+        return {"result": await call(ctx, s.DOCUMENT_MARK_UNPAID, lambda k: lc.ListForDocument(ctx=k, id=invoice_id), key=idempotency_key, scope="write")}
+
+    @tool(WRITE)
+    async def duplicate_document(ctx: Context, document_id: UUID, idempotency_key: str | None = None) -> Result:
+        """A new draft with the same client and lines as any document (to correct an issued one: cancel it, then send the copy)."""
+        return {"result": await call(ctx, s.DOCUMENT_DUPLICATE, lambda k: lc.DuplicateDocument(ctx=k, id=document_id), key=idempotency_key, scope="write")}
+
+    @tool(WRITE)
+    async def convert_estimate(ctx: Context, estimate_id: UUID, idempotency_key: str | None = None) -> Result:
+        """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
+        return {"result": await call(ctx, s.ESTIMATE_CONVERT, lambda k: lc.ListForDocument(ctx=k, id=estimate_id), key=idempotency_key, scope="write")}
 
     @tool(WRITE)
     async def record_payment(ctx: Context, invoice_id: UUID, amount: str, date: str | None = None, method: str = "bank_transfer",
