@@ -89,6 +89,27 @@ async def test_issued_invoice_pdf_is_rendered_ahead_stored_once_and_streamed(sta
     assert len(await rendered_events(stack, invoice["id"], want=2, timeout=2)) == 1
 
 
+async def test_cancelling_prints_the_credit_note_with_its_own_number_and_the_invoice_it_cancels(
+    stack: Stack, rendering: RenderingService,
+) -> None:
+    api = await ready_account(stack)
+    invoice = await issued_invoice(api, "de")
+    cancelled = await api.post(f"/invoices/{invoice['id']}/cancel", json={"reason": "falscher Zeitraum"})
+    assert cancelled.status_code == 201, cancelled.text
+    note = cancelled.json()
+    [ahead] = await rendered_events(stack, note["credit_note_id"])  # issued with the cancel: printed without anyone asking
+    response = await api.get(f"/documents/{note['credit_note_id']}/pdf")
+    assert response.status_code == 200 and response.headers["etag"] == f'"{ahead["data"]["artifact"]["sha256"]}"'
+    content = flat(text(response.content))
+    issued_on = ".".join(reversed(invoice["issue_date"].split("-")))
+    for expected in (f"Stornorechnung {note['credit_note_number']}", f"Bezieht sich auf Rechnung {invoice['number']} vom {issued_on}",
+                     "Gesamtbetrag -1.827,78 €"):
+        assert expected in content, (expected, content)
+    assert note["credit_note_number"] != invoice["number"]
+    original = await api.get(f"/invoices/{invoice['id']}/pdf")  # the cancelled invoice keeps its PDF
+    assert original.status_code == 200 and f"Rechnung {invoice['number']}" in flat(text(original.content))
+
+
 async def test_draft_preview_is_marked_and_regenerated(stack: Stack, rendering: RenderingService) -> None:
     api = await ready_account(stack)
     draft = (await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "Design", "unit_price": "80"}]})).json()
