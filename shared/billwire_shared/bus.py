@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -15,7 +17,7 @@ from faststream import BaseMiddleware, Response
 from faststream.nats import NatsBroker
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
-from billwire_shared.consumers import Redelivery
+from billwire_shared.consumers import Durable, Redelivery, ensure_consumer, ensure_dead_letter_stream
 from billwire_shared.errors import (
     ERROR_HEADER,
     BillwireError,
@@ -26,6 +28,7 @@ from billwire_shared.errors import (
 from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.bus")
+JETSTREAM_WAIT = 120.0  # seconds a starting service waits for JetStream before it gives up
 
 
 def field_error(exc: msgspec.ValidationError, drop_root: bool = True) -> FieldError:
@@ -127,6 +130,30 @@ def events_stream_config(names: Names, replicas: int = 1) -> StreamConfig:
         duplicate_window=120.0,
         max_age=30 * 24 * 3600.0,
     )
+
+
+async def declare_jetstream(
+    js: nats.js.JetStreamContext, names: Names, durables: Iterable[Durable], replicas: int = 1, *, within: float = JETSTREAM_WAIT,
+) -> None:
+    """The EVENTS and dead-letter streams and a service's durable consumers, created or updated
+    once JetStream answers. A clustered JetStream elects its meta leader seconds after its servers
+    start (and again after losing one); until then these requests time out or answer 503, and a
+    service that gave up at the first one never started."""
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + within, 0.5
+    while True:
+        try:
+            await ensure_events_stream(js, names, replicas)
+            await ensure_dead_letter_stream(js, names, replicas)
+            for durable in durables:
+                await ensure_consumer(js, names, durable)
+            return
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError) as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.warning("JetStream is not answering yet (%r); declaring the streams again in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def ensure_events_stream(js: nats.js.JetStreamContext, names: Names, replicas: int = 1) -> None:

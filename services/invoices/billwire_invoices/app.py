@@ -27,11 +27,9 @@ from billwire_invoices.text_model import TextModelSettings
 from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks_handlers import attach as attach_webhooks
 from billwire_shared import subjects as s
-from billwire_shared.bus import ensure_events_stream, nats_servers
+from billwire_shared.bus import declare_jetstream, nats_servers
 from billwire_shared.consumers import (
     Durable,
-    ensure_consumer,
-    ensure_dead_letter_stream,
     subscribe_durable,
 )
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
@@ -130,10 +128,7 @@ class InvoicesService(Service):
         self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
-            await ensure_events_stream(js, self.names, self.settings.events_replicas)
-            await ensure_dead_letter_stream(js, self.names, self.settings.events_replicas)
-            for durable in (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS):
-                await ensure_consumer(js, self.names, durable)
+            await declare_jetstream(js, self.names, (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS), self.settings.events_replicas)
             async with super().running():
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)

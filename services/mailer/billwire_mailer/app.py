@@ -19,11 +19,9 @@ from billwire_mailer import repository as repo
 from billwire_mailer.handlers import MailerHandlers, register
 from billwire_mailer.transport import Relay, SmtpTransport, fetch_artifact
 from billwire_shared import subjects as s
-from billwire_shared.bus import ensure_events_stream, nats_servers
+from billwire_shared.bus import declare_jetstream, nats_servers
 from billwire_shared.consumers import (
     Durable,
-    ensure_consumer,
-    ensure_dead_letter_stream,
 )
 from billwire_shared.contracts.rendering import Artifact
 from billwire_shared.outbox import OutboxRelay
@@ -143,9 +141,7 @@ class MailerService(Service):
         self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
-            await ensure_events_stream(js, self.names, self.settings.events_replicas)
-            await ensure_dead_letter_stream(js, self.names, self.settings.events_replicas)
-            await ensure_consumer(js, self.names, self.durable)  # before the broker binds to it
+            await declare_jetstream(js, self.names, (self.durable,), self.settings.events_replicas)  # before the broker binds
             async with super().running():
                 self.outbox = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,

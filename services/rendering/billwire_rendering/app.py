@@ -21,8 +21,7 @@ from billwire_rendering.handlers import (
     register,
 )
 from billwire_rendering.renderer import Renderer
-from billwire_shared.bus import ensure_events_stream, nats_servers
-from billwire_shared.consumers import ensure_consumer, ensure_dead_letter_stream
+from billwire_shared.bus import declare_jetstream, nats_servers
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
 from billwire_shared.settings import load_settings
@@ -129,10 +128,7 @@ class RenderingService(Service):
             self.nc = await nats.connect(nats_servers(settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
             try:
                 js = self.nc.jetstream(timeout=5)
-                await ensure_events_stream(js, self.names, settings.events_replicas)
-                await ensure_dead_letter_stream(js, self.names, settings.events_replicas)
-                for durable in DURABLES:
-                    await ensure_consumer(js, self.names, durable)
+                await declare_jetstream(js, self.names, DURABLES, settings.events_replicas)
                 async with super().running():
                     self.relay = OutboxRelay(
                         SCHEMA, self._relay_connection, js, self.names, poll_interval=settings.outbox_poll_interval
