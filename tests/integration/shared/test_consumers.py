@@ -29,6 +29,27 @@ class Ping(msgspec.Struct):
     n: int
 
 
+@contextlib.asynccontextmanager
+async def reading(reader: str, nats_url: str, js, names: Names, durable: Durable, on_ping):
+    """`on_ping` bound to `durable`, read through FastStream or through an EventFeed."""
+    broker = create_broker(nats_url)
+
+    async def on_raw(raw: bytes) -> None:
+        await on_ping(msgspec.json.decode(raw, type=Ping))
+
+    feed = EventFeed(names, durable, on_raw)
+    if reader == "faststream":
+        subscribe_durable(broker, names, durable, on_ping)
+        await broker.start()
+    else:
+        feed.start(js)
+    try:
+        yield
+    finally:
+        await feed.stop()
+        await broker.stop()
+
+
 @pytest.mark.parametrize("reader", ["faststream", "feed"])
 async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url: str, bus_prefix: str, reader: str) -> None:
     names = Names(f"{bus_prefix}_{reader}")
@@ -41,7 +62,6 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
 
     attempts: dict[int, int] = {}
     handled: list[int] = []
-    broker = create_broker(nats_url)
 
     async def on_ping(body: Ping) -> None:
         attempts[body.n] = attempts.get(body.n, 0) + 1
@@ -49,36 +69,26 @@ async def test_retries_with_delays_then_dead_letters_and_acks_the_rest(nats_url:
             raise RuntimeError("unlucky")
         handled.append(body.n)
 
-    async def on_raw(raw: bytes) -> None:
-        await on_ping(msgspec.json.decode(raw, type=Ping))
-
-    feed = EventFeed(names, durable, on_raw)
-    if reader == "faststream":
-        subscribe_durable(broker, names, durable, on_ping)
-        await broker.start()
-    else:
-        feed.start(js)
     try:
-        for n in (1, 13, 2):
-            await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(n)))
-        async with asyncio.timeout(20):
-            while attempts.get(13, 0) < 3 or len(handled) < 2:
-                await asyncio.sleep(0.05)
-            dead = await js.stream_info(names.stream(DEAD_LETTER_STREAM))
-            while dead.state.messages < 1:
-                await asyncio.sleep(0.05)
+        async with reading(reader, nats_url, js, names, durable, on_ping):
+            for n in (1, 13, 2):
+                await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(n)))
+            async with asyncio.timeout(20):
+                while attempts.get(13, 0) < 3 or len(handled) < 2:
+                    await asyncio.sleep(0.05)
                 dead = await js.stream_info(names.stream(DEAD_LETTER_STREAM))
-        await asyncio.sleep(1.0)  # nothing more may arrive: acked, terminated
-        assert sorted(handled) == [1, 2] and attempts == {1: 1, 2: 1, 13: 3}
-        info = await js.consumer_info(names.events_stream, consumer_name(names, durable))
-        assert info.num_pending == 0 and info.num_ack_pending == 0
-        sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
-        letter = await sub.next_msg(timeout=5)
-        assert msgspec.json.decode(letter.data, type=Ping).n == 13
-        assert "unlucky" in letter.headers["Billwire-Error"]
+                while dead.state.messages < 1:
+                    await asyncio.sleep(0.05)
+                    dead = await js.stream_info(names.stream(DEAD_LETTER_STREAM))
+            await asyncio.sleep(1.0)  # nothing more may arrive: acked, terminated
+            assert sorted(handled) == [1, 2] and attempts == {1: 1, 2: 1, 13: 3}
+            info = await js.consumer_info(names.events_stream, consumer_name(names, durable))
+            assert info.num_pending == 0 and info.num_ack_pending == 0
+            sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
+            letter = await sub.next_msg(timeout=5)
+            assert msgspec.json.decode(letter.data, type=Ping).n == 13
+            assert "unlucky" in letter.headers["Billwire-Error"]
     finally:
-        await feed.stop()
-        await broker.stop()
         await nc.close()
 
 
@@ -93,38 +103,27 @@ async def test_a_message_that_cannot_be_dead_lettered_is_not_terminated(nats_url
     durable = Durable(name="test-pings", subject="events.ping.sent", max_deliver=3, backoff=(0.2, 0.5), ack_wait=5)
     await ensure_consumer(js, names, durable)
     attempts = 0
-    broker = create_broker(nats_url)
 
     async def on_ping(body: Ping) -> None:
         nonlocal attempts
         attempts += 1
         raise RuntimeError("always")
 
-    async def on_raw(raw: bytes) -> None:
-        await on_ping(msgspec.json.decode(raw, type=Ping))
-
-    feed = EventFeed(names, durable, on_raw)
-    if reader == "faststream":
-        subscribe_durable(broker, names, durable, on_ping)
-        await broker.start()
-    else:
-        feed.start(js)
     try:
-        await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(7)))
-        async with asyncio.timeout(20):
-            while attempts < durable.max_deliver:
-                await asyncio.sleep(0.02)
-            await asyncio.sleep(0.1)  # the last try's dead letter found no stream
-            await ensure_dead_letter_stream(js, names)
-            while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
-                await asyncio.sleep(0.05)
-        assert attempts == durable.max_deliver + 1
-        sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
-        letter = await sub.next_msg(timeout=5)
-        assert msgspec.json.decode(letter.data, type=Ping).n == 7 and "always" in letter.headers["Billwire-Error"]
+        async with reading(reader, nats_url, js, names, durable, on_ping):
+            await js.publish(names.subject("events.ping.sent"), msgspec.json.encode(Ping(7)))
+            async with asyncio.timeout(20):
+                while attempts < durable.max_deliver:
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.1)  # the last try's dead letter found no stream
+                await ensure_dead_letter_stream(js, names)
+                while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
+                    await asyncio.sleep(0.05)
+            assert attempts == durable.max_deliver + 1
+            sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
+            letter = await sub.next_msg(timeout=5)
+            assert msgspec.json.decode(letter.data, type=Ping).n == 7 and "always" in letter.headers["Billwire-Error"]
     finally:
-        await feed.stop()
-        await broker.stop()
         with contextlib.suppress(Exception):
             await js.delete_stream(names.stream(DEAD_LETTER_STREAM))
         await nc.close()
