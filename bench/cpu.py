@@ -6,7 +6,9 @@ name (they may not be ours, reading /proc is harmless), and the whole machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +104,38 @@ def tree_seconds(pids: dict[str, int]) -> dict[str, float]:
     out["bench (load, SMTP sink)"] = own.user + own.system
     out["machine"] = _machine_busy_seconds()
     return out
+
+
+@dataclass(frozen=True)
+class CoreSplit:
+    """Rendering (with its Chromium) on cores of its own, everything else the bench starts on
+    the others: a deployment gives the rendering service a CPU share of its own."""
+
+    rendering: frozenset[int]
+    rest: frozenset[int]
+
+
+def split_cores() -> CoreSplit | None:
+    """The last core this process may use for rendering, the others for the rest; None without
+    CPU affinity (not Linux) or with fewer than two cores. Postgres and nats-server are not the
+    bench's children and keep running anywhere."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return CoreSplit(rendering=frozenset(cores[-1:]), rest=frozenset(cores[:-1]))
+
+
+@contextlib.contextmanager
+def running_on(cpus: frozenset[int] | None) -> Iterator[None]:
+    """This thread, and the threads and processes it starts meanwhile, on `cpus` (all when None)."""
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)

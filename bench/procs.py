@@ -54,7 +54,8 @@ class ProcessGroup:
     env: dict[str, str]
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, *module_args: str) -> Child:
+    def start(self, name: str, *module_args: str, cpus: frozenset[int] | None = None) -> Child:
+        """`cpus`: the cores the child and everything it starts may run on (all by default)."""
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         log = LOG_DIR / f"{self.label}-{name}.log"
         with open(log, "wb") as fh:
@@ -62,6 +63,7 @@ class ProcessGroup:
             proc = subprocess.Popen(
                 [sys.executable, "-m", *module_args], cwd=REPO_ROOT, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
             )  # fmt: skip
         child = Child(name, proc, log)
         self.children.append(child)

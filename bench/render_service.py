@@ -106,9 +106,10 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int, sample: R
 
 
 @contextlib.contextmanager
-def running(infra: Infra, pages: int) -> Iterator[Callable[..., Result]]:
-    """The rendering service up and ready; yields `measure(seconds, sample=None)`, callable many
-    times: every request renders `sample` (the test suite's sample invoice by default)."""
+def running(infra: Infra, pages: int, cpus: frozenset[int] | None = None) -> Iterator[Callable[..., Result]]:
+    """The rendering service up and ready (on `cpus`, all by default); yields
+    `measure(seconds, sample=None)`, callable many times: every request renders `sample` (the
+    test suite's sample invoice by default)."""
     env = child_env(
         DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix,
         BILLWIRE_LOG_LEVEL="WARNING", BILLWIRE_RENDER_PAGES=str(pages), BILLWIRE_CHROMIUM_INSTALL="false",
@@ -119,7 +120,7 @@ def running(infra: Infra, pages: int) -> Iterator[Callable[..., Result]]:
     )
     group = ProcessGroup("rendering", env)
     try:
-        service = group.start("service", "billwire_rendering")
+        service = group.start("service", "billwire_rendering", cpus=cpus)
         _wait_ready(infra, service)
         yield lambda seconds, sample=None: asyncio.run(_measure(infra, pages, seconds, service.pid, sample or _sample_input()))
     finally:
