@@ -2,7 +2,8 @@
 
 A consumer that exhausts its deliveries copies the message, unchanged, to the dead-letter
 stream `DEADLETTER` (subject `deadletter.<consumer>`, headers Billwire-Consumer, -Error and
--Subject); see billwire_shared.consumers. Uses NATS_URL and BILLWIRE_PREFIX.
+-Subject); so does its service when JetStream reports a message delivered as often as allowed
+without an answer (a hung handler, a process that died on it); see billwire_shared.consumers. Uses NATS_URL and BILLWIRE_PREFIX.
 
 Replaying republishes the original payload to its original subject on EVENTS, then removes
 the dead letter. The replay gets a new `Nats-Msg-Id`, `<event id>.replay.<dead-letter seq>`:

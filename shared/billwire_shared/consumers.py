@@ -4,14 +4,16 @@ delays, and a dead-letter stream that keeps what could not be handled, visible.
 FastStream 0.7 terminates a message when its handler fails (ACK policies) or redelivers it
 at once, forever (NACK_ON_ERROR). Here the broker-wide `Redelivery` middleware decides
 instead: ack on success; on failure nak with the consumer's next backoff delay; after
-`max_deliver` attempts copy the message to `deadletter.<consumer>` and terminate it.
-Consumers are created up front (two processes creating one at once can leave one idle).
+`max_deliver` attempts copy the message to `deadletter.<consumer>` and terminate it. Events a
+handler never answers (it hangs, or its process dies on them) reach JetStream's own limit
+instead: `watch_exhausted` dead-letters those. Consumers are created up front (two processes creating one at once can leave one idle).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -204,13 +206,61 @@ def _metadata(raw: Any) -> Any:
 
 async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> bool:
     """Keep the message, with why it failed, in the dead-letter stream; whether it is kept."""
-    prefix = raw.subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
-    headers = dict(raw.headers or {})
-    headers.pop("Nats-Msg-Id", None)
-    headers.update({"Billwire-Consumer": consumer, "Billwire-Error": repr(exc)[:500], "Billwire-Subject": raw.subject})
+    js = raw._client.jetstream()
+    seq = raw.metadata.sequence.stream
     try:
-        await raw._client.jetstream().publish(f"{prefix}deadletter.{consumer}", raw.data, headers=headers)
+        await _keep(js, consumer, seq, raw.subject, raw.data, raw.headers, repr(exc))
     except Exception:
         log.exception("could not dead-letter a message of %s", consumer)
         return False
     return True
+
+
+async def _keep(
+    js: nats.js.JetStreamContext, consumer: str, seq: int, subject: str, data: bytes, headers: dict | None, reason: str,
+) -> None:
+    """Publish one dead letter: the original payload and headers, and why. Its id is the
+    consumer's and the event's stream sequence, so the same failure said twice (a handler that
+    gave up late, after JetStream's own limit was reported) is kept once."""
+    prefix = subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
+    kept = dict(headers or {})
+    kept.update({
+        "Nats-Msg-Id": f"{consumer}:{seq}", "Billwire-Consumer": consumer, "Billwire-Error": reason[:500],
+        "Billwire-Subject": subject,
+    })
+    await js.publish(f"{prefix}deadletter.{consumer}", data, headers=kept)
+
+
+MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+
+
+async def watch_exhausted(nc: nats.NATS, names: Names, durables: Any) -> list[Any]:
+    """Dead-letter the events JetStream stopped delivering to one of `durables` without an
+    answer: a handler that kept hanging past `ack_wait`, or a process that died on the message
+    every time, never reaches `settle_failure`. JetStream reports those (its MAX_DELIVERIES
+    advisory); one replica per service (a queue group) fetches the event and keeps it."""
+    js = nc.jetstream(timeout=10)
+    stream = names.events_stream
+
+    def on_advisory(durable: Durable) -> Any:
+        async def keep(msg: Any) -> None:
+            try:
+                advisory = json.loads(msg.data)
+                seq, deliveries = int(advisory["stream_seq"]), advisory.get("deliveries")
+                stored = await js.get_msg(stream, seq)
+                reason = (f"delivered {deliveries} times without an answer: the handler ran past its {durable.ack_wait:.0f} s"
+                          " each time, or its process stopped on it")
+                await _keep(js, advisory["consumer"], seq, stored.subject, stored.data or b"", stored.headers, reason)
+            except Exception:  # noqa: BLE001 - logged loudly: the event stays in EVENTS, unanswered
+                log.exception("could not dead-letter an event %s stopped receiving (advisory %r)", durable.name, msg.data[:300])
+                return
+            log.error("%s: gave up on %s (stream sequence %d) after %s deliveries without an answer; dead-lettered",
+                      advisory["consumer"], stored.subject, seq, deliveries)
+
+        return keep
+
+    return [
+        await nc.subscribe(f"{MAX_DELIVERIES_ADVISORY}.{stream}.{consumer_name(names, durable)}", queue=names.subject("dead-letter-watch"),
+                           cb=on_advisory(durable))
+        for durable in durables
+    ]

@@ -28,10 +28,7 @@ from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks_handlers import attach as attach_webhooks
 from billwire_shared import subjects as s
 from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import (
-    Durable,
-    subscribe_durable,
-)
+from billwire_shared.consumers import Durable, subscribe_durable, watch_exhausted
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxRelay
@@ -128,7 +125,9 @@ class InvoicesService(Service):
         self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
-            await declare_jetstream(js, self.names, (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS), self.settings.events_replicas)
+            durables = (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS)
+            await declare_jetstream(js, self.names, durables, self.settings.events_replicas)
+            await watch_exhausted(self.nc, self.names, durables)
             async with super().running():
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)

@@ -20,9 +20,7 @@ from billwire_mailer.handlers import MailerHandlers, register
 from billwire_mailer.transport import Relay, SmtpTransport, fetch_artifact
 from billwire_shared import subjects as s
 from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import (
-    Durable,
-)
+from billwire_shared.consumers import Durable, watch_exhausted
 from billwire_shared.contracts.rendering import Artifact
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
@@ -142,6 +140,7 @@ class MailerService(Service):
         try:
             js = self.nc.jetstream(timeout=5)
             await declare_jetstream(js, self.names, (self.durable,), self.settings.events_replicas)  # before the broker binds
+            await watch_exhausted(self.nc, self.names, (self.durable,))
             async with super().running():
                 self.outbox = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,

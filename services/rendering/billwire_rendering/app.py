@@ -22,6 +22,7 @@ from billwire_rendering.handlers import (
 )
 from billwire_rendering.renderer import Renderer
 from billwire_shared.bus import declare_jetstream, nats_servers
+from billwire_shared.consumers import watch_exhausted
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
 from billwire_shared.settings import load_settings
@@ -129,6 +130,7 @@ class RenderingService(Service):
             try:
                 js = self.nc.jetstream(timeout=5)
                 await declare_jetstream(js, self.names, DURABLES, settings.events_replicas)
+                await watch_exhausted(self.nc, self.names, DURABLES)
                 async with super().running():
                     self.relay = OutboxRelay(
                         SCHEMA, self._relay_connection, js, self.names, poll_interval=settings.outbox_poll_interval

@@ -1,5 +1,5 @@
 """Durable event consumers: a failing handler is retried with delays, then dead-lettered;
-a handled event is acknowledged once."""
+a handled event is acknowledged once; an event never answered is dead-lettered too."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from billwire_shared.consumers import (
     ensure_dead_letter_stream,
     filters_on_several_subjects,
     subscribe_durable,
+    watch_exhausted,
 )
 from billwire_shared.subjects import Names
 
@@ -175,3 +176,47 @@ async def test_a_narrowed_consumer_on_the_suites_server_gets_what_that_server_ca
         assert filters == public and got == public
     else:  # an older server: everything under `subject`, the handler skips the rest
         assert filters == [names.subject("events.>")] and len(got) == 4
+
+
+async def test_an_event_never_answered_is_dead_lettered_once_when_jetstream_stops_delivering_it(nats_url: str, bus_prefix: str) -> None:
+    """A process that dies on an event every time (here: reads it and never answers) never
+    reaches the handler's own give-up: JetStream's delivery limit and its advisory end it, and
+    one of the service's two replicas keeps it as a dead letter, headers and all."""
+    names = Names(f"{bus_prefix}_exhausted")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    replicas = [await nats.connect(nats_url) for _ in range(2)]
+    try:
+        await ensure_events_stream(js, names)
+        await ensure_dead_letter_stream(js, names)
+        durable = Durable(name="test-hangs", subject="events.ping.sent", max_deliver=2, ack_wait=1)
+        await ensure_consumer(js, names, durable)
+        for replica in replicas:
+            await watch_exhausted(replica, names, (durable,))
+        subject = names.subject("events.ping.sent")
+        await js.publish(subject, msgspec.json.encode(Ping(99)), headers={"Nats-Msg-Id": "ping-99", "Traceparent": "00-abc-01"})
+
+        reader = await js.pull_subscribe_bind(consumer_name(names, durable), stream=names.events_stream)
+        deliveries = 0
+        async with asyncio.timeout(30):
+            while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
+                with contextlib.suppress(nats.errors.TimeoutError):
+                    deliveries += len(await reader.fetch(1, timeout=1.5))  # never acknowledged
+        await asyncio.sleep(1.0)  # the other replica's copy, if it came, would be here by now
+
+        assert deliveries == durable.max_deliver + 1  # JetStream's own ceiling
+        assert (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages == 1
+        sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
+        letter = await sub.next_msg(timeout=5)
+        assert letter.subject == names.subject(f"deadletter.{consumer_name(names, durable)}")
+        assert msgspec.json.decode(letter.data, type=Ping).n == 99
+        assert letter.headers["Billwire-Consumer"] == consumer_name(names, durable)
+        assert letter.headers["Billwire-Subject"] == subject
+        assert letter.headers["Traceparent"] == "00-abc-01"
+        assert "3 times without an answer" in letter.headers["Billwire-Error"]
+    finally:
+        for replica in replicas:
+            await replica.close()
+        with contextlib.suppress(Exception):
+            await js.delete_stream(names.stream(DEAD_LETTER_STREAM))
+        await nc.close()
