@@ -1,6 +1,7 @@
 """Webhooks end to end: a real HTTP receiver on loopback verifies every signature, answers 500
 once and sees the retry, gets exactly one successful delivery per event (also with two
-workers racing); private targets are refused without the setting."""
+workers racing); another account never reaches a webhook; private targets are refused
+without the setting."""
 
 from __future__ import annotations
 
@@ -136,6 +137,35 @@ async def test_signed_deliveries_retry_after_a_500_and_succeed_once(hooks_stack:
     assert (await api.delete(f"/webhooks/{hook['id']}")).status_code == 204
     assert (await api.get(f"/webhooks/{hook['id']}")).status_code == 404
     assert (await api.get("/webhooks")).json() == []
+
+
+async def test_another_account_never_reaches_a_webhook_or_its_events(hooks_stack: Stack) -> None:
+    """B aims every webhook route at A's webhook and finds nothing; A's webhook and its
+    deliveries are as before, and B's own events never reach A's receiver."""
+    async with receiving(Receiver()) as receiver:
+        a = await ready_account(hooks_stack, "Alpha Hooks GmbH")
+        b = await ready_account(hooks_stack, "Bravo Hooks GmbH")
+        hook = (await a.post("/webhooks", json={"url": receiver.url, "events": ["*"], "description": "Alpha ERP"})).json()
+        await paid_invoice(a)
+        await wait_for(lambda: receiver.of("invoice.paid"))
+        await asyncio.sleep(1.0)  # any later event of A's is in by now
+        deliveries = f"/webhooks/{hook['id']}/deliveries"
+        async with asyncio.timeout(15):
+            while (await a.get(deliveries, params={"state": "delivered"})).json()["total"] < len(receiver.requests):
+                await asyncio.sleep(0.05)
+        a_before = [(await a.get(path)).json() for path in (f"/webhooks/{hook['id']}", deliveries, "/webhooks")]
+
+        for method, path in (("GET", f"/webhooks/{hook['id']}"), ("GET", deliveries), ("DELETE", f"/webhooks/{hook['id']}")):
+            refused = await b.request(method, path)
+            assert refused.status_code == 404, (method, path, refused.text)
+            assert refused.json()["error"]["code"] == "NOT_FOUND" and "Alpha" not in refused.text
+        assert (await b.get("/webhooks")).json() == []
+
+        seen = len(receiver.requests)
+        await paid_invoice(b)  # B's invoice.finalized, invoice.paid...
+        await asyncio.sleep(1.0)  # the worker polls every 0.1 s and retries within a second
+        assert len(receiver.requests) == seen, [r["headers"].get("billwire-event") for r in receiver.requests[seen:]]
+        assert [(await a.get(path)).json() for path in (f"/webhooks/{hook['id']}", deliveries, "/webhooks")] == a_before
 
 
 async def test_two_workers_deliver_each_event_once(hooks_stack: Stack) -> None:
