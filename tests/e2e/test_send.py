@@ -1,19 +1,24 @@
 """Sending, end to end: HTTP send → rendering renders the PDF in Chromium → the mailer hands one
-e-mail with that PDF to a real SMTP server → the invoice shows sent → `invoice.sent` is published."""
+e-mail with that PDF to a real SMTP server → the invoice shows sent → `invoice.sent` is published;
+every event an invoice's life causes is in the public catalog as documented, or internal."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 
 import asyncpg
+import msgspec
+import nats
 import pytest_asyncio
 
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
+from billwire_shared.contracts.public_events import PUBLIC_EVENTS
 from tests.e2e.test_invoice_lifecycle import read_events
 from tests.integration.mailer.conftest import SmtpSink, smtp_server
 from tests.stack import BUYER, Stack, ready_account
@@ -170,3 +175,64 @@ async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_qu
 
     assert (await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60})).json()["state"] == "delivered"
     assert (await api.get("/usage")).json()["emails_today"] == 1
+
+
+# What the services tell each other, not offered to outside subscribers (not in the catalog).
+INTERNAL = {"invoice.send_requested", "document.rendered", "email.delivered", "email.failed",
+            "estimate.created", "estimate.updated", "estimate.finalized"}
+SCHEDULED = {"invoice.overdue", "invoice.reminder_sent"}  # emitted by the scheduler: tests/e2e/test_reminders.py
+
+
+async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_documented(stack: Stack, outbox: Outbox) -> None:
+    """An account's whole life through the API; every event it causes is either public, with
+    a payload its documented envelope (the AsyncAPI schema) decodes strictly, or one the services
+    keep among themselves; and the catalog lists nothing that never happens."""
+    api = await ready_account(stack, "Catalog GmbH")
+    client = (await api.post("/clients", json=BUYER | {"email": "ap@catalog.example"})).json()
+    assert (await api.patch(f"/clients/{client['id']}", json={"notes": "pays fast"})).status_code == 200
+    gone = (await api.post("/clients", json=BUYER | {"name": "Short-lived Ltd"})).json()
+    assert (await api.delete(f"/clients/{gone['id']}")).status_code == 204
+    lines = [{"description": "Consulting", "quantity": "2", "unit_price": "100"}]
+    invoice = (await api.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
+    assert (await api.patch(f"/invoices/{invoice['id']}", json={"notes": "Thank you"})).status_code == 200
+    assert (await api.post(f"/invoices/{invoice['id']}/send", json={})).status_code == 202
+    assert (await api.post(f"/invoices/{invoice['id']}/payments", json={"amount": "50"})).status_code == 201
+    assert (await api.post(f"/invoices/{invoice['id']}/mark-paid")).status_code == 200
+    wrong = (await api.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
+    assert (await api.post(f"/invoices/{wrong['id']}/finalize")).status_code == 200
+    assert (await api.post(f"/invoices/{wrong['id']}/cancel", json={"reason": "wrong client"})).status_code == 201
+    scrap = (await api.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
+    assert (await api.delete(f"/invoices/{scrap['id']}")).status_code == 204
+    estimate = (await api.post("/documents", json={"type": "estimate", "client_id": client["id"], "lines": lines})).json()
+    assert (await api.post(f"/documents/{estimate['id']}/finalize")).status_code == 200
+    assert (await api.post(f"/estimates/{estimate['id']}/convert")).status_code == 201
+    await read_events(stack, {"invoice.sent"}, invoice["id"], timeout=60)
+
+    account_id = (await read_events(stack, {"client.created"}, client["id"]))[0]["account_id"]
+    raw = await _account_events(stack, account_id)
+    catalog = {event.type: event for event in PUBLIC_EVENTS}
+    types = [msgspec.json.decode(data)["type"] for _, data in raw]
+    assert set(types) - set(catalog) - INTERNAL == set(), "emitted, neither public nor known internal"
+    assert set(catalog) - SCHEDULED - set(types) == set(), "in the catalog, never emitted here"
+    for subject, data in raw:
+        event_type = msgspec.json.decode(data)["type"]
+        assert subject == f"{stack.prefix}.events.{event_type}"
+        if event_type in catalog:
+            typed = msgspec.json.decode(data, type=catalog[event_type].envelope)  # fails on a wrong or missing field
+            assert str(typed.account_id) == account_id
+
+
+async def _account_events(stack: Stack, account_id: str) -> list[tuple[str, bytes]]:
+    """(subject, payload) of every event of the account on the run's EVENTS stream, in order."""
+    nc = await nats.connect(stack.nats_url)
+    try:
+        sub = await nc.jetstream().subscribe(f"{stack.prefix}.events.>", ordered_consumer=True)
+        found: list[tuple[str, bytes]] = []
+        with contextlib.suppress(nats.errors.TimeoutError):
+            while True:
+                msg = await sub.next_msg(timeout=1.0)
+                if msgspec.json.decode(msg.data)["account_id"] == account_id:
+                    found.append((msg.subject, msg.data))
+        return found
+    finally:
+        await nc.close()
