@@ -70,6 +70,7 @@ async def test_send_delivers_one_email_with_the_pdf_and_marks_the_invoice_sent(s
 
     invoice = (await api.get(f"/invoices/{draft['id']}")).json()
     assert invoice["status"] == "open" and invoice["number"] and invoice["sent_at"]
+    assert invoice["states"] == ["open", "sent", "unpaid"]
     mails = outbox.messages_to("ap@sendee.example")
     assert len(mails) == 1
     mail = mails[0]

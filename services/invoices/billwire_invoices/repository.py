@@ -233,7 +233,8 @@ async def get_document(
 
 
 _SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
-# States derived from dates and payments, as lists filter on them.
+# States derived from dates and payments, as lists filter on them (the same rules as
+# `Document.states`, billwire_shared.contracts.documents.derived_states).
 _STATES = {
     "sent": "status = 'open' AND sent_at IS NOT NULL",
     "partially_paid": "status = 'open' AND amount_paid > 0",

@@ -157,6 +157,26 @@ class Document(msgspec.Struct, kw_only=True):
     cancellation_reason: str | None = None
     export_type: ExportType = "pdf"
     tax_exemption_reason: str | None = None
+    # Every `status` a list filters on that this document matches, e.g. ["open", "sent",
+    # "partially_paid", "overdue"]: derived from the fields above on every construction, decode
+    # and replace (msgspec runs __post_init__), so it is never stale and never set by hand.
+    states: list[DocumentState] = []
+
+    def __post_init__(self) -> None:
+        self.states = derived_states(self)
+
+
+def derived_states(doc: Document) -> list[DocumentState]:
+    """The stored status, then the states of an open document derived from its dates and
+    payments; the same rules as the list filters (invoices repository `_STATES`)."""
+    states: list[DocumentState] = [doc.status]
+    if doc.status == "open":
+        if doc.sent_at is not None:
+            states.append("sent")
+        states.append("partially_paid" if doc.amount_paid > 0 else "unpaid")
+        if doc.overdue_at is not None:
+            states.append("overdue")
+    return states
 
 
 class CreateDocument(Command, kw_only=True):

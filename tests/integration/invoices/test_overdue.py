@@ -55,7 +55,7 @@ async def test_two_schedulers_mark_each_invoice_overdue_once(stack: Stack) -> No
 
     overdue = (await api.get("/invoices", params={"status": "overdue", "limit": 100})).json()
     assert sorted(i["id"] for i in overdue["items"]) == sorted(late)
-    assert all(i["overdue_at"] for i in overdue["items"])
+    assert all(i["overdue_at"] and i["states"] == ["open", "unpaid", "overdue"] for i in overdue["items"])
 
     events = await read_events(stack, {"invoice.overdue", "estimate.overdue", "credit_note.overdue"},
                                *late, *on_time, paid, *others, count=len(late))

@@ -25,6 +25,7 @@ async def test_partial_payments_settle_the_invoice_and_announce_paid_once(stack:
     assert first.status_code == 201, first.text
     partial = (await api.get(base)).json()
     assert (partial["status"], partial["amount_paid"], partial["balance_due"]) == ("open", "100.00", "138.00")
+    assert partial["states"] == ["open", "partially_paid"]
     assert (await api.get("/invoices", params={"status": "partially_paid"})).json()["total"] == 1
 
     over = await api.post(f"{base}/payments", json={"amount": "138.01"})
@@ -38,7 +39,7 @@ async def test_partial_payments_settle_the_invoice_and_announce_paid_once(stack:
 
     assert (await api.post(f"{base}/payments", json={"amount": "138.00"})).status_code == 201
     paid = (await api.get(base)).json()
-    assert (paid["status"], paid["balance_due"]) == ("paid", "0.00") and paid["paid_at"]
+    assert (paid["status"], paid["balance_due"]) == ("paid", "0.00") and paid["paid_at"] and paid["states"] == ["paid"]
     assert [p["amount"] for p in (await api.get(f"{base}/payments")).json()] == ["100.00", "138.00"]
     assert (await api.post(f"{base}/payments", json={"amount": "1"})).status_code == 422  # nothing is due
 
@@ -50,10 +51,34 @@ async def test_partial_payments_settle_the_invoice_and_announce_paid_once(stack:
     assert (await api.post(f"{base}/mark-paid")).json()["status"] == "paid"  # already paid: no change
     unpaid = (await api.post(f"{base}/mark-unpaid")).json()
     assert (unpaid["status"], unpaid["amount_paid"], unpaid["balance_due"]) == ("open", "0.00", "238.00")
+    assert unpaid["states"] == ["open", "unpaid"]
 
     events = await read_events(stack, {"invoice.paid"}, invoice["id"], count=2)
     paid_events = [e for e in events if e["type"] == "invoice.paid"]
     assert len(paid_events) == 2  # first settled by two payments, then again by mark-paid
+
+
+async def test_each_documents_states_are_exactly_the_status_filters_that_list_it(stack: Stack) -> None:
+    """`states` shows what lists filter on: a draft, an unpaid, a partly paid, a paid and a
+    cancelled invoice (with its credit note) appear under exactly the filters their states name."""
+    api = await ready_account(stack, "States GmbH")
+    draft = (await api.post("/invoices", json={"client": BUYER, "lines": LINES})).json()
+    unpaid = await issued_invoice(api)
+    partly = await issued_invoice(api)
+    assert (await api.post(f"/invoices/{partly['id']}/payments", json={"amount": "38"})).status_code == 201
+    paid = await issued_invoice(api)
+    assert (await api.post(f"/invoices/{paid['id']}/mark-paid")).status_code == 200
+    cancelled = await issued_invoice(api)
+    assert (await api.post(f"/invoices/{cancelled['id']}/cancel", json={"reason": "wrong"})).status_code == 201
+
+    documents = (await api.get("/documents", params={"limit": 100})).json()["items"]
+    states = {d["id"]: d["states"] for d in documents}
+    assert [states[d["id"]] for d in (draft, unpaid, partly, paid, cancelled)] == [
+        ["draft"], ["open", "unpaid"], ["open", "partially_paid"], ["paid"], ["cancelled"],
+    ]
+    for state in ("draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid"):
+        listed = {d["id"] for d in (await api.get("/documents", params={"status": state, "limit": 100})).json()["items"]}
+        assert listed == {doc_id for doc_id, its in states.items() if state in its}, state
 
 
 async def test_payments_need_an_open_invoice(stack: Stack) -> None:
@@ -75,6 +100,23 @@ async def test_an_invoice_of_nothing_is_marked_paid_without_a_payment(stack: Sta
     assert (paid.json()["status"], paid.json()["balance_due"]) == ("paid", "0.00") and paid.json()["paid_at"]
     assert (await api.get(f"/invoices/{issued['id']}/payments")).json() == []
     assert len(await read_events(stack, {"invoice.paid"}, issued["id"], count=1)) == 1
+
+
+async def test_an_invoice_with_payments_is_cancelled_only_after_they_are_deleted(stack: Stack) -> None:
+    api = await ready_account(stack, "Refund GmbH")
+    invoice = await issued_invoice(api)
+    payment = (await api.post(f"/invoices/{invoice['id']}/payments", json={"amount": "38"})).json()
+
+    refused = await api.post(f"/invoices/{invoice['id']}/cancel", json={"reason": "wrong client"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "INVALID_DOCUMENT_STATE"
+    assert "payments" in refused.json()["error"]["message"]
+    assert (await api.get(f"/invoices/{invoice['id']}")).json()["states"] == ["open", "partially_paid"]
+    assert (await api.get("/documents", params={"type": "credit_note"})).json()["total"] == 0  # nothing written
+
+    assert (await api.delete(f"/invoices/{invoice['id']}/payments/{payment['id']}")).status_code == 204
+    cancelled = await api.post(f"/invoices/{invoice['id']}/cancel", json={"reason": "wrong client"})
+    assert cancelled.status_code == 201, cancelled.text
+    assert (await api.get(f"/invoices/{invoice['id']}")).json()["states"] == ["cancelled"]
 
 
 async def test_cancel_issues_a_credit_note_of_its_own_series(stack: Stack) -> None:
