@@ -59,7 +59,8 @@ class InvoiceLifecycleController(Controller):
     async def mark_unpaid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
         return json_reply(await bus.call(s.DOCUMENT_MARK_UNPAID, ListForDocument(ctx=caller, id=invoice_id)))
 
-    @post("/cancel", summary="Cancel an open invoice with a credit note of its own number series")
+    @post("/cancel", summary="Cancel an open invoice with a credit note of its own number series",
+          description="An invoice with payments answers 409 INVALID_DOCUMENT_STATE: delete its payments first.")
     async def cancel(self, invoice_id: FromPath[UUID], data: JSONBody[CancelInput], caller: CallerDep, bus: BusDep) -> Response[Cancellation]:
         return json_reply(await bus.call(s.DOCUMENT_CANCEL, CancelDocument(ctx=caller, id=invoice_id, body=data)), 201)
 
