@@ -8,19 +8,20 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import uuid
 from collections.abc import AsyncIterator
-from contextlib import ExitStack
 
 import asyncpg
 import msgspec
 import nats
 import pytest_asyncio
+from aiosmtpd.controller import Controller
 
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared.contracts.public_events import PUBLIC_EVENTS
 from tests.e2e.test_invoice_lifecycle import read_events
-from tests.integration.mailer.conftest import SmtpSink, smtp_server
+from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import BUYER, Stack, ready_account
 
 QUOTA = 3  # e-mails per account and day, for this module's mailer
@@ -31,6 +32,17 @@ class Outbox:
 
     def __init__(self, sink: SmtpSink, port: int) -> None:
         self.sink, self.port = sink, port
+        self.relay: Controller | None = None
+
+    def relay_up(self) -> None:
+        self.relay = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.relay.start()
+
+    def relay_down(self) -> None:
+        """Nothing listens on the relay's port: connections are refused."""
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
 
     def messages_to(self, address: str) -> list[email.message.EmailMessage]:
         found = [email.message_from_bytes(r.content, policy=email.policy.SMTP) for r in self.sink.received if address in r.rcpt_tos]
@@ -39,15 +51,17 @@ class Outbox:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def outbox(stack: Stack, rendering) -> AsyncIterator[Outbox]:
-    sink, port = SmtpSink(), free_port()
-    with ExitStack() as servers:
-        servers.enter_context(smtp_server(sink, port))
+    box = Outbox(SmtpSink(), free_port())
+    box.relay_up()
+    try:
         settings = stack.settings(
-            MailerSettings, smtp_port=port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1,1,1",
+            MailerSettings, smtp_port=box.port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1,1,1",
             send_attempts=5, outbox_poll_interval=0.2, email_daily_quota=QUOTA,
         )
         async with MailerService(settings).running():
-            yield Outbox(sink, port)
+            yield box
+    finally:
+        box.relay_down()
 
 
 async def wait_for_send(api, invoice_id: str, states: set[str], timeout: float = 60) -> dict:
@@ -110,6 +124,36 @@ async def test_smtp_trouble_is_retried_and_still_sends_exactly_once(stack: Stack
     same = ("id", "document_id", "version", "to", "cc", "subject", "requested_at", "kind", "reminder_level")
     assert {k: final[k] for k in same} == {k: accepted.json()[k] for k in same}  # the answer is what was stored
     assert len(outbox.messages_to("later@sendee.example")) == 1
+
+
+async def test_with_the_relay_down_then_up_the_invoice_is_sent_exactly_once(stack: Stack, outbox: Outbox) -> None:
+    """Nothing listens on the relay's port for the first tries (connection refused); once the
+    relay is back on the same port, the retried send delivers one e-mail."""
+    api = await ready_account(stack, "Downtime GmbH")
+    draft = (await api.post("/invoices", json={"client": BUYER | {"email": "outage@sendee.example"},
+                                               "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    outbox.relay_down()
+    try:
+        accepted = await api.post(f"/invoices/{draft['id']}/send")
+        assert accepted.status_code == 202, accepted.text
+        conn = await asyncpg.connect(stack.database_url)
+        try:
+            async with asyncio.timeout(30):
+                while len(refused := await conn.fetch(
+                    "SELECT detail FROM mailer.attempts WHERE send_request_id = $1 AND outcome = 'transient'",
+                    uuid.UUID(accepted.json()["id"]),
+                )) < 2:
+                    await asyncio.sleep(0.1)
+        finally:
+            await conn.close()
+        assert all("could not reach the relay" in r["detail"] for r in refused)
+        assert (await api.get(f"/invoices/{draft['id']}/sends")).json()[-1]["state"] == "queued"
+    finally:
+        outbox.relay_up()
+    final = await wait_for_send(api, draft["id"], {"delivered", "failed"})
+    assert final["state"] == "delivered", final
+    assert len(outbox.messages_to("outage@sendee.example")) == 1
+    assert (await api.get(f"/invoices/{draft['id']}")).json()["states"] == ["open", "sent", "unpaid"]
 
 
 async def test_header_injection_and_bad_recipients_are_refused_before_anything_is_queued(stack: Stack, outbox: Outbox) -> None:
