@@ -1,6 +1,7 @@
 """Sending, end to end: HTTP send → rendering renders the PDF in Chromium → the mailer hands one
-e-mail with that PDF to a real SMTP server → the invoice shows sent → `invoice.sent` is published;
-every event an invoice's life causes is in the public catalog as documented, or internal."""
+e-mail with that PDF to a real SMTP server → the invoice shows sent → the example subscriber
+prints `invoice.sent`; every event an invoice's life causes is in the public catalog as
+documented, or internal."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared.contracts.public_events import PUBLIC_EVENTS
 from tests.e2e.test_invoice_lifecycle import read_events
+from tests.e2e.test_subscriber import Subscriber
 from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import BUYER, Stack, ready_account
 
@@ -78,11 +80,14 @@ async def test_send_delivers_one_email_with_the_pdf_and_marks_the_invoice_sent(s
     buyer = BUYER | {"email": "ap@sendee.example"}
     draft = (await api.post("/invoices", json={"client": buyer, "lines": [{"description": "Consulting", "quantity": "4", "unit_price": "120"}]})).json()
 
-    sent = await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60}, json={"cc": ["boss@sendee.example"], "send_copy": True})
-    assert sent.status_code == 202, sent.text
-    assert sent.json()["state"] == "delivered", sent.json()
+    async with Subscriber(stack, "test-send-subscriber") as subscriber:  # examples/subscriber.py, its own process
+        sent = await api.post(f"/invoices/{draft['id']}/send", params={"wait": 60}, json={"cc": ["boss@sendee.example"], "send_copy": True})
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["state"] == "delivered", sent.json()
+        seen = await subscriber.wait_for(draft["id"])
 
     invoice = (await api.get(f"/invoices/{draft['id']}")).json()
+    assert seen.startswith(f"invoice.sent {invoice['number']} sent to {BUYER['name']}"), seen
     assert invoice["status"] == "open" and invoice["number"] and invoice["sent_at"]
     assert invoice["states"] == ["open", "sent", "unpaid"]
     mails = outbox.messages_to("ap@sendee.example")
