@@ -6,7 +6,8 @@ at once, forever (NACK_ON_ERROR). Here the broker-wide `Redelivery` middleware d
 instead: ack on success; on failure nak with the consumer's next backoff delay; after
 `max_deliver` attempts copy the message to `deadletter.<consumer>` and terminate it. Events a
 handler never answers (it hangs, or its process dies on them) reach JetStream's own limit
-instead: `watch_exhausted` dead-letters those. Consumers are created up front (two processes creating one at once can leave one idle).
+instead: `watch_exhausted` dead-letters those. Consumers are created up front (two processes
+creating one at once can leave one idle).
 """
 
 from __future__ import annotations
@@ -248,8 +249,8 @@ async def watch_exhausted(nc: nats.NATS, names: Names, durables: Any) -> list[An
                 advisory = json.loads(msg.data)
                 seq, deliveries = int(advisory["stream_seq"]), advisory.get("deliveries")
                 stored = await js.get_msg(stream, seq)
-                reason = (f"delivered {deliveries} times without an answer: the handler ran past its {durable.ack_wait:.0f} s"
-                          " each time, or its process stopped on it")
+                reason = (f"JetStream stopped after {deliveries} deliveries without an acknowledgement: the handler ran past"
+                          f" its {durable.ack_wait:.0f} s, its process stopped on it, or its own dead letter failed")
                 await _keep(js, advisory["consumer"], seq, stored.subject, stored.data or b"", stored.headers, reason)
             except Exception:  # noqa: BLE001 - logged loudly: the event stays in EVENTS, unanswered
                 log.exception("could not dead-letter an event %s stopped receiving (advisory %r)", durable.name, msg.data[:300])
@@ -259,8 +260,8 @@ async def watch_exhausted(nc: nats.NATS, names: Names, durables: Any) -> list[An
 
         return keep
 
+    queue = names.subject("dead-letter-watch")
     return [
-        await nc.subscribe(f"{MAX_DELIVERIES_ADVISORY}.{stream}.{consumer_name(names, durable)}", queue=names.subject("dead-letter-watch"),
-                           cb=on_advisory(durable))
+        await nc.subscribe(f"{MAX_DELIVERIES_ADVISORY}.{stream}.{consumer_name(names, durable)}", queue=queue, cb=on_advisory(durable))
         for durable in durables
     ]

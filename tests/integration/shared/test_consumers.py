@@ -213,7 +213,7 @@ async def test_an_event_never_answered_is_dead_lettered_once_when_jetstream_stop
         assert letter.headers["Billwire-Consumer"] == consumer_name(names, durable)
         assert letter.headers["Billwire-Subject"] == subject
         assert letter.headers["Traceparent"] == "00-abc-01"
-        assert "3 times without an answer" in letter.headers["Billwire-Error"]
+        assert "after 3 deliveries without an acknowledgement" in letter.headers["Billwire-Error"]
     finally:
         for replica in replicas:
             await replica.close()
