@@ -184,14 +184,15 @@ def _send_run(pages: int, count: int, quick: bool, split: CoreSplit | None = Non
     The machine's speed drifts by a third within minutes here; taking turns puts both sides of
     the ratio under the same drift. Each batch starts with an empty pipeline and ends when its
     last e-mail arrived, so the end-to-end side pays the filling and draining `rounds` times.
-    With `split`, both rendering services (and their Chromium) run on `split.rendering` and the
-    rest of the stack, the load and the SMTP sink on `split.rest`."""
+    With `split`, both rendering services (and their Chromium) run on `split.rendering`; the
+    rest of the stack, the load, the SMTP sink and the embedded Postgres and nats-server (when
+    the bench starts them) on `split.rest`."""
     rounds, seconds = (2, 3) if quick else (4, 5)
     render_cpus, rest_cpus = (split.rendering, split.rest) if split else (None, None)
     alone: list[Any] = []
     spent: dict[str, float] = {}
     elapsed = 0.0
-    with running_on(rest_cpus):  # before the SMTP sink's thread starts: it inherits the cores
+    with running_on(rest_cpus):  # before the SMTP sink's thread and the embedded servers start: they inherit the cores
         sink = SmtpSink()
         sink.start()
         try:
@@ -227,7 +228,8 @@ def run_send(quick: bool) -> int:
     """Three runs. The target's: one page, with rendering (alone and end to end) on a core of
     its own and everything else on the others, as a deployment gives the rendering service a
     CPU share of its own: the ratio says whether the pipeline keeps rendering fed. Postgres and
-    nats-server are not pinned. Then, for reference, everything sharing every core: with one
+    nats-server given by the environment are not the bench's to pin. Then, for reference,
+    everything sharing every core: with one
     page the other services' CPU competes with the prints; with two, rendering alone takes
     (nearly) the whole machine and the line says what the pipeline costs next to it."""
     count = 200 if quick else 1000
@@ -239,8 +241,11 @@ def run_send(quick: bool) -> int:
     print(f"(the sends go in {len(runs[0].alone_rates) - 1} batches, each between two stretches of rendering alone;"
           " 'alone range' shows how far the machine's speed drifted)")
     if split:
-        print(f"own core: both rendering services and their Chromium on core(s) {sorted(split.rendering)}, the other services,"
-              f" the load and the SMTP sink on {sorted(split.rest)}; Postgres and nats-server anywhere")
+        external = [name for name, url in (("Postgres", "DATABASE_URL"), ("nats-server", "NATS_URL")) if os.environ.get(url)]
+        servers = (f"{' and '.join(external)} from the environment, not the bench's to pin: anywhere" if external
+                   else "the embedded Postgres and nats-server too")
+        print(f"own core: both rendering services and their Chromium on core(s) {sorted(split.rendering)}; the other services,"
+              f" the load and the SMTP sink on {sorted(split.rest)}, {servers}")
     else:
         print("own core: not measured (needs Linux CPU affinity and two cores)")
     print(f"{'rendering':<22}{'alone PDFs/s':>14}{'alone range':>14}{'alone cores':>13}{'e-mails/s':>11}{'total s':>9}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import LOG_DIR, REPO_ROOT
+from bench.cpu import running_on
 
 
 class BenchError(RuntimeError):
@@ -55,15 +56,15 @@ class ProcessGroup:
     children: list[Child] = field(default_factory=list)
 
     def start(self, name: str, *module_args: str, cpus: frozenset[int] | None = None) -> Child:
-        """`cpus`: the cores the child and everything it starts may run on (all by default)."""
+        """`cpus`: the cores the child and everything it starts may run on (by default the
+        calling thread's, as any child)."""
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         log = LOG_DIR / f"{self.label}-{name}.log"
-        with open(log, "wb") as fh:
+        with open(log, "wb") as fh, running_on(cpus):  # the child inherits this thread's cores
             # Own session: a Ctrl-C reaches only the bench, which then stops us in order.
             proc = subprocess.Popen(
                 [sys.executable, "-m", *module_args], cwd=REPO_ROOT, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
             )  # fmt: skip
         child = Child(name, proc, log)
         self.children.append(child)

@@ -17,7 +17,14 @@ from faststream import BaseMiddleware, Response
 from faststream.nats import NatsBroker
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
-from billwire_shared.consumers import Durable, Redelivery, ensure_consumer, ensure_dead_letter_stream
+from billwire_shared.consumers import (
+    Durable,
+    ExhaustedWatch,
+    Redelivery,
+    ensure_advisory_stream,
+    ensure_consumer,
+    ensure_dead_letter_stream,
+)
 from billwire_shared.errors import (
     ERROR_HEADER,
     BillwireError,
@@ -134,9 +141,10 @@ def events_stream_config(names: Names, replicas: int = 1) -> StreamConfig:
 
 async def declare_jetstream(
     js: nats.js.JetStreamContext, names: Names, durables: Iterable[Durable], replicas: int = 1, *, within: float = JETSTREAM_WAIT,
+    watch: ExhaustedWatch | None = None,
 ) -> None:
-    """The EVENTS and dead-letter streams and a service's durable consumers, created or updated
-    once JetStream answers. A clustered JetStream elects its meta leader seconds after its servers
+    """The EVENTS, dead-letter and delivery-limit streams, a service's durable consumers and its
+    `watch`'s, created or updated once JetStream answers. A clustered JetStream elects its meta leader seconds after its servers
     start (and again after losing one); until then these requests time out or answer 503, and a
     service that gave up at the first one never started."""
     loop = asyncio.get_running_loop()
@@ -145,8 +153,11 @@ async def declare_jetstream(
         try:
             await ensure_events_stream(js, names, replicas)
             await ensure_dead_letter_stream(js, names, replicas)
+            await ensure_advisory_stream(js, names, replicas)
             for durable in durables:
                 await ensure_consumer(js, names, durable)
+            if watch is not None:
+                await watch.declare(js)
             return
         except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError) as exc:
             if loop.time() + delay > deadline:

@@ -6,7 +6,7 @@ at once, forever (NACK_ON_ERROR). Here the broker-wide `Redelivery` middleware d
 instead: ack on success; on failure nak with the consumer's next backoff delay; after
 `max_deliver` attempts copy the message to `deadletter.<consumer>` and terminate it. Events a
 handler never answers (it hangs, or its process dies on them) reach JetStream's own limit
-instead: `watch_exhausted` dead-letters those. Consumers are created up front (two processes
+instead: `ExhaustedWatch` dead-letters those. Consumers are created up front (two processes
 creating one at once can leave one idle).
 """
 
@@ -70,6 +70,7 @@ async def ensure_dead_letter_stream(js: nats.js.JetStreamContext, names: Names, 
     config = StreamConfig(
         name=names.stream(DEAD_LETTER_STREAM), subjects=[names.subject("deadletter.>")],
         storage=StorageType.FILE, num_replicas=replicas, max_age=90 * 24 * 3600.0,
+        duplicate_window=24 * 3600.0,  # a failure reported twice, hours apart (hung handlers), is kept once
     )
     try:
         await js.add_stream(config)
@@ -157,8 +158,9 @@ class EventFeed(BackgroundLoop):
     that skips most of them after reading two fields, where FastStream's path per message
     would cost more than the work. Same ack, delayed nak and dead letters as `Redelivery`."""
 
-    def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64) -> None:
+    def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64, stream: str | None = None) -> None:
         self.names, self.durable, self.handle, self.batch = names, durable, handle, batch
+        self.stream = stream or names.events_stream
 
     def start(self, js: nats.js.JetStreamContext) -> None:
         self._spawn(self._run(js), f"feed-{self.durable.name}")
@@ -171,7 +173,7 @@ class EventFeed(BackgroundLoop):
         while not self.stopping:
             sub = None
             try:
-                sub = await js.pull_subscribe_bind(name, stream=self.names.events_stream)
+                sub = await js.pull_subscribe_bind(name, stream=self.stream)
                 while not self.stopping:
                     try:
                         batch = await sub.fetch(self.batch, timeout=5)
@@ -219,49 +221,90 @@ async def _dead_letter(raw: Any, consumer: str, exc: Exception) -> bool:
 
 async def _keep(
     js: nats.js.JetStreamContext, consumer: str, seq: int, subject: str, data: bytes, headers: dict | None, reason: str,
+    deadletter_subject: str | None = None,
 ) -> None:
     """Publish one dead letter: the original payload and headers, and why. Its id is the
     consumer's and the event's stream sequence, so the same failure said twice (a handler that
-    gave up late, after JetStream's own limit was reported) is kept once."""
-    prefix = subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
+    gave up late, after JetStream's own limit was reported) is kept once (the dead-letter
+    stream remembers ids for a day)."""
+    if deadletter_subject is None:
+        prefix = subject.split("events.", 1)[0]  # the deployment's subject prefix, if any
+        deadletter_subject = f"{prefix}deadletter.{consumer}"
     kept = dict(headers or {})
     kept.update({
         "Nats-Msg-Id": f"{consumer}:{seq}", "Billwire-Consumer": consumer, "Billwire-Error": reason[:500],
         "Billwire-Subject": subject,
     })
-    await js.publish(f"{prefix}deadletter.{consumer}", data, headers=kept)
+    await js.publish(deadletter_subject, data, headers=kept)
 
 
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+ADVISORY_STREAM = "DELIVERY_LIMITS"
 
 
-async def watch_exhausted(nc: nats.NATS, names: Names, durables: Any) -> list[Any]:
-    """Dead-letter the events JetStream stopped delivering to one of `durables` without an
-    answer: a handler that kept hanging past `ack_wait`, or a process that died on the message
-    every time, never reaches `settle_failure`. JetStream reports those (its MAX_DELIVERIES
-    advisory); one replica per service (a queue group) fetches the event and keeps it."""
-    js = nc.jetstream(timeout=10)
-    stream = names.events_stream
+def advisory_subjects(names: Names) -> str:
+    """JetStream's reports of events its consumers stopped receiving, for this deployment."""
+    return f"{MAX_DELIVERIES_ADVISORY}.{names.events_stream}.*"
 
-    def on_advisory(durable: Durable) -> Any:
-        async def keep(msg: Any) -> None:
-            try:
-                advisory = json.loads(msg.data)
-                seq, deliveries = int(advisory["stream_seq"]), advisory.get("deliveries")
-                stored = await js.get_msg(stream, seq)
-                reason = (f"JetStream stopped after {deliveries} deliveries without an acknowledgement: the handler ran past"
-                          f" its {durable.ack_wait:.0f} s, its process stopped on it, or its own dead letter failed")
-                await _keep(js, advisory["consumer"], seq, stored.subject, stored.data or b"", stored.headers, reason)
-            except Exception:  # noqa: BLE001 - logged loudly: the event stays in EVENTS, unanswered
-                log.exception("could not dead-letter an event %s stopped receiving (advisory %r)", durable.name, msg.data[:300])
-                return
-            log.error("%s: gave up on %s (stream sequence %d) after %s deliveries without an answer; dead-lettered",
-                      advisory["consumer"], stored.subject, seq, deliveries)
 
-        return keep
+async def ensure_advisory_stream(js: nats.js.JetStreamContext, names: Names, replicas: int = 1) -> None:
+    """JetStream reports a delivery limit once, over plain NATS: kept in a stream, a report
+    made while no replica listens (all restarting, say) is still read later."""
+    config = StreamConfig(
+        name=names.stream(ADVISORY_STREAM), subjects=[advisory_subjects(names)], storage=StorageType.FILE,
+        num_replicas=replicas, max_age=7 * 24 * 3600.0,
+    )
+    try:
+        await js.add_stream(config)
+    except nats.js.errors.BadRequestError:
+        await js.update_stream(config)
 
-    queue = names.subject("dead-letter-watch")
-    return [
-        await nc.subscribe(f"{MAX_DELIVERIES_ADVISORY}.{stream}.{consumer_name(names, durable)}", queue=queue, cb=on_advisory(durable))
-        for durable in durables
-    ]
+
+class ExhaustedWatch:
+    """Dead-letters the events JetStream stopped delivering to one of a service's `durables`
+    without an answer: a handler that kept running past `ack_wait`, a process that died on the
+    message every time, or a dead letter that could not be written never reach (or finish)
+    `settle_failure`. The service reads the delivery-limit reports through a durable consumer
+    of its own (one replica gets each report), fetches the event and keeps it."""
+
+    def __init__(self, names: Names, service: str, durables: Any) -> None:
+        self.names = names
+        self.consumers = {consumer_name(names, d): d for d in durables}
+        self.reader = Durable(name=f"{service}-delivery-limits", subject="", ack_wait=30.0)
+        self.kept = 0  # dead letters this replica wrote
+        self._feed: EventFeed | None = None
+
+    async def declare(self, js: nats.js.JetStreamContext) -> None:
+        await js.add_consumer(self.names.stream(ADVISORY_STREAM), ConsumerConfig(
+            durable_name=consumer_name(self.names, self.reader), filter_subject=advisory_subjects(self.names),
+            ack_policy=JsAckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, ack_wait=self.reader.ack_wait,
+            max_deliver=self.reader.max_deliver + 1,
+        ))
+
+    def start(self, js: nats.js.JetStreamContext) -> None:
+        self._js = js
+        self._feed = EventFeed(self.names, self.reader, self._on_report, batch=16, stream=self.names.stream(ADVISORY_STREAM))
+        self._feed.start(js)
+
+    async def stop(self) -> None:
+        if self._feed is not None:
+            await self._feed.stop()
+
+    async def _on_report(self, data: bytes) -> None:
+        report = json.loads(data)
+        consumer, seq, deliveries = report["consumer"], int(report["stream_seq"]), report.get("deliveries")
+        durable = self.consumers.get(consumer)
+        if durable is None:  # another service's consumer: its own watch keeps it
+            return
+        try:
+            stored = await self._js.get_msg(self.names.events_stream, seq)
+        except nats.js.errors.NotFoundError:
+            log.error("%s: event %d reached its delivery limit and is no longer in the stream; nothing to keep", consumer, seq)
+            return
+        reason = (f"JetStream stopped after {deliveries} deliveries without an acknowledgement: the handler ran past"
+                  f" its {durable.ack_wait:.0f} s, its process stopped on it, or its own dead letter failed")
+        await _keep(self._js, consumer, seq, stored.subject, stored.data or b"", stored.headers, reason,
+                    self.names.subject(f"deadletter.{consumer}"))
+        self.kept += 1
+        log.error("%s: gave up on %s (stream sequence %d) after %s deliveries without an answer; dead-lettered",
+                  consumer, stored.subject, seq, deliveries)

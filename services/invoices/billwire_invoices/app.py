@@ -28,7 +28,7 @@ from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks_handlers import attach as attach_webhooks
 from billwire_shared import subjects as s
 from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import Durable, subscribe_durable, watch_exhausted
+from billwire_shared.consumers import Durable, ExhaustedWatch, subscribe_durable
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxRelay
@@ -126,8 +126,8 @@ class InvoicesService(Service):
         try:
             js = self.nc.jetstream(timeout=5)
             durables = (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS)
-            await declare_jetstream(js, self.names, durables, self.settings.events_replicas)
-            await watch_exhausted(self.nc, self.names, durables)
+            exhausted = ExhaustedWatch(self.names, "invoices", durables)
+            await declare_jetstream(js, self.names, durables, self.settings.events_replicas, watch=exhausted)
             async with super().running():
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
@@ -138,11 +138,13 @@ class InvoicesService(Service):
                 )
                 self.relay.start()
                 self.webhooks.start(js)
+                exhausted.start(js)
                 try:
                     yield self
                 finally:
                     await self.scheduler.stop()
                     await self.relay.stop()
                     await self.webhooks.stop()
+                    await exhausted.stop()
         finally:
             await self.nc.drain()

@@ -20,7 +20,7 @@ from billwire_mailer.handlers import MailerHandlers, register
 from billwire_mailer.transport import Relay, SmtpTransport, fetch_artifact
 from billwire_shared import subjects as s
 from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import Durable, watch_exhausted
+from billwire_shared.consumers import Durable, ExhaustedWatch
 from billwire_shared.contracts.rendering import Artifact
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
@@ -139,14 +139,15 @@ class MailerService(Service):
         self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             js = self.nc.jetstream(timeout=5)
-            await declare_jetstream(js, self.names, (self.durable,), self.settings.events_replicas)  # before the broker binds
-            await watch_exhausted(self.nc, self.names, (self.durable,))
+            exhausted = ExhaustedWatch(self.names, "mailer", (self.durable,))
+            await declare_jetstream(js, self.names, (self.durable,), self.settings.events_replicas, watch=exhausted)  # before the broker binds
             async with super().running():
                 self.outbox = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
                     sweeps=(repo.forget_old_quota,),
                 )
                 self.outbox.start()
+                exhausted.start(js)
                 log.info(
                     "mailer: relay %s:%d (%s), sender %s, daily quota %s",
                     self.relay.host, self.relay.port, self.relay.security, self.config.from_address,
@@ -156,6 +157,7 @@ class MailerService(Service):
                     yield self
                 finally:
                     await self.outbox.stop()
+                    await exhausted.stop()
         finally:
             await self.transport.close()
             await self.nc.drain()

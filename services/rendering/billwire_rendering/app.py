@@ -22,7 +22,7 @@ from billwire_rendering.handlers import (
 )
 from billwire_rendering.renderer import Renderer
 from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import watch_exhausted
+from billwire_shared.consumers import ExhaustedWatch
 from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, ServiceSettings
 from billwire_shared.settings import load_settings
@@ -129,17 +129,19 @@ class RenderingService(Service):
             self.nc = await nats.connect(nats_servers(settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
             try:
                 js = self.nc.jetstream(timeout=5)
-                await declare_jetstream(js, self.names, DURABLES, settings.events_replicas)
-                await watch_exhausted(self.nc, self.names, DURABLES)
+                exhausted = ExhaustedWatch(self.names, "rendering", DURABLES)
+                await declare_jetstream(js, self.names, DURABLES, settings.events_replicas, watch=exhausted)
                 async with super().running():
                     self.relay = OutboxRelay(
                         SCHEMA, self._relay_connection, js, self.names, poll_interval=settings.outbox_poll_interval
                     )
                     self.relay.start()
+                    exhausted.start(js)
                     try:
                         yield self
                     finally:
                         await self.relay.stop()
+                        await exhausted.stop()
             finally:
                 await self.nc.drain()
         finally:

@@ -60,7 +60,8 @@ async def test_partial_payments_settle_the_invoice_and_announce_paid_once(stack:
 
 async def test_each_documents_states_are_exactly_the_status_filters_that_list_it(stack: Stack) -> None:
     """`states` shows what lists filter on: a draft, an unpaid, a partly paid, a paid and a
-    cancelled invoice (with its credit note) appear under exactly the filters their states name."""
+    cancelled invoice (with its credit note) appear under exactly the filters their states name.
+    Sent and overdue invoices: tests/e2e/test_send.py and test_overdue.py."""
     api = await ready_account(stack, "States GmbH")
     draft = (await api.post("/invoices", json={"client": BUYER, "lines": LINES})).json()
     unpaid = await issued_invoice(api)

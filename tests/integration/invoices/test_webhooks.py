@@ -142,7 +142,7 @@ async def test_signed_deliveries_retry_after_a_500_and_succeed_once(hooks_stack:
 async def test_another_account_never_reaches_a_webhook_or_its_events(hooks_stack: Stack) -> None:
     """B aims every webhook route at A's webhook and finds nothing; A's webhook and its
     deliveries are as before, and B's own events never reach A's receiver."""
-    async with receiving(Receiver()) as receiver:
+    async with receiving(Receiver()) as receiver, receiving(Receiver()) as b_receiver:
         a = await ready_account(hooks_stack, "Alpha Hooks GmbH")
         b = await ready_account(hooks_stack, "Bravo Hooks GmbH")
         hook = (await a.post("/webhooks", json={"url": receiver.url, "events": ["*"], "description": "Alpha ERP"})).json()
@@ -162,9 +162,12 @@ async def test_another_account_never_reaches_a_webhook_or_its_events(hooks_stack
         assert (await b.get("/webhooks")).json() == []
 
         seen = len(receiver.requests)
-        await paid_invoice(b)  # B's invoice.finalized, invoice.paid...
-        await asyncio.sleep(1.0)  # the worker polls every 0.1 s and retries within a second
+        assert (await b.post("/webhooks", json={"url": b_receiver.url, "events": ["*"]})).status_code == 201
+        b_invoice = await paid_invoice(b)  # B's invoice.finalized, invoice.paid...
+        await wait_for(lambda: any(json.loads(r["body"])["data"].get("id") == b_invoice["id"] for r in b_receiver.of("invoice.paid")))
+        await asyncio.sleep(0.5)  # B's events have been delivered (to B); A's receiver would have had them too
         assert len(receiver.requests) == seen, [r["headers"].get("billwire-event") for r in receiver.requests[seen:]]
+        assert (await b.get("/webhooks")).json()[0]["url"] == b_receiver.url
         assert [(await a.get(path)).json() for path in (f"/webhooks/{hook['id']}", deliveries, "/webhooks")] == a_before
 
 

@@ -13,15 +13,17 @@ import pytest
 from billwire_cli.embedded import EmbeddedNats, free_port
 from billwire_shared.bus import create_broker, ensure_events_stream
 from billwire_shared.consumers import (
+    ADVISORY_STREAM,
     DEAD_LETTER_STREAM,
     Durable,
     EventFeed,
+    ExhaustedWatch,
     consumer_name,
+    ensure_advisory_stream,
     ensure_consumer,
     ensure_dead_letter_stream,
     filters_on_several_subjects,
     subscribe_durable,
-    watch_exhausted,
 )
 from billwire_shared.subjects import Names
 
@@ -180,31 +182,44 @@ async def test_a_narrowed_consumer_on_the_suites_server_gets_what_that_server_ca
 
 async def test_an_event_never_answered_is_dead_lettered_once_when_jetstream_stops_delivering_it(nats_url: str, bus_prefix: str) -> None:
     """A process that dies on an event every time (here: reads it and never answers) never
-    reaches the handler's own give-up: JetStream's delivery limit and its advisory end it, and
-    one of the service's two replicas keeps it as a dead letter, headers and all."""
+    reaches the handler's own give-up: JetStream's delivery limit ends it. Its report is kept
+    while no replica of the service runs; once two start, one of them keeps the event as a
+    dead letter, headers and all. Another service's consumer at its limit is not this one's."""
     names = Names(f"{bus_prefix}_exhausted")
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     replicas = [await nats.connect(nats_url) for _ in range(2)]
+    durable = Durable(name="test-hangs", subject="events.ping.sent", max_deliver=2, ack_wait=1)
+    others = Durable(name="other-hangs", subject="events.ping.sent", max_deliver=2, ack_wait=1)
+    watches = [ExhaustedWatch(names, "test", (durable,)) for _ in replicas]
     try:
         await ensure_events_stream(js, names)
         await ensure_dead_letter_stream(js, names)
-        durable = Durable(name="test-hangs", subject="events.ping.sent", max_deliver=2, ack_wait=1)
-        await ensure_consumer(js, names, durable)
-        for replica in replicas:
-            await watch_exhausted(replica, names, (durable,))
+        await ensure_advisory_stream(js, names)
+        for consumer in (durable, others):
+            await ensure_consumer(js, names, consumer)
+        await watches[0].declare(js)
         subject = names.subject("events.ping.sent")
         await js.publish(subject, msgspec.json.encode(Ping(99)), headers={"Nats-Msg-Id": "ping-99", "Traceparent": "00-abc-01"})
 
-        reader = await js.pull_subscribe_bind(consumer_name(names, durable), stream=names.events_stream)
-        deliveries = 0
-        async with asyncio.timeout(30):
-            while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
-                with contextlib.suppress(nats.errors.TimeoutError):
-                    deliveries += len(await reader.fetch(1, timeout=1.5))  # never acknowledged
-        await asyncio.sleep(1.0)  # the other replica's copy, if it came, would be here by now
+        readers = [await js.pull_subscribe_bind(consumer_name(names, c), stream=names.events_stream) for c in (durable, others)]
+        deliveries = [0, 0]
+        async with asyncio.timeout(30):  # no watch runs yet: the reports wait in their stream
+            while (await js.stream_info(names.stream(ADVISORY_STREAM))).state.messages < 2:
+                for i, reader in enumerate(readers):
+                    with contextlib.suppress(nats.errors.TimeoutError):
+                        deliveries[i] += len(await reader.fetch(1, timeout=0.7))  # never acknowledged
+        assert deliveries == [durable.max_deliver + 1] * 2  # JetStream's own ceiling
+        assert (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages == 0
 
-        assert deliveries == durable.max_deliver + 1  # JetStream's own ceiling
+        for watch, replica in zip(watches, replicas, strict=True):
+            watch.start(replica.jetstream())
+        async with asyncio.timeout(15):
+            while (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages < 1:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # a second copy, or the other consumer's, would be here by now
+
+        assert sum(watch.kept for watch in watches) == 1  # one replica read the report
         assert (await js.stream_info(names.stream(DEAD_LETTER_STREAM))).state.messages == 1
         sub = await js.subscribe(names.subject("deadletter.>"), ordered_consumer=True)
         letter = await sub.next_msg(timeout=5)
@@ -215,8 +230,8 @@ async def test_an_event_never_answered_is_dead_lettered_once_when_jetstream_stop
         assert letter.headers["Traceparent"] == "00-abc-01"
         assert "after 3 deliveries without an acknowledgement" in letter.headers["Billwire-Error"]
     finally:
+        for watch in watches:
+            await watch.stop()
         for replica in replicas:
             await replica.close()
-        with contextlib.suppress(Exception):
-            await js.delete_stream(names.stream(DEAD_LETTER_STREAM))
         await nc.close()
