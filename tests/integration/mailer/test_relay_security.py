@@ -91,26 +91,18 @@ async def send_through(mailer_harness, port: int, **settings) -> tuple[object, o
         return send, event
 
 
-async def test_starttls_with_a_login_delivers_the_email(mailer_harness, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("security", "implicit"), [("starttls", False), ("tls", True)])
+async def test_tls_with_a_login_delivers_the_email(mailer_harness, tmp_path: Path, security: str, implicit: bool) -> None:
+    """STARTTLS after the greeting, or TLS from the first byte (implicit): either way logged in."""
     sink = GuardedSink()
-    with relay(sink, server_tls(tmp_path), implicit=False) as port:
+    with relay(sink, server_tls(tmp_path), implicit=implicit) as port:
         send, event = await send_through(
-            mailer_harness, port, smtp_security="starttls", smtp_username=USER, smtp_password=PASSWORD, smtp_validate_certs=False,
+            mailer_harness, port, smtp_security=security, smtp_username=USER, smtp_password=PASSWORD, smtp_validate_certs=False,
         )
     assert event.type == "email.delivered", event.data
     [got] = sink.received
     assert sink.sessions == [(True, USER.encode())]  # over TLS, logged in
     assert email.message_from_bytes(got.content, policy=email.policy.default)["Message-ID"] == f"<{send.id}@billwire.test>"
-
-
-async def test_implicit_tls_with_a_login_delivers_the_email(mailer_harness, tmp_path: Path) -> None:
-    sink = GuardedSink()
-    with relay(sink, server_tls(tmp_path), implicit=True) as port:
-        _, event = await send_through(
-            mailer_harness, port, smtp_security="tls", smtp_username=USER, smtp_password=PASSWORD, smtp_validate_certs=False,
-        )
-    assert event.type == "email.delivered", event.data
-    assert len(sink.received) == 1 and sink.sessions == [(True, USER.encode())]
 
 
 async def test_a_refused_password_fails_the_send_with_the_relays_answer(mailer_harness, tmp_path: Path) -> None:
