@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from billwire_shared.contracts.clients import Rate
 from billwire_shared.contracts.common import (
     ById,
     Command,
@@ -29,7 +30,6 @@ from billwire_shared.contracts.common import (
     Text,
     VatRegulation,
 )
-from billwire_shared.contracts.clients import Rate
 from billwire_shared.contracts.documents import LineInput, Totals
 
 Frequency = Literal["weekly", "monthly", "quarterly", "yearly"]
