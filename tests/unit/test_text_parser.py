@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from billwire_invoices.text_parser import parse_invoice_text
+from billwire_invoices.text.parser import parse_invoice_text
 
 TODAY = date(2026, 4, 10)
 ANY = object()

@@ -8,7 +8,7 @@ import asyncio
 import asyncpg
 
 from billwire_invoices.app import InvoicesSettings, open_pool
-from billwire_invoices.scheduler import OverdueScheduler
+from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from tests.events import read_events
 from tests.stack import BUYER, Stack, ready_account
 
