@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -134,6 +135,18 @@ async def ready_account(stack: Stack, name: str = "Acme GmbH") -> Api:
     })
     assert response.status_code == 200, response.text
     return api
+
+
+async def created(api: Api, path: str, body: dict) -> dict:
+    """POST `body`, expecting 201: the new resource."""
+    response = await api.post(path, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def unique(name: str) -> str:
+    """`name` with a random suffix, so names never clash with another test's on the shared stack."""
+    return f"{name} {secrets.token_hex(4)}"
 
 
 BUYER = {

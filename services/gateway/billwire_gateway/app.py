@@ -35,7 +35,7 @@ from billwire_gateway.controllers.text import FromTextController, PromptControll
 from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
-from billwire_gateway.mcp_server import create_mcp
+from billwire_gateway.mcp import create_mcp
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter

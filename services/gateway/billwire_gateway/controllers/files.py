@@ -5,7 +5,7 @@ waiting at most RENDER_WAIT seconds) and streams its bytes chunk by chunk over t
 renderer answers 503 with Retry-After. GET .../xml streams the e-invoice XML the same way
 (export types xrechnung and factur-x; an issued Factur-X document's PDF is itself the PDF/A-3
 with that XML embedded). The logo upload is checked by content here
-(billwire_shared.images) before it is stored.
+(billwire_gateway.images) before it is stored.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import GetProfile
 from billwire_shared.contracts.documents import DocumentType
@@ -35,7 +36,6 @@ from billwire_shared.contracts.rendering import (
     SetLogo,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
-from billwire_shared.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 
 RENDER_WAIT = 30.0  # seconds a download waits for a render before answering 503
 RETRY_AFTER = "5"
