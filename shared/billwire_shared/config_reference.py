@@ -27,7 +27,7 @@ from billwire_shared.settings import CONVENTIONAL, env_name
 SERVICES: tuple[tuple[str, str, str], ...] = (
     ("gateway", "billwire_gateway.app", "GatewaySettings"),
     ("invoices", "billwire_invoices.app", "InvoicesSettings"),
-    ("invoices: drafting from text", "billwire_invoices.text_model", "TextModelSettings"),
+    ("invoices: drafting from text", "billwire_invoices.text.model", "TextModelSettings"),
     ("rendering", "billwire_rendering.app", "RenderingSettings"),
     ("mailer", "billwire_mailer.app", "MailerSettings"),
 )

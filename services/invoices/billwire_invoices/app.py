@@ -13,21 +13,23 @@ import nats
 from faststream.nats import NatsBroker
 
 from billwire_invoices import repository as repo
-from billwire_invoices.email_handlers import (
+from billwire_invoices.email.handlers import (
     EMAIL_SETTINGS_ROUTES,
     EmailSettingsHandlers,
 )
 from billwire_invoices.files import FILE_ROUTES, FileHandlers
 from billwire_invoices.handlers import ROUTES, register
-from billwire_invoices.lifecycle_handlers import LIFECYCLE_ROUTES, LifecycleHandlers
+from billwire_invoices.lifecycle.handlers import LIFECYCLE_ROUTES, LifecycleHandlers
+from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.overview.handlers import OVERVIEW_ROUTES, OverviewHandlers
 from billwire_invoices.recurring.handlers import RECURRING_ROUTES, RecurringHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
 from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
-from billwire_invoices.scheduler import OverdueScheduler
-from billwire_invoices.text_handlers import TEXT_ROUTES, TextHandlers
-from billwire_invoices.text_model import TextModelSettings
-from billwire_invoices.webhooks_handlers import WEBHOOK_EVENTS
-from billwire_invoices.webhooks_handlers import attach as attach_webhooks
+from billwire_invoices.text.handlers import TEXT_ROUTES, TextHandlers
+from billwire_invoices.text.model import TextModelSettings
+from billwire_invoices.users.handlers import USERS_ROUTES, UsersHandlers
+from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
+from billwire_invoices.webhooks.handlers import attach as attach_webhooks
 from billwire_shared import subjects as s
 from billwire_shared.bus import declare_jetstream, nats_servers
 from billwire_shared.consumers import Durable, ExhaustedWatch, subscribe_durable
@@ -107,7 +109,9 @@ class InvoicesService(Service):
         targets = [
             (ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool)), (REPORT_ROUTES, reports),
             (TEXT_ROUTES, TextHandlers(pool, handlers, load_settings(TextModelSettings))),
-            (EMAIL_SETTINGS_ROUTES, EmailSettingsHandlers(pool)), (RECURRING_ROUTES, RecurringHandlers(pool)),
+            (EMAIL_SETTINGS_ROUTES, EmailSettingsHandlers(pool)),
+            (USERS_ROUTES, UsersHandlers(pool)), (OVERVIEW_ROUTES, OverviewHandlers(pool)),
+            (RECURRING_ROUTES, RecurringHandlers(pool)),
         ]
         self.lifecycle = handlers
         register(broker, targets, self.names, self.settings.rpc_concurrency)

@@ -21,7 +21,7 @@ import nats
 import pytest_asyncio
 
 from billwire_invoices.app import InvoicesSettings, open_pool
-from billwire_invoices.lifecycle_handlers import LifecycleHandlers
+from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
 from tests.stack import Api, Stack
 

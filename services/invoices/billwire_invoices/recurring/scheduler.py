@@ -25,11 +25,12 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain, lifecycle
-from billwire_invoices import email_settings_sql as email_sql
-from billwire_invoices import email_templates as templating
+from billwire_invoices import domain
 from billwire_invoices import repository as repo
-from billwire_invoices.lifecycle_handlers import queue_send, release_quota, reserve_quota
+from billwire_invoices.email import sql as email_sql
+from billwire_invoices.email import templates as templating
+from billwire_invoices.lifecycle import rules as lifecycle
+from billwire_invoices.lifecycle.sending import queue_send, release_quota, reserve_quota
 from billwire_invoices.recurring import rules, sql
 from billwire_shared.background import BackgroundLoop
 from billwire_shared.contracts.accounts import Profile

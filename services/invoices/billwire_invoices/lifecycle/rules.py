@@ -10,8 +10,8 @@ from uuid import UUID
 import msgspec
 
 from billwire_invoices import domain
-from billwire_invoices import email_templates as templating
-from billwire_invoices.reminders import Reminder
+from billwire_invoices.email import templates as templating
+from billwire_invoices.email.reminders import Reminder
 from billwire_shared import validation as v
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.documents import Document, DocumentRef, Line

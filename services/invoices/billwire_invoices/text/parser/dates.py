@@ -6,9 +6,9 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from billwire_invoices.text_parser.lexicon import MONTH, NUM, NUMWORD, month_names
-from billwire_invoices.text_parser.numbers import parse_number
-from billwire_invoices.text_parser.scan import Reading
+from billwire_invoices.text.parser.lexicon import MONTH, NUM, NUMWORD, month_names
+from billwire_invoices.text.parser.numbers import parse_number
+from billwire_invoices.text.parser.scan import Reading
 
 I = re.IGNORECASE
 

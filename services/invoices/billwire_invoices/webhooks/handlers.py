@@ -11,10 +11,10 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import repository as repo
-from billwire_invoices import webhooks as wh
-from billwire_invoices import webhooks_sql as sql
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.webhooks_directory import WebhookDirectory, announce
+from billwire_invoices.webhooks import rules as wh
+from billwire_invoices.webhooks import sql
+from billwire_invoices.webhooks.directory import WebhookDirectory, announce
 from billwire_shared import subjects as s
 from billwire_shared.consumers import Durable, EventFeed
 from billwire_shared.contracts import webhooks as w
@@ -158,7 +158,7 @@ def attach(broker, names, pool: asyncpg.Pool, settings, concurrency: int, schema
     """Wire webhooks into an invoices replica: RPC routes, and the (not yet started) event
     feed, delivery worker and directory."""
     from billwire_invoices.handlers import register
-    from billwire_invoices.webhooks_worker import DeliveryWorker
+    from billwire_invoices.webhooks.worker import DeliveryWorker
 
     worker = DeliveryWorker(
         pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,

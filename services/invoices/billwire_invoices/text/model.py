@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
-from billwire_invoices.text_parser import parse_invoice_text
+from billwire_invoices.text.parser import parse_invoice_text
 from billwire_shared.contracts.text import ParsedInvoice, Provider, Unparsed
 
 log = logging.getLogger("billwire.invoices.text_model")

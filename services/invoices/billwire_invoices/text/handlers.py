@@ -16,17 +16,17 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import domain
-from billwire_invoices import prompts_sql as sql
 from billwire_invoices import repository as repo
-from billwire_invoices.client_match import is_ambiguous, match_client
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.text_model import (
+from billwire_invoices.text import sql
+from billwire_invoices.text.client_match import is_ambiguous, match_client
+from billwire_invoices.text.model import (
     TextModelSettings,
     default_provider,
     private_address,
     understand,
 )
-from billwire_invoices.text_parser.lexicon import UNIT_LABELS
+from billwire_invoices.text.parser.lexicon import UNIT_LABELS
 from billwire_shared import subjects as s
 from billwire_shared.contracts import accounts as a
 from billwire_shared.contracts import clients as c

@@ -15,6 +15,7 @@ from billwire_shared.contracts.email_settings import (
     EmailTemplates,
     KindTemplates,
 )
+from billwire_shared.document_titles import TITLES
 from billwire_shared.errors import FieldError
 from billwire_shared.validation import header_break
 
@@ -23,12 +24,6 @@ KINDS: tuple[str, ...] = tuple(KindTemplates.__struct_fields__)
 PLACEHOLDERS = frozenset({"number", "title", "total", "balance_due", "due_date", "issue_date", "client", "sender"})
 REMINDER_PLACEHOLDERS = PLACEHOLDERS | {"level", "days_overdue"}
 
-TITLES = {
-    "en": {"invoice": "Invoice", "estimate": "Estimate", "credit_note": "Credit note",
-           "delivery_note": "Delivery note", "order_confirmation": "Order confirmation"},
-    "de": {"invoice": "Rechnung", "estimate": "Angebot", "credit_note": "Gutschrift",
-           "delivery_note": "Lieferschein", "order_confirmation": "Auftragsbestätigung"},
-}  # fmt: skip
 SUBJECTS = {"en": "{title} {number} – {sender}", "de": "{title} {number} – {sender}"}
 BODIES = {
     "en": "Hello,\n\nplease find attached {title} {number} over {total}.\n\nKind regards\n{sender}",

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billwire_invoices.text_parser.lexicon import (
+from billwire_invoices.text.parser.lexicon import (
     CUR_AFTER,
     CUR_CODE,
     CUR_SYM,
@@ -20,8 +20,8 @@ from billwire_invoices.text_parser.lexicon import (
     currency_of,
     unit_of,
 )
-from billwire_invoices.text_parser.numbers import parse_number
-from billwire_invoices.text_parser.scan import Reading
+from billwire_invoices.text.parser.numbers import parse_number
+from billwire_invoices.text.parser.scan import Reading
 from billwire_shared.contracts.text import ParsedLine
 
 I = re.IGNORECASE

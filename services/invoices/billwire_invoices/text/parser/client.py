@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from billwire_invoices.text_parser.lexicon import (
+from billwire_invoices.text.parser.lexicon import (
     CURRENCY_CODES,
     SUFFIX,
     month_names,
     unit_of,
 )
-from billwire_invoices.text_parser.scan import Reading
+from billwire_invoices.text.parser.scan import Reading
 
 _TOKEN = r"(?:[A-ZÄÖÜ][\w&'’\-]*\.?|\d+[A-Za-z][\w\-]*|&)"
 _CONNECT = r"(?:\s+(?:&|and|und|of|de|von|van|der|den|la|du|\+)\s+|\s+|\s*-\s*)"

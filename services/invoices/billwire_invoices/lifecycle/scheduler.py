@@ -14,11 +14,12 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import email_settings_sql as email_sql
-from billwire_invoices import lifecycle, reminders
-from billwire_invoices import lifecycle_sql as sql
 from billwire_invoices import repository as repo
-from billwire_invoices.lifecycle_handlers import Request, queue_send, release_quota, reserve_quota
+from billwire_invoices.email import reminders
+from billwire_invoices.email import sql as email_sql
+from billwire_invoices.lifecycle import rules as lifecycle
+from billwire_invoices.lifecycle import sql
+from billwire_invoices.lifecycle.sending import Request, queue_send, release_quota, reserve_quota
 from billwire_shared.background import BackgroundLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller

@@ -11,14 +11,14 @@ import re
 import unicodedata
 from datetime import date
 
-from billwire_invoices.text_parser.client import read_client
-from billwire_invoices.text_parser.dates import (
+from billwire_invoices.text.parser.client import read_client
+from billwire_invoices.text.parser.dates import (
     read_due,
     read_period,
     reject_other_dates,
 )
-from billwire_invoices.text_parser.items import anchor, parse_segment, split_prices
-from billwire_invoices.text_parser.lexicon import (
+from billwire_invoices.text.parser.items import anchor, parse_segment, split_prices
+from billwire_invoices.text.parser.lexicon import (
     ABBREVIATIONS,
     CUR_CODE,
     CUR_WORD,
@@ -27,8 +27,8 @@ from billwire_invoices.text_parser.lexicon import (
     GERMAN_MARKERS,
     currency_of,
 )
-from billwire_invoices.text_parser.scan import Reading, Scan
-from billwire_invoices.text_parser.tax import read_tax
+from billwire_invoices.text.parser.scan import Reading, Scan
+from billwire_invoices.text.parser.tax import read_tax
 from billwire_shared.contracts.common import Period
 from billwire_shared.contracts.text import ParsedInvoice, Unparsed
 from billwire_shared.money import net_from_gross

@@ -25,8 +25,8 @@ from urllib.parse import urljoin
 import asyncpg
 import httpx
 
-from billwire_invoices import webhooks as wh
-from billwire_invoices import webhooks_sql as sql
+from billwire_invoices.webhooks import rules as wh
+from billwire_invoices.webhooks import sql
 from billwire_shared.background import BackgroundLoop
 
 log = logging.getLogger("billwire.invoices.webhooks")

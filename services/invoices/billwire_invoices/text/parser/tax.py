@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from billwire_invoices.text_parser.lexicon import NUM
-from billwire_invoices.text_parser.numbers import parse_number
-from billwire_invoices.text_parser.scan import Reading
+from billwire_invoices.text.parser.lexicon import NUM
+from billwire_invoices.text.parser.numbers import parse_number
+from billwire_invoices.text.parser.scan import Reading
 
 I = re.IGNORECASE
 

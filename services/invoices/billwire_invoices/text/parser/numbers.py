@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, parse_decimal
 
-from billwire_invoices.text_parser.lexicon import NUMBER_WORDS
+from billwire_invoices.text.parser.lexicon import NUMBER_WORDS
 
 _DASH_SUFFIX = re.compile(r"[.,]\s?[-–]$")
 _GROUPING = re.compile(r"^\d{1,3}([.,])\d{3}$")

@@ -6,9 +6,9 @@ No `from __future__ import annotations`: see handlers.py.
 
 import asyncpg
 
-from billwire_invoices import domain, reminders
-from billwire_invoices import email_settings_sql as sql
-from billwire_invoices import email_templates as templating
+from billwire_invoices import domain
+from billwire_invoices.email import reminders, sql
+from billwire_invoices.email import templates as templating
 from billwire_invoices.handlers import InvoicesHandlers, utcnow
 from billwire_shared import subjects as s
 from billwire_shared.contracts import email_settings as es
