@@ -11,7 +11,7 @@ with that XML embedded). The logo upload is checked by content here
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -132,12 +132,14 @@ class LogoController(Controller):
     @post(summary="Upload the company logo (multipart field `file`: PNG, JPEG or SVG, at most 2 MB)",
           opt={"scope": "admin"}, status_code=200, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
     async def upload(
-        self, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        self, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         caller: CallerDep, bus: BusDep,
     ) -> Response[LogoInfo]:
         upload = data.get("file") if isinstance(data, dict) else None
+        if isinstance(upload, list):
+            raise _rejected("Send one image as the multipart field `file`, not several.")
         if not isinstance(upload, UploadFile):
-            raise _rejected("Send the image as the multipart field `file`.")
+            raise _rejected("Send the image as the multipart field `file` (a file part, not a text field).")
         content = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(content) > MAX_UPLOAD_BYTES:
             raise _rejected("The logo is larger than 2 MB.", 413)
