@@ -213,6 +213,7 @@ class ListDocuments(Command, kw_only=True):
     finalized: bool | None = None
     cancelled: bool | None = None
     updated_since: datetime | None = None
+    q: Annotated[str, msgspec.Meta(max_length=100)] | None = None  # part of the number or the client's name
     sort: DocumentSort = "-created_at"
     limit: Limit = 50
     offset: Offset = 0
