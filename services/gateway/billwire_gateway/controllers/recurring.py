@@ -63,7 +63,7 @@ class RecurringController(Controller):
     async def preview_new_recurring(
         self, data: JSONBody[RecurringInput], caller: CallerDep, bus: BusDep, count: Count = 6
     ) -> Response[RecurringPreview]:
-        return json_reply(await bus.call(s.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=caller, template=data, count=count)))
+        return json_reply(await bus.call(subjects.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=caller, template=data, count=count)))
 
     @get(summary="List recurring invoices, newest first")
     async def list_recurring(

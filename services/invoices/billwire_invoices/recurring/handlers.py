@@ -15,7 +15,7 @@ from billwire_invoices import repository as repo
 from billwire_invoices.handlers import InvoicesHandlers
 from billwire_invoices.recurring import rules, sql
 from billwire_invoices.recurring.scheduler import Clock, utc_clock
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.contracts.recurring import (
     CreateRecurring,
@@ -249,14 +249,14 @@ class RecurringHandlers(InvoicesHandlers):
 
 
 RECURRING_ROUTES: dict[str, str] = {
-    s.RECURRING_CREATE: "create_recurring",
-    s.RECURRING_GET: "get_recurring",
-    s.RECURRING_LIST: "list_recurring",
-    s.RECURRING_UPDATE: "update_recurring",
-    s.RECURRING_DELETE: "delete_recurring",
-    s.RECURRING_PREVIEW: "preview_recurring",
-    s.RECURRING_PREVIEW_INPUT: "preview_recurring_input",
-    s.RECURRING_PAUSE: "pause_recurring",
-    s.RECURRING_RESUME: "resume_recurring",
-    s.RECURRING_END: "end_recurring",
+    subjects.RECURRING_CREATE: "create_recurring",
+    subjects.RECURRING_GET: "get_recurring",
+    subjects.RECURRING_LIST: "list_recurring",
+    subjects.RECURRING_UPDATE: "update_recurring",
+    subjects.RECURRING_DELETE: "delete_recurring",
+    subjects.RECURRING_PREVIEW: "preview_recurring",
+    subjects.RECURRING_PREVIEW_INPUT: "preview_recurring_input",
+    subjects.RECURRING_PAUSE: "pause_recurring",
+    subjects.RECURRING_RESUME: "resume_recurring",
+    subjects.RECURRING_END: "end_recurring",
 }
