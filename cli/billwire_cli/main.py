@@ -34,8 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("key_id", type=UUID)
 
     from billwire_cli.deadletters import add_commands
+    from billwire_cli.doctor import add_command
 
     add_commands(sub)
+    add_command(sub)
     return parser
 
 
@@ -53,10 +55,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from billwire_cli.mcp_stdio import run
 
         return run(args.url, args.key)
+    from billwire_cli import local_servers
+
+    origins = local_servers.apply()  # make run's servers, where DATABASE_URL / NATS_URL are not set
+    if args.command == "doctor":
+        from billwire_cli.doctor import run
+
+        return run(args, origins)
     if args.command == "deadletters":
         from billwire_cli.deadletters import run
 
-        return run(args)
+        return run(args, origins)
+    try:
+        return _database_command(args)
+    except Exception as exc:
+        if not local_servers.database_problem(exc):
+            raise
+        print(local_servers.unreachable("database", exc, origins), file=sys.stderr)
+        return 1
+
+
+def _database_command(args: argparse.Namespace) -> int:
     from billwire_cli import admin
 
     if args.command == "migrate":
