@@ -9,7 +9,7 @@ import statistics
 import time
 from datetime import date
 
-from billwire_invoices.text_parser import parse_invoice_text
+from billwire_invoices.text.parser import parse_invoice_text
 
 TODAY = date(2026, 4, 10)
 CORPUS = {

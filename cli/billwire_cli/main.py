@@ -34,10 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("key_id", type=UUID)
 
     from billwire_cli.deadletters import add_commands
-    from billwire_cli.doctor import add_command
+    from billwire_cli.doctor import add_command as add_doctor_command
+    from billwire_cli.users import add_commands as add_user_commands
 
     add_commands(sub)
-    add_command(sub)
+    add_user_commands(sub)
+    add_doctor_command(sub)
     return parser
 
 
@@ -76,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _database_command(args: argparse.Namespace) -> int:
+    if args.command == "users":
+        from billwire_cli.users import main as users_main
+
+        return users_main(args)
     from billwire_cli import admin
 
     if args.command == "migrate":

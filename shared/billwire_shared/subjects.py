@@ -57,6 +57,16 @@ WEBHOOK_LIST = "invoices.rpc.webhook.list"
 WEBHOOK_GET = "invoices.rpc.webhook.get"
 WEBHOOK_DELETE = "invoices.rpc.webhook.delete"
 WEBHOOK_DELIVERIES = "invoices.rpc.webhook.deliveries"
+USER_CREATE = "invoices.rpc.user.create"
+USER_LIST = "invoices.rpc.user.list"
+USER_AUTHENTICATE = "invoices.rpc.user.authenticate"
+USER_SESSION_CHECK = "invoices.rpc.user.session_check"
+USER_CHANGE_PASSWORD = "invoices.rpc.user.change_password"
+USER_UPDATE_ME = "invoices.rpc.user.update_me"
+USER_RESET_PASSWORD = "invoices.rpc.user.reset_password"
+USER_DISABLE = "invoices.rpc.user.disable"
+ACTIVITY_LIST = "invoices.rpc.activity.list"
+OVERVIEW_GET = "invoices.rpc.overview.get"
 RENDERING_HEALTH = "rendering.rpc.system.health"
 DOCUMENT_RENDER = "rendering.rpc.document.render"
 ARTIFACT_GET = "rendering.rpc.artifact.get"
@@ -72,6 +82,15 @@ PROMPT_LABELS = "invoices.rpc.prompt.labels"
 PROMPT_UPDATE = "invoices.rpc.prompt.update"
 PROMPT_DELETE = "invoices.rpc.prompt.delete"
 PROMPT_RUN = "invoices.rpc.prompt.run"
+RECURRING_CREATE = "invoices.rpc.recurring.create"
+RECURRING_GET = "invoices.rpc.recurring.get"
+RECURRING_LIST = "invoices.rpc.recurring.list"
+RECURRING_UPDATE = "invoices.rpc.recurring.update"
+RECURRING_DELETE = "invoices.rpc.recurring.delete"
+RECURRING_PREVIEW = "invoices.rpc.recurring.preview"
+RECURRING_PAUSE = "invoices.rpc.recurring.pause"
+RECURRING_RESUME = "invoices.rpc.recurring.resume"
+RECURRING_END = "invoices.rpc.recurring.end"
 
 # Core-NATS broadcast (not persisted): a key was revoked, drop it from every gateway cache.
 API_KEY_REVOKED = "broadcast.api_key.revoked"
@@ -91,6 +110,13 @@ INVOICE_PAYMENT_RECORDED = "events.invoice.payment_recorded"
 INVOICE_OVERDUE = "events.invoice.overdue"
 INVOICE_REMINDER_SENT = "events.invoice.reminder_sent"
 INVOICE_CANCELLED = "events.invoice.cancelled"
+RECURRING_CREATED = "events.recurring_invoice.created"
+RECURRING_UPDATED = "events.recurring_invoice.updated"
+RECURRING_PAUSED = "events.recurring_invoice.paused"
+RECURRING_RESUMED = "events.recurring_invoice.resumed"
+RECURRING_ENDED = "events.recurring_invoice.ended"
+RECURRING_DELETED = "events.recurring_invoice.deleted"
+RECURRING_RUN_FAILED = "events.recurring_invoice.run_failed"
 DOCUMENT_FINALIZED = "events.*.finalized"  # every document type
 DOCUMENT_SEND_REQUESTED = "events.*.send_requested"
 DOCUMENT_RENDERED = "events.document.rendered"
@@ -99,6 +125,7 @@ EMAIL_FAILED = "events.email.failed"
 
 EVENTS_STREAM = "EVENTS"
 RATE_LIMIT_BUCKET = "RATELIMIT"
+WEB_SESSIONS_BUCKET = "WEBSESSIONS"
 
 # The queue group every replica of a service joins.
 QUEUE = {"invoices": "invoices", "rendering": "rendering", "mailer": "mailer"}
@@ -130,6 +157,10 @@ class Names:
     @property
     def rate_limit_bucket(self) -> str:
         return self.stream(RATE_LIMIT_BUCKET)
+
+    @property
+    def web_sessions_bucket(self) -> str:
+        return self.stream(WEB_SESSIONS_BUCKET)
 
 
 def event_subject(entity: str, fact: str) -> str:

@@ -11,9 +11,9 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_invoices.lifecycle_handlers import LifecycleHandlers
-from billwire_invoices.text_handlers import TextHandlers
-from billwire_invoices.text_model import TextModelSettings
+from billwire_invoices.lifecycle.handlers import LifecycleHandlers
+from billwire_invoices.text.handlers import TextHandlers
+from billwire_invoices.text.model import TextModelSettings
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.text import DraftFromText, FromTextInput, Provider
 from tests.stack import BUYER, Stack, ready_account

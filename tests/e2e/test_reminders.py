@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from billwire_invoices.scheduler import OverdueScheduler
+from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from tests.e2e import test_send
 from tests.e2e.test_send import Outbox, wait_for_send
 from tests.stack import BUYER, Stack, ready_account

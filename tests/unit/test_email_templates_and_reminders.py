@@ -11,8 +11,9 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from billwire_invoices import email_templates as templating
-from billwire_invoices import lifecycle, reminders
+from billwire_invoices.email import reminders
+from billwire_invoices.email import templates as templating
+from billwire_invoices.lifecycle import rules as lifecycle
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Language
@@ -160,7 +161,7 @@ def test_a_missing_recipient_is_refused_not_guessed() -> None:
 
 
 def test_the_built_in_texts_are_valid_templates_for_every_language_and_kind() -> None:
-    from billwire_invoices.email_templates import defaults, problems
+    from billwire_invoices.email.templates import defaults, problems
 
     built_in = defaults()
     assert problems(built_in) == []

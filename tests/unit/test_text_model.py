@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import msgspec
 
-from billwire_invoices.client_match import is_ambiguous, match_client, normalize
-from billwire_invoices.text_model import (
+from billwire_invoices.text.client_match import is_ambiguous, match_client, normalize
+from billwire_invoices.text.model import (
     TextModelSettings,
     default_provider,
     endpoint,
@@ -68,7 +68,7 @@ def test_client_names_match_fuzzily() -> None:
 
 
 async def test_private_endpoints_are_recognised() -> None:
-    from billwire_invoices.text_model import private_address
+    from billwire_invoices.text.model import private_address
 
     assert await private_address("http://127.0.0.1:8080/v1")
     assert await private_address("http://10.1.2.3/v1")

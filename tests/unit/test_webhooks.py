@@ -8,8 +8,8 @@ import ipaddress
 import httpx
 import pytest
 
-from billwire_invoices import webhooks as wh
-from billwire_invoices.webhooks_worker import post_signed
+from billwire_invoices.webhooks import rules as wh
+from billwire_invoices.webhooks.worker import post_signed
 
 
 def test_signature_round_trip_and_tampering() -> None:

@@ -265,6 +265,10 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
         add("issue_date <= ?", query.date_to)
     if query.updated_since:
         add("updated_at >= ?", query.updated_since)
+    if query.q:
+        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args.append(pattern)
+        conditions.append(f"(number ILIKE ${len(args)} OR data->'client'->>'name' ILIKE ${len(args)})")
     for flag, column in (("paid", "paid_at"), ("sent", "sent_at"), ("finalized", "finalized_at"), ("cancelled", "cancelled_at")):
         value = getattr(query, flag)
         if value is not None:
@@ -344,8 +348,8 @@ class Change(msgspec.Struct, kw_only=True):
 
 
 _AUDIT_AND_OUTBOX = (
-    "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after)"
-    " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}))"
+    "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after, user_id)"
+    " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {11}))"
     " INSERT INTO outbox (event_id, subject, payload) SELECT {8}, {9}, {10} WHERE {8}::uuid IS NOT NULL"
 )
 
@@ -364,7 +368,7 @@ async def apply(conn: asyncpg.Connection, statement: Statement, ctx: Caller, cha
     after = _json(change.after)
     if after is not None:
         args = [after if arg is change.after else arg for arg in args]
-    placeholders = [f"${len(args) + i}" for i in range(1, 12)]
+    placeholders = [f"${len(args) + i}" for i in range(1, 13)]
     event = change.event
     if event is not None and event.data is change.after and after is not None:
         event = msgspec.structs.replace(event, data=after)
@@ -374,7 +378,7 @@ async def apply(conn: asyncpg.Connection, statement: Statement, ctx: Caller, cha
         ctx.account_id, change.entity, change.entity_id, ctx.key_id, ctx.request_id, change.action,
         _json(change.before), after,
         event.id if event else None, f"events.{event.type}" if event else None,
-        msgspec.json.encode(event) if event else None,
+        msgspec.json.encode(event) if event else None, ctx.user_id,
     )
 
 

@@ -1,4 +1,5 @@
-"""Factur-X PDFs: Chromium's PDF converted to PDF/A-3 by Ghostscript, the CII XML embedded by
+"""Factur-X PDFs: `finish_pdf(render input, pdf bytes) -> pdf bytes` is all the renderer calls.
+Chromium's PDF of an issued Factur-X document is converted to PDF/A-3 by Ghostscript, the CII XML embedded by
 `factur-x` (file factur-x.xml, AFRelationship Data, Factur-X XMP extension schema).
 
 Ghostscript needs an sRGB ICC profile for the output intent: BILLWIRE_ICC_PROFILE, else the
@@ -9,11 +10,18 @@ Ghostscript's own copy is the fallback). Everything runs offline.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
+
+from billwire_shared.contracts.rendering import RenderInput
+from billwire_shared.document_titles import TITLES
+from billwire_shared.errors import BillwireError, ErrorCode
+
+log = logging.getLogger("billwire.rendering")
 
 ICC_CANDIDATES = (
     "/usr/share/color/icc/sRGB.icc",
@@ -103,3 +111,21 @@ async def facturx_pdf(pdf: bytes, xml: bytes, *, title: str, author: str, subjec
     """Chromium's PDF as a Factur-X (EN 16931) PDF/A-3 with `xml` embedded as factur-x.xml."""
     pdfa = await to_pdfa3(pdf, title)
     return await asyncio.to_thread(_embed, pdfa, xml, title, author, subject, lang)
+
+
+async def finish_pdf(source: RenderInput, pdf: bytes) -> bytes:
+    """An issued Factur-X document's PDF becomes PDF/A-3 with its CII XML; others (drafts'
+    previews included) stay as they are."""
+    doc = source.document
+    if doc.status == "draft" or source.einvoice is None or source.einvoice.export_type != "factur-x":
+        return pdf
+    title = f"{TITLES.get(doc.language, {}).get(doc.type, doc.type)} {doc.number or ''}".strip()
+    try:
+        return await facturx_pdf(pdf, source.einvoice.xml, title=title, author=source.seller.company_name or "",
+                                 subject=title, lang=doc.language)
+    except PdfaUnavailable as exc:
+        log.error("Factur-X PDF of %s not possible: %s", doc.id, exc)
+        raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, f"The Factur-X PDF cannot be made on this server: {exc}") from exc
+    except RuntimeError as exc:
+        log.error("Factur-X PDF of %s failed: %s", doc.id, exc)
+        raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The Factur-X PDF could not be made now; try again.") from exc

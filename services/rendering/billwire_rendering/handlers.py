@@ -12,9 +12,8 @@ from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
-from billwire_rendering.einvoice_artifacts import xml_artifact
 from billwire_rendering.renderer import Renderer
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -34,8 +33,8 @@ from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.rendering")
 
-FINALIZED = Durable(name="rendering-finalized", subject=s.DOCUMENT_FINALIZED, ack_wait=120.0)
-SEND_REQUESTED = Durable(name="rendering-send-requested", subject=s.DOCUMENT_SEND_REQUESTED, ack_wait=120.0)
+FINALIZED = Durable(name="rendering-finalized", subject=subjects.DOCUMENT_FINALIZED, ack_wait=120.0)
+SEND_REQUESTED = Durable(name="rendering-send-requested", subject=subjects.DOCUMENT_SEND_REQUESTED, ack_wait=120.0)
 DURABLES = (FINALIZED, SEND_REQUESTED)
 # Events about documents that are gone (or never were) are acknowledged, not retried.
 GONE = frozenset({ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.NOT_FOUND})
@@ -56,7 +55,7 @@ class InvoicesClient:
     async def render_input(self, ctx: Caller, document_id: UUID) -> RenderInput:
         request = msgspec.json.encode(GetRenderInput(ctx=ctx, id=document_id))
         try:
-            msg = await self.nc.request(self.names.subject(s.DOCUMENT_RENDER_INPUT), request, timeout=self.timeout)
+            msg = await self.nc.request(self.names.subject(subjects.DOCUMENT_RENDER_INPUT), request, timeout=self.timeout)
         except (NoRespondersError, NatsTimeout) as exc:
             raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The invoices service is not answering; try again shortly.") from exc
         if msg.headers and ERROR_HEADER in msg.headers:
@@ -71,7 +70,7 @@ class RenderingHandlers:
 
     async def render(self, cmd: RenderDocument) -> Artifact:
         if cmd.format == "xml":  # the e-invoice XML (XRechnung or Factur-X)
-            return await xml_artifact(self.renderer, cmd.ctx, cmd.document_id, cmd.type)
+            return await self.renderer.xml.artifact(cmd.ctx, cmd.document_id, cmd.type)
         return await self.renderer.artifact(cmd.ctx, cmd.document_id, regenerate=cmd.regenerate, expected_type=cmd.type)
 
     async def artifact_chunk(self, cmd: GetArtifactChunk) -> ArtifactChunk:
@@ -119,7 +118,7 @@ class RenderingHandlers:
 
 def register(broker: Any, handlers: RenderingHandlers, names: Names, rpc_concurrency: int, event_concurrency: int) -> None:
     queue = names.queue("rendering")
-    for subject, method in ((s.DOCUMENT_RENDER, handlers.render), (s.ARTIFACT_GET, handlers.artifact_chunk)):
+    for subject, method in ((subjects.DOCUMENT_RENDER, handlers.render), (subjects.ARTIFACT_GET, handlers.artifact_chunk)):
         broker.subscriber(names.subject(subject), queue=queue, max_workers=rpc_concurrency)(method)
     subscribe_durable(broker, names, FINALIZED, handlers.on_finalized, max_workers=event_concurrency)
     subscribe_durable(broker, names, SEND_REQUESTED, handlers.on_send_requested, max_workers=event_concurrency)

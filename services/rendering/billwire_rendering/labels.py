@@ -1,25 +1,7 @@
-"""The fixed words of a document, per language (de, en). User text never comes from here."""
+"""The fixed words of a document, per language (de, en). User text never comes from here; the
+titles of document types are in `billwire_shared.document_titles`, shared with the e-mails."""
 
 from __future__ import annotations
-
-TITLES: dict[str, dict[str, str]] = {
-    "en": {
-        "invoice": "Invoice",
-        "estimate": "Estimate",
-        "credit_note": "Credit note",
-        "cancellation": "Cancellation invoice",
-        "delivery_note": "Delivery note",
-        "order_confirmation": "Order confirmation",
-    },
-    "de": {
-        "invoice": "Rechnung",
-        "estimate": "Angebot",
-        "credit_note": "Gutschrift",
-        "cancellation": "Stornorechnung",
-        "delivery_note": "Lieferschein",
-        "order_confirmation": "Auftragsbestätigung",
-    },
-}
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {

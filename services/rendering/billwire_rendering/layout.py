@@ -22,10 +22,11 @@ from babel.numbers import (
     get_currency_precision,
 )
 
-from billwire_rendering.labels import LABELS, TITLES, VAT_NOTES
+from billwire_rendering.labels import LABELS, VAT_NOTES
 from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import Document, Line
 from billwire_shared.contracts.rendering import RenderInput
+from billwire_shared.document_titles import CANCELLATION_TITLES, TITLES
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 TEMPLATE = "document-v1"
@@ -121,10 +122,9 @@ class View:
 
 
 def title_of(doc: Document) -> str:
-    titles = TITLES[doc.language]
     if doc.type == "credit_note" and doc.preceding is not None and doc.preceding.type == "invoice":
-        return titles["cancellation"]
-    return titles[doc.type]
+        return CANCELLATION_TITLES[doc.language]
+    return TITLES[doc.language][doc.type]
 
 
 def reference_of(doc: Document, fmt: Formatter, labels: dict[str, str]) -> str:

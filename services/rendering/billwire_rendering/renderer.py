@@ -21,13 +21,14 @@ from uuid import UUID
 
 import asyncpg
 
-from billwire_rendering import einvoice_artifacts
-from billwire_rendering import repository as repo
+from billwire_rendering import repository
 from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
+from billwire_rendering.einvoice_artifacts import FetchInput, XmlArtifacts, check_type
+from billwire_rendering.facturx_pdf import finish_pdf
 from billwire_rendering.layout import filename_of
 from billwire_rendering.repository import Stored
 from billwire_rendering.templates import render_page
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import EmailFailed, SendRequest
@@ -37,7 +38,6 @@ from billwire_shared.ids import new_id
 
 log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
-FetchInput = Callable[[Caller, UUID], Awaitable[RenderInput]]
 ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
 MAX_REASON = 1000  # characters of a failed send's reason
 RECENT_PDF_BYTES = 32 * 1024 * 1024  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
@@ -52,6 +52,7 @@ def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
 class Renderer:
     def __init__(self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput) -> None:
         self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
+        self.xml = XmlArtifacts(pool, fetch_input)  # a document's e-invoice XML, stored beside its PDF
         self._in_progress: dict[tuple, asyncio.Future] = {}
         self._issued: OrderedDict[tuple[UUID, UUID], Stored] = OrderedDict()  # never changes once stored
         # artifact id -> (account, artifact, bytes) of issued PDFs stored here lately: the mailer
@@ -68,14 +69,14 @@ class Renderer:
             issued = (account_id, document_id, None, False)
             stored = await self._single_flight(issued, lambda: self._stored_or_rendered(ctx, document_id))
             if isinstance(stored, Stored):
-                _check_type(stored.document_type, expected_type, document_id)
+                check_type(stored.document_type, expected_type, document_id)
                 if send is not None:
                     await self._announce(account_id, stored.artifact, send)
                 return stored.artifact
             source = stored  # a draft: its preview, per version
         else:
             source = await self.fetch_input(ctx, document_id)
-        _check_type(source.document.type, expected_type, document_id)
+        check_type(source.document.type, expected_type, document_id)
         doc = source.document
         preview = doc.status == "draft"
         if regenerate and not preview:
@@ -84,7 +85,7 @@ class Renderer:
             )
         if preview and not regenerate:
             async with self.pool.acquire() as conn:
-                stored = await repo.preview_artifact(conn, account_id, document_id, doc.version)
+                stored = await repository.preview_artifact(conn, account_id, document_id, doc.version)
             if stored is not None:
                 return stored.artifact
         key = (account_id, document_id, doc.version, regenerate)
@@ -98,7 +99,7 @@ class Renderer:
         stored = self._issued.get(key)
         if stored is None:
             async with self.pool.acquire() as conn:
-                stored = await repo.issued_artifact(conn, ctx.account_id, document_id)
+                stored = await repository.issued_artifact(conn, ctx.account_id, document_id)
         if stored is None:
             source = await self.fetch_input(ctx, document_id)
             if source.document.status == "draft":
@@ -139,7 +140,7 @@ class Renderer:
         except RenderFailed as exc:
             log.error("render of %s failed: %s", doc.id, exc)
             raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The document could not be rendered now; try again.") from exc
-        pdf = await einvoice_artifacts.finish_pdf(source, pdf, preview)  # Factur-X: PDF/A-3 with the XML
+        pdf = await finish_pdf(source, pdf)  # Factur-X: PDF/A-3 with the XML
         artifact = Artifact(
             id=new_id(), document_id=doc.id, version=doc.version, preview=preview, filename=filename_of(doc),
             media_type="application/pdf", size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(),
@@ -147,14 +148,14 @@ class Renderer:
         )
         async with self.pool.acquire() as conn, conn.transaction():
             if preview:
-                stored = await repo.upsert_preview(conn, account_id, doc.type, artifact, pdf)
-                await repo.drop_old_previews(conn, account_id, doc.id, doc.version)
+                stored = await repository.upsert_preview(conn, account_id, doc.type, artifact, pdf)
+                await repository.drop_old_previews(conn, account_id, doc.id, doc.version)
                 return stored
-            inserted = await repo.insert_issued(conn, account_id, doc.type, artifact, pdf)
+            inserted = await repository.insert_issued(conn, account_id, doc.type, artifact, pdf)
             if inserted:
                 await self._queue_event(conn, account_id, artifact, None)
             else:
-                kept = await repo.issued_artifact(conn, account_id, doc.id)
+                kept = await repository.issued_artifact(conn, account_id, doc.id)
         if inserted:  # committed
             self._remember_pdf(account_id, artifact, pdf)
             return Stored(artifact=artifact, document_type=doc.type)
@@ -163,7 +164,7 @@ class Renderer:
         return kept
 
     async def _announce(self, account_id: UUID, artifact: Artifact, send: SendRequest) -> None:
-        attachments = await einvoice_artifacts.send_attachments(self, send)  # an XRechnung's XML
+        attachments = await self.xml.send_attachments(send)  # an XRechnung's XML
         async with self.pool.acquire() as conn:
             await self._queue_event(conn, account_id, artifact, send, attachments)
 
@@ -177,7 +178,7 @@ class Renderer:
         event = Event(id=uuid.uuid5(EVENT_NAMESPACE, f"send-failed:{send.id}"), type="email.failed", occurred_at=now,
                       account_id=send.account_id, data=data)
         async with self.pool.acquire() as conn:
-            await repo.add_event_once(conn, event, s.EMAIL_FAILED)
+            await repository.add_event_once(conn, event, subjects.EMAIL_FAILED)
 
     @staticmethod
     async def _queue_event(
@@ -191,7 +192,7 @@ class Renderer:
             id=rendered_event_id(artifact, send), type="document.rendered", occurred_at=datetime.now(UTC),
             account_id=account_id, data=data,
         )
-        await repo.add_event_once(conn, event, s.DOCUMENT_RENDERED)
+        await repository.add_event_once(conn, event, subjects.DOCUMENT_RENDERED)
 
     def _remember_pdf(self, account_id: UUID, artifact: Artifact, pdf: bytes) -> None:
         self._pdfs[artifact.id] = (account_id, artifact, pdf)
@@ -204,12 +205,8 @@ class Renderer:
         if recent is not None and recent[0] == ctx.account_id:
             return recent[1], recent[2][offset:offset + size]
         async with self.pool.acquire() as conn:
-            found = await repo.chunk(conn, ctx.account_id, artifact_id, offset, size)
+            found = await repository.chunk(conn, ctx.account_id, artifact_id, offset, size)
         if found is None:
             raise not_found(ErrorCode.NOT_FOUND, "Artifact", artifact_id)
         return found[0].artifact, found[1]
 
-
-def _check_type(actual: str, expected: str | None, document_id: Any) -> None:
-    if expected is not None and actual != expected:
-        raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, expected.replace("_", " ").capitalize(), document_id)

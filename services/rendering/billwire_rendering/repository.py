@@ -1,4 +1,4 @@
-"""SQL of the rendering schema: artifacts and the outbox rows that announce them."""
+"""SQL of the rendering schema: artifacts (PDFs and e-invoice XML) and the outbox rows that announce them."""
 
 from __future__ import annotations
 
@@ -81,6 +81,48 @@ async def drop_old_previews(conn: asyncpg.Connection, account_id: UUID, document
         "DELETE FROM artifacts WHERE account_id = $1 AND document_id = $2 AND preview AND version < $3",
         account_id, document_id, version,
     )
+
+
+async def xml_artifact(conn: asyncpg.Connection, account_id: UUID, document_id: UUID, version: int | None) -> Stored | None:
+    """The e-invoice XML of an issued document (version None), or of a draft's version."""
+    where = "AND NOT preview" if version is None else "AND preview AND version = $3"
+    args = [account_id, document_id] + ([] if version is None else [version])
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS}, document_type FROM artifacts WHERE account_id = $1 AND document_id = $2 AND kind = 'xml' {where}",
+        *args,
+    )
+    return _stored(row) if row else None
+
+
+_INSERT_XML = (
+    "INSERT INTO artifacts (id, account_id, document_id, document_type, version, preview, kind, filename, media_type,"
+    " size, sha256, template, language, data, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, 'xml', $7, $8, $9, $10, $11, $12, $13, $14)"
+)
+
+
+async def store_xml(conn: asyncpg.Connection, account_id: UUID, document_type: str, artifact: Artifact, data: bytes) -> Stored:
+    """Store a document's XML like its PDF: an issued one's once (the first stays), a draft's per
+    version, replacing that version's and dropping older ones. Returns what is stored now."""
+    values = [
+        artifact.id, account_id, artifact.document_id, document_type, artifact.version, artifact.preview, artifact.filename,
+        artifact.media_type, artifact.size, artifact.sha256, artifact.template, artifact.language, data, artifact.created_at,
+    ]
+    if artifact.preview:
+        await conn.execute(
+            _INSERT_XML + " ON CONFLICT (account_id, document_id, kind, version) WHERE preview DO UPDATE SET"
+            " id = excluded.id, size = excluded.size, sha256 = excluded.sha256, data = excluded.data,"
+            " created_at = excluded.created_at", *values,
+        )
+        await conn.execute(
+            "DELETE FROM artifacts WHERE account_id = $1 AND document_id = $2 AND kind = 'xml' AND preview AND version < $3",
+            account_id, artifact.document_id, artifact.version,
+        )
+    else:
+        await conn.execute(_INSERT_XML + " ON CONFLICT (account_id, document_id, kind) WHERE NOT preview DO NOTHING", *values)
+    found = await xml_artifact(conn, account_id, artifact.document_id, artifact.version if artifact.preview else None)
+    assert found is not None
+    return found
 
 
 async def chunk(conn: asyncpg.Connection, account_id: UUID, artifact_id: UUID, offset: int, size: int) -> tuple[Stored, bytes] | None:

@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 
 from billwire_invoices.app import MIGRATIONS
-from billwire_invoices.webhooks_directory import WebhookDirectory, announce
+from billwire_invoices.webhooks.directory import WebhookDirectory, announce
 from billwire_shared.migrate import migrate
 
 

@@ -16,9 +16,9 @@ import uvicorn
 
 from billwire_cli.embedded import free_port
 from billwire_gateway.app import GatewaySettings, create_app
-from billwire_invoices import webhooks as wh
 from billwire_invoices.app import InvoicesService, InvoicesSettings
-from billwire_invoices.webhooks_worker import DeliveryWorker
+from billwire_invoices.webhooks import rules as wh
+from billwire_invoices.webhooks.worker import DeliveryWorker
 from tests.servers import fresh_database
 from tests.stack import BUYER, Stack, ready_account, serve_in_process
 
