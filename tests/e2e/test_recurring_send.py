@@ -24,7 +24,7 @@ from tests.stack import Stack, ready_account
 pytestmark = pytest.mark.usefixtures("settled")
 
 
-async def test_auto_send_delivers_one_email_per_period(stack: Stack, outbox: Outbox) -> None:
+async def test_auto_send_delivers_one_email_per_period(stack: Stack, outbox: Outbox) -> None:  # noqa: F811 - the fixture
     api = await ready_account(stack, "Auto Sender GmbH")
     client = await new_client(api, email="sarah@retainer.example")
     template = await new_template(
