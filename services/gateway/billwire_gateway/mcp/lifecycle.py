@@ -25,7 +25,6 @@ from billwire_shared.contracts.lifecycle import (
     SendInput,
 )
 
-
 SEND_SCOPES = ("write", "email:send")  # sending a draft finalizes it
 
 
