@@ -20,7 +20,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from billwire_gateway.bus import Bus
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import KeyIdentity, VerifyKey
 from billwire_shared.keys import hash_key, looks_like_key
 
@@ -34,7 +34,7 @@ class KeyAuthenticator:
 
     async def start(self) -> None:
         assert self.bus.nc is not None
-        await self.bus.nc.subscribe(self.bus.names.subject(s.API_KEY_REVOKED), cb=self._on_revoked)
+        await self.bus.nc.subscribe(self.bus.names.subject(subjects.API_KEY_REVOKED), cb=self._on_revoked)
 
     async def _on_revoked(self, msg) -> None:
         key_id = msgspec.json.decode(msg.data).get("key_id")
@@ -50,7 +50,7 @@ class KeyAuthenticator:
         cached = self._cache.get(key_hash)
         if cached is not None and cached[0] > now:
             return cached[1]
-        identity = await self.bus.call_typed(s.AUTH_VERIFY, VerifyKey(key_hash=key_hash), KeyIdentity)
+        identity = await self.bus.call_typed(subjects.AUTH_VERIFY, VerifyKey(key_hash=key_hash), KeyIdentity)
         self._cache[key_hash] = (now + self.ttl, identity)
         self._cache.move_to_end(key_hash)
         while len(self._cache) > self.max_entries:

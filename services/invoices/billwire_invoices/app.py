@@ -22,6 +22,8 @@ from billwire_invoices.handlers import ROUTES, register
 from billwire_invoices.lifecycle.handlers import LIFECYCLE_ROUTES, LifecycleHandlers
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.overview.handlers import OVERVIEW_ROUTES, OverviewHandlers
+from billwire_invoices.recurring.handlers import RECURRING_ROUTES, RecurringHandlers
+from billwire_invoices.recurring.scheduler import RecurringScheduler
 from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
 from billwire_invoices.text.handlers import TEXT_ROUTES, TextHandlers
 from billwire_invoices.text.model import TextModelSettings
@@ -52,6 +54,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
     webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
+    recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
 
 
 EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=s.EMAIL_DELIVERED)
@@ -108,7 +111,9 @@ class InvoicesService(Service):
             (TEXT_ROUTES, TextHandlers(pool, handlers, load_settings(TextModelSettings))),
             (EMAIL_SETTINGS_ROUTES, EmailSettingsHandlers(pool)),
             (USERS_ROUTES, UsersHandlers(pool)), (OVERVIEW_ROUTES, OverviewHandlers(pool)),
+            (RECURRING_ROUTES, RecurringHandlers(pool)),
         ]
+        self.lifecycle = handlers
         register(broker, targets, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
@@ -135,6 +140,8 @@ class InvoicesService(Service):
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
                 self.scheduler.start()
+                self.recurring = RecurringScheduler(self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request)
+                self.recurring.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
                     sweeps=(repo.expire_idempotency_keys,),
@@ -146,6 +153,7 @@ class InvoicesService(Service):
                     yield self
                 finally:
                     await self.scheduler.stop()
+                    await self.recurring.stop()
                     await self.relay.stop()
                     await self.webhooks.stop()
                     await exhausted.stop()
