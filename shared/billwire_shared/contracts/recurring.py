@@ -93,10 +93,6 @@ class RecurringInput(Input, kw_only=True):
     catch_up: CatchUp = "all"
 
 
-class CreateRecurring(Command, kw_only=True):
-    template: RecurringInput
-
-
 class RecurringPatch(Input, kw_only=True):
     """Changes apply from the next run; documents already generated stay as they are."""
 
@@ -116,10 +112,6 @@ class RecurringPatch(Input, kw_only=True):
     auto_finalize: bool | UnsetType = UNSET
     auto_send: AutoSendInput | None | UnsetType = UNSET
     catch_up: CatchUp | UnsetType = UNSET
-
-
-class UpdateRecurring(ById, kw_only=True):
-    patch: RecurringPatch
 
 
 class RecurringRun(msgspec.Struct, kw_only=True):
@@ -166,13 +158,6 @@ class RecurringInvoice(msgspec.Struct, kw_only=True):
     runs: list[RecurringRun] = []  # filled on get: every document it generated, newest first
 
 
-class ListRecurring(Command, kw_only=True):
-    status: RecurringStatus | None = None
-    client_id: UUID | None = None
-    limit: Limit = 50
-    offset: Offset = 0
-
-
 class PreviewRun(msgspec.Struct, kw_only=True):
     run_on: date
     period: Period
@@ -186,10 +171,6 @@ class RecurringPreview(msgspec.Struct, kw_only=True):
     runs: list[PreviewRun]
 
 
-class PreviewRecurring(ById, kw_only=True):
-    count: Annotated[int, msgspec.Meta(ge=1, le=24)] = 6
-
-
 class RunFailed(msgspec.Struct, kw_only=True):
     """events.recurring_invoice.run_failed: a period's draft exists but could not be issued or sent;
     it is tried again on the next tick, without a second draft."""
@@ -200,3 +181,32 @@ class RunFailed(msgspec.Struct, kw_only=True):
     run_on: date
     reason: str
     attempts: int
+
+
+class CreateRecurring(Command, kw_only=True):
+    template: RecurringInput
+
+
+class UpdateRecurring(ById, kw_only=True):
+    patch: RecurringPatch
+
+
+class ListRecurring(Command, kw_only=True):
+    status: RecurringStatus | None = None
+    client_id: UUID | None = None
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+PreviewCount = Annotated[int, msgspec.Meta(ge=1, le=24)]
+
+
+class PreviewRecurring(ById, kw_only=True):
+    count: PreviewCount = 6
+
+
+class PreviewRecurringInput(Command, kw_only=True):
+    """The next runs of a template not stored yet (checked as a create would check it)."""
+
+    template: RecurringInput
+    count: PreviewCount = 6
