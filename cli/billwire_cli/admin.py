@@ -11,15 +11,14 @@ from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import msgspec
-import nats
 
+from billwire_cli.local_servers import connect_nats
 from billwire_invoices import repository as repo
 from billwire_invoices.app import InvoicesSettings, open_pool, run_migrations
 from billwire_invoices.handlers import create_account, issue_api_key
 from billwire_mailer.app import MIGRATIONS as MAILER_MIGRATIONS
 from billwire_rendering.app import MIGRATIONS as RENDERING_MIGRATIONS
 from billwire_shared import subjects as s
-from billwire_shared.bus import nats_servers
 from billwire_shared.contracts.common import SCOPES
 from billwire_shared.migrate import migrate
 from billwire_shared.settings import load_settings
@@ -101,7 +100,7 @@ async def _broadcast_revocation(key_id: UUID) -> None:
     """Tell running gateways at once; if NATS is unreachable their caches expire within seconds."""
     settings = _settings()
     try:
-        nc = await nats.connect(nats_servers(settings.nats_url), connect_timeout=2, max_reconnect_attempts=0)
+        nc = await connect_nats(settings.nats_url, timeout=2)
     except Exception:
         return
     try:

@@ -55,6 +55,11 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     port: int = 8000
     rate_limit_per_minute: int = 100
     key_cache_seconds: float = 5.0
+    key_cache_entries: int = 10_000  # verified keys each gateway keeps cached; unknown keys are never cached
+    auth_failures_per_minute: int = 30  # failed authentications per client address and minute before 429
+    # Header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; its right-most
+    # entry counts). Empty: the connection's peer address. Never set it without such a proxy in front.
+    client_address_header: str = ""
     max_body_bytes: int = 1_048_576
     max_query_bytes: int = 8192  # longer query strings answer 414, well under the HTTP parser's own limit
     kv_replicas: int = 1  # replicas of the rate-limit bucket: 3 on a 3-node JetStream cluster
@@ -72,8 +77,9 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.bus = Bus(Names(settings.prefix), settings.rpc_timeout)
-        self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds)
+        self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds, max_entries=settings.key_cache_entries)
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
+        self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
         self.mcp = create_mcp(self.bus)
         self.web = WebApp(self.bus, settings)
 
@@ -83,6 +89,7 @@ class Gateway:
         try:
             await self.auth.start()
             await self.limiter.start()
+            await self.failures.start()
             # A mounted app's own lifespan never runs: the MCP session manager runs here.
             async with self.mcp.session_manager.run():
                 log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
@@ -122,7 +129,10 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
         template_config=template_config(),
-        middleware=[DefineMiddleware(ApiGuard, auth=gateway.auth, limiter=gateway.limiter)],
+        middleware=[DefineMiddleware(
+            ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
+            address_header=settings.client_address_header,
+        )],
         before_send=[add_response_headers],
         exception_handlers=with_web_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,

@@ -45,8 +45,8 @@ _chunk = msgspec.json.Decoder(ArtifactChunk)
 
 
 def _busy(exc: ApiError) -> ApiError:
-    """A saturated or unreachable renderer: 503 with Retry-After."""
-    if exc.reply.code == ErrorCode.SERVICE_UNAVAILABLE:
+    """A saturated, unreachable or browserless renderer: 503 with Retry-After."""
+    if exc.reply.code in (ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RENDERER_UNAVAILABLE):
         return ApiError(exc.reply, exc.headers | {"Retry-After": exc.headers.get("Retry-After", RETRY_AFTER)})
     return exc
 

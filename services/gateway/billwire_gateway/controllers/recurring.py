@@ -19,6 +19,7 @@ from billwire_shared.contracts.recurring import (
     CreateRecurring,
     ListRecurring,
     PreviewRecurring,
+    PreviewRecurringInput,
     RecurringInput,
     RecurringInvoice,
     RecurringPatch,
@@ -57,6 +58,12 @@ class RecurringController(Controller):
     ) -> Response[RecurringInvoice]:
         _may_send(request, data.auto_send is not None)
         return json_reply(await bus.call(subjects.RECURRING_CREATE, CreateRecurring(ctx=caller, template=data)), 201)
+
+    @post("/preview", status_code=200, opt={"scope": "read"}, summary="The next runs of a recurring invoice before it is created (nothing is stored)")
+    async def preview_new_recurring(
+        self, data: JSONBody[RecurringInput], caller: CallerDep, bus: BusDep, count: Count = 6
+    ) -> Response[RecurringPreview]:
+        return json_reply(await bus.call(subjects.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=caller, template=data, count=count)))
 
     @get(summary="List recurring invoices, newest first")
     async def list_recurring(
