@@ -71,11 +71,15 @@ async def _add_form(digest: hashlib._Hash, request: Request) -> None:
 
 
 async def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """GETs need `read`, writes need `write`, unless the route names another scope; admin may do all."""
+    """GETs need `read`, writes need `write`, unless the route names other scopes (all of them
+    are needed); admin may do all."""
     identity = identity_of(connection)
-    needed = handler.opt.get("scope") or ("read" if connection.scope["method"] in ("GET", "HEAD") else "write")
-    if needed not in identity.scopes and "admin" not in identity.scopes:
-        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message=f"This API key lacks the `{needed}` scope."))
+    default = "read" if connection.scope["method"] in ("GET", "HEAD") else "write"
+    needed = handler.opt.get("scopes") or (handler.opt.get("scope") or default,)
+    missing = [scope for scope in needed if scope not in identity.scopes]
+    if missing and "admin" not in identity.scopes:
+        names = " and ".join(f"`{scope}`" for scope in missing)
+        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message=f"This API key lacks the {names} scope{'s' if len(missing) > 1 else ''}."))
 
 
 def json_reply(raw: bytes, status_code: int = 200) -> Response:

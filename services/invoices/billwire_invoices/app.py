@@ -55,6 +55,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
+    recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 
 
 EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=s.EMAIL_DELIVERED)
@@ -140,7 +141,10 @@ class InvoicesService(Service):
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
                 self.scheduler.start()
-                self.recurring = RecurringScheduler(self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request)
+                self.recurring = RecurringScheduler(
+                    self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request,
+                    workers=self.settings.recurring_workers,
+                )
                 self.recurring.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,

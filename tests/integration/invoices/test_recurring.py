@@ -118,7 +118,7 @@ async def test_two_replicas_racing_over_100_due_templates_make_exactly_100_docum
     for i in range(100):
         ids.append((await new_template(api, client["id"], {"frequency": "monthly", "start": "2035-05-01"},
                                        auto_finalize=i % 2 == 0))["id"])
-    async with replicas(stack, 2, batch=7) as racers:
+    async with replicas(stack, 2, batch=7, workers=2) as racers:
         for racer in racers:
             racer.clock = lambda: at(date(2035, 5, 1))
         counts = await asyncio.gather(*(racer.tick() for racer in racers), *(racer.tick() for racer in racers))

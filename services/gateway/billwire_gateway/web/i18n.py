@@ -74,6 +74,8 @@ GERMAN: dict[str, str] = {
     "This form has expired. Please try again.": "Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.",
     "Totals": "Summen", "Document": "Dokument", "Preview": "Vorschau", "Actions": "Aktionen", "Back": "Zurück",
     "Invoices, estimates and credit notes": "Rechnungen, Angebote und Gutschriften", "Deutsch": "Deutsch", "English": "English",
+    "Open invoices": "Offene Rechnungen", "bank_transfer": "Überweisung", "cash": "Bar", "card": "Karte", "paypal": "PayPal",
+    "direct_debit": "Lastschrift", "other": "Sonstige", "Credit note": "Gutschrift",
     "Role": "Rolle", "Signed in as": "Angemeldet als", "net": "netto", "gross": "brutto", "Recalculate": "Neu berechnen",
     "API reference": "API-Referenz", "Invoices sent by you and your agents, in one place.": "Rechnungen von Ihnen und Ihren Agenten, an einem Ort.",
     "Delete payment": "Zahlung löschen", "Payment date": "Zahlungsdatum", "Documents of this client": "Dokumente dieses Kunden",
@@ -81,6 +83,23 @@ GERMAN: dict[str, str] = {
     "Record the full balance of": "Den gesamten offenen Betrag erfassen:", "Remove every payment of this invoice?": "Alle Zahlungen dieser Rechnung entfernen?",
     "Send this document to": "Dieses Dokument senden an", "Revoke this key? Agents using it stop working at once.": "Diesen Schlüssel widerrufen? Agenten, die ihn nutzen, funktionieren sofort nicht mehr.",
 }
+
+
+# How the audit log's actions read in the activity list: (English, German).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "create": ("created", "erstellt"), "update": ("changed", "geändert"), "delete": ("deleted", "gelöscht"),
+    "finalize": ("finalized", "festgeschrieben"), "cancel": ("cancelled", "storniert"), "payment": ("payment recorded", "Zahlung erfasst"),
+    "payment-delete": ("payment deleted", "Zahlung gelöscht"), "mark-paid": ("marked paid", "als bezahlt markiert"),
+    "unpay": ("marked unpaid", "als unbezahlt markiert"), "send": ("sent", "versendet"), "overdue": ("overdue", "überfällig"),
+    "reminder": ("reminder queued", "Mahnung vorgemerkt"), "reminder-sent": ("reminder sent", "Mahnung versendet"),
+    "change_password": ("changed their password", "Passwort geändert"), "reset_password": ("password reset", "Passwort zurückgesetzt"),
+    "disable": ("disabled", "deaktiviert"), "end": ("ended", "beendet"),
+}
+
+
+def _readable(key: str) -> str:
+    """`partially_paid` → `Partially paid`: machine words as English labels."""
+    return key.replace("_", " ").replace("-", " ").capitalize()
 
 
 class Texts:
@@ -91,7 +110,13 @@ class Texts:
         self.locale = LOCALES[self.language]
 
     def __call__(self, text: str) -> str:
-        return GERMAN.get(text, text) if self.language == "de" else text
+        if self.language == "de":
+            return GERMAN.get(text, text)
+        return _readable(text) if text.islower() and " " not in text and "." not in text else text
+
+    def action(self, name: str) -> str:
+        english, german = ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+        return german if self.language == "de" else english
 
     def money(self, amount: Decimal | str | None, currency: str) -> str:
         if amount is None or amount == "":
