@@ -4,7 +4,6 @@ Chromium driving it. Screenshots of the main pages land in tests/web/screenshots
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,12 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest_asyncio
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, Page, async_playwright
 
 from billwire_cli.embedded import free_port
-from billwire_gateway.app import GatewaySettings, create_app
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared import subjects as s
 from billwire_shared.contracts import users as u
@@ -74,21 +71,6 @@ class Web:
         await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
-@contextlib.asynccontextmanager
-async def serve_http(settings: GatewaySettings) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(30):
-        while not server.started:
-            await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
     sink = SmtpSink()
@@ -99,9 +81,8 @@ async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
         MailerSettings, smtp_port=smtp_port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1", send_attempts=3,
         outbox_poll_interval=0.2,
     )
-    gateway_settings = stack.settings(GatewaySettings, rate_limit_per_minute=100_000, web_login_per_email=4, web_login_per_address=1000)
     try:
-        async with MailerService(mailer_settings).running(), serve_http(gateway_settings) as base, async_playwright() as playwright:
+        async with MailerService(mailer_settings).running(), stack.served(web_login_per_email=4, web_login_per_address=1000) as base, async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             try:
                 yield Web(base, stack, browser, sink)
