@@ -1,5 +1,5 @@
-"""Route handlers for the one shape every collection repeats: read, change or delete one item
-by the id in its path, as one bus call whose JSON reply passes through unchanged.
+"""Route handlers for the one shape every collection repeats: read, change, delete or act on one
+item by the id in its path, as one bus call whose JSON reply passes through unchanged.
 
 A collection's controller names its handlers as class attributes, e.g.
 `get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary=...)`;
@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, delete, get, patch
+from litestar import Request, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
 
@@ -33,13 +33,21 @@ def _item_path(param: str, under: str) -> str:
     return f"{under}/{{{param}:uuid}}"
 
 
-def read_one(param: str, subject: str, reply: type, *, name: str, summary: str, under: str = "", **options: Any) -> HTTPRouteHandler:
-    """GET /{param}: the item, asked for with `ById`."""
-
+def _by_id(method: Callable, path: str, param: str, subject: str, reply: type, name: str, **options: Any) -> HTTPRouteHandler:
     async def handler(self: Any, request: Request, caller: CallerDep, bus: BusDep) -> Response[reply]:  # type: ignore[valid-type]
         return json_reply(await bus.call(subject, ById(ctx=caller, id=request.path_params[param])))
 
-    return get(_item_path(param, under), summary=summary, **options)(_named(handler, name))
+    return method(path, **options)(_named(handler, name))
+
+
+def read_one(param: str, subject: str, reply: type, *, name: str, summary: str, under: str = "", **options: Any) -> HTTPRouteHandler:
+    """GET /{param}: the item, asked for with `ById`."""
+    return _by_id(get, _item_path(param, under), param, subject, reply, name, summary=summary, **options)
+
+
+def act_on_one(action: str, param: str, subject: str, reply: type, *, name: str, summary: str, **options: Any) -> HTTPRouteHandler:
+    """POST /{param}/{action} without a body (pause, resume...): `ById` sent, the item answered (200)."""
+    return _by_id(post, f"{_item_path(param, '')}/{action}", param, subject, reply, name, summary=summary, status_code=200, **options)
 
 
 def change_one(
