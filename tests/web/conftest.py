@@ -49,13 +49,16 @@ class Web:
         context = await self.browser.new_context(viewport={"width": width, "height": height}, base_url=self.base)
         page = await context.new_page()
         errors: list[str] = []
+        elsewhere: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("request", lambda request: None if request.url.startswith((self.base, "data:", "blob:")) else elsewhere.append(request.url))
         try:
             yield page
         finally:
             await context.close()
         csp = [error for error in errors if "Content Security Policy" in error]
         assert not csp, csp
+        assert not elsewhere, f"the page asked another host: {elsewhere}"  # every asset is Billwire's own
 
     async def sign_in(self, page: Page, email: str, password: str) -> None:
         await page.goto("/login")
@@ -63,9 +66,9 @@ class Web:
         await page.get_by_label("Password").fill(password)
         await page.get_by_role("button", name="Sign in").click()
 
-    async def shot(self, page: Page, name: str) -> None:
+    async def shot(self, page: Page, name: str, full_page: bool = True) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
