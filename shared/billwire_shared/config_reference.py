@@ -26,7 +26,7 @@ from billwire_shared.settings import CONVENTIONAL, env_name
 # (service, module, settings class), in the order the page lists them.
 SERVICES: tuple[tuple[str, str, str], ...] = (
     ("gateway", "billwire_gateway.app", "GatewaySettings"),
-    ("invoices", "billwire_invoices.app", "InvoicesSettings"),
+    ("invoices", "billwire_invoices.settings", "InvoicesSettings"),
     ("invoices: drafting from text", "billwire_invoices.text.model", "TextModelSettings"),
     ("rendering", "billwire_rendering.app", "RenderingSettings"),
     ("mailer", "billwire_mailer.app", "MailerSettings"),

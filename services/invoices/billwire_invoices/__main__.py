@@ -6,13 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from billwire_invoices.app import (
-    InvoicesService,
-    open_pool,
-    run_migrations,
-    settings_from_env,
-)
-from billwire_invoices.handlers import create_account
+from billwire_invoices.accounts.handlers import create_account
+from billwire_invoices.app import InvoicesService, open_pool, run_migrations
+from billwire_invoices.settings import settings_from_env
 from billwire_shared.logs import configure_logging
 from billwire_shared.service import run, serve_until_signalled
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_invoices import domain
+from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.email import templates as templating
 from billwire_invoices.email.reminders import Reminder
 from billwire_shared import validation as v
@@ -55,7 +55,7 @@ def with_payments(doc: Document, payments: list[Payment], now: datetime) -> Docu
 
 def check_payment(doc: Document, amount: Decimal) -> list[FieldError]:
     problems = []
-    problem = domain.money_problem(amount)
+    problem = document_rules.money_problem(amount)
     if problem or amount <= 0:
         problems.append(FieldError(field="amount", message=problem or "must be greater than 0"))
     elif round_money(amount, doc.currency) != amount:
@@ -88,7 +88,7 @@ def credit_note_for(invoice: Document, new_id: UUID, now: datetime) -> Document:
         preceding=DocumentRef(id=invoice.id, type=invoice.type, number=invoice.number, issue_date=invoice.issue_date),
         notes=f"Cancels {invoice.number}" + (f" dated {invoice.issue_date.isoformat()}" if invoice.issue_date else ""),
     )
-    return domain.refresh(note)
+    return document_rules.refresh(note)
 
 
 def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bool = False) -> Document:
@@ -101,7 +101,7 @@ def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bo
         overdue_at=None, reminder_level=0, last_reminder_at=None, amount_paid=ZERO, balance_due=None, cancellation_reason=None,
         preceding=DocumentRef(id=doc.id, type=doc.type, number=doc.number, issue_date=doc.issue_date) if refer else None,
     )
-    return domain.refresh(copy)
+    return document_rules.refresh(copy)
 
 
 def header_safe(value: str, field: str) -> list[FieldError]:

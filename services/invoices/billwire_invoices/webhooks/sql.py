@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
+from billwire_invoices.uow import Statement
 from billwire_shared.contracts import webhooks as w
 from billwire_shared.ids import new_id
 
