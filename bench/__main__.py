@@ -11,9 +11,12 @@ einvoice:  XRechnung / Factur-X XML generated and validated per second; Factur-X
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from bench import scenarios
 from bench.config import LOG_DIR, BenchConfig
@@ -27,6 +30,26 @@ from billwire_cli.embedded import EmbeddedServerError
 
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt  # run the same clean-up as Ctrl-C
+
+
+@dataclass
+class Outcome:
+    code: int | None = None  # set when the run was interrupted (130) or could not start its systems (1)
+
+
+@contextlib.contextmanager
+def stopped_cleanly() -> Iterator[Outcome]:
+    """Turn Ctrl-C (or SIGTERM) and a failure to start the systems into an exit code and one
+    line; the clean-up of whatever the block started has run by then."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; stopped everything it started", file=sys.stderr)
+        outcome.code = 130
+    except (BenchError, EmbeddedServerError) as exc:
+        print(f"bench: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+        outcome.code = 1
 
 
 def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) -> ScenarioResult:
@@ -78,14 +101,10 @@ def main() -> int:
     if args.which in ("all", "rendering"):
         from bench import rendering
 
-        try:
+        with stopped_cleanly() as outcome:
             codes.append(rendering.run(args.quick))
-        except KeyboardInterrupt:
-            print("\nbench: interrupted; stopped everything it started", file=sys.stderr)
-            return 130
-        except (BenchError, EmbeddedServerError) as exc:
-            print(f"bench: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
-            return 1
+        if outcome.code is not None:
+            return outcome.code
     return max(codes)
 
 
@@ -99,19 +118,14 @@ def gateway(quick: bool) -> int:
     if tool != "wrk":
         print("bench: wrk not found (apt-get install -y wrk); using the Python load generator", flush=True)
     results: list[ScenarioResult] = []
-    try:
-        with Infra() as infra:
-            print(f"servers: Postgres from {infra.pg_origin}, NATS from {infra.nats_origin}; "
-                  f"database {infra.database}, prefix {infra.prefix}; load generator {tool}", flush=True)  # fmt: skip
-            for name, starter in (("bare_row", scenarios.bare_row), ("bare", scenarios.bare), ("billwire", scenarios.billwire)):
-                results.append(measure(name, starter, infra, tool, config))
-            info = {"postgres": infra.pg_origin, "nats": infra.nats_origin}
-    except KeyboardInterrupt:
-        print("\nbench: interrupted; stopped everything it started", file=sys.stderr)
-        return 130
-    except (BenchError, EmbeddedServerError) as exc:
-        print(f"bench: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
-        return 1
+    with stopped_cleanly() as outcome, Infra() as infra:
+        print(f"servers: Postgres from {infra.pg_origin}, NATS from {infra.nats_origin}; "
+              f"database {infra.database}, prefix {infra.prefix}; load generator {tool}", flush=True)  # fmt: skip
+        for name, starter in (("bare_row", scenarios.bare_row), ("bare", scenarios.bare), ("billwire", scenarios.billwire)):
+            results.append(measure(name, starter, infra, tool, config))
+        info = {"postgres": infra.pg_origin, "nats": infra.nats_origin}
+    if outcome.code is not None:
+        return outcome.code
     print()
     print(table(results))
     print()

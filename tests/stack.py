@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -88,6 +89,28 @@ class Stack:
             yield Api(client, None)
 
     @contextlib.asynccontextmanager
+    async def served(self, **overrides: Any) -> AsyncIterator[str]:
+        """A gateway served by uvicorn over real HTTP (its own parser and path decoding), as in
+        production; yields its base URL."""
+        import uvicorn
+
+        from billwire_cli.embedded import free_port
+        from billwire_gateway.server import uvicorn_config
+
+        port = free_port()
+        app = create_app(self.settings(GatewaySettings, **({"rate_limit_per_minute": 100_000} | overrides)))
+        server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
+        task = asyncio.create_task(server.serve())
+        async with asyncio.timeout(20):
+            while not server.started:
+                await asyncio.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await task
+
+    @contextlib.asynccontextmanager
     async def rendering_service(self, **overrides: Any) -> AsyncIterator[RenderingService]:
         """A rendering replica (own browser, pages and consumers) on this run's database and prefix."""
         defaults = {"chromium_install": False, "outbox_poll_interval": 0.2, "render_pages": 2, "db_pool_size": 4}
@@ -113,6 +136,18 @@ async def ready_account(stack: Stack, name: str = "Acme GmbH") -> Api:
     })
     assert response.status_code == 200, response.text
     return api
+
+
+async def created(api: Api, path: str, body: dict) -> dict:
+    """POST `body`, expecting 201: the new resource."""
+    response = await api.post(path, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def unique(name: str) -> str:
+    """`name` with a random suffix, so names never clash with another test's on the shared stack."""
+    return f"{name} {secrets.token_hex(4)}"
 
 
 BUYER = {

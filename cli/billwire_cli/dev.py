@@ -4,7 +4,8 @@ Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data i
 reused on the next run), and without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every
 e-mail as var/mail/<n>.eml (port BILLWIRE_DEV_SMTP_PORT, default 2525). It migrates, starts
 every service with its output prefixed by its name, waits for the gateway's /ready, creates a
-first account on the first run and prints its API key and the URLs. Ctrl-C stops the
+first account (with an owner for the web app) on the first run and prints its API key, the
+web app's address, e-mail and password, and the URLs. Ctrl-C stops the
 services, then the servers.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import asyncpg
 
+from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, show
 from billwire_cli.embedded import (
     EmbeddedNats,
     EmbeddedServerError,
@@ -49,8 +51,9 @@ DEFAULT_SMTP_PORT = 2525
 NATS_MAX_PAYLOAD = 8 * 1024 * 1024  # "a few MB" (DESIGN.md: the bus); the server default is 1 MB
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
-CREDENTIALS_FILE = "dev-credentials.env"
 API_KEY_LINE = re.compile(r"^API key: (bw_\S+)\s*$")
+WEB_LINE = re.compile(r"^Web (e-mail|password): (\S+)\s*$")
+DEV_OWNER_EMAIL = "owner@billwire.localhost"
 
 _WIDTH = max(len(name) for name, _ in SERVICES + [("migrate", ""), ("account", "")])
 _COLORS = ["36", "35", "33", "32", "34", "31"]
@@ -146,17 +149,16 @@ async def _run(var: Path) -> int:
         if stop.is_set():
             return 0
 
-        credentials = var / CREDENTIALS_FILE
-        api_url = f"{base}/api/v1"
-        first_start = not credentials.exists()
+        path = var / CREDENTIALS_FILE
+        first_start = not path.exists()
         if first_start:
-            key = await _create_account(out, env, stop)
-            if key is None:
+            credentials = await _create_account(out, env, stop)
+            if credentials is None:
                 return 0
         else:
-            key = _read_env_file(credentials).get("BILLWIRE_API_KEY", "")
-        _write_credentials(credentials, api_url, key)
-        _banner(out, base, key if first_start else None, credentials, mail)
+            credentials = Credentials.read(path)
+        credentials.write(path, base)
+        out.write(banner(base, credentials if first_start else None, path, mail))
 
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([stopper, *(s.waiter for s in services)], return_when=asyncio.FIRST_COMPLETED)
@@ -196,20 +198,20 @@ async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgr
         await asyncio.to_thread(pg.start)
         await _ensure_database(pg.url, DEV_DATABASE)
         env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
-        say(f"Postgres (embedded, data in {_show(pg.data_dir)}): {env['DATABASE_URL']}")
+        say(f"Postgres (embedded, data in {show(pg.data_dir)}): {env['DATABASE_URL']}")
     if not env.get("NATS_URL"):
         port = int(env.get("BILLWIRE_DEV_NATS_PORT", DEFAULT_NATS_PORT))
         nats = EmbeddedNats(var / "nats", port=port, max_payload=NATS_MAX_PAYLOAD)
         servers.append(nats)
         await asyncio.to_thread(nats.start)
         env["NATS_URL"] = nats.url
-        say(f"NATS (embedded, data in {_show(nats.store_dir)}): {nats.url}")
+        say(f"NATS (embedded, data in {show(nats.store_dir)}): {nats.url}")
     if not env.get("BILLWIRE_SMTP_HOST"):
         catcher = MailCatcher(var / "mail", port=_smtp_port(env))
         servers.append(catcher)
         await asyncio.to_thread(catcher.start)
         env.update(BILLWIRE_SMTP_HOST=catcher.host, BILLWIRE_SMTP_PORT=str(catcher.port), BILLWIRE_SMTP_SECURITY="none")
-        say(f"SMTP catcher (every e-mail kept in {_show(catcher.folder)}/<n>.eml): {catcher.host}:{catcher.port}")
+        say(f"SMTP catcher (every e-mail kept in {show(catcher.folder)}/<n>.eml): {catcher.host}:{catcher.port}")
     return env
 
 
@@ -227,7 +229,7 @@ def _smtp_port(env: dict[str, str]) -> int:
 def _mail_line(env: dict[str, str], servers: list) -> str:
     catcher = next((s for s in servers if isinstance(s, MailCatcher)), None)
     if catcher is not None:
-        return f"  Mail: {_show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
+        return f"  Mail: {show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
     return f"  Mail: sent through {env['BILLWIRE_SMTP_HOST']}:{env.get('BILLWIRE_SMTP_PORT', '2525')}"
 
 
@@ -313,22 +315,25 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-async def _create_account(out: Output, env: dict[str, str], stop: asyncio.Event) -> str | None:
+async def _create_account(out: Output, env: dict[str, str], stop: asyncio.Event) -> Credentials | None:
     step = await _spawn(
-        out, "account", ["-m", "billwire_invoices", "create-account", "--name", "My company"], env, capture=True
+        out, "account", ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL],
+        env, capture=True,
     )
     code = await _wait_or_stop(step, stop)
     if code is None:
         return None
     keys = [m.group(1) for line in step.stdout if (m := API_KEY_LINE.match(line))]
-    if code != 0 or len(keys) != 1:
+    web = dict(m.groups() for line in step.stdout if (m := WEB_LINE.match(line)))
+    if code != 0 or len(keys) != 1 or len(web) != 2:
         for line in step.stdout:
             out.line("account", line)
         raise DevError(
             "creating the first account failed: `python -m billwire_invoices create-account` "
-            f"exited with code {code} and printed {len(keys)} `API key: bw_...` line(s), expected 1"
+            f"exited with code {code} and printed {len(keys)} `API key: bw_...` line(s) and {len(web)} `Web ...:` lines,"
+            " expected 1 and 2"
         )
-    return keys[0]
+    return Credentials(api_key=keys[0], web_email=web["e-mail"], web_password=web["password"])
 
 
 async def _drain(p: Proc) -> None:
@@ -376,47 +381,3 @@ def _local_host(host: str) -> str:
     if host in ("", "0.0.0.0", "::", "[::]"):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
-
-
-def _read_env_file(path: Path) -> dict[str, str]:
-    values = {}
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
-def _write_credentials(path: Path, api_url: str, api_key: str) -> None:
-    """Write var/dev-credentials.env (mode 0600, replaced atomically)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        "# Written by `make run`: the local API and the first account's key.\n"
-        f"BILLWIRE_API_URL={api_url}\nBILLWIRE_API_KEY={api_key}\n"
-    )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
-def _show(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _banner(out: Output, base: str, new_key: str | None, credentials: Path, mail: str = "") -> None:
-    """The key goes on a line of its own, `API key: bw_...`, so scripts can pick it up."""
-    key_lines = (
-        [f"API key: {new_key}", f"  (shown once; also saved in {_show(credentials)})"]
-        if new_key
-        else [f"  API key: see BILLWIRE_API_KEY in {_show(credentials)}"]
-    )
-    rule = "─" * 64
-    lines = [rule, "  Billwire is running.", *key_lines, f"  API:  {base}/api/v1", f"  Docs: {base}/schema",
-             *([mail] if mail else []), "  Press Ctrl-C to stop.", rule]
-    out.write("\n".join(lines))

@@ -34,8 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("key_id", type=UUID)
 
     from billwire_cli.deadletters import add_commands
+    from billwire_cli.users import add_commands as add_user_commands
 
     add_commands(sub)
+    add_user_commands(sub)
     return parser
 
 
@@ -57,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from billwire_cli.deadletters import run
 
         return run(args)
+    if args.command == "users":
+        from billwire_cli.users import main as users_main
+
+        return users_main(args)
     from billwire_cli import admin
 
     if args.command == "migrate":

@@ -9,7 +9,6 @@ setting has no meaning and when docs/configuration.md is not what this prints.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import io
 import re
@@ -22,15 +21,6 @@ from typing import Annotated, Any, get_args, get_origin
 import msgspec
 
 from billwire_shared.settings import CONVENTIONAL, env_name
-
-# (service, module, settings class), in the order the page lists them.
-SERVICES: tuple[tuple[str, str, str], ...] = (
-    ("gateway", "billwire_gateway.app", "GatewaySettings"),
-    ("invoices", "billwire_invoices.settings", "InvoicesSettings"),
-    ("invoices: drafting from text", "billwire_invoices.text.model", "TextModelSettings"),
-    ("rendering", "billwire_rendering.app", "RenderingSettings"),
-    ("mailer", "billwire_mailer.app", "MailerSettings"),
-)
 
 NO_MEANING = "—"
 
@@ -70,7 +60,26 @@ REGENERATE = "uv run python -m billwire_shared.config_reference > docs/configura
 
 
 def settings_classes() -> list[tuple[str, type[msgspec.Struct]]]:
-    return [(service, getattr(importlib.import_module(module), name)) for service, module, name in SERVICES]
+    """(service, settings class), in the order the page lists them.
+
+    Imported by name, not looked up from strings, so a class that moves breaks this loudly (and
+    tests/deploy/test_configuration_reference.py fails when a service has a settings class not
+    listed here). The imports are inside the function because billwire-shared is installed in
+    every service's image without the other services; only the docs and the tests call this.
+    """
+    from billwire_gateway.app import GatewaySettings
+    from billwire_invoices.settings import InvoicesSettings
+    from billwire_invoices.text.model import TextModelSettings
+    from billwire_mailer.app import MailerSettings
+    from billwire_rendering.app import RenderingSettings
+
+    return [
+        ("gateway", GatewaySettings),
+        ("invoices", InvoicesSettings),
+        ("invoices: drafting from text", TextModelSettings),
+        ("rendering", RenderingSettings),
+        ("mailer", MailerSettings),
+    ]
 
 
 @cache

@@ -45,25 +45,28 @@ def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+# The outbox table's columns, as `outbox_migration` declares them (the mailer's first migration
+# holds exactly that text, as its test checks; the other services' migrations the same table).
+OUTBOX_COLUMNS = (
+    ("id", "bigserial PRIMARY KEY"),
+    ("event_id", "uuid NOT NULL UNIQUE"),
+    ("subject", "text NOT NULL"),
+    ("payload", "bytea NOT NULL"),
+    ("created_at", "timestamptz NOT NULL DEFAULT now()"),
+    ("published_at", "timestamptz"),
+)
+
+
 def outbox_migration(schema: str) -> str:
     """SQL for a service's outbox table and its commit-time wake-up."""
-    return f"""
-CREATE TABLE outbox (
-    id            bigserial PRIMARY KEY,
-    event_id      uuid NOT NULL UNIQUE,
-    subject       text NOT NULL,
-    payload       bytea NOT NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    published_at  timestamptz
-);
-CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;
-CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{channel_of(schema)}', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox();
-"""
+    columns = ",\n".join(f"    {name:<14}{declaration}" for name, declaration in OUTBOX_COLUMNS)
+    wake_up = f"BEGIN\n    PERFORM pg_notify('{channel_of(schema)}', '');\n    RETURN NULL;\nEND $$;"
+    return (
+        f"\nCREATE TABLE outbox (\n{columns}\n);\n"
+        "CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;\n"
+        f"CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$\n{wake_up}\n"
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox();\n"
+    )
 
 
 async def add_event(conn: asyncpg.Connection, event: Any, subject: str) -> None:

@@ -57,6 +57,16 @@ WEBHOOK_LIST = "invoices.rpc.webhook.list"
 WEBHOOK_GET = "invoices.rpc.webhook.get"
 WEBHOOK_DELETE = "invoices.rpc.webhook.delete"
 WEBHOOK_DELIVERIES = "invoices.rpc.webhook.deliveries"
+USER_CREATE = "invoices.rpc.user.create"
+USER_LIST = "invoices.rpc.user.list"
+USER_AUTHENTICATE = "invoices.rpc.user.authenticate"
+USER_SESSION_CHECK = "invoices.rpc.user.session_check"
+USER_CHANGE_PASSWORD = "invoices.rpc.user.change_password"
+USER_UPDATE_ME = "invoices.rpc.user.update_me"
+USER_RESET_PASSWORD = "invoices.rpc.user.reset_password"
+USER_DISABLE = "invoices.rpc.user.disable"
+ACTIVITY_LIST = "invoices.rpc.activity.list"
+OVERVIEW_GET = "invoices.rpc.overview.get"
 RENDERING_HEALTH = "rendering.rpc.system.health"
 DOCUMENT_RENDER = "rendering.rpc.document.render"
 ARTIFACT_GET = "rendering.rpc.artifact.get"
@@ -115,6 +125,7 @@ EMAIL_FAILED = "events.email.failed"
 
 EVENTS_STREAM = "EVENTS"
 RATE_LIMIT_BUCKET = "RATELIMIT"
+WEB_SESSIONS_BUCKET = "WEBSESSIONS"
 
 # The queue group every replica of a service joins.
 QUEUE = {"invoices": "invoices", "rendering": "rendering", "mailer": "mailer"}
@@ -146,6 +157,10 @@ class Names:
     @property
     def rate_limit_bucket(self) -> str:
         return self.stream(RATE_LIMIT_BUCKET)
+
+    @property
+    def web_sessions_bucket(self) -> str:
+        return self.stream(WEB_SESSIONS_BUCKET)
 
 
 def event_subject(entity: str, fact: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -31,28 +32,25 @@ def is_country(code: str) -> bool:
     return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
 
 
-def email_problem(value: str) -> str | None:
+def _refusal(check: Callable[[str], object], errors: type[Exception], value: str, label: str = "") -> str | None:
+    """Why `check` refused `value` (the library's own words, after `label`), or None."""
     try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return str(exc)
+        check(value)
+    except errors as exc:
+        return f"{label}{exc}"
     return None
+
+
+def email_problem(value: str) -> str | None:
+    return _refusal(partial(validate_email, check_deliverability=False), EmailNotValidError, value)
 
 
 def iban_problem(value: str) -> str | None:
-    try:
-        IBAN(value)
-    except SchwiftyException as exc:
-        return f"invalid IBAN: {exc}"
-    return None
+    return _refusal(IBAN, SchwiftyException, value, "invalid IBAN: ")
 
 
 def bic_problem(value: str) -> str | None:
-    try:
-        BIC(value)
-    except SchwiftyException as exc:
-        return f"invalid BIC: {exc}"
-    return None
+    return _refusal(BIC, SchwiftyException, value, "invalid BIC: ")
 
 
 def currency_problem(value: str) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.stack import BUYER, Api, Stack, ready_account
+from tests.stack import BUYER, Api, Stack, created, ready_account
 
 
 @dataclass
@@ -26,12 +26,6 @@ class Accounts:
     b: Api
     tag: str  # in the names of A's client and product
     ids: dict[str, str]  # A's ids, plus B's own draft as "b_draft"
-
-
-async def created(api: Api, path: str, body: dict) -> dict:
-    response = await api.post(path, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -81,38 +75,34 @@ async def totals_of_b(acc: Accounts) -> dict[str, int]:
     return {path: (await acc.b.get(path)).json()["total"] for path in ("/clients", "/products", "/documents")}
 
 
+def refused(code: str, path: str, status: int = 404, **bodies: Any) -> list[tuple[str, str, Any, int, str]]:
+    """B's requests (one per method, with its body) to a path with A's ids, and the refusal each gets."""
+    return [(method, path, body, status, code) for method, body in bodies.items()]
+
+
 PROBES = [
-    ("GET", "/clients/{client}", None, 404, "CLIENT_NOT_FOUND"),
-    ("PATCH", "/clients/{client}", {"name": "Taken over"}, 404, "CLIENT_NOT_FOUND"),
-    ("DELETE", "/clients/{client}", None, 404, "CLIENT_NOT_FOUND"),
-    ("GET", "/products/{product}", None, 404, "PRODUCT_NOT_FOUND"),
-    ("PATCH", "/products/{product}", {"net_price": "0"}, 404, "PRODUCT_NOT_FOUND"),
-    ("DELETE", "/products/{product}", None, 404, "PRODUCT_NOT_FOUND"),
-    ("GET", "/invoices/{invoice}", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("PATCH", "/invoices/{invoice}", {"notes": "mine now"}, 404, "DOCUMENT_NOT_FOUND"),
-    ("DELETE", "/invoices/{invoice}", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/finalize", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("GET", "/documents/{invoice}", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("GET", "/documents/{estimate}", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("PATCH", "/documents/{estimate}", {"notes": "mine now"}, 404, "DOCUMENT_NOT_FOUND"),
-    ("DELETE", "/documents/{estimate}", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/documents/{estimate}/finalize", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/send", {}, 404, "DOCUMENT_NOT_FOUND"),
-    ("GET", "/invoices/{invoice}/sends", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/payments", {"amount": "1"}, 404, "DOCUMENT_NOT_FOUND"),
-    ("GET", "/invoices/{invoice}/payments", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/mark-paid", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/mark-unpaid", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/invoices/{invoice}/cancel", {"reason": "mine now"}, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/documents/{invoice}/duplicate", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("POST", "/estimates/{estimate}/convert", None, 404, "DOCUMENT_NOT_FOUND"),
-    ("DELETE", "/settings/api-keys/{key}", None, 404, "API_KEY_NOT_FOUND"),
-    ("DELETE", "/settings/api-keys/{admin_key}", None, 404, "API_KEY_NOT_FOUND"),
+    *refused("CLIENT_NOT_FOUND", "/clients/{client}", GET=None, PATCH={"name": "Taken over"}, DELETE=None),
+    *refused("PRODUCT_NOT_FOUND", "/products/{product}", GET=None, PATCH={"net_price": "0"}, DELETE=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}", GET=None, PATCH={"notes": "mine now"}, DELETE=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/finalize", POST=None),
+    *refused("DOCUMENT_NOT_FOUND", "/documents/{invoice}", GET=None),
+    *refused("DOCUMENT_NOT_FOUND", "/documents/{estimate}", GET=None, PATCH={"notes": "mine now"}, DELETE=None),
+    *refused("DOCUMENT_NOT_FOUND", "/documents/{estimate}/finalize", POST=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/send", POST={}),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/sends", GET=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/payments", POST={"amount": "1"}, GET=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/mark-paid", POST=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/mark-unpaid", POST=None),
+    *refused("DOCUMENT_NOT_FOUND", "/invoices/{invoice}/cancel", POST={"reason": "mine now"}),
+    *refused("DOCUMENT_NOT_FOUND", "/documents/{invoice}/duplicate", POST=None),
+    *refused("DOCUMENT_NOT_FOUND", "/estimates/{estimate}/convert", POST=None),
+    *refused("API_KEY_NOT_FOUND", "/settings/api-keys/{key}", DELETE=None),
+    *refused("API_KEY_NOT_FOUND", "/settings/api-keys/{admin_key}", DELETE=None),
     # A's ids as references inside B's own requests:
-    ("POST", "/invoices", {"client_id": "{client}"}, 422, "CLIENT_NOT_FOUND"),
-    ("PATCH", "/invoices/{b_draft}", {"client_id": "{client}"}, 422, "CLIENT_NOT_FOUND"),
-    ("POST", "/documents", {"type": "estimate", "client": BUYER, "lines": [{"product_id": "{product}"}]}, 422, "VALIDATION_ERROR"),
-    ("PATCH", "/invoices/{b_draft}", {"lines": [{"product_id": "{product}"}]}, 422, "VALIDATION_ERROR"),
+    *refused("CLIENT_NOT_FOUND", "/invoices", 422, POST={"client_id": "{client}"}),
+    *refused("CLIENT_NOT_FOUND", "/invoices/{b_draft}", 422, PATCH={"client_id": "{client}"}),
+    *refused("VALIDATION_ERROR", "/documents", 422, POST={"type": "estimate", "client": BUYER, "lines": [{"product_id": "{product}"}]}),
+    *refused("VALIDATION_ERROR", "/invoices/{b_draft}", 422, PATCH={"lines": [{"product_id": "{product}"}]}),
 ]
 
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import msgspec
-import nats
-
+from tests.events import read_events
 from tests.stack import BUYER, Stack, ready_account
 
 
@@ -54,35 +50,3 @@ async def test_create_finalize_and_list_an_invoice(stack: Stack) -> None:
     events = await read_events(stack, {"client.created", "invoice.created", "invoice.finalized", "client.deleted"}, draft["id"], client["id"])
     assert [e["type"] for e in events] == ["client.created", "invoice.created", "invoice.finalized", "client.deleted"]
     assert events[2]["data"]["number"] == issued["number"]
-
-
-async def read_events(
-    stack: Stack, types: set[str], *entity_ids: str, count: int | None = None, timeout: float = 10.0
-) -> list[dict]:
-    """The events about `entity_ids` on the run's EVENTS stream, in stream order, once at
-    least `count` of them (default: one per type) have been published."""
-    nc = await nats.connect(stack.nats_url)
-    try:
-        js = nc.jetstream()
-        wanted: list[dict] = []
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            sub = await js.subscribe(f"{stack.prefix}.events.>", ordered_consumer=True)
-            wanted = []
-            try:
-                while True:
-                    msg = await sub.next_msg(timeout=0.5)
-                    event = msgspec.json.decode(msg.data)
-                    if event["type"] in types and event["data"].get("id") in entity_ids:
-                        assert msg.headers["Nats-Msg-Id"] == event["id"]
-                        wanted.append(event)
-            except nats.errors.TimeoutError:
-                pass
-            finally:
-                await sub.unsubscribe()
-            if len(wanted) >= (count or len(types)):
-                return wanted
-            await asyncio.sleep(0.2)
-        return wanted
-    finally:
-        await nc.close()

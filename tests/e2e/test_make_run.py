@@ -61,8 +61,11 @@ async def test_billwire_run_starts_everything_prints_a_key_and_stops_cleanly() -
         try:
             key = (await read_until(proc.stdout, r"^API key: (bw_\S+)\s*$", seen, 120)).group(1)
             base = f"http://127.0.0.1:{port}"
+            password = (await read_until(proc.stdout, r"password: (\S+)  \(change it at first sign-in\)", seen, 10)).group(1)
             credentials = (var / "dev-credentials.env").read_text()
             assert f"BILLWIRE_API_KEY={key}" in credentials and f"BILLWIRE_API_URL={base}/api/v1" in credentials
+            assert f"BILLWIRE_WEB_URL={base}/" in credentials and f"BILLWIRE_WEB_PASSWORD={password}" in credentials
+            assert "BILLWIRE_WEB_EMAIL=owner@billwire.localhost" in credentials
             async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
                 assert (await http.get("/ready")).json()["ready"] is True
                 created = await http.post("/api/v1/clients", json={"name": "First client"})

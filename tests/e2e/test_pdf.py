@@ -15,6 +15,7 @@ import nats
 from billwire_rendering.app import RenderingService
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest, SendRequested
+from tests.events import rendered_events
 from tests.integration.rendering.pdftext import flat, image_count, pages_text, text
 from tests.integration.rendering.test_pool import browser_processes
 from tests.stack import BUYER, Stack, ready_account
@@ -34,33 +35,6 @@ async def issued_invoice(api, language: str = "en", lines: list | None = None) -
     finalized = await api.post(f"/invoices/{created.json()['id']}/finalize")
     assert finalized.status_code == 200, finalized.text
     return finalized.json()
-
-
-async def rendered_events(stack: Stack, document_id: str, want: int = 1, timeout: float = 15.0) -> list[dict]:
-    nc = await nats.connect(stack.nats_url)
-    try:
-        js = nc.jetstream()
-        deadline = asyncio.get_running_loop().time() + timeout
-        found: list[dict] = []
-        while asyncio.get_running_loop().time() < deadline:
-            sub = await js.subscribe(f"{stack.prefix}.events.document.rendered", ordered_consumer=True)
-            found = []
-            try:
-                while True:
-                    msg = await sub.next_msg(timeout=0.3)
-                    event = msgspec.json.decode(msg.data)
-                    if event["data"]["document_id"] == document_id:
-                        found.append(event)
-            except nats.errors.TimeoutError:
-                pass
-            finally:
-                await sub.unsubscribe()
-            if len(found) >= want:
-                return found
-            await asyncio.sleep(0.2)
-        return found
-    finally:
-        await nc.close()
 
 
 async def test_issued_invoice_pdf_is_rendered_ahead_stored_once_and_streamed(stack: Stack, rendering: RenderingService) -> None:

@@ -21,8 +21,8 @@ from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared.contracts.public_events import PUBLIC_EVENTS
 from billwire_shared.subjects import Names
-from tests.e2e.test_invoice_lifecycle import read_events
 from tests.e2e.test_subscriber import Subscriber
+from tests.events import read_events
 from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import BUYER, Stack, ready_account
 

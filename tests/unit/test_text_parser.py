@@ -2,7 +2,7 @@
 
 One row per phrasing: the text, then what it must yield. Lines are
 (description, quantity, unit, unit price, tax rate); `due` is days (int) or a date;
-`period` is (start, end); `unparsed` lists the parts that must come back as not understood
+`period` is "start/end" in ISO dates; `unparsed` lists the parts that must come back as not understood
 (checked exactly: nothing else may be left over). Today is 10 April 2026 throughout.
 """
 
@@ -28,9 +28,14 @@ class Case:
     currency: str | None | object = ANY
     tax: str | None | object = ANY
     due: int | date | None | object = ANY
-    period: tuple[date, date] | None | object = ANY
+    period: str | tuple[date, date] | None | object = ANY
     unparsed: list[str] = field(default_factory=list)
     vat: str | None | object = ANY
+
+    def __post_init__(self) -> None:
+        if isinstance(self.period, str):  # "start/end", ISO dates
+            start, end = self.period.split("/")
+            self.period = (date.fromisoformat(start), date.fromisoformat(end))
 
 
 def L(description: str, quantity: str, unit: str | None, price: str, tax: str | None = None) -> tuple:
@@ -47,17 +52,15 @@ CASES = [
     Case("10h consulting @ 120 EUR", [L("Consulting", "10", "hour", "120")], currency="EUR"),
     Case("12.5 hours of code review at $95 per hour", [L("Code review", "12.5", "hour", "95")], currency="USD"),
     Case("3 days workshop at 1.200,00 € per day for Februar 2026",
-         [L("Workshop", "3", "day", "1200.00")], currency="EUR", period=(D(2026, 2, 1), D(2026, 2, 28))),
+         [L("Workshop", "3", "day", "1200.00")], currency="EUR", period="2026-02-01/2026-02-28"),
     Case("Invoice for Initech: 20 hrs support at £80/hr, payable within 2 weeks",
          [L("Support", "20", "hour", "80")], client="Initech", currency="GBP", due=14),
     Case("3 months of hosting at $49 a month", [L("Hosting", "3", "month", "49")], currency="USD"),
-    Case("Hosting for March at 20 €/month", [L("Hosting", "1", "month", "20")], currency="EUR",
-         period=(D(2026, 3, 1), D(2026, 3, 31))),
+    Case("Hosting for March at 20 €/month", [L("Hosting", "1", "month", "20")], currency="EUR", period="2026-03-01/2026-03-31"),
     Case("one day of onsite training at a daily rate of 950 EUR", [L("Onsite training", "1", "day", "950")], currency="EUR"),
     Case("half a day of workshop facilitation at $1,200/day", [L("Workshop facilitation", "0.5", "day", "1200")]),
     Case("Two hours of phone support at $60 an hour", [L("Phone support", "2", "hour", "60")]),
-    Case("40 hours at our hourly rate of USD 110 for backend development",
-         [L("Backend development", "40", "hour", "110")], currency="USD"),
+    Case("40 hours at our hourly rate of USD 110 for backend development", [L("Backend development", "40", "hour", "110")], currency="USD"),
     # -- pieces and flat fees ---------------------------------------------------------------
     Case("5 licenses at €49.99 each", [L("Licenses", "5", "piece", "49.99")], currency="EUR"),
     Case("3 x Logo variants at 200 EUR", [L("Logo variants", "3", "piece", "200")]),
@@ -98,18 +101,15 @@ CASES = [
     Case("Consulting $900, due within 10 business days", [L("Consulting", "1", None, "900")], due=None,
          unparsed=["due within 10 business days"]),
     # -- service periods --------------------------------------------------------------------
-    Case("Retainer for March 2026: $2,000 flat", [L("Retainer", "1", "flat", "2000")], period=(D(2026, 3, 1), D(2026, 3, 31))),
-    Case("Support for the week of 3 March: 20 hours at $50/h", [L("Support", "20", "hour", "50")],
-         period=(D(2026, 3, 3), D(2026, 3, 9))),
+    Case("Retainer for March 2026: $2,000 flat", [L("Retainer", "1", "flat", "2000")], period="2026-03-01/2026-03-31"),
+    Case("Support for the week of 3 March: 20 hours at $50/h", [L("Support", "20", "hour", "50")], period="2026-03-03/2026-03-09"),
     Case("Maintenance from 1 March to 15 March 2026, 12 hours at $70/h", [L("Maintenance", "12", "hour", "70")],
-         period=(D(2026, 3, 1), D(2026, 3, 15))),
-    Case("Q1 2026 bookkeeping flat fee $1,800", [L("Bookkeeping", "1", "flat", "1800")],
-         period=(D(2026, 1, 1), D(2026, 3, 31))),
+         period="2026-03-01/2026-03-15"),
+    Case("Q1 2026 bookkeeping flat fee $1,800", [L("Bookkeeping", "1", "flat", "1800")], period="2026-01-01/2026-03-31"),
     Case("Social media management January–March 2026: 3 months at $600/month",
-         [L("Social media management", "3", "month", "600")], period=(D(2026, 1, 1), D(2026, 3, 31))),
-    Case("Consulting last month, 6 hours at $100/h", [L("Consulting", "6", "hour", "100")],
-         period=(D(2026, 3, 1), D(2026, 3, 31))),
-    Case("Hosting for December at $15/month", [L("Hosting", "1", "month", "15")], period=(D(2025, 12, 1), D(2025, 12, 31))),
+         [L("Social media management", "3", "month", "600")], period="2026-01-01/2026-03-31"),
+    Case("Consulting last month, 6 hours at $100/h", [L("Consulting", "6", "hour", "100")], period="2026-03-01/2026-03-31"),
+    Case("Hosting for December at $15/month", [L("Hosting", "1", "month", "15")], period="2025-12-01/2025-12-31"),
     # -- German -----------------------------------------------------------------------------
     Case("Rechnung an die Müller GmbH: 8 Stunden Beratung zu 95 EUR pro Stunde, zzgl. 19 % MwSt., fällig am 15.03.2027",
          [L("Beratung", "8", "hour", "95", "19")], client="Müller GmbH", currency="EUR", tax="19", due=D(2027, 3, 15)),
@@ -120,8 +120,8 @@ CASES = [
     Case("Erstelle eine Rechnung an die Bäckerei Huber KG über 2 Wochen Entwicklung zum Wochensatz von 3.500 €",
          [L("Entwicklung", "2", "week", "3500")], client="Bäckerei Huber KG"),
     Case("5 Stück Lizenzen je 49,90 €, Leistungszeitraum Februar 2026",
-         [L("Lizenzen", "5", "piece", "49.90")], period=(D(2026, 2, 1), D(2026, 2, 28))),
-    Case("Hosting März 2026 zu 25 EUR/Monat", [L("Hosting", "1", "month", "25")], period=(D(2026, 3, 1), D(2026, 3, 31))),
+         [L("Lizenzen", "5", "piece", "49.90")], period="2026-02-01/2026-02-28"),
+    Case("Hosting März 2026 zu 25 EUR/Monat", [L("Hosting", "1", "month", "25")], period="2026-03-01/2026-03-31"),
     Case("4,5 Std. Support zu 80 € pro Stunde, zahlbar sofort", [L("Support", "4.5", "hour", "80")], due=0),
     Case("Kunde: Weber AG; 2 Tage Schulung à 900 €/Tag; Zahlungsziel 30 Tage",
          [L("Schulung", "2", "day", "900")], client="Weber AG", due=30),
@@ -129,33 +129,28 @@ CASES = [
          [L("Reisekosten", "1", None, "180"), L("Programmierung", "6", "hour", "85")]),
     Case("Lektorat 650 EUR inkl. 19% MwSt.", [L("Lektorat", "1", None, "546.21848739", "19")]),
     Case("Übersetzung 400 EUR, Kleinunternehmer gemäß § 19 UStG", [L("Übersetzung", "1", None, "400", "0")], tax="0"),
-    Case("Wartung im Januar, 10 Stunden zu 70 €", [L("Wartung", "10", "hour", "70")], period=(D(2026, 1, 1), D(2026, 1, 31))),
+    Case("Wartung im Januar, 10 Stunden zu 70 €", [L("Wartung", "10", "hour", "70")], period="2026-01-01/2026-01-31"),
     Case("Beratung 1.234,56 €, fällig in 2 Wochen", [L("Beratung", "1", None, "1234.56")], due=14),
     Case("Zwei Tage Coaching zu 750 € pro Tag, 7 % MwSt", [L("Coaching", "2", "day", "750", "7")], tax="7"),
     Case("3 Monate Wartungsvertrag à 99 € monatlich", [L("Wartungsvertrag", "3", "month", "99")]),
-    Case("Rechnung an Frau Dr. Anna Berger: Gutachten pauschal 1.500 €", [L("Gutachten", "1", "flat", "1500")],
-         client="Dr. Anna Berger"),
+    Case("Rechnung an Frau Dr. Anna Berger: Gutachten pauschal 1.500 €", [L("Gutachten", "1", "flat", "1500")], client="Dr. Anna Berger"),
     Case("10 hours at $100/h for design and testing", [L("Design and testing", "10", "hour", "100")]),
-    Case("Fotoshooting 20.–22. Mai 2026, 3 Tage zu 600 €", [L("Fotoshooting", "3", "day", "600")],
-         period=(D(2026, 5, 20), D(2026, 5, 22))),
-    Case("Programmierung KW 10 2026, 30 Std zu 90 €", [L("Programmierung", "30", "hour", "90")],
-         period=(D(2026, 3, 2), D(2026, 3, 8))),
+    Case("Fotoshooting 20.–22. Mai 2026, 3 Tage zu 600 €", [L("Fotoshooting", "3", "day", "600")], period="2026-05-20/2026-05-22"),
+    Case("Programmierung KW 10 2026, 30 Std zu 90 €", [L("Programmierung", "30", "hour", "90")], period="2026-03-02/2026-03-08"),
     Case("Beratung vom 01.03.2026 bis 15.03.2026, 20 Stunden à 100 €", [L("Beratung", "20", "hour", "100")],
-         period=(D(2026, 3, 1), D(2026, 3, 15))),
+         period="2026-03-01/2026-03-15"),
     # -- what must come back as not understood -----------------------------------------------
     Case("10 hours consulting at $150/hour, and please send it to my accountant",
          [L("Consulting", "10", "hour", "150")], unparsed=["please send it to my accountant"]),
     Case("Consulting at $150/hour", [], unparsed=["Consulting at $150/hour"]),
     Case("10 hours of consulting", [], unparsed=["10 hours of consulting"]),
     Case("2 weeks of development at $150/hour", [], unparsed=["2 weeks of development at $150/hour"]),
-    Case("Design $500 and printing 300 EUR", [L("Design", "1", None, "500")], currency="USD",
-         unparsed=["printing 300 EUR"]),
+    Case("Design $500 and printing 300 EUR", [L("Design", "1", None, "500")], currency="USD", unparsed=["printing 300 EUR"]),
     Case("Consulting $900, due 03/04/2027", [L("Consulting", "1", None, "900")], due=None, unparsed=["due 03/04/2027"]),
     Case("8 hours at $100/h for Acme, also the usual stuff", [L("Services", "8", "hour", "100")], client="Acme",
          unparsed=["the usual stuff"]),
     Case("10 hours consulting at $150/h = $1,600", [], unparsed=["10 hours consulting at $150/h = $1,600"]),
-    Case("Consulting $900 plus 19% VAT plus 7% VAT", [L("Consulting", "1", None, "900", "19")], tax="19",
-         unparsed=["plus 7% VAT"]),
+    Case("Consulting $900 plus 19% VAT plus 7% VAT", [L("Consulting", "1", None, "900", "19")], tax="19", unparsed=["plus 7% VAT"]),
 ]
 
 

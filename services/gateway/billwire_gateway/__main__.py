@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from billwire_gateway.app import GatewaySettings, create_app
+from billwire_gateway.server import uvicorn_config
 from billwire_shared.logs import configure_logging
 from billwire_shared.settings import load_settings
 
@@ -12,10 +13,10 @@ from billwire_shared.settings import load_settings
 def main() -> None:
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None,
-        access_log=False, proxy_headers=True, timeout_graceful_shutdown=10,
+    config = uvicorn_config(
+        create_app(settings), settings.host, settings.port, proxy_headers=True, timeout_graceful_shutdown=10,
     )
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

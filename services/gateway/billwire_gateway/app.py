@@ -35,8 +35,8 @@ from billwire_gateway.controllers.text import FromTextController, PromptControll
 from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
-from billwire_gateway.mcp_server import create_mcp
-from billwire_gateway.middleware import ApiGuard, add_response_headers
+from billwire_gateway.mcp import create_mcp
+from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.strict import check_request
@@ -54,6 +54,7 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     rate_limit_per_minute: int = 100
     key_cache_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
+    max_query_bytes: int = 8192  # longer query strings answer 414, well under the HTTP parser's own limit
     kv_replicas: int = 1  # replicas of the rate-limit bucket: 3 on a 3-node JetStream cluster
 
 
@@ -106,7 +107,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         security=[{"bearer": []}],
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, api, mcp],
         lifespan=[gateway.lifespan],
         on_startup=[document_errors],
@@ -126,3 +127,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    # Outside Litestar's routing and middleware, inside its before_send hook (request ids).
+    app.asgi_handler = RequestShape(app.asgi_handler, settings.max_query_bytes)
+    return app

@@ -6,7 +6,9 @@ import hashlib
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
 
 from billwire_gateway.bus import ApiError, Bus
@@ -41,7 +43,10 @@ async def provide_caller(request: Request) -> Caller:
                 details=[FieldError(field="Idempotency-Key", message=f"1 to {MAX_IDEMPOTENCY_KEY} printable characters")],
             ))
         digest = hashlib.sha256(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
-        digest.update(await request.body())
+        if request.content_type[0] == RequestEncodingType.MULTI_PART:
+            await _add_form(digest, request)
+        else:
+            digest.update(await request.body())
         fingerprint = digest.hexdigest()
     else:
         key = None
@@ -49,6 +54,20 @@ async def provide_caller(request: Request) -> Caller:
         account_id=identity.account_id, key_id=identity.key_id, request_id=state.get("request_id", ""),
         idempotency_key=key, fingerprint=fingerprint,
     )
+
+
+async def _add_form(digest: hashlib._Hash, request: Request) -> None:
+    """A multipart body by its parts, not its bytes: a retry draws a new boundary, and the form
+    is already parsed (its stream consumed) for the handler by the time the caller is resolved."""
+    form = await request.form()
+    for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            await value.seek(0)
+            part = f"{name}\0{value.filename}\0{value.content_type}\0".encode() + hashlib.sha256(content).digest()
+        else:
+            part = f"{name}\0{value}".encode()
+        digest.update(hashlib.sha256(part).digest())
 
 
 async def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:

@@ -29,9 +29,19 @@ _STATUS_CODES = {
 }
 
 
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+_CLASS_REPR = re.compile(r"<class '(?:[\w]+\.)*(\w+)'>")
+
+
+def readable(message: str) -> str:
+    """A message for people: a framework's text may quote a Python repr, which says nothing
+    to a client and something about the server (`<_io.BytesIO object at 0x...>`)."""
+    return _CLASS_REPR.sub(r"\1", _OBJECT_REPR.sub("a value", message))
+
+
 def error_response(reply: ErrorReply, headers: dict[str, str] | None = None) -> Response:
-    body = {"error": {"code": reply.code.value, "message": reply.message, "details": [
-        {"field": d.field, "message": d.message} | ({"rule": d.rule} if d.rule else {}) for d in reply.details
+    body = {"error": {"code": reply.code.value, "message": readable(reply.message), "details": [
+        {"field": d.field, "message": readable(d.message)} | ({"rule": d.rule} if d.rule else {}) for d in reply.details
     ]}}
     return Response(body, status_code=reply.http_status, headers=headers)
 
@@ -82,6 +92,8 @@ def on_validation_error(request: Request, exc: ValidationException) -> Response:
 
 def on_http_error(_: Request, exc: HTTPException) -> Response:
     code = _STATUS_CODES.get(exc.status_code, ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR)
+    if code == ErrorCode.MALFORMED_JSON and "JSON" not in str(exc.detail):
+        code = ErrorCode.MALFORMED_REQUEST  # e.g. an unreadable multipart body
     headers = dict(exc.headers or {})
     return error_response(ErrorReply(code=code, message=str(exc.detail), status=exc.status_code), headers)
 

@@ -1,9 +1,12 @@
-"""Request ids on every response; bearer-key authentication and per-key rate limits on `/api/`."""
+"""Request ids on every response; one spelling per path; bearer-key authentication and per-key
+rate limits on `/api/`."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,6 +16,7 @@ from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_shared.errors import ErrorCode, ErrorReply
 
 API_PREFIX = "/api/"
+_ENCODED_SEPARATOR = re.compile(rb"%(2f|5c)", re.IGNORECASE)
 
 
 def unauthorized(message: str) -> ApiError:
@@ -57,7 +61,65 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         extra = [(b"x-request-id", request_id_of(scope).encode())]
         extra += scope.get("state", {}).get("limit_headers", [])
-        message["headers"] = list(message.get("headers") or []) + extra
+        headers = list(message.get("headers") or [])
+        if scope.get("method") == "OPTIONS" and message["status"] < 300 and "path_template" in scope:
+            # Litestar answers OPTIONS with the methods of one controller's handlers only, when
+            # several controllers share the path; Allow lists them all.
+            allowed = ", ".join(sorted(methods_of(scope["app"], scope["path_template"])))
+            headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allowed.encode())]
+        message["headers"] = headers + extra
+
+
+def methods_of(app: Any, path_template: str) -> set[str]:
+    """Every method some route handler serves on this path."""
+    table: dict[str, set[str]] | None = app.state.get("methods_by_path")
+    if table is None:
+        table = {}
+        for route in app.routes:
+            table.setdefault(route.path_format, set()).update(getattr(route, "methods", ()))
+        app.state["methods_by_path"] = table
+    return table.get(path_template, {"OPTIONS"})
+
+
+def canonical_path(path: str) -> str:
+    """The path with empty and dot segments resolved: `//api/./v1//x/../y` is `/api/v1/y`."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    return "/" + "/".join(segments) + ("/" if path.endswith("/") and segments else "")
+
+
+class RequestShape:
+    """Outermost, before routing and every middleware: one spelling per path, and a bounded query.
+
+    The server decodes `/%61pi/v1/x` to `/api/v1/x` for routing but keeps the raw bytes, and a
+    mounted app (the MCP endpoint) sees only its remainder: a check on either spelling alone
+    could be walked around. So the path is resolved once here (empty and dot segments removed,
+    raw bytes re-encoded from it) and every later step sees the same `/api/...`. An encoded
+    slash or backslash names no Billwire route and is refused outright.
+    """
+
+    def __init__(self, app: ASGIApp, max_query_bytes: int) -> None:
+        self.app, self.max_query_bytes = app, max_query_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            raw = (scope.get("raw_path") or b"").split(b"?", 1)[0]
+            if _ENCODED_SEPARATOR.search(raw):
+                await send_error(send, ApiError(ErrorReply(code=ErrorCode.NOT_FOUND, message="No such resource.")))
+                return
+            path = canonical_path(scope["path"])
+            scope["path"], scope["raw_path"] = path, quote(path, safe="/:@!$&'()*+,;=-._~").encode()
+            if len(scope.get("query_string") or b"") > self.max_query_bytes:
+                await send_error(send, ApiError(ErrorReply(
+                    code=ErrorCode.URI_TOO_LONG, message=f"The query string is longer than {self.max_query_bytes} bytes.",
+                )))
+                return
+        await self.app(scope, receive, send)
 
 
 class ApiGuard:

@@ -1,5 +1,6 @@
-"""Strict input, checked before a handler runs: exact JSON types (no "30" for 30), no empty
-or malformed bodies, and no NUL characters anywhere (Postgres cannot store them)."""
+"""Strict input, checked before a handler runs: a JSON media type, exact JSON types (no "30"
+for 30), no empty, malformed, non-UTF-8 or absurdly nested bodies, and no NUL characters
+anywhere (Postgres cannot store them)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,32 @@ def _decoder(request: Request) -> tuple[msgspec.json.Decoder, bool] | None:
 
 
 def _json_body(data: Any) -> bool:
-    media_type = getattr(getattr(data, "kwarg_definition", None), "media_type", None)
-    return media_type in (None, RequestEncodingType.JSON, "application/json")
+    return _media_type(data) in (None, RequestEncodingType.JSON, "application/json")
+
+
+def _media_type(data: Any) -> Any:
+    return getattr(getattr(data, "kwarg_definition", None), "media_type", None)
+
+
+def _takes_multipart(request: Request) -> bool:
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    return data is not None and _media_type(data) == RequestEncodingType.MULTI_PART
 
 
 def malformed(message: str) -> ApiError:
     return ApiError(ErrorReply(code=ErrorCode.MALFORMED_JSON, message=message))
+
+
+def unsupported_media_type(media_type: str, expected: str = "application/json") -> ApiError:
+    shown = f"`{media_type[:60]}`" if media_type and media_type[:60].isprintable() else "none"
+    return ApiError(ErrorReply(
+        code=ErrorCode.UNSUPPORTED_MEDIA_TYPE, message=f"Send the body as `Content-Type: {expected}` (got {shown}).",
+    ))
+
+
+def is_json_media_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -71,21 +92,8 @@ def _ensure_json(body: bytes) -> None:
         raise malformed(f"The body is not valid JSON: {exc}") from exc
 
 
-async def check_request(request: Request) -> None:
-    """`before_request` hook for every API route."""
-    query = request.scope.get("query_string", b"")
-    if b"%00" in query:
-        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-            if "\x00" in value or "\x00" in name:
-                raise invalid(name, "must not contain a NUL character")
-    if request.method not in WRITE_METHODS or (found := _decoder(request)) is None:
-        return
-    decoder, optional = found
-    body = await request.body()
-    if not body.strip():
-        if optional:
-            return
-        raise malformed("The body is empty; send a JSON object.")
+def _decode_strictly(decoder: msgspec.json.Decoder, body: bytes) -> None:
+    """Decode once; broken bytes and runaway nesting are the client's mistake, a 400."""
     try:
         decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -94,5 +102,39 @@ async def check_request(request: Request) -> None:
         raise invalid(error.field, error.message) from exc
     except msgspec.DecodeError as exc:
         raise malformed(f"The body is not valid JSON: {exc}") from exc
+
+
+def _check_body(decoder: msgspec.json.Decoder, body: bytes) -> None:
+    try:
+        _decode_strictly(decoder, body)
+    except UnicodeDecodeError as exc:
+        raise malformed(f"The body is not valid UTF-8 (byte {exc.start}).") from None
+    except RecursionError:
+        raise malformed("The body nests arrays or objects too deeply.") from None
+
+
+async def check_request(request: Request) -> None:
+    """`before_request` hook for every API route."""
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in value or "\x00" in name:
+                raise invalid(name, "must not contain a NUL character")
+    if request.method not in WRITE_METHODS:
+        return
+    if _takes_multipart(request) and request.content_type[0] != RequestEncodingType.MULTI_PART:
+        raise unsupported_media_type(request.headers.get("content-type", ""), RequestEncodingType.MULTI_PART)
+    if (found := _decoder(request)) is None:
+        return
+    decoder, optional = found
+    body = await request.body()
+    if not body.strip():
+        if optional:
+            return
+        raise malformed("The body is empty; send a JSON object.")
+    content_type = request.headers.get("content-type", "")
+    if not is_json_media_type(content_type):
+        raise unsupported_media_type(content_type)
+    _check_body(decoder, body)
     if b"\\u0000" in body and (path := nul_path(msgspec.json.decode(body))) is not None:
         raise invalid(path, "must not contain a NUL character")

@@ -22,6 +22,7 @@ from faststream.nats import NatsBroker
 from billwire_invoices.accounts import handlers as accounts
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import reports
+from billwire_invoices.documents.overview import handlers as overview
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
@@ -29,6 +30,7 @@ from billwire_invoices.settings import InvoicesSettings
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
 from billwire_invoices.uow import expire_idempotency_keys
+from billwire_invoices.users import handlers as users
 from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks.handlers import attach as attach_webhooks
 from billwire_shared import subjects
@@ -122,6 +124,8 @@ class InvoicesService(Service):
             lifecycle.routes(life),
             email_settings.routes(email_settings.EmailSettingsHandlers(pool)),
             text.routes(text.TextHandlers(pool, load_settings(TextModelSettings))),
+            users.routes(users.UsersHandlers(pool)),
+            overview.routes(overview.OverviewHandlers(pool)),
             self.webhooks.routes(),
         )
         subscribe_routes(broker, table, self.names, self.settings.rpc_concurrency)

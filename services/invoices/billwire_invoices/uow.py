@@ -49,8 +49,8 @@ class Change(msgspec.Struct, kw_only=True):
 
 
 _AUDIT_AND_OUTBOX = (
-    "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after)"
-    " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}))"
+    "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after, user_id)"
+    " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {11}))"
     " INSERT INTO outbox (event_id, subject, payload) SELECT {8}, {9}, {10} WHERE {8}::uuid IS NOT NULL"
 )
 
@@ -69,7 +69,7 @@ async def record(conn: asyncpg.Connection, statement: Statement, ctx: Caller, ch
     after = _json(change.after)
     if after is not None:
         args = [after if arg is change.after else arg for arg in args]
-    placeholders = [f"${len(args) + i}" for i in range(1, 12)]
+    placeholders = [f"${len(args) + i}" for i in range(1, 13)]
     event = change.event
     if event is not None and event.data is change.after and after is not None:
         event = msgspec.structs.replace(event, data=after)
@@ -79,7 +79,7 @@ async def record(conn: asyncpg.Connection, statement: Statement, ctx: Caller, ch
         ctx.account_id, change.entity, change.entity_id, ctx.key_id, ctx.request_id, change.action,
         _json(change.before), after,
         event.id if event else None, f"events.{event.type}" if event else None,
-        msgspec.json.encode(event) if event else None,
+        msgspec.json.encode(event) if event else None, ctx.user_id,
     )
 
 
@@ -126,8 +126,14 @@ class UnitOfWork:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def read(self, work: Work) -> Any:
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection for reads, or for one statement that needs no transaction."""
         async with self.pool.acquire() as conn:
+            yield conn
+
+    async def read(self, work: Work) -> Any:
+        async with self.connection() as conn:
             return await work(conn)
 
     @contextlib.asynccontextmanager

@@ -107,7 +107,8 @@ class NumberSeriesPatch(Input, kw_only=True):
     order_confirmation: NumberSeriesSetting | UnsetType = UNSET
 
 
-class Profile(msgspec.Struct, kw_only=True):
+class Business(msgspec.Struct, kw_only=True):
+    # Who the seller is and how to pay it: the profile's first fields, and a Seller's.
     company_name: str | None = None
     address: Address = msgspec.field(default_factory=Address)
     email: str | None = None
@@ -115,6 +116,9 @@ class Profile(msgspec.Struct, kw_only=True):
     tax_number: str | None = None
     vat_id: str | None = None
     bank: BankAccount = msgspec.field(default_factory=BankAccount)
+
+
+class Profile(Business, kw_only=True):
     default_currency: str = "EUR"
     default_payment_terms_days: int = 14
     default_tax_rate: Decimal = Decimal("19")
@@ -125,16 +129,9 @@ class Profile(msgspec.Struct, kw_only=True):
     default_export_type: ExportType = "pdf"
 
 
-class Seller(msgspec.Struct, kw_only=True):
+class Seller(Business, kw_only=True):
     """The seller as the profile said when a document was issued; it never changes after."""
 
-    company_name: str | None = None
-    address: Address = msgspec.field(default_factory=Address)
-    email: str | None = None
-    phone: str | None = None
-    tax_number: str | None = None
-    vat_id: str | None = None
-    bank: BankAccount = msgspec.field(default_factory=BankAccount)
     legal_footer: str | None = None
     contact_name: str | None = None
 

@@ -34,6 +34,7 @@ class Caller(msgspec.Struct, kw_only=True, frozen=True):
 
     account_id: UUID
     key_id: UUID | None = None
+    user_id: UUID | None = None  # a person signed in to the web app (key_id is then None)
     request_id: str = ""
     idempotency_key: str | None = None
     # sha256 of method, path and body: the same key with another request is refused.

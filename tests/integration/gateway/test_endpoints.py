@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from tests.stack import BUYER, Api, Stack, ready_account
+from tests.stack import BUYER, Api, Stack, created, ready_account, unique
 
 DEFAULT_SERIES = {
     "invoice": {"pattern": "INV-{YYYY}-{SEQ:4}", "yearly_reset": True},
@@ -17,16 +17,6 @@ DEFAULT_SERIES = {
     "delivery_note": {"pattern": "DN-{YYYY}-{SEQ:4}", "yearly_reset": True},
     "order_confirmation": {"pattern": "OC-{YYYY}-{SEQ:4}", "yearly_reset": True},
 }
-
-
-def unique(name: str) -> str:
-    return f"{name} {secrets.token_hex(4)}"
-
-
-async def created(api: Api, path: str, body: dict) -> dict:
-    response = await api.post(path, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def finalized_number(api: Api, path: str, body: dict) -> str:

@@ -6,25 +6,13 @@ deleting drafts, and the audit trail of a document.
 
 from __future__ import annotations
 
-import secrets
-
 import asyncpg
 
-from tests.stack import BUYER, Api, Stack, ready_account
+from tests.stack import BUYER, Api, Stack, created, ready_account, unique
 
 TYPES = ["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation"]
 PREFIXES = {"invoice": "INV", "estimate": "EST", "credit_note": "CN", "delivery_note": "DN", "order_confirmation": "OC"}
 WORK = {"description": "Work", "quantity": "2", "unit_price": "50"}
-
-
-def unique(name: str) -> str:
-    return f"{name} {secrets.token_hex(4)}"
-
-
-async def created(api: Api, path: str, body: dict) -> dict:
-    response = await api.post(path, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def finalize(api: Api, path: str, doc: dict) -> dict:

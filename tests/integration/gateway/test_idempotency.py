@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 
 from tests.stack import BUYER, Stack
@@ -111,3 +112,29 @@ async def test_a_replayed_key_creation_never_stores_or_repeats_the_secret(stack:
         await conn.close()
     assert secret.encode() not in stored
     assert (await stack.api(secret).get("/clients")).status_code == 200
+
+
+def png(colour: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_logo_upload_with_a_key_is_replayed_and_a_different_file_refused(stack: Stack) -> None:
+    account_id, api_key = await stack.new_account()
+    api = stack.api(api_key)
+    headers = key()
+    first = await api.post("/settings/profile/logo", files={"file": ("logo.png", png("#123456"), "image/png")}, headers=headers)
+    assert first.status_code == 200, first.text
+    # A retry builds a new multipart body (another boundary): still the same request.
+    again = await api.post("/settings/profile/logo", files={"file": ("logo.png", png("#123456"), "image/png")}, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+
+    other = await api.post("/settings/profile/logo", files={"file": ("logo.png", png("#abcdef"), "image/png")}, headers=headers)
+    assert other.status_code == 422, other.text
+    assert other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await stack.invoices.pool.fetchval(
+        "SELECT sha256 FROM invoices.logos WHERE account_id = $1", uuid.UUID(account_id)) == first.json()["sha256"]

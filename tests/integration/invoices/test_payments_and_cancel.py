@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_invoice_lifecycle import read_events
+from tests.events import read_events
 from tests.stack import BUYER, Stack, ready_account
 
 LINES = [{"description": "Work", "quantity": "2", "unit_price": "100"}]  # 200.00 + 19 % = 238.00

@@ -182,6 +182,14 @@ class Harness:
         await self.publish(event, str(event.id))
         return event
 
+    async def rendered_send(self, pdf_size: int = 200_000, timeout: float = 20.0) -> SendRequest:
+        """A new send whose PDF (`pdf_size` bytes) the rendering stand-in announces; back once the
+        mailer reported on it with an event."""
+        send = new_send()
+        await self.rendered(send, self.rendering.add(send.account_id, pdf_bytes(pdf_size)))
+        await self.wait_for(lambda: self.of(send.id), timeout=timeout)
+        return send
+
     def of(self, send_id: UUID, kind: str | None = None) -> list[Event]:
         return [e for e in self.events if e.data["send_request_id"] == str(send_id) and (kind is None or e.type == kind)]
 

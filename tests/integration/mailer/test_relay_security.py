@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from billwire_cli.embedded import free_port
-from tests.integration.mailer.conftest import SmtpSink, new_send, pdf_bytes
+from tests.integration.mailer.conftest import SmtpSink
 
 USER, PASSWORD = "billwire", "s3cret pass"
 # aiosmtpd warns about AUTH without STARTTLS; behind implicit TLS every byte is encrypted.
@@ -83,10 +83,7 @@ def relay(sink: GuardedSink, context: ssl.SSLContext, implicit: bool) -> Iterato
 
 async def send_through(mailer_harness, port: int, **settings) -> tuple[object, object]:
     async with mailer_harness(port, **settings) as h:
-        send = new_send()
-        pdf = pdf_bytes(20_000)
-        await h.rendered(send, h.rendering.add(send.account_id, pdf))
-        await h.wait_for(lambda: h.of(send.id), timeout=30)
+        send = await h.rendered_send(20_000, timeout=30)
         [event] = h.of(send.id)
         return send, event
 

@@ -89,9 +89,7 @@ async def test_a_crash_after_the_relay_accepted_sends_no_second_email(mailer_har
 
     monkeypatch.setattr(repo, "finish_delivered", crash_once)
     async with mailer_harness(port) as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         await asyncio.sleep(1.0)
         assert crashes and len(sink.received) == 1
         assert [e.type for e in h.of(send.id)] == ["email.delivered"]  # this process saw the 250
@@ -112,9 +110,7 @@ async def test_after_a_crash_past_the_final_dot_the_email_counts_as_delivered_an
 
     monkeypatch.setattr(repo, "finish_delivered", crash_and_forget)
     async with mailer_harness(port) as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         await asyncio.sleep(1.0)
         assert len(sink.received) == 1
         [delivered] = h.of(send.id)
@@ -135,9 +131,7 @@ async def test_a_crash_before_the_final_dot_sends_nothing_and_the_retry_sends_it
 
     monkeypatch.setattr(repo, "enter_data_phase", crash_once)
     async with mailer_harness(port, send_retry_delays="0.5") as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes(200_000)))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send(200_000)
         await asyncio.sleep(1.0)
         assert len(sink.data_attempts) == 1 and len(sink.received) == 1  # the relay dropped the unended first one
         [delivered] = h.of(send.id)
@@ -151,9 +145,7 @@ async def test_a_connection_cut_off_after_the_handover_is_not_repeated(mailer_ha
     sink, port = smtp
     sink.hang_up = 1  # the relay takes the message and the connection drops before its 250
     async with mailer_harness(port) as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         await asyncio.sleep(1.0)  # no retry follows
         assert len(sink.received) == 1
         [failed] = h.of(send.id)
@@ -166,9 +158,7 @@ async def test_a_4xx_is_retried_with_growing_delays_then_delivered(mailer_harnes
     sink, port = smtp
     sink.fail_data = 2
     async with mailer_harness(port, send_retry_delays="0.5,1.0") as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         assert len(sink.received) == 1 and [e.type for e in h.of(send.id)] == ["email.delivered"]
         first, second, third = sink.data_attempts
         assert second - first >= 0.45 and third - second >= 0.95  # JetStream's delayed redelivery
@@ -183,9 +173,7 @@ async def test_a_550_fails_at_once_permanently_and_sends_nothing(mailer_harness,
     sink, port = smtp
     sink.reject = {"cfo@globex.example"}
     async with mailer_harness(port) as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         await asyncio.sleep(1.0)  # no retry follows
         assert sink.received == [] and sink.data_attempts == []  # not even To got it
         [failed] = h.of(send.id)
@@ -199,9 +187,7 @@ async def test_a_550_fails_at_once_permanently_and_sends_nothing(mailer_harness,
 async def test_a_relay_that_stays_down_ends_as_one_failed_event_after_the_last_attempt(mailer_harness) -> None:
     closed = free_port()  # nothing listens here: connection refused
     async with mailer_harness(closed, send_attempts=3, send_retry_delays="0.2,0.4") as h:
-        send = new_send()
-        await h.rendered(send, h.rendering.add(send.account_id, pdf_bytes()))
-        await h.wait_for(lambda: h.of(send.id))
+        send = await h.rendered_send()
         await asyncio.sleep(1.0)
         [failed] = h.of(send.id)
         assert failed.type == "email.failed" and failed.data["permanent"] is False

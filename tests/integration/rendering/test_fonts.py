@@ -8,9 +8,9 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from billwire_rendering import fonts
-from billwire_rendering.browser import BrowserPool, find_chromium
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
+from tests.integration.rendering.pools import running_pool
 from tests.integration.rendering.samples import make_input
 
 
@@ -51,12 +51,8 @@ async def test_pdfs_embed_truetype_subsets_instead_of_type3_drawings() -> None:
     page = render_page(make_input())
     printed = {}
     for name, config in (("system", None), ("converted", fonts.prepare(fonts.default_dir()))):
-        pool = BrowserPool(find_chromium(install=False), pages=1, fontconfig=config)
-        await pool.start()
-        try:
+        async with running_pool(pages=1, fontconfig=config) as pool:
             printed[name] = await pool.render(page.html, page.footer)
-        finally:
-            await pool.close()
     system, converted = font_subtypes(printed["system"]), font_subtypes(printed["converted"])
     assert "/Type3" in system.values()  # what Chromium does with Debian's Inter
     assert converted and set(converted.values()) == {"/CIDFontType2"}, converted

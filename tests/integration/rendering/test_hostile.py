@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from billwire_rendering.browser import BrowserPool, find_chromium
+from billwire_rendering.browser import BrowserPool
 from billwire_rendering.templates import render_page
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address
 from tests.integration.rendering.pdftext import flat, page_count, pages_text, text
+from tests.integration.rendering.pools import running_pool
 from tests.integration.rendering.samples import make_input, make_lines
 
 LONG_WORD = "Donaudampfschiff" * 312 + "ende"  # 4,996 characters, no break opportunity
@@ -65,12 +66,8 @@ def payload(port: int, refresh: bool = True) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def pool() -> AsyncIterator[BrowserPool]:
-    browser = BrowserPool(find_chromium(install=False), pages=1)
-    await browser.start()
-    try:
+    async with running_pool(pages=1) as browser:
         yield browser
-    finally:
-        await browser.close()
 
 
 async def test_hostile_user_text_is_printed_as_text_and_fetches_nothing(pool: BrowserPool) -> None:
@@ -133,9 +130,7 @@ async def test_even_raw_html_cannot_run_script_or_reach_the_network(pool: Browse
 
 async def test_a_renewed_page_is_as_locked_down_as_the_first() -> None:
     """Pages are replaced every `page_reuse` documents; the lock-down belongs to their context."""
-    pool = BrowserPool(find_chromium(install=False), pages=1, page_reuse=1)
-    await pool.start()
-    try:
+    async with running_pool(pages=1, page_reuse=1) as pool:
         async with Listener() as listener:
             html = ("<!DOCTYPE html><html><head>" + payload(listener.port, refresh=False) + "</head><body><p>BODY-TEXT</p>"
                     "<script>document.querySelector('p').textContent='EXECUTED'</script></body></html>")
@@ -146,5 +141,3 @@ async def test_a_renewed_page_is_as_locked_down_as_the_first() -> None:
         for pdf in pdfs:
             content = flat(text(pdf))
             assert "BODY-TEXT" in content and "EXECUTED" not in content and "root:x:0" not in content
-    finally:
-        await pool.close()

@@ -10,24 +10,21 @@ from decimal import Decimal
 import pytest
 import pytest_asyncio
 
-from billwire_rendering.browser import BrowserPool, find_chromium
+from billwire_rendering.browser import BrowserPool
 from billwire_rendering.layout import filename_of
 from billwire_rendering.templates import render_page
 from billwire_shared.contracts.documents import DocumentRef
 from billwire_shared.contracts.rendering import Logo
 from billwire_shared.ids import new_id
 from tests.integration.rendering.pdftext import flat, image_count, page_count, page_size, pages_text, text
+from tests.integration.rendering.pools import running_pool
 from tests.integration.rendering.samples import make_document, make_input, make_lines
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def pool() -> AsyncIterator[BrowserPool]:
-    browser = BrowserPool(find_chromium(install=False), pages=2)
-    await browser.start()
-    try:
+    async with running_pool(pages=2) as browser:
         yield browser
-    finally:
-        await browser.close()
 
 
 async def render(pool: BrowserPool, **kwargs) -> bytes:

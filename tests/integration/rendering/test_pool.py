@@ -9,9 +9,10 @@ import signal
 import psutil
 import pytest
 
-from billwire_rendering.browser import BrowserPool, ChromiumNotFound, Saturated, find_chromium
+from billwire_rendering.browser import ChromiumNotFound, Saturated, find_chromium
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
+from tests.integration.rendering.pools import running_pool
 from tests.integration.rendering.samples import make_input, make_lines
 
 
@@ -49,9 +50,7 @@ def test_finding_chromium(tmp_path) -> None:
 
 
 async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_delivered() -> None:
-    pool = BrowserPool(find_chromium(install=False), pages=1, timeout=20)
-    await pool.start()
-    try:
+    async with running_pool(pages=1, timeout=20) as pool:
         page = long_page()
         assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
         [victim] = browser_processes()
@@ -64,28 +63,20 @@ async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_deliver
         assert pool.restarts == 1 and pool.ready
         assert [p.pid for p in browser_processes()] != [victim.pid]
         assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
-    finally:
-        await pool.close()
 
 
 async def test_browser_is_recycled_after_k_renders_without_failing_a_render() -> None:
-    pool = BrowserPool(find_chromium(install=False), pages=2, restart_after=3)
-    await pool.start()
-    try:
+    async with running_pool(pages=2, restart_after=3) as pool:
         page = render_page(make_input())
         pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(10)))
         assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
         assert pool.restarts >= 2 and pool.ready
         await asyncio.sleep(0.5)
         assert len(browser_processes()) == 1  # retired browsers were closed
-    finally:
-        await pool.close()
 
 
 async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size() -> None:
-    pool = BrowserPool(find_chromium(install=False), pages=2, page_reuse=3)
-    await pool.start()
-    try:
+    async with running_pool(pages=2, page_reuse=3) as pool:
         page = render_page(make_input())
         pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(14)))
         assert all(pdf.startswith(b"%PDF") and "Invoice INV-2026-0001" in flat(text(pdf)) for pdf in pdfs)
@@ -97,28 +88,20 @@ async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size()
         assert pool._idle.qsize() == 2
         assert len(pool._current.browser.contexts) == 2
         assert sum(len(context.pages) for context in pool._current.browser.contexts) == 2, "worn pages are closed"
-    finally:
-        await pool.close()
 
 
 async def test_a_full_queue_pushes_back_instead_of_growing() -> None:
-    pool = BrowserPool(find_chromium(install=False), pages=1, queue_bound=2)
-    await pool.start()
-    try:
+    async with running_pool(pages=1, queue_bound=2) as pool:
         page = long_page()
         results = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(6)), return_exceptions=True)
         done = [r for r in results if isinstance(r, bytes)]
         refused = [r for r in results if isinstance(r, Saturated)]
         assert len(done) == 3 and len(refused) == 3, results
         assert pool.queue_depth == 0
-    finally:
-        await pool.close()
 
 
 async def test_a_hung_render_times_out_and_the_retry_succeeds() -> None:
-    pool = BrowserPool(find_chromium(install=False), pages=1, timeout=0.05)
-    await pool.start()
-    try:
+    async with running_pool(pages=1, timeout=0.05) as pool:
         page = long_page()
         with pytest.raises(Exception, match="could not print"):
             await pool.render(page.html, page.footer)  # 50 ms is too short twice
@@ -126,5 +109,3 @@ async def test_a_hung_render_times_out_and_the_retry_succeeds() -> None:
         pool.timeout = 20
         assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
         assert pool.restarts >= 1 and pool.ready
-    finally:
-        await pool.close()

@@ -5,13 +5,13 @@ waiting at most RENDER_WAIT seconds) and streams its bytes chunk by chunk over t
 renderer answers 503 with Retry-After. GET .../xml streams the e-invoice XML the same way
 (export types xrechnung and factur-x; an issued Factur-X document's PDF is itself the PDF/A-3
 with that XML embedded). The logo upload is checked by content here
-(billwire_shared.images) before it is stored.
+(billwire_gateway.images) before it is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -23,6 +23,7 @@ from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_shared import subjects as s
 from billwire_shared.contracts.accounts import GetProfile
 from billwire_shared.contracts.documents import DocumentType
@@ -35,7 +36,6 @@ from billwire_shared.contracts.rendering import (
     SetLogo,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
-from billwire_shared.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 
 RENDER_WAIT = 30.0  # seconds a download waits for a render before answering 503
 RETRY_AFTER = "5"
@@ -132,12 +132,14 @@ class LogoController(Controller):
     @post(summary="Upload the company logo (multipart field `file`: PNG, JPEG or SVG, at most 2 MB)",
           opt={"scope": "admin"}, status_code=200, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
     async def upload(
-        self, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        self, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         caller: CallerDep, bus: BusDep,
     ) -> Response[LogoInfo]:
         upload = data.get("file") if isinstance(data, dict) else None
+        if isinstance(upload, list):
+            raise _rejected("Send one image as the multipart field `file`, not several.")
         if not isinstance(upload, UploadFile):
-            raise _rejected("Send the image as the multipart field `file`.")
+            raise _rejected("Send the image as the multipart field `file` (a file part, not a text field).")
         content = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(content) > MAX_UPLOAD_BYTES:
             raise _rejected("The logo is larger than 2 MB.", 413)

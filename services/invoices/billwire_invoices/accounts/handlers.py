@@ -88,10 +88,15 @@ class AccountHandlers:
     # -- logo --------------------------------------------------------------------------------
 
     async def set_logo(self, cmd: SetLogo) -> LogoInfo:
-        """The gateway has checked the type by content and sanitized an SVG already."""
+        """The gateway has checked the type by content and sanitized an SVG already. With an
+        Idempotency-Key, a replay gets the first reply and another file under it is refused."""
         digest = hashlib.sha256(cmd.data).hexdigest()
-        updated_at = await self.uow.read(lambda conn: sql.save_logo(conn, cmd.ctx.account_id, cmd.media_type, cmd.data, digest))
-        return LogoInfo(media_type=cmd.media_type, size=len(cmd.data), sha256=digest, updated_at=updated_at)
+
+        async def work(conn: asyncpg.Connection) -> LogoInfo:
+            updated_at = await sql.save_logo(conn, cmd.ctx.account_id, cmd.media_type, cmd.data, digest)
+            return LogoInfo(media_type=cmd.media_type, size=len(cmd.data), sha256=digest, updated_at=updated_at)
+
+        return await self.uow.write(cmd.ctx, LogoInfo, work)
 
     async def get_logo(self, cmd: GetProfile) -> Logo:
         row = await self.uow.read(lambda conn: sql.get_logo(conn, cmd.ctx.account_id))

@@ -1,0 +1,80 @@
+"""MCP tools that create, change, find and read invoices (REST: controllers/documents.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from mcp.server.mcpserver import Context
+
+from billwire_gateway.mcp.toolbox import READ, UPDATE, WRITE, Result, Toolbox, decode, given
+from billwire_shared import subjects
+from billwire_shared.contracts.clients import ListClients
+from billwire_shared.contracts.documents import (
+    CreateDocument,
+    DocumentInput,
+    DocumentPatch,
+    GetDocument,
+    ListDocuments,
+    UpdateDocument,
+)
+
+STATUS_FIELDS = ("id", "number", "status", "issue_date", "due_date", "amount_paid", "balance_due", "sent_at", "paid_at", "overdue_at")
+
+
+def register(tools: Toolbox) -> None:
+    @tools.tool(WRITE)
+    async def create_invoice(
+        ctx: Context, lines: list[dict[str, Any]], client_id: UUID | None = None, client_name: str | None = None,
+        due_days: int | None = None, currency: str | None = None, notes: str | None = None, export_type: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Result:
+        """Create a draft invoice and return it with totals. Lines: description, quantity, unit,
+        unit_price (decimal strings), tax_rate. The client by id, or by name (an existing client
+        matched by name, else a new client snapshot with that name). `export_type`: pdf, or an
+        e-invoice format (factur-x, xrechnung); default: the client's, else the profile's."""
+        if client_id is None and client_name:
+            found = await tools.call(ctx, subjects.CLIENT_LIST, lambda k: ListClients(ctx=k, q=client_name, limit=5))
+            exact = [x for x in found["items"] if x["name"].casefold() == client_name.casefold()] or found["items"][:1]
+            client_id = UUID(exact[0]["id"]) if exact else None
+        fields = given(lines=lines, due_days=due_days, currency=currency, notes=notes, client_id=client_id, export_type=export_type)
+        if client_id is None:
+            fields["client"] = {"name": client_name or ""}
+        body = decode(fields, DocumentInput, "invoice")
+        command = lambda k: CreateDocument(ctx=k, document=body)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_CREATE, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(UPDATE)
+    async def update_invoice(ctx: Context, invoice_id: UUID, changes: dict[str, Any], idempotency_key: str | None = None) -> Result:
+        """Change a draft invoice (lines, dates, notes...); an issued invoice cannot change."""
+        patch = decode(changes, DocumentPatch, "changes")
+        command = lambda k: UpdateDocument(ctx=k, id=invoice_id, type="invoice", patch=patch)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_UPDATE, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(READ)
+    async def get_invoice(ctx: Context, invoice_id: UUID) -> Result:
+        """One invoice with lines, totals, status and balance."""
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))}
+
+    @tools.tool(READ)
+    async def list_invoices(
+        ctx: Context, status: str | None = None, client_id: UUID | None = None, date_from: str | None = None,
+        date_to: str | None = None, limit: int = 20, offset: int = 0,
+    ) -> Result:
+        """List invoices; status one of draft, open, paid, cancelled, sent, partially_paid, overdue, unpaid; dates YYYY-MM-DD."""
+        query = decode({"ctx": None, "type": "invoice", "status": status, "client_id": client_id, "date_from": date_from,
+                        "date_to": date_to, "limit": limit, "offset": offset}, ListDocuments, "filters", ctx_free=True)
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_LIST, lambda k: msgspec.structs.replace(query, ctx=k))}
+
+    @tools.tool(READ)
+    async def list_overdue_invoices(ctx: Context, limit: int = 50) -> Result:
+        """Open invoices past their due date."""
+        command = lambda k: ListDocuments(ctx=k, type="invoice", status="overdue", limit=limit)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_LIST, command)}
+
+    @tools.tool(READ)
+    async def get_invoice_status(ctx: Context, invoice_id: UUID) -> Result:
+        """Status, number, totals, amount paid, balance, sent and overdue of one invoice."""
+        doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))
+        return {"result": {name: doc.get(name) for name in STATUS_FIELDS} | {"gross": doc["totals"]["gross"], "currency": doc["currency"]}}

@@ -1,0 +1,112 @@
+"""MCP tools of an invoice's life: finalize, send, cancel, payments, copies (REST:
+controllers/lifecycle.py). The irreversible ones preview unless confirmed with the expected total."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, UPDATE, WRITE, Result, Toolbox, decode, given
+from billwire_shared import subjects
+from billwire_shared.contracts.documents import FinalizeDocument, GetDocument
+from billwire_shared.contracts.lifecycle import (
+    CancelDocument,
+    CancelInput,
+    DuplicateDocument,
+    ListForDocument,
+    MarkPaid,
+    MarkPaidInput,
+    PaymentInput,
+    RecordPayment,
+    SendDocument,
+    SendInput,
+)
+
+
+async def guarded(
+    tools: Toolbox, ctx: Context, invoice_id: UUID, confirm: bool, expected_total: str | None, would: str, extra: dict,
+) -> Result | None:
+    """The preview of an irreversible tool without `confirm`; with it, None once `expected_total`
+    is the document's total (else a tool error, nothing changed)."""
+    doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id))
+    total = doc["totals"]["gross"]
+    if not confirm:
+        details = {"number": doc["number"], "status": doc["status"], "total": total, "currency": doc["currency"]}
+        return {"result": {"preview": True, "would": would, "changed": False, "details": details | extra}}
+    if expected_total is None or Decimal(expected_total) != Decimal(total):
+        raise ToolError(f"expected_total must equal the document's total {total} {doc['currency']}; nothing was changed.")
+    return None
+
+
+def register(tools: Toolbox) -> None:
+    @tools.tool(IRREVERSIBLE)
+    async def finalize_invoice(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
+                               idempotency_key: str | None = None) -> Result:
+        """Issue a draft: it takes the next number and can never change again. Without confirm=true
+        this only previews; with it, expected_total must equal the invoice total."""
+        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "finalize", {})) is not None:
+            return preview
+        command = lambda k: FinalizeDocument(ctx=k, id=invoice_id)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_FINALIZE, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(IRREVERSIBLE, scope="email:send")
+    async def send_invoice(ctx: Context, invoice_id: UUID, recipient: str | None = None, confirm: bool = False,
+                           expected_total: str | None = None, idempotency_key: str | None = None) -> Result:
+        """E-mail the invoice as PDF (a draft is finalized first). Preview without confirm=true."""
+        extra = {"recipient": recipient or "the client's e-mail address"}
+        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "send", extra)) is not None:
+            return preview
+        body = SendInput(recipient=recipient)
+        command = lambda k: SendDocument(ctx=k, id=invoice_id, body=body)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_SEND, command, key=idempotency_key, scope="email:send")}
+
+    @tools.tool(IRREVERSIBLE)
+    async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str, confirm: bool = False, expected_total: str | None = None,
+                             idempotency_key: str | None = None) -> Result:
+        """Cancel an issued invoice with a credit note. Preview without confirm=true."""
+        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "cancel", {"reason": reason})) is not None:
+            return preview
+        body = CancelInput(reason=reason)
+        command = lambda k: CancelDocument(ctx=k, id=invoice_id, body=body)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_CANCEL, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(UPDATE)
+    async def mark_invoice_paid(ctx: Context, invoice_id: UUID, date: str | None = None, note: str | None = None,
+                                idempotency_key: str | None = None) -> Result:
+        """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
+        body = decode(given(date=date, note=note), MarkPaidInput, "payment")
+        command = lambda k: MarkPaid(ctx=k, id=invoice_id, body=body)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_MARK_PAID, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(IRREVERSIBLE)
+    async def mark_invoice_unpaid(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
+                                  idempotency_key: str | None = None) -> Result:
+        """Take back every payment of an invoice (a payment booked by mistake): it is open with its
+        whole balance again, and the payments' dates and references are gone. Preview without confirm=true."""
+        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "remove every payment", {})) is not None:
+            return preview
+        command = lambda k: ListForDocument(ctx=k, id=invoice_id)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_MARK_UNPAID, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(WRITE)
+    async def duplicate_document(ctx: Context, document_id: UUID, idempotency_key: str | None = None) -> Result:
+        """A new draft with the same client and lines as any document (to correct an issued one: cancel it, then send the copy)."""
+        command = lambda k: DuplicateDocument(ctx=k, id=document_id)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_DUPLICATE, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(WRITE)
+    async def convert_estimate(ctx: Context, estimate_id: UUID, idempotency_key: str | None = None) -> Result:
+        """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
+        command = lambda k: ListForDocument(ctx=k, id=estimate_id)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.ESTIMATE_CONVERT, command, key=idempotency_key, scope="write")}
+
+    @tools.tool(WRITE)
+    async def record_payment(ctx: Context, invoice_id: UUID, amount: str, date: str | None = None, method: str = "bank_transfer",
+                             reference: str | None = None, idempotency_key: str | None = None) -> Result:
+        """Record a (partial) payment; an overpayment is refused."""
+        body = decode(given(amount=amount, date=date, method=method, reference=reference), PaymentInput, "payment")
+        command = lambda k: RecordPayment(ctx=k, id=invoice_id, payment=body)  # noqa: E731
+        return {"result": await tools.call(ctx, subjects.PAYMENT_RECORD, command, key=idempotency_key, scope="write")}

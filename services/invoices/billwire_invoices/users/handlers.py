@@ -1,0 +1,172 @@
+"""Bus edge of the users wing: sign-in, session checks, password changes and the owner's user admin.
+
+Hashing runs in a worker thread (argon2 is deliberately slow); every change is written with its
+audit row like any other. No `from __future__ import annotations`: see documents/handlers.py.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.uow import Change, UnitOfWork, record
+from billwire_invoices.users import rules
+from billwire_invoices.users import sql as users_sql
+from billwire_shared import subjects
+from billwire_shared.contracts import users as u
+from billwire_shared.contracts.common import Caller
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
+from billwire_shared.ids import new_id
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check(problems: list[FieldError]) -> None:
+    if problems:
+        raise BillwireError(ErrorCode.VALIDATION_ERROR, "The request has invalid fields.", problems)
+
+
+async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: u.UserInput) -> u.NewUser:
+    """Create a user of ctx's account; without a password one is generated and must be changed at first sign-in."""
+    email = rules.normalized_email(user_input.email)
+    generated = rules.generated_password() if user_input.password is None else None
+    password = generated or user_input.password or ""
+    _check(rules.password_problems(password, email=email))
+    if await users_sql.email_taken(conn, email):
+        raise BillwireError(
+            ErrorCode.VALIDATION_ERROR, "A user with this e-mail already exists.",
+            [FieldError(field="email", message="already used by a user")],
+        )
+    user = u.User(
+        id=new_id(), account_id=ctx.account_id, email=email, name=user_input.name, role=user_input.role,
+        language=user_input.language, must_change_password=generated is not None, session_generation=1, created_at=_utcnow(),
+    )
+    await users_sql.insert(conn, user, await asyncio.to_thread(rules.hash_password, password))
+    await _audit(conn, ctx, user.id, "create", None, user)
+    return u.NewUser(user=user, password=generated)
+
+
+async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: str, before: Any, after: Any) -> None:
+    statement = ("SELECT 1", [])
+    await record(conn, statement, ctx, Change(entity="user", entity_id=user_id, action=action, before=before, after=after))
+
+
+class UsersHandlers:
+    """One method per RPC subject of users (see `routes` below)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)
+
+    async def create(self, cmd: u.CreateUser) -> u.NewUser:
+        async with self.uow.transaction() as conn:
+            return await add_user(conn, cmd.ctx, cmd.user)
+
+    async def list(self, cmd: u.ListUsers) -> list[u.User]:
+        async with self.uow.connection() as conn:
+            return await users_sql.list_for(conn, cmd.ctx.account_id)
+
+    async def authenticate(self, body: u.Authenticate) -> u.Authenticated:
+        """The same answer, in about the same time, for an unknown e-mail, a wrong password or a disabled user."""
+        async with self.uow.connection() as conn:
+            found = await users_sql.by_email_with_hash(conn, rules.normalized_email(body.email))
+        user, password_hash = found if found else (None, None)
+        matches = await asyncio.to_thread(rules.password_matches, password_hash, body.password)
+        if user is None or not matches or user.disabled_at is not None:
+            return u.Authenticated(found=False)
+        async with self.uow.connection() as conn:
+            await users_sql.touch_login(conn, user.id)
+        return u.Authenticated(found=True, user=user)
+
+    async def session_check(self, body: u.SessionCheck) -> u.Authenticated:
+        async with self.uow.connection() as conn:
+            user = await users_sql.get(conn, body.account_id, body.user_id)
+        if user is None or user.disabled_at is not None or user.session_generation != body.session_generation:
+            return u.Authenticated(found=False)
+        return u.Authenticated(found=True, user=user)
+
+    async def change_password(self, cmd: u.ChangePassword) -> u.User:
+        user_id = self._person(cmd.ctx)
+        async with self.uow.transaction() as conn:
+            before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
+            current_hash = await users_sql.password_hash_of(conn, user_id)
+            if not await asyncio.to_thread(rules.password_matches, current_hash, cmd.current_password):
+                raise BillwireError(
+                    ErrorCode.VALIDATION_ERROR, "The current password is not right.",
+                    [FieldError(field="current_password", message="does not match")],
+                )
+            problems = rules.password_problems(cmd.new_password, "new_password", before.email)
+            if cmd.new_password == cmd.current_password:
+                problems.append(FieldError(field="new_password", message="must differ from the current password"))
+            _check(problems)
+            new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
+            return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
+
+    async def update_me(self, cmd: u.UpdateMe) -> u.User:
+        user_id = self._person(cmd.ctx)
+        async with self.uow.transaction() as conn:
+            before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
+            after = msgspec.structs.replace(
+                before, language=cmd.language or before.language, name=cmd.name if cmd.name is not None else before.name
+            )
+            statement = users_sql.update_me(cmd.ctx.account_id, user_id, after.language, after.name)
+            await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
+            return after
+
+    async def reset_password(self, cmd: u.ResetPassword) -> u.NewUser:
+        password = rules.generated_password()
+        async with self.uow.transaction() as conn:
+            before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
+            new_hash = await asyncio.to_thread(rules.hash_password, password)
+            after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
+        return u.NewUser(user=after, password=password)
+
+    async def disable(self, cmd: u.DisableUser) -> u.User:
+        async with self.uow.transaction() as conn:
+            before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
+            if cmd.ctx.user_id == cmd.id:
+                raise BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, "You cannot disable yourself.")
+            after = msgspec.structs.replace(before, disabled_at=_utcnow(), session_generation=before.session_generation + 1)
+            statement = users_sql.disable(cmd.ctx.account_id, cmd.id)
+            await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=cmd.id, action="disable", before=before, after=after))
+            return after
+
+    @staticmethod
+    def _person(ctx: Caller) -> UUID:
+        if ctx.user_id is None:
+            raise BillwireError(ErrorCode.FORBIDDEN, "Only a signed-in person can do this, not an API key.")
+        return ctx.user_id
+
+    @staticmethod
+    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: u.User, new_hash: str, must_change: bool, action: str) -> u.User:
+        after = msgspec.structs.replace(before, must_change_password=must_change, session_generation=before.session_generation + 1)
+        statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
+        await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
+        return after
+
+
+def routes(handlers: UsersHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.USER_CREATE: handlers.create,
+        subjects.USER_LIST: handlers.list,
+        subjects.USER_AUTHENTICATE: handlers.authenticate,
+        subjects.USER_SESSION_CHECK: handlers.session_check,
+        subjects.USER_CHANGE_PASSWORD: handlers.change_password,
+        subjects.USER_UPDATE_ME: handlers.update_me,
+        subjects.USER_RESET_PASSWORD: handlers.reset_password,
+        subjects.USER_DISABLE: handlers.disable,
+    }

@@ -1,0 +1,47 @@
+"""Password and user rules, free of I/O: hashing, policy, generated passwords, who may manage whom."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from billwire_shared.contracts.users import MIN_PASSWORD_LENGTH
+from billwire_shared.errors import FieldError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the e-mail is unknown, so a miss costs what a wrong password costs.
+_DECOY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """True when `password` fits the hash; with no hash (unknown user) the decoy is checked and False returned."""
+    try:
+        return _hasher.verify(password_hash or _DECOY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def generated_password() -> str:
+    """Four groups of five letters and digits: easy to type from a terminal, about 119 bits."""
+    groups = ("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(4))
+    return "-".join(groups)
+
+
+def password_problems(password: str, field: str = "password", email: str | None = None) -> list[FieldError]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [FieldError(field=field, message=f"at least {MIN_PASSWORD_LENGTH} characters")]
+    if email and password.strip().lower() == normalized_email(email):
+        return [FieldError(field=field, message="must not be the e-mail address")]
+    return []
