@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
-from billwire_shared import config_reference
+from billwire_cli import config_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msgspec
 
-from billwire_shared import config_reference as ref
+from billwire_cli import config_reference as ref
 from billwire_shared.settings import CommonSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from billwire_shared import config_reference
+from billwire_cli import config_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "deploy" / "docker"

@@ -28,6 +28,7 @@ from billwire_gateway.controllers.lifecycle import (
     DocumentActionsController,
     InvoiceLifecycleController,
 )
+from billwire_gateway.controllers.recurring import RecurringController
 from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
@@ -99,7 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
             InvoicePdfController, DocumentPdfController, LogoController, WebhookController,
-            FromTextController, PromptController,
+            FromTextController, PromptController, RecurringController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],

@@ -26,6 +26,8 @@ from billwire_invoices.documents.overview import handlers as overview
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.recurring import handlers as recurring
+from billwire_invoices.recurring.scheduler import RecurringScheduler
 from billwire_invoices.settings import InvoicesSettings
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
@@ -116,6 +118,7 @@ class InvoicesService(Service):
             await self.nc.publish(self.names.subject(subject), payload)
 
         life = lifecycle.LifecycleHandlers(pool, self.request)
+        self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         table = route_table(
             accounts.routes(accounts.AccountHandlers(pool, broadcast)),
@@ -126,6 +129,7 @@ class InvoicesService(Service):
             text.routes(text.TextHandlers(pool, load_settings(TextModelSettings))),
             users.routes(users.UsersHandlers(pool)),
             overview.routes(overview.OverviewHandlers(pool)),
+            recurring.routes(recurring.RecurringHandlers(pool)),
             self.webhooks.routes(),
         )
         subscribe_routes(broker, table, self.names, self.settings.rpc_concurrency)
@@ -153,6 +157,8 @@ class InvoicesService(Service):
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
                 self.scheduler.start()
+                self.recurring = RecurringScheduler(self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request)
+                self.recurring.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
                     sweeps=(expire_idempotency_keys,),
@@ -164,6 +170,7 @@ class InvoicesService(Service):
                     yield self
                 finally:
                     await self.scheduler.stop()
+                    await self.recurring.stop()
                     await self.relay.stop()
                     await self.webhooks.stop()
                     await exhausted.stop()

@@ -14,6 +14,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
     webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
+    recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
 
 
 def settings_from_env(**overrides) -> InvoicesSettings:

@@ -157,6 +157,8 @@ class Document(msgspec.Struct, kw_only=True):
     cancellation_reason: str | None = None
     export_type: ExportType = "pdf"
     tax_exemption_reason: str | None = None
+    recurring_id: UUID | None = None  # the recurring invoice that generated this document
+    period: Period | None = None  # the recurring period it bills (also its service period)
     # Every `status` a list filters on that this document matches, e.g. ["open", "sent",
     # "partially_paid", "overdue"]: derived from the fields above on every construction, decode
     # and replace (msgspec runs __post_init__), so it is never stale and never set by hand.

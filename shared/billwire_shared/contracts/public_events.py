@@ -18,6 +18,7 @@ from billwire_shared.contracts.clients import Client
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.lifecycle import Payment, ReminderSent
+from billwire_shared.contracts.recurring import RecurringInvoice, RunFailed
 
 
 class PaymentRecorded(msgspec.Struct, kw_only=True):
@@ -72,6 +73,13 @@ PUBLIC_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent("client.created", Client, "A client was created."),
     PublicEvent("client.updated", Client, "A client changed; documents keep the buyer as it was when issued."),
     PublicEvent("client.deleted", Client, "A client was deleted; `data` is the client as it was."),
+    PublicEvent("recurring_invoice.created", RecurringInvoice, "A recurring invoice was created; its invoices come as invoice.created (with `recurring_id` and `period`)."),
+    PublicEvent("recurring_invoice.updated", RecurringInvoice, "A recurring invoice changed; the change applies from its next run."),
+    PublicEvent("recurring_invoice.paused", RecurringInvoice, "A recurring invoice was paused: no runs until it is resumed."),
+    PublicEvent("recurring_invoice.resumed", RecurringInvoice, "A paused recurring invoice runs again, from the first period from today on."),
+    PublicEvent("recurring_invoice.ended", RecurringInvoice, "A recurring invoice ended (on request, or after its last period): no more runs."),
+    PublicEvent("recurring_invoice.deleted", RecurringInvoice, "A recurring invoice was deleted; the invoices it generated stay."),
+    PublicEvent("recurring_invoice.run_failed", RunFailed, "A period's invoice could not be issued or sent; its draft stays and the next scheduler tick tries again (announced once per reason)."),
 )
 
 BY_TYPE: dict[str, PublicEvent] = {event.type: event for event in PUBLIC_EVENTS}

@@ -36,8 +36,9 @@ Frequency = Literal["weekly", "monthly", "quarterly", "yearly"]
 CatchUp = Literal["all", "latest"]
 RecurringStatus = Literal["active", "paused", "ended"]
 # created: the draft exists; finalized/queued: issued (and its e-mail queued); failed: the
-# draft exists but could not be finalized or sent, the next tick tries again.
-RunState = Literal["created", "finalized", "queued", "failed"]
+# draft exists but could not be finalized or sent, the next tick tries again; abandoned: its
+# draft was deleted (or its invoice cancelled) by hand before it could be issued.
+RunState = Literal["created", "finalized", "queued", "failed", "abandoned"]
 Lines = Annotated[list[LineInput], msgspec.Meta(min_length=1, max_length=500)]
 
 
@@ -150,6 +151,7 @@ class RecurringInvoice(msgspec.Struct, kw_only=True):
     next_run_on: date | None = None  # None once the schedule has ended
     last_run_on: date | None = None
     runs_count: int = 0
+    last_failure: str | None = None  # why the last run could not even draft its document (e.g. a deleted product)
     version: int = 1
     created_at: datetime
     updated_at: datetime

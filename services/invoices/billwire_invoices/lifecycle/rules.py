@@ -84,7 +84,7 @@ def credit_note_for(invoice: Document, new_id: UUID, now: datetime) -> Document:
         invoice, id=new_id, type="credit_note", status="draft", number=None, lines=lines,
         issue_date=None, due_date=None, due_days=None, seller=None, version=1, created_at=now, updated_at=now,
         finalized_at=None, sent_at=None, paid_at=None, cancelled_at=None, overdue_at=None, reminder_level=0, last_reminder_at=None, amount_paid=ZERO,
-        balance_due=None, cancellation_reason=None,
+        balance_due=None, cancellation_reason=None, recurring_id=None, period=None,
         preceding=DocumentRef(id=invoice.id, type=invoice.type, number=invoice.number, issue_date=invoice.issue_date),
         notes=f"Cancels {invoice.number}" + (f" dated {invoice.issue_date.isoformat()}" if invoice.issue_date else ""),
     )
@@ -99,6 +99,7 @@ def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bo
         due_date=None if doc.due_days is not None else doc.due_date, seller=None, version=1,
         created_at=now, updated_at=now, finalized_at=None, sent_at=None, paid_at=None, cancelled_at=None,
         overdue_at=None, reminder_level=0, last_reminder_at=None, amount_paid=ZERO, balance_due=None, cancellation_reason=None,
+        recurring_id=None, period=None,
         preceding=DocumentRef(id=doc.id, type=doc.type, number=doc.number, issue_date=doc.issue_date) if refer else None,
     )
     return document_rules.refresh(copy)

@@ -13,11 +13,20 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
+import msgspec
+
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents.einvoice.checks import export_type_for
 from billwire_shared import validation as v
+from billwire_shared.contracts.accounts import Profile
+from billwire_shared.contracts.clients import Client, Product
 from billwire_shared.contracts.common import Period
-from billwire_shared.contracts.recurring import AutoSendInput, Schedule, ScheduleInput
+from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.recurring import AutoSendInput, RecurringInvoice, Schedule, ScheduleInput
 from billwire_shared.errors import FieldError
 
 MONTHS_PER_STEP = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -161,6 +170,40 @@ def expand(text: str | None, values: Mapping[str, str]) -> str | None:
     if text is None:
         return None
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+# -- the document of a period -----------------------------------------------------------------
+
+
+def language_of(template: RecurringInvoice, client: Client, profile: Profile) -> str:
+    return template.language or client.language or profile.language
+
+
+def draft_for(
+    template: RecurringInvoice, index: int, client: Client, profile: Profile, products: dict[Any, Product],
+    doc_id: UUID, issue_date: date, now: datetime,
+) -> Document:
+    """Period `index`'s invoice as a draft: the template's content as it is now (products at
+    their current price), placeholders expanded in the document's language, the period as its
+    service period. Raises the field errors of lines that no longer resolve (a deleted product)."""
+    period = period_of(template.schedule, index)
+    language = language_of(template, client, profile)
+    values = period_values(template.schedule, period, language)
+    lines = [msgspec.structs.replace(line, description=expand(line.description, values)) for line in template.lines]
+    currency = template.currency or client.currency or profile.default_currency
+    due_days = template.due_days if template.due_days is not None else profile.default_payment_terms_days
+    draft = Document(
+        id=doc_id, type="invoice", status="draft", number=None, client_id=client.id, client=document_rules.snapshot_of(client),
+        currency=currency, issue_date=issue_date, service_date=None, service_period=period, due_date=None, due_days=due_days,
+        introduction=expand(template.introduction, values), notes=expand(template.notes, values),
+        discount_rate=template.discount_rate, vat_regulation=template.vat_regulation or client.vat_regulation or "standard",
+        language=language, lines=document_rules.build_lines(lines, products, profile.default_tax_rate, currency),
+        totals=document_rules.compute_totals([], currency, None, "standard"), version=1, created_at=now, updated_at=now,
+        tax_exemption_reason=template.tax_exemption_reason,
+        export_type=export_type_for("invoice", template.export_type, client.export_type, profile.default_export_type),
+        recurring_id=template.id, period=period,
+    )
+    return document_rules.refresh(draft)
 
 
 # -- validation -----------------------------------------------------------------------------------

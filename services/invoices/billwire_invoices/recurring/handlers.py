@@ -1,0 +1,247 @@
+"""Bus handlers of recurring invoices: create, read, edit, preview, pause, resume, end, delete.
+
+No `from __future__ import annotations`: see documents/handlers.py (fast-depends resolves
+the annotations of these methods to decode the messages).
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.recurring import rules, sql
+from billwire_invoices.recurring.scheduler import Clock, utc_clock
+from billwire_invoices.uow import UnitOfWork
+from billwire_shared import subjects
+from billwire_shared.contracts.common import ById, Caller, Deleted, Page
+from billwire_shared.contracts.recurring import (
+    CreateRecurring,
+    ListRecurring,
+    PreviewRecurring,
+    PreviewRun,
+    RecurringInvoice,
+    RecurringPreview,
+    UpdateRecurring,
+)
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError
+from billwire_shared.ids import new_id
+
+
+def _not_found(template_id: UUID) -> BillwireError:
+    return BillwireError(ErrorCode.NOT_FOUND, f"Recurring invoice {template_id} was not found.")
+
+
+def _conflict(message: str) -> BillwireError:
+    return BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, message)
+
+
+def _content_problems(values: dict) -> list[FieldError]:
+    """What the contract's types cannot say about a template's content and schedule."""
+    problems = rules.schedule_problems(values["schedule"]) + rules.currency_problems(values.get("currency"))
+    if problem := document_rules.rate_problem(values.get("discount_rate")):
+        problems.append(FieldError(field="discount_rate", message=problem))
+    return problems
+
+
+class RecurringHandlers:
+    """One method per recurring RPC; writes run in one transaction with their audit row and event."""
+
+    def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock) -> None:
+        self.uow = UnitOfWork(pool)
+        self.clock = clock
+
+    async def _locked(self, conn: asyncpg.Connection, ctx: Caller, template_id: UUID) -> RecurringInvoice:
+        template = await sql.get_template(conn, ctx.account_id, template_id, lock=True)
+        if template is None:
+            raise _not_found(template_id)
+        return template
+
+    async def _check_content(self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice) -> None:
+        """The client is this account's, auto-send has a recipient, and the next period's
+        document can be drafted (every product exists, every line is complete)."""
+        profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
+        if client is None:
+            raise BillwireError(
+                ErrorCode.CLIENT_NOT_FOUND, f"Client {template.client_id} was not found.",
+                [FieldError(field="client_id", message="no such client in this account")], status=422,
+            )
+        document_rules.check(rules.auto_send_problems(template.auto_send, client.email))
+        products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+        index = template.next_index
+        rules.draft_for(template, index, client, profile, products, new_id(), rules.run_day(template.schedule, index), self.clock())
+
+    async def _store(
+        self, conn: asyncpg.Connection, ctx: Caller, before: RecurringInvoice | None, after: RecurringInvoice, action: str,
+        event_type: str | None,
+    ) -> None:
+        statement = sql.save_template(ctx.account_id, after) if before else sql.insert_template(ctx.account_id, after)
+        await self.uow.apply(conn, statement, ctx, "recurring_invoice", after.id, action, before, after, event_type, after.updated_at)
+
+    # -- create, read, edit, delete ---------------------------------------------------------------
+
+    async def create_recurring(self, cmd: CreateRecurring) -> RecurringInvoice:
+        body = cmd.template
+        document_rules.check(_content_problems(msgspec.structs.asdict(body)))
+
+        async def work(conn: asyncpg.Connection) -> RecurringInvoice:
+            now = self.clock()
+            values = msgspec.structs.asdict(body) | {"schedule": rules.schedule_of(body.schedule)}
+            schedule = values["schedule"]
+            template = RecurringInvoice(
+                **values, id=new_id(), status="active", next_index=0, next_run_on=rules.next_run_on(schedule, 0),
+                created_at=now, updated_at=now,
+            )
+            await self._check_content(conn, cmd.ctx.account_id, template)
+            await self._store(conn, cmd.ctx, None, template, "create", "recurring_invoice.created")
+            return template
+
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
+
+    async def get_recurring(self, cmd: ById) -> RecurringInvoice:
+        async def work(conn: asyncpg.Connection) -> RecurringInvoice:
+            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
+            if template is None:
+                raise _not_found(cmd.id)
+            return msgspec.structs.replace(template, runs=await sql.runs_of(conn, cmd.ctx.account_id, cmd.id))
+
+        return await self.uow.read(work)
+
+    async def list_recurring(self, cmd: ListRecurring) -> Page[RecurringInvoice]:
+        items, total = await self.uow.read(
+            lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
+        )
+        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+
+    async def update_recurring(self, cmd: UpdateRecurring) -> RecurringInvoice:
+        patch = cmd.patch
+
+        async def work(conn: asyncpg.Connection) -> RecurringInvoice:
+            before = await self._locked(conn, cmd.ctx, cmd.id)
+            values = document_rules.merge(before, patch)
+            document_rules.check(_content_problems(values))
+            now = self.clock()
+            values.update(version=before.version + 1, updated_at=now)
+            after = msgspec.convert(values, RecurringInvoice, from_attributes=True)
+            if patch.schedule is not msgspec.UNSET:  # resume after the last period billed, never twice
+                index = rules.index_after(after.schedule, before.last_run_on)
+                after = msgspec.structs.replace(after, next_index=index)
+            if after.status != "ended":
+                after = msgspec.structs.replace(after, next_run_on=rules.next_run_on(after.schedule, after.next_index))
+            await self._check_content(conn, cmd.ctx.account_id, after)
+            await self._store(conn, cmd.ctx, before, after, "update", "recurring_invoice.updated")
+            if after.status != "ended" and after.next_run_on is None:  # the edited schedule is over
+                ended = msgspec.structs.replace(after, status="ended")
+                await self._store(conn, cmd.ctx, after, ended, "end", "recurring_invoice.ended")
+                after = ended
+            return after
+
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
+
+    async def delete_recurring(self, cmd: ById) -> Deleted:
+        """The template and its run history go; the documents it generated stay (with their recurring_id)."""
+
+        async def work(conn: asyncpg.Connection) -> Deleted:
+            before = await self._locked(conn, cmd.ctx, cmd.id)
+            statement = sql.delete_template(cmd.ctx.account_id, cmd.id)
+            await self.uow.apply(conn, statement, cmd.ctx, "recurring_invoice", cmd.id, "delete", before, None,
+                              "recurring_invoice.deleted", self.clock())
+            return Deleted(id=cmd.id)
+
+        return await self.uow.write(cmd.ctx, Deleted, work)
+
+    # -- the schedule's state ------------------------------------------------------------------------
+
+    async def _transition(self, cmd: ById, change) -> RecurringInvoice:
+        async def work(conn: asyncpg.Connection) -> RecurringInvoice:
+            before = await self._locked(conn, cmd.ctx, cmd.id)
+            now = self.clock()
+            after, action = change(before, now)
+            if after is before:
+                return before
+            after = msgspec.structs.replace(after, version=before.version + 1, updated_at=now)
+            await self._store(conn, cmd.ctx, before, after, action, f"recurring_invoice.{action}")
+            return after
+
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
+
+    async def pause_recurring(self, cmd: ById) -> RecurringInvoice:
+        def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
+            if template.status == "ended":
+                raise _conflict("An ended recurring invoice cannot be paused.")
+            return (template if template.status == "paused" else msgspec.structs.replace(template, status="paused")), "paused"
+
+        return await self._transition(cmd, change)
+
+    async def resume_recurring(self, cmd: ById) -> RecurringInvoice:
+        """Periods whose day passed while paused are not billed: the schedule resumes at the
+        first period from today on."""
+
+        def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
+            if template.status == "ended":
+                raise _conflict("An ended recurring invoice cannot be resumed; create a new one.")
+            if template.status == "active":
+                return template, "resumed"
+            index = template.next_index
+            while rules.in_schedule(template.schedule, index) and rules.run_day(template.schedule, index) < now.date():
+                index += 1
+            next_run_on = rules.next_run_on(template.schedule, index)
+            status = "active" if next_run_on is not None else "ended"
+            return msgspec.structs.replace(template, status=status, next_index=index, next_run_on=next_run_on), "resumed"
+
+        return await self._transition(cmd, change)
+
+    async def end_recurring(self, cmd: ById) -> RecurringInvoice:
+        def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
+            if template.status == "ended":
+                return template, "ended"
+            return msgspec.structs.replace(template, status="ended", next_run_on=None), "ended"
+
+        return await self._transition(cmd, change)
+
+    # -- preview -------------------------------------------------------------------------------------
+
+    async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
+        """The next runs as they would be generated now: dates, period, line texts and totals."""
+
+        async def work(conn: asyncpg.Connection) -> RecurringPreview:
+            account_id = cmd.ctx.account_id
+            template = await sql.get_template(conn, account_id, cmd.id)
+            if template is None:
+                raise _not_found(cmd.id)
+            if template.status == "ended":
+                return RecurringPreview(id=template.id, runs=[])
+            profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
+            if client is None:
+                raise BillwireError(ErrorCode.CLIENT_NOT_FOUND, f"The template's client {template.client_id} was deleted.", status=409)
+            products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+            now, runs = self.clock(), []
+            for index in rules.upcoming(template.schedule, template.next_index, cmd.count):
+                run_on = rules.run_day(template.schedule, index)
+                draft = rules.draft_for(template, index, client, profile, products, new_id(), run_on, now)
+                runs.append(PreviewRun(
+                    run_on=run_on, period=draft.period, descriptions=[line.description for line in draft.lines],
+                    currency=draft.currency, totals=draft.totals,
+                ))
+            return RecurringPreview(id=template.id, runs=runs)
+
+        return await self.uow.read(work)
+
+
+def routes(handlers: RecurringHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.RECURRING_CREATE: handlers.create_recurring,
+        subjects.RECURRING_GET: handlers.get_recurring,
+        subjects.RECURRING_LIST: handlers.list_recurring,
+        subjects.RECURRING_UPDATE: handlers.update_recurring,
+        subjects.RECURRING_DELETE: handlers.delete_recurring,
+        subjects.RECURRING_PREVIEW: handlers.preview_recurring,
+        subjects.RECURRING_PAUSE: handlers.pause_recurring,
+        subjects.RECURRING_RESUME: handlers.resume_recurring,
+        subjects.RECURRING_END: handlers.end_recurring,
+    }
