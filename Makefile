@@ -5,15 +5,20 @@ UV ?= uv
 SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
 RUN := $(UV) run $(if $(wildcard uv.lock),--frozen,)
 
-.PHONY: install run test bench lint cluster-test
+.PHONY: install browser run test bench lint cluster-test
 
 install:
 	$(UV) sync $(SYNC_FLAGS)
 
-run: install
+# A Chromium (and fonts) for PDFs: kept if there, else Playwright's download, else (as root on
+# Debian/Ubuntu) apt-get's chromium-headless-shell; without one everything but PDFs still runs.
+browser: install
+	$(RUN) python -m billwire_cli.browser_setup
+
+run: install browser
 	$(RUN) billwire run
 
-test:
+test: browser
 	$(RUN) pytest $(PYTEST_ARGS)
 
 bench:

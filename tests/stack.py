@@ -85,7 +85,9 @@ class Stack:
     @contextlib.asynccontextmanager
     async def gateway(self, **overrides: Any) -> AsyncIterator[Api]:
         """Another gateway replica (own NATS connection, caches) with its own settings."""
-        async with serve_in_process(create_app(self.settings(GatewaySettings, **overrides))) as client:
+        # Every in-process request comes from 127.0.0.1: failed-auth limits are for tests that set them.
+        settings = self.settings(GatewaySettings, **({"auth_failures_per_minute": 100_000} | overrides))
+        async with serve_in_process(create_app(settings)) as client:
             yield Api(client, None)
 
     @contextlib.asynccontextmanager
@@ -98,7 +100,8 @@ class Stack:
         from billwire_gateway.server import uvicorn_config
 
         port = free_port()
-        app = create_app(self.settings(GatewaySettings, **({"rate_limit_per_minute": 100_000} | overrides)))
+        defaults = {"rate_limit_per_minute": 100_000, "auth_failures_per_minute": 100_000}
+        app = create_app(self.settings(GatewaySettings, **(defaults | overrides)))
         server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
         task = asyncio.create_task(server.serve())
         async with asyncio.timeout(20):
@@ -182,7 +185,8 @@ async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncItera
     ))
     async with invoices.running():
         app = create_app(GatewaySettings(
-            database_url=database_url, nats_url=nats_url, prefix=bus_prefix, rate_limit_per_minute=100_000
+            database_url=database_url, nats_url=nats_url, prefix=bus_prefix, rate_limit_per_minute=100_000,
+            auth_failures_per_minute=100_000,
         ))
         async with serve_in_process(app) as client:
             yield Stack(database_url, nats_url, bus_prefix, invoices, client, [app])

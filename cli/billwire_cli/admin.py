@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import msgspec
-import nats
 
+from billwire_cli.local_servers import connect_nats
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import create_account, issue_api_key
 from billwire_invoices.app import open_pool, run_migrations
@@ -20,7 +20,6 @@ from billwire_invoices.settings import InvoicesSettings
 from billwire_mailer.app import MIGRATIONS as MAILER_MIGRATIONS
 from billwire_rendering.app import MIGRATIONS as RENDERING_MIGRATIONS
 from billwire_shared import subjects as s
-from billwire_shared.bus import nats_servers
 from billwire_shared.contracts.common import SCOPES
 from billwire_shared.migrate import migrate
 from billwire_shared.settings import load_settings
@@ -102,7 +101,7 @@ async def _broadcast_revocation(key_id: UUID) -> None:
     """Tell running gateways at once; if NATS is unreachable their caches expire within seconds."""
     settings = _settings()
     try:
-        nc = await nats.connect(nats_servers(settings.nats_url), connect_timeout=2, max_reconnect_attempts=0)
+        nc = await connect_nats(settings.nats_url, timeout=2)
     except Exception:
         return
     try:

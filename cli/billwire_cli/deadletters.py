@@ -64,21 +64,20 @@ def add_commands(sub) -> None:
         action.add_argument("--consumer")
 
 
-def run(args) -> int:
-    return asyncio.run(_run(args))
+def run(args, origins=None) -> int:
+    return asyncio.run(_run(args, origins))
 
 
-async def _run(args) -> int:
-    import nats
-
+async def _run(args, origins=None) -> int:
+    from billwire_cli.local_servers import Origins, connect_nats, unreachable
     from billwire_shared.settings import CommonSettings, load_settings
 
     settings = load_settings(CommonSettings)
     names = Names(settings.prefix)
     try:
-        nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=0)
+        nc = await connect_nats(settings.nats_url)
     except Exception as exc:
-        raise SystemExit(f"cannot reach NATS at {settings.nats_url}: {exc}") from exc
+        raise SystemExit(unreachable("NATS", exc, origins or Origins(None, frozenset()))) from exc
     try:
         js = nc.jetstream(timeout=10)
         if args.action == "list":

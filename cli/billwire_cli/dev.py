@@ -1,9 +1,9 @@
 """`billwire run` (what `make run` calls): the whole system on one machine, one command.
 
 Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
-reused on the next run), and without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every
-e-mail as var/mail/<n>.eml (port BILLWIRE_DEV_SMTP_PORT, default 2525). It migrates, starts
-every service with its output prefixed by its name, waits for the gateway's /ready, creates a
+reused on the next run; var/servers.env says where they are, for the other commands), and
+without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every e-mail as var/mail/<n>.eml
+(port BILLWIRE_DEV_SMTP_PORT, default 2525). It migrates, starts every service with its output prefixed by its name, waits for the gateway's /ready, creates a
 first account (with an owner for the web app) on the first run and prints its API key, the
 web app's address, e-mail and password, and the URLs. Ctrl-C stops the
 services, then the servers.
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import asyncpg
 
+from billwire_cli import local_servers
 from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, show
 from billwire_cli.embedded import (
     EmbeddedNats,
@@ -125,6 +126,7 @@ async def _run(var: Path) -> int:
     services: list[Proc] = []
     try:
         env = await _start_backends(var, servers)
+        local_servers.write(var, env)  # where other `billwire` commands find these servers
         mail = _mail_line(env, servers)
         if stop.is_set():
             return 0

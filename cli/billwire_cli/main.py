@@ -34,10 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("key_id", type=UUID)
 
     from billwire_cli.deadletters import add_commands
+    from billwire_cli.doctor import add_command as add_doctor_command
     from billwire_cli.users import add_commands as add_user_commands
 
     add_commands(sub)
     add_user_commands(sub)
+    add_doctor_command(sub)
     return parser
 
 
@@ -55,10 +57,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from billwire_cli.mcp_stdio import run
 
         return run(args.url, args.key)
+    from billwire_cli import local_servers
+
+    origins = local_servers.apply()  # make run's servers, where DATABASE_URL / NATS_URL are not set
+    if args.command == "doctor":
+        from billwire_cli.doctor import run
+
+        return run(args, origins)
     if args.command == "deadletters":
         from billwire_cli.deadletters import run
 
-        return run(args)
+        return run(args, origins)
+    try:
+        return _database_command(args)
+    except Exception as exc:
+        if not local_servers.database_problem(exc):
+            raise
+        print(local_servers.unreachable("database", exc, origins), file=sys.stderr)
+        return 1
+
+
+def _database_command(args: argparse.Namespace) -> int:
     if args.command == "users":
         from billwire_cli.users import main as users_main
 

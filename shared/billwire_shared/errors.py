@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "UNAUTHORIZED"
     FORBIDDEN = "FORBIDDEN"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    RENDERER_UNAVAILABLE = "RENDERER_UNAVAILABLE"  # no usable Chromium: PDFs cannot be printed until one is installed
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -58,6 +59,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.RENDERER_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

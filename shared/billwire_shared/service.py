@@ -39,8 +39,11 @@ async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asy
     )
 
 
-def health_handler(service: str, pool: asyncpg.Pool, check: Callable[[], bool] | None = None) -> Callable[[dict], Any]:
-    """Health over the bus: the database answers, and `check` (the service's own resources) holds."""
+def health_handler(
+    service: str, pool: asyncpg.Pool, check: Callable[[], bool] | None = None, reason: Callable[[], str] | None = None,
+) -> Callable[[dict], Any]:
+    """Health over the bus: the database answers, and `check` (the service's own resources) holds;
+    `reason` says why not."""
 
     async def health(body: dict) -> HealthReply:
         try:
@@ -50,7 +53,8 @@ def health_handler(service: str, pool: asyncpg.Pool, check: Callable[[], bool] |
         except Exception:
             database = False
         ready = database and (check is None or check())
-        return HealthReply(service=service, version=__version__, database=database, ready=ready)
+        why = "" if ready else "the database is unreachable" if not database else reason() if reason else ""
+        return HealthReply(service=service, version=__version__, database=database, ready=ready, reason=why)
 
     health.__name__ = f"{service}_health"
     return health
@@ -70,6 +74,10 @@ class Service:
         """The service's own resources are up (beyond its database); override where it matters."""
         return True
 
+    def unready_reason(self) -> str:
+        """Why `ready_check` fails, with the fix when there is one; "" when it does not."""
+        return ""
+
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         """Subscribe the service's handlers; each service overrides this."""
 
@@ -80,7 +88,8 @@ class Service:
         self.pool = await open_schema_pool(self.settings.database_url, self.name, max_size=self.settings.db_pool_size)
         self.broker = create_broker(self.settings.nats_url)
         queue = self.names.queue(self.name)
-        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(self.name, self.pool, self.ready_check))
+        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(
+            self.name, self.pool, self.ready_check, self.unready_reason))
         self.register(self.broker, self.pool)
         try:
             await self.broker.start()

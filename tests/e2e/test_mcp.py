@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from mcp.client.client import Client
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from billwire_cli.embedded import free_port
-from billwire_gateway.app import GatewaySettings, create_app
 from tests.stack import BUYER, Stack, ready_account
-
-
-@contextlib.asynccontextmanager
-async def http_gateway(stack: Stack) -> AsyncIterator[str]:
-    """A gateway served over real HTTP (the MCP client speaks HTTP, not ASGI)."""
-    port = free_port()
-    app = create_app(stack.settings(GatewaySettings, rate_limit_per_minute=100_000))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:
-            await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
 
 MODERN, LEGACY = "2026-07-28", "2025-11-25"
 
@@ -71,7 +49,7 @@ async def call(session: ClientSession | Client, tool: str, **arguments: Any) -> 
 
 async def test_an_agent_drafts_confirms_and_settles_an_invoice(stack: Stack, protocol: str) -> None:
     api = await ready_account(stack, "Agent GmbH")
-    async with http_gateway(stack) as base, mcp_session(base, api.key, protocol) as session:
+    async with stack.served() as base, mcp_session(base, api.key, protocol) as session:
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert {"create_invoice", "finalize_invoice", "send_invoice", "mark_invoice_paid", "mark_invoice_unpaid", "get_invoice_stats",
                 "duplicate_document", "convert_estimate"} <= set(tools)
@@ -128,7 +106,7 @@ async def test_scopes_decide_which_tools_a_key_sees_and_may_call(stack: Stack, p
     api = await ready_account(stack, "Scoped GmbH")
     reader_key = (await api.post("/settings/api-keys", json={"scopes": ["read"]})).json()["key"]
     writer_key = (await api.post("/settings/api-keys", json={"scopes": ["read", "write"]})).json()["key"]
-    async with http_gateway(stack) as base:
+    async with stack.served() as base:
         async with mcp_session(base, reader_key, protocol) as session:
             names = {t.name for t in (await session.list_tools()).tools}
             assert "list_invoices" in names and "create_invoice" not in names and "send_invoice" not in names

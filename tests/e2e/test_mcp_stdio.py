@@ -7,13 +7,12 @@ import sys
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.e2e.test_mcp import http_gateway
 from tests.stack import Stack, ready_account
 
 
 async def test_stdio_proxy_lists_and_calls_tools(stack: Stack) -> None:
     api = await ready_account(stack, "Desktop GmbH")
-    async with http_gateway(stack) as base:
+    async with stack.served() as base:
         params = StdioServerParameters(command=sys.executable, args=["-m", "billwire_cli.main", "mcp", "--url", base, "--key", api.key])
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()

@@ -41,6 +41,7 @@ from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_hea
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.strict import check_request
+from billwire_gateway.web.app import WebApp, template_config, with_web_pages
 from billwire_shared import __version__
 from billwire_shared.settings import CommonSettings, load_settings
 from billwire_shared.subjects import Names
@@ -54,9 +55,20 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     port: int = 8000
     rate_limit_per_minute: int = 100
     key_cache_seconds: float = 5.0
+    key_cache_entries: int = 10_000  # verified keys each gateway keeps cached; unknown keys are never cached
+    auth_failures_per_minute: int = 30  # failed authentications per client address and minute before 429
+    # Header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; its right-most
+    # entry counts). Empty: the connection's peer address. Never set it without such a proxy in front.
+    client_address_header: str = ""
     max_body_bytes: int = 1_048_576
     max_query_bytes: int = 8192  # longer query strings answer 414, well under the HTTP parser's own limit
     kv_replicas: int = 1  # replicas of the rate-limit bucket: 3 on a 3-node JetStream cluster
+    web_cookie_secure: bool = False  # mark the web app's session cookie Secure (set it behind HTTPS)
+    web_session_idle_minutes: int = 120  # a web session unused this long ends
+    web_session_max_hours: int = 12  # a web session ends this long after sign-in, used or not
+    web_login_per_email: int = 10  # sign-in attempts per e-mail address and window
+    web_login_per_address: int = 50  # sign-in attempts per client address and window
+    web_login_window_seconds: int = 900  # the window the sign-in attempts are counted in
 
 
 class Gateway:
@@ -65,9 +77,11 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.bus = Bus(Names(settings.prefix), settings.rpc_timeout)
-        self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds)
+        self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds, max_entries=settings.key_cache_entries)
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
+        self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
         self.mcp = create_mcp(self.bus)
+        self.web = WebApp(self.bus, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -75,6 +89,7 @@ class Gateway:
         try:
             await self.auth.start()
             await self.limiter.start()
+            await self.failures.start()
             # A mounted app's own lifespan never runs: the MCP session manager runs here.
             async with self.mcp.session_manager.run():
                 log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
@@ -109,13 +124,17 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     app = Litestar(
-        route_handlers=[SystemController, api, mcp],
-        lifespan=[gateway.lifespan],
+        route_handlers=[SystemController, api, mcp, gateway.web.router()],
+        lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors],
-        state=State({"bus": gateway.bus, "gateway": gateway}),
-        middleware=[DefineMiddleware(ApiGuard, auth=gateway.auth, limiter=gateway.limiter)],
+        state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
+        template_config=template_config(),
+        middleware=[DefineMiddleware(
+            ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
+            address_header=settings.client_address_header,
+        )],
         before_send=[add_response_headers],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=with_web_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Billwire API",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from billwire_gateway.bus import Bus
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document, ListDocuments
 from billwire_shared.contracts.reports import ExportPage, ExportRows
@@ -56,7 +56,7 @@ async def csv_export(bus: Bus, caller: Caller, query: ListDocuments, lines: bool
     after_created_at = after_id = None
     while True:
         page = await bus.call_typed(
-            s.EXPORT_PAGE,
+            subjects.EXPORT_PAGE,
             ExportPage(ctx=caller, filters=query, after_created_at=after_created_at, after_id=after_id, limit=page_size),
             ExportRows,
         )

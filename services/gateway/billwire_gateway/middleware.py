@@ -3,6 +3,7 @@ rate limits on `/api/`."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
+from billwire_shared.contracts.accounts import KeyIdentity
 from billwire_shared.errors import ErrorCode, ErrorReply
 
 API_PREFIX = "/api/"
@@ -122,11 +124,29 @@ class RequestShape:
         await self.app(scope, receive, send)
 
 
-class ApiGuard:
-    """API calls need a valid key with requests left in its rate-limit window."""
+def client_address(scope: Scope, trusted_header: str) -> str:
+    """Who is calling: the right-most address a trusted proxy put in its header (anything to
+    its left the client wrote itself), else the connection's peer."""
+    if trusted_header and (value := _header(scope, trusted_header.lower().encode())):
+        return value.rsplit(",", 1)[-1].strip()[:64]
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
-    def __init__(self, app: ASGIApp, auth: KeyAuthenticator, limiter: RateLimiter) -> None:
-        self.app, self.auth, self.limiter = app, auth, limiter
+
+def address_key(address: str) -> str:
+    """A KV-safe key per client address (IPv6 has colons)."""
+    return "auth-failures-" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+class ApiGuard:
+    """API calls need a valid key with requests left in its rate-limit window. Failed
+    authentications count per client address; past the limit an address gets 429 for every
+    key this replica has not verified recently, and no lookup is made for it."""
+
+    def __init__(
+        self, app: ASGIApp, auth: KeyAuthenticator, limiter: RateLimiter, failures: RateLimiter, address_header: str = "",
+    ) -> None:
+        self.app, self.auth, self.limiter, self.failures, self.address_header = app, auth, limiter, failures, address_header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # raw_path: a mounted app (the MCP endpoint) sees its path with the mount prefix stripped.
@@ -142,11 +162,9 @@ class ApiGuard:
 
     async def _admit(self, scope: Scope) -> None:
         token = bearer_token(scope)
-        if not token:
-            raise unauthorized("Send an API key as `Authorization: Bearer bw_...`.")
-        identity = await self.auth.identify(token)
-        if not identity.found:
-            raise unauthorized("The API key is unknown or revoked.")
+        identity = self.auth.cached(token) if token else None
+        if identity is None:
+            identity = await self._verify(scope, token)
         allowance = await self.limiter.hit(str(identity.key_id))
         scope["state"]["limit_headers"] = [(k.lower().encode(), v.encode()) for k, v in allowance.headers().items()]
         if not allowance.allowed:
@@ -154,3 +172,17 @@ class ApiGuard:
                 ErrorReply(code=ErrorCode.RATE_LIMITED, message=f"Rate limit of {allowance.limit} requests per minute reached.")
             )
         scope["state"]["identity"] = identity
+
+    async def _verify(self, scope: Scope, token: str | None) -> KeyIdentity:
+        address = address_key(client_address(scope, self.address_header))
+        if (refusal := self.failures.spent(address)) is None:
+            identity = await self.auth.identify(token) if token else None
+            if identity is not None and identity.found:
+                return identity
+            refusal = await self.failures.hit(address)
+            if refusal.allowed:
+                raise unauthorized("The API key is unknown or revoked." if token else "Send an API key as `Authorization: Bearer bw_...`.")
+        raise ApiError(
+            ErrorReply(code=ErrorCode.RATE_LIMITED, message="Too many failed authentications from this address; wait a minute."),
+            {"Retry-After": str(refusal.reset)},
+        )

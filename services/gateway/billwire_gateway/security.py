@@ -1,8 +1,10 @@
 """API keys and rate limits: who is calling, what they may do, and how often.
 
 Keys are verified by the invoices service (the gateway holds no database) and cached for a
-few seconds; a revocation broadcast drops them from every replica's cache at once. Rate
-limits count in a NATS KV bucket, so all gateway replicas share one count per key.
+few seconds; a revocation broadcast drops them from every replica's cache at once. Only keys
+that exist are cached, so a flood of made-up keys cannot push real ones out. Rate limits count
+in a NATS KV bucket, so all gateway replicas share one count per key, and one count of failed
+authentications per client address.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from billwire_gateway.bus import Bus
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import KeyIdentity, VerifyKey
 from billwire_shared.keys import hash_key, looks_like_key
 
@@ -34,7 +36,7 @@ class KeyAuthenticator:
 
     async def start(self) -> None:
         assert self.bus.nc is not None
-        await self.bus.nc.subscribe(self.bus.names.subject(s.API_KEY_REVOKED), cb=self._on_revoked)
+        await self.bus.nc.subscribe(self.bus.names.subject(subjects.API_KEY_REVOKED), cb=self._on_revoked)
 
     async def _on_revoked(self, msg) -> None:
         key_id = msgspec.json.decode(msg.data).get("key_id")
@@ -42,15 +44,23 @@ class KeyAuthenticator:
             if identity.key_id is not None and str(identity.key_id) == key_id:
                 self._cache.pop(key_hash, None)
 
+    def cached(self, presented: str) -> KeyIdentity | None:
+        """The key's identity if this replica verified it within the last `ttl` seconds."""
+        if not looks_like_key(presented):
+            return None
+        entry = self._cache.get(hash_key(presented))
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
     async def identify(self, presented: str) -> KeyIdentity:
         if not looks_like_key(presented):
             return KeyIdentity(found=False)
+        if (identity := self.cached(presented)) is not None:
+            return identity
         key_hash = hash_key(presented)
         now = time.monotonic()
-        cached = self._cache.get(key_hash)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        identity = await self.bus.call_typed(s.AUTH_VERIFY, VerifyKey(key_hash=key_hash), KeyIdentity)
+        identity = await self.bus.call_typed(subjects.AUTH_VERIFY, VerifyKey(key_hash=key_hash), KeyIdentity)
+        if not identity.found:
+            return identity
         self._cache[key_hash] = (now + self.ttl, identity)
         self._cache.move_to_end(key_hash)
         while len(self._cache) > self.max_entries:
@@ -102,6 +112,17 @@ class RateLimiter:
             replicas=self.replicas,
         )
         self.kv = await js.create_key_value(config)
+
+    def spent(self, key_id: str) -> Allowance | None:
+        """A refusal when this replica already knows the key's window is used up (no KV trip)."""
+        now = time.time()
+        window_start = math.floor(now / self.window) * self.window
+        lease = self._leases.get(key_id)
+        if lease is None or lease.window_start != window_start or lease.tokens:
+            return None
+        if not lease.exhausted and lease.counted < self.limit:
+            return None
+        return Allowance(False, self.limit, 0, max(1, math.ceil(window_start + self.window - now)))
 
     async def hit(self, key_id: str) -> Allowance:
         now = time.time()

@@ -157,7 +157,10 @@ class InvoicesService(Service):
                 assert self.pool is not None
                 self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
                 self.scheduler.start()
-                self.recurring = RecurringScheduler(self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request)
+                self.recurring = RecurringScheduler(
+                    self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request,
+                    workers=self.settings.recurring_workers,
+                )
                 self.recurring.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,

@@ -15,6 +15,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
+    recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 
 
 def settings_from_env(**overrides) -> InvoicesSettings:

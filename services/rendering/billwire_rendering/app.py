@@ -13,6 +13,7 @@ import nats
 from faststream.nats import NatsBroker
 
 from billwire_rendering import fonts
+from billwire_rendering.availability import BrowserWatch
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
 from billwire_rendering.handlers import (
     DURABLES,
@@ -38,6 +39,9 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     chromium_executable: str = ""
     # Run `playwright install chromium` when Playwright's build is missing (and downloadable).
     chromium_install: bool = True
+    # Without a usable Chromium the service runs anyway (PDFs answer 503 RENDERER_UNAVAILABLE) and
+    # looks for one again this often, in seconds.
+    chromium_recheck_interval: float = 30.0
     render_pages: int = 2  # pages printing at once (one browser per replica)
     render_timeout: float = 20.0  # seconds for one PDF before the browser is replaced
     render_restart_after: int = 1000  # renders before a fresh browser takes over
@@ -58,12 +62,17 @@ def settings_from_env(**overrides) -> RenderingSettings:
     return load_settings(RenderingSettings, **overrides)
 
 
-async def locate_chromium(settings: RenderingSettings) -> Chromium:
-    """Find the browser (may run `playwright install`, so off the event loop)."""
+async def playwright_chromium_path() -> str:
+    """Where Playwright's own Chromium build is (or would be) installed."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        bundled = pw.chromium.executable_path
+        return pw.chromium.executable_path
+
+
+async def locate_chromium(settings: RenderingSettings, bundled: str | None = None) -> Chromium:
+    """Find the browser (may run `playwright install`, so off the event loop)."""
+    bundled = bundled if bundled is not None else await playwright_chromium_path()
     return await asyncio.to_thread(find_chromium, settings.chromium_executable, bundled, settings.chromium_install)
 
 
@@ -92,18 +101,26 @@ class RenderingService(Service):
 
     def __init__(self, settings: RenderingSettings) -> None:
         super().__init__(SCHEMA, settings, MIGRATIONS)
-        self.browser: BrowserPool | None = None
+        self.watch: BrowserWatch | None = None
         self.renderer: Renderer | None = None
         self.relay: OutboxRelay | None = None
         self.nc: nats.NATS | None = None
 
+    @property
+    def browser(self) -> BrowserPool | None:
+        """The running browser pool; None while there is no usable Chromium."""
+        return self.watch.pool if self.watch is not None else None
+
     def ready_check(self) -> bool:
-        return self.browser is not None and self.browser.ready
+        return self.watch is not None and self.watch.ready
+
+    def unready_reason(self) -> str:
+        return self.watch.unready_reason if self.watch is not None else "rendering is starting"
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
-        assert self.browser is not None and self.nc is not None
+        assert self.watch is not None and self.nc is not None
         client = InvoicesClient(self.nc, self.names, self.settings.rpc_timeout)
-        self.renderer = Renderer(pool, self.browser, client.render_input)
+        self.renderer = Renderer(pool, self.watch, client.render_input)  # type: ignore[arg-type]  # renders like a pool
         pages = self.settings.render_pages
         register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 4, 4))
 
@@ -113,14 +130,24 @@ class RenderingService(Service):
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[RenderingService]:
         settings = self.settings
-        chromium = await locate_chromium(settings)
-        self.browser = BrowserPool(
-            chromium, pages=settings.render_pages, timeout=settings.render_timeout,
-            restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
-            page_reuse=settings.render_page_reuse,
-            fontconfig=await prepare_fonts(settings),
-        )
-        await self.browser.start()
+        bundled = await playwright_chromium_path()
+        fontconfig = await prepare_fonts(settings)
+
+        async def open_pool(chromium: Chromium) -> BrowserPool:
+            pool = BrowserPool(
+                chromium, pages=settings.render_pages, timeout=settings.render_timeout,
+                restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
+                page_reuse=settings.render_page_reuse, fontconfig=fontconfig,
+            )
+            try:
+                await pool.start()
+            except BaseException:
+                await pool.close()
+                raise
+            return pool
+
+        self.watch = BrowserWatch(lambda: locate_chromium(settings, bundled), open_pool, settings.chromium_recheck_interval)
+        await self.watch.start()
         if settings.metrics_port:
             from prometheus_client import start_http_server
 
@@ -145,7 +172,7 @@ class RenderingService(Service):
             finally:
                 await self.nc.drain()
         finally:
-            await self.browser.close()
+            await self.watch.close()
 
 
 def create_service(settings: RenderingSettings | None = None) -> RenderingService:

@@ -99,15 +99,18 @@ def _install_marker() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "billwire" / "playwright-install-failed"
 
 
-def _playwright_install(timeout: float = 600.0) -> bool:
+def playwright_install(timeout: float = 600.0) -> bool:
     """`playwright install chromium`, at most once per process (and once a day after a failure,
     which a marker file remembers); False when it cannot download."""
     global _install_tried
     marker = _install_marker()
-    with contextlib.suppress(OSError):
-        if _install_tried or time.time() - marker.stat().st_mtime < INSTALL_RETRY_SECONDS:
-            return False
+    if _install_tried:
+        return False
     _install_tried = True
+    with contextlib.suppress(OSError):
+        if time.time() - marker.stat().st_mtime < INSTALL_RETRY_SECONDS:
+            log.info("not downloading Playwright's Chromium: it failed less than a day ago (%s)", marker)
+            return False
     log.info("Playwright's Chromium is missing; trying `playwright install chromium` ...")
     try:
         done = subprocess.run(
@@ -140,7 +143,7 @@ def find_chromium(configured: str = "", playwright_path: str | None = None, inst
     if playwright_path:
         if _executable(playwright_path):
             return Chromium(playwright_path, "playwright")
-        if install and _playwright_install() and _executable(playwright_path):
+        if install and playwright_install() and _executable(playwright_path):
             return Chromium(playwright_path, "playwright")
     for path in system:
         if _executable(path) or _executable(shutil.which(Path(path).name)):

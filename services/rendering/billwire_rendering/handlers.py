@@ -38,6 +38,9 @@ SEND_REQUESTED = Durable(name="rendering-send-requested", subject=subjects.DOCUM
 DURABLES = (FINALIZED, SEND_REQUESTED)
 # Events about documents that are gone (or never were) are acknowledged, not retried.
 GONE = frozenset({ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.NOT_FOUND})
+# Rendering ahead of time is skipped, not retried, while there is no browser: the PDF is printed
+# on demand (or for its send) once there is one.
+NOT_AHEAD = GONE | {ErrorCode.RENDERER_UNAVAILABLE}
 
 _input_decoder = msgspec.json.Decoder(RenderInput)
 _error_decoder = msgspec.json.Decoder(ErrorReply)
@@ -107,8 +110,8 @@ class RenderingHandlers:
         try:
             await work
         except BillwireError as exc:
-            if exc.reply.code in GONE:
-                log.warning("%s %s: %s; nothing to render", event.type, event.id, exc.reply.message)
+            if exc.reply.code in NOT_AHEAD:
+                log.warning("%s %s: %s; not rendered ahead", event.type, event.id, exc.reply.message)
                 return
             raise
 

@@ -46,6 +46,10 @@ class ClientInput(Input, kw_only=True):
     export_type: ExportType | None = None  # this client's default for new invoices
 
 
+class CreateClient(Command, kw_only=True):
+    client: ClientInput
+
+
 class ClientPatch(Input, kw_only=True):
     name: Name | UnsetType = UNSET
     email: Short | None | UnsetType = UNSET
@@ -62,24 +66,26 @@ class ClientPatch(Input, kw_only=True):
     export_type: ExportType | None | UnsetType = UNSET
 
 
+class UpdateClient(ById, kw_only=True):
+    patch: ClientPatch
+
+
 class Client(ClientInput, kw_only=True, forbid_unknown_fields=False):
     id: UUID
     created_at: datetime
     updated_at: datetime
 
 
-class CreateClient(Command, kw_only=True):
-    client: ClientInput
+class Search(Command, kw_only=True):
+    """A page of a list, `q` narrowing it to the entries that contain it."""
 
-
-class UpdateClient(ById, kw_only=True):
-    patch: ClientPatch
-
-
-class ListClients(Command, kw_only=True):
     q: str | None = None
     limit: Limit = 50
     offset: Offset = 0
+
+
+class ListClients(Search, kw_only=True):
+    """A page of the account's clients; `q` searches their names, e-mail addresses and numbers."""
 
 
 class ProductInput(Input, kw_only=True):
@@ -91,6 +97,10 @@ class ProductInput(Input, kw_only=True):
     tax_rate: Rate | None = None
 
 
+class CreateProduct(Command, kw_only=True):
+    product: ProductInput
+
+
 class ProductPatch(Input, kw_only=True):
     title: Name | UnsetType = UNSET
     description: Text | None | UnsetType = UNSET
@@ -98,6 +108,10 @@ class ProductPatch(Input, kw_only=True):
     net_price: Money | UnsetType = UNSET
     gross_price: Money | UnsetType = UNSET
     tax_rate: Rate | UnsetType = UNSET
+
+
+class UpdateProduct(ById, kw_only=True):
+    patch: ProductPatch
 
 
 class Product(msgspec.Struct, kw_only=True):
@@ -111,18 +125,8 @@ class Product(msgspec.Struct, kw_only=True):
     updated_at: datetime
 
 
-class CreateProduct(Command, kw_only=True):
-    product: ProductInput
-
-
-class UpdateProduct(ById, kw_only=True):
-    patch: ProductPatch
-
-
-class ListProducts(Command, kw_only=True):
-    q: str | None = None
-    limit: Limit = 50
-    offset: Offset = 0
+class ListProducts(Search, kw_only=True):
+    """A page of the account's products; `q` searches their titles and descriptions."""
 
 
 class ClientSnapshot(msgspec.Struct, kw_only=True):

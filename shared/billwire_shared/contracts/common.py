@@ -83,3 +83,4 @@ class HealthReply(msgspec.Struct, kw_only=True):
     version: str
     database: bool
     ready: bool = True  # false while a service's own resource is down (e.g. rendering's browser restarts)
+    reason: str = ""  # why it is not ready, and the fix when there is one (e.g. rendering without a Chromium)

@@ -185,21 +185,26 @@ class CreateDocument(Command, kw_only=True):
     document: DocumentInput
 
 
-class UpdateDocument(ById, kw_only=True):
+class DocumentById(ById, kw_only=True):
+    """A document by id; with `type` set (as the /invoices routes do), one of another type is not found."""
+
     type: DocumentType | None = None
+
+
+class UpdateDocument(DocumentById, kw_only=True):
     patch: DocumentPatch
 
 
-class GetDocument(ById, kw_only=True):
-    type: DocumentType | None = None
+class GetDocument(DocumentById, kw_only=True):
+    pass
 
 
-class DeleteDocument(ById, kw_only=True):
-    type: DocumentType | None = None
+class DeleteDocument(DocumentById, kw_only=True):
+    pass
 
 
-class FinalizeDocument(ById, kw_only=True):
-    type: DocumentType | None = None
+class FinalizeDocument(DocumentById, kw_only=True):
+    pass
 
 
 class ListDocuments(Command, kw_only=True):
@@ -213,6 +218,7 @@ class ListDocuments(Command, kw_only=True):
     finalized: bool | None = None
     cancelled: bool | None = None
     updated_since: datetime | None = None
+    q: Annotated[str, msgspec.Meta(max_length=100)] | None = None  # part of the number or the client's name
     sort: DocumentSort = "-created_at"
     limit: Limit = 50
     offset: Offset = 0

@@ -198,5 +198,15 @@ class ListRecurring(Command, kw_only=True):
     offset: Offset = 0
 
 
+PreviewCount = Annotated[int, msgspec.Meta(ge=1, le=24)]
+
+
 class PreviewRecurring(ById, kw_only=True):
-    count: Annotated[int, msgspec.Meta(ge=1, le=24)] = 6
+    count: PreviewCount = 6
+
+
+class PreviewRecurringInput(Command, kw_only=True):
+    """The next runs of a template not stored yet (checked as a create would check it)."""
+
+    template: RecurringInput
+    count: PreviewCount = 6

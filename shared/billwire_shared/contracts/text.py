@@ -133,20 +133,20 @@ class PromptInput(Input, kw_only=True):
     labels: Annotated[list[Label], msgspec.Meta(max_length=20)] = []
 
 
-class Prompt(msgspec.Struct, kw_only=True):
-    id: UUID
-    prompt_text: str
-    labels: list[Label]
-    created_at: datetime
-    updated_at: datetime
-
-
 class CreatePrompt(Command, kw_only=True):
     prompt: PromptInput
 
 
 class UpdatePrompt(ById, kw_only=True):
     prompt: PromptInput
+
+
+class Prompt(msgspec.Struct, kw_only=True):
+    id: UUID
+    prompt_text: str
+    labels: list[Label]
+    created_at: datetime
+    updated_at: datetime
 
 
 class ListPrompts(Command, kw_only=True):

@@ -22,6 +22,10 @@ class WebhookInput(Input, kw_only=True):
     description: Short | None = None
 
 
+class CreateWebhook(Command, kw_only=True):
+    webhook: WebhookInput
+
+
 class Webhook(msgspec.Struct, kw_only=True):
     id: UUID
     url: str
@@ -35,10 +39,6 @@ class NewWebhook(Webhook, kw_only=True):
     """Answer to a create: the only time the signing secret is shown."""
 
     secret: str
-
-
-class CreateWebhook(Command, kw_only=True):
-    webhook: WebhookInput
 
 
 class ListWebhooks(Command, kw_only=True):
@@ -74,4 +74,3 @@ class ListDeliveries(ById, kw_only=True):
     state: DeliveryState | None = None
     limit: Limit = 50
     offset: Offset = 0
-

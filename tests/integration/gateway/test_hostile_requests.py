@@ -42,8 +42,15 @@ async def json_write_routes(stack: Stack) -> list[tuple[str, str]]:
     return routes
 
 
+GATEWAY_LOGGERS = ("billwire.gateway", "uvicorn", "litestar", "mcp")
+
+
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [record.getMessage() for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
+    """Errors the gateway logged (other services of the session may log their own meanwhile)."""
+    return [
+        f"{record.name}: {record.getMessage()}" for record in caplog.records
+        if (record.exc_info or record.levelno >= logging.ERROR) and record.name.startswith(GATEWAY_LOGGERS)
+    ]
 
 
 async def test_broken_json_is_a_400_on_every_json_write_route_without_a_traceback(

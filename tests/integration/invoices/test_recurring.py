@@ -5,6 +5,9 @@ runs retried on the same draft, bad input refused with nothing stored, accounts 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+import uuid
 from datetime import date
 
 import asyncpg
@@ -115,7 +118,7 @@ async def test_two_replicas_racing_over_100_due_templates_make_exactly_100_docum
     for i in range(100):
         ids.append((await new_template(api, client["id"], {"frequency": "monthly", "start": "2035-05-01"},
                                        auto_finalize=i % 2 == 0))["id"])
-    async with replicas(stack, 2, batch=7) as racers:
+    async with replicas(stack, 2, batch=7, workers=2) as racers:
         for racer in racers:
             racer.clock = lambda: at(date(2035, 5, 1))
         counts = await asyncio.gather(*(racer.tick() for racer in racers), *(racer.tick() for racer in racers))
@@ -198,3 +201,49 @@ async def test_pause_resume_end_and_edits_apply_from_the_next_run(stack: Stack) 
     assert (await api.delete(f"/recurring-invoices/{tid}")).status_code == 204
     assert (await api.get(f"/recurring-invoices/{tid}")).status_code == 404
     assert (await api.get(f"/invoices/{docs[0]['id']}")).json()["recurring_id"] == tid  # the documents stay
+
+
+async def test_a_replica_killed_mid_run_leaves_no_duplicate_and_no_gap(stack: Stack) -> None:
+    api = await ready_account(stack, "Killed Replica GmbH")
+    client = await new_client(api)
+    count = 80
+    ids = [(await new_template(api, client["id"], {"frequency": "monthly", "start": "2042-01-01", "max_runs": 2},
+                               auto_finalize=True))["id"] for _ in range(count)]
+    conn = await asyncpg.connect(stack.database_url)
+
+    async def runs() -> int:
+        return await conn.fetchval("SELECT count(*) FROM invoices.recurring_runs WHERE recurring_id = ANY($1::uuid[])", ids)
+
+    try:
+        victim = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.integration.invoices.recurring_replica", "2042-02-15", "2", env=stack.env(),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            async with asyncio.timeout(60):
+                assert b"replica ready" in await victim.stdout.readline()
+                while await runs() < 20:  # some batches committed, more in flight
+                    await asyncio.sleep(0.02)
+        finally:
+            victim.send_signal(signal.SIGKILL)
+            await victim.wait()
+        at_kill = await runs()
+        assert 20 <= at_kill < 2 * count, "the replica must die mid-run for this test to mean anything"
+        async with replicas(stack) as [survivor]:
+            survivor.clock = lambda: at(date(2042, 2, 15))
+            assert await survivor.tick() == 2 * count - at_kill  # exactly the rest
+            assert await survivor.tick() == 0
+        per_period = await conn.fetch(
+            "SELECT (data->>'recurring_id')::uuid AS template, data->'period'->>'start' AS period, count(*) AS n"
+            " FROM invoices.documents WHERE (data->>'recurring_id')::uuid = ANY($1::uuid[]) GROUP BY 1, 2", ids,
+        )
+        numbers = await conn.fetch(
+            "SELECT number FROM invoices.documents WHERE (data->>'recurring_id')::uuid = ANY($1::uuid[])", ids,
+        )
+    finally:
+        await conn.close()
+    assert all(row["n"] == 1 for row in per_period)  # no duplicate
+    assert {(row["template"], row["period"]) for row in per_period} == {
+        (uuid.UUID(t), p) for t in ids for p in ("2042-01-01", "2042-02-01")}  # no gap
+    sequence = sorted(int(row["number"].rsplit("-", 1)[1]) for row in numbers)
+    assert sequence == list(range(sequence[0], sequence[0] + 2 * count))  # the numbers have no gap either

@@ -14,7 +14,7 @@ from litestar.response import Stream
 from billwire_gateway.bus import ApiError
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.export import csv_export
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import MAX_OFFSET, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
@@ -75,7 +75,7 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         @post(summary=f"Create a draft {what} with computed totals")
         async def create(self, data: JSONBody[DocumentInput], caller: CallerDep, bus: BusDep) -> Response[Document]:
             data.type = pinned(data.type) or "invoice"
-            return json_reply(await bus.call(s.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
+            return json_reply(await bus.call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
 
         @get(summary=f"List {what}s with filters, sorting and pagination")
         async def list_documents(
@@ -89,7 +89,7 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         ) -> Response[Page[Document]]:
             filters["type"] = pinned(filters["type"])
             query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset)
-            return json_reply(await bus.call(s.DOCUMENT_LIST, query))
+            return json_reply(await bus.call(subjects.DOCUMENT_LIST, query))
 
         @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line")
         async def export(self, caller: CallerDep, bus: BusDep, filters: FiltersDep, lines: FromQuery[bool] = False) -> Stream:
@@ -103,21 +103,21 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
 
         @get("/{document_id:uuid}", summary=f"Get a {what}")
         async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
-            return json_reply(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
+            return json_reply(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
 
         @patch("/{document_id:uuid}", summary=f"Change a draft {what}; finalized ones answer 409")
         async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
-            return json_reply(await bus.call(s.DOCUMENT_UPDATE, command))
+            return json_reply(await bus.call(subjects.DOCUMENT_UPDATE, command))
 
         @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
         async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-            await bus.call(s.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
+            await bus.call(subjects.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
 
         @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
         async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = FinalizeDocument(ctx=caller, id=document_id, type=fixed_type)
-            return json_reply(await bus.call(s.DOCUMENT_FINALIZE, command))
+            return json_reply(await bus.call(subjects.DOCUMENT_FINALIZE, command))
 
     DocumentController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}Controller"
     return DocumentController

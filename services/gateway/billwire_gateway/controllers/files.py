@@ -24,7 +24,7 @@ from litestar.response import Stream
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import GetProfile
 from billwire_shared.contracts.documents import DocumentType
 from billwire_shared.contracts.rendering import (
@@ -45,15 +45,15 @@ _chunk = msgspec.json.Decoder(ArtifactChunk)
 
 
 def _busy(exc: ApiError) -> ApiError:
-    """A saturated or unreachable renderer: 503 with Retry-After."""
-    if exc.reply.code == ErrorCode.SERVICE_UNAVAILABLE:
+    """A saturated, unreachable or browserless renderer: 503 with Retry-After."""
+    if exc.reply.code in (ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RENDERER_UNAVAILABLE):
         return ApiError(exc.reply, exc.headers | {"Retry-After": exc.headers.get("Retry-After", RETRY_AFTER)})
     return exc
 
 
 async def _render(bus: Bus, command: RenderDocument) -> Artifact:
     try:
-        return _artifact.decode(await bus.call(s.DOCUMENT_RENDER, command, timeout=RENDER_WAIT))
+        return _artifact.decode(await bus.call(subjects.DOCUMENT_RENDER, command, timeout=RENDER_WAIT))
     except ApiError as exc:
         raise _busy(exc) from exc
 
@@ -61,14 +61,14 @@ async def _render(bus: Bus, command: RenderDocument) -> Artifact:
 async def _stream_pdf(bus: Bus, command: RenderDocument, disposition: Disposition) -> Stream:
     artifact = await _render(bus, command)
     fetch = GetArtifactChunk(ctx=command.ctx, artifact_id=artifact.id)
-    first = _chunk.decode(await bus.call(s.ARTIFACT_GET, fetch))  # errors surface before the response starts
+    first = _chunk.decode(await bus.call(subjects.ARTIFACT_GET, fetch))  # errors surface before the response starts
 
     async def body() -> AsyncIterator[bytes]:
         chunk = first
         yield chunk.data
         while not chunk.last and chunk.data:
             offset = chunk.offset + len(chunk.data)
-            chunk = _chunk.decode(await bus.call(s.ARTIFACT_GET, msgspec.structs.replace(fetch, offset=offset)))
+            chunk = _chunk.decode(await bus.call(subjects.ARTIFACT_GET, msgspec.structs.replace(fetch, offset=offset)))
             yield chunk.data
 
     return Stream(body(), media_type=artifact.media_type, headers={
@@ -147,8 +147,8 @@ class LogoController(Controller):
             media_type, clean = check_logo(content)
         except ImageRejected as exc:
             raise _rejected(str(exc)) from exc
-        return json_reply(await bus.call(s.LOGO_SET, SetLogo(ctx=caller, media_type=media_type, data=clean)))
+        return json_reply(await bus.call(subjects.LOGO_SET, SetLogo(ctx=caller, media_type=media_type, data=clean)))
 
     @delete(summary="Remove the company logo", opt={"scope": "admin"})
     async def remove(self, caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(s.LOGO_DELETE, GetProfile(ctx=caller))
+        await bus.call(subjects.LOGO_DELETE, GetProfile(ctx=caller))

@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.reports import (
     GetStats,
     GetUsage,
@@ -31,8 +31,8 @@ class ReportController(Controller):
         top: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
     ) -> Response[Stats]:
         command = GetStats(ctx=caller, period=period, date_from=date_from, date_to=date_to, top=top)
-        return json_reply(await bus.call(s.STATS_GET, command))
+        return json_reply(await bus.call(subjects.STATS_GET, command))
 
     @get("/usage", summary="Documents this month against the plan, e-mails today against the daily limit")
     async def usage(self, caller: CallerDep, bus: BusDep) -> Response[Usage]:
-        return json_reply(await bus.call(s.USAGE_GET, GetUsage(ctx=caller)))
+        return json_reply(await bus.call(subjects.USAGE_GET, GetUsage(ctx=caller)))

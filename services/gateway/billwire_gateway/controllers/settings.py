@@ -6,7 +6,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
     ApiKey,
     ApiKeyInput,
@@ -36,15 +36,15 @@ class SettingsController(Controller):
 
     @get("/profile", summary="The company profile: seller details, bank, defaults, number series")
     async def get_profile(self, caller: CallerDep, bus: BusDep) -> Response[Profile]:
-        return json_reply(await bus.call(s.PROFILE_GET, GetProfile(ctx=caller)))
+        return json_reply(await bus.call(subjects.PROFILE_GET, GetProfile(ctx=caller)))
 
     @patch("/profile", summary="Change the company profile", opt={"scope": "admin"})
     async def update_profile(self, data: JSONBody[ProfilePatch], caller: CallerDep, bus: BusDep) -> Response[Profile]:
-        return json_reply(await bus.call(s.PROFILE_UPDATE, UpdateProfile(ctx=caller, patch=data)))
+        return json_reply(await bus.call(subjects.PROFILE_UPDATE, UpdateProfile(ctx=caller, patch=data)))
 
     @get("/email-templates", summary="The account's e-mail templates per language and kind (null: the built-in text, in `defaults`)")
     async def get_email_templates(self, caller: CallerDep, bus: BusDep) -> Response[EmailTemplatesView]:
-        return json_reply(await bus.call(s.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=caller)))
+        return json_reply(await bus.call(subjects.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=caller)))
 
     @put(
         "/email-templates", opt={"scope": "admin"},
@@ -53,24 +53,24 @@ class SettingsController(Controller):
     async def put_email_templates(
         self, data: JSONBody[EmailTemplateSettings], caller: CallerDep, bus: BusDep
     ) -> Response[EmailTemplatesView]:
-        return json_reply(await bus.call(s.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=caller, settings=data)))
+        return json_reply(await bus.call(subjects.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=caller, settings=data)))
 
     @get("/reminders", summary="Payment reminders: on or off, and up to three levels by days past due")
     async def get_reminders(self, caller: CallerDep, bus: BusDep) -> Response[ReminderSettings]:
-        return json_reply(await bus.call(s.REMINDERS_GET, GetReminderSettings(ctx=caller)))
+        return json_reply(await bus.call(subjects.REMINDERS_GET, GetReminderSettings(ctx=caller)))
 
     @put("/reminders", summary="Replace the payment reminder settings", opt={"scope": "admin"})
     async def put_reminders(self, data: JSONBody[ReminderSettings], caller: CallerDep, bus: BusDep) -> Response[ReminderSettings]:
-        return json_reply(await bus.call(s.REMINDERS_UPDATE, UpdateReminderSettings(ctx=caller, settings=data)))
+        return json_reply(await bus.call(subjects.REMINDERS_UPDATE, UpdateReminderSettings(ctx=caller, settings=data)))
 
     @post("/api-keys", summary="Create an API key; its secret is shown only in this answer", opt={"scope": "admin"})
     async def create_api_key(self, data: JSONBody[ApiKeyInput], caller: CallerDep, bus: BusDep) -> Response[NewApiKey]:
-        return json_reply(await bus.call(s.API_KEY_CREATE, CreateApiKey(ctx=caller, key=data)), 201)
+        return json_reply(await bus.call(subjects.API_KEY_CREATE, CreateApiKey(ctx=caller, key=data)), 201)
 
     @get("/api-keys", summary="List API keys (never their secrets)", opt={"scope": "admin"})
     async def list_api_keys(self, caller: CallerDep, bus: BusDep) -> Response[list[ApiKey]]:
-        return json_reply(await bus.call(s.API_KEY_LIST, ListApiKeys(ctx=caller)))
+        return json_reply(await bus.call(subjects.API_KEY_LIST, ListApiKeys(ctx=caller)))
 
     @delete("/api-keys/{key_id:uuid}", summary="Revoke an API key on every gateway within seconds", opt={"scope": "admin"})
     async def revoke_api_key(self, key_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(s.API_KEY_REVOKE, ById(ctx=caller, id=key_id))
+        await bus.call(subjects.API_KEY_REVOKE, ById(ctx=caller, id=key_id))

@@ -9,7 +9,7 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
 from billwire_shared.contracts.text import (
     CreatePrompt,
@@ -44,7 +44,7 @@ class FromTextController(Controller):
         ),
     )
     async def from_text(self, data: JSONBody[FromTextInput], caller: CallerDep, bus: BusDep) -> Response[DraftFromTextResult]:
-        raw = await bus.call(s.INVOICE_FROM_TEXT, DraftFromText(ctx=caller, body=data), timeout=DRAFT_TIMEOUT)
+        raw = await bus.call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=caller, body=data), timeout=DRAFT_TIMEOUT)
         return json_reply(raw, 200 if data.dry_run else 201)
 
 
@@ -54,7 +54,7 @@ class PromptController(Controller):
 
     @post(summary="Save a prompt (an invoice text to reuse) with labels")
     async def create_prompt(self, data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(s.PROMPT_CREATE, CreatePrompt(ctx=caller, prompt=data)), 201)
+        return json_reply(await bus.call(subjects.PROMPT_CREATE, CreatePrompt(ctx=caller, prompt=data)), 201)
 
     @get(summary="List saved prompts; label filters by label name (__no_label__: unlabelled), q searches the text")
     async def list_prompts(
@@ -62,28 +62,28 @@ class PromptController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> Response[Page[Prompt]]:
-        return json_reply(await bus.call(s.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
+        return json_reply(await bus.call(subjects.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
 
     @get("/labels", summary="Every label in use, with how many prompts carry it")
     async def list_labels(self, caller: CallerDep, bus: BusDep) -> Response[list[LabelCount]]:
-        return json_reply(await bus.call(s.PROMPT_LABELS, ListLabels(ctx=caller)))
+        return json_reply(await bus.call(subjects.PROMPT_LABELS, ListLabels(ctx=caller)))
 
     @get("/{prompt_id:uuid}", summary="Get a saved prompt")
     async def get_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(s.PROMPT_GET, ById(ctx=caller, id=prompt_id)))
+        return json_reply(await bus.call(subjects.PROMPT_GET, ById(ctx=caller, id=prompt_id)))
 
     @put("/{prompt_id:uuid}", summary="Replace a saved prompt's text and labels")
     async def update_prompt(self, prompt_id: FromPath[UUID], data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(s.PROMPT_UPDATE, UpdatePrompt(ctx=caller, id=prompt_id, prompt=data)))
+        return json_reply(await bus.call(subjects.PROMPT_UPDATE, UpdatePrompt(ctx=caller, id=prompt_id, prompt=data)))
 
     @delete("/{prompt_id:uuid}", summary="Delete a saved prompt")
     async def delete_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(s.PROMPT_DELETE, ById(ctx=caller, id=prompt_id))
+        await bus.call(subjects.PROMPT_DELETE, ById(ctx=caller, id=prompt_id))
 
     @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)")
     async def run_prompt(
         self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[DraftOptions | None] = None,
     ) -> Response[DraftFromTextResult]:
         options = data or DraftOptions()
-        raw = await bus.call(s.PROMPT_RUN, RunPrompt(ctx=caller, id=prompt_id, options=options), timeout=DRAFT_TIMEOUT)
+        raw = await bus.call(subjects.PROMPT_RUN, RunPrompt(ctx=caller, id=prompt_id, options=options), timeout=DRAFT_TIMEOUT)
         return json_reply(raw, 200 if options.dry_run else 201)

@@ -10,7 +10,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
 from billwire_shared.contracts.webhooks import (
     CreateWebhook,
@@ -41,19 +41,19 @@ class WebhookController(Controller):
 
     @post(opt={"scope": "admin"}, summary="Register a webhook; the answer shows its signing secret, once", description=SIGNING)
     async def create_webhook(self, data: JSONBody[WebhookInput], caller: CallerDep, bus: BusDep) -> Response[NewWebhook]:
-        return json_reply(await bus.call(s.WEBHOOK_CREATE, CreateWebhook(ctx=caller, webhook=data)), 201)
+        return json_reply(await bus.call(subjects.WEBHOOK_CREATE, CreateWebhook(ctx=caller, webhook=data)), 201)
 
     @get(summary="The account's webhooks (without their secrets)")
     async def list_webhooks(self, caller: CallerDep, bus: BusDep) -> Response[list[Webhook]]:
-        return json_reply(await bus.call(s.WEBHOOK_LIST, ListWebhooks(ctx=caller)))
+        return json_reply(await bus.call(subjects.WEBHOOK_LIST, ListWebhooks(ctx=caller)))
 
     @get("/{webhook_id:uuid}", summary="A webhook (without its secret)")
     async def get_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Webhook]:
-        return json_reply(await bus.call(s.WEBHOOK_GET, ById(ctx=caller, id=webhook_id)))
+        return json_reply(await bus.call(subjects.WEBHOOK_GET, ById(ctx=caller, id=webhook_id)))
 
     @delete("/{webhook_id:uuid}", opt={"scope": "admin"}, summary="Remove a webhook; its pending deliveries stop")
     async def delete_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(s.WEBHOOK_DELETE, ById(ctx=caller, id=webhook_id))
+        await bus.call(subjects.WEBHOOK_DELETE, ById(ctx=caller, id=webhook_id))
 
     @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt")
     async def list_deliveries(
@@ -61,4 +61,4 @@ class WebhookController(Controller):
         delivery_state: StateFilter = None, limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Page[WebhookDelivery]]:
         query = ListDeliveries(ctx=caller, id=webhook_id, state=delivery_state, limit=limit, offset=offset)
-        return json_reply(await bus.call(s.WEBHOOK_DELIVERIES, query))
+        return json_reply(await bus.call(subjects.WEBHOOK_DELIVERIES, query))

@@ -10,12 +10,12 @@ and then require the total the agent expects.
 from __future__ import annotations
 
 from billwire_gateway.bus import Bus
-from billwire_gateway.mcp import clients, documents, files, lifecycle, reports, settings, text
+from billwire_gateway.mcp import clients, documents, files, lifecycle, recurring, reports, settings, text
 from billwire_gateway.mcp.toolbox import BillwireMCP, Toolbox
 from billwire_shared import __version__
 
 # The order tools are listed in: as they were declared when they were one function.
-AREAS = (clients, documents, lifecycle, files, reports, text, settings)
+AREAS = (clients, documents, lifecycle, files, reports, text, settings, recurring)
 
 
 def create_mcp(bus: Bus) -> BillwireMCP:

@@ -193,6 +193,10 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
         add("issue_date <= ?", query.date_to)
     if query.updated_since:
         add("updated_at >= ?", query.updated_since)
+    if query.q:
+        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args.append(pattern)
+        conditions.append(f"(number ILIKE ${len(args)} OR data->'client'->>'name' ILIKE ${len(args)})")
     for flag, column in (("paid", "paid_at"), ("sent", "sent_at"), ("finalized", "finalized_at"), ("cancelled", "cancelled_at")):
         value = getattr(query, flag)
         if value is not None:

@@ -23,7 +23,9 @@ from billwire_shared.contracts.recurring import (
     CreateRecurring,
     ListRecurring,
     PreviewRecurring,
+    PreviewRecurringInput,
     PreviewRun,
+    RecurringInput,
     RecurringInvoice,
     RecurringPreview,
     UpdateRecurring,
@@ -84,18 +86,20 @@ class RecurringHandlers:
 
     # -- create, read, edit, delete ---------------------------------------------------------------
 
-    async def create_recurring(self, cmd: CreateRecurring) -> RecurringInvoice:
-        body = cmd.template
+    def _new_template(self, body: RecurringInput) -> RecurringInvoice:
+        """A template from its input, not stored; the problems the types cannot say are 422s."""
         document_rules.check(_content_problems(msgspec.structs.asdict(body)))
+        now = self.clock()
+        schedule = rules.schedule_of(body.schedule)
+        return RecurringInvoice(
+            **(msgspec.structs.asdict(body) | {"schedule": schedule}), id=new_id(), status="active", next_index=0,
+            next_run_on=rules.next_run_on(schedule, 0), created_at=now, updated_at=now,
+        )
+
+    async def create_recurring(self, cmd: CreateRecurring) -> RecurringInvoice:
+        template = self._new_template(cmd.template)
 
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
-            now = self.clock()
-            values = msgspec.structs.asdict(body) | {"schedule": rules.schedule_of(body.schedule)}
-            schedule = values["schedule"]
-            template = RecurringInvoice(
-                **values, id=new_id(), status="active", next_index=0, next_run_on=rules.next_run_on(schedule, 0),
-                created_at=now, updated_at=now,
-            )
             await self._check_content(conn, cmd.ctx.account_id, template)
             await self._store(conn, cmd.ctx, None, template, "create", "recurring_invoice.created")
             return template
@@ -205,29 +209,43 @@ class RecurringHandlers:
 
     # -- preview -------------------------------------------------------------------------------------
 
-    async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
+    async def _preview(self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice, count: int) -> RecurringPreview:
         """The next runs as they would be generated now: dates, period, line texts and totals."""
+        if template.status == "ended":
+            return RecurringPreview(id=template.id, runs=[])
+        profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
+        if client is None:
+            raise BillwireError(
+                ErrorCode.CLIENT_NOT_FOUND, f"Client {template.client_id} was not found.",
+                [FieldError(field="client_id", message="no such client in this account")], status=422,
+            )
+        products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+        now, runs = self.clock(), []
+        for index in rules.upcoming(template.schedule, template.next_index, count):
+            run_on = rules.run_day(template.schedule, index)
+            draft = rules.draft_for(template, index, client, profile, products, new_id(), run_on, now)
+            runs.append(PreviewRun(
+                run_on=run_on, period=draft.period, descriptions=[line.description for line in draft.lines],
+                currency=draft.currency, totals=draft.totals,
+            ))
+        return RecurringPreview(id=template.id, runs=runs)
 
+    async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
         async def work(conn: asyncpg.Connection) -> RecurringPreview:
-            account_id = cmd.ctx.account_id
-            template = await sql.get_template(conn, account_id, cmd.id)
+            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
             if template is None:
                 raise _not_found(cmd.id)
-            if template.status == "ended":
-                return RecurringPreview(id=template.id, runs=[])
-            profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
-            if client is None:
-                raise BillwireError(ErrorCode.CLIENT_NOT_FOUND, f"The template's client {template.client_id} was deleted.", status=409)
-            products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
-            now, runs = self.clock(), []
-            for index in rules.upcoming(template.schedule, template.next_index, cmd.count):
-                run_on = rules.run_day(template.schedule, index)
-                draft = rules.draft_for(template, index, client, profile, products, new_id(), run_on, now)
-                runs.append(PreviewRun(
-                    run_on=run_on, period=draft.period, descriptions=[line.description for line in draft.lines],
-                    currency=draft.currency, totals=draft.totals,
-                ))
-            return RecurringPreview(id=template.id, runs=runs)
+            return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
+
+        return await self.uow.read(work)
+
+    async def preview_recurring_input(self, cmd: PreviewRecurringInput) -> RecurringPreview:
+        """What a template would bill before it is created (the same checks as a create)."""
+        template = self._new_template(cmd.template)
+
+        async def work(conn: asyncpg.Connection) -> RecurringPreview:
+            await self._check_content(conn, cmd.ctx.account_id, template)
+            return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
         return await self.uow.read(work)
 
@@ -241,6 +259,7 @@ def routes(handlers: RecurringHandlers) -> dict[str, Callable[..., Awaitable[Any
         subjects.RECURRING_UPDATE: handlers.update_recurring,
         subjects.RECURRING_DELETE: handlers.delete_recurring,
         subjects.RECURRING_PREVIEW: handlers.preview_recurring,
+        subjects.RECURRING_PREVIEW_INPUT: handlers.preview_recurring_input,
         subjects.RECURRING_PAUSE: handlers.pause_recurring,
         subjects.RECURRING_RESUME: handlers.resume_recurring,
         subjects.RECURRING_END: handlers.end_recurring,

@@ -69,10 +69,11 @@ def utc_clock() -> datetime:
 class RecurringScheduler(BackgroundLoop):
     def __init__(
         self, pool: asyncpg.Pool, issuer: Issuer, interval: float = 60.0, *, request: Request | None = None,
-        clock: Clock = utc_clock, batch: int = 100,
+        clock: Clock = utc_clock, batch: int = 100, workers: int = 1,
     ) -> None:
         self.uow = UnitOfWork(pool)
         self.issuer, self.interval, self.request, self.clock, self.batch = issuer, interval, request, clock, batch
+        self.workers = workers  # batches one replica generates at once, each in its own transaction
 
     def start(self) -> None:
         self._spawn(self._run(), "recurring-scheduler")
@@ -94,12 +95,17 @@ class RecurringScheduler(BackgroundLoop):
         """One pass at the clock's now: every due period drafted, then every failed run tried
         once more; the number of documents created."""
         now = self.clock()
-        created, seen = 0, []
-        while True:
-            count, taken = await self.generate_batch(now, seen)
-            created += count
-            if taken < self.batch:
-                break
+        seen: list[UUID] = []
+
+        async def worker() -> int:
+            created = 0
+            while True:
+                count, taken = await self.generate_batch(now, seen)
+                created += count
+                if taken < self.batch:
+                    return created
+
+        created = sum(await asyncio.gather(*(worker() for _ in range(self.workers))))
         while await self.retry_batch(now) == self.batch:
             pass
         if created:
@@ -110,8 +116,8 @@ class RecurringScheduler(BackgroundLoop):
 
     async def generate_batch(self, now: datetime, seen: list[UUID]) -> tuple[int, int]:
         """Documents for one batch of due templates, in one transaction; (documents created,
-        templates taken). `seen` collects the templates looked at, so a template that cannot
-        advance (its client is gone) is not taken again in the same tick."""
+        templates taken). `seen` collects the templates that are still due after their turn (a
+        client is gone, a product deleted, a very long outage), so a tick takes each once."""
         reserved: list[tuple[Caller, UUID]] = []
         try:
             async with self.uow.transaction() as conn:
@@ -124,9 +130,8 @@ class RecurringScheduler(BackgroundLoop):
                 created = 0
                 for row in rows:
                     template = sql.template_of(row["data"])
-                    seen.append(template.id)
                     profile = msgspec.convert(row["profile"] or {}, Profile, strict=False)
-                    created += await self._generate(conn, row["account_id"], template, profile, now, reserved)
+                    created += await self._generate(conn, row["account_id"], template, profile, now, reserved, seen)
                 return created, len(rows)
         except BaseException:
             for ctx, send_id in reserved:  # counted, but the transaction that queued them did not commit
@@ -135,7 +140,7 @@ class RecurringScheduler(BackgroundLoop):
 
     async def _generate(
         self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice, profile: Profile, now: datetime,
-        reserved: list[tuple[Caller, UUID]],
+        reserved: list[tuple[Caller, UUID]], seen: list[UUID],
     ) -> int:
         ctx = Caller(account_id=account_id, request_id=f"recurring:{template.id}")
         today = now.date()
@@ -172,6 +177,8 @@ class RecurringScheduler(BackgroundLoop):
         )
         if after.next_run_on is None:
             after = msgspec.structs.replace(after, status="ended", updated_at=now)
+        if after.next_run_on is not None and after.next_run_on <= today:
+            seen.append(template.id)
         statement = sql.save_template(account_id, after)
         if after.status == "ended":
             event = new_event("recurring_invoice.ended", account_id, after, now)

@@ -1,0 +1,1 @@
+"""The web app for people: server-rendered pages on the same bus commands as the REST API."""

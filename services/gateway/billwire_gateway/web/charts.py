@@ -1,0 +1,69 @@
+"""The overview's revenue chart as plain SVG numbers, computed here so the template only draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billwire_shared.contracts.users import MonthRevenue
+
+WIDTH, HEIGHT, BOTTOM, TOP = 720, 240, 28, 16
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    amount: Decimal
+    month: date
+
+
+@dataclass
+class Chart:
+    currency: str
+    bars: list[Bar]
+    gridlines: list[tuple[float, Decimal]]
+    width: int = WIDTH
+    height: int = HEIGHT
+
+
+def last_months(today: date, count: int = 12) -> list[date]:
+    """The first days of the last `count` months, oldest first, this month last."""
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(count):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _nice_ceiling(value: Decimal) -> Decimal:
+    """1, 2 or 5 times a power of ten, at least `value`: round gridline steps."""
+    if value <= 0:
+        return Decimal(100)
+    magnitude = Decimal(10) ** (len(str(int(value))) - 1)
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def revenue_chart(months: list[date], revenue: list[MonthRevenue], currency: str, month_label) -> Chart:  # noqa: ANN001
+    amounts = {row.month: row.invoiced for row in revenue if row.currency == currency}
+    top = _nice_ceiling(max(amounts.values(), default=Decimal(0)))
+    plot_height = HEIGHT - BOTTOM - TOP
+    slot = WIDTH / max(len(months), 1)
+    bars = []
+    for index, month in enumerate(months):
+        amount = amounts.get(month, Decimal(0))
+        height = float(amount / top) * plot_height if top else 0.0
+        bars.append(Bar(
+            x=index * slot + slot * 0.18, y=TOP + plot_height - height, width=slot * 0.64, height=height,
+            label=month_label(month), amount=amount, month=month,
+        ))
+    gridlines = [(TOP + plot_height * (1 - fraction), top * Decimal(str(fraction))) for fraction in (0, 0.5, 1)]
+    return Chart(currency=currency, bars=bars, gridlines=gridlines)

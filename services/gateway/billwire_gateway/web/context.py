@@ -1,0 +1,140 @@
+"""Who is signed in, for each web request: the session, the user behind it, the Caller the bus
+calls carry, and the page helpers (texts, CSRF token, flash) every template gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote
+
+import msgspec
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect, Template
+
+from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.middleware import request_id_of
+from billwire_gateway.web.i18n import Texts
+from billwire_gateway.web.sessions import COOKIE, Session, SessionStore
+from billwire_shared import subjects as s
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.users import ROLE_SCOPES, Authenticated, SessionCheck, User
+from billwire_shared.errors import ErrorCode, ErrorReply
+
+FLASH_COOKIE = "bw_flash"
+
+
+class SignInRequired(Exception):
+    """No live session: the person is sent to the sign-in page, then back."""
+
+    def __init__(self, next_path: str = "/") -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PasswordChangeRequired(Exception):
+    """The user signs in with a generated password and must choose their own first."""
+
+
+@dataclass
+class Person:
+    session_id: str
+    session: Session
+    user: User
+    request_id: str
+    texts: Texts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.texts = Texts(self.user.language)
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(account_id=self.user.account_id, user_id=self.user.id, request_id=self.request_id)
+
+    def may(self, scope: str) -> bool:
+        return scope in ROLE_SCOPES.get(self.user.role, ())
+
+
+def store_of(connection: ASGIConnection) -> SessionStore:
+    return connection.app.state.web.sessions
+
+
+def bus_of(connection: ASGIConnection) -> Bus:
+    return connection.app.state.bus
+
+
+async def provide_person(request: Request) -> Person:
+    """The signed-in person, checked against the users wing on every request (generation, disabled)."""
+    cached = request.scope.setdefault("state", {}).get("web_person")
+    if cached is not None:
+        return cached
+    session_id = request.cookies.get(COOKIE)
+    session = await store_of(request).load(session_id)
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if session is None or session_id is None:
+        raise SignInRequired(next_path)
+    check = SessionCheck(account_id=session.account_id, user_id=session.user_id, session_generation=session.session_generation)
+    found = await bus_of(request).call_typed(s.USER_SESSION_CHECK, check, Authenticated)
+    if not found.found or found.user is None:
+        await store_of(request).end(session_id)
+        raise SignInRequired(next_path)
+    person = Person(session_id, session, found.user, request_id_of(request.scope))
+    request.scope["state"]["web_person"] = person
+    if person.user.must_change_password and request.url.path not in ("/password", "/logout"):
+        raise PasswordChangeRequired()
+    return person
+
+
+async def require_role(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Pages that only read need `read`; forms that change need `write`, unless the route names
+    another scope (API keys and users: `admin`): the same words REST uses for keys."""
+    if handler.opt.get("public"):
+        return
+    person = await provide_person(connection)  # type: ignore[arg-type]
+    needed = handler.opt.get("scope") or ("read" if connection.scope["method"] in ("GET", "HEAD") else "write")
+    if not person.may(needed):
+        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message="Your role may not do this."))
+
+
+def flash_of(request: Request) -> str | None:
+    value = request.cookies.get(FLASH_COOKIE)
+    return unquote(value)[:300] if value else None
+
+
+def page(request: Request, template: str, person: Person | None, status_code: int = 200, **context: Any) -> Template:
+    """A page: the template with the person, their texts, the CSRF token and a flash message."""
+    texts = person.texts if person else Texts(_browser_language(request))
+    response = Template(
+        template_name=f"web/{template}", status_code=status_code,
+        context={
+            "person": person, "t": texts, "csrf": person.session.csrf if person else "", "flash": flash_of(request),
+            "path": request.url.path, "request_id": request_id_of(request.scope), **context,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+    if flash_of(request):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(path: str, flash: str | None = None, person: Person | None = None) -> Redirect:
+    """303 See Other after a form: the browser GETs the next page (a reload never posts twice)."""
+    response = Redirect(path, status_code=303)
+    if flash:
+        text = person.texts(flash) if person else flash
+        response.set_cookie(FLASH_COOKIE, quote(text), path="/", httponly=True, samesite="lax", max_age=60)
+    return response
+
+
+def _browser_language(request: Request) -> str:
+    accepted = request.headers.get("accept-language", "")
+    return "de" if accepted.lower().startswith("de") else "en"
+
+
+PersonDep = NamedDependency[Person]
+
+
+def decode(raw: bytes, type_: type) -> Any:
+    return msgspec.json.decode(raw, type=type_)

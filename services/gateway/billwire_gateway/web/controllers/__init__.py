@@ -1,0 +1,13 @@
+"""The web app's pages, one controller per area, each route a thin call of one bus command."""
+
+from billwire_gateway.web.controllers.account import AccountController
+from billwire_gateway.web.controllers.actions import DocumentActionsController
+from billwire_gateway.web.controllers.clients import ClientsController, ProductsController
+from billwire_gateway.web.controllers.documents import DocumentsController
+from billwire_gateway.web.controllers.overview import OverviewController
+from billwire_gateway.web.controllers.settings import SettingsController
+
+CONTROLLERS = [
+    AccountController, OverviewController, DocumentsController, DocumentActionsController, ClientsController,
+    ProductsController, SettingsController,
+]

@@ -1,0 +1,117 @@
+"""Settings a person changes: the company profile with its logo, and API keys for agents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+
+from billwire_gateway.bus import ApiError
+from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
+from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
+from billwire_gateway.web.forms import address, convert, field_errors, given
+from billwire_shared import subjects as s
+from billwire_shared.contracts.accounts import (
+    ApiKey,
+    ApiKeyInput,
+    CreateApiKey,
+    GetProfile,
+    ListApiKeys,
+    NewApiKey,
+    Profile,
+    ProfilePatch,
+    UpdateProfile,
+)
+from billwire_shared.contracts.common import SCOPES, ById
+from billwire_shared.contracts.rendering import Logo, SetLogo
+
+PROFILE_FIELDS = ("company_name", "email", "phone", "tax_number", "vat_id", "contact_name", "legal_footer", "default_currency",
+                  "default_payment_terms_days", "default_tax_rate", "language")
+BANK_FIELDS = ("account_holder", "iban", "bic")
+
+
+class SettingsController(Controller):
+    path = "/settings"
+
+    @get("/")
+    async def index(self) -> Response:
+        return redirect("/settings/profile")
+
+    @get("/profile")
+    async def profile_form(self, request: Request, person: PersonDep) -> Response:
+        return await self._profile_page(request, person, None, {})
+
+    @post("/profile", opt={"scope": "admin"})
+    async def update_profile(self, request: Request, person: PersonDep) -> Response:
+        form = await request.form()
+        values: dict[str, Any] = given(form, PROFILE_FIELDS)
+        values["address"] = address(form) or {}
+        values["bank"] = given(form, BANK_FIELDS, "bank_")
+        try:
+            patch = convert(values, ProfilePatch)
+            await bus_of(request).call(s.PROFILE_UPDATE, UpdateProfile(ctx=person.caller, patch=patch))
+        except ApiError as exc:
+            return await self._profile_page(request, person, values, field_errors(exc), 422)
+        return redirect("/settings/profile", "Saved.", person)
+
+    @post("/logo", opt={"scope": "admin"}, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    async def upload_logo(
+        self, request: Request, person: PersonDep, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            return redirect("/settings/profile", "Choose a PNG, JPEG or SVG file.", person)
+        content = await upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            media_type, clean = check_logo(content[:MAX_UPLOAD_BYTES + 1])
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise ImageRejected("The logo is larger than 2 MB.")
+        except ImageRejected as exc:
+            return redirect("/settings/profile", str(exc), person)
+        await bus_of(request).call(s.LOGO_SET, SetLogo(ctx=person.caller, media_type=media_type, data=clean))
+        return redirect("/settings/profile", "Saved.", person)
+
+    @get("/logo")
+    async def logo(self, request: Request, person: PersonDep) -> Response:
+        logo = decode(await bus_of(request).call(s.LOGO_GET, GetProfile(ctx=person.caller)), Logo)
+        return Response(logo.data, media_type=logo.media_type, headers={"Cache-Control": "private, no-cache"})
+
+    @get("/keys", opt={"scope": "admin"})
+    async def keys(self, request: Request, person: PersonDep) -> Response:
+        return await self._keys_page(request, person, None, {})
+
+    @post("/keys", opt={"scope": "admin"})
+    async def create_key(self, request: Request, person: PersonDep) -> Response:
+        form = await request.form()
+        scopes = [scope for scope in form.getall("scopes") if scope in SCOPES] if "scopes" in form else []
+        try:
+            key_input = convert(given(form, ("name",)) | {"scopes": scopes}, ApiKeyInput)
+            raw = await bus_of(request).call(s.API_KEY_CREATE, CreateApiKey(ctx=person.caller, key=key_input))
+        except ApiError as exc:
+            return await self._keys_page(request, person, None, field_errors(exc), 422)
+        return await self._keys_page(request, person, decode(raw, NewApiKey), {}, 201)
+
+    @post("/keys/{key_id:uuid}/revoke", opt={"scope": "admin"})
+    async def revoke_key(self, request: Request, person: PersonDep, key_id: FromPath[UUID]) -> Response:
+        await bus_of(request).call(s.API_KEY_REVOKE, ById(ctx=person.caller, id=key_id))
+        return redirect("/settings/keys", "Done.", person)
+
+    @staticmethod
+    async def _profile_page(request: Request, person: PersonDep, values: dict | None, errors: dict, status_code: int = 200) -> Response:
+        bus = bus_of(request)
+        profile = decode(await bus.call(s.PROFILE_GET, GetProfile(ctx=person.caller)), Profile)
+        try:
+            await bus.call(s.LOGO_GET, GetProfile(ctx=person.caller))
+            has_logo = True
+        except ApiError:
+            has_logo = False
+        return page(request, "profile.html", person, status_code, profile=profile, values=values, errors=errors, has_logo=has_logo)
+
+    @staticmethod
+    async def _keys_page(request: Request, person: PersonDep, new_key: NewApiKey | None, errors: dict, status_code: int = 200) -> Response:
+        keys = decode(await bus_of(request).call(s.API_KEY_LIST, ListApiKeys(ctx=person.caller)), list[ApiKey])
+        return page(request, "keys.html", person, status_code, keys=keys, new_key=new_key, errors=errors, scopes=SCOPES)

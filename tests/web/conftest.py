@@ -1,0 +1,108 @@
+"""The web app in a real browser: the gateway served over HTTP by uvicorn on this run's stack
+(invoices, rendering with Chromium, a mailer talking to a real SMTP server), and Playwright's
+Chromium driving it. Screenshots of the main pages land in tests/web/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest_asyncio
+import uvicorn
+from aiosmtpd.controller import Controller
+from playwright.async_api import Browser, Page, async_playwright
+
+from billwire_cli.embedded import free_port
+from billwire_gateway.app import GatewaySettings, create_app
+from billwire_mailer.app import MailerService, MailerSettings
+from billwire_shared import subjects as s
+from billwire_shared.contracts import users as u
+from billwire_shared.contracts.common import Caller
+from tests.integration.mailer.conftest import SmtpSink
+from tests.stack import Stack
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass
+class Web:
+    base: str
+    stack: Stack
+    browser: Browser
+    sink: SmtpSink
+
+    async def new_user(self, company: str, role: str = "owner", password: str | None = None) -> tuple[str, str, str]:
+        """A new account with a user; (account id, e-mail, password)."""
+        account_id, _ = await self.stack.new_account(company)
+        email = f"{uuid.uuid4().hex[:10]}@{company.lower().replace(' ', '-')}.example"
+        bus = self.stack.gateways[0].state.bus
+        created = await bus.call_typed(
+            s.USER_CREATE, u.CreateUser(ctx=Caller(account_id=uuid.UUID(account_id)), user=u.UserInput(email=email, role=role, password=password)),
+            u.NewUser,
+        )
+        return account_id, email, password or created.password or ""
+
+    @contextlib.asynccontextmanager
+    async def page(self, width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
+        context = await self.browser.new_context(viewport={"width": width, "height": height}, base_url=self.base)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        try:
+            yield page
+        finally:
+            await context.close()
+        csp = [error for error in errors if "Content Security Policy" in error]
+        assert not csp, csp
+
+    async def sign_in(self, page: Page, email: str, password: str) -> None:
+        await page.goto("/login")
+        await page.get_by_label("E-mail").fill(email)
+        await page.get_by_label("Password").fill(password)
+        await page.get_by_role("button", name="Sign in").click()
+
+    async def shot(self, page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@contextlib.asynccontextmanager
+async def serve_http(settings: GatewaySettings) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(30):
+        while not server.started:
+            await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
+    sink = SmtpSink()
+    smtp_port = free_port()
+    relay = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    relay.start()
+    mailer_settings = stack.settings(
+        MailerSettings, smtp_port=smtp_port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1", send_attempts=3,
+        outbox_poll_interval=0.2,
+    )
+    gateway_settings = stack.settings(GatewaySettings, rate_limit_per_minute=100_000, web_login_per_email=4, web_login_per_address=1000)
+    try:
+        async with MailerService(mailer_settings).running(), serve_http(gateway_settings) as base, async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            try:
+                yield Web(base, stack, browser, sink)
+            finally:
+                await browser.close()
+    finally:
+        relay.stop()
