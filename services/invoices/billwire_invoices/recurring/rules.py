@@ -21,7 +21,7 @@ import msgspec
 
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents.einvoice.checks import export_type_for
-from billwire_shared import validation as v
+from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
 from billwire_shared.contracts.common import Period
@@ -242,15 +242,15 @@ def auto_send_problems(auto_send: AutoSendInput | None, client_email: str | None
     for field, address in addresses:
         if address is None:
             continue
-        if v.header_break(address):
+        if validation.header_break(address):
             problems.append(FieldError(field=field, message="must not contain line breaks"))
-        elif problem := v.email_problem(address):
+        elif problem := validation.email_problem(address):
             problems.append(FieldError(field=field, message=problem))
-    if auto_send.subject is not None and (v.header_break(auto_send.subject) or not auto_send.subject.strip()):
+    if auto_send.subject is not None and (validation.header_break(auto_send.subject) or not auto_send.subject.strip()):
         problems.append(FieldError(field="auto_send.subject", message="must be one non-empty line; leave it out for the template's subject"))
     return problems
 
 
 def currency_problems(currency: str | None) -> list[FieldError]:
-    problem = v.currency_problem(currency) if currency is not None else None
+    problem = validation.currency_problem(currency) if currency is not None else None
     return [FieldError(field="currency", message=problem)] if problem else []

@@ -17,7 +17,7 @@ from billwire_invoices.uow import Change, UnitOfWork, record
 from billwire_invoices.users import rules
 from billwire_invoices.users import sql as users_sql
 from billwire_shared import subjects
-from billwire_shared.contracts import users as u
+from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
 from billwire_shared.ids import new_id
@@ -32,7 +32,7 @@ def _check(problems: list[FieldError]) -> None:
         raise BillwireError(ErrorCode.VALIDATION_ERROR, "The request has invalid fields.", problems)
 
 
-async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: u.UserInput) -> u.NewUser:
+async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: user_contracts.UserInput) -> user_contracts.NewUser:
     """Create a user of ctx's account; without a password one is generated and must be changed at first sign-in."""
     email = rules.normalized_email(user_input.email)
     generated = rules.generated_password() if user_input.password is None else None
@@ -43,13 +43,13 @@ async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: u.UserInpu
             ErrorCode.VALIDATION_ERROR, "A user with this e-mail already exists.",
             [FieldError(field="email", message="already used by a user")],
         )
-    user = u.User(
+    user = user_contracts.User(
         id=new_id(), account_id=ctx.account_id, email=email, name=user_input.name, role=user_input.role,
         language=user_input.language, must_change_password=generated is not None, session_generation=1, created_at=_utcnow(),
     )
     await users_sql.insert(conn, user, await asyncio.to_thread(rules.hash_password, password))
     await _audit(conn, ctx, user.id, "create", None, user)
-    return u.NewUser(user=user, password=generated)
+    return user_contracts.NewUser(user=user, password=generated)
 
 
 async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: str, before: Any, after: Any) -> None:
@@ -63,34 +63,34 @@ class UsersHandlers:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
 
-    async def create(self, cmd: u.CreateUser) -> u.NewUser:
+    async def create(self, cmd: user_contracts.CreateUser) -> user_contracts.NewUser:
         async with self.uow.transaction() as conn:
             return await add_user(conn, cmd.ctx, cmd.user)
 
-    async def list(self, cmd: u.ListUsers) -> list[u.User]:
+    async def list(self, cmd: user_contracts.ListUsers) -> list[user_contracts.User]:
         async with self.uow.connection() as conn:
             return await users_sql.list_for(conn, cmd.ctx.account_id)
 
-    async def authenticate(self, body: u.Authenticate) -> u.Authenticated:
+    async def authenticate(self, body: user_contracts.Authenticate) -> user_contracts.Authenticated:
         """The same answer, in about the same time, for an unknown e-mail, a wrong password or a disabled user."""
         async with self.uow.connection() as conn:
             found = await users_sql.by_email_with_hash(conn, rules.normalized_email(body.email))
         user, password_hash = found if found else (None, None)
         matches = await asyncio.to_thread(rules.password_matches, password_hash, body.password)
         if user is None or not matches or user.disabled_at is not None:
-            return u.Authenticated(found=False)
+            return user_contracts.Authenticated(found=False)
         async with self.uow.connection() as conn:
             await users_sql.touch_login(conn, user.id)
-        return u.Authenticated(found=True, user=user)
+        return user_contracts.Authenticated(found=True, user=user)
 
-    async def session_check(self, body: u.SessionCheck) -> u.Authenticated:
+    async def session_check(self, body: user_contracts.SessionCheck) -> user_contracts.Authenticated:
         async with self.uow.connection() as conn:
             user = await users_sql.get(conn, body.account_id, body.user_id)
         if user is None or user.disabled_at is not None or user.session_generation != body.session_generation:
-            return u.Authenticated(found=False)
-        return u.Authenticated(found=True, user=user)
+            return user_contracts.Authenticated(found=False)
+        return user_contracts.Authenticated(found=True, user=user)
 
-    async def change_password(self, cmd: u.ChangePassword) -> u.User:
+    async def change_password(self, cmd: user_contracts.ChangePassword) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
@@ -109,7 +109,7 @@ class UsersHandlers:
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
             return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
 
-    async def update_me(self, cmd: u.UpdateMe) -> u.User:
+    async def update_me(self, cmd: user_contracts.UpdateMe) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
@@ -122,7 +122,7 @@ class UsersHandlers:
             await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
             return after
 
-    async def reset_password(self, cmd: u.ResetPassword) -> u.NewUser:
+    async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
         password = rules.generated_password()
         async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
@@ -130,9 +130,9 @@ class UsersHandlers:
                 raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
             new_hash = await asyncio.to_thread(rules.hash_password, password)
             after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
-        return u.NewUser(user=after, password=password)
+        return user_contracts.NewUser(user=after, password=password)
 
-    async def disable(self, cmd: u.DisableUser) -> u.User:
+    async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
         async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
             if before is None:
@@ -151,7 +151,7 @@ class UsersHandlers:
         return ctx.user_id
 
     @staticmethod
-    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: u.User, new_hash: str, must_change: bool, action: str) -> u.User:
+    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: user_contracts.User, new_hash: str, must_change: bool, action: str) -> user_contracts.User:
         after = msgspec.structs.replace(before, must_change_password=must_change, session_generation=before.session_generation + 1)
         statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
         await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))

@@ -14,7 +14,7 @@ from billwire_invoices.documents.overview import rules
 from billwire_invoices.documents.overview import sql as overview_sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
-from billwire_shared.contracts import users as u
+from billwire_shared.contracts import users as user_contracts
 
 
 class OverviewHandlers:
@@ -23,24 +23,24 @@ class OverviewHandlers:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
 
-    async def overview(self, cmd: u.GetOverview) -> u.Overview:
+    async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:
         today = datetime.now(UTC).date()
         months = rules.month_starts(today)
         async with self.uow.connection() as conn:
             balances = await overview_sql.open_balances(conn, cmd.ctx.account_id)
             paid = await overview_sql.paid_since(conn, cmd.ctx.account_id, months[-1])
             revenue = await overview_sql.revenue_by_month(conn, cmd.ctx.account_id, months[0])
-        return u.Overview(
+        return user_contracts.Overview(
             outstanding=rules.per_currency([(row["currency"], row["outstanding"]) for row in balances]),
             overdue=rules.per_currency([(row["currency"], row["overdue"]) for row in balances]),
             paid_this_month=rules.per_currency([(row["currency"], row["paid"]) for row in paid]),
-            revenue_by_month=[u.MonthRevenue(month=row["month"], currency=row["currency"], invoiced=row["invoiced"]) for row in revenue],
+            revenue_by_month=[user_contracts.MonthRevenue(month=row["month"], currency=row["currency"], invoiced=row["invoiced"]) for row in revenue],
         )
 
-    async def activity(self, cmd: u.ListActivity) -> list[u.Activity]:
+    async def activity(self, cmd: user_contracts.ListActivity) -> list[user_contracts.Activity]:
         async with self.uow.connection() as conn:
             rows = await overview_sql.activity(conn, cmd.ctx.account_id, cmd.entity_id, cmd.limit)
-        return [msgspec.convert(dict(row), u.Activity) for row in rows]
+        return [msgspec.convert(dict(row), user_contracts.Activity) for row in rows]
 
 
 def routes(handlers: OverviewHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
