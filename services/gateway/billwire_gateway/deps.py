@@ -1,8 +1,10 @@
-"""Request-scoped values the controllers take: the bus and the authenticated caller."""
+"""Request-scoped values the controllers take: the bus, the authenticated caller, and the paging
+query parameters every list has."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Annotated
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -10,10 +12,11 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
+from litestar.params import QueryParameter
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_shared.contracts.accounts import KeyIdentity
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import MAX_OFFSET, Caller
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -71,11 +74,15 @@ async def _add_form(digest: hashlib._Hash, request: Request) -> None:
 
 
 async def require_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """GETs need `read`, writes need `write`, unless the route names another scope; admin may do all."""
+    """GETs need `read`, writes need `write`, unless the route names other scopes (all of them
+    are needed); admin may do all."""
     identity = identity_of(connection)
-    needed = handler.opt.get("scope") or ("read" if connection.scope["method"] in ("GET", "HEAD") else "write")
-    if needed not in identity.scopes and "admin" not in identity.scopes:
-        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message=f"This API key lacks the `{needed}` scope."))
+    default = "read" if connection.scope["method"] in ("GET", "HEAD") else "write"
+    needed = handler.opt.get("scopes") or (handler.opt.get("scope") or default,)
+    missing = [scope for scope in needed if scope not in identity.scopes]
+    if missing and "admin" not in identity.scopes:
+        names = " and ".join(f"`{scope}`" for scope in missing)
+        raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message=f"This API key lacks the {names} scope{'s' if len(missing) > 1 else ''}."))
 
 
 def json_reply(raw: bytes, status_code: int = 200) -> Response:
@@ -85,3 +92,5 @@ def json_reply(raw: bytes, status_code: int = 200) -> Response:
 
 CallerDep = NamedDependency[Caller]
 BusDep = NamedDependency[Bus]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]

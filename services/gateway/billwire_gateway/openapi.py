@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIType
 
 from billwire_shared.errors import ErrorCode
@@ -45,9 +45,26 @@ API_ERRORS = {
 }
 
 
+SCOPES = """API keys carry scopes:
+
+| Scope | Allows |
+| --- | --- |
+| `read` | every GET |
+| `write` | every POST, PUT, PATCH and DELETE not listed below |
+| `email:send` | with `write`: sending a document (`POST .../send`; a draft is finalized by it) |
+| `admin` | everything, including API keys, the company profile, the logo and webhooks |
+
+MCP tools need the same scopes as the REST call they make; a write tool's preview is read
+under that tool's scope, so it needs no `read` besides."""
+
+
 def document_errors(app: Litestar) -> None:
-    """on_startup hook: give every /api operation the error responses it can return."""
+    """on_startup hook: give every /api operation the error responses it can return, and the
+    bearer scheme the scope table."""
     openapi = app.openapi_schema
+    schemes = openapi.components.security_schemes or {}
+    if isinstance(schemes.get("bearer"), SecurityScheme):
+        schemes["bearer"].description = SCOPES
     reference = Reference(ref="#/components/schemas/Error")
     for path, item in (openapi.paths or {}).items():
         if not path.startswith("/api/"):

@@ -80,8 +80,10 @@ class DocumentActionsController(Controller):
         return json_reply(await bus.call(subjects.ESTIMATE_CONVERT, ListForDocument(ctx=caller, id=document_id)), 201)
 
     @post(
-        ["/invoices/{document_id:uuid}/send", "/documents/{document_id:uuid}/send"], status_code=202, opt={"scope": "email:send"},
+        ["/invoices/{document_id:uuid}/send", "/documents/{document_id:uuid}/send"], status_code=202,
+        opt={"scopes": ("write", "email:send")},
         summary="E-mail the document (a draft is finalized first); ?wait=30 waits for the outcome",
+        description="Needs the `write` and `email:send` scopes: sending a draft finalizes it.",
     )
     async def send(
         self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,

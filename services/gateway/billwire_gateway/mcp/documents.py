@@ -35,7 +35,8 @@ def register(tools: Toolbox) -> None:
         matched by name, else a new client snapshot with that name). `export_type`: pdf, or an
         e-invoice format (factur-x, xrechnung); default: the client's, else the profile's."""
         if client_id is None and client_name:
-            found = await tools.call(ctx, subjects.CLIENT_LIST, lambda k: ListClients(ctx=k, q=client_name, limit=5))
+            lookup = lambda k: ListClients(ctx=k, q=client_name, limit=5)  # noqa: E731
+            found = await tools.call(ctx, subjects.CLIENT_LIST, lookup, scope="write")
             exact = [x for x in found["items"] if x["name"].casefold() == client_name.casefold()] or found["items"][:1]
             client_id = UUID(exact[0]["id"]) if exact else None
         fields = given(lines=lines, due_days=due_days, currency=currency, notes=notes, client_id=client_id, export_type=export_type)

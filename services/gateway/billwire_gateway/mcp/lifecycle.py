@@ -9,7 +9,7 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
-from billwire_gateway.mcp.toolbox import IRREVERSIBLE, UPDATE, WRITE, Result, Toolbox, decode, given
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, UPDATE, WRITE, Result, Scopes, Toolbox, decode, given
 from billwire_shared import subjects
 from billwire_shared.contracts.documents import FinalizeDocument, GetDocument
 from billwire_shared.contracts.lifecycle import (
@@ -25,13 +25,17 @@ from billwire_shared.contracts.lifecycle import (
     SendInput,
 )
 
+SEND_SCOPES = ("write", "email:send")  # sending a draft finalizes it
+
 
 async def guarded(
     tools: Toolbox, ctx: Context, invoice_id: UUID, confirm: bool, expected_total: str | None, would: str, extra: dict,
+    scope: Scopes = "write",
 ) -> Result | None:
     """The preview of an irreversible tool without `confirm`; with it, None once `expected_total`
-    is the document's total (else a tool error, nothing changed)."""
-    doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id))
+    is the document's total (else a tool error, nothing changed). The document is read under
+    the tool's own scope: a key that may do it may see what it would do it to."""
+    doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id), scope=scope)
     total = doc["totals"]["gross"]
     if not confirm:
         details = {"number": doc["number"], "status": doc["status"], "total": total, "currency": doc["currency"]}
@@ -52,16 +56,16 @@ def register(tools: Toolbox) -> None:
         command = lambda k: FinalizeDocument(ctx=k, id=invoice_id)  # noqa: E731
         return {"result": await tools.call(ctx, subjects.DOCUMENT_FINALIZE, command, key=idempotency_key, scope="write")}
 
-    @tools.tool(IRREVERSIBLE, scope="email:send")
+    @tools.tool(IRREVERSIBLE, scope=SEND_SCOPES)
     async def send_invoice(ctx: Context, invoice_id: UUID, recipient: str | None = None, confirm: bool = False,
                            expected_total: str | None = None, idempotency_key: str | None = None) -> Result:
         """E-mail the invoice as PDF (a draft is finalized first). Preview without confirm=true."""
         extra = {"recipient": recipient or "the client's e-mail address"}
-        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "send", extra)) is not None:
+        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "send", extra, SEND_SCOPES)) is not None:
             return preview
         body = SendInput(recipient=recipient)
         command = lambda k: SendDocument(ctx=k, id=invoice_id, body=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_SEND, command, key=idempotency_key, scope="email:send")}
+        return {"result": await tools.call(ctx, subjects.DOCUMENT_SEND, command, key=idempotency_key, scope=SEND_SCOPES)}
 
     @tools.tool(IRREVERSIBLE)
     async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str, confirm: bool = False, expected_total: str | None = None,

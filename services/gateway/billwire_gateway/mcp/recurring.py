@@ -123,7 +123,7 @@ def register(tools: Toolbox) -> None:
                 raise ToolError("Permission denied: auto_send e-mails invoices and this API key lacks the `email:send` scope.")
         if not confirm:
             command = lambda k: PreviewRecurringInput(ctx=k, template=body)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command)
+            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, scope="write")
             return {"result": {"preview": True, "would": "create", "changed": False, "next_runs": runs["runs"]}}
         create = lambda k: CreateRecurring(ctx=k, template=body)  # noqa: E731
         return {"result": await tools.call(ctx, subjects.RECURRING_CREATE, create, key=idempotency_key, scope="write")}
@@ -143,6 +143,6 @@ def register(tools: Toolbox) -> None:
         """End a recurring invoice for good. Without confirm=true this previews the runs that would not happen."""
         if not confirm:
             command = lambda k: PreviewRecurring(ctx=k, id=recurring_id)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW, command)
+            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW, command, scope="write")
             return {"result": {"preview": True, "would": "end", "changed": False, "cancelled_runs": runs["runs"]}}
         return {"result": await tools.call(ctx, subjects.RECURRING_END, lambda k: ById(ctx=k, id=recurring_id), scope="write")}

@@ -23,6 +23,17 @@ WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHin
 UPDATE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True)
 IRREVERSIBLE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False)
 SCOPES = {id(READ): "read", id(WRITE): "write", id(UPDATE): "write", id(IRREVERSIBLE): "write"}
+Scopes = str | tuple[str, ...]  # one scope, or several that are all needed
+
+
+def allows(identity: KeyIdentity, scopes: Scopes) -> bool:
+    needed = (scopes,) if isinstance(scopes, str) else scopes
+    return "admin" in identity.scopes or all(scope in identity.scopes for scope in needed)
+
+
+def lacking(identity: KeyIdentity, scopes: Scopes) -> str:
+    needed = (scopes,) if isinstance(scopes, str) else scopes
+    return " and ".join(f"`{scope}`" for scope in needed if scope not in identity.scopes)
 
 
 class Result(TypedDict):
@@ -36,12 +47,12 @@ class BillwireMCP(MCPServer):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.tool_scopes: dict[str, str] = {}  # tool name -> the scope a key needs to see and call it
+        self.tool_scopes: dict[str, Scopes] = {}  # tool name -> the scopes a key needs to see and call it
 
     async def _handle_list_tools(self, ctx, params):  # type: ignore[override]
         listed = await super()._handle_list_tools(ctx, params)
-        scopes = set(identity_of(ctx.request).scopes)
-        allowed = [t for t in listed.tools if self.tool_scopes.get(t.name, "read") in scopes or "admin" in scopes]
+        identity = identity_of(ctx.request)
+        allowed = [t for t in listed.tools if allows(identity, self.tool_scopes.get(t.name, "read"))]
         return listed.model_copy(update={"tools": allowed})
 
 
@@ -59,9 +70,10 @@ class Toolbox:
     def __init__(self, mcp: BillwireMCP, bus: Bus) -> None:
         self.mcp, self.bus = mcp, bus
 
-    def tool(self, annotations: ToolAnnotations, scope: str | None = None) -> Callable[[Callable], Callable]:
+    def tool(self, annotations: ToolAnnotations, scope: Scopes | None = None) -> Callable[[Callable], Callable]:
         """Register the function as a tool named after it; `scope` (default: by its annotations)
-        is what a key needs to see it listed."""
+        is what a key needs to see it listed. Every bus call a tool makes, including the reads
+        behind its preview, is checked against the tool's own scope, never `read` besides."""
 
         def register(fn: Callable) -> Callable:
             self.mcp.tool_scopes[fn.__name__] = scope or SCOPES[id(annotations)]
@@ -71,12 +83,12 @@ class Toolbox:
 
     async def call(
         self, ctx: Context, subject: str, build: Callable[[Caller], Any], reply_type: type = Any, key: str | None = None,
-        scope: str = "read",
+        scope: Scopes = "read",
     ) -> Any:
         """One bus call as the key behind this MCP request; errors become tool errors."""
         identity = identity_of(ctx.request_context.request)
-        if scope not in identity.scopes and "admin" not in identity.scopes:
-            raise ToolError(f"Permission denied: this API key lacks the `{scope}` scope.")
+        if not allows(identity, scope):
+            raise ToolError(f"Permission denied: this API key lacks the {lacking(identity, scope)} scope.")
         caller = Caller(account_id=identity.account_id, key_id=identity.key_id, request_id=f"mcp-{ctx.request_id}",
                         idempotency_key=key)
         command = build(caller)
