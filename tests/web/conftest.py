@@ -82,7 +82,7 @@ async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
     relay.start()
     mailer_settings = stack.settings(
         MailerSettings, smtp_port=smtp_port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1", send_attempts=3,
-        outbox_poll_interval=0.2,
+        outbox_poll_interval=0.2, db_pool_size=4,  # the machine's Postgres is shared: few connections
     )
     try:
         async with MailerService(mailer_settings).running(), stack.served(web_login_per_email=4, web_login_per_address=1000) as base, async_playwright() as playwright:
