@@ -21,8 +21,9 @@ import pytest_asyncio
 from litestar import Litestar
 
 from billwire_gateway.app import GatewaySettings, create_app
-from billwire_invoices.app import InvoicesService, InvoicesSettings
-from billwire_invoices.handlers import create_account
+from billwire_invoices.accounts.handlers import create_account
+from billwire_invoices.app import InvoicesService
+from billwire_invoices.settings import InvoicesSettings
 from billwire_rendering.app import RenderingService, RenderingSettings
 
 

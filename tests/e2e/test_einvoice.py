@@ -10,7 +10,7 @@ import pikepdf
 import pytest_asyncio
 from lxml import etree
 
-from billwire_invoices.einvoice import validate_xml, warm_up
+from billwire_invoices.documents.einvoice import validate_xml, warm_up
 from tests.e2e.test_send import Outbox, outbox  # noqa: F401 (module fixture: SMTP sink and mailer)
 from tests.stack import BUYER, Stack, ready_account
 

@@ -11,10 +11,10 @@ import msgspec
 import pytest
 from lxml import etree
 
-from billwire_invoices import domain
-from billwire_invoices.einvoice import build, validate_xml
-from billwire_invoices.einvoice.checks import problems
-from billwire_invoices.einvoice.units import unit_code
+from billwire_invoices.documents import rules as domain
+from billwire_invoices.documents.einvoice import build, validate_xml
+from billwire_invoices.documents.einvoice.checks import problems
+from billwire_invoices.documents.einvoice.units import unit_code
 from billwire_invoices.lifecycle import rules as lifecycle
 from billwire_shared.contracts.accounts import BankAccount, Seller
 from billwire_shared.contracts.clients import ClientSnapshot

@@ -7,14 +7,14 @@ import asyncio
 import re
 from datetime import date
 
-from billwire_invoices.einvoice import (  # noqa: F401 (warm_up: re-exported)
+from billwire_invoices.documents.einvoice import (  # noqa: F401 (warm_up: re-exported)
     EXPORTABLE,
     build,
     is_einvoice,
     validate_xml,
     warm_up,
 )
-from billwire_invoices.einvoice.validate import Failure, run_on_saxon_thread
+from billwire_invoices.documents.einvoice.validate import Failure, run_on_saxon_thread
 from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.documents import Document
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid

@@ -4,15 +4,26 @@ No `from __future__ import annotations`: see handlers.py.
 """
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 import msgspec
 
-from billwire_invoices import repository as repo
-from billwire_shared import subjects as s
-from billwire_shared.contracts import mail as m
-from billwire_shared.contracts import reports as rp
+from billwire_invoices.documents import sql
+from billwire_invoices.uow import UnitOfWork
+from billwire_shared import subjects
 from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota
+from billwire_shared.contracts.reports import (
+    ExportPage,
+    ExportRows,
+    GetStats,
+    GetUsage,
+    PeriodStats,
+    Stats,
+    TopClient,
+    Usage,
+)
 from billwire_shared.errors import BillwireError
 
 _STATS = """
@@ -49,55 +60,62 @@ class ReportHandlers:
     def __init__(
         self, pool: asyncpg.Pool, request: Callable[[str, bytes], Awaitable[bytes]] | None = None, documents_quota: int = 0
     ) -> None:
-        self.pool, self.request, self.documents_quota = pool, request, documents_quota
+        self.uow = UnitOfWork(pool)
+        self.request, self.documents_quota = request, documents_quota
 
-    async def stats(self, cmd: rp.GetStats) -> rp.Stats:
-        async with self.pool.acquire() as conn:
+    async def stats(self, cmd: GetStats) -> Stats:
+        async def work(conn: asyncpg.Connection) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
             periods = await conn.fetch(_STATS, cmd.ctx.account_id, cmd.period, cmd.date_from, cmd.date_to)
-            top = await conn.fetch(_TOP_CLIENTS, cmd.ctx.account_id, cmd.date_from, cmd.date_to, cmd.top)
-        return rp.Stats(
+            return periods, await conn.fetch(_TOP_CLIENTS, cmd.ctx.account_id, cmd.date_from, cmd.date_to, cmd.top)
+
+        periods, top = await self.uow.read(work)
+        return Stats(
             period=cmd.period, date_from=cmd.date_from, date_to=cmd.date_to,
-            periods=[rp.PeriodStats(**dict(row)) for row in periods],
-            top_clients=[rp.TopClient(**dict(row)) for row in top],
+            periods=[PeriodStats(**dict(row)) for row in periods],
+            top_clients=[TopClient(**dict(row)) for row in top],
         )
 
-    async def usage(self, cmd: rp.GetUsage) -> rp.Usage:
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
-                " count(*) FILTER (WHERE created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS documents"
-                " FROM documents WHERE account_id = $1",
-                cmd.ctx.account_id,
-            )
+    async def usage(self, cmd: GetUsage) -> Usage:
+        row = await self.uow.read(lambda conn: conn.fetchrow(
+            "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
+            " count(*) FILTER (WHERE created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS documents"
+            " FROM documents WHERE account_id = $1",
+            cmd.ctx.account_id,
+        ))
         emails = await self._email_quota(cmd)
-        return rp.Usage(
+        return Usage(
             month_start=row["month_start"], documents_this_month=row["documents"],
             documents_quota=self.documents_quota or None,
             emails_today=emails.used if emails else None,
             emails_daily_limit=(emails.limit or None) if emails else None,
         )
 
-    async def _email_quota(self, cmd: rp.GetUsage) -> m.EmailQuota | None:
+    async def _email_quota(self, cmd: GetUsage) -> EmailQuota | None:
         if self.request is None:
             return None
         try:
-            raw = await self.request(s.MAILER_QUOTA_GET, msgspec.json.encode(m.GetEmailQuota(ctx=cmd.ctx)))
+            raw = await self.request(subjects.MAILER_QUOTA_GET, msgspec.json.encode(GetEmailQuota(ctx=cmd.ctx)))
         except BillwireError:
             return None  # the mailer is down: usage still answers, without the e-mail figures
-        return msgspec.json.decode(raw, type=m.EmailQuota)
+        return msgspec.json.decode(raw, type=EmailQuota)
 
-    async def export_page(self, cmd: rp.ExportPage) -> rp.ExportRows:
-        conditions, args = repo.document_filters(msgspec.structs.replace(cmd.filters, ctx=cmd.ctx))
+    async def export_page(self, cmd: ExportPage) -> ExportRows:
+        conditions, args = sql.document_filters(msgspec.structs.replace(cmd.filters, ctx=cmd.ctx))
         if cmd.after_created_at is not None and cmd.after_id is not None:
             args += [cmd.after_created_at, cmd.after_id]
             conditions.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)})")
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                f"SELECT data FROM documents WHERE {' AND '.join(conditions)} ORDER BY created_at, id LIMIT {int(cmd.limit)}",
-                *args,
-            )
+        rows = await self.uow.read(lambda conn: conn.fetch(
+            f"SELECT data FROM documents WHERE {' AND '.join(conditions)} ORDER BY created_at, id LIMIT {int(cmd.limit)}",
+            *args,
+        ))
         items = [msgspec.convert(r["data"], Document, strict=False) for r in rows]
-        return rp.ExportRows(items=items, last=len(items) < cmd.limit)
+        return ExportRows(items=items, last=len(items) < cmd.limit)
 
 
-REPORT_ROUTES: dict[str, str] = {s.STATS_GET: "stats", s.USAGE_GET: "usage", s.EXPORT_PAGE: "export_page"}
+def routes(handlers: ReportHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.STATS_GET: handlers.stats,
+        subjects.USAGE_GET: handlers.usage,
+        subjects.EXPORT_PAGE: handlers.export_page,
+    }

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from billwire_invoices.einvoice.model import (
+from billwire_invoices.documents.einvoice.model import (
     Category,
     EInvoice,
     LineView,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billwire_invoices.einvoice.units import unit_code
+from billwire_invoices.documents.einvoice.units import unit_code
 from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.documents import Document
 from billwire_shared.money import ZERO, round_money

@@ -14,8 +14,8 @@ import re
 
 from lxml import etree
 
-from billwire_invoices.einvoice.ubl import CAC, CBC, XRECHNUNG_CIUS
-from billwire_invoices.einvoice.validate import Failure
+from billwire_invoices.documents.einvoice.ubl import CAC, CBC, XRECHNUNG_CIUS
+from billwire_invoices.documents.einvoice.validate import Failure
 
 NS = {"cac": CAC, "cbc": CBC}
 TELEPHONE = re.compile(r".*([0-9].*){3,}.*")

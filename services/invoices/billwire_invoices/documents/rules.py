@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from billwire_shared import validation as v
+from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile, ProfilePatch, Seller
 from billwire_shared.contracts.clients import (
     ClientInput,
@@ -63,7 +63,7 @@ def _problem(problems: list[FieldError], field: str, message: str | None) -> Non
 def address_problems(address: Address, field: str) -> list[FieldError]:
     problems: list[FieldError] = []
     if address.country is not None:
-        _problem(problems, f"{field}.country", v.country_problem(address.country))
+        _problem(problems, f"{field}.country", validation.country_problem(address.country))
     return problems
 
 
@@ -71,9 +71,9 @@ def client_problems(client: ClientInput, field: str = "") -> list[FieldError]:
     at = f"{field}." if field else ""
     problems = address_problems(client.address, f"{at}address")
     if client.email is not None:
-        _problem(problems, f"{at}email", v.email_problem(client.email))
+        _problem(problems, f"{at}email", validation.email_problem(client.email))
     if client.currency is not None:
-        _problem(problems, f"{at}currency", v.currency_problem(client.currency))
+        _problem(problems, f"{at}currency", validation.currency_problem(client.currency))
     return problems
 
 
@@ -84,15 +84,15 @@ def validate_client(client: ClientInput, field: str = "") -> ClientInput:
 
 def validate_profile(profile: Profile) -> Profile:
     problems = address_problems(profile.address, "address")
-    if profile.company_name and (found := v.header_break(profile.company_name)):  # the From name of every e-mail
+    if profile.company_name and (found := validation.header_break(profile.company_name)):  # the From name of every e-mail
         _problem(problems, "company_name", f"must be one line without NUL characters (it has {found})")
     if profile.email:
-        _problem(problems, "email", v.email_problem(profile.email))
+        _problem(problems, "email", validation.email_problem(profile.email))
     if profile.bank.iban:
-        _problem(problems, "bank.iban", v.iban_problem(profile.bank.iban))
+        _problem(problems, "bank.iban", validation.iban_problem(profile.bank.iban))
     if profile.bank.bic:
-        _problem(problems, "bank.bic", v.bic_problem(profile.bank.bic))
-    _problem(problems, "default_currency", v.currency_problem(profile.default_currency))
+        _problem(problems, "bank.bic", validation.bic_problem(profile.bank.bic))
+    _problem(problems, "default_currency", validation.currency_problem(profile.default_currency))
     _problem(problems, "default_tax_rate", rate_problem(profile.default_tax_rate))
     for doc_type in profile.number_series.__struct_fields__:
         series = getattr(profile.number_series, doc_type)
@@ -250,7 +250,7 @@ def document_problems(doc: DocumentInput | dict[str, Any], *, exclusive: bool = 
     get = doc.get if isinstance(doc, dict) else lambda name: getattr(doc, name)
     problems: list[FieldError] = []
     if get("currency") is not None:
-        _problem(problems, "currency", v.currency_problem(get("currency")))
+        _problem(problems, "currency", validation.currency_problem(get("currency")))
     _problem(problems, "discount_rate", rate_problem(get("discount_rate")))
     if exclusive and get("due_date") is not None and get("due_days") is not None:
         problems.append(FieldError(field="due_days", message="give either due_date or due_days, not both"))

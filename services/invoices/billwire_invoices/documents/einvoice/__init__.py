@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from billwire_invoices.einvoice.brde import brde_failures
-from billwire_invoices.einvoice.cii import build_cii
-from billwire_invoices.einvoice.model import EXPORTABLE, view
-from billwire_invoices.einvoice.ubl import build_ubl
-from billwire_invoices.einvoice.validate import (
+from billwire_invoices.documents.einvoice.brde import brde_failures
+from billwire_invoices.documents.einvoice.cii import build_cii
+from billwire_invoices.documents.einvoice.model import EXPORTABLE, view
+from billwire_invoices.documents.einvoice.ubl import build_ubl
+from billwire_invoices.documents.einvoice.validate import (
     Failure,
     schematron_failures,
     warm_up,

@@ -19,7 +19,7 @@ from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from lxml import etree
 
-from billwire_invoices.einvoice.model import EInvoice, LineView, Party, number
+from billwire_invoices.documents.einvoice.model import EInvoice, LineView, Party, number
 
 FACTURX_EN16931 = "urn:cen.eu:en16931:2017"
 DISCOUNT = {"en": "Discount", "de": "Rabatt"}
