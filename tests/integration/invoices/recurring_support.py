@@ -18,9 +18,10 @@ import asyncpg
 import pytest_asyncio
 from nats.aio.msg import Msg
 
-from billwire_invoices.app import InvoicesSettings, open_pool
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.settings import InvoicesSettings
 from tests.events import collect_events
 from tests.stack import Api, Stack
 
