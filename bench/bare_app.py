@@ -20,10 +20,11 @@ import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import JSONBody
 
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
+from billwire_invoices import uow
+from billwire_invoices.accounts.handlers import create_account
 from billwire_invoices.app import MIGRATIONS
-from billwire_invoices.handlers import create_account
+from billwire_invoices.documents import rules as domain
+from billwire_invoices.documents import sql as documents_sql
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address, Caller
 from billwire_shared.contracts.documents import Document, DocumentInput
@@ -96,10 +97,10 @@ async def create_invoice(data: JSONBody[DocumentInput], request: Request) -> Res
         introduction=None, notes=None, discount_rate=None, vat_regulation="standard", lines=lines,
         totals=domain.compute_totals([], "EUR", None, "standard"), version=1, created_at=now, updated_at=now,
     ))
-    event = repo.new_event("invoice.created", caller.account_id, doc, now)
-    change = repo.Change(entity="document", entity_id=doc.id, action="create", after=doc, event=event)
+    event = uow.new_event("invoice.created", caller.account_id, doc, now)
+    change = uow.Change(entity="document", entity_id=doc.id, action="create", after=doc, event=event)
     async with request.app.state.pool.acquire() as conn:
-        await repo.apply(conn, repo.insert_document(caller.account_id, doc), caller, change)
+        await uow.record(conn, documents_sql.insert_document(caller.account_id, doc), caller, change)
     return Response(doc, status_code=201)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from billwire_invoices.einvoice import build, validate_xml, warm_up
+from billwire_invoices.documents.einvoice import build, validate_xml, warm_up
 
 
 def _sample():

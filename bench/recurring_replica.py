@@ -11,9 +11,10 @@ import json
 import resource
 import time
 
-from billwire_invoices.app import open_pool, settings_from_env
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.settings import settings_from_env
 
 
 def resident_kb() -> int:

@@ -13,9 +13,10 @@ from uuid import UUID
 import msgspec
 
 from billwire_cli.local_servers import connect_nats
-from billwire_invoices import repository as repo
-from billwire_invoices.app import InvoicesSettings, open_pool, run_migrations
-from billwire_invoices.handlers import create_account, issue_api_key
+from billwire_invoices.accounts import sql as accounts_sql
+from billwire_invoices.accounts.handlers import create_account, issue_api_key
+from billwire_invoices.app import open_pool, run_migrations
+from billwire_invoices.settings import InvoicesSettings
 from billwire_mailer.app import MIGRATIONS as MAILER_MIGRATIONS
 from billwire_rendering.app import MIGRATIONS as RENDERING_MIGRATIONS
 from billwire_shared import subjects as s
@@ -78,7 +79,7 @@ async def keys_create(account: UUID, name: str, scopes: list[str]) -> None:
 async def keys_list(account: UUID) -> None:
     async def work(pool):
         async with pool.acquire() as conn:
-            return await repo.list_api_keys(conn, account)
+            return await accounts_sql.list_api_keys(conn, account)
 
     for key in await _with_pool(work):
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
@@ -88,7 +89,7 @@ async def keys_list(account: UUID) -> None:
 async def keys_revoke(account: UUID, key_id: UUID) -> None:
     async def work(pool):
         async with pool.acquire() as conn:
-            return await repo.revoke_api_key(conn, account, key_id)
+            return await accounts_sql.revoke_api_key(conn, account, key_id)
 
     if await _with_pool(work) is None:
         raise SystemExit(f"no key {key_id} in account {account}")

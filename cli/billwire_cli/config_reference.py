@@ -13,7 +13,7 @@ import sys
 import msgspec
 
 from billwire_gateway.app import GatewaySettings
-from billwire_invoices.app import InvoicesSettings
+from billwire_invoices.settings import InvoicesSettings
 from billwire_invoices.text.model import TextModelSettings
 from billwire_mailer.app import MailerSettings
 from billwire_rendering.app import RenderingSettings

@@ -3,20 +3,12 @@ kept in var/dev-credentials.env (mode 0600) and printed in a banner."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from billwire_cli.env_files import read_env_file, write_private
+
 CREDENTIALS_FILE = "dev-credentials.env"
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    values = {}
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
 
 
 def show(path: Path) -> str:
@@ -42,19 +34,13 @@ class Credentials:
 
     def write(self, path: Path, base: str) -> None:
         """Replace the file atomically, readable by its owner only."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = (
             "# Written by `make run`: the local API and the first account's key; the web app and its\n"
             "# first sign-in (the password is the generated first one: it is changed at that sign-in).\n"
             f"BILLWIRE_API_URL={base}/api/v1\nBILLWIRE_API_KEY={self.api_key}\n"
             f"BILLWIRE_WEB_URL={base}/\nBILLWIRE_WEB_EMAIL={self.web_email}\nBILLWIRE_WEB_PASSWORD={self.web_password}\n"
         )
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        write_private(path, text)
 
 
 def banner(base: str, new: Credentials | None, path: Path, mail: str = "") -> str:

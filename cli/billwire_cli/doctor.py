@@ -20,7 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from billwire_cli.local_servers import Origins, read_env_file, without_password
+from billwire_cli.env_files import read_env_file
+from billwire_cli.local_servers import Origins, without_password
 
 SCHEMAS = ("invoices", "rendering", "mailer")
 MAKE_RUN = "start everything with `make run` (or start the service: `uv run python -m billwire_{service}`)"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from billwire_cli.env_files import read_env_file, write_private
+
 FILE_NAME = "servers.env"
 SERVER_KEYS = ("DATABASE_URL", "NATS_URL", "BILLWIRE_PREFIX")
 SMTP_KEYS = ("BILLWIRE_SMTP_HOST", "BILLWIRE_SMTP_PORT", "BILLWIRE_SMTP_SECURITY")
@@ -25,26 +27,11 @@ DEFAULTS = {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/billwire", "NA
 def write(var: Path, env: Mapping[str, str]) -> Path:
     """var/servers.env with the servers `env` points at (mode 0600: a URL may hold a password)."""
     path = var / FILE_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["# Written by `make run` (billwire run): where its servers are. Other `billwire` commands use",
              "# these when DATABASE_URL / NATS_URL are not set. Valid while `make run` is running."]
     lines += [f"{key}={env[key]}" for key in (*SERVER_KEYS, *SMTP_KEYS) if env.get(key)]
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_private(path, "\n".join(lines) + "\n")
     return path
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    values = {}
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
 
 
 def find(start: Path | None = None) -> Path | None:

@@ -11,7 +11,6 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.text.handlers import TextHandlers
 from billwire_invoices.text.model import TextModelSettings
 from billwire_shared.contracts.common import Caller
@@ -149,7 +148,7 @@ MODEL_ANSWER = {
 def text_handlers(stack: Stack) -> TextHandlers:
     """The service's text handlers on the run's pool, with loopback endpoints allowed (the fake model)."""
     pool = stack.invoices.pool
-    return TextHandlers(pool, LifecycleHandlers(pool), TextModelSettings(text_model_allow_private=True, text_model_timeout=5))
+    return TextHandlers(pool, TextModelSettings(text_model_allow_private=True, text_model_timeout=5))
 
 
 async def test_provider_answers_with_the_schema(stack: Stack) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_mcp import call, http_gateway, mcp_session
+from tests.e2e.test_mcp import call, mcp_session
 from tests.integration.invoices.recurring_support import new_client, new_template, settled  # noqa: F401
 from tests.stack import Stack, ready_account
 
@@ -78,7 +78,7 @@ async def test_an_agent_previews_creates_pauses_resumes_and_ends_a_recurring_inv
     api = await ready_account(stack, "Agent Retainers GmbH")
     client = await new_client(api)
     _, key = await stack.new_account("unused")  # another account's key sees none of it
-    async with http_gateway(stack) as base, mcp_session(base, api.key) as session:
+    async with stack.served() as base, mcp_session(base, api.key) as session:
         tools = {t.name: t for t in (await session.list_tools()).tools}
         for name in ("create_recurring_invoice", "list_recurring_invoices", "get_recurring_invoice", "preview_recurring_invoice",
                      "pause_recurring_invoice", "resume_recurring_invoice", "end_recurring_invoice"):
@@ -106,6 +106,6 @@ async def test_an_agent_previews_creates_pauses_resumes_and_ends_a_recurring_inv
         ending = await call(session, "end_recurring_invoice", recurring_id=rid)
         assert ending["preview"] is True and (await call(session, "get_recurring_invoice", recurring_id=rid))["status"] == "active"
         assert (await call(session, "end_recurring_invoice", recurring_id=rid, confirm=True))["status"] == "ended"
-    async with http_gateway(stack) as base, mcp_session(base, key) as other:
+    async with stack.served() as base, mcp_session(base, key) as other:
         refused = await other.call_tool("get_recurring_invoice", {"recurring_id": rid})
         assert refused.is_error

@@ -230,11 +230,12 @@ async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_qu
 # What the services tell each other, not offered to outside subscribers (not in the catalog).
 INTERNAL = {"invoice.send_requested", "document.rendered", "email.delivered", "email.failed",
             "estimate.created", "estimate.updated", "estimate.finalized"}
-SCHEDULED = {"invoice.overdue", "invoice.reminder_sent"}  # emitted by the scheduler: tests/e2e/test_reminders.py
+# Emitted by the schedulers: tests/e2e/test_reminders.py, tests/integration/invoices/test_recurring.py
+SCHEDULED = {"invoice.overdue", "invoice.reminder_sent", "recurring_invoice.run_failed"}
 
 
 async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_documented(stack: Stack, outbox: Outbox) -> None:
-    """An account's whole life through the API; every event it causes is either public, with
+    """An account's whole life through the API (a recurring invoice's too); every event it causes is either public, with
     a payload its documented envelope (the AsyncAPI schema) decodes (every required field, every
     type), or one the services keep among themselves; the catalog lists nothing that never happens."""
     api = await ready_account(stack, "Catalog GmbH")
@@ -256,7 +257,14 @@ async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_docum
     estimate = (await api.post("/documents", json={"type": "estimate", "client_id": client["id"], "lines": lines})).json()
     assert (await api.post(f"/documents/{estimate['id']}/finalize")).status_code == 200
     assert (await api.post(f"/estimates/{estimate['id']}/convert")).status_code == 201
+    recurring = (await api.post("/recurring-invoices", json={
+        "client_id": client["id"], "lines": lines, "schedule": {"frequency": "monthly", "start": "2045-01-01"}})).json()
+    assert (await api.patch(f"/recurring-invoices/{recurring['id']}", json={"notes": "{month}"})).status_code == 200
+    for action in ("pause", "resume", "end"):
+        assert (await api.post(f"/recurring-invoices/{recurring['id']}/{action}")).status_code == 200
+    assert (await api.delete(f"/recurring-invoices/{recurring['id']}")).status_code == 204
     await read_events(stack, {"invoice.sent"}, invoice["id"], timeout=60)
+    await read_events(stack, {"recurring_invoice.deleted"}, recurring["id"])
 
     account_id = (await read_events(stack, {"client.created"}, client["id"]))[0]["account_id"]
     raw = await _account_events(stack, account_id)

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from billwire_invoices import domain
+from billwire_invoices.documents import rules as domain
 from billwire_shared.contracts.documents import Line
 from billwire_shared.money import net_from_gross, round_money, round_price
 

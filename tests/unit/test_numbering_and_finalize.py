@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from billwire_invoices import domain
+from billwire_invoices.documents import rules as domain
 from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.common import Address

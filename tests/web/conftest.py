@@ -4,20 +4,18 @@ Chromium driving it. Screenshots of the main pages land in tests/web/screenshots
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest_asyncio
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, Page, async_playwright
 
 from billwire_cli.embedded import free_port
-from billwire_gateway.app import GatewaySettings, create_app
 from billwire_mailer.app import MailerService, MailerSettings
 from billwire_shared import subjects as s
 from billwire_shared.contracts import users as u
@@ -26,7 +24,7 @@ from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import Stack
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BILLWIRE_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 
 
 @dataclass
@@ -52,13 +50,18 @@ class Web:
         context = await self.browser.new_context(viewport={"width": width, "height": height}, base_url=self.base)
         page = await context.new_page()
         errors: list[str] = []
+        elsewhere: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        # The network only: the browser's own PDF viewer loads chrome:// and chrome-extension:// parts.
+        page.on("request", lambda request: elsewhere.append(request.url)
+                if request.url.startswith(("http:", "https:", "ws:", "wss:")) and not request.url.startswith(self.base) else None)
         try:
             yield page
         finally:
             await context.close()
         csp = [error for error in errors if "Content Security Policy" in error]
         assert not csp, csp
+        assert not elsewhere, f"the page asked another host: {elsewhere}"  # every asset is Billwire's own
 
     async def sign_in(self, page: Page, email: str, password: str) -> None:
         await page.goto("/login")
@@ -66,24 +69,9 @@ class Web:
         await page.get_by_label("Password").fill(password)
         await page.get_by_role("button", name="Sign in").click()
 
-    async def shot(self, page: Page, name: str) -> None:
+    async def shot(self, page: Page, name: str, full_page: bool = True) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-@contextlib.asynccontextmanager
-async def serve_http(settings: GatewaySettings) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(30):
-        while not server.started:
-            await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -94,11 +82,10 @@ async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
     relay.start()
     mailer_settings = stack.settings(
         MailerSettings, smtp_port=smtp_port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1", send_attempts=3,
-        outbox_poll_interval=0.2,
+        outbox_poll_interval=0.2, db_pool_size=4,  # the machine's Postgres is shared: few connections
     )
-    gateway_settings = stack.settings(GatewaySettings, rate_limit_per_minute=100_000, web_login_per_email=4, web_login_per_address=1000)
     try:
-        async with MailerService(mailer_settings).running(), serve_http(gateway_settings) as base, async_playwright() as playwright:
+        async with MailerService(mailer_settings).running(), stack.served(web_login_per_email=4, web_login_per_address=1000) as base, async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             try:
                 yield Web(base, stack, browser, sink)

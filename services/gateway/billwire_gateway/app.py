@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from mcp.server.transport_security import TransportSecuritySettings
 
@@ -41,6 +40,7 @@ from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_hea
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.strict import check_request
+from billwire_gateway.web.api_reference import assets_router, swagger_plugin
 from billwire_gateway.web.app import WebApp, template_config, with_web_pages
 from billwire_shared import __version__
 from billwire_shared.settings import CommonSettings, load_settings
@@ -124,7 +124,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     app = Litestar(
-        route_handlers=[SystemController, api, mcp, gateway.web.router()],
+        route_handlers=[SystemController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
@@ -141,7 +141,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             version=__version__,
             description="Agent-first invoicing. Authenticate with `Authorization: Bearer bw_...`.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[swagger_plugin()],  # served from the installed swagger-ui-bundle: works offline
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         ),
         logging_config=None,

@@ -1,8 +1,10 @@
-"""Request-scoped values the controllers take: the bus and the authenticated caller."""
+"""Request-scoped values the controllers take: the bus, the authenticated caller, and the paging
+query parameters every list has."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Annotated
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -10,10 +12,11 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
+from litestar.params import QueryParameter
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_shared.contracts.accounts import KeyIdentity
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import MAX_OFFSET, Caller
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -89,3 +92,5 @@ def json_reply(raw: bytes, status_code: int = 200) -> Response:
 
 CallerDep = NamedDependency[Caller]
 BusDep = NamedDependency[Bus]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]

@@ -6,13 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from billwire_invoices.app import (
-    InvoicesService,
-    open_pool,
-    run_migrations,
-    settings_from_env,
-)
-from billwire_invoices.handlers import create_account
+from billwire_invoices.accounts.handlers import create_account
+from billwire_invoices.app import InvoicesService, open_pool, run_migrations
+from billwire_invoices.settings import settings_from_env
 from billwire_invoices.users.handlers import add_user
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.users import UserInput

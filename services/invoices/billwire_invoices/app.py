@@ -1,69 +1,57 @@
-"""Wires the invoices service: settings, pool, broker, handlers, outbox relay."""
+"""Wires the invoices service: its wings' handlers onto the bus, the pool, the outbox relay,
+the scheduler and the webhook runtime. Configuration is settings.py; the work is in the wings.
+
+Who answers a subject: `register` below lists each wing's `routes(handlers)`, a dict from
+subject to the bound method that answers it (e.g. documents/handlers.py `routes`). A new wing
+adds its handlers class and a `routes` function, and one line here.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import msgspec
 import nats
 from faststream.nats import NatsBroker
 
-from billwire_invoices import repository as repo
-from billwire_invoices.email.handlers import (
-    EMAIL_SETTINGS_ROUTES,
-    EmailSettingsHandlers,
-)
-from billwire_invoices.files import FILE_ROUTES, FileHandlers
-from billwire_invoices.handlers import ROUTES, register
-from billwire_invoices.lifecycle.handlers import LIFECYCLE_ROUTES, LifecycleHandlers
+from billwire_invoices.accounts import handlers as accounts
+from billwire_invoices.documents import handlers as documents
+from billwire_invoices.documents import reports
+from billwire_invoices.documents.overview import handlers as overview
+from billwire_invoices.email import handlers as email_settings
+from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
-from billwire_invoices.overview.handlers import OVERVIEW_ROUTES, OverviewHandlers
-from billwire_invoices.recurring.handlers import RECURRING_ROUTES, RecurringHandlers
+from billwire_invoices.recurring import handlers as recurring
 from billwire_invoices.recurring.scheduler import RecurringScheduler
-from billwire_invoices.reports import REPORT_ROUTES, ReportHandlers
-from billwire_invoices.text.handlers import TEXT_ROUTES, TextHandlers
+from billwire_invoices.settings import InvoicesSettings
+from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
-from billwire_invoices.users.handlers import USERS_ROUTES, UsersHandlers
+from billwire_invoices.uow import expire_idempotency_keys
+from billwire_invoices.users import handlers as users
 from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks.handlers import attach as attach_webhooks
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.bus import declare_jetstream, nats_servers
 from billwire_shared.consumers import Durable, ExhaustedWatch, subscribe_durable
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxRelay
-from billwire_shared.service import Service, ServiceSettings, open_schema_pool
+from billwire_shared.service import Service, open_schema_pool
 from billwire_shared.settings import load_settings
+from billwire_shared.subjects import Names
 
 SCHEMA = "invoices"
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("billwire.invoices")
 
 
-class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
-    db_pool_size: int = 16
-    outbox_poll_interval: float = 1.0
-    events_replicas: int = 1
-    overdue_interval: float = 60.0  # seconds between overdue and payment reminder runs
-    webhooks_allow_private: bool = False  # let webhooks target loopback/private networks (local testing only)
-    webhooks_timeout: float = 10.0  # seconds per delivery attempt
-    webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
-    webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
-    documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
-    recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
-    recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
-
-
-EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=s.EMAIL_DELIVERED)
-EMAIL_FAILED = Durable(name="invoices-email-failed", subject=s.EMAIL_FAILED)
-
-
-def settings_from_env(**overrides) -> InvoicesSettings:
-    return load_settings(InvoicesSettings, **overrides)
+EMAIL_DELIVERED = Durable(name="invoices-email-delivered", subject=subjects.EMAIL_DELIVERED)
+EMAIL_FAILED = Durable(name="invoices-email-failed", subject=subjects.EMAIL_FAILED)
 
 
 async def run_migrations(settings: InvoicesSettings) -> list[str]:
@@ -86,6 +74,28 @@ async def _ask(nc: nats.NATS, subject: str, payload: bytes, timeout: float) -> b
     return msg.data
 
 
+Handler = Callable[..., Awaitable[Any]]
+
+
+def route_table(*tables: dict[str, Handler]) -> dict[str, Handler]:
+    """The wings' routes as one table; a subject two wings claim is a wiring mistake."""
+    merged: dict[str, Handler] = {}
+    for table in tables:
+        for subject, handler in table.items():
+            if subject in merged:
+                raise ValueError(f"{subject} is answered twice: by {merged[subject].__qualname__} and {handler.__qualname__}")
+            merged[subject] = handler
+    return merged
+
+
+def subscribe_routes(broker: NatsBroker, table: dict[str, Handler], names: Names, concurrency: int) -> None:
+    """Subscribe each subject's handler in the service's queue group; FastStream handles one
+    message at a time per subscriber unless told otherwise (`max_workers`)."""
+    queue = names.queue("invoices")
+    for subject, handler in table.items():
+        broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)
+
+
 async def _quiet(exc: Exception) -> None:
     log.warning("NATS: %s", exc)
 
@@ -101,24 +111,30 @@ class InvoicesService(Service):
         self.nc: nats.NATS | None = None
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
+        """Every wing's handlers, their subjects (each wing's `routes`) and the consumers."""
+
         async def broadcast(subject: str, payload: bytes) -> None:
             assert self.nc is not None
             await self.nc.publish(self.names.subject(subject), payload)
 
-        handlers = LifecycleHandlers(pool, broadcast, self.request)
-        reports = ReportHandlers(pool, self.request, self.settings.documents_quota_per_month)
-        targets = [
-            (ROUTES, handlers), (LIFECYCLE_ROUTES, handlers), (FILE_ROUTES, FileHandlers(pool)), (REPORT_ROUTES, reports),
-            (TEXT_ROUTES, TextHandlers(pool, handlers, load_settings(TextModelSettings))),
-            (EMAIL_SETTINGS_ROUTES, EmailSettingsHandlers(pool)),
-            (USERS_ROUTES, UsersHandlers(pool)), (OVERVIEW_ROUTES, OverviewHandlers(pool)),
-            (RECURRING_ROUTES, RecurringHandlers(pool)),
-        ]
-        self.lifecycle = handlers
-        register(broker, targets, self.names, self.settings.rpc_concurrency)
-        subscribe_durable(broker, self.names, EMAIL_DELIVERED, handlers.on_email_delivered)
-        subscribe_durable(broker, self.names, EMAIL_FAILED, handlers.on_email_failed)
-        self.webhooks = attach_webhooks(broker, self.names, pool, self.settings, self.settings.rpc_concurrency, SCHEMA)
+        life = lifecycle.LifecycleHandlers(pool, self.request)
+        self.lifecycle = life  # the recurring scheduler saves its documents the same way
+        self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
+        table = route_table(
+            accounts.routes(accounts.AccountHandlers(pool, broadcast)),
+            documents.routes(documents.DocumentHandlers(pool)),
+            reports.routes(reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month)),
+            lifecycle.routes(life),
+            email_settings.routes(email_settings.EmailSettingsHandlers(pool)),
+            text.routes(text.TextHandlers(pool, load_settings(TextModelSettings))),
+            users.routes(users.UsersHandlers(pool)),
+            overview.routes(overview.OverviewHandlers(pool)),
+            recurring.routes(recurring.RecurringHandlers(pool)),
+            self.webhooks.routes(),
+        )
+        subscribe_routes(broker, table, self.names, self.settings.rpc_concurrency)
+        subscribe_durable(broker, self.names, EMAIL_DELIVERED, life.on_email_delivered)
+        subscribe_durable(broker, self.names, EMAIL_FAILED, life.on_email_failed)
 
     async def request(self, subject: str, payload: bytes) -> bytes:
         """A request to another service (the mailer's quota, rendering's artifacts)."""
@@ -148,7 +164,7 @@ class InvoicesService(Service):
                 self.recurring.start()
                 self.relay = OutboxRelay(
                     SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
-                    sweeps=(repo.expire_idempotency_keys,),
+                    sweeps=(expire_idempotency_keys,),
                 )
                 self.relay.start()
                 self.webhooks.start(js)

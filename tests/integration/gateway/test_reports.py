@@ -12,8 +12,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
+from billwire_invoices.documents import rules as domain
+from billwire_invoices.documents import sql as repo
 from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.documents import Document, LineInput
 from billwire_shared.ids import new_id

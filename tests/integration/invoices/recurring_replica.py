@@ -10,9 +10,10 @@ import asyncio
 import sys
 from datetime import date
 
-from billwire_invoices.app import open_pool, settings_from_env
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.settings import settings_from_env
 from tests.integration.invoices.recurring_support import at
 
 

@@ -9,20 +9,20 @@ run's database after each test, so one test's templates never come due in anothe
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import asyncpg
-import msgspec
-import nats
 import pytest_asyncio
+from nats.aio.msg import Msg
 
-from billwire_invoices.app import InvoicesSettings, open_pool
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.settings import InvoicesSettings
+from tests.events import collect_events
 from tests.stack import Api, Stack
 
 
@@ -84,27 +84,8 @@ async def documents_of(api: Api, template_id: str) -> list[dict]:
 
 async def events_about(stack: Stack, types: set[str], key: str, value: str, count: int, timeout: float = 10.0) -> list[dict]:
     """The run's events of `types` whose data[key] is `value`, once at least `count` are there."""
-    nc = await nats.connect(stack.nats_url)
-    try:
-        js = nc.jetstream()
-        found: list[dict] = []
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            sub = await js.subscribe(f"{stack.prefix}.events.>", ordered_consumer=True)
-            found = []
-            try:
-                while True:
-                    msg = await sub.next_msg(timeout=0.5)
-                    event = msgspec.json.decode(msg.data)
-                    if event["type"] in types and str(event["data"].get(key)) == value:
-                        found.append(event)
-            except nats.errors.TimeoutError:
-                pass
-            finally:
-                await sub.unsubscribe()
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.2)
-        return found
-    finally:
-        await nc.close()
+
+    def matching(_msg: Msg, event: dict) -> bool:
+        return event["type"] in types and str(event["data"].get(key)) == value
+
+    return await collect_events(stack, ">", matching, count, timeout, idle=0.5)

@@ -15,8 +15,10 @@ import msgspec
 import nats
 
 from billwire_cli.embedded import EmbeddedNats, free_port
-from billwire_invoices.app import InvoicesService, InvoicesSettings
-from billwire_invoices.handlers import InvoicesHandlers, create_account
+from billwire_invoices.accounts.handlers import create_account
+from billwire_invoices.app import InvoicesService
+from billwire_invoices.documents.handlers import DocumentHandlers as InvoicesHandlers
+from billwire_invoices.settings import InvoicesSettings
 from billwire_shared.contracts.clients import ClientInput, CreateClient
 from billwire_shared.contracts.common import Caller
 from billwire_shared.errors import BillwireError

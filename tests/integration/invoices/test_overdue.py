@@ -7,8 +7,9 @@ import asyncio
 
 import asyncpg
 
-from billwire_invoices.app import InvoicesSettings, open_pool
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.settings import InvoicesSettings
 from tests.events import read_events
 from tests.stack import BUYER, Stack, ready_account
 

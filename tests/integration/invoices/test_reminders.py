@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import msgspec
 
-from billwire_invoices.app import InvoicesSettings, open_pool
+from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.settings import InvoicesSettings
 from billwire_shared import subjects as s
 from billwire_shared.contracts.mail import EmailQuota, ReleaseEmailQuota, ReserveEmailQuota
 from tests.stack import BUYER, Stack, ready_account

@@ -16,7 +16,8 @@ import uvicorn
 
 from billwire_cli.embedded import free_port
 from billwire_gateway.app import GatewaySettings, create_app
-from billwire_invoices.app import InvoicesService, InvoicesSettings
+from billwire_invoices.app import InvoicesService
+from billwire_invoices.settings import InvoicesSettings
 from billwire_invoices.webhooks import rules as wh
 from billwire_invoices.webhooks.worker import DeliveryWorker
 from tests.servers import fresh_database

@@ -1,12 +1,12 @@
+"""Clients and products: the account's address book and price list."""
+
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import UUID
+from litestar import Controller, Response, get, post
+from litestar.params import FromQuery, JSONBody
 
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.controllers.items import change_one, delete_one, read_one
+from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.clients import (
     Client,
@@ -22,10 +22,7 @@ from billwire_shared.contracts.clients import (
     UpdateClient,
     UpdateProduct,
 )
-from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
-
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
+from billwire_shared.contracts.common import Page
 
 
 class ClientController(Controller):
@@ -42,17 +39,14 @@ class ClientController(Controller):
     ) -> Response[Page[Client]]:
         return json_reply(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=caller, q=q, limit=limit, offset=offset)))
 
-    @get("/{client_id:uuid}", summary="Get a client")
-    async def get_client(self, client_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Client]:
-        return json_reply(await bus.call(subjects.CLIENT_GET, ById(ctx=caller, id=client_id)))
-
-    @patch("/{client_id:uuid}", summary="Change a client; documents keep their snapshot")
-    async def update_client(self, client_id: FromPath[UUID], data: JSONBody[ClientPatch], caller: CallerDep, bus: BusDep) -> Response[Client]:
-        return json_reply(await bus.call(subjects.CLIENT_UPDATE, UpdateClient(ctx=caller, id=client_id, patch=data)))
-
-    @delete("/{client_id:uuid}", summary="Delete a client; its documents keep their snapshot")
-    async def delete_client(self, client_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.CLIENT_DELETE, ById(ctx=caller, id=client_id))
+    get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary="Get a client")
+    update_client = change_one(
+        "client_id", subjects.CLIENT_UPDATE, lambda caller, client_id, data: UpdateClient(ctx=caller, id=client_id, patch=data),
+        ClientPatch, Client, name="update_client", summary="Change a client; documents keep their snapshot",
+    )
+    delete_client = delete_one(
+        "client_id", subjects.CLIENT_DELETE, name="delete_client", summary="Delete a client; its documents keep their snapshot"
+    )
 
 
 class ProductController(Controller):
@@ -69,14 +63,9 @@ class ProductController(Controller):
     ) -> Response[Page[Product]]:
         return json_reply(await bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=caller, q=q, limit=limit, offset=offset)))
 
-    @get("/{product_id:uuid}", summary="Get a product")
-    async def get_product(self, product_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Product]:
-        return json_reply(await bus.call(subjects.PRODUCT_GET, ById(ctx=caller, id=product_id)))
-
-    @patch("/{product_id:uuid}", summary="Change a product")
-    async def update_product(self, product_id: FromPath[UUID], data: JSONBody[ProductPatch], caller: CallerDep, bus: BusDep) -> Response[Product]:
-        return json_reply(await bus.call(subjects.PRODUCT_UPDATE, UpdateProduct(ctx=caller, id=product_id, patch=data)))
-
-    @delete("/{product_id:uuid}", summary="Delete a product")
-    async def delete_product(self, product_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.PRODUCT_DELETE, ById(ctx=caller, id=product_id))
+    get_product = read_one("product_id", subjects.PRODUCT_GET, Product, name="get_product", summary="Get a product")
+    update_product = change_one(
+        "product_id", subjects.PRODUCT_UPDATE, lambda caller, product_id, data: UpdateProduct(ctx=caller, id=product_id, patch=data),
+        ProductPatch, Product, name="update_product", summary="Change a product",
+    )
+    delete_product = delete_one("product_id", subjects.PRODUCT_DELETE, name="delete_product", summary="Delete a product")

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from billwire_gateway.bus import ApiError
-from billwire_gateway.deps import BusDep, CallerDep, identity_of, json_reply
+from billwire_gateway.controllers.items import act_on_one, delete_one, read_one
+from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, identity_of, json_reply
 from billwire_shared import subjects
-from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.recurring import (
     AutoSendInput,
     CreateRecurring,
@@ -29,8 +30,6 @@ from billwire_shared.contracts.recurring import (
 )
 from billwire_shared.errors import ErrorCode, ErrorReply
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
 Count = Annotated[int, QueryParameter(ge=1, le=24, description="how many upcoming runs")]
 StatusFilter = Annotated[RecurringStatus | None, QueryParameter(name="status", description="active, paused or ended")]
 
@@ -73,9 +72,10 @@ class RecurringController(Controller):
         query = ListRecurring(ctx=caller, status=recurring_status, client_id=client_id, limit=limit, offset=offset)
         return json_reply(await bus.call(subjects.RECURRING_LIST, query))
 
-    @get("/{recurring_id:uuid}", summary="A recurring invoice with its last and next run and every document it generated")
-    async def get_recurring(self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[RecurringInvoice]:
-        return json_reply(await bus.call(subjects.RECURRING_GET, ById(ctx=caller, id=recurring_id)))
+    get_recurring = read_one(
+        "recurring_id", subjects.RECURRING_GET, RecurringInvoice, name="get_recurring",
+        summary="A recurring invoice with its last and next run and every document it generated",
+    )
 
     @patch("/{recurring_id:uuid}", summary="Change a recurring invoice; applies from the next run")
     async def update_recurring(
@@ -84,9 +84,9 @@ class RecurringController(Controller):
         _may_send(request, isinstance(data.auto_send, AutoSendInput))
         return json_reply(await bus.call(subjects.RECURRING_UPDATE, UpdateRecurring(ctx=caller, id=recurring_id, patch=data)))
 
-    @delete("/{recurring_id:uuid}", summary="Delete a recurring invoice; the invoices it generated stay")
-    async def delete_recurring(self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.RECURRING_DELETE, ById(ctx=caller, id=recurring_id))
+    delete_recurring = delete_one(
+        "recurring_id", subjects.RECURRING_DELETE, name="delete_recurring", summary="Delete a recurring invoice; the invoices it generated stay"
+    )
 
     @get("/{recurring_id:uuid}/preview", summary="The next runs: dates, periods, line texts and totals")
     async def preview_recurring(
@@ -94,14 +94,13 @@ class RecurringController(Controller):
     ) -> Response[RecurringPreview]:
         return json_reply(await bus.call(subjects.RECURRING_PREVIEW, PreviewRecurring(ctx=caller, id=recurring_id, count=count)))
 
-    @post("/{recurring_id:uuid}/pause", status_code=200, summary="Pause: no runs until resumed")
-    async def pause_recurring(self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[RecurringInvoice]:
-        return json_reply(await bus.call(subjects.RECURRING_PAUSE, ById(ctx=caller, id=recurring_id)))
-
-    @post("/{recurring_id:uuid}/resume", status_code=200, summary="Resume from the first period from today on")
-    async def resume_recurring(self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[RecurringInvoice]:
-        return json_reply(await bus.call(subjects.RECURRING_RESUME, ById(ctx=caller, id=recurring_id)))
-
-    @post("/{recurring_id:uuid}/end", status_code=200, summary="End: no more runs, ever")
-    async def end_recurring(self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[RecurringInvoice]:
-        return json_reply(await bus.call(subjects.RECURRING_END, ById(ctx=caller, id=recurring_id)))
+    pause_recurring = act_on_one(
+        "pause", "recurring_id", subjects.RECURRING_PAUSE, RecurringInvoice, name="pause_recurring", summary="Pause: no runs until resumed"
+    )
+    resume_recurring = act_on_one(
+        "resume", "recurring_id", subjects.RECURRING_RESUME, RecurringInvoice, name="resume_recurring",
+        summary="Resume from the first period from today on",
+    )
+    end_recurring = act_on_one(
+        "end", "recurring_id", subjects.RECURRING_END, RecurringInvoice, name="end_recurring", summary="End: no more runs, ever"
+    )

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from uuid import UUID
+from litestar import Controller, Response, get, patch, post, put
+from litestar.params import JSONBody
 
-from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.params import FromPath, JSONBody
-
+from billwire_gateway.controllers.items import delete_one
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
@@ -18,7 +17,6 @@ from billwire_shared.contracts.accounts import (
     ProfilePatch,
     UpdateProfile,
 )
-from billwire_shared.contracts.common import ById
 from billwire_shared.contracts.email_settings import (
     EmailTemplateSettings,
     EmailTemplatesView,
@@ -71,6 +69,7 @@ class SettingsController(Controller):
     async def list_api_keys(self, caller: CallerDep, bus: BusDep) -> Response[list[ApiKey]]:
         return json_reply(await bus.call(subjects.API_KEY_LIST, ListApiKeys(ctx=caller)))
 
-    @delete("/api-keys/{key_id:uuid}", summary="Revoke an API key on every gateway within seconds", opt={"scope": "admin"})
-    async def revoke_api_key(self, key_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.API_KEY_REVOKE, ById(ctx=caller, id=key_id))
+    revoke_api_key = delete_one(
+        "key_id", subjects.API_KEY_REVOKE, name="revoke_api_key", summary="Revoke an API key on every gateway within seconds",
+        under="/api-keys", opt={"scope": "admin"},
+    )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.controllers.items import change_one, delete_one, read_one
+from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
-from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.text import (
     CreatePrompt,
     DraftFromText,
@@ -59,8 +59,7 @@ class PromptController(Controller):
     @get(summary="List saved prompts; label filters by label name (__no_label__: unlabelled), q searches the text")
     async def list_prompts(
         self, caller: CallerDep, bus: BusDep, label: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+        limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Page[Prompt]]:
         return json_reply(await bus.call(subjects.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
 
@@ -68,17 +67,12 @@ class PromptController(Controller):
     async def list_labels(self, caller: CallerDep, bus: BusDep) -> Response[list[LabelCount]]:
         return json_reply(await bus.call(subjects.PROMPT_LABELS, ListLabels(ctx=caller)))
 
-    @get("/{prompt_id:uuid}", summary="Get a saved prompt")
-    async def get_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(subjects.PROMPT_GET, ById(ctx=caller, id=prompt_id)))
-
-    @put("/{prompt_id:uuid}", summary="Replace a saved prompt's text and labels")
-    async def update_prompt(self, prompt_id: FromPath[UUID], data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(subjects.PROMPT_UPDATE, UpdatePrompt(ctx=caller, id=prompt_id, prompt=data)))
-
-    @delete("/{prompt_id:uuid}", summary="Delete a saved prompt")
-    async def delete_prompt(self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.PROMPT_DELETE, ById(ctx=caller, id=prompt_id))
+    get_prompt = read_one("prompt_id", subjects.PROMPT_GET, Prompt, name="get_prompt", summary="Get a saved prompt")
+    update_prompt = change_one(
+        "prompt_id", subjects.PROMPT_UPDATE, lambda caller, prompt_id, data: UpdatePrompt(ctx=caller, id=prompt_id, prompt=data),
+        PromptInput, Prompt, name="update_prompt", summary="Replace a saved prompt's text and labels", method=put,
+    )
+    delete_prompt = delete_one("prompt_id", subjects.PROMPT_DELETE, name="delete_prompt", summary="Delete a saved prompt")
 
     @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)")
     async def run_prompt(

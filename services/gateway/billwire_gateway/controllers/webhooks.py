@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.controllers.items import delete_one, read_one
+from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
-from billwire_shared.contracts.common import MAX_OFFSET, ById, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.webhooks import (
     CreateWebhook,
     DeliveryState,
@@ -23,8 +24,6 @@ from billwire_shared.contracts.webhooks import (
     WebhookInput,
 )
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
 StateFilter = Annotated[DeliveryState | None, QueryParameter(name="state", description="pending, delivered or failed")]
 
 SIGNING = (
@@ -47,13 +46,11 @@ class WebhookController(Controller):
     async def list_webhooks(self, caller: CallerDep, bus: BusDep) -> Response[list[Webhook]]:
         return json_reply(await bus.call(subjects.WEBHOOK_LIST, ListWebhooks(ctx=caller)))
 
-    @get("/{webhook_id:uuid}", summary="A webhook (without its secret)")
-    async def get_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Webhook]:
-        return json_reply(await bus.call(subjects.WEBHOOK_GET, ById(ctx=caller, id=webhook_id)))
-
-    @delete("/{webhook_id:uuid}", opt={"scope": "admin"}, summary="Remove a webhook; its pending deliveries stop")
-    async def delete_webhook(self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-        await bus.call(subjects.WEBHOOK_DELETE, ById(ctx=caller, id=webhook_id))
+    get_webhook = read_one("webhook_id", subjects.WEBHOOK_GET, Webhook, name="get_webhook", summary="A webhook (without its secret)")
+    delete_webhook = delete_one(
+        "webhook_id", subjects.WEBHOOK_DELETE, name="delete_webhook", summary="Remove a webhook; its pending deliveries stop",
+        opt={"scope": "admin"},
+    )
 
     @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt")
     async def list_deliveries(

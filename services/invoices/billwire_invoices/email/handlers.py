@@ -1,54 +1,70 @@
 """Handlers for an account's e-mail settings: its templates and its payment reminders. Both
 are checked whole when saved, so neither a send nor the scheduler meets a bad one.
 
-No `from __future__ import annotations`: see handlers.py.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 
-from billwire_invoices import domain
-from billwire_invoices.email import reminders, sql
-from billwire_invoices.email import templates as templating
-from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_shared import subjects as s
-from billwire_shared.contracts import email_settings as es
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.email import reminders, sql, templates
+from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_shared import subjects
+from billwire_shared.contracts.email_settings import (
+    EmailTemplatesView,
+    GetEmailTemplates,
+    GetReminderSettings,
+    ReminderSettings,
+    UpdateEmailTemplates,
+    UpdateReminderSettings,
+)
 
 
-class EmailSettingsHandlers(InvoicesHandlers):
-    async def get_email_templates(self, cmd: es.GetEmailTemplates) -> es.EmailTemplatesView:
-        templates = await self._read(lambda conn: sql.get_templates(conn, cmd.ctx.account_id))
-        return es.EmailTemplatesView(templates=templates, defaults=templating.defaults())
+class EmailSettingsHandlers:
+    """One method per RPC subject of the e-mail settings (see `routes` below)."""
 
-    async def update_email_templates(self, cmd: es.UpdateEmailTemplates) -> es.EmailTemplatesView:
-        domain.check(templating.problems(cmd.settings.templates))
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)
 
-        async def work(conn: asyncpg.Connection) -> es.EmailTemplatesView:
+    async def get_email_templates(self, cmd: GetEmailTemplates) -> EmailTemplatesView:
+        saved = await self.uow.read(lambda conn: sql.get_templates(conn, cmd.ctx.account_id))
+        return EmailTemplatesView(templates=saved, defaults=templates.defaults())
+
+    async def update_email_templates(self, cmd: UpdateEmailTemplates) -> EmailTemplatesView:
+        document_rules.check(templates.problems(cmd.settings.templates))
+
+        async def work(conn: asyncpg.Connection) -> EmailTemplatesView:
             before = await sql.get_templates(conn, cmd.ctx.account_id)
             after = cmd.settings.templates
             statement = sql.save_templates(cmd.ctx.account_id, after)
-            await self._apply(conn, statement, cmd.ctx, "email_templates", cmd.ctx.account_id, "update", before, after, None, utcnow())
-            return es.EmailTemplatesView(templates=after, defaults=templating.defaults())
+            await self.uow.apply(conn, statement, cmd.ctx, "email_templates", cmd.ctx.account_id, "update", before, after, None, utcnow())
+            return EmailTemplatesView(templates=after, defaults=templates.defaults())
 
-        return await self._write(cmd.ctx, es.EmailTemplatesView, work)
+        return await self.uow.write(cmd.ctx, EmailTemplatesView, work)
 
-    async def get_reminders(self, cmd: es.GetReminderSettings) -> es.ReminderSettings:
-        return await self._read(lambda conn: sql.get_reminders(conn, cmd.ctx.account_id))
+    async def get_reminders(self, cmd: GetReminderSettings) -> ReminderSettings:
+        return await self.uow.read(lambda conn: sql.get_reminders(conn, cmd.ctx.account_id))
 
-    async def update_reminders(self, cmd: es.UpdateReminderSettings) -> es.ReminderSettings:
-        domain.check(reminders.settings_problems(cmd.settings))
+    async def update_reminders(self, cmd: UpdateReminderSettings) -> ReminderSettings:
+        document_rules.check(reminders.settings_problems(cmd.settings))
 
-        async def work(conn: asyncpg.Connection) -> es.ReminderSettings:
+        async def work(conn: asyncpg.Connection) -> ReminderSettings:
             before = await sql.get_reminders(conn, cmd.ctx.account_id)
             statement = sql.save_reminders(cmd.ctx.account_id, cmd.settings)
-            await self._apply(conn, statement, cmd.ctx, "reminders", cmd.ctx.account_id, "update", before, cmd.settings, None, utcnow())
+            await self.uow.apply(conn, statement, cmd.ctx, "reminders", cmd.ctx.account_id, "update", before, cmd.settings, None, utcnow())
             return cmd.settings
 
-        return await self._write(cmd.ctx, es.ReminderSettings, work)
+        return await self.uow.write(cmd.ctx, ReminderSettings, work)
 
 
-EMAIL_SETTINGS_ROUTES: dict[str, str] = {
-    s.EMAIL_TEMPLATES_GET: "get_email_templates",
-    s.EMAIL_TEMPLATES_UPDATE: "update_email_templates",
-    s.REMINDERS_GET: "get_reminders",
-    s.REMINDERS_UPDATE: "update_reminders",
-}
+def routes(handlers: EmailSettingsHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.EMAIL_TEMPLATES_GET: handlers.get_email_templates,
+        subjects.EMAIL_TEMPLATES_UPDATE: handlers.update_email_templates,
+        subjects.REMINDERS_GET: handlers.get_reminders,
+        subjects.REMINDERS_UPDATE: handlers.update_reminders,
+    }

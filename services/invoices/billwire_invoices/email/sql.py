@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
+from billwire_invoices.uow import Statement
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.email_settings import EmailTemplates, ReminderSettings
 

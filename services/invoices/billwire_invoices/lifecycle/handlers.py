@@ -1,253 +1,247 @@
-"""Handlers for the life of an issued document: payments, cancel, copies, sends, and the
+"""Bus handlers for the life of an issued document: payments, cancel, copies, sends, and the
 e-mail outcomes the mailer reports back.
 
-No `from __future__ import annotations`: see handlers.py.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-import logging
-from datetime import date
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
-from billwire_invoices.einvoice import checks as einvoice
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.drafts import issue, locked_document
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql
-from billwire_invoices.handlers import InvoicesHandlers, utcnow
-from billwire_invoices.lifecycle import rules as lifecycle
-from billwire_invoices.lifecycle import sql
+from billwire_invoices.lifecycle import rules, sql
 from billwire_invoices.lifecycle.sending import Request, queue_send, release_quota, reserve_quota
-from billwire_shared import subjects as s
-from billwire_shared.contracts import accounts as a
-from billwire_shared.contracts import documents as d
-from billwire_shared.contracts import lifecycle as lc
-from billwire_shared.contracts import mail as m
+from billwire_invoices.uow import Change, UnitOfWork, new_event, record, utcnow
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.events import Event
+from billwire_shared.contracts.lifecycle import (
+    CancelDocument,
+    Cancellation,
+    DeletePayment,
+    DuplicateDocument,
+    GetSend,
+    ListForDocument,
+    MarkPaid,
+    Payment,
+    RecordPayment,
+    ReminderSent,
+    SendDocument,
+    SendInfo,
+)
+from billwire_shared.contracts.mail import EmailDelivered, EmailFailed
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
 
-log = logging.getLogger("billwire.invoices.lifecycle")
 
+class LifecycleHandlers:
+    """One method per RPC subject of an issued document's life (see `routes` below), and the
+    consumers of the mailer's outcomes."""
 
-class LifecycleHandlers(InvoicesHandlers):
-    def __init__(self, pool: asyncpg.Pool, publish=None, request: Request | None = None) -> None:
-        super().__init__(pool, publish)
-        self.request = request
+    def __init__(self, pool: asyncpg.Pool, request: Request | None = None) -> None:
+        self.uow = UnitOfWork(pool)
+        self.request = request  # to the mailer, for the e-mail quota
 
-    async def _locked(self, conn: asyncpg.Connection, ctx: Caller, doc_id: UUID, doc_type: str | None = None) -> d.Document:
-        doc = await repo.get_document(conn, ctx.account_id, doc_id, doc_type, lock=True)
-        if doc is None:
-            raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
-        return doc
-
-    async def _save(self, conn: asyncpg.Connection, ctx: Caller, before: d.Document | None, after: d.Document,
+    async def _save(self, conn: asyncpg.Connection, ctx: Caller, before: Document | None, after: Document,
                     action: str, event_type: str | None) -> None:
-        statement = repo.save_document(ctx.account_id, after) if before else repo.insert_document(ctx.account_id, after)
-        await self._apply(conn, statement, ctx, "document", after.id, action, before, after, event_type, after.updated_at)
-
-    async def _issue(self, conn: asyncpg.Connection, ctx: Caller, draft: d.Document, profile: a.Profile | None = None) -> d.Document:
-        """Finalize a draft inside the caller's transaction (send and cancel need it)."""
-        profile = profile or await repo.get_profile(conn, ctx.account_id)
-        missing = domain.finalize_problems(draft, profile)
-        if missing:
-            raise BillwireError(ErrorCode.DOCUMENT_INCOMPLETE, "The document is missing what an issued document must carry.", missing)
-        issue_date = draft.issue_date or date.today()
-        series = getattr(profile.number_series, draft.type)
-        sequence = await repo.next_in_series(conn, ctx.account_id, draft.type, domain.series_period(issue_date, series.yearly_reset))
-        number = domain.format_number(series.pattern, sequence, issue_date)
-        issued = domain.finalize(draft, a.seller_of(profile), number, issue_date, utcnow())
-        await einvoice.check(issued, issued.seller)
-        return issued
+        statement = documents_sql.save_document(ctx.account_id, after) if before else documents_sql.insert_document(ctx.account_id, after)
+        await self.uow.apply(conn, statement, ctx, "document", after.id, action, before, after, event_type, after.updated_at)
 
     # -- payments ----------------------------------------------------------------------------
 
-    async def _repay(self, conn: asyncpg.Connection, ctx: Caller, before: d.Document, action: str) -> d.Document:
+    async def _repay(self, conn: asyncpg.Connection, ctx: Caller, before: Document, action: str) -> Document:
         """Recompute the balance from the payments and announce a change of paid state."""
-        after = lifecycle.with_payments(before, await sql.payments_of(conn, ctx.account_id, before.id), utcnow())
+        after = rules.with_payments(before, await sql.payments_of(conn, ctx.account_id, before.id), utcnow())
         event = f"{after.type}.paid" if after.status == "paid" and before.status != "paid" else f"{after.type}.updated"
         await self._save(conn, ctx, before, after, action, event)
         return after
 
-    async def record_payment(self, cmd: lc.RecordPayment) -> lc.Payment:
-        async def work(conn: asyncpg.Connection) -> lc.Payment:
-            invoice = await self._locked(conn, cmd.ctx, cmd.id, "invoice")
-            lifecycle.ensure_payable(invoice)
-            domain.check(lifecycle.check_payment(invoice, cmd.payment.amount))
+    async def record_payment(self, cmd: RecordPayment) -> Payment:
+        async def work(conn: asyncpg.Connection) -> Payment:
+            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
+            rules.ensure_payable(invoice)
+            document_rules.check(rules.check_payment(invoice, cmd.payment.amount))
             now = utcnow()
-            payment = lc.Payment(
+            payment = Payment(
                 id=new_id(), document_id=invoice.id, amount=cmd.payment.amount, date=cmd.payment.date or now.date(),
                 method=cmd.payment.method, reference=cmd.payment.reference, created_at=now,
             )
             recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
-            await self._apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
+            await self.uow.apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
                               "create", None, recorded, "invoice.payment_recorded", now)
             await self._repay(conn, cmd.ctx, invoice, "payment")
             return payment
 
-        return await self._write(cmd.ctx, lc.Payment, work)
+        return await self.uow.write(cmd.ctx, Payment, work)
 
-    async def list_payments(self, cmd: lc.ListForDocument) -> list[lc.Payment]:
-        async def work(conn: asyncpg.Connection) -> list[lc.Payment]:
-            if await repo.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
+    async def list_payments(self, cmd: ListForDocument) -> list[Payment]:
+        async def work(conn: asyncpg.Connection) -> list[Payment]:
+            if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
                 raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Invoice", cmd.id)
             return await sql.payments_of(conn, cmd.ctx.account_id, cmd.id)
 
-        return await self._read(work)
+        return await self.uow.read(work)
 
-    async def _remove_payments(self, cmd: Caller, doc_id: UUID, payment_id: UUID | None) -> d.Document:
-        async def work(conn: asyncpg.Connection) -> d.Document:
-            invoice = await self._locked(conn, cmd, doc_id, "invoice")
-            lifecycle.ensure_payable(invoice)
+    async def _remove_payments(self, cmd: Caller, doc_id: UUID, payment_id: UUID | None) -> Document:
+        async def work(conn: asyncpg.Connection) -> Document:
+            invoice = await locked_document(conn, cmd.account_id, doc_id, "invoice")
+            rules.ensure_payable(invoice)
             removed = await sql.delete_payments(conn, cmd.account_id, doc_id, payment_id)
             if payment_id is not None and not removed:
                 raise BillwireError(ErrorCode.NOT_FOUND, f"Payment {payment_id} was not found on this invoice.")
             return await self._repay(conn, cmd, invoice, "unpay" if payment_id is None else "payment-delete")
 
-        return await self._write(cmd, d.Document, work)
+        return await self.uow.write(cmd, Document, work)
 
-    async def delete_payment(self, cmd: lc.DeletePayment) -> d.Document:
+    async def delete_payment(self, cmd: DeletePayment) -> Document:
         return await self._remove_payments(cmd.ctx, cmd.id, cmd.payment_id)
 
-    async def mark_unpaid(self, cmd: lc.ListForDocument) -> d.Document:
+    async def mark_unpaid(self, cmd: ListForDocument) -> Document:
         return await self._remove_payments(cmd.ctx, cmd.id, None)
 
-    async def mark_paid(self, cmd: lc.MarkPaid) -> d.Document:
-        async def work(conn: asyncpg.Connection) -> d.Document:
-            invoice = await self._locked(conn, cmd.ctx, cmd.id, "invoice")
-            lifecycle.ensure_payable(invoice)
+    async def mark_paid(self, cmd: MarkPaid) -> Document:
+        async def work(conn: asyncpg.Connection) -> Document:
+            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
+            rules.ensure_payable(invoice)
             if invoice.status == "paid":
                 return invoice
             now = utcnow()
             due = invoice.balance_due if invoice.balance_due is not None else invoice.totals.gross
             if due > 0:  # an invoice of nothing is settled without a payment
-                payment = lc.Payment(
+                payment = Payment(
                     id=new_id(), document_id=invoice.id, amount=due, date=cmd.body.date or now.date(), method="other",
                     reference=cmd.body.note, created_at=now,
                 )
                 recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
-                await self._apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
+                await self.uow.apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
                                   "create", None, recorded, "invoice.payment_recorded", now)
             return await self._repay(conn, cmd.ctx, invoice, "mark-paid")
 
-        return await self._write(cmd.ctx, d.Document, work)
+        return await self.uow.write(cmd.ctx, Document, work)
 
     # -- cancel and copies ---------------------------------------------------------------------
 
-    async def cancel_document(self, cmd: lc.CancelDocument) -> lc.Cancellation:
-        async def work(conn: asyncpg.Connection) -> lc.Cancellation:
-            invoice = await self._locked(conn, cmd.ctx, cmd.id, "invoice")
+    async def cancel_document(self, cmd: CancelDocument) -> Cancellation:
+        async def work(conn: asyncpg.Connection) -> Cancellation:
+            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
             now = utcnow()
-            cancelled = lifecycle.cancel(invoice, cmd.body.reason, now)
-            note = lifecycle.credit_note_for(invoice, new_id(), now)
+            cancelled = rules.cancel(invoice, cmd.body.reason, now)
+            note = rules.credit_note_for(invoice, new_id(), now)
             await self._save(conn, cmd.ctx, None, note, "create", "credit_note.created")
-            issued = await self._issue(conn, cmd.ctx, note)
+            issued = await issue(conn, cmd.ctx.account_id, note)
             await self._save(conn, cmd.ctx, note, issued, "finalize", "credit_note.finalized")
             await self._save(conn, cmd.ctx, invoice, cancelled, "cancel", "invoice.cancelled")
-            return lc.Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number)
+            return Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number)
 
-        return await self._write(cmd.ctx, lc.Cancellation, work)
+        return await self.uow.write(cmd.ctx, Cancellation, work)
 
-    async def duplicate_document(self, cmd: lc.DuplicateDocument) -> d.Document:
-        async def work(conn: asyncpg.Connection) -> d.Document:
-            original = await self._locked(conn, cmd.ctx, cmd.id)
-            copy = lifecycle.copy_of(original, new_id(), cmd.type or original.type, utcnow())
+    async def duplicate_document(self, cmd: DuplicateDocument) -> Document:
+        async def work(conn: asyncpg.Connection) -> Document:
+            original = await locked_document(conn, cmd.ctx.account_id, cmd.id)
+            copy = rules.copy_of(original, new_id(), cmd.type or original.type, utcnow())
             await self._save(conn, cmd.ctx, None, copy, "create", f"{copy.type}.created")
             return copy
 
-        return await self._write(cmd.ctx, d.Document, work)
+        return await self.uow.write(cmd.ctx, Document, work)
 
-    async def convert_estimate(self, cmd: lc.ListForDocument) -> d.Document:
-        async def work(conn: asyncpg.Connection) -> d.Document:
-            estimate = await self._locked(conn, cmd.ctx, cmd.id, "estimate")
-            invoice = lifecycle.copy_of(estimate, new_id(), "invoice", utcnow(), refer=True)
+    async def convert_estimate(self, cmd: ListForDocument) -> Document:
+        async def work(conn: asyncpg.Connection) -> Document:
+            estimate = await locked_document(conn, cmd.ctx.account_id, cmd.id, "estimate")
+            invoice = rules.copy_of(estimate, new_id(), "invoice", utcnow(), refer=True)
             await self._save(conn, cmd.ctx, None, invoice, "create", "invoice.created")
             return invoice
 
-        return await self._write(cmd.ctx, d.Document, work)
+        return await self.uow.write(cmd.ctx, Document, work)
 
     # -- sending ---------------------------------------------------------------------------------
 
-    async def send_document(self, cmd: lc.SendDocument) -> lc.SendInfo:
+    async def send_document(self, cmd: SendDocument) -> SendInfo:
         reserved: list[UUID] = []
 
-        async def work(conn: asyncpg.Connection) -> lc.SendInfo:
-            doc = await self._locked(conn, cmd.ctx, cmd.id)
+        async def work(conn: asyncpg.Connection) -> SendInfo:
+            doc = await locked_document(conn, cmd.ctx.account_id, cmd.id)
             if doc.status == "cancelled":
-                raise lifecycle.conflict("A cancelled invoice is not sent; send its credit note.")
+                raise rules.conflict("A cancelled invoice is not sent; send its credit note.")
             profile, templates = await email_sql.get_profile_and_templates(conn, cmd.ctx.account_id)
             if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
-                issued = await self._issue(conn, cmd.ctx, doc, profile)
+                issued = await issue(conn, cmd.ctx.account_id, doc, profile)
                 await self._save(conn, cmd.ctx, doc, issued, "finalize", f"{issued.type}.finalized")
                 doc = issued
-            request = lifecycle.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
+            request = rules.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
             await reserve_quota(self.request, cmd.ctx, request.id)
             reserved.append(request.id)
             await queue_send(conn, cmd.ctx, request)
             return sql.queued_send_info(request)
 
         try:
-            return await self._write(cmd.ctx, lc.SendInfo, work)
+            return await self.uow.write(cmd.ctx, SendInfo, work)
         except BaseException:
             for send_id in reserved:  # counted, but the transaction that queued it did not commit
                 await release_quota(self.request, cmd.ctx, send_id)
             raise
 
-    async def get_send(self, cmd: lc.GetSend) -> lc.SendInfo:
-        found = await self._read(lambda conn: sql.get_send(conn, cmd.ctx.account_id, cmd.send_id))
+    async def get_send(self, cmd: GetSend) -> SendInfo:
+        found = await self.uow.read(lambda conn: sql.get_send(conn, cmd.ctx.account_id, cmd.send_id))
         if found is None:
             raise BillwireError(ErrorCode.NOT_FOUND, f"Send {cmd.send_id} was not found.")
         return found
 
-    async def list_sends(self, cmd: lc.ListForDocument) -> list[lc.SendInfo]:
-        async def work(conn: asyncpg.Connection) -> list[lc.SendInfo]:
-            if await repo.get_document(conn, cmd.ctx.account_id, cmd.id) is None:  # another account's, or none
+    async def list_sends(self, cmd: ListForDocument) -> list[SendInfo]:
+        async def work(conn: asyncpg.Connection) -> list[SendInfo]:
+            if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id) is None:  # another account's, or none
                 raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             return await sql.sends_of(conn, cmd.ctx.account_id, cmd.id)
 
-        return await self._read(work)
+        return await self.uow.read(work)
 
     async def _outcome(self, send_id: UUID, account_id: UUID, state: str, reason: str | None) -> None:
         """Record what the mailer reports, once; a delivered send marks its document sent, a
         delivered reminder is announced as `invoice.reminder_sent`."""
         ctx = Caller(account_id=account_id)
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             row = await sql.set_send_state(conn, send_id, state, reason, with_document=state == "delivered")
             if row is None or state != "delivered":
                 return
-            doc = msgspec.convert(row["data"], d.Document, strict=False)
+            doc = msgspec.convert(row["data"], Document, strict=False)
             now = utcnow()
             if row["reminder_level"]:
                 after = reminders.reminder_delivered(doc, now)
-                sent = lc.ReminderSent(invoice_id=doc.id, number=doc.number, level=row["reminder_level"], send_id=send_id, sent_at=now)
-                event = repo.new_event(f"{doc.type}.reminder_sent", account_id, sent, now)
-                change = repo.Change(entity="document", entity_id=doc.id, action="reminder-sent", before=doc, after=after, event=event)
-                await repo.apply(conn, repo.save_document(account_id, after), ctx, change)
+                sent = ReminderSent(invoice_id=doc.id, number=doc.number, level=row["reminder_level"], send_id=send_id, sent_at=now)
+                event = new_event(f"{doc.type}.reminder_sent", account_id, sent, now)
+                change = Change(entity="document", entity_id=doc.id, action="reminder-sent", before=doc, after=after, event=event)
+                await record(conn, documents_sql.save_document(account_id, after), ctx, change)
             elif doc.sent_at is None:
-                await self._save(conn, ctx, doc, lifecycle.marked_sent(doc, now), "sent", f"{doc.type}.sent")
+                await self._save(conn, ctx, doc, rules.marked_sent(doc, now), "sent", f"{doc.type}.sent")
 
     async def on_email_delivered(self, event: Event) -> None:
-        body = msgspec.convert(event.data, m.EmailDelivered)
+        body = msgspec.convert(event.data, EmailDelivered)
         await self._outcome(body.send_request_id, body.account_id, "delivered", None)
 
     async def on_email_failed(self, event: Event) -> None:
-        body = msgspec.convert(event.data, m.EmailFailed)
+        body = msgspec.convert(event.data, EmailFailed)
         await self._outcome(body.send_request_id, body.account_id, "failed", body.reason)
 
 
-LIFECYCLE_ROUTES: dict[str, str] = {
-    s.PAYMENT_RECORD: "record_payment",
-    s.PAYMENT_LIST: "list_payments",
-    s.PAYMENT_DELETE: "delete_payment",
-    s.DOCUMENT_MARK_PAID: "mark_paid",
-    s.DOCUMENT_MARK_UNPAID: "mark_unpaid",
-    s.DOCUMENT_CANCEL: "cancel_document",
-    s.DOCUMENT_DUPLICATE: "duplicate_document",
-    s.ESTIMATE_CONVERT: "convert_estimate",
-    s.DOCUMENT_SEND: "send_document",
-    s.SEND_GET: "get_send",
-    s.SEND_LIST: "list_sends",
-}
+def routes(handlers: LifecycleHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.PAYMENT_RECORD: handlers.record_payment,
+        subjects.PAYMENT_LIST: handlers.list_payments,
+        subjects.PAYMENT_DELETE: handlers.delete_payment,
+        subjects.DOCUMENT_MARK_PAID: handlers.mark_paid,
+        subjects.DOCUMENT_MARK_UNPAID: handlers.mark_unpaid,
+        subjects.DOCUMENT_CANCEL: handlers.cancel_document,
+        subjects.DOCUMENT_DUPLICATE: handlers.duplicate_document,
+        subjects.ESTIMATE_CONVERT: handlers.convert_estimate,
+        subjects.DOCUMENT_SEND: handlers.send_document,
+        subjects.SEND_GET: handlers.get_send,
+        subjects.SEND_LIST: handlers.list_sends,
+    }

@@ -3,16 +3,16 @@ a send produces, and when an invoice is overdue. No I/O."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 
-from billwire_invoices import domain
+from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.email import templates as templating
 from billwire_invoices.email.reminders import Reminder
-from billwire_shared import validation as v
+from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.documents import Document, DocumentRef, Line
 from billwire_shared.contracts.email_settings import EmailTemplates
@@ -55,7 +55,7 @@ def with_payments(doc: Document, payments: list[Payment], now: datetime) -> Docu
 
 def check_payment(doc: Document, amount: Decimal) -> list[FieldError]:
     problems = []
-    problem = domain.money_problem(amount)
+    problem = document_rules.money_problem(amount)
     if problem or amount <= 0:
         problems.append(FieldError(field="amount", message=problem or "must be greater than 0"))
     elif round_money(amount, doc.currency) != amount:
@@ -88,7 +88,7 @@ def credit_note_for(invoice: Document, new_id: UUID, now: datetime) -> Document:
         preceding=DocumentRef(id=invoice.id, type=invoice.type, number=invoice.number, issue_date=invoice.issue_date),
         notes=f"Cancels {invoice.number}" + (f" dated {invoice.issue_date.isoformat()}" if invoice.issue_date else ""),
     )
-    return domain.refresh(note)
+    return document_rules.refresh(note)
 
 
 def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bool = False) -> Document:
@@ -102,11 +102,11 @@ def copy_of(doc: Document, new_id: UUID, doc_type: str, now: datetime, refer: bo
         recurring_id=None, period=None,
         preceding=DocumentRef(id=doc.id, type=doc.type, number=doc.number, issue_date=doc.issue_date) if refer else None,
     )
-    return domain.refresh(copy)
+    return document_rules.refresh(copy)
 
 
 def header_safe(value: str, field: str) -> list[FieldError]:
-    if what := v.header_break(value):
+    if what := validation.header_break(value):
         return [FieldError(field=field, message=f"must not contain line breaks or NUL characters (it has {what})")]
     return []
 
@@ -126,7 +126,7 @@ def send_request(
             problems.append(FieldError(field=field, message="must not be empty; leave it out instead"))
         elif address:
             problems += header_safe(address, field) or (
-                [FieldError(field=field, message=p)] if (p := v.email_problem(address)) else []
+                [FieldError(field=field, message=p)] if (p := validation.email_problem(address)) else []
             )
     if body.subject is not None:
         problems += header_safe(body.subject, "subject") or (
@@ -148,11 +148,6 @@ def send_request(
         export_type=doc.export_type if doc.type in ("invoice", "credit_note") else "pdf",
         reminder_level=reminder.level if reminder else None,
     )
-
-
-def is_overdue(doc: Document, today: date) -> bool:
-    """Only an invoice is overdue: an estimate or a credit note past its date owes nobody anything."""
-    return doc.type == "invoice" and doc.status == "open" and doc.overdue_at is None and doc.due_date is not None and doc.due_date < today
 
 
 def marked_overdue(doc: Document, now: datetime) -> Document:

@@ -14,12 +14,12 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import repository as repo
+from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql
-from billwire_invoices.lifecycle import rules as lifecycle
-from billwire_invoices.lifecycle import sql
+from billwire_invoices.lifecycle import rules, sql
 from billwire_invoices.lifecycle.sending import Request, queue_send, release_quota, reserve_quota
+from billwire_invoices.uow import Change, UnitOfWork, new_event, record
 from billwire_shared.background import BackgroundLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
@@ -37,7 +37,8 @@ class OverdueScheduler(BackgroundLoop):
         self, pool: asyncpg.Pool, interval: float, today: Callable[[], date] | None = None, batch: int = 200,
         request: Request | None = None,
     ) -> None:
-        self.pool, self.interval, self.batch, self.request = pool, interval, batch, request
+        self.uow = UnitOfWork(pool)
+        self.interval, self.batch, self.request = interval, batch, request
         self.today = today or (lambda: datetime.now(UTC).date())
 
     def start(self) -> None:
@@ -62,16 +63,16 @@ class OverdueScheduler(BackgroundLoop):
 
     async def mark_overdue(self) -> int:
         """Mark one batch of open invoices past their due date; emits `invoice.overdue` each."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             rows = await sql.overdue_candidates(conn, self.today(), self.batch)
             now = datetime.now(UTC)
             for row in rows:
                 doc = msgspec.convert(row["data"], Document, strict=False)
-                after = lifecycle.marked_overdue(doc, now)
+                after = rules.marked_overdue(doc, now)
                 ctx = Caller(account_id=row["account_id"], request_id="scheduler")
-                event = repo.new_event(f"{doc.type}.overdue", ctx.account_id, after, now)
-                change = repo.Change(entity="document", entity_id=doc.id, action="overdue", before=doc, after=after, event=event)
-                await repo.apply(conn, repo.save_document(ctx.account_id, after), ctx, change)
+                event = new_event(f"{doc.type}.overdue", ctx.account_id, after, now)
+                change = Change(entity="document", entity_id=doc.id, action="overdue", before=doc, after=after, event=event)
+                await record(conn, documents_sql.save_document(ctx.account_id, after), ctx, change)
         if rows:
             log.info("marked %d invoice(s) overdue", len(rows))
         return len(rows)
@@ -93,7 +94,7 @@ class OverdueScheduler(BackgroundLoop):
         return len(queued)
 
     async def _queue_reminders(self, refused: list[UUID], queued: list[tuple[Caller, UUID]]) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             today, now = self.today(), datetime.now(UTC)
             for row in await email_sql.reminder_candidates(conn, today, self.batch, refused):
                 if row["account_id"] in refused:
@@ -107,7 +108,7 @@ class OverdueScheduler(BackgroundLoop):
                 profile = msgspec.convert(row["profile"] or {}, Profile, strict=False)
                 templates = msgspec.convert(row["email_templates"] or {}, EmailTemplates, strict=False)
                 try:  # e.g. the client has no e-mail address: reported, and looked at again next run
-                    request = lifecycle.send_request(doc, SendInput(), profile, ctx.account_id, new_id(), now, templates, due)
+                    request = rules.send_request(doc, SendInput(), profile, ctx.account_id, new_id(), now, templates, due)
                 except BillwireError as exc:
                     reasons = "; ".join(d.message for d in exc.reply.details) or exc.reply.message
                     log.info("reminder %d of %s skipped: %s", due.level, doc.number, reasons)
@@ -122,10 +123,10 @@ class OverdueScheduler(BackgroundLoop):
                     continue
                 queued.append((ctx, request.id))
                 after = reminders.reminded(doc, due.level, now)
-                change = repo.Change(entity="document", entity_id=doc.id, action="reminder", before=doc, after=after)
+                change = Change(entity="document", entity_id=doc.id, action="reminder", before=doc, after=after)
                 try:
                     async with conn.transaction():
-                        await repo.apply(conn, repo.save_document(ctx.account_id, after), ctx, change)
+                        await record(conn, documents_sql.save_document(ctx.account_id, after), ctx, change)
                         await queue_send(conn, ctx, request)
                 except asyncpg.UniqueViolationError:  # the level was sent already: the index keeps it once
                     log.warning("reminder %d of %s was already sent", due.level, doc.number)

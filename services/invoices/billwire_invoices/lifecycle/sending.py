@@ -9,11 +9,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import repository as repo
 from billwire_invoices.lifecycle import sql
-from billwire_shared import subjects as s
-from billwire_shared.contracts import mail as m
+from billwire_invoices.uow import Change, new_event, record
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.mail import EmailQuota, ReleaseEmailQuota, ReserveEmailQuota, SendRequest, SendRequested
 from billwire_shared.errors import BillwireError, ErrorCode
 
 Request = Callable[[str, bytes], Awaitable[bytes]]
@@ -24,8 +24,8 @@ async def reserve_quota(request: Request | None, ctx: Caller, send_id: UUID) -> 
     """One e-mail of today's quota, from the mailer that counts them (a retry reserves once)."""
     if request is None:
         return
-    command = m.ReserveEmailQuota(ctx=ctx, count=1, reservation_id=send_id)
-    reply = msgspec.json.decode(await request(s.MAILER_QUOTA_RESERVE, msgspec.json.encode(command)), type=m.EmailQuota)
+    command = ReserveEmailQuota(ctx=ctx, count=1, reservation_id=send_id)
+    reply = msgspec.json.decode(await request(subjects.MAILER_QUOTA_RESERVE, msgspec.json.encode(command)), type=EmailQuota)
     if not reply.allowed:
         raise BillwireError(
             ErrorCode.EMAIL_QUOTA_EXCEEDED, f"The daily e-mail limit of {reply.limit} is reached; nothing was queued.",
@@ -38,15 +38,15 @@ async def release_quota(request: Request | None, ctx: Caller, send_id: UUID) -> 
     effort: a unit the mailer cannot take back now stays counted for the day."""
     if request is None:
         return
-    command = m.ReleaseEmailQuota(ctx=ctx, reservation_id=send_id)
+    command = ReleaseEmailQuota(ctx=ctx, reservation_id=send_id)
     try:
-        await request(s.MAILER_QUOTA_RELEASE, msgspec.json.encode(command))
+        await request(subjects.MAILER_QUOTA_RELEASE, msgspec.json.encode(command))
     except Exception as exc:  # noqa: BLE001 - the send's own failure is what the caller hears about
         log.warning("the e-mail quota taken for send %s was not given back: %r", send_id, exc)
 
 
-async def queue_send(conn: asyncpg.Connection, ctx: Caller, request: m.SendRequest) -> None:
+async def queue_send(conn: asyncpg.Connection, ctx: Caller, request: SendRequest) -> None:
     """The send row and its `<type>.send_requested` event: rendering and the mailer take it from there."""
-    event = repo.new_event(f"{request.document_type}.send_requested", ctx.account_id, m.SendRequested(send=request), request.requested_at)
-    change = repo.Change(entity="send", entity_id=request.id, action="create", after=request, event=event)
-    await repo.apply(conn, sql.insert_send(ctx.account_id, request, "queued"), ctx, change)
+    event = new_event(f"{request.document_type}.send_requested", ctx.account_id, SendRequested(send=request), request.requested_at)
+    change = Change(entity="send", entity_id=request.id, action="create", after=request, event=event)
+    await record(conn, sql.insert_send(ctx.account_id, request, "queued"), ctx, change)

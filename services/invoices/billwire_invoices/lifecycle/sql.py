@@ -1,4 +1,4 @@
-"""SQL for payments and sends (the documents' own SQL is in repository.py)."""
+"""SQL for payments and sends (the documents' own SQL is in documents/sql.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
+from billwire_invoices.uow import Statement
 from billwire_shared.contracts.lifecycle import Payment, SendInfo
 from billwire_shared.contracts.mail import SendRequest
 

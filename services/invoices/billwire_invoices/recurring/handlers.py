@@ -1,20 +1,22 @@
 """Bus handlers of recurring invoices: create, read, edit, preview, pause, resume, end, delete.
 
-No `from __future__ import annotations`: see billwire_invoices.handlers (fast-depends resolves
+No `from __future__ import annotations`: see documents/handlers.py (fast-depends resolves
 the annotations of these methods to decode the messages).
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
-from billwire_invoices.handlers import InvoicesHandlers
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.recurring import rules, sql
 from billwire_invoices.recurring.scheduler import Clock, utc_clock
+from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.contracts.recurring import (
@@ -43,16 +45,16 @@ def _conflict(message: str) -> BillwireError:
 def _content_problems(values: dict) -> list[FieldError]:
     """What the contract's types cannot say about a template's content and schedule."""
     problems = rules.schedule_problems(values["schedule"]) + rules.currency_problems(values.get("currency"))
-    if problem := domain.rate_problem(values.get("discount_rate")):
+    if problem := document_rules.rate_problem(values.get("discount_rate")):
         problems.append(FieldError(field="discount_rate", message=problem))
     return problems
 
 
-class RecurringHandlers(InvoicesHandlers):
+class RecurringHandlers:
     """One method per recurring RPC; writes run in one transaction with their audit row and event."""
 
     def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock) -> None:
-        super().__init__(pool)
+        self.uow = UnitOfWork(pool)
         self.clock = clock
 
     async def _locked(self, conn: asyncpg.Connection, ctx: Caller, template_id: UUID) -> RecurringInvoice:
@@ -64,14 +66,14 @@ class RecurringHandlers(InvoicesHandlers):
     async def _check_content(self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice) -> None:
         """The client is this account's, auto-send has a recipient, and the next period's
         document can be drafted (every product exists, every line is complete)."""
-        profile, client = await repo.get_profile_and_client(conn, account_id, template.client_id)
+        profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
         if client is None:
             raise BillwireError(
                 ErrorCode.CLIENT_NOT_FOUND, f"Client {template.client_id} was not found.",
                 [FieldError(field="client_id", message="no such client in this account")], status=422,
             )
-        domain.check(rules.auto_send_problems(template.auto_send, client.email))
-        products = await repo.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+        document_rules.check(rules.auto_send_problems(template.auto_send, client.email))
+        products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
         index = template.next_index
         rules.draft_for(template, index, client, profile, products, new_id(), rules.run_day(template.schedule, index), self.clock())
 
@@ -80,13 +82,13 @@ class RecurringHandlers(InvoicesHandlers):
         event_type: str | None,
     ) -> None:
         statement = sql.save_template(ctx.account_id, after) if before else sql.insert_template(ctx.account_id, after)
-        await self._apply(conn, statement, ctx, "recurring_invoice", after.id, action, before, after, event_type, after.updated_at)
+        await self.uow.apply(conn, statement, ctx, "recurring_invoice", after.id, action, before, after, event_type, after.updated_at)
 
     # -- create, read, edit, delete ---------------------------------------------------------------
 
     def _new_template(self, body: RecurringInput) -> RecurringInvoice:
         """A template from its input, not stored; the problems the types cannot say are 422s."""
-        domain.check(_content_problems(msgspec.structs.asdict(body)))
+        document_rules.check(_content_problems(msgspec.structs.asdict(body)))
         now = self.clock()
         schedule = rules.schedule_of(body.schedule)
         return RecurringInvoice(
@@ -102,7 +104,7 @@ class RecurringHandlers(InvoicesHandlers):
             await self._store(conn, cmd.ctx, None, template, "create", "recurring_invoice.created")
             return template
 
-        return await self._write(cmd.ctx, RecurringInvoice, work)
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
     async def get_recurring(self, cmd: ById) -> RecurringInvoice:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
@@ -111,10 +113,10 @@ class RecurringHandlers(InvoicesHandlers):
                 raise _not_found(cmd.id)
             return msgspec.structs.replace(template, runs=await sql.runs_of(conn, cmd.ctx.account_id, cmd.id))
 
-        return await self._read(work)
+        return await self.uow.read(work)
 
     async def list_recurring(self, cmd: ListRecurring) -> Page[RecurringInvoice]:
-        items, total = await self._read(
+        items, total = await self.uow.read(
             lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
         )
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
@@ -124,8 +126,8 @@ class RecurringHandlers(InvoicesHandlers):
 
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
             before = await self._locked(conn, cmd.ctx, cmd.id)
-            values = domain.merge(before, patch)
-            domain.check(_content_problems(values))
+            values = document_rules.merge(before, patch)
+            document_rules.check(_content_problems(values))
             now = self.clock()
             values.update(version=before.version + 1, updated_at=now)
             after = msgspec.convert(values, RecurringInvoice, from_attributes=True)
@@ -142,7 +144,7 @@ class RecurringHandlers(InvoicesHandlers):
                 after = ended
             return after
 
-        return await self._write(cmd.ctx, RecurringInvoice, work)
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
     async def delete_recurring(self, cmd: ById) -> Deleted:
         """The template and its run history go; the documents it generated stay (with their recurring_id)."""
@@ -150,11 +152,11 @@ class RecurringHandlers(InvoicesHandlers):
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = await self._locked(conn, cmd.ctx, cmd.id)
             statement = sql.delete_template(cmd.ctx.account_id, cmd.id)
-            await self._apply(conn, statement, cmd.ctx, "recurring_invoice", cmd.id, "delete", before, None,
+            await self.uow.apply(conn, statement, cmd.ctx, "recurring_invoice", cmd.id, "delete", before, None,
                               "recurring_invoice.deleted", self.clock())
             return Deleted(id=cmd.id)
 
-        return await self._write(cmd.ctx, Deleted, work)
+        return await self.uow.write(cmd.ctx, Deleted, work)
 
     # -- the schedule's state ------------------------------------------------------------------------
 
@@ -169,7 +171,7 @@ class RecurringHandlers(InvoicesHandlers):
             await self._store(conn, cmd.ctx, before, after, action, f"recurring_invoice.{action}")
             return after
 
-        return await self._write(cmd.ctx, RecurringInvoice, work)
+        return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
     async def pause_recurring(self, cmd: ById) -> RecurringInvoice:
         def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
@@ -211,13 +213,13 @@ class RecurringHandlers(InvoicesHandlers):
         """The next runs as they would be generated now: dates, period, line texts and totals."""
         if template.status == "ended":
             return RecurringPreview(id=template.id, runs=[])
-        profile, client = await repo.get_profile_and_client(conn, account_id, template.client_id)
+        profile, client = await documents_sql.get_profile_and_client(conn, account_id, template.client_id)
         if client is None:
             raise BillwireError(
                 ErrorCode.CLIENT_NOT_FOUND, f"Client {template.client_id} was not found.",
                 [FieldError(field="client_id", message="no such client in this account")], status=422,
             )
-        products = await repo.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+        products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
         now, runs = self.clock(), []
         for index in rules.upcoming(template.schedule, template.next_index, count):
             run_on = rules.run_day(template.schedule, index)
@@ -235,7 +237,7 @@ class RecurringHandlers(InvoicesHandlers):
                 raise _not_found(cmd.id)
             return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
-        return await self._read(work)
+        return await self.uow.read(work)
 
     async def preview_recurring_input(self, cmd: PreviewRecurringInput) -> RecurringPreview:
         """What a template would bill before it is created (the same checks as a create)."""
@@ -245,18 +247,20 @@ class RecurringHandlers(InvoicesHandlers):
             await self._check_content(conn, cmd.ctx.account_id, template)
             return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
-        return await self._read(work)
+        return await self.uow.read(work)
 
 
-RECURRING_ROUTES: dict[str, str] = {
-    subjects.RECURRING_CREATE: "create_recurring",
-    subjects.RECURRING_GET: "get_recurring",
-    subjects.RECURRING_LIST: "list_recurring",
-    subjects.RECURRING_UPDATE: "update_recurring",
-    subjects.RECURRING_DELETE: "delete_recurring",
-    subjects.RECURRING_PREVIEW: "preview_recurring",
-    subjects.RECURRING_PREVIEW_INPUT: "preview_recurring_input",
-    subjects.RECURRING_PAUSE: "pause_recurring",
-    subjects.RECURRING_RESUME: "resume_recurring",
-    subjects.RECURRING_END: "end_recurring",
-}
+def routes(handlers: RecurringHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.RECURRING_CREATE: handlers.create_recurring,
+        subjects.RECURRING_GET: handlers.get_recurring,
+        subjects.RECURRING_LIST: handlers.list_recurring,
+        subjects.RECURRING_UPDATE: handlers.update_recurring,
+        subjects.RECURRING_DELETE: handlers.delete_recurring,
+        subjects.RECURRING_PREVIEW: handlers.preview_recurring,
+        subjects.RECURRING_PREVIEW_INPUT: handlers.preview_recurring_input,
+        subjects.RECURRING_PAUSE: handlers.pause_recurring,
+        subjects.RECURRING_RESUME: handlers.resume_recurring,
+        subjects.RECURRING_END: handlers.end_recurring,
+    }

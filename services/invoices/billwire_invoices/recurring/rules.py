@@ -19,9 +19,9 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_invoices import domain
-from billwire_invoices.einvoice.checks import export_type_for
-from billwire_shared import validation as v
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents.einvoice.checks import export_type_for
+from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
 from billwire_shared.contracts.common import Period
@@ -193,17 +193,17 @@ def draft_for(
     currency = template.currency or client.currency or profile.default_currency
     due_days = template.due_days if template.due_days is not None else profile.default_payment_terms_days
     draft = Document(
-        id=doc_id, type="invoice", status="draft", number=None, client_id=client.id, client=domain.snapshot_of(client),
+        id=doc_id, type="invoice", status="draft", number=None, client_id=client.id, client=document_rules.snapshot_of(client),
         currency=currency, issue_date=issue_date, service_date=None, service_period=period, due_date=None, due_days=due_days,
         introduction=expand(template.introduction, values), notes=expand(template.notes, values),
         discount_rate=template.discount_rate, vat_regulation=template.vat_regulation or client.vat_regulation or "standard",
-        language=language, lines=domain.build_lines(lines, products, profile.default_tax_rate, currency),
-        totals=domain.compute_totals([], currency, None, "standard"), version=1, created_at=now, updated_at=now,
+        language=language, lines=document_rules.build_lines(lines, products, profile.default_tax_rate, currency),
+        totals=document_rules.compute_totals([], currency, None, "standard"), version=1, created_at=now, updated_at=now,
         tax_exemption_reason=template.tax_exemption_reason,
         export_type=export_type_for("invoice", template.export_type, client.export_type, profile.default_export_type),
         recurring_id=template.id, period=period,
     )
-    return domain.refresh(draft)
+    return document_rules.refresh(draft)
 
 
 # -- validation -----------------------------------------------------------------------------------
@@ -242,15 +242,15 @@ def auto_send_problems(auto_send: AutoSendInput | None, client_email: str | None
     for field, address in addresses:
         if address is None:
             continue
-        if v.header_break(address):
+        if validation.header_break(address):
             problems.append(FieldError(field=field, message="must not contain line breaks"))
-        elif problem := v.email_problem(address):
+        elif problem := validation.email_problem(address):
             problems.append(FieldError(field=field, message=problem))
-    if auto_send.subject is not None and (v.header_break(auto_send.subject) or not auto_send.subject.strip()):
+    if auto_send.subject is not None and (validation.header_break(auto_send.subject) or not auto_send.subject.strip()):
         problems.append(FieldError(field="auto_send.subject", message="must be one non-empty line; leave it out for the template's subject"))
     return problems
 
 
 def currency_problems(currency: str | None) -> list[FieldError]:
-    problem = v.currency_problem(currency) if currency is not None else None
+    problem = validation.currency_problem(currency) if currency is not None else None
     return [FieldError(field="currency", message=problem)] if problem else []

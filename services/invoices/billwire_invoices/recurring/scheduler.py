@@ -25,13 +25,15 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import domain
-from billwire_invoices import repository as repo
+from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.drafts import issue
 from billwire_invoices.email import sql as email_sql
 from billwire_invoices.email import templates as templating
 from billwire_invoices.lifecycle import rules as lifecycle
 from billwire_invoices.lifecycle.sending import queue_send, release_quota, reserve_quota
 from billwire_invoices.recurring import rules, sql
+from billwire_invoices.uow import Change, UnitOfWork, new_event, record
 from billwire_shared.background import BackgroundLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
@@ -48,10 +50,8 @@ Clock = Callable[[], datetime]
 
 
 class Issuer(Protocol):
-    """How a draft becomes an issued invoice and how a document change is saved with its audit
-    row and event: the lifecycle wing's, so recurring documents take the normal path."""
-
-    async def _issue(self, conn: asyncpg.Connection, ctx: Caller, draft: Document, profile: Profile | None = None) -> Document: ...
+    """How a document change is saved with its audit row and event: the lifecycle wing's, so
+    recurring documents take the normal path (issuing is documents.drafts.issue, as everywhere)."""
 
     async def _save(self, conn: asyncpg.Connection, ctx: Caller, before: Document | None, after: Document,
                     action: str, event_type: str | None) -> None: ...
@@ -71,7 +71,8 @@ class RecurringScheduler(BackgroundLoop):
         self, pool: asyncpg.Pool, issuer: Issuer, interval: float = 60.0, *, request: Request | None = None,
         clock: Clock = utc_clock, batch: int = 100, workers: int = 1,
     ) -> None:
-        self.pool, self.issuer, self.interval, self.request, self.clock, self.batch = pool, issuer, interval, request, clock, batch
+        self.uow = UnitOfWork(pool)
+        self.issuer, self.interval, self.request, self.clock, self.batch = issuer, interval, request, clock, batch
         self.workers = workers  # batches one replica generates at once, each in its own transaction
 
     def start(self) -> None:
@@ -119,7 +120,7 @@ class RecurringScheduler(BackgroundLoop):
         client is gone, a product deleted, a very long outage), so a tick takes each once."""
         reserved: list[tuple[Caller, UUID]] = []
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with self.uow.transaction() as conn:
                 rows = await conn.fetch(
                     "SELECT t.account_id, t.data, a.profile FROM recurring_invoices t JOIN accounts a ON a.id = t.account_id"
                     " WHERE t.status = 'active' AND t.next_run_on <= $1 AND NOT (t.id = ANY($3::uuid[]))"
@@ -144,8 +145,8 @@ class RecurringScheduler(BackgroundLoop):
         ctx = Caller(account_id=account_id, request_id=f"recurring:{template.id}")
         today = now.date()
         indexes = rules.due(template.schedule, template.next_index, today, template.catch_up)
-        client = await repo.get_client(conn, account_id, template.client_id)
-        products = await repo.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
+        client = await documents_sql.get_client(conn, account_id, template.client_id)
+        products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
         created, next_index, last_run_on, failure = 0, template.next_index, template.last_run_on, None
         for index in indexes:
             if client is None:
@@ -180,9 +181,9 @@ class RecurringScheduler(BackgroundLoop):
             seen.append(template.id)
         statement = sql.save_template(account_id, after)
         if after.status == "ended":
-            event = repo.new_event("recurring_invoice.ended", account_id, after, now)
-            change = repo.Change(entity="recurring_invoice", entity_id=template.id, action="end", before=template, after=after, event=event)
-            await repo.apply(conn, statement, ctx, change)
+            event = new_event("recurring_invoice.ended", account_id, after, now)
+            change = Change(entity="recurring_invoice", entity_id=template.id, action="end", before=template, after=after, event=event)
+            await record(conn, statement, ctx, change)
         else:
             await conn.execute(statement[0], *statement[1])
         return created
@@ -197,7 +198,7 @@ class RecurringScheduler(BackgroundLoop):
         try:
             async with conn.transaction():
                 if doc.status == "draft":
-                    issued = await self.issuer._issue(conn, ctx, doc, profile)
+                    issued = await issue(conn, ctx.account_id, doc, profile)
                     await self.issuer._save(conn, ctx, doc, issued, "finalize", "invoice.finalized")
                     doc = issued
                 state = "finalized"
@@ -247,9 +248,9 @@ class RecurringScheduler(BackgroundLoop):
             recurring_id=template.id, document_id=run.document_id, period=run.period, run_on=run.run_on, reason=reason,
             attempts=after.attempts,
         )
-        event = repo.new_event("recurring_invoice.run_failed", ctx.account_id, failed, now)
-        change = repo.Change(entity="recurring_run", entity_id=run.document_id, action="run-failed", after=failed, event=event)
-        await repo.apply(conn, statement, ctx, change)
+        event = new_event("recurring_invoice.run_failed", ctx.account_id, failed, now)
+        change = Change(entity="recurring_run", entity_id=run.document_id, action="run-failed", after=failed, event=event)
+        await record(conn, statement, ctx, change)
         return after
 
     # -- retrying --------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ class RecurringScheduler(BackgroundLoop):
         """One more try for one batch of failed runs (their drafts exist); the runs looked at."""
         reserved: list[tuple[Caller, UUID]] = []
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with self.uow.transaction() as conn:
                 rows = await sql.failed_runs(conn, now, self.batch)
                 for row in rows:
                     await self._retry(conn, row, now, reserved)
@@ -273,7 +274,7 @@ class RecurringScheduler(BackgroundLoop):
         ctx = Caller(account_id=account_id, request_id=f"recurring:{row['recurring_id']}")
         template = sql.template_of(row["template"])
         run = msgspec.structs.replace(sql.run_from_row(row), attempts=row["attempts"] + 1)
-        doc = await repo.get_document(conn, account_id, run.document_id, lock=True)
+        doc = await documents_sql.get_document(conn, account_id, run.document_id, lock=True)
         if doc is None or doc.status == "cancelled":
             abandoned = msgspec.structs.replace(run, state="abandoned", updated_at=now)
             await conn.execute(*_flat(sql.save_run(template.id, abandoned)))
@@ -292,14 +293,14 @@ class RecurringScheduler(BackgroundLoop):
         """A draft takes its client as the client is now (a fixed address is what a retry waits for)."""
         if doc.status != "draft" or doc.client_id is None:
             return doc
-        client = await repo.get_client(conn, ctx.account_id, doc.client_id)
-        if client is None or domain.snapshot_of(client) == doc.client:
+        client = await documents_sql.get_client(conn, ctx.account_id, doc.client_id)
+        if client is None or document_rules.snapshot_of(client) == doc.client:
             return doc
-        after = msgspec.structs.replace(doc, client=domain.snapshot_of(client), version=doc.version + 1, updated_at=now)
+        after = msgspec.structs.replace(doc, client=document_rules.snapshot_of(client), version=doc.version + 1, updated_at=now)
         await self.issuer._save(conn, ctx, doc, after, "update", "invoice.updated")
         return after
 
 
-def _flat(statement: repo.Statement) -> list:
+def _flat(statement: documents_sql.Statement) -> list:
     query, args = statement
     return [query, *args]

@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
+from billwire_invoices.uow import Statement
 from billwire_shared.contracts.common import Period
 from billwire_shared.contracts.recurring import RecurringInvoice, RecurringRun
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
+from billwire_invoices.uow import Statement
 from billwire_shared.contracts.text import NO_LABEL, LabelCount, ListPrompts, Prompt
 
 _COLUMNS = "id, prompt_text, labels, created_at, updated_at"

@@ -1,10 +1,11 @@
 """Bus edge of the users wing: sign-in, session checks, password changes and the owner's user admin.
 
 Hashing runs in a worker thread (argon2 is deliberately slow); every change is written with its
-audit row like any other. No `from __future__ import annotations`: see billwire_invoices.handlers.
+audit row like any other. No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -12,11 +13,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices import repository as repo
+from billwire_invoices.uow import Change, UnitOfWork, record
 from billwire_invoices.users import rules
 from billwire_invoices.users import sql as users_sql
-from billwire_shared import subjects as s
-from billwire_shared.contracts import users as u
+from billwire_shared import subjects
+from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
 from billwire_shared.ids import new_id
@@ -31,7 +32,7 @@ def _check(problems: list[FieldError]) -> None:
         raise BillwireError(ErrorCode.VALIDATION_ERROR, "The request has invalid fields.", problems)
 
 
-async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: u.UserInput) -> u.NewUser:
+async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: user_contracts.UserInput) -> user_contracts.NewUser:
     """Create a user of ctx's account; without a password one is generated and must be changed at first sign-in."""
     email = rules.normalized_email(user_input.email)
     generated = rules.generated_password() if user_input.password is None else None
@@ -42,54 +43,56 @@ async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: u.UserInpu
             ErrorCode.VALIDATION_ERROR, "A user with this e-mail already exists.",
             [FieldError(field="email", message="already used by a user")],
         )
-    user = u.User(
+    user = user_contracts.User(
         id=new_id(), account_id=ctx.account_id, email=email, name=user_input.name, role=user_input.role,
         language=user_input.language, must_change_password=generated is not None, session_generation=1, created_at=_utcnow(),
     )
     await users_sql.insert(conn, user, await asyncio.to_thread(rules.hash_password, password))
     await _audit(conn, ctx, user.id, "create", None, user)
-    return u.NewUser(user=user, password=generated)
+    return user_contracts.NewUser(user=user, password=generated)
 
 
 async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: str, before: Any, after: Any) -> None:
     statement = ("SELECT 1", [])
-    await repo.apply(conn, statement, ctx, repo.Change(entity="user", entity_id=user_id, action=action, before=before, after=after))
+    await record(conn, statement, ctx, Change(entity="user", entity_id=user_id, action=action, before=before, after=after))
 
 
 class UsersHandlers:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    """One method per RPC subject of users (see `routes` below)."""
 
-    async def create(self, cmd: u.CreateUser) -> u.NewUser:
-        async with self.pool.acquire() as conn, conn.transaction():
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)
+
+    async def create(self, cmd: user_contracts.CreateUser) -> user_contracts.NewUser:
+        async with self.uow.transaction() as conn:
             return await add_user(conn, cmd.ctx, cmd.user)
 
-    async def list(self, cmd: u.ListUsers) -> list[u.User]:
-        async with self.pool.acquire() as conn:
+    async def list(self, cmd: user_contracts.ListUsers) -> list[user_contracts.User]:
+        async with self.uow.connection() as conn:
             return await users_sql.list_for(conn, cmd.ctx.account_id)
 
-    async def authenticate(self, body: u.Authenticate) -> u.Authenticated:
+    async def authenticate(self, body: user_contracts.Authenticate) -> user_contracts.Authenticated:
         """The same answer, in about the same time, for an unknown e-mail, a wrong password or a disabled user."""
-        async with self.pool.acquire() as conn:
+        async with self.uow.connection() as conn:
             found = await users_sql.by_email_with_hash(conn, rules.normalized_email(body.email))
         user, password_hash = found if found else (None, None)
         matches = await asyncio.to_thread(rules.password_matches, password_hash, body.password)
         if user is None or not matches or user.disabled_at is not None:
-            return u.Authenticated(found=False)
-        async with self.pool.acquire() as conn:
+            return user_contracts.Authenticated(found=False)
+        async with self.uow.connection() as conn:
             await users_sql.touch_login(conn, user.id)
-        return u.Authenticated(found=True, user=user)
+        return user_contracts.Authenticated(found=True, user=user)
 
-    async def session_check(self, body: u.SessionCheck) -> u.Authenticated:
-        async with self.pool.acquire() as conn:
+    async def session_check(self, body: user_contracts.SessionCheck) -> user_contracts.Authenticated:
+        async with self.uow.connection() as conn:
             user = await users_sql.get(conn, body.account_id, body.user_id)
         if user is None or user.disabled_at is not None or user.session_generation != body.session_generation:
-            return u.Authenticated(found=False)
-        return u.Authenticated(found=True, user=user)
+            return user_contracts.Authenticated(found=False)
+        return user_contracts.Authenticated(found=True, user=user)
 
-    async def change_password(self, cmd: u.ChangePassword) -> u.User:
+    async def change_password(self, cmd: user_contracts.ChangePassword) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
             if before is None:
                 raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
@@ -106,9 +109,9 @@ class UsersHandlers:
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
             return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
 
-    async def update_me(self, cmd: u.UpdateMe) -> u.User:
+    async def update_me(self, cmd: user_contracts.UpdateMe) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
             if before is None:
                 raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
@@ -116,21 +119,21 @@ class UsersHandlers:
                 before, language=cmd.language or before.language, name=cmd.name if cmd.name is not None else before.name
             )
             statement = users_sql.update_me(cmd.ctx.account_id, user_id, after.language, after.name)
-            await repo.apply(conn, statement, cmd.ctx, repo.Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
+            await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
             return after
 
-    async def reset_password(self, cmd: u.ResetPassword) -> u.NewUser:
+    async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
         password = rules.generated_password()
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
             if before is None:
                 raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
             new_hash = await asyncio.to_thread(rules.hash_password, password)
             after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
-        return u.NewUser(user=after, password=password)
+        return user_contracts.NewUser(user=after, password=password)
 
-    async def disable(self, cmd: u.DisableUser) -> u.User:
-        async with self.pool.acquire() as conn, conn.transaction():
+    async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
+        async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
             if before is None:
                 raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
@@ -138,7 +141,7 @@ class UsersHandlers:
                 raise BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, "You cannot disable yourself.")
             after = msgspec.structs.replace(before, disabled_at=_utcnow(), session_generation=before.session_generation + 1)
             statement = users_sql.disable(cmd.ctx.account_id, cmd.id)
-            await repo.apply(conn, statement, cmd.ctx, repo.Change(entity="user", entity_id=cmd.id, action="disable", before=before, after=after))
+            await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=cmd.id, action="disable", before=before, after=after))
             return after
 
     @staticmethod
@@ -148,20 +151,22 @@ class UsersHandlers:
         return ctx.user_id
 
     @staticmethod
-    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: u.User, new_hash: str, must_change: bool, action: str) -> u.User:
+    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: user_contracts.User, new_hash: str, must_change: bool, action: str) -> user_contracts.User:
         after = msgspec.structs.replace(before, must_change_password=must_change, session_generation=before.session_generation + 1)
         statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
-        await repo.apply(conn, statement, ctx, repo.Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
+        await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
         return after
 
 
-USERS_ROUTES: dict[str, str] = {
-    s.USER_CREATE: "create",
-    s.USER_LIST: "list",
-    s.USER_AUTHENTICATE: "authenticate",
-    s.USER_SESSION_CHECK: "session_check",
-    s.USER_CHANGE_PASSWORD: "change_password",
-    s.USER_UPDATE_ME: "update_me",
-    s.USER_RESET_PASSWORD: "reset_password",
-    s.USER_DISABLE: "disable",
-}
+def routes(handlers: UsersHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.USER_CREATE: handlers.create,
+        subjects.USER_LIST: handlers.list,
+        subjects.USER_AUTHENTICATE: handlers.authenticate,
+        subjects.USER_SESSION_CHECK: handlers.session_check,
+        subjects.USER_CHANGE_PASSWORD: handlers.change_password,
+        subjects.USER_UPDATE_ME: handlers.update_me,
+        subjects.USER_RESET_PASSWORD: handlers.reset_password,
+        subjects.USER_DISABLE: handlers.disable,
+    }

@@ -10,18 +10,18 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.repository import Statement
-from billwire_shared.contracts import webhooks as w
+from billwire_invoices.uow import Statement
+from billwire_shared.contracts import webhooks as webhook_contracts
 from billwire_shared.ids import new_id
 
 _HOOK = "id, url, events, description, left(secret, 10) AS secret_prefix, created_at"
 
 
-def _hook(row: asyncpg.Record) -> w.Webhook:
-    return w.Webhook(**dict(row))
+def _hook(row: asyncpg.Record) -> webhook_contracts.Webhook:
+    return webhook_contracts.Webhook(**dict(row))
 
 
-def insert_webhook(account_id: UUID, hook: w.NewWebhook) -> Statement:
+def insert_webhook(account_id: UUID, hook: webhook_contracts.NewWebhook) -> Statement:
     return (
         "INSERT INTO webhooks (id, account_id, url, events, description, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [hook.id, account_id, hook.url, hook.events, hook.description, hook.secret, hook.created_at],
@@ -38,12 +38,12 @@ async def count_webhooks(conn: asyncpg.Connection, account_id: UUID) -> int:
     return await conn.fetchval("SELECT count(*) FROM webhooks WHERE account_id = $1", account_id)
 
 
-async def list_webhooks(conn: asyncpg.Connection, account_id: UUID) -> list[w.Webhook]:
+async def list_webhooks(conn: asyncpg.Connection, account_id: UUID) -> list[webhook_contracts.Webhook]:
     rows = await conn.fetch(f"SELECT {_HOOK} FROM webhooks WHERE account_id = $1 ORDER BY created_at, id", account_id)
     return [_hook(row) for row in rows]
 
 
-async def get_webhook(conn: asyncpg.Connection, account_id: UUID, webhook_id: UUID, *, lock: bool = False) -> w.Webhook | None:
+async def get_webhook(conn: asyncpg.Connection, account_id: UUID, webhook_id: UUID, *, lock: bool = False) -> webhook_contracts.Webhook | None:
     suffix = " FOR UPDATE" if lock else ""
     row = await conn.fetchrow(f"SELECT {_HOOK} FROM webhooks WHERE id = $1 AND account_id = $2{suffix}", webhook_id, account_id)
     return _hook(row) if row else None
@@ -114,7 +114,7 @@ async def record_attempt(
     return row is not None
 
 
-async def list_deliveries(conn: asyncpg.Connection, account_id: UUID, query: w.ListDeliveries) -> tuple[list[w.WebhookDelivery], int]:
+async def list_deliveries(conn: asyncpg.Connection, account_id: UUID, query: webhook_contracts.ListDeliveries) -> tuple[list[webhook_contracts.WebhookDelivery], int]:
     where, args = "webhook_id = $1 AND account_id = $2", [query.id, account_id]
     if query.state:
         args.append(query.state)
@@ -132,9 +132,9 @@ async def list_deliveries(conn: asyncpg.Connection, account_id: UUID, query: w.L
     return [_delivery(row) for row in rows], total
 
 
-def _delivery(row: asyncpg.Record) -> w.WebhookDelivery:
+def _delivery(row: asyncpg.Record) -> webhook_contracts.WebhookDelivery:
     values = dict(row)
     history = values.pop("history")
     if isinstance(history, str | bytes):
         history = msgspec.json.decode(history)
-    return w.WebhookDelivery(**values, history=msgspec.convert(history, list[w.DeliveryAttempt], strict=False))
+    return webhook_contracts.WebhookDelivery(**values, history=msgspec.convert(history, list[webhook_contracts.DeliveryAttempt], strict=False))

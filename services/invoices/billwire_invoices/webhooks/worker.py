@@ -25,8 +25,7 @@ from urllib.parse import urljoin
 import asyncpg
 import httpx
 
-from billwire_invoices.webhooks import rules as wh
-from billwire_invoices.webhooks import sql
+from billwire_invoices.webhooks import rules, sql
 from billwire_shared.background import BackgroundLoop
 
 log = logging.getLogger("billwire.invoices.webhooks")
@@ -42,22 +41,22 @@ class Outcome:
 
 async def post_signed(
     client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], *,
-    allow_private: bool, resolver: wh.Resolver = wh.resolve,
+    allow_private: bool, resolver: rules.Resolver = rules.resolve,
 ) -> Outcome:
     """POST `body` to `url`, following 307/308 by hand with the target check on every hop."""
     for _ in range(MAX_REDIRECTS + 1):
         request_url, extra, extensions = httpx.URL(url), {}, {}
         try:
             if not allow_private:
-                address = (await wh.public_addresses(url, resolver))[0]
-                _, host, _ = wh.split_target(url)
+                address = (await rules.public_addresses(url, resolver))[0]
+                _, host, _ = rules.split_target(url)
                 extra["Host"] = request_url.netloc.decode("ascii")
                 request_url = request_url.copy_with(host=str(address))
                 if request_url.scheme == "https":
                     extensions["sni_hostname"] = host
             else:
-                wh.split_target(url)
-        except wh.TargetRefused as exc:
+                rules.split_target(url)
+        except rules.TargetRefused as exc:
             return Outcome(None, f"refused: {exc}")
         try:
             async with client.stream("POST", request_url, content=body, headers=headers | extra, extensions=extensions) as response:
@@ -81,7 +80,7 @@ async def post_signed(
 class DeliveryWorker(BackgroundLoop):
     def __init__(
         self, pool: asyncpg.Pool, *, allow_private: bool = False, timeout: float = 10.0, poll_interval: float = 1.0,
-        retry_scale: float = 1.0, batch: int = 32, resolver: wh.Resolver = wh.resolve,
+        retry_scale: float = 1.0, batch: int = 32, resolver: rules.Resolver = rules.resolve,
     ) -> None:
         self.pool, self.allow_private, self.timeout = pool, allow_private, timeout
         self.poll_interval, self.retry_scale, self.batch, self.resolver = poll_interval, retry_scale, batch, resolver
@@ -131,9 +130,9 @@ class DeliveryWorker(BackgroundLoop):
         started, clock = datetime.now(UTC), time.monotonic()
         timestamp = int(time.time())
         headers = {
-            wh.SIGNATURE_HEADER: wh.signature_header(row["secret"], timestamp, row["payload"]),
-            wh.DELIVERY_HEADER: str(row["id"]),
-            wh.EVENT_HEADER: row["event_type"],
+            rules.SIGNATURE_HEADER: rules.signature_header(row["secret"], timestamp, row["payload"]),
+            rules.DELIVERY_HEADER: str(row["id"]),
+            rules.EVENT_HEADER: row["event_type"],
         }
         try:
             async with asyncio.timeout(self.lease.total_seconds() - 5):
@@ -142,7 +141,7 @@ class DeliveryWorker(BackgroundLoop):
                 )
         except TimeoutError:
             outcome = Outcome(None, "timed out")
-        retry_in = None if outcome.error is None else wh.retry_delay(row["attempts"], self.retry_scale, random.random())
+        retry_in = None if outcome.error is None else rules.retry_delay(row["attempts"], self.retry_scale, random.random())
         async with self.pool.acquire() as conn:
             await sql.record_attempt(
                 conn, row["id"], row["attempts"], started, int((time.monotonic() - clock) * 1000),

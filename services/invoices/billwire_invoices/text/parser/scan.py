@@ -25,9 +25,6 @@ class Scan:
             self._view = "".join(" " if t else c for c, t in zip(self.text, self._taken, strict=True))
         return self._view
 
-    def is_free(self, start: int, end: int) -> bool:
-        return not any(self._taken[start:end])
-
     def take(self, start: int, end: int) -> None:
         self._taken[start:end] = b"\x01" * (end - start)
         self._view = None
@@ -92,7 +89,3 @@ class Reading:
         if text:
             self.unparsed.append(Unparsed(text=text, reason=reason))
         self.scan.take(start, end)
-
-    def taken_text(self, match: re.Match[str]) -> str:
-        self.scan.take(match.start(), match.end())
-        return match.group(0).strip()

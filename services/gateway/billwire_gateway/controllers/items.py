@@ -1,0 +1,73 @@
+"""Route handlers for the one shape every collection repeats: read, change, delete or act on one
+item by the id in its path, as one bus call whose JSON reply passes through unchanged.
+
+A collection's controller names its handlers as class attributes, e.g.
+`get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary=...)`;
+`name` is the handler's name, which the OpenAPI operation id is made from, so each stays what a
+hand-written `async def get_client(...)` gave. No `from __future__ import annotations` here: the
+reply and body types are real objects from the arguments, and Litestar reads them as they are.
+"""
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, delete, get, patch, post
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import JSONBody
+
+from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_shared.contracts.common import ById, Caller
+
+ChangeCommand = Callable[[Caller, UUID, Any], msgspec.Struct]
+
+
+def _named(handler: Callable, name: str) -> Callable:
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
+def _item_path(param: str, under: str) -> str:
+    """`/{client_id:uuid}`, below `under` when the controller holds more than one collection."""
+    return f"{under}/{{{param}:uuid}}"
+
+
+def _by_id(method: Callable, path: str, param: str, subject: str, reply: type, name: str, **options: Any) -> HTTPRouteHandler:
+    async def handler(self: Any, request: Request, caller: CallerDep, bus: BusDep) -> Response[reply]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, ById(ctx=caller, id=request.path_params[param])))
+
+    return method(path, **options)(_named(handler, name))
+
+
+def read_one(param: str, subject: str, reply: type, *, name: str, summary: str, under: str = "", **options: Any) -> HTTPRouteHandler:
+    """GET /{param}: the item, asked for with `ById`."""
+    return _by_id(get, _item_path(param, under), param, subject, reply, name, summary=summary, **options)
+
+
+def act_on_one(action: str, param: str, subject: str, reply: type, *, name: str, summary: str, **options: Any) -> HTTPRouteHandler:
+    """POST /{param}/{action} without a body (pause, resume...): `ById` sent, the item answered (200)."""
+    return _by_id(post, f"{_item_path(param, '')}/{action}", param, subject, reply, name, summary=summary, status_code=200, **options)
+
+
+def change_one(
+    param: str, subject: str, command: ChangeCommand, body: type, reply: type, *, name: str, summary: str,
+    method: Callable[..., Callable[[Callable], HTTPRouteHandler]] = patch, under: str = "", **options: Any,
+) -> HTTPRouteHandler:
+    """PATCH (or PUT) /{param}: `command(caller, id, body)` sent, the changed item answered."""
+
+    async def handler(
+        self: Any, request: Request, data: JSONBody[body], caller: CallerDep, bus: BusDep,  # type: ignore[valid-type]
+    ) -> Response[reply]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, command(caller, request.path_params[param], data)))
+
+    return method(_item_path(param, under), summary=summary, **options)(_named(handler, name))
+
+
+def delete_one(param: str, subject: str, *, name: str, summary: str, under: str = "", **options: Any) -> HTTPRouteHandler:
+    """DELETE /{param}: `ById` sent, 204 answered."""
+
+    async def handler(self: Any, request: Request, caller: CallerDep, bus: BusDep) -> None:
+        await bus.call(subject, ById(ctx=caller, id=request.path_params[param]))
+
+    return delete(_item_path(param, under), summary=summary, **options)(_named(handler, name))

@@ -1,0 +1,146 @@
+"""Bus handlers of an account: API key checks for the gateway, the profile, API keys, the logo.
+
+No `from __future__ import annotations` here: fast-depends resolves string annotations
+against the locals of every frame on the stack, where a local name may shadow ours.
+"""
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.accounts import sql
+from billwire_invoices.documents import rules
+from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_shared import subjects
+from billwire_shared.contracts.accounts import (
+    ApiKey,
+    CreateApiKey,
+    GetProfile,
+    KeyIdentity,
+    ListApiKeys,
+    NewApiKey,
+    Profile,
+    UpdateProfile,
+    VerifyKey,
+)
+from billwire_shared.contracts.common import ById, Deleted
+from billwire_shared.contracts.rendering import Logo, LogoInfo, SetLogo
+from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.ids import new_id
+from billwire_shared.keys import display_prefix, generate_key, hash_key
+
+Publish = Callable[[str, bytes], Awaitable[None]]
+
+
+class AccountHandlers:
+    """One method per RPC subject of an account (see `routes` below)."""
+
+    def __init__(self, pool: asyncpg.Pool, publish: Publish | None = None) -> None:
+        self.uow = UnitOfWork(pool)
+        self.publish = publish  # core NATS, for the revocation every gateway replica hears
+
+    async def verify_key(self, body: VerifyKey) -> KeyIdentity:
+        row = await self.uow.read(lambda conn: sql.find_active_key(conn, body.key_hash))
+        if row is None:
+            return KeyIdentity(found=False)
+        return KeyIdentity(found=True, account_id=row["account_id"], key_id=row["id"], scopes=list(row["scopes"]))
+
+    # -- profile and API keys ----------------------------------------------------------------
+
+    async def get_profile(self, cmd: GetProfile) -> Profile:
+        return await self.uow.read(lambda conn: sql.get_profile(conn, cmd.ctx.account_id))
+
+    async def update_profile(self, cmd: UpdateProfile) -> Profile:
+        async def work(conn: asyncpg.Connection) -> Profile:
+            before = await sql.get_profile(conn, cmd.ctx.account_id)
+            after = rules.apply_profile_patch(before, cmd.patch)
+            statement = sql.save_profile(cmd.ctx.account_id, after)
+            await self.uow.apply(conn, statement, cmd.ctx, "profile", cmd.ctx.account_id, "update", before, after, None, utcnow())
+            return after
+
+        return await self.uow.write(cmd.ctx, Profile, work)
+
+    async def create_api_key(self, cmd: CreateApiKey) -> NewApiKey:
+        async def work(conn: asyncpg.Connection) -> NewApiKey:
+            return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
+
+        return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
+
+    async def list_api_keys(self, cmd: ListApiKeys) -> list[ApiKey]:
+        return await self.uow.read(lambda conn: sql.list_api_keys(conn, cmd.ctx.account_id))
+
+    async def revoke_api_key(self, cmd: ById) -> ApiKey:
+        async def work(conn: asyncpg.Connection) -> ApiKey:
+            key = await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id)
+            if key is None:
+                raise not_found(ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
+            return key
+
+        key = await self.uow.write(cmd.ctx, ApiKey, work)
+        if self.publish is not None:
+            await self.publish(subjects.API_KEY_REVOKED, msgspec.json.encode({"key_id": str(cmd.id)}))
+        return key
+
+    # -- logo --------------------------------------------------------------------------------
+
+    async def set_logo(self, cmd: SetLogo) -> LogoInfo:
+        """The gateway has checked the type by content and sanitized an SVG already. With an
+        Idempotency-Key, a replay gets the first reply and another file under it is refused."""
+        digest = hashlib.sha256(cmd.data).hexdigest()
+
+        async def work(conn: asyncpg.Connection) -> LogoInfo:
+            updated_at = await sql.save_logo(conn, cmd.ctx.account_id, cmd.media_type, cmd.data, digest)
+            return LogoInfo(media_type=cmd.media_type, size=len(cmd.data), sha256=digest, updated_at=updated_at)
+
+        return await self.uow.write(cmd.ctx, LogoInfo, work)
+
+    async def get_logo(self, cmd: GetProfile) -> Logo:
+        row = await self.uow.read(lambda conn: sql.get_logo(conn, cmd.ctx.account_id))
+        if row is None:
+            raise BillwireError(ErrorCode.NOT_FOUND, "This account has no logo.")
+        return logo_of(row)
+
+    async def delete_logo(self, cmd: GetProfile) -> Deleted:
+        if not await self.uow.read(lambda conn: sql.delete_logo(conn, cmd.ctx.account_id)):
+            raise BillwireError(ErrorCode.NOT_FOUND, "This account has no logo.")
+        return Deleted(id=cmd.ctx.account_id)
+
+
+def logo_of(row: asyncpg.Record) -> Logo:
+    return Logo(media_type=row["media_type"], data=bytes(row["data"]), sha256=row["sha256"])
+
+
+async def issue_api_key(conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None) -> NewApiKey:
+    """Store a key's hash; the secret is returned here once and never again."""
+    secret = secret or generate_key()
+    key = NewApiKey(id=new_id(), name=name, prefix=display_prefix(secret), scopes=scopes, created_at=utcnow(), key=secret)
+    await sql.insert_api_key(conn, account_id, key, hash_key(secret))
+    return key
+
+
+async def create_account(pool: asyncpg.Pool, name: str) -> tuple[UUID, NewApiKey]:
+    """A new account with its first admin key (used by the CLI and `make run`)."""
+    account_id = new_id()
+    async with pool.acquire() as conn, conn.transaction():
+        await sql.insert_account(conn, account_id, name, Profile(company_name=name))
+        key = await issue_api_key(conn, account_id, "admin", ["read", "write", "email:send", "admin"])
+    return account_id, key
+
+
+def routes(handlers: AccountHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.AUTH_VERIFY: handlers.verify_key,
+        subjects.PROFILE_GET: handlers.get_profile,
+        subjects.PROFILE_UPDATE: handlers.update_profile,
+        subjects.API_KEY_CREATE: handlers.create_api_key,
+        subjects.API_KEY_LIST: handlers.list_api_keys,
+        subjects.API_KEY_REVOKE: handlers.revoke_api_key,
+        subjects.LOGO_SET: handlers.set_logo,
+        subjects.LOGO_GET: handlers.get_logo,
+        subjects.LOGO_DELETE: handlers.delete_logo,
+    }

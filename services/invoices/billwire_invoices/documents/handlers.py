@@ -1,0 +1,282 @@
+"""Bus handlers of clients, products and documents: decode a command, call the rules, write
+through the unit of work, reply. Issuing and making drafts live in drafts.py (sends, cancels
+and drafting from text use them too).
+
+No `from __future__ import annotations` here: fast-depends resolves string annotations
+against the locals of every frame on the stack, where a local name may shadow ours.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.accounts import sql as accounts_sql
+from billwire_invoices.accounts.handlers import logo_of
+from billwire_invoices.documents import einvoice, rules, sql
+from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
+from billwire_invoices.documents.einvoice import checks as einvoice_checks
+from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_shared import subjects
+from billwire_shared.contracts.accounts import Seller, seller_of
+from billwire_shared.contracts.clients import (
+    Client,
+    CreateClient,
+    CreateProduct,
+    ListClients,
+    ListProducts,
+    Product,
+    UpdateClient,
+    UpdateProduct,
+)
+from billwire_shared.contracts.common import ById, Caller, Deleted, Page
+from billwire_shared.contracts.documents import (
+    CreateDocument,
+    DeleteDocument,
+    Document,
+    FinalizeDocument,
+    GetDocument,
+    ListDocuments,
+    UpdateDocument,
+)
+from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
+from billwire_shared.ids import new_id
+
+
+@contextlib.asynccontextmanager
+async def _client_number_unique() -> AsyncIterator[None]:
+    """A client number another client of the account has is a 409 naming the field."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != "clients_number":
+            raise
+        raise BillwireError(
+            ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
+            [FieldError(field="client_number", message="already used by another client")],
+        ) from exc
+
+
+class DocumentHandlers:
+    """One method per RPC subject of clients, products and documents (see `routes` below)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)
+        einvoice_checks.warm_up()  # compile the e-invoice validators before the first save needs them
+
+    # -- clients -----------------------------------------------------------------------------
+
+    async def create_client(self, cmd: CreateClient) -> Client:
+        client_input = rules.validate_client(cmd.client)
+
+        async def work(conn: asyncpg.Connection) -> Client:
+            now = utcnow()
+            client = Client(**msgspec.structs.asdict(client_input), id=new_id(), created_at=now, updated_at=now)
+            statement = sql.insert_client(cmd.ctx.account_id, client)
+            async with _client_number_unique():
+                await self.uow.apply(conn, statement, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
+            return client
+
+        return await self.uow.write(cmd.ctx, Client, work, one_write=True)
+
+    async def get_client(self, cmd: ById) -> Client:
+        client = await self.uow.read(lambda conn: sql.get_client(conn, cmd.ctx.account_id, cmd.id))
+        if client is None:
+            raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
+        return client
+
+    async def list_clients(self, cmd: ListClients) -> Page[Client]:
+        items, total = await self.uow.read(lambda conn: sql.list_clients(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
+        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+
+    async def update_client(self, cmd: UpdateClient) -> Client:
+        async def work(conn: asyncpg.Connection) -> Client:
+            before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
+            values = rules.merge(before, cmd.patch) | {"updated_at": utcnow()}
+            after = msgspec.convert(values, Client, from_attributes=True)
+            rules.validate_client(after)
+            statement = sql.update_client(cmd.ctx.account_id, after)
+            async with _client_number_unique():
+                await self.uow.apply(conn, statement, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
+            return after
+
+        return await self.uow.write(cmd.ctx, Client, work)
+
+    async def delete_client(self, cmd: ById) -> Deleted:
+        async def work(conn: asyncpg.Connection) -> Deleted:
+            before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
+            if before is None:
+                raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
+            statement = sql.delete_row("clients", cmd.ctx.account_id, cmd.id)
+            await self.uow.apply(conn, statement, cmd.ctx, "client", cmd.id, "delete", before, None, "client.deleted", utcnow())
+            return Deleted(id=cmd.id)
+
+        return await self.uow.write(cmd.ctx, Deleted, work)
+
+    # -- products ----------------------------------------------------------------------------
+
+    async def create_product(self, cmd: CreateProduct) -> Product:
+        async def work(conn: asyncpg.Connection) -> Product:
+            profile = await accounts_sql.get_profile(conn, cmd.ctx.account_id)
+            values = rules.product_from_input(rules.given_fields(cmd.product), profile.default_tax_rate)
+            now = utcnow()
+            product = Product(**values, id=new_id(), created_at=now, updated_at=now)
+            statement = sql.insert_product(cmd.ctx.account_id, product)
+            await self.uow.apply(conn, statement, cmd.ctx, "product", product.id, "create", None, product, None, now)
+            return product
+
+        return await self.uow.write(cmd.ctx, Product, work, one_write=True)
+
+    async def get_product(self, cmd: ById) -> Product:
+        found = await self.uow.read(lambda conn: sql.get_products(conn, cmd.ctx.account_id, [cmd.id]))
+        if cmd.id not in found:
+            raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
+        return found[cmd.id]
+
+    async def list_products(self, cmd: ListProducts) -> Page[Product]:
+        items, total = await self.uow.read(lambda conn: sql.list_products(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
+        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+
+    async def update_product(self, cmd: UpdateProduct) -> Product:
+        async def work(conn: asyncpg.Connection) -> Product:
+            before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id])).get(cmd.id)
+            if before is None:
+                raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
+            values = rules.given_fields(before) | rules.given_fields(cmd.patch)
+            if cmd.patch.gross_price is not msgspec.UNSET and cmd.patch.net_price is msgspec.UNSET:
+                values.pop("net_price")  # a new gross price replaces the stored net
+            profile = await accounts_sql.get_profile(conn, cmd.ctx.account_id)
+            normalised = rules.product_from_input(values, profile.default_tax_rate)
+            after = msgspec.structs.replace(before, **normalised, updated_at=utcnow())
+            statement = sql.update_product(cmd.ctx.account_id, after)
+            await self.uow.apply(conn, statement, cmd.ctx, "product", after.id, "update", before, after, None, after.updated_at)
+            return after
+
+        return await self.uow.write(cmd.ctx, Product, work)
+
+    async def delete_product(self, cmd: ById) -> Deleted:
+        async def work(conn: asyncpg.Connection) -> Deleted:
+            before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id], lock=True)).get(cmd.id)
+            if before is None:
+                raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
+            statement = sql.delete_row("products", cmd.ctx.account_id, cmd.id)
+            await self.uow.apply(conn, statement, cmd.ctx, "product", cmd.id, "delete", before, None, None, utcnow())
+            return Deleted(id=cmd.id)
+
+        return await self.uow.write(cmd.ctx, Deleted, work)
+
+    # -- documents ---------------------------------------------------------------------------
+
+    async def create_document(self, cmd: CreateDocument) -> Document:
+        rules.check(rules.document_problems(cmd.document))
+        return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
+
+    async def get_document(self, cmd: GetDocument) -> Document:
+        doc = await self.uow.read(lambda conn: sql.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
+        if doc is None:
+            raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+        return doc
+
+    async def list_documents(self, cmd: ListDocuments) -> Page[Document]:
+        items, total = await self.uow.read(lambda conn: sql.list_documents(conn, cmd))
+        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+
+    @staticmethod
+    async def _locked_draft(conn: asyncpg.Connection, ctx: Caller, doc_id: UUID, doc_type: str | None) -> Document:
+        doc = await locked_document(conn, ctx.account_id, doc_id, doc_type)
+        rules.ensure_draft(doc)
+        return doc
+
+    async def update_document(self, cmd: UpdateDocument) -> Document:
+        patch = cmd.patch
+
+        async def work(conn: asyncpg.Connection) -> Document:
+            account_id = cmd.ctx.account_id
+            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            rules.check(rules.document_problems(rules.given_fields(patch)))
+            values = rules.merge(before, patch)
+            if patch.due_date not in (msgspec.UNSET, None):
+                values["due_days"] = None  # a fixed date replaces payment terms
+            elif patch.due_days is not msgspec.UNSET:
+                values["due_date"] = None  # terms replace a fixed date; refresh derives it
+            rules.check(rules.document_problems(values, exclusive=False))
+            new_client_id = patch.client_id if patch.client_id is not msgspec.UNSET else None
+            profile, client = await sql.get_profile_and_client(conn, account_id, new_client_id)
+            if patch.client_id is not msgspec.UNSET or patch.client is not msgspec.UNSET:
+                inline = patch.client if patch.client is not msgspec.UNSET else None
+                client_id, client_input = buyer(new_client_id, inline, client)
+                values.update(client_id=client_id, client=rules.snapshot_of(client_input))
+            if patch.lines is not msgspec.UNSET:
+                values["lines"] = await priced_lines(conn, account_id, patch.lines, profile, values["currency"])
+            now = utcnow()
+            values.update(version=before.version + 1, updated_at=now)
+            after = rules.refresh(msgspec.convert(values, Document, from_attributes=True))
+            einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
+            await einvoice_checks.check(after, seller_of(profile))
+            statement = sql.save_document(account_id, after)
+            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
+            return after
+
+        return await self.uow.write(cmd.ctx, Document, work)
+
+    async def delete_document(self, cmd: DeleteDocument) -> Deleted:
+        async def work(conn: asyncpg.Connection) -> Deleted:
+            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            statement = sql.delete_row("documents", cmd.ctx.account_id, cmd.id)
+            await self.uow.apply(conn, statement, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
+            return Deleted(id=cmd.id)
+
+        return await self.uow.write(cmd.ctx, Deleted, work)
+
+    async def finalize_document(self, cmd: FinalizeDocument) -> Document:
+        async def work(conn: asyncpg.Connection) -> Document:
+            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            after = await issue(conn, cmd.ctx.account_id, before)
+            statement = sql.save_document(cmd.ctx.account_id, after)
+            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", after.updated_at)
+            return after
+
+        return await self.uow.write(cmd.ctx, Document, work)
+
+    # -- what rendering asks for -------------------------------------------------------------
+
+    async def render_input(self, cmd: GetRenderInput) -> RenderInput:
+        """An issued document renders with its frozen seller; a draft with the profile of now."""
+        async def work(conn: asyncpg.Connection) -> tuple[Document, Seller, asyncpg.Record | None]:
+            doc, logo = await sql.get_document_and_logo(conn, cmd.ctx.account_id, cmd.id)
+            if doc is None:
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            return doc, doc.seller or seller_of(await accounts_sql.get_profile(conn, cmd.ctx.account_id)), logo
+
+        doc, seller, logo = await self.uow.read(work)
+        xml = EInvoiceXml(export_type=doc.export_type, xml=einvoice.build(doc, seller)) if einvoice.is_einvoice(doc) else None
+        return RenderInput(document=doc, seller=seller, logo=logo_of(logo) if logo else None, einvoice=xml)
+
+
+def routes(handlers: DocumentHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.CLIENT_CREATE: handlers.create_client,
+        subjects.CLIENT_GET: handlers.get_client,
+        subjects.CLIENT_LIST: handlers.list_clients,
+        subjects.CLIENT_UPDATE: handlers.update_client,
+        subjects.CLIENT_DELETE: handlers.delete_client,
+        subjects.PRODUCT_CREATE: handlers.create_product,
+        subjects.PRODUCT_GET: handlers.get_product,
+        subjects.PRODUCT_LIST: handlers.list_products,
+        subjects.PRODUCT_UPDATE: handlers.update_product,
+        subjects.PRODUCT_DELETE: handlers.delete_product,
+        subjects.DOCUMENT_CREATE: handlers.create_document,
+        subjects.DOCUMENT_GET: handlers.get_document,
+        subjects.DOCUMENT_LIST: handlers.list_documents,
+        subjects.DOCUMENT_UPDATE: handlers.update_document,
+        subjects.DOCUMENT_DELETE: handlers.delete_document,
+        subjects.DOCUMENT_FINALIZE: handlers.finalize_document,
+        subjects.DOCUMENT_RENDER_INPUT: handlers.render_input,
+    }

@@ -1,0 +1,48 @@
+"""Bus edge of the overview wing: one read per call, scoped by the caller's account.
+
+No `from __future__ import annotations`: see documents/handlers.py.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.documents.overview import rules
+from billwire_invoices.documents.overview import sql as overview_sql
+from billwire_invoices.uow import UnitOfWork
+from billwire_shared import subjects
+from billwire_shared.contracts import users as user_contracts
+
+
+class OverviewHandlers:
+    """One method per RPC subject of the overview (see `routes` below)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)
+
+    async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:
+        today = datetime.now(UTC).date()
+        months = rules.month_starts(today)
+        async with self.uow.connection() as conn:
+            balances = await overview_sql.open_balances(conn, cmd.ctx.account_id)
+            paid = await overview_sql.paid_since(conn, cmd.ctx.account_id, months[-1])
+            revenue = await overview_sql.revenue_by_month(conn, cmd.ctx.account_id, months[0])
+        return user_contracts.Overview(
+            outstanding=rules.per_currency([(row["currency"], row["outstanding"]) for row in balances]),
+            overdue=rules.per_currency([(row["currency"], row["overdue"]) for row in balances]),
+            paid_this_month=rules.per_currency([(row["currency"], row["paid"]) for row in paid]),
+            revenue_by_month=[user_contracts.MonthRevenue(month=row["month"], currency=row["currency"], invoiced=row["invoiced"]) for row in revenue],
+        )
+
+    async def activity(self, cmd: user_contracts.ListActivity) -> list[user_contracts.Activity]:
+        async with self.uow.connection() as conn:
+            rows = await overview_sql.activity(conn, cmd.ctx.account_id, cmd.entity_id, cmd.limit)
+        return [msgspec.convert(dict(row), user_contracts.Activity) for row in rows]
+
+
+def routes(handlers: OverviewHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {subjects.OVERVIEW_GET: handlers.overview, subjects.ACTIVITY_LIST: handlers.activity}

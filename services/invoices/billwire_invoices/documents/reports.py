@@ -1,0 +1,121 @@
+"""Statistics, usage against quotas, and export pages: read-only views of an account's documents.
+
+No `from __future__ import annotations`: see handlers.py.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from billwire_invoices.documents import sql
+from billwire_invoices.uow import UnitOfWork
+from billwire_shared import subjects
+from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota
+from billwire_shared.contracts.reports import (
+    ExportPage,
+    ExportRows,
+    GetStats,
+    GetUsage,
+    PeriodStats,
+    Stats,
+    TopClient,
+    Usage,
+)
+from billwire_shared.errors import BillwireError
+
+_STATS = """
+WITH issued AS (
+    SELECT date_trunc($2, issue_date)::date AS period_start, data->>'currency' AS currency,
+           (data->'totals'->>'gross')::numeric AS gross, amount_paid,
+           coalesce((data->>'balance_due')::numeric, 0) AS balance, status, overdue_at
+    FROM documents
+    WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid')
+      AND ($3::date IS NULL OR issue_date >= $3) AND ($4::date IS NULL OR issue_date <= $4)
+)
+SELECT period_start, currency,
+       sum(gross) AS invoiced, count(*) AS invoiced_count,
+       sum(amount_paid) AS paid, count(*) FILTER (WHERE status = 'paid') AS paid_count,
+       coalesce(sum(balance) FILTER (WHERE status = 'open'), 0) AS outstanding,
+       count(*) FILTER (WHERE status = 'open') AS outstanding_count,
+       coalesce(sum(balance) FILTER (WHERE status = 'open' AND overdue_at IS NOT NULL), 0) AS overdue,
+       count(*) FILTER (WHERE status = 'open' AND overdue_at IS NOT NULL) AS overdue_count
+FROM issued GROUP BY period_start, currency ORDER BY period_start, currency
+"""
+
+_TOP_CLIENTS = """
+SELECT client_id, data->'client'->>'name' AS name, data->>'currency' AS currency,
+       sum((data->'totals'->>'gross')::numeric) AS revenue, count(*) AS invoices
+FROM documents
+WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid')
+  AND ($2::date IS NULL OR issue_date >= $2) AND ($3::date IS NULL OR issue_date <= $3)
+GROUP BY client_id, data->'client'->>'name', data->>'currency'
+ORDER BY revenue DESC, name LIMIT $4
+"""
+
+
+class ReportHandlers:
+    def __init__(
+        self, pool: asyncpg.Pool, request: Callable[[str, bytes], Awaitable[bytes]] | None = None, documents_quota: int = 0
+    ) -> None:
+        self.uow = UnitOfWork(pool)
+        self.request, self.documents_quota = request, documents_quota
+
+    async def stats(self, cmd: GetStats) -> Stats:
+        async def work(conn: asyncpg.Connection) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+            periods = await conn.fetch(_STATS, cmd.ctx.account_id, cmd.period, cmd.date_from, cmd.date_to)
+            return periods, await conn.fetch(_TOP_CLIENTS, cmd.ctx.account_id, cmd.date_from, cmd.date_to, cmd.top)
+
+        periods, top = await self.uow.read(work)
+        return Stats(
+            period=cmd.period, date_from=cmd.date_from, date_to=cmd.date_to,
+            periods=[PeriodStats(**dict(row)) for row in periods],
+            top_clients=[TopClient(**dict(row)) for row in top],
+        )
+
+    async def usage(self, cmd: GetUsage) -> Usage:
+        row = await self.uow.read(lambda conn: conn.fetchrow(
+            "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
+            " count(*) FILTER (WHERE created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS documents"
+            " FROM documents WHERE account_id = $1",
+            cmd.ctx.account_id,
+        ))
+        emails = await self._email_quota(cmd)
+        return Usage(
+            month_start=row["month_start"], documents_this_month=row["documents"],
+            documents_quota=self.documents_quota or None,
+            emails_today=emails.used if emails else None,
+            emails_daily_limit=(emails.limit or None) if emails else None,
+        )
+
+    async def _email_quota(self, cmd: GetUsage) -> EmailQuota | None:
+        if self.request is None:
+            return None
+        try:
+            raw = await self.request(subjects.MAILER_QUOTA_GET, msgspec.json.encode(GetEmailQuota(ctx=cmd.ctx)))
+        except BillwireError:
+            return None  # the mailer is down: usage still answers, without the e-mail figures
+        return msgspec.json.decode(raw, type=EmailQuota)
+
+    async def export_page(self, cmd: ExportPage) -> ExportRows:
+        conditions, args = sql.document_filters(msgspec.structs.replace(cmd.filters, ctx=cmd.ctx))
+        if cmd.after_created_at is not None and cmd.after_id is not None:
+            args += [cmd.after_created_at, cmd.after_id]
+            conditions.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)})")
+        rows = await self.uow.read(lambda conn: conn.fetch(
+            f"SELECT data FROM documents WHERE {' AND '.join(conditions)} ORDER BY created_at, id LIMIT {int(cmd.limit)}",
+            *args,
+        ))
+        items = [msgspec.convert(r["data"], Document, strict=False) for r in rows]
+        return ExportRows(items=items, last=len(items) < cmd.limit)
+
+
+def routes(handlers: ReportHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """The subjects this wing answers, each with the method that answers it."""
+    return {
+        subjects.STATS_GET: handlers.stats,
+        subjects.USAGE_GET: handlers.usage,
+        subjects.EXPORT_PAGE: handlers.export_page,
+    }

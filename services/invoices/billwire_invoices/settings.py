@@ -1,0 +1,22 @@
+"""Configuration of the invoices service, read from the environment (see docs/configuration.md)."""
+
+from billwire_shared.service import ServiceSettings
+from billwire_shared.settings import load_settings
+
+
+class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
+    db_pool_size: int = 16
+    outbox_poll_interval: float = 1.0
+    events_replicas: int = 1
+    overdue_interval: float = 60.0  # seconds between overdue and payment reminder runs
+    webhooks_allow_private: bool = False  # let webhooks target loopback/private networks (local testing only)
+    webhooks_timeout: float = 10.0  # seconds per delivery attempt
+    webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
+    webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
+    documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
+    recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
+    recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
+
+
+def settings_from_env(**overrides) -> InvoicesSettings:
+    return load_settings(InvoicesSettings, **overrides)
