@@ -135,7 +135,7 @@ async def service_health(nc, service: str, prefix: str, timeout: float) -> Findi
         return Finding(service, False, f"cannot reach its database (version {reply.version})",
                        "see Postgres above; the service's DATABASE_URL must reach it")
     if not reply.ready:
-        fix = "install a Chromium: `make browser`, see Chromium below" if service == "rendering" else ""
+        fix = "install a Chromium: `make browser`; see Chromium below" if "no browser" in reply.reason else ""
         return Finding(service, False, f"not ready: {reply.reason or 'no reason given'}", fix)
     return Finding(service, True, f"ready (version {reply.version})")
 

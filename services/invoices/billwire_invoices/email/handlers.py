@@ -9,7 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from billwire_invoices.accounts import sql as account_sql
 from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as document_sql
 from billwire_invoices.email import reminders, sql, templates
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
@@ -17,10 +19,13 @@ from billwire_shared.contracts.email_settings import (
     EmailTemplatesView,
     GetEmailTemplates,
     GetReminderSettings,
+    PreviewSend,
     ReminderSettings,
+    SendPreview,
     UpdateEmailTemplates,
     UpdateReminderSettings,
 )
+from billwire_shared.errors import ErrorCode, not_found
 
 
 class EmailSettingsHandlers:
@@ -45,6 +50,19 @@ class EmailSettingsHandlers:
 
         return await self.uow.write(cmd.ctx, EmailTemplatesView, work)
 
+    async def preview_send(self, cmd: PreviewSend) -> SendPreview:
+        """What the send form starts from: the client's address and the template's subject and text."""
+
+        async def work(conn: asyncpg.Connection) -> SendPreview:
+            doc = await document_sql.get_document(conn, cmd.ctx.account_id, cmd.id)
+            if doc is None:
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            profile = await account_sql.get_profile(conn, cmd.ctx.account_id)
+            subject, message = templates.compose(doc, profile, await sql.get_templates(conn, cmd.ctx.account_id), doc.type)
+            return SendPreview(recipient=doc.client.email, subject=subject, message=message)
+
+        return await self.uow.read(work)
+
     async def get_reminders(self, cmd: GetReminderSettings) -> ReminderSettings:
         return await self.uow.read(lambda conn: sql.get_reminders(conn, cmd.ctx.account_id))
 
@@ -66,5 +84,6 @@ def routes(handlers: EmailSettingsHandlers) -> dict[str, Callable[..., Awaitable
         subjects.EMAIL_TEMPLATES_GET: handlers.get_email_templates,
         subjects.EMAIL_TEMPLATES_UPDATE: handlers.update_email_templates,
         subjects.REMINDERS_GET: handlers.get_reminders,
+        subjects.SEND_PREVIEW: handlers.preview_send,
         subjects.REMINDERS_UPDATE: handlers.update_reminders,
     }
