@@ -1,6 +1,6 @@
 """Statistics, usage against quotas, and export pages: read-only views of an account's documents.
 
-No `from __future__ import annotations`: see handlers.py.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 from collections.abc import Awaitable, Callable
