@@ -36,7 +36,7 @@ from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
 from billwire_shared.subjects import Names
 
-PROFILE = {"company_name": "Bench GmbH", "vat_id": "DE123456789", "email": "billing@bench.example",
+PROFILE = {"company_name": "Bench GmbH", "vat_id": "DE136695976", "email": "billing@bench.example",
            "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"}}
 LINES = [{"description": f"Consulting {i}", "quantity": "10", "unit": "h", "unit_price": "150.00", "tax_rate": "19"} for i in range(5)]
 

@@ -133,7 +133,7 @@ async def ready_account(stack: Stack, name: str = "Acme GmbH") -> Api:
     response = await api.patch("/settings/profile", json={
         "company_name": name,
         "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"},
-        "vat_id": "DE123456789",
+        "vat_id": "DE136695976",
         "email": "billing@acme.example",
         "bank": {"account_holder": name, "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
     })

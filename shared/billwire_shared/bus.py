@@ -25,6 +25,7 @@ from billwire_shared.consumers import (
     ensure_consumer,
     ensure_dead_letter_stream,
 )
+from billwire_shared.contracts.common import SINGLE_LINE, SINGLE_LINE_MESSAGE
 from billwire_shared.errors import (
     ERROR_HEADER,
     BillwireError,
@@ -52,6 +53,8 @@ def field_error(exc: msgspec.ValidationError, drop_root: bool = True) -> FieldEr
     named = re.search(r"(?:unknown|missing required) field `([^`]+)`", message)
     if named:
         path = f"{path}.{named.group(1)}" if path else named.group(1)
+    if repr(SINGLE_LINE) in message:  # msgspec quotes the pattern; say what it means
+        message = SINGLE_LINE_MESSAGE
     return FieldError(field=path, message=message)
 
 

@@ -1,7 +1,9 @@
-"""Checks that need more than types: ISO codes, e-mail and IBAN syntax, shared by every service."""
+"""Checks that need more than types: ISO codes, e-mail, IBAN, VAT ID and tax number syntax and
+checksums, shared by every service."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache, partial
 
@@ -9,6 +11,9 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
+from stdnum import get_cc_module
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as NumberInvalid
 
 from billwire_shared.money import is_currency
 
@@ -63,3 +68,36 @@ def country_problem(value: str) -> str | None:
 
 def language_problem(value: str) -> str | None:
     return None if value in LANGUAGES else f"unsupported language {value!r} (use one of de, en)"
+
+
+# An EU VAT ID says its country in its prefix (EL: Greece, XI: Northern Ireland); others are
+# checked by the country of the address they go with. Tax numbers where python-stdnum knows the
+# national business tax number; elsewhere only their characters.
+EU_VAT_PREFIXES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES) | {"EL", "XI"}
+TAX_NUMBER_MODULES = {"DE": "stnr", "AT": "tin"}
+_IDENTIFIER = re.compile(r"[A-Za-z0-9 ./-]+")
+
+
+def _number_problem(module: object, value: str, what: str) -> str | None:
+    try:
+        module.validate(value)  # type: ignore[attr-defined]
+    except NumberInvalid as exc:
+        return f"invalid {what}: {exc}"
+    return None
+
+
+def vat_id_problem(value: str, country: str | None = None) -> str | None:
+    """Why `value` is no valid VAT ID (by its EU prefix, else the address's country), or None."""
+    if not _IDENTIFIER.fullmatch(value):
+        return "a VAT ID has only letters, digits, spaces, dots, slashes and dashes"
+    prefix = value.strip()[:2].upper()
+    module = eu_vat if prefix in EU_VAT_PREFIXES else get_cc_module(country.lower(), "vat") if country else None
+    return _number_problem(module, value, "VAT ID") if module is not None else None
+
+
+def tax_number_problem(value: str, country: str | None = None) -> str | None:
+    if not _IDENTIFIER.fullmatch(value):
+        return "a tax number has only letters, digits, spaces, dots, slashes and dashes"
+    name = TAX_NUMBER_MODULES.get((country or "").upper())
+    module = get_cc_module(country.lower(), name) if country and name else None
+    return _number_problem(module, value, "tax number") if module is not None else None

@@ -17,7 +17,7 @@ import nats
 from billwire_shared.subjects import Names
 
 PROFILE = {
-    "company_name": "Cluster GmbH", "vat_id": "DE123456789", "email": "billing@cluster.example",
+    "company_name": "Cluster GmbH", "vat_id": "DE136695976", "email": "billing@cluster.example",
     "address": {"street": "Hauptstraße 1", "zip": "10115", "city": "Berlin", "country": "DE"},
 }
 BUYER = {"name": "Globex", "email": "ap@globex.example",

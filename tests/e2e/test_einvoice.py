@@ -82,7 +82,7 @@ async def test_invalid_e_invoices_are_refused_with_their_rules_and_fields(api, s
     await bare.patch("/settings/profile", json={
         "company_name": "Ohne USt-IdNr GmbH", "address": {"street": "Weg 1", "zip": "80331", "city": "München", "country": "DE"},
     })
-    eu_buyer = {"name": "Wiener Werke GmbH", "vat_id": "ATU12345678", "address": {"street": "Ring 1", "zip": "1010", "city": "Wien", "country": "AT"}}
+    eu_buyer = {"name": "Wiener Werke GmbH", "vat_id": "ATU13585627", "address": {"street": "Ring 1", "zip": "1010", "city": "Wien", "country": "AT"}}
     reverse = await bare.post("/invoices", json={"client": eu_buyer, "lines": LINES, "export_type": "factur-x",
                                                  "vat_regulation": "reverse_charge"})
     assert ("BR-AE-02", "profile.vat_id") in rules(reverse)

@@ -70,6 +70,11 @@ async def test_billwire_run_starts_everything_prints_a_key_and_stops_cleanly() -
                 assert (await http.get("/ready")).json()["ready"] is True
                 created = await http.post("/api/v1/clients", json={"name": "First client"})
                 assert created.status_code == 201, created.text
+            async with httpx.AsyncClient(base_url=base) as browser:  # the web app takes the printed sign-in
+                form = await browser.get("/login")
+                token = re.search(r'name="_csrf" value="([^"]+)"', form.text).group(1)
+                signed_in = await browser.post("/login", data={"_csrf": token, "email": "owner@billwire.localhost", "password": password})
+                assert signed_in.status_code == 303 and signed_in.headers["location"] == "/password"
         finally:
             code = await stop(proc)
         assert code == 0, "".join(seen[-40:])

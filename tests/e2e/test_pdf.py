@@ -51,7 +51,7 @@ async def test_issued_invoice_pdf_is_rendered_ahead_stored_once_and_streamed(sta
     assert response.content.startswith(b"%PDF-")
     content = flat(text(response.content))
     for expected in (f"Rechnung {invoice['number']}", "Globex Corporation", "Springfield", "VEREINIGTE STAATEN",
-                     "Leistungszeitraum", "01.10.2026 – 31.10.2026", "Kundennr. K-7", "USt-IdNr. DE123456789",
+                     "Leistungszeitraum", "01.10.2026 – 31.10.2026", "Kundennr. K-7", "USt-IdNr. DE136695976",
                      "Gesamtbetrag 1.827,78 €", "USt. 7 % auf 39,98 € 2,80 €", "USt. 19 % auf 1.500,00 € 285,00 €",
                      "DE89 3704 0044 0532 0130 00", "COBADEFFXXX", "Seite 1 von 1"):
         assert expected in content, expected

@@ -24,7 +24,7 @@ from billwire_shared.contracts.documents import Document, Line
 KINDS = ("xrechnung", "factur-x")
 SELLER = Seller(
     company_name="Acme GmbH", address=Address(street="Hauptstraße 1", zip="10115", city="Berlin", country="DE"),
-    email="billing@acme.example", phone="+49 30 1234567", vat_id="DE123456789", contact_name="Anna Muster",
+    email="billing@acme.example", phone="+49 30 1234567", vat_id="DE136695976", contact_name="Anna Muster",
     bank=BankAccount(account_holder="Acme GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
 )
 BUYER = ClientSnapshot(
@@ -32,7 +32,7 @@ BUYER = ClientSnapshot(
     address=Address(street="Willy-Brandt-Platz 2", zip="50679", city="Köln", country="DE"),
 )
 EU_BUYER = ClientSnapshot(
-    name="Wiener Werke GmbH", buyer_reference="PO-4711", vat_id="ATU12345678",
+    name="Wiener Werke GmbH", buyer_reference="PO-4711", vat_id="ATU13585627",
     address=Address(street="Ring 1", zip="1010", city="Wien", country="AT"),
 )
 

@@ -5,6 +5,7 @@ Chromium driving it. Screenshots of the main pages land in tests/web/screenshots
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import Stack
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BILLWIRE_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 
 
 @dataclass
@@ -51,7 +52,9 @@ class Web:
         errors: list[str] = []
         elsewhere: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("request", lambda request: None if request.url.startswith((self.base, "data:", "blob:")) else elsewhere.append(request.url))
+        # The network only: the browser's own PDF viewer loads chrome:// and chrome-extension:// parts.
+        page.on("request", lambda request: elsewhere.append(request.url)
+                if request.url.startswith(("http:", "https:", "ws:", "wss:")) and not request.url.startswith(self.base) else None)
         try:
             yield page
         finally:
@@ -79,7 +82,7 @@ async def web(stack: Stack, rendering) -> AsyncIterator[Web]:
     relay.start()
     mailer_settings = stack.settings(
         MailerSettings, smtp_port=smtp_port, smtp_from="billing@billwire.test", send_retry_delays="0.5,1", send_attempts=3,
-        outbox_poll_interval=0.2,
+        outbox_poll_interval=0.2, db_pool_size=4,  # the machine's Postgres is shared: few connections
     )
     try:
         async with MailerService(mailer_settings).running(), stack.served(web_login_per_email=4, web_login_per_address=1000) as base, async_playwright() as playwright:

@@ -48,7 +48,7 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         # Company profile and logo.
         await page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
         for label, value in (("Company name", "Day GmbH"), ("Street", "Hauptstraße 1"), ("ZIP", "10115"), ("City", "Berlin"),
-                             ("Country", "DE"), ("VAT ID", "DE123456789"), ("Account holder", "Day GmbH"),
+                             ("Country", "DE"), ("VAT ID", "DE136695976"), ("Account holder", "Day GmbH"),
                              ("IBAN", "DE89370400440532013000"), ("BIC", "COBADEFFXXX")):
             await page.get_by_label(label, exact=True).fill(value)
         await page.locator("form[action='/settings/profile'] input[name=email]").fill("billing@day.example")

@@ -1,4 +1,8 @@
-"""CSV exports streamed page by page from the invoices service: constant memory, any size."""
+"""CSV exports streamed page by page from the invoices service: constant memory, any size.
+
+Text a spreadsheet would run as a formula (a cell starting with =, +, -, @, tab or carriage
+return: names, numbers, descriptions...) is prefixed with an apostrophe, as OWASP recommends
+against CSV injection; amounts are numbers we format, and keep their sign."""
 
 from __future__ import annotations
 
@@ -24,9 +28,14 @@ LINE_COLUMNS = [
 ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")  # a fixed decimal point, never an exponent
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 

@@ -21,6 +21,7 @@ from billwire_shared.contracts.common import (
     Scope,
     Short,
     Text,
+    line,
 )
 
 DEFAULT_NUMBER_PATTERNS = {
@@ -76,12 +77,12 @@ class ListApiKeys(Command, kw_only=True):
 
 class BankAccount(Input, kw_only=True):
     account_holder: Short | None = None
-    iban: Annotated[str, msgspec.Meta(max_length=42)] | None = None
-    bic: Annotated[str, msgspec.Meta(max_length=11)] | None = None
+    iban: line(42) | None = None
+    bic: line(11) | None = None
 
 
 class NumberSeriesSetting(Input, kw_only=True):
-    pattern: Annotated[str, msgspec.Meta(min_length=1, max_length=60, description="tokens {YYYY} {YY} {MM} {DD} {SEQ} {SEQ:n}")]
+    pattern: line(60, 1, "tokens {YYYY} {YY} {MM} {DD} {SEQ} {SEQ:n}")
     yearly_reset: bool = True
 
 
@@ -144,9 +145,9 @@ class ProfilePatch(Input, kw_only=True):
     company_name: Name | None | UnsetType = UNSET
     address: Address | UnsetType = UNSET
     email: Short | None | UnsetType = UNSET
-    phone: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
-    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
-    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None | UnsetType = UNSET
+    phone: line(50) | None | UnsetType = UNSET
+    tax_number: line(50) | None | UnsetType = UNSET
+    vat_id: line(20) | None | UnsetType = UNSET
     bank: BankAccount | UnsetType = UNSET
     default_currency: CurrencyCode | UnsetType = UNSET
     default_payment_terms_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET

@@ -24,6 +24,7 @@ from billwire_shared.contracts.common import (
     Short,
     Text,
     VatRegulation,
+    line,
 )
 
 Rate = Annotated[Decimal, msgspec.Meta(description="percent, 0 to 100")]
@@ -33,11 +34,11 @@ Money = Annotated[Decimal, msgspec.Meta(description="decimal string, not negativ
 class ClientInput(Input, kw_only=True):
     name: Name
     email: Short | None = None
-    phone: Annotated[str, msgspec.Meta(max_length=50)] | None = None
-    client_number: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
+    phone: line(50) | None = None
+    client_number: line(50, 1) | None = None
     address: Address = msgspec.field(default_factory=Address)
-    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None = None
-    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    vat_id: line(20) | None = None
+    tax_number: line(50) | None = None
     currency: CurrencyCode | None = None
     language: Language | None = None
     vat_regulation: VatRegulation | None = None
@@ -53,11 +54,11 @@ class CreateClient(Command, kw_only=True):
 class ClientPatch(Input, kw_only=True):
     name: Name | UnsetType = UNSET
     email: Short | None | UnsetType = UNSET
-    phone: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
-    client_number: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None | UnsetType = UNSET
+    phone: line(50) | None | UnsetType = UNSET
+    client_number: line(50, 1) | None | UnsetType = UNSET
     address: Address | UnsetType = UNSET
-    vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None | UnsetType = UNSET
-    tax_number: Annotated[str, msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    vat_id: line(20) | None | UnsetType = UNSET
+    tax_number: line(50) | None | UnsetType = UNSET
     currency: CurrencyCode | None | UnsetType = UNSET
     language: Language | None | UnsetType = UNSET
     vat_regulation: VatRegulation | None | UnsetType = UNSET
@@ -91,7 +92,7 @@ class ListClients(Search, kw_only=True):
 class ProductInput(Input, kw_only=True):
     title: Name
     description: Text | None = None
-    unit: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+    unit: line(30) | None = None
     net_price: Money | None = None
     gross_price: Money | None = None
     tax_rate: Rate | None = None
@@ -104,7 +105,7 @@ class CreateProduct(Command, kw_only=True):
 class ProductPatch(Input, kw_only=True):
     title: Name | UnsetType = UNSET
     description: Text | None | UnsetType = UNSET
-    unit: Annotated[str, msgspec.Meta(max_length=30)] | None | UnsetType = UNSET
+    unit: line(30) | None | UnsetType = UNSET
     net_price: Money | UnsetType = UNSET
     gross_price: Money | UnsetType = UNSET
     tax_rate: Rate | UnsetType = UNSET

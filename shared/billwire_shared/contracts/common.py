@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -15,9 +15,21 @@ VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply"]
 # How a document is delivered: a plain PDF, a Factur-X PDF (PDF/A-3 with CII XML) or XRechnung (UBL XML).
 ExportType = Literal["pdf", "factur-x", "xrechnung"]
 
+# One line of text: no control character (Unicode Cc: C0, DEL, C1, so no CR, LF or tab) and no
+# line or paragraph separator (Zl, Zp). `(?![\s\S])` ends the string for Python and ECMA alike;
+# `$` would let a final newline through in Python.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*(?![\s\S])"
+SINGLE_LINE_MESSAGE = "must be one line: no control characters (CR, LF, tab...) and no line or paragraph separators"
+
+
+def line(max_length: int, min_length: int = 0, description: str | None = None) -> Any:
+    """A single-line string field of at most `max_length` characters."""
+    return Annotated[str, msgspec.Meta(min_length=min_length, max_length=max_length, pattern=SINGLE_LINE, description=description)]
+
+
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Short = Annotated[str, msgspec.Meta(max_length=200)]
+Name = line(200, 1)
+Short = line(200)
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
@@ -69,7 +81,7 @@ class Address(Input, kw_only=True):
     line2: Short | None = None
     city: Short | None = None
     state: Short | None = None
-    zip: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    zip: line(20) | None = None
     country: CountryCode | None = None
 
 

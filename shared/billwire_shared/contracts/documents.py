@@ -24,6 +24,7 @@ from billwire_shared.contracts.common import (
     Period,
     Text,
     VatRegulation,
+    line,
 )
 
 DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation"]
@@ -38,7 +39,7 @@ DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "
 class LineInput(Input, kw_only=True):
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     quantity: Quantity = Decimal("1")
-    unit: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+    unit: line(30) | None = None
     unit_price: Money | None = None
     tax_rate: Rate | None = None
     discount_rate: Rate | None = None

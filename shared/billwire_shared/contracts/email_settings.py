@@ -7,9 +7,9 @@ from typing import Annotated
 
 import msgspec
 
-from billwire_shared.contracts.common import Command, Input
+from billwire_shared.contracts.common import Command, Input, line
 
-TemplateSubject = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+TemplateSubject = line(300, 1)
 TemplateBody = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 
 from billwire_shared.contracts.clients import Money
-from billwire_shared.contracts.common import ById, Command, Input, Short, Text
+from billwire_shared.contracts.common import ById, Command, Input, Short, Text, line
 from billwire_shared.contracts.documents import DocumentType
 from billwire_shared.contracts.mail import SendState
 
@@ -74,7 +74,7 @@ class DuplicateDocument(ById, kw_only=True):
 class SendInput(Input, kw_only=True):
     recipient: Short | None = None  # the client's e-mail when left out
     cc: Annotated[list[Short], msgspec.Meta(max_length=10)] = []
-    subject: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    subject: line(300) | None = None
     message: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
     send_copy: bool = False  # blind copy to the account's own address
 

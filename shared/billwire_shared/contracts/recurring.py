@@ -29,6 +29,7 @@ from billwire_shared.contracts.common import (
     Short,
     Text,
     VatRegulation,
+    line,
 )
 from billwire_shared.contracts.documents import LineInput, Totals
 
@@ -67,7 +68,7 @@ class AutoSendInput(Input, kw_only=True):
 
     recipient: Short | None = None  # the client's e-mail address when left out
     cc: Annotated[list[Short], msgspec.Meta(max_length=10)] = []
-    subject: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    subject: line(300) | None = None
     message: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
 
 

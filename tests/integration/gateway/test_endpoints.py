@@ -42,7 +42,7 @@ async def test_profile_starts_with_defaults_and_patch_changes_only_what_is_sent(
 
     response = await api.patch("/settings/profile", json={
         "address": {"street": "Alexanderplatz 1", "zip": "10178", "city": "Berlin", "country": "DE"},
-        "vat_id": "DE987654321",
+        "vat_id": "DE811569869",
         "bank": {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
         "default_payment_terms_days": 30,
         "language": "de",
@@ -50,7 +50,7 @@ async def test_profile_starts_with_defaults_and_patch_changes_only_what_is_sent(
     })
     assert response.status_code == 200, response.text
     patched = response.json()
-    assert patched["address"]["city"] == "Berlin" and patched["vat_id"] == "DE987654321"
+    assert patched["address"]["city"] == "Berlin" and patched["vat_id"] == "DE811569869"
     assert patched["default_payment_terms_days"] == 30 and patched["language"] == "de"
     assert patched["company_name"] == name, "a field not in the patch must keep its value"
     assert patched["default_currency"] == "EUR" and patched["number_series"] == DEFAULT_SERIES

@@ -17,7 +17,7 @@ from billwire_shared.money import round_money
 SELLER = Seller(
     company_name="Acme Consulting GmbH",
     address=Address(street="Hauptstraße 1", zip="10115", city="Berlin", country="DE"),
-    email="billing@acme.example", phone="+49 30 1234567", tax_number="27/123/45678", vat_id="DE123456789",
+    email="billing@acme.example", phone="+49 30 1234567", tax_number="27/123/45678", vat_id="DE136695976",
     bank=BankAccount(account_holder="Acme Consulting GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
     legal_footer="Amtsgericht Berlin-Charlottenburg HRB 123456 · Geschäftsführerin: Erika Mustermann",
 )

@@ -43,7 +43,7 @@ EXPECTED = {
         "Subtotal", "€1,859.98", "VAT 7% on €39.98", "€2.80", "VAT 19% on €1,820.00", "€345.80", "Total", "€2,208.58",
         "Payment details", "Account holder", "IBAN", "DE89 3704 0044 0532 0130 00", "BIC", "COBADEFFXXX",
         "Reference", "Please transfer €2,208.58 by 14 Nov 2026",
-        "VAT ID DE123456789", "Tax no. 27/123/45678", "billing@acme.example", "+49 30 1234567",
+        "VAT ID DE136695976", "Tax no. 27/123/45678", "billing@acme.example", "+49 30 1234567",
         "Amtsgericht Berlin-Charlottenburg HRB 123456", "Page 1 of 1",
     ],
     "de": [
@@ -56,7 +56,7 @@ EXPECTED = {
         "Zwischensumme", "1.859,98 €", "USt. 7 % auf 39,98 €", "2,80 €", "USt. 19 % auf 1.820,00 €", "345,80 €",
         "Gesamtbetrag", "2.208,58 €", "Zahlungsinformationen", "Kontoinhaber", "DE89 3704 0044 0532 0130 00",
         "COBADEFFXXX", "Verwendungszweck", "Bitte überweisen Sie 2.208,58 € bis zum 14.11.2026",
-        "USt-IdNr. DE123456789", "Steuernr. 27/123/45678", "Seite 1 von 1",
+        "USt-IdNr. DE136695976", "Steuernr. 27/123/45678", "Seite 1 von 1",
     ],
 }
 

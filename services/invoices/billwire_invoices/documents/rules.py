@@ -74,6 +74,17 @@ def client_problems(client: ClientInput, field: str = "") -> list[FieldError]:
         _problem(problems, f"{at}email", validation.email_problem(client.email))
     if client.currency is not None:
         _problem(problems, f"{at}currency", validation.currency_problem(client.currency))
+    problems += tax_id_problems(client.vat_id, client.tax_number, client.address.country, at)
+    return problems
+
+
+def tax_id_problems(vat_id: str | None, tax_number: str | None, country: str | None, at: str = "") -> list[FieldError]:
+    """VAT ID and tax number, checked by the rules (and check digits) of their country."""
+    problems: list[FieldError] = []
+    if vat_id:
+        _problem(problems, f"{at}vat_id", validation.vat_id_problem(vat_id, country))
+    if tax_number:
+        _problem(problems, f"{at}tax_number", validation.tax_number_problem(tax_number, country))
     return problems
 
 
@@ -88,6 +99,7 @@ def validate_profile(profile: Profile) -> Profile:
         _problem(problems, "company_name", f"must be one line without NUL characters (it has {found})")
     if profile.email:
         _problem(problems, "email", validation.email_problem(profile.email))
+    problems += tax_id_problems(profile.vat_id, profile.tax_number, profile.address.country)
     if profile.bank.iban:
         _problem(problems, "bank.iban", validation.iban_problem(profile.bank.iban))
     if profile.bank.bic:

@@ -6,8 +6,9 @@ from billwire_gateway.web.controllers.clients import ClientsController, Products
 from billwire_gateway.web.controllers.documents import DocumentsController
 from billwire_gateway.web.controllers.overview import OverviewController
 from billwire_gateway.web.controllers.settings import SettingsController
+from billwire_gateway.web.controllers.users import UsersController
 
 CONTROLLERS = [
     AccountController, OverviewController, DocumentsController, DocumentActionsController, ClientsController,
-    ProductsController, SettingsController,
+    ProductsController, SettingsController, UsersController,
 ]

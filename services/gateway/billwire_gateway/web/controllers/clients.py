@@ -101,6 +101,15 @@ class ClientsController(Controller):
         return redirect("/clients", "Done.", person)
 
 
+def _product_errors(exc: ApiError) -> dict[str, str]:
+    """The API names the price net_price or gross_price; the form has one price field."""
+    errors = field_errors(exc)
+    for name in ("net_price", "gross_price"):
+        if name in errors:
+            errors["price"] = errors.pop(name)
+    return errors
+
+
 def _product_values(form: Any) -> dict[str, Any]:
     values = given(form, PRODUCT_FIELDS)
     price = text(form, "price")
@@ -128,7 +137,7 @@ class ProductsController(Controller):
         try:
             await bus_of(request).call(s.PRODUCT_CREATE, CreateProduct(ctx=person.caller, product=convert(values, ProductInput)))
         except ApiError as exc:
-            return page(request, "product_form.html", person, 422, product=None, values=values, errors=field_errors(exc))
+            return page(request, "product_form.html", person, 422, product=None, values=values, errors=_product_errors(exc))
         return redirect("/products", "Saved.", person)
 
     @get("/{product_id:uuid}/edit")
@@ -146,7 +155,7 @@ class ProductsController(Controller):
             if exc.reply.http_status == 404:
                 raise
             product = decode(await bus.call(s.PRODUCT_GET, ById(ctx=person.caller, id=product_id)), Product)
-            return page(request, "product_form.html", person, 422, product=product, values=values, errors=field_errors(exc))
+            return page(request, "product_form.html", person, 422, product=product, values=values, errors=_product_errors(exc))
         return redirect("/products", "Saved.", person)
 
     @post("/{product_id:uuid}/delete")
