@@ -1,7 +1,6 @@
 """Bus handlers of an account: API key checks for the gateway, the profile, API keys, the logo.
 
-No `from __future__ import annotations` here: fast-depends resolves string annotations
-against the locals of every frame on the stack, where a local name may shadow ours.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 import hashlib
