@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest_asyncio
 from aiosmtpd.controller import Controller
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
@@ -24,6 +24,7 @@ from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import Stack
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+expect.set_options(timeout=15_000)  # a loaded CI machine renders PDFs and pages slower than a laptop
 CHROMIUM = os.environ.get("BILLWIRE_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 
 
@@ -48,6 +49,7 @@ class Web:
     @contextlib.asynccontextmanager
     async def page(self, width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
         context = await self.browser.new_context(viewport={"width": width, "height": height}, base_url=self.base)
+        context.set_default_timeout(30_000)
         page = await context.new_page()
         errors: list[str] = []
         elsewhere: list[str] = []

@@ -1,5 +1,6 @@
-"""Wires the invoices service: its wings' handlers onto the bus, the pool, the outbox relay,
-the scheduler and the webhook runtime. Configuration is settings.py; the work is in the wings.
+"""Wires the invoices service on the service base (which owns the pool, the NATS connection,
+the consumers, dead letters and the outbox publisher): its wings' handlers onto the bus, the
+schedulers and the webhook runtime. Configuration is settings.py; the work is in the wings.
 
 Who answers a subject: the handler method marked `@answers(subjects.X)` in some wing's
 handlers.py (search for the constant). `register` below passes every wing's handlers object to
@@ -10,13 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import msgspec
-import nats
 from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
 
 from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
@@ -36,11 +35,8 @@ from billwire_invoices.users import handlers as users
 from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks.handlers import attach as attach_webhooks
 from billwire_shared import subjects
-from billwire_shared.bus import declare_jetstream, nats_servers
-from billwire_shared.consumers import Durable, ExhaustedWatch, subscribe_durable
-from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
+from billwire_shared.consumers import Durable, subscribe_durable
 from billwire_shared.migrate import migrate
-from billwire_shared.outbox import OutboxRelay
 from billwire_shared.service import Service, open_schema_pool
 from billwire_shared.settings import load_settings
 from billwire_shared.subjects import Names
@@ -63,17 +59,6 @@ async def open_pool(settings: InvoicesSettings, **kwargs) -> asyncpg.Pool:
     return await open_schema_pool(settings.database_url, SCHEMA, **kwargs)
 
 
-async def _ask(nc: nats.NATS, subject: str, payload: bytes, timeout: float) -> bytes:
-    """A request to another service; its typed error reply comes back as a BillwireError."""
-    try:
-        msg = await nc.request(subject, payload, timeout=timeout)
-    except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
-        raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, f"{subject.split('.rpc.')[0]} is not answering.") from exc
-    if msg.headers and ERROR_HEADER in msg.headers:
-        raise BillwireError(**msgspec.structs.asdict(msgspec.json.decode(msg.data, type=ErrorReply)))
-    return msg.data
-
-
 def subscribe_routes(broker: NatsBroker, table: dict[str, Handler], names: Names, concurrency: int) -> None:
     """Subscribe each subject's handler in the service's queue group; FastStream handles one
     message at a time per subscriber unless told otherwise (`max_workers`)."""
@@ -82,19 +67,15 @@ def subscribe_routes(broker: NatsBroker, table: dict[str, Handler], names: Names
         broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)
 
 
-async def _quiet(exc: Exception) -> None:
-    log.warning("NATS: %s", exc)
-
-
 class InvoicesService(Service):
-    """One replica: answers RPCs in the `invoices` queue group and relays its outbox."""
+    """One replica: answers RPCs in the `invoices` queue group, runs the overdue and recurring
+    schedulers and the webhook deliveries; the base publishes its outbox."""
 
     settings: InvoicesSettings
+    sweeps = (expire_idempotency_keys,)
 
     def __init__(self, settings: InvoicesSettings) -> None:
-        super().__init__(SCHEMA, settings, MIGRATIONS)
-        self.relay: OutboxRelay | None = None
-        self.nc: nats.NATS | None = None
+        super().__init__(SCHEMA, settings, MIGRATIONS, (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS))
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         """Every wing's handlers on the subjects their methods are marked with, and the consumers."""
@@ -122,46 +103,16 @@ class InvoicesService(Service):
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, life.on_email_delivered)
         subscribe_durable(broker, self.names, EMAIL_FAILED, life.on_email_failed)
 
-    async def request(self, subject: str, payload: bytes) -> bytes:
-        """A request to another service (the mailer's quota, rendering's artifacts)."""
-        assert self.nc is not None
-        return await _ask(self.nc, self.names.subject(subject), payload, self.settings.rpc_timeout)
-
-    async def _relay_connection(self) -> asyncpg.Connection:
-        return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": SCHEMA})
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[InvoicesService]:
-        # The relay's own connection: it keeps publishing whatever the RPC side is doing.
-        self.nc = await nats.connect(nats_servers(self.settings.nats_url), max_reconnect_attempts=-1, error_cb=_quiet)
-        try:
-            js = self.nc.jetstream(timeout=5)
-            durables = (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS)
-            exhausted = ExhaustedWatch(self.names, "invoices", durables)
-            await declare_jetstream(js, self.names, durables, self.settings.events_replicas, watch=exhausted)
-            async with super().running():
-                assert self.pool is not None
-                self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
-                self.scheduler.start()
-                self.recurring = RecurringScheduler(
-                    self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request,
-                    workers=self.settings.recurring_workers,
-                )
-                self.recurring.start()
-                self.relay = OutboxRelay(
-                    SCHEMA, self._relay_connection, js, self.names, poll_interval=self.settings.outbox_poll_interval,
-                    sweeps=(expire_idempotency_keys,),
-                )
-                self.relay.start()
-                self.webhooks.start(js)
-                exhausted.start(js)
-                try:
-                    yield self
-                finally:
-                    await self.scheduler.stop()
-                    await self.recurring.stop()
-                    await self.relay.stop()
-                    await self.webhooks.stop()
-                    await exhausted.stop()
-        finally:
-            await self.nc.drain()
+    async def start_loops(self, stack: contextlib.AsyncExitStack, js: JetStreamContext) -> None:
+        assert self.pool is not None
+        self.webhooks.start(js)
+        stack.push_async_callback(self.webhooks.stop)
+        self.recurring = RecurringScheduler(
+            self.pool, self.lifecycle, self.settings.recurring_interval, request=self.request,
+            workers=self.settings.recurring_workers,
+        )
+        self.recurring.start()
+        stack.push_async_callback(self.recurring.stop)
+        self.scheduler = OverdueScheduler(self.pool, self.settings.overdue_interval, request=self.request)
+        self.scheduler.start()
+        stack.push_async_callback(self.scheduler.stop)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from billwire_shared.contracts.common import Command, Input, line
+from billwire_shared.contracts.common import ById, Command, Input, line
 
 TemplateSubject = line(300, 1)
 TemplateBody = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
@@ -81,3 +81,13 @@ class GetReminderSettings(Command, kw_only=True):
 
 class UpdateReminderSettings(Command, kw_only=True):
     settings: ReminderSettings
+
+
+class PreviewSend(ById, kw_only=True):
+    """The e-mail a send of this document would carry now, from the account's templates."""
+
+
+class SendPreview(msgspec.Struct, kw_only=True):
+    recipient: str | None
+    subject: str
+    message: str

@@ -76,6 +76,7 @@ GERMAN: dict[str, str] = {
     "Invoices, estimates and credit notes": "Rechnungen, Angebote und Gutschriften", "Deutsch": "Deutsch", "English": "English",
     "Open invoices": "Offene Rechnungen", "bank_transfer": "Überweisung", "cash": "Bar", "card": "Karte", "paypal": "PayPal",
     "direct_debit": "Lastschrift", "other": "Sonstige", "Credit note": "Gutschrift",
+    "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
     "Role": "Rolle", "Users": "Benutzer", "Add user": "Benutzer hinzufügen", "Reset password": "Passwort zurücksetzen",
     "Disable": "Deaktivieren", "Disabled": "Deaktiviert", "Last sign-in": "Letzte Anmeldung", "owner": "Inhaber",
     "member": "Mitglied", "accountant": "Buchhaltung", "You": "Sie",

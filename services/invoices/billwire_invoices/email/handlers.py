@@ -8,7 +8,9 @@ No `from __future__ import annotations`: see documents/handlers.py.
 import asyncpg
 
 from billwire_invoices import answers
+from billwire_invoices.accounts import sql as account_sql
 from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as document_sql
 from billwire_invoices.email import reminders, sql, templates
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
@@ -16,10 +18,13 @@ from billwire_shared.contracts.email_settings import (
     EmailTemplatesView,
     GetEmailTemplates,
     GetReminderSettings,
+    PreviewSend,
     ReminderSettings,
+    SendPreview,
     UpdateEmailTemplates,
     UpdateReminderSettings,
 )
+from billwire_shared.errors import ErrorCode, not_found
 
 
 class EmailSettingsHandlers:
@@ -45,6 +50,20 @@ class EmailSettingsHandlers:
             return EmailTemplatesView(templates=after, defaults=templates.defaults())
 
         return await self.uow.write(cmd.ctx, EmailTemplatesView, work)
+
+    @answers(subjects.SEND_PREVIEW)
+    async def preview_send(self, cmd: PreviewSend) -> SendPreview:
+        """What the send form starts from: the client's address and the template's subject and text."""
+
+        async def work(conn: asyncpg.Connection) -> SendPreview:
+            doc = await document_sql.get_document(conn, cmd.ctx.account_id, cmd.id)
+            if doc is None:
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            profile = await account_sql.get_profile(conn, cmd.ctx.account_id)
+            subject, message = templates.compose(doc, profile, await sql.get_templates(conn, cmd.ctx.account_id), doc.type)
+            return SendPreview(recipient=doc.client.email, subject=subject, message=message)
+
+        return await self.uow.read(work)
 
     @answers(subjects.REMINDERS_GET)
     async def get_reminders(self, cmd: GetReminderSettings) -> ReminderSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -27,6 +28,7 @@ from billwire_shared.contracts.documents import (
     ListDocuments,
     UpdateDocument,
 )
+from billwire_shared.contracts.email_settings import PreviewSend, SendPreview
 from billwire_shared.contracts.lifecycle import ListForDocument, Payment, SendInfo
 from billwire_shared.contracts.rendering import RenderDocument
 from billwire_shared.contracts.users import Activity, ListActivity
@@ -100,10 +102,22 @@ class DocumentsController(Controller):
         bus = bus_of(request)
         document = decode(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
         for_document = ListForDocument(ctx=person.caller, id=document_id)
-        payments = decode(await bus.call(s.PAYMENT_LIST, for_document), list[Payment]) if document.type == "invoice" and document.status != "draft" else []
-        sends = decode(await bus.call(s.SEND_LIST, for_document), list[SendInfo]) if document.status != "draft" else []
-        history = decode(await bus.call(s.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)), list[Activity])
-        return page(request, "document.html", person, doc=document, payments=payments, sends=sends, history=history, today=date.today())
+        issued = document.status != "draft"
+        reads = {
+            "history": bus.call(s.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+            **({"sends": bus.call(s.SEND_LIST, for_document)} if issued else {}),
+            **({"payments": bus.call(s.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
+            **({"preview": bus.call(s.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
+               if issued and document.status == "open" and person.may("email:send") else {}),
+        }
+        raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
+        return page(
+            request, "document.html", person, doc=document, today=date.today(),
+            history=decode(raw["history"], list[Activity]),
+            sends=decode(raw["sends"], list[SendInfo]) if "sends" in raw else [],
+            payments=decode(raw["payments"], list[Payment]) if "payments" in raw else [],
+            mail=decode(raw["preview"], SendPreview) if "preview" in raw else None,
+        )
 
     @get("/{document_id:uuid}/pdf", opt={"download": True})
     async def pdf(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Stream:
