@@ -2,23 +2,22 @@
 the consumers, dead letters and the outbox publisher): its wings' handlers onto the bus, the
 schedulers and the webhook runtime. Configuration is settings.py; the work is in the wings.
 
-Who answers a subject: `register` below lists each wing's `routes(handlers)`, a dict from
-subject to the bound method that answers it (e.g. documents/handlers.py `routes`). A new wing
-adds its handlers class and a `routes` function, and one line here.
+Who answers a subject: the handler method marked `@answers(subjects.X)` in some wing's
+handlers.py (search for the constant). `register` below passes every wing's handlers object to
+`routes`, which collects the marked methods; a new wing adds its handlers object there.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import reports
@@ -60,20 +59,6 @@ async def open_pool(settings: InvoicesSettings, **kwargs) -> asyncpg.Pool:
     return await open_schema_pool(settings.database_url, SCHEMA, **kwargs)
 
 
-Handler = Callable[..., Awaitable[Any]]
-
-
-def route_table(*tables: dict[str, Handler]) -> dict[str, Handler]:
-    """The wings' routes as one table; a subject two wings claim is a wiring mistake."""
-    merged: dict[str, Handler] = {}
-    for table in tables:
-        for subject, handler in table.items():
-            if subject in merged:
-                raise ValueError(f"{subject} is answered twice: by {merged[subject].__qualname__} and {handler.__qualname__}")
-            merged[subject] = handler
-    return merged
-
-
 def subscribe_routes(broker: NatsBroker, table: dict[str, Handler], names: Names, concurrency: int) -> None:
     """Subscribe each subject's handler in the service's queue group; FastStream handles one
     message at a time per subscriber unless told otherwise (`max_workers`)."""
@@ -93,7 +78,7 @@ class InvoicesService(Service):
         super().__init__(SCHEMA, settings, MIGRATIONS, (EMAIL_DELIVERED, EMAIL_FAILED, WEBHOOK_EVENTS))
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
-        """Every wing's handlers, their subjects (each wing's `routes`) and the consumers."""
+        """Every wing's handlers on the subjects their methods are marked with, and the consumers."""
 
         async def broadcast(subject: str, payload: bytes) -> None:
             assert self.nc is not None
@@ -102,17 +87,17 @@ class InvoicesService(Service):
         life = lifecycle.LifecycleHandlers(pool, self.request)
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
-        table = route_table(
-            accounts.routes(accounts.AccountHandlers(pool, broadcast)),
-            documents.routes(documents.DocumentHandlers(pool)),
-            reports.routes(reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month)),
-            lifecycle.routes(life),
-            email_settings.routes(email_settings.EmailSettingsHandlers(pool)),
-            text.routes(text.TextHandlers(pool, load_settings(TextModelSettings))),
-            users.routes(users.UsersHandlers(pool)),
-            overview.routes(overview.OverviewHandlers(pool)),
-            recurring.routes(recurring.RecurringHandlers(pool)),
-            self.webhooks.routes(),
+        table = routes(
+            accounts.AccountHandlers(pool, broadcast),
+            documents.DocumentHandlers(pool),
+            reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
+            life,
+            email_settings.EmailSettingsHandlers(pool),
+            text.TextHandlers(pool, load_settings(TextModelSettings)),
+            users.UsersHandlers(pool),
+            overview.OverviewHandlers(pool),
+            recurring.RecurringHandlers(pool),
+            self.webhooks.handlers,
         )
         subscribe_routes(broker, table, self.names, self.settings.rpc_concurrency)
         subscribe_durable(broker, self.names, EMAIL_DELIVERED, life.on_email_delivered)
