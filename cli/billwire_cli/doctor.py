@@ -57,7 +57,7 @@ def run(args, origins: Origins) -> int:
 
 async def examine(origins: Origins, timeout: float, min_free_gb: float) -> list[Finding]:
     from billwire_mailer.app import MailerSettings
-    from billwire_rendering.app import RenderingSettings
+    from billwire_rendering.settings import RenderingSettings
     from billwire_shared.settings import load_settings
 
     mailer = load_settings(MailerSettings)
@@ -135,7 +135,7 @@ async def service_health(nc, service: str, prefix: str, timeout: float) -> Findi
         return Finding(service, False, f"cannot reach its database (version {reply.version})",
                        "see Postgres above; the service's DATABASE_URL must reach it")
     if not reply.ready:
-        fix = "install a Chromium: `make browser`, see Chromium below" if service == "rendering" else ""
+        fix = "install a Chromium: `make browser`; see Chromium below" if "no browser" in reply.reason else ""
         return Finding(service, False, f"not ready: {reply.reason or 'no reason given'}", fix)
     return Finding(service, True, f"ready (version {reply.version})")
 

@@ -14,10 +14,11 @@ import tempfile
 from pathlib import Path
 
 import httpx
+import pytest
 
 from billwire_cli.embedded import free_port
 from billwire_rendering.browser import find_chromium
-from tests.e2e.test_make_run import ENV_DROPPED, read_until, start, stop
+from tests.e2e.test_make_run import ENV_DROPPED, started, stop
 from tests.stack import BUYER
 
 CLI_ENV_DROPPED = (*ENV_DROPPED, "BILLWIRE_SMTP_HOST", "BILLWIRE_SMTP_PORT", "BILLWIRE_SMTP_SECURITY", "BILLWIRE_API_URL")
@@ -38,6 +39,7 @@ def line_of(report: str, name: str) -> str:
     return next(line for line in report.splitlines() if line.split()[1:2] == [name])
 
 
+@pytest.mark.timeout(600)  # a whole stack and six CLI processes: minutes on a busy two-core machine
 async def test_first_start_without_any_browser_then_one_appears() -> None:
     home = Path(tempfile.mkdtemp(prefix="billwire-first-start-"))
     home.chmod(0o755)  # the embedded Postgres may run as its own user and must reach var/
@@ -54,9 +56,8 @@ async def test_first_start_without_any_browser_then_one_appears() -> None:
     cli_env = {k: v for k, v in env.items() if k not in CLI_ENV_DROPPED}
     seen: list[str] = []
     try:
-        proc = await start(var, port, env)
+        proc, key = await started(var, port, env, seen)
         try:
-            key = (await read_until(proc.stdout, r"^API key: (bw_\S+)\s*$", seen, 120)).group(1)
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
                 ready = await http.get("/ready")
@@ -72,15 +73,19 @@ async def test_first_start_without_any_browser_then_one_appears() -> None:
                 assert str(chromium) in pdf.json()["error"]["message"]
 
                 # The CLI beside make run finds its servers (var/servers.env) without any settings.
-                code, out, err = await billwire(home, cli_env, "accounts", "create", "--name", "CLI GmbH")
+                created, dead_letters, doctor = await asyncio.gather(
+                    billwire(home, cli_env, "accounts", "create", "--name", "CLI GmbH"),
+                    billwire(home, cli_env, "deadletters", "list"),
+                    billwire(home, cli_env, "doctor"),
+                )
+                code, out, err = created
                 assert code == 0, err
                 second_key = next(line.split()[-1] for line in out.splitlines() if line.startswith("API key: "))
                 profile = await http.get("/api/v1/settings/profile", headers={"Authorization": f"Bearer {second_key}"})
                 assert profile.status_code == 200 and profile.json()["company_name"] == "CLI GmbH"
-                code, out, err = await billwire(home, cli_env, "deadletters", "list")
-                assert code == 0, err
+                assert dead_letters[0] == 0, dead_letters[2]
 
-                code, report, err = await billwire(home, cli_env, "doctor")
+                code, report, err = doctor
                 assert code == 1, report + err
                 for name in ("Postgres", "NATS", "invoices", "mailer", "gateway", "SMTP", "disk"):
                     assert line_of(report, name).split()[0] == "ok", report
@@ -96,13 +101,15 @@ async def test_first_start_without_any_browser_then_one_appears() -> None:
                 pdf = await http.get(pdf_url)
                 assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text
 
-                code, report, err = await billwire(home, cli_env, "doctor")
-                assert code == 0 and "Everything is in order." in report, report + err
-
-                # A broken setting: an SMTP relay that is not there, and too little disk space.
+                # All good now; and with a broken setting (an SMTP relay that is not there, too
+                # little disk space) it says what is wrong.
                 closed_port = str(free_port())
                 broken = cli_env | {"BILLWIRE_SMTP_HOST": "127.0.0.1", "BILLWIRE_SMTP_PORT": closed_port}
-                code, report, err = await billwire(home, broken, "doctor", "--min-free-gb", "1000000")
+                (code, report, err), broken_run = await asyncio.gather(
+                    billwire(home, cli_env, "doctor"), billwire(home, broken, "doctor", "--min-free-gb", "1000000"),
+                )
+                assert code == 0 and "Everything is in order." in report, report + err
+                code, report, err = broken_run
                 assert code == 1, report + err
                 assert line_of(report, "SMTP").split()[0] == "FAIL" and f"127.0.0.1:{closed_port}" in report
                 assert "fix: check BILLWIRE_SMTP_HOST" in report

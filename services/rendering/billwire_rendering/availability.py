@@ -35,9 +35,9 @@ class BrowserWatch:
         self._watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the browser if there is one; else keep looking in the background."""
-        if not await self._try():
-            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        """Start the browser if there is one; keep looking (and watching it) in the background."""
+        await self._try()
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
 
     async def close(self) -> None:
         if self._watcher is not None:
@@ -73,9 +73,13 @@ class BrowserWatch:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(self.recheck_interval)
-            if await self._try():
+            if self.pool is not None and self.pool.broken:  # e.g. the browser was uninstalled under it
+                pool, self.pool = self.pool, None
+                self.reason = "the browser stopped and could not be started again."
+                log.warning("rendering lost its browser: %s Looking for one again.", self.reason)
+                await pool.close()
+            if self.pool is None and await self._try():
                 log.info("a browser is there now: rendering is available")
-                return
 
     @property
     def ready(self) -> bool:

@@ -231,6 +231,11 @@ class BrowserPool:
         return self._current is not None and self._current.usable and self._current.browser.is_connected()
 
     @property
+    def broken(self) -> bool:
+        """No browser, and none being started: every attempt to start another one failed."""
+        return self._current is None and not self._restart_lock.locked() and not self._closing and self._pw is not None
+
+    @property
     def queue_depth(self) -> int:
         return self._waiting
 
@@ -263,7 +268,12 @@ class BrowserPool:
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled():
+            task.exception()  # a failed restart was logged as it failed; `broken` says the rest
 
     async def _replace(self, generation: _Generation, reason: str) -> None:
         """Put a fresh browser in place of `generation` (once, however many renders ask)."""

@@ -1,6 +1,6 @@
 """Rendering without any browser: the service runs, PDFs answer 503 RENDERER_UNAVAILABLE naming
-the fix, /ready says why rendering is not ready, and a browser that appears later is used
-without a restart."""
+the fix, /ready says why rendering is not ready, a browser that appears later is used without a
+restart, and one that goes away under a running service is noticed the same way."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from billwire_rendering.browser import find_chromium
+from tests.integration.rendering.pools import browser_processes
 from tests.stack import BUYER, Stack, ready_account
 
 
@@ -48,4 +49,27 @@ async def test_rendering_starts_without_a_browser_and_uses_one_once_it_appears(s
         pdf = await api.get(f"/invoices/{invoice['id']}/pdf")
         assert pdf.status_code == 200, pdf.text
         assert pdf.content.startswith(b"%PDF")
+        pdf_bytes = pdf.content
         assert service.browser is not None and service.browser.chromium.path == str(chromium)
+
+        # The browser goes away under a running service (uninstalled, then its process dies): the
+        # pool cannot start another, rendering says so, and takes the next browser that appears.
+        os.unlink(chromium)
+        for process in browser_processes():
+            process.kill()
+        async with asyncio.timeout(60):
+            while service.browser is not None:
+                await asyncio.sleep(0.1)
+        another = await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "More", "unit_price": "5"}]})
+        pdf = await api.get(f"/invoices/{another.json()['id']}/pdf")
+        assert pdf.status_code == 503 and pdf.json()["error"]["code"] == "RENDERER_UNAVAILABLE", pdf.text
+        assert "BILLWIRE_CHROMIUM_EXECUTABLE" in (await api.get("/ready")).json()["services"]["rendering"]["reason"]
+        issued = await api.get(f"/invoices/{invoice['id']}/pdf")
+        assert issued.status_code == 200 and issued.content == pdf_bytes  # a stored PDF needs no browser
+
+        os.symlink(find_chromium(install=False).path, chromium)
+        async with asyncio.timeout(30):
+            while not service.ready_check():
+                await asyncio.sleep(0.1)
+        pdf = await api.get(f"/invoices/{another.json()['id']}/pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text

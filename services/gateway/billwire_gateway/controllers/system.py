@@ -40,7 +40,8 @@ class SystemController(Controller):
 
     @get("/ready", summary="Ready: NATS is reachable and the invoices service reaches its database")
     async def ready(self, request: Request) -> Response[Readiness]:
-        """The other services' health is reported too, but only invoices gates readiness."""
+        """The other services' health is reported too (with the reason one is not ready, e.g.
+        rendering without a browser), but only invoices gates readiness."""
         bus = request.app.state.bus
         services: dict[str, HealthReply | None] = dict.fromkeys(HEALTH_SUBJECTS)
 

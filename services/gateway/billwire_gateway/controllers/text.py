@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from billwire_gateway.controllers.items import change_one, delete_one, read_one
@@ -42,6 +43,7 @@ class FromTextController(Controller):
             "`dry_run`, the computed preview (200, nothing stored), plus the parts of the text it did not understand. "
             "Uses the offline parser unless a `provider` (an OpenAI-compatible endpoint) is given or configured."
         ),
+        responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")},
     )
     async def from_text(self, data: JSONBody[FromTextInput], caller: CallerDep, bus: BusDep) -> Response[DraftFromTextResult]:
         raw = await bus.call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=caller, body=data), timeout=DRAFT_TIMEOUT)
