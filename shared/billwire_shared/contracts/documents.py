@@ -93,7 +93,10 @@ class DocumentPatch(Input, kw_only=True):
     show_prices: bool | UnsetType = UNSET
 
 
-class Line(msgspec.Struct, kw_only=True):
+class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A document line; the gross fields appear only where they apply (a gross price given, the
+    gross layout), so a net line reads as it always has."""
+
     position: int
     description: str
     quantity: Decimal
