@@ -66,7 +66,7 @@ class BareInvoice(msgspec.Struct):
 @contextlib.asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     # The invoices schema's tables, in a schema of the baseline's own: the same SQL, but no
-    # relay of the service under test ever sees (or has to publish) the baseline's outbox.
+    # outbox publisher of the service under test ever sees (or has to publish) the baseline's outbox.
     url = os.environ["DATABASE_URL"]
     await migrate(url, SCHEMA, MIGRATIONS)
     pool = await open_schema_pool(url, SCHEMA, max_size=POOL_SIZE)

@@ -1,5 +1,5 @@
 """(d) The whole rendering service: a send request in (an `events.invoice.send_requested` on
-JetStream) -> consumer -> render input over the bus -> page pool -> Postgres + outbox -> relay
+JetStream) -> consumer -> render input over the bus -> page pool -> Postgres + outbox -> outbox publisher
 -> `events.document.rendered` out. Every request is a new document, so every one renders.
 
 The bench answers the invoices service's render-input RPC itself with the sample invoice (under

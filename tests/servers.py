@@ -21,8 +21,9 @@ import secrets
 import shutil
 import tempfile
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -60,54 +61,63 @@ def with_database(server_url: str, database: str) -> str:
     return urlsplit(server_url)._replace(path=f"/{database}").geturl()
 
 
-@pytest.fixture(scope="session")
-def nats_url() -> Iterator[str]:
-    """URL of a NATS server with JetStream."""
-    if url := os.environ.get("NATS_URL"):
-        yield url
-        return
-    if docker_available():
-        from testcontainers.community.nats import NatsContainer
-
-        with NatsContainer(NATS_IMAGE, jetstream=True) as container:
-            yield container.nats_uri()
-        return
-    store = Path(tempfile.mkdtemp(prefix="billwire-test-nats-"))
-    server = EmbeddedNats(store, port=free_port())
+@contextlib.contextmanager
+def embedded_server(server_class: Callable[..., Any], prefix: str) -> Iterator[str]:
+    """The URL of a server from the wheels (`EmbeddedNats`, `EmbeddedPostgres`) whose data lives
+    in a temp dir of its own, stopped and removed afterwards."""
+    # The temp dir itself is the data dir: /tmp is traversable, so even as root Postgres's
+    # server user can reach it (a dir *inside* a private temp dir would not be).
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    server = server_class(directory, port=free_port())
     try:
         server.start()
         yield server.url
     finally:
         server.stop()
-        shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(getattr(server, "data_dir", directory), ignore_errors=True)  # Postgres may have moved it
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def find_server(variable: str, container: Callable[[], Any], url_of: Callable[[Any], str],
+               embedded: Callable[..., Any], prefix: str) -> Iterator[str]:
+    """A server's URL from, in order: the environment `variable`, a testcontainers `container`
+    (when Docker answers), an `embedded` server from the wheels."""
+    if url := os.environ.get(variable):
+        yield url
+    elif docker_available():
+        with container() as running:
+            yield url_of(running)
+    else:
+        with embedded_server(embedded, prefix) as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    """URL of a NATS server with JetStream."""
+
+    def container() -> Any:
+        from testcontainers.community.nats import NatsContainer
+
+        return NatsContainer(NATS_IMAGE, jetstream=True)
+
+    with find_server("NATS_URL", container, lambda running: running.nats_uri(), EmbeddedNats, "billwire-test-nats-") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """URL of a Postgres server (superuser, maintenance database); tests make their own databases."""
-    if url := os.environ.get("DATABASE_URL"):
-        yield url
-        return
-    if docker_available():
+
+    def container() -> Any:
         from testcontainers.community.postgres import PostgresContainer
 
-        container = PostgresContainer(
-            POSTGRES_IMAGE, username="postgres", password="postgres", dbname="postgres", driver=None
-        )
-        with container:
-            yield container.get_connection_url()
-        return
-    # The temp dir itself is the data dir: /tmp is traversable, so even as root the
-    # server user can reach it (a dir *inside* a private temp dir would not be).
-    data_dir = Path(tempfile.mkdtemp(prefix="billwire-test-pg-"))
-    server = EmbeddedPostgres(data_dir, port=free_port())
-    try:
-        server.start()
-        yield server.url
-    finally:
-        server.stop()
-        shutil.rmtree(server.data_dir, ignore_errors=True)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        return PostgresContainer(POSTGRES_IMAGE, username="postgres", password="postgres", dbname="postgres", driver=None)
+
+    with find_server("DATABASE_URL", container, lambda running: running.get_connection_url(), EmbeddedPostgres,
+                    "billwire-test-pg-") as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -157,7 +167,7 @@ async def delete_prefixed_streams(nats_url: str, prefix: str) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def fresh_database(pg_admin_url: str) -> AsyncIterator[str]:
-    """A database of its own for a test that must not share one (e.g. it elects a relay)."""
+    """A database of its own for a test that must not share one (e.g. it elects an outbox publisher)."""
     name = f"billwire_test_{secrets.token_hex(4)}"
     conn = await asyncpg.connect(pg_admin_url)
     try:

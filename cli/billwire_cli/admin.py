@@ -19,7 +19,7 @@ from billwire_invoices.app import open_pool, run_migrations
 from billwire_invoices.settings import InvoicesSettings
 from billwire_mailer.app import MIGRATIONS as MAILER_MIGRATIONS
 from billwire_rendering.app import MIGRATIONS as RENDERING_MIGRATIONS
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import SCOPES
 from billwire_shared.migrate import migrate
 from billwire_shared.settings import load_settings
@@ -105,7 +105,7 @@ async def _broadcast_revocation(key_id: UUID) -> None:
     except Exception:
         return
     try:
-        await nc.publish(Names(settings.prefix).subject(s.API_KEY_REVOKED), msgspec.json.encode({"key_id": str(key_id)}))
+        await nc.publish(Names(settings.prefix).subject(subjects.API_KEY_REVOKED), msgspec.json.encode({"key_id": str(key_id)}))
         await nc.flush()
     finally:
         await nc.close()

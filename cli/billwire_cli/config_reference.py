@@ -12,11 +12,11 @@ import sys
 
 import msgspec
 
-from billwire_gateway.app import GatewaySettings
+from billwire_gateway.settings import GatewaySettings
 from billwire_invoices.settings import InvoicesSettings
 from billwire_invoices.text.model import TextModelSettings
-from billwire_mailer.app import MailerSettings
-from billwire_rendering.app import RenderingSettings
+from billwire_mailer.settings import MailerSettings
+from billwire_rendering.settings import RenderingSettings
 from billwire_shared import config_reference as documented
 from billwire_shared.config_reference import MEANINGS, NO_MEANING, meaning, rows
 

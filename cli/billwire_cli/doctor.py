@@ -57,7 +57,7 @@ def run(args, origins: Origins) -> int:
 
 async def examine(origins: Origins, timeout: float, min_free_gb: float) -> list[Finding]:
     from billwire_mailer.app import MailerSettings
-    from billwire_rendering.app import RenderingSettings
+    from billwire_rendering.settings import RenderingSettings
     from billwire_shared.settings import load_settings
 
     mailer = load_settings(MailerSettings)

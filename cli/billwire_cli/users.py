@@ -9,8 +9,8 @@ from uuid import UUID
 from billwire_cli.admin import _with_pool, run
 from billwire_invoices.users import sql as users_sql
 from billwire_invoices.users.handlers import UsersHandlers, add_user
-from billwire_shared.contracts import users as u
 from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.users import ROLES, DisableUser, ResetPassword, UserInput
 from billwire_shared.errors import BillwireError
 
 
@@ -20,7 +20,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--account", type=UUID, required=True)
     create.add_argument("--email", required=True)
     create.add_argument("--name")
-    create.add_argument("--role", choices=u.ROLES, default="member")
+    create.add_argument("--role", choices=ROLES, default="member")
     create.add_argument("--language", choices=("en", "de"), default="en")
     listing = users.add_parser("list", help="list an account's users")
     listing.add_argument("--account", type=UUID, required=True)
@@ -35,7 +35,7 @@ async def _create(args: argparse.Namespace) -> None:
         async with pool.acquire() as conn, conn.transaction():
             if not await conn.fetchval("SELECT true FROM accounts WHERE id = $1", args.account):
                 raise SystemExit(f"no account {args.account}")
-            user_input = u.UserInput(email=args.email, name=args.name, role=args.role, language=args.language)
+            user_input = UserInput(email=args.email, name=args.name, role=args.role, language=args.language)
             return await add_user(conn, Caller(account_id=args.account), user_input)
 
     created = await _with_pool(work)
@@ -69,12 +69,12 @@ async def _by_email(args: argparse.Namespace, act) -> None:
 
 
 async def _reset(handlers: UsersHandlers, ctx: Caller, user_id: UUID) -> str:
-    reset = await handlers.reset_password(u.ResetPassword(ctx=ctx, id=user_id))
+    reset = await handlers.reset_password(ResetPassword(ctx=ctx, id=user_id))
     return f"Password: {reset.password}  (to be changed at next sign-in; every session of {reset.user.email} ended)"
 
 
 async def _disable(handlers: UsersHandlers, ctx: Caller, user_id: UUID) -> str:
-    user = await handlers.disable(u.DisableUser(ctx=ctx, id=user_id))
+    user = await handlers.disable(DisableUser(ctx=ctx, id=user_id))
     return f"disabled {user.email}"
 
 

@@ -1,4 +1,4 @@
-"""A service's background loop (relay, event feed, scheduler...): a task, stopped by cancelling
+"""A service's background loop (outbox publisher, event feed, scheduler...): a task, stopped by cancelling
 it and by a flag its loop checks.
 
 The flag is for loops that wait with `asyncio.wait_for` or nats-py's `fetch` (built on it): on

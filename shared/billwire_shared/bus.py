@@ -17,6 +17,7 @@ from faststream import BaseMiddleware, Response
 from faststream.nats import NatsBroker
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
+from billwire_shared.bus_client import nats_servers
 from billwire_shared.consumers import (
     Durable,
     ExhaustedWatch,
@@ -91,11 +92,6 @@ class ErrorReplies(BaseMiddleware):
         except Exception:
             log.exception("unhandled error in %s", getattr(msg, "subject", "?"))
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
-
-
-def nats_servers(url: str) -> list[str]:
-    """NATS_URL may name every node of a cluster: `nats://a:4222,nats://b:4222`."""
-    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 async def decode_json(msg: Any) -> Any:

@@ -39,7 +39,7 @@ MEANINGS: dict[str, str] = {
     "BILLWIRE_RATE_LIMIT_PER_MINUTE": "Requests per API key and minute, counted across all gateway replicas.",
     "BILLWIRE_KEY_CACHE_SECONDS": "Seconds a verified API key is cached by each gateway (a revocation clears it at once).",
     "BILLWIRE_MAX_BODY_BYTES": "Largest request body accepted, in bytes.",
-    "BILLWIRE_OUTBOX_POLL_INTERVAL": "Seconds between outbox looks when no notification woke the relay.",
+    "BILLWIRE_OUTBOX_POLL_INTERVAL": "Seconds between outbox looks when no notification woke the outbox publisher.",
     "BILLWIRE_EVENTS_REPLICAS": "Replicas of the JetStream streams the service creates (3 on a 3-node NATS cluster).",
     "BILLWIRE_SMTP_PORT": "Port of the SMTP relay.",
     "BILLWIRE_SMTP_SECURITY": "Connection security to the relay: none, starttls or tls.",

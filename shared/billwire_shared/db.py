@@ -18,7 +18,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Pooled connections never change session state (no SET, LISTEN or session locks: the
-    migrator and the outbox relay use connections of their own), so skip the server-side
+    migrator and the outbox publisher use connections of their own), so skip the server-side
     RESET ALL round trip on every release; asyncpg still rolls back an open transaction."""
 
 

@@ -1,8 +1,8 @@
-"""The outbox relay: publishes committed event rows to JetStream, in id order, exactly once.
+"""The outbox publisher: publishes committed event rows to JetStream, in id order, exactly once.
 
 Every service that emits events keeps an `outbox` table in its own schema (see
-`outbox_migration`) and runs one relay. One relay per schema acts at a time (a Postgres
-advisory lock elects it), so events leave
+`outbox_migration`) and runs one `OutboxPublisher`. One publisher per schema acts at a time (a
+Postgres advisory lock elects it), so events leave
 in order even with several replicas. It is woken by LISTEN/NOTIFY and also polls, because a
 notification can be missed. A row is marked published only after JetStream acknowledged it;
 the event id is the Nats-Msg-Id, so a re-publish after a crash is dropped as a duplicate.
@@ -82,7 +82,9 @@ class NatsUnavailable(Exception):
     """Events could not all be published now; they stay in the outbox for the next round."""
 
 
-class OutboxRelay(BackgroundLoop):
+class OutboxPublisher(BackgroundLoop):
+    """The loop that publishes one schema's outbox rows (the leader among a service's replicas)."""
+
     def __init__(
         self,
         schema: str,
@@ -107,7 +109,7 @@ class OutboxRelay(BackgroundLoop):
         self.published = 0
 
     def start(self) -> None:
-        self._spawn(self._run(), "outbox-relay")
+        self._spawn(self._run(), "outbox-publisher")
 
     async def stop(self) -> None:
         await self._halt()
@@ -126,7 +128,7 @@ class OutboxRelay(BackgroundLoop):
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("outbox relay failed; retrying")
+                log.exception("outbox publisher failed; retrying")
                 await asyncio.sleep(self.poll_interval)
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
@@ -142,7 +144,7 @@ class OutboxRelay(BackgroundLoop):
                 try:
                     await self.drain(conn)
                 except NatsUnavailable as exc:
-                    log.warning("outbox relay: %s", exc)
+                    log.warning("outbox publisher: %s", exc)
                 if datetime.now(UTC) - last_sweep > timedelta(minutes=10):
                     await self._sweep(conn)
                     last_sweep = datetime.now(UTC)

@@ -24,26 +24,26 @@ import sys
 from urllib.parse import urlsplit
 
 import msgspec
-import nats
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
+from billwire_shared.bus_client import BusClient, ServiceNotAnswering, connect_nats, nats_servers
 from billwire_shared.contracts.common import HealthReply
-from billwire_shared.errors import ERROR_HEADER
+from billwire_shared.errors import BillwireError
 from billwire_shared.settings import CommonSettings, load_settings
 from billwire_shared.subjects import Names
 
 OK, UNHEALTHY, UNREACHABLE = 0, 1, 2
 # The same as billwire_shared.service.HEALTH_SUBJECTS (a test keeps them equal); importing that
 # module would load asyncpg and FastStream, a second of start-up on every probe.
-HEALTH_SUBJECTS = {"invoices": s.SYSTEM_HEALTH, "rendering": s.RENDERING_HEALTH, "mailer": s.MAILER_HEALTH}
+HEALTH_SUBJECTS = {"invoices": subjects.SYSTEM_HEALTH, "rendering": subjects.RENDERING_HEALTH, "mailer": subjects.MAILER_HEALTH}
 
 
 async def check(service: str, settings: CommonSettings, timeout: float, allow_database_down: bool = False) -> tuple[int, str]:
     """(exit code, one line saying why) for one health request."""
-    subject = Names(settings.prefix).subject(HEALTH_SUBJECTS[service])
-    # NATS_URL may name every node of a cluster, comma-separated; split as
-    # billwire_shared.bus.nats_servers does (that module loads FastStream: seconds per probe).
-    servers = [part.strip() for part in settings.nats_url.split(",") if part.strip()]
+    names = Names(settings.prefix)
+
+    def no_answer(exc: BaseException) -> str:
+        return f"{service}: no answer on {names.subject(HEALTH_SUBJECTS[service])} within {timeout}s ({type(exc).__name__})"
 
     async def quiet(exc: Exception) -> None:
         pass
@@ -51,19 +51,22 @@ async def check(service: str, settings: CommonSettings, timeout: float, allow_da
     try:
         # nats-py keeps retrying a refused first connection: bound it from outside.
         nc = await asyncio.wait_for(
-            nats.connect(servers, connect_timeout=timeout, allow_reconnect=False, error_cb=quiet), timeout
+            connect_nats(settings.nats_url, connect_timeout=timeout, allow_reconnect=False, error_cb=quiet), timeout
         )
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the same answer
+        servers = nats_servers(settings.nats_url)
         return UNREACHABLE, f"{service}: NATS unreachable at {', '.join(map(_without_credentials, servers))}: {type(exc).__name__}"
     try:
         try:
-            msg = await nc.request(subject, b"{}", timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - timeout or no responders
-            return UNREACHABLE, f"{service}: no answer on {subject} within {timeout}s ({type(exc).__name__})"
-        if msg.headers and ERROR_HEADER in msg.headers:
-            return UNHEALTHY, f"{service}: error reply {msg.headers[ERROR_HEADER]}: {msg.data[:200]!r}"
+            data = await BusClient(nc, names, timeout).request(HEALTH_SUBJECTS[service], b"{}")
+        except BillwireError as exc:
+            if not isinstance(exc, ServiceNotAnswering):
+                return UNHEALTHY, f"{service}: error reply {exc.reply.code}: {exc.reply.message}"
+            return UNREACHABLE, no_answer(exc.__cause__ or exc)
+        except Exception as exc:  # noqa: BLE001 - the connection broke meanwhile: no answer either
+            return UNREACHABLE, no_answer(exc)
         try:
-            reply = msgspec.json.decode(msg.data, type=HealthReply)
+            reply = msgspec.json.decode(data, type=HealthReply)
         except msgspec.ValidationError as exc:
             return UNHEALTHY, f"{service}: unreadable health reply: {exc}"
         if reply.database or allow_database_down:

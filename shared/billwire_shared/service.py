@@ -1,4 +1,5 @@
-"""What every service process shares: its Postgres schema and pool, its broker, health, signals."""
+"""What every service process shares: its Postgres schema and pool, its broker and NATS connection,
+its consumers, dead-letter watch and outbox publisher, health, signals."""
 
 from __future__ import annotations
 
@@ -6,23 +7,27 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 
-from billwire_shared import __version__
-from billwire_shared import subjects as s
-from billwire_shared.bus import create_broker
+from billwire_shared import __version__, subjects
+from billwire_shared.bus import create_broker, declare_jetstream
+from billwire_shared.bus_client import BusClient, connect_nats
+from billwire_shared.consumers import Durable, ExhaustedWatch
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.db import create_pool
 from billwire_shared.migrate import migrate
+from billwire_shared.outbox import OutboxPublisher
 from billwire_shared.settings import CommonSettings
 from billwire_shared.subjects import Names
 
-HEALTH_SUBJECTS = {"invoices": s.SYSTEM_HEALTH, "rendering": s.RENDERING_HEALTH, "mailer": s.MAILER_HEALTH}
+HEALTH_SUBJECTS = {"invoices": subjects.SYSTEM_HEALTH, "rendering": subjects.RENDERING_HEALTH, "mailer": subjects.MAILER_HEALTH}
 
 
 class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
@@ -30,6 +35,8 @@ class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
     migrate_on_start: bool = True
     # Messages each subscriber handles at once (FastStream's default is one).
     rpc_concurrency: int = 32
+    outbox_poll_interval: float = 1.0
+    events_replicas: int = 1
 
 
 async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asyncpg.Pool:
@@ -61,14 +68,33 @@ def health_handler(
 
 
 class Service:
-    """One replica of a service: migrates its schema, opens its pool, answers on the bus."""
+    """One replica of a service: migrates its schema, opens its pool, answers on the bus, and
+    runs what every service runs beside its handlers: a NATS connection of its own (requests
+    to other services, the outbox, dead letters), its durable consumers and their dead-letter
+    watch, and the publisher of its outbox.
 
-    def __init__(self, name: str, settings: ServiceSettings, migrations: Path | None = None) -> None:
+    A service declares what it has; `running()` starts it in order and stops it in reverse:
+    - `durables`: its JetStream consumers (created before the broker binds to them);
+    - `sweeps`: periodic clean-ups of its schema, run by the outbox publisher's leader;
+    - `register()`: its handlers; `ready_check()`: its own resources beyond the database;
+    - `open_resources()`: what must exist before the bus (the browser), and
+      `start_loops()`: background loops that need the running broker (a scheduler);
+      both push their stopping onto the exit stack they are given.
+    """
+
+    sweeps: tuple[Callable[[asyncpg.Connection], Awaitable[Any]], ...] = ()
+
+    def __init__(self, name: str, settings: ServiceSettings, migrations: Path | None = None, durables: Iterable[Durable] = ()) -> None:
         self.name, self.settings, self.migrations = name, settings, migrations
+        self.durables = tuple(durables)
         self.names = Names(settings.prefix)
         self.log = logging.getLogger(f"billwire.{name}")
         self.pool: asyncpg.Pool | None = None
         self.broker: NatsBroker | None = None
+        self.nc: NatsClient | None = None
+        self.bus: BusClient | None = None
+        self.outbox: OutboxPublisher | None = None
+        self.exhausted: ExhaustedWatch | None = None
 
     def ready_check(self) -> bool:
         """The service's own resources are up (beyond its database); override where it matters."""
@@ -81,23 +107,53 @@ class Service:
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         """Subscribe the service's handlers; each service overrides this."""
 
+    async def open_resources(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open what the service needs before it joins the bus; override where there is any."""
+
+    async def start_loops(self, stack: contextlib.AsyncExitStack, js: JetStreamContext) -> None:
+        """Start background loops once the broker runs; override where there are any."""
+
+    async def request(self, subject: str, payload: bytes) -> bytes:
+        """A request to another service (e.g. the mailer's quota); errors as in `BusClient.request`."""
+        assert self.bus is not None
+        return await self.bus.request(subject, payload)
+
+    async def _outbox_connection(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.settings.database_url, server_settings={"search_path": self.name})
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Service]:
-        if self.settings.migrate_on_start and self.migrations is not None:
-            await migrate(self.settings.database_url, self.name, self.migrations)
-        self.pool = await open_schema_pool(self.settings.database_url, self.name, max_size=self.settings.db_pool_size)
-        self.broker = create_broker(self.settings.nats_url)
-        queue = self.names.queue(self.name)
-        self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=queue, max_workers=4)(health_handler(
-            self.name, self.pool, self.ready_check, self.unready_reason))
-        self.register(self.broker, self.pool)
-        try:
+        settings = self.settings
+        async with contextlib.AsyncExitStack() as stack:
+            await self.open_resources(stack)
+            # Its own connection: requests, the outbox and dead letters go on whatever the broker does.
+            self.nc = await connect_nats(settings.nats_url)
+            stack.push_async_callback(self.nc.drain)
+            self.bus = BusClient(self.nc, self.names, settings.rpc_timeout)
+            js = self.nc.jetstream(timeout=5)
+            self.exhausted = ExhaustedWatch(self.names, self.name, self.durables)
+            # Before the broker binds to the consumers.
+            await declare_jetstream(js, self.names, self.durables, settings.events_replicas, watch=self.exhausted)
+            if settings.migrate_on_start and self.migrations is not None:
+                await migrate(settings.database_url, self.name, self.migrations)
+            self.pool = await open_schema_pool(settings.database_url, self.name, max_size=settings.db_pool_size)
+            stack.push_async_callback(self.pool.close)
+            self.broker = create_broker(settings.nats_url)
+            health = health_handler(self.name, self.pool, self.ready_check, self.unready_reason)
+            self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=self.names.queue(self.name), max_workers=4)(health)
+            self.register(self.broker, self.pool)
+            stack.push_async_callback(self.broker.stop)
             await self.broker.start()
-            self.log.info("%s service ready (prefix %r)", self.name, self.settings.prefix)
+            self.log.info("%s service ready (prefix %r)", self.name, settings.prefix)
+            self.exhausted.start(js)
+            stack.push_async_callback(self.exhausted.stop)
+            self.outbox = OutboxPublisher(
+                self.name, self._outbox_connection, js, self.names, poll_interval=settings.outbox_poll_interval, sweeps=self.sweeps
+            )
+            self.outbox.start()
+            stack.push_async_callback(self.outbox.stop)
+            await self.start_loops(stack, js)
             yield self
-        finally:
-            await self.broker.stop()
-            await self.pool.close()
 
 
 async def serve_until_signalled(service: Any) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from billwire_cli.embedded import free_port
 from billwire_rendering.browser import find_chromium
-from tests.e2e.test_make_run import ENV_DROPPED, read_until, start, stop
+from tests.e2e.test_make_run import ENV_DROPPED, started, stop
 from tests.stack import BUYER
 
 CLI_ENV_DROPPED = (*ENV_DROPPED, "BILLWIRE_SMTP_HOST", "BILLWIRE_SMTP_PORT", "BILLWIRE_SMTP_SECURITY", "BILLWIRE_API_URL")
@@ -56,9 +56,8 @@ async def test_first_start_without_any_browser_then_one_appears() -> None:
     cli_env = {k: v for k, v in env.items() if k not in CLI_ENV_DROPPED}
     seen: list[str] = []
     try:
-        proc = await start(var, port, env)
+        proc, key = await started(var, port, env, seen)
         try:
-            key = (await read_until(proc.stdout, r"^API key: (bw_\S+)\s*$", seen, 120)).group(1)
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
                 ready = await http.get("/ready")

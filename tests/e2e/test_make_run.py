@@ -35,6 +35,17 @@ async def start(var: Path, port: int, env: dict[str, str]) -> asyncio.subprocess
     )
 
 
+async def started(var: Path, port: int, env: dict[str, str], seen: list[str]) -> tuple[asyncio.subprocess.Process, str]:
+    """`billwire run` on a fresh var/, once it printed the first account's API key (stopped again
+    when it never does)."""
+    proc = await start(var, port, env)
+    try:
+        return proc, (await read_until(proc.stdout, r"^API key: (bw_\S+)\s*$", seen, 120)).group(1)
+    except BaseException:
+        await stop(proc)
+        raise
+
+
 async def stop(proc: asyncio.subprocess.Process) -> int:
     """Ctrl-C; the exit code, after checking that nothing went wrong on the way down (Playwright's
     driver, signalled together with the rendering service, once died under its shutdown)."""
@@ -57,9 +68,8 @@ async def test_billwire_run_starts_everything_prints_a_key_and_stops_cleanly() -
     }
     seen: list[str] = []
     try:
-        proc = await start(var, port, env)
+        proc, key = await started(var, port, env, seen)
         try:
-            key = (await read_until(proc.stdout, r"^API key: (bw_\S+)\s*$", seen, 120)).group(1)
             base = f"http://127.0.0.1:{port}"
             password = (await read_until(proc.stdout, r"password: (\S+)  \(change it at first sign-in\)", seen, 10)).group(1)
             credentials = (var / "dev-credentials.env").read_text()

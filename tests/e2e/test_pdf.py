@@ -17,7 +17,7 @@ from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest, SendRequested
 from tests.events import rendered_events
 from tests.integration.rendering.pdftext import flat, image_count, pages_text, text
-from tests.integration.rendering.test_pool import browser_processes
+from tests.integration.rendering.pools import browser_processes
 from tests.stack import BUYER, Stack, ready_account
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uvicorn
 
-from billwire_gateway.app import GatewaySettings, create_app
+from billwire_gateway.app import create_app
 from billwire_gateway.server import uvicorn_config
+from billwire_gateway.settings import GatewaySettings
 from billwire_shared.logs import configure_logging
 from billwire_shared.settings import load_settings
 

@@ -16,7 +16,10 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # What is stored must travel inside one bus message with a document (NATS: 1 MB by default),
 # so a larger raster logo is scaled down and re-encoded first.
 MAX_STORED_BYTES = 512 * 1024
-MAX_PIXELS = 40_000_000
+# A decompression bomb is a small file of very many pixels (a 105 KB PNG of 6000x6000): its size
+# is read from the header and refused before anything is decoded. What passes is scaled so its
+# longer side is at most MAX_SIDE, which is more than a page of A4 at 300 dpi needs for a logo.
+MAX_PIXELS = 12_000_000
 MAX_SIDE = 1600
 
 PNG, JPEG, SVG = "image/png", "image/jpeg", "image/svg+xml"
@@ -32,7 +35,13 @@ feFuncR feGaussianBlur feMerge feMergeNode feMorphology feOffset
 """.split())
 _URL = re.compile(r"url\s*\(", re.IGNORECASE)
 _LOCAL_URL = re.compile(r"url\s*\(\s*['\"]?#[A-Za-z0-9_.:-]+['\"]?\s*\)", re.IGNORECASE)
-_FORBIDDEN_CSS = re.compile(r"@import|@font-face|expression\s*\(|javascript:|\\|<|behavior\s*:|-moz-binding", re.IGNORECASE)
+# CSS that loads something without url(): image-set() and its prefixed forms, image(), cross-fade(),
+# src() and element() take plain strings as URLs.
+_FORBIDDEN_CSS = re.compile(
+    r"@import|@font-face|expression\s*\(|javascript:|\\|<|behavior\s*:|-moz-binding"
+    r"|image-set\s*\(|\bimage\s*\(|cross-fade\s*\(|\bsrc\s*\(|\belement\s*\(",
+    re.IGNORECASE,
+)
 
 
 class ImageRejected(ValueError):
@@ -78,12 +87,15 @@ def check_raster(data: bytes, media_type: str) -> bytes:
                 raise ImageRejected(f"The file claims {expected} but decodes as {probe.format}.")
             width, height = probe.size
             if width * height > MAX_PIXELS:
-                raise ImageRejected(f"The image has {width}x{height} pixels; that is too many for a logo.")
+                raise ImageRejected(
+                    f"The image has {width}x{height} pixels; a logo may have at most {MAX_PIXELS:,} (e.g. 4000x3000)."
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if len(data) <= MAX_STORED_BYTES:
+            if len(data) <= MAX_STORED_BYTES and max(width, height) <= MAX_SIDE:
+                image.load()
                 return data
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale already
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             if expected == "PNG":

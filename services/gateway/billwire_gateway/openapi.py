@@ -38,6 +38,8 @@ API_ERRORS = {
     "404": "No such resource in this account",
     "409": "Conflicts with the current state, e.g. DOCUMENT_FINALIZED",
     "413": "Body over the size limit (BODY_TOO_LARGE)",
+    "414": "Query string over the limit (URI_TOO_LONG)",
+    "415": "A body in another media type than the operation takes (UNSUPPORTED_MEDIA_TYPE)",
     "422": "Invalid fields, each named in `details` (VALIDATION_ERROR, IDEMPOTENCY_KEY_REUSED, ...)",
     "429": "Rate limit reached (RATE_LIMITED); see Retry-After",
     "503": "A service is not answering (SERVICE_UNAVAILABLE), or PDFs cannot be printed for want of a browser"

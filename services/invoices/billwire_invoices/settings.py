@@ -6,8 +6,6 @@ from billwire_shared.settings import load_settings
 
 class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     db_pool_size: int = 16
-    outbox_poll_interval: float = 1.0
-    events_replicas: int = 1
     overdue_interval: float = 60.0  # seconds between overdue and payment reminder runs
     webhooks_allow_private: bool = False  # let webhooks target loopback/private networks (local testing only)
     webhooks_timeout: float = 10.0  # seconds per delivery attempt

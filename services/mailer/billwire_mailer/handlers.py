@@ -34,7 +34,7 @@ from billwire_mailer.transport import (
     Handover,
     SmtpTransport,
 )
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import (
@@ -201,7 +201,7 @@ class MailerHandlers:
         )
         event = repo.new_event("email.delivered", send.account_id, data, now)
         code = _code(reply) if outcome == "delivered" else None
-        if await repo.finish_delivered(conn, send.id, number, outcome, code, detail, reply, now, event, s.EMAIL_DELIVERED):
+        if await repo.finish_delivered(conn, send.id, number, outcome, code, detail, reply, now, event, subjects.EMAIL_DELIVERED):
             log.info("send %s delivered as %s: %s", send.id, plan.message_id, reply)
 
     async def _fail(self, conn: asyncpg.Connection, send: SendRequest, failure: Failure) -> None:
@@ -211,7 +211,7 @@ class MailerHandlers:
             reason=failure.reason, permanent=failure.permanent, failed_at=now,
         )
         event = repo.new_event("email.failed", send.account_id, data, now)
-        if await repo.mark_failed(conn, send.id, failure.reason, failure.permanent, now, event, s.EMAIL_FAILED):
+        if await repo.mark_failed(conn, send.id, failure.reason, failure.permanent, now, event, subjects.EMAIL_FAILED):
             log.warning("send %s failed (%s): %s", send.id, "permanent" if failure.permanent else "gave up", failure.reason)
 
     async def _refuse(self, send: SendRequest, artifact: Artifact, exc: InvalidMail) -> None:
@@ -262,8 +262,8 @@ def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durab
     subscribe_durable(broker, names, durable, document_rendered, max_workers=sends)
     queue = names.queue("mailer")
     routes = (
-        (s.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (s.MAILER_QUOTA_RELEASE, handlers.release_quota),
-        (s.MAILER_QUOTA_GET, handlers.get_quota),
+        (subjects.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (subjects.MAILER_QUOTA_RELEASE, handlers.release_quota),
+        (subjects.MAILER_QUOTA_GET, handlers.get_quota),
     )
     for subject, handler in routes:
         broker.subscriber(names.subject(subject), queue=queue, max_workers=concurrency)(handler)

@@ -12,29 +12,29 @@ from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import aiosmtplib
-import msgspec
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 from aiosmtplib.typing import SMTPStatus
-from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
 
 from billwire_mailer.domain import RecipientsRefused
-from billwire_shared import subjects as s
+from billwire_shared import subjects
+from billwire_shared.bus_client import BusClient, ServiceNotAnswering
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.rendering import (
     Artifact,
     ArtifactChunk,
     GetArtifactChunk,
 )
-from billwire_shared.errors import ERROR_HEADER, ErrorReply
-from billwire_shared.subjects import Names
+from billwire_shared.errors import BillwireError
 
 Security = Literal["none", "starttls", "tls"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Relay:
+    """The SMTP relay every e-mail goes through, and how long its connections are kept."""
+
     host: str
     port: int
     security: Security = "none"
@@ -276,9 +276,7 @@ class ArtifactMissing(Exception):
     """The rendering service answered that the artifact does not exist: trying again won't help."""
 
 
-async def fetch_artifact(
-    nc: NatsClient, names: Names, account_id: UUID, artifact: Artifact, *, timeout: float, max_bytes: int
-) -> bytes:
+async def fetch_artifact(bus: BusClient, account_id: UUID, artifact: Artifact, *, max_bytes: int) -> bytes:
     """The artifact's bytes through `rendering.rpc.artifact.get`, chunk by chunk, checked
     against the size and sha256 the rendering service reports."""
     if artifact.size > max_bytes:
@@ -289,18 +287,15 @@ async def fetch_artifact(
     while True:
         request = GetArtifactChunk(ctx=ctx, artifact_id=artifact.id, offset=offset)
         try:
-            msg = await nc.request(
-                names.subject(s.ARTIFACT_GET), msgspec.json.encode(request), timeout=timeout,
-                headers={"account-id": str(account_id)},
-            )
+            chunk = await bus.ask(subjects.ARTIFACT_GET, request, ArtifactChunk, headers={"account-id": str(account_id)})
+        except ServiceNotAnswering as exc:
+            raise ArtifactUnavailable(f"the rendering service did not answer: {exc.__cause__!r}") from exc
+        except BillwireError as exc:
+            if exc.reply.http_status == 404:
+                raise ArtifactMissing(f"the rendering service has no artifact {artifact.id}: {exc.reply.message}") from exc
+            raise ArtifactUnavailable(f"the rendering service answered {exc.reply.code}: {exc.reply.message}") from exc
         except (NatsError, TimeoutError) as exc:
             raise ArtifactUnavailable(f"the rendering service did not answer: {exc!r}") from exc
-        if msg.headers and ERROR_HEADER in msg.headers:
-            error = msgspec.json.decode(msg.data, type=ErrorReply)
-            if error.http_status == 404:
-                raise ArtifactMissing(f"the rendering service has no artifact {artifact.id}: {error.message}")
-            raise ArtifactUnavailable(f"the rendering service answered {error.code}: {error.message}")
-        chunk = msgspec.json.decode(msg.data, type=ArtifactChunk)
         if chunk.offset != offset or chunk.artifact.id != artifact.id:
             raise ArtifactUnavailable(f"the rendering service answered offset {chunk.offset} for {offset}")
         parts.append(chunk.data)

@@ -8,12 +8,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from nats.aio.client import Client as NatsClient
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeout
 
 from billwire_rendering.renderer import Renderer
 from billwire_shared import subjects
+from billwire_shared.bus_client import BusClient
 from billwire_shared.consumers import Durable, delivery_count, subscribe_durable
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -28,7 +26,7 @@ from billwire_shared.contracts.rendering import (
     RenderDocument,
     RenderInput,
 )
-from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
+from billwire_shared.errors import BillwireError, ErrorCode
 from billwire_shared.subjects import Names
 
 log = logging.getLogger("billwire.rendering")
@@ -42,26 +40,15 @@ GONE = frozenset({ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.NOT_FOUND})
 # on demand (or for its send) once there is one.
 NOT_AHEAD = GONE | {ErrorCode.RENDERER_UNAVAILABLE}
 
-_input_decoder = msgspec.json.Decoder(RenderInput)
-_error_decoder = msgspec.json.Decoder(ErrorReply)
-
 
 class InvoicesClient:
     """Asks the invoices service what a document's PDF is made from."""
 
-    def __init__(self, nc: NatsClient, names: Names, timeout: float) -> None:
-        self.nc, self.names, self.timeout = nc, names, timeout
+    def __init__(self, bus: BusClient) -> None:
+        self.bus = bus
 
     async def render_input(self, ctx: Caller, document_id: UUID) -> RenderInput:
-        request = msgspec.json.encode(GetRenderInput(ctx=ctx, id=document_id))
-        try:
-            msg = await self.nc.request(self.names.subject(subjects.DOCUMENT_RENDER_INPUT), request, timeout=self.timeout)
-        except (NoRespondersError, NatsTimeout) as exc:
-            raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The invoices service is not answering; try again shortly.") from exc
-        if msg.headers and ERROR_HEADER in msg.headers:
-            error = _error_decoder.decode(msg.data)
-            raise BillwireError(error.code, error.message, list(error.details), error.status)
-        return _input_decoder.decode(msg.data)
+        return await self.bus.ask(subjects.DOCUMENT_RENDER_INPUT, GetRenderInput(ctx=ctx, id=document_id), RenderInput)
 
 
 class RenderingHandlers:

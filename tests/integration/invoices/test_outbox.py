@@ -77,13 +77,13 @@ async def test_events_written_while_nats_is_down_go_out_exactly_once_when_it_ret
                     assert exc.reply.code == "CLIENT_NUMBER_TAKEN"
                 else:
                     raise AssertionError("a duplicate client number was accepted")
-                await asyncio.sleep(1.0)  # the relay keeps trying meanwhile
+                await asyncio.sleep(1.0)  # the outbox publisher keeps trying meanwhile
                 assert await pending(pool) == 25
 
                 server.start()
                 await wait_until(lambda: _none_pending(pool))
 
-                # A relay that crashed after publishing but before marking publishes again:
+                # An outbox publisher that crashed after publishing but before marking publishes again:
                 # JetStream drops the repeats by their Nats-Msg-Id.
                 await pool.execute("UPDATE outbox SET published_at = NULL")
                 await pool.execute("NOTIFY billwire_outbox_invoices")

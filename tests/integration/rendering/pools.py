@@ -1,10 +1,13 @@
-"""A started page pool on the machine's Chromium, for the rendering tests."""
+"""A started page pool on the machine's Chromium, and the Chromium processes running, for the rendering tests."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
+
+import psutil
 
 from billwire_rendering.browser import BrowserPool, find_chromium
 
@@ -18,3 +21,16 @@ async def running_pool(**options: Any) -> AsyncIterator[BrowserPool]:
         yield pool
     finally:
         await pool.close()
+
+
+def browser_processes() -> list[psutil.Process]:
+    """Our Chromium main processes (renderers and helpers carry --type=...)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmdline = child.cmdline()
+        except psutil.Error:
+            continue
+        if cmdline and "chrom" in os.path.basename(cmdline[0]) and not any(a.startswith("--type=") for a in cmdline):
+            found.append(child)
+    return found

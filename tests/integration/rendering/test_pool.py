@@ -6,32 +6,18 @@ import asyncio
 import os
 import signal
 
-import psutil
 import pytest
 
 from billwire_rendering.browser import ChromiumNotFound, Saturated, find_chromium
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
-from tests.integration.rendering.pools import running_pool
+from tests.integration.rendering.pools import browser_processes, running_pool
 from tests.integration.rendering.samples import make_input, make_lines
 
 
 def long_page():
     specs = [(f"Line {i}", "1", "h", "10.00", "19") for i in range(1, 201)]  # a few pages: a render that takes a while
     return render_page(make_input(lines=make_lines(specs)))
-
-
-def browser_processes() -> list[psutil.Process]:
-    """Our Chromium main processes (renderers and helpers carry --type=...)."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            cmdline = child.cmdline()
-        except psutil.Error:
-            continue
-        if cmdline and "chrom" in os.path.basename(cmdline[0]) and not any(a.startswith("--type=") for a in cmdline):
-            found.append(child)
-    return found
 
 
 def test_finding_chromium(tmp_path) -> None:

@@ -8,9 +8,8 @@ import asyncio
 import os
 from pathlib import Path
 
-import psutil
-
 from billwire_rendering.browser import find_chromium
+from tests.integration.rendering.pools import browser_processes
 from tests.stack import BUYER, Stack, ready_account
 
 
@@ -74,16 +73,3 @@ async def test_rendering_starts_without_a_browser_and_uses_one_once_it_appears(s
                 await asyncio.sleep(0.1)
         pdf = await api.get(f"/invoices/{another.json()['id']}/pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text
-
-
-def browser_processes() -> list[psutil.Process]:
-    """This test's Chromium main processes (renderers and helpers carry --type=...)."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            cmdline = child.cmdline()
-        except psutil.Error:
-            continue
-        if cmdline and "chrom" in os.path.basename(cmdline[0]) and not any(a.startswith("--type=") for a in cmdline):
-            found.append(child)
-    return found

@@ -91,7 +91,8 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset)
             return json_reply(await bus.call(subjects.DOCUMENT_LIST, query))
 
-        @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line")
+        @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line",
+             media_type="text/csv")
         async def export(self, caller: CallerDep, bus: BusDep, filters: FiltersDep, lines: FromQuery[bool] = False) -> Stream:
             filters["type"] = pinned(filters["type"])
             query = ListDocuments(ctx=caller, **filters)

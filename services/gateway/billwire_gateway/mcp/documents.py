@@ -43,20 +43,23 @@ def register(tools: Toolbox) -> None:
         if client_id is None:
             fields["client"] = {"name": client_name or ""}
         body = decode(fields, DocumentInput, "invoice")
-        command = lambda k: CreateDocument(ctx=k, document=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_CREATE, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_CREATE, lambda k: CreateDocument(ctx=k, document=body), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(UPDATE)
     async def update_invoice(ctx: Context, invoice_id: UUID, changes: dict[str, Any], idempotency_key: str | None = None) -> Result:
         """Change a draft invoice (lines, dates, notes...); an issued invoice cannot change."""
         patch = decode(changes, DocumentPatch, "changes")
-        command = lambda k: UpdateDocument(ctx=k, id=invoice_id, type="invoice", patch=patch)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_UPDATE, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_UPDATE, lambda k: UpdateDocument(ctx=k, id=invoice_id, type="invoice", patch=patch),
+            key=idempotency_key, scope="write",
+        )
 
     @tools.tool(READ)
     async def get_invoice(ctx: Context, invoice_id: UUID) -> Result:
         """One invoice with lines, totals, status and balance."""
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))}
+        return await tools.result(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))
 
     @tools.tool(READ)
     async def list_invoices(
@@ -66,13 +69,14 @@ def register(tools: Toolbox) -> None:
         """List invoices; status one of draft, open, paid, cancelled, sent, partially_paid, overdue, unpaid; dates YYYY-MM-DD."""
         query = decode({"ctx": None, "type": "invoice", "status": status, "client_id": client_id, "date_from": date_from,
                         "date_to": date_to, "limit": limit, "offset": offset}, ListDocuments, "filters", ctx_free=True)
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_LIST, lambda k: msgspec.structs.replace(query, ctx=k))}
+        return await tools.result(ctx, subjects.DOCUMENT_LIST, lambda k: msgspec.structs.replace(query, ctx=k))
 
     @tools.tool(READ)
     async def list_overdue_invoices(ctx: Context, limit: int = 50) -> Result:
         """Open invoices past their due date."""
-        command = lambda k: ListDocuments(ctx=k, type="invoice", status="overdue", limit=limit)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_LIST, command)}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_LIST, lambda k: ListDocuments(ctx=k, type="invoice", status="overdue", limit=limit),
+        )
 
     @tools.tool(READ)
     async def get_invoice_status(ctx: Context, invoice_id: UUID) -> Result:

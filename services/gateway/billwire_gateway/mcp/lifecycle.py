@@ -53,8 +53,9 @@ def register(tools: Toolbox) -> None:
         this only previews; with it, expected_total must equal the invoice total."""
         if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "finalize", {})) is not None:
             return preview
-        command = lambda k: FinalizeDocument(ctx=k, id=invoice_id)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_FINALIZE, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_FINALIZE, lambda k: FinalizeDocument(ctx=k, id=invoice_id), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(IRREVERSIBLE, scope=SEND_SCOPES)
     async def send_invoice(ctx: Context, invoice_id: UUID, recipient: str | None = None, confirm: bool = False,
@@ -64,8 +65,9 @@ def register(tools: Toolbox) -> None:
         if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "send", extra, SEND_SCOPES)) is not None:
             return preview
         body = SendInput(recipient=recipient)
-        command = lambda k: SendDocument(ctx=k, id=invoice_id, body=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_SEND, command, key=idempotency_key, scope=SEND_SCOPES)}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_SEND, lambda k: SendDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope=SEND_SCOPES,
+        )
 
     @tools.tool(IRREVERSIBLE)
     async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str, confirm: bool = False, expected_total: str | None = None,
@@ -74,16 +76,18 @@ def register(tools: Toolbox) -> None:
         if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "cancel", {"reason": reason})) is not None:
             return preview
         body = CancelInput(reason=reason)
-        command = lambda k: CancelDocument(ctx=k, id=invoice_id, body=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_CANCEL, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_CANCEL, lambda k: CancelDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(UPDATE)
     async def mark_invoice_paid(ctx: Context, invoice_id: UUID, date: str | None = None, note: str | None = None,
                                 idempotency_key: str | None = None) -> Result:
         """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
         body = decode(given(date=date, note=note), MarkPaidInput, "payment")
-        command = lambda k: MarkPaid(ctx=k, id=invoice_id, body=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_MARK_PAID, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_MARK_PAID, lambda k: MarkPaid(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(IRREVERSIBLE)
     async def mark_invoice_unpaid(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
@@ -92,25 +96,29 @@ def register(tools: Toolbox) -> None:
         whole balance again, and the payments' dates and references are gone. Preview without confirm=true."""
         if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "remove every payment", {})) is not None:
             return preview
-        command = lambda k: ListForDocument(ctx=k, id=invoice_id)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_MARK_UNPAID, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_MARK_UNPAID, lambda k: ListForDocument(ctx=k, id=invoice_id), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(WRITE)
     async def duplicate_document(ctx: Context, document_id: UUID, idempotency_key: str | None = None) -> Result:
         """A new draft with the same client and lines as any document (to correct an issued one: cancel it, then send the copy)."""
-        command = lambda k: DuplicateDocument(ctx=k, id=document_id)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.DOCUMENT_DUPLICATE, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.DOCUMENT_DUPLICATE, lambda k: DuplicateDocument(ctx=k, id=document_id), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(WRITE)
     async def convert_estimate(ctx: Context, estimate_id: UUID, idempotency_key: str | None = None) -> Result:
         """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
-        command = lambda k: ListForDocument(ctx=k, id=estimate_id)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.ESTIMATE_CONVERT, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.ESTIMATE_CONVERT, lambda k: ListForDocument(ctx=k, id=estimate_id), key=idempotency_key, scope="write",
+        )
 
     @tools.tool(WRITE)
     async def record_payment(ctx: Context, invoice_id: UUID, amount: str, date: str | None = None, method: str = "bank_transfer",
                              reference: str | None = None, idempotency_key: str | None = None) -> Result:
         """Record a (partial) payment; an overpayment is refused."""
         body = decode(given(amount=amount, date=date, method=method, reference=reference), PaymentInput, "payment")
-        command = lambda k: RecordPayment(ctx=k, id=invoice_id, payment=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.PAYMENT_RECORD, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.PAYMENT_RECORD, lambda k: RecordPayment(ctx=k, id=invoice_id, payment=body), key=idempotency_key, scope="write",
+        )

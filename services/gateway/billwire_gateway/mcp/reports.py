@@ -16,7 +16,7 @@ def register(tools: Toolbox) -> None:
     async def get_invoice_stats(ctx: Context, period: str = "month", date_from: str | None = None, date_to: str | None = None) -> Result:
         """Invoiced, paid, outstanding and overdue per period (day, week, month, quarter, year) and currency, and top clients."""
         query = decode({"ctx": None, "period": period, "date_from": date_from, "date_to": date_to}, GetStats, "stats", ctx_free=True)
-        return {"result": await tools.call(ctx, subjects.STATS_GET, lambda k: msgspec.structs.replace(query, ctx=k))}
+        return await tools.result(ctx, subjects.STATS_GET, lambda k: msgspec.structs.replace(query, ctx=k))
 
     @tools.tool(READ)
     async def export_invoices(ctx: Context, status: str | None = None, lines: bool = False) -> Result:

@@ -13,4 +13,4 @@ def register(tools: Toolbox) -> None:
     @tools.tool(READ)
     async def get_company_profile(ctx: Context) -> Result:
         """The seller's details, bank, defaults and number series."""
-        return {"result": await tools.call(ctx, subjects.PROFILE_GET, lambda k: GetProfile(ctx=k))}
+        return await tools.result(ctx, subjects.PROFILE_GET, lambda k: GetProfile(ctx=k))

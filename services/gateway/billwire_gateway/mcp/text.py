@@ -19,5 +19,6 @@ def register(tools: Toolbox) -> None:
         Acme at 150 EUR/h plus 19% VAT, due in 14 days"). With dry_run (the default) nothing is stored;
         the answer lists the parts of the text that were not understood, never a silent guess."""
         body = decode(given(text=text, client_id=client_id, dry_run=dry_run), FromTextInput, "text")
-        command = lambda k: DraftFromText(ctx=k, body=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.INVOICE_FROM_TEXT, command, key=idempotency_key, scope="write")}
+        return await tools.result(
+            ctx, subjects.INVOICE_FROM_TEXT, lambda k: DraftFromText(ctx=k, body=body), key=idempotency_key, scope="write",
+        )

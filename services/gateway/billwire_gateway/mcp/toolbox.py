@@ -101,6 +101,12 @@ class Toolbox:
             raise ToolError(f"{exc.reply.code}: {exc.reply.message}" + (f" ({details})" if details else "")) from exc
         return msgspec.json.decode(raw) if reply_type is Any else msgspec.json.decode(raw, type=reply_type)
 
+    async def result(
+        self, ctx: Context, subject: str, build: Callable[[Caller], Any], key: str | None = None, scope: str = "read",
+    ) -> Result:
+        """A tool's answer: the reply of one bus call (see `call`) as its result."""
+        return {"result": await self.call(ctx, subject, build, key=key, scope=scope)}
+
 
 def decode(value: dict[str, Any], type_: type, what: str, ctx_free: bool = False) -> Any:
     """Arguments checked exactly as REST bodies are; a clear error names the field."""

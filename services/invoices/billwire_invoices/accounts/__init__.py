@@ -1,2 +1,2 @@
 """An account (the gateway's key check, the profile, API keys, the logo): offers `AccountHandlers`,
-`routes`, `create_account` and `issue_api_key` (handlers.py), and the accounts' `sql`."""
+`create_account` and `issue_api_key` (handlers.py), and the accounts' `sql`."""

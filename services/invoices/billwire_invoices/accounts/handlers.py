@@ -1,17 +1,16 @@
 """Bus handlers of an account: API key checks for the gateway, the profile, API keys, the logo.
 
-No `from __future__ import annotations` here: fast-depends resolves string annotations
-against the locals of every frame on the stack, where a local name may shadow ours.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.accounts import sql
 from billwire_invoices.documents import rules
 from billwire_invoices.uow import UnitOfWork, utcnow
@@ -37,12 +36,13 @@ Publish = Callable[[str, bytes], Awaitable[None]]
 
 
 class AccountHandlers:
-    """One method per RPC subject of an account (see `routes` below)."""
+    """One method per RPC subject of an account (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool, publish: Publish | None = None) -> None:
         self.uow = UnitOfWork(pool)
         self.publish = publish  # core NATS, for the revocation every gateway replica hears
 
+    @answers(subjects.AUTH_VERIFY)
     async def verify_key(self, body: VerifyKey) -> KeyIdentity:
         row = await self.uow.read(lambda conn: sql.find_active_key(conn, body.key_hash))
         if row is None:
@@ -51,9 +51,11 @@ class AccountHandlers:
 
     # -- profile and API keys ----------------------------------------------------------------
 
+    @answers(subjects.PROFILE_GET)
     async def get_profile(self, cmd: GetProfile) -> Profile:
         return await self.uow.read(lambda conn: sql.get_profile(conn, cmd.ctx.account_id))
 
+    @answers(subjects.PROFILE_UPDATE)
     async def update_profile(self, cmd: UpdateProfile) -> Profile:
         async def work(conn: asyncpg.Connection) -> Profile:
             before = await sql.get_profile(conn, cmd.ctx.account_id)
@@ -64,15 +66,18 @@ class AccountHandlers:
 
         return await self.uow.write(cmd.ctx, Profile, work)
 
+    @answers(subjects.API_KEY_CREATE)
     async def create_api_key(self, cmd: CreateApiKey) -> NewApiKey:
         async def work(conn: asyncpg.Connection) -> NewApiKey:
             return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
 
         return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
+    @answers(subjects.API_KEY_LIST)
     async def list_api_keys(self, cmd: ListApiKeys) -> list[ApiKey]:
         return await self.uow.read(lambda conn: sql.list_api_keys(conn, cmd.ctx.account_id))
 
+    @answers(subjects.API_KEY_REVOKE)
     async def revoke_api_key(self, cmd: ById) -> ApiKey:
         async def work(conn: asyncpg.Connection) -> ApiKey:
             key = await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id)
@@ -87,6 +92,7 @@ class AccountHandlers:
 
     # -- logo --------------------------------------------------------------------------------
 
+    @answers(subjects.LOGO_SET)
     async def set_logo(self, cmd: SetLogo) -> LogoInfo:
         """The gateway has checked the type by content and sanitized an SVG already. With an
         Idempotency-Key, a replay gets the first reply and another file under it is refused."""
@@ -98,12 +104,14 @@ class AccountHandlers:
 
         return await self.uow.write(cmd.ctx, LogoInfo, work)
 
+    @answers(subjects.LOGO_GET)
     async def get_logo(self, cmd: GetProfile) -> Logo:
         row = await self.uow.read(lambda conn: sql.get_logo(conn, cmd.ctx.account_id))
         if row is None:
             raise BillwireError(ErrorCode.NOT_FOUND, "This account has no logo.")
         return logo_of(row)
 
+    @answers(subjects.LOGO_DELETE)
     async def delete_logo(self, cmd: GetProfile) -> Deleted:
         if not await self.uow.read(lambda conn: sql.delete_logo(conn, cmd.ctx.account_id)):
             raise BillwireError(ErrorCode.NOT_FOUND, "This account has no logo.")
@@ -129,18 +137,3 @@ async def create_account(pool: asyncpg.Pool, name: str) -> tuple[UUID, NewApiKey
         await sql.insert_account(conn, account_id, name, Profile(company_name=name))
         key = await issue_api_key(conn, account_id, "admin", ["read", "write", "email:send", "admin"])
     return account_id, key
-
-
-def routes(handlers: AccountHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.AUTH_VERIFY: handlers.verify_key,
-        subjects.PROFILE_GET: handlers.get_profile,
-        subjects.PROFILE_UPDATE: handlers.update_profile,
-        subjects.API_KEY_CREATE: handlers.create_api_key,
-        subjects.API_KEY_LIST: handlers.list_api_keys,
-        subjects.API_KEY_REVOKE: handlers.revoke_api_key,
-        subjects.LOGO_SET: handlers.set_logo,
-        subjects.LOGO_GET: handlers.get_logo,
-        subjects.LOGO_DELETE: handlers.delete_logo,
-    }

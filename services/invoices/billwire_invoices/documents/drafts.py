@@ -1,8 +1,7 @@
-"""Making and issuing documents inside a caller's transaction: `create_draft` (a new draft from a
-document input), `issue` (the one place a draft gets its number and is finalized), `buyer` and
-`locked_document`.
-The documents handlers use them, and so do sends and cancels (issue) and drafting from text
-(create_draft, buyer); `locked_document` is how any of them takes a document to change."""
+"""Making and issuing documents inside a caller's transaction, shared by every wing that does:
+`create_draft` (a new draft from a document input; the documents handler and drafting from text),
+`issue` (the one place a draft gets its number and is finalized; finalize, send, cancel and
+recurring runs), `draft_of` (the draft computed only, for previews), `buyer` and `locked_document`."""
 
 from datetime import date, datetime
 from uuid import UUID

@@ -7,13 +7,13 @@ against the locals of every frame on the stack, where a local name may shadow ou
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, rules, sql
@@ -62,7 +62,7 @@ async def _client_number_unique() -> AsyncIterator[None]:
 
 
 class DocumentHandlers:
-    """One method per RPC subject of clients, products and documents (see `routes` below)."""
+    """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
@@ -70,6 +70,7 @@ class DocumentHandlers:
 
     # -- clients -----------------------------------------------------------------------------
 
+    @answers(subjects.CLIENT_CREATE)
     async def create_client(self, cmd: CreateClient) -> Client:
         client_input = rules.validate_client(cmd.client)
 
@@ -83,16 +84,19 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Client, work, one_write=True)
 
+    @answers(subjects.CLIENT_GET)
     async def get_client(self, cmd: ById) -> Client:
         client = await self.uow.read(lambda conn: sql.get_client(conn, cmd.ctx.account_id, cmd.id))
         if client is None:
             raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
         return client
 
+    @answers(subjects.CLIENT_LIST)
     async def list_clients(self, cmd: ListClients) -> Page[Client]:
         items, total = await self.uow.read(lambda conn: sql.list_clients(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
+    @answers(subjects.CLIENT_UPDATE)
     async def update_client(self, cmd: UpdateClient) -> Client:
         async def work(conn: asyncpg.Connection) -> Client:
             before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
@@ -108,6 +112,7 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Client, work)
 
+    @answers(subjects.CLIENT_DELETE)
     async def delete_client(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
@@ -121,6 +126,7 @@ class DocumentHandlers:
 
     # -- products ----------------------------------------------------------------------------
 
+    @answers(subjects.PRODUCT_CREATE)
     async def create_product(self, cmd: CreateProduct) -> Product:
         async def work(conn: asyncpg.Connection) -> Product:
             profile = await accounts_sql.get_profile(conn, cmd.ctx.account_id)
@@ -133,16 +139,19 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Product, work, one_write=True)
 
+    @answers(subjects.PRODUCT_GET)
     async def get_product(self, cmd: ById) -> Product:
         found = await self.uow.read(lambda conn: sql.get_products(conn, cmd.ctx.account_id, [cmd.id]))
         if cmd.id not in found:
             raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
         return found[cmd.id]
 
+    @answers(subjects.PRODUCT_LIST)
     async def list_products(self, cmd: ListProducts) -> Page[Product]:
         items, total = await self.uow.read(lambda conn: sql.list_products(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
+    @answers(subjects.PRODUCT_UPDATE)
     async def update_product(self, cmd: UpdateProduct) -> Product:
         async def work(conn: asyncpg.Connection) -> Product:
             before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id])).get(cmd.id)
@@ -163,6 +172,7 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Product, work)
 
+    @answers(subjects.PRODUCT_DELETE)
     async def delete_product(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id], lock=True)).get(cmd.id)
@@ -176,16 +186,19 @@ class DocumentHandlers:
 
     # -- documents ---------------------------------------------------------------------------
 
+    @answers(subjects.DOCUMENT_CREATE)
     async def create_document(self, cmd: CreateDocument) -> Document:
         rules.check(rules.document_problems(cmd.document))
         return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
 
+    @answers(subjects.DOCUMENT_GET)
     async def get_document(self, cmd: GetDocument) -> Document:
         doc = await self.uow.read(lambda conn: sql.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
         if doc is None:
             raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
         return doc
 
+    @answers(subjects.DOCUMENT_LIST)
     async def list_documents(self, cmd: ListDocuments) -> Page[Document]:
         items, total = await self.uow.read(lambda conn: sql.list_documents(conn, cmd))
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
@@ -196,6 +209,7 @@ class DocumentHandlers:
         rules.ensure_draft(doc)
         return doc
 
+    @answers(subjects.DOCUMENT_UPDATE)
     async def update_document(self, cmd: UpdateDocument) -> Document:
         patch = cmd.patch
 
@@ -228,6 +242,7 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Document, work)
 
+    @answers(subjects.DOCUMENT_DELETE)
     async def delete_document(self, cmd: DeleteDocument) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
@@ -237,6 +252,7 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Deleted, work)
 
+    @answers(subjects.DOCUMENT_FINALIZE)
     async def finalize_document(self, cmd: FinalizeDocument) -> Document:
         async def work(conn: asyncpg.Connection) -> Document:
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
@@ -249,6 +265,7 @@ class DocumentHandlers:
 
     # -- what rendering asks for -------------------------------------------------------------
 
+    @answers(subjects.DOCUMENT_RENDER_INPUT)
     async def render_input(self, cmd: GetRenderInput) -> RenderInput:
         """An issued document renders with its frozen seller; a draft with the profile of now."""
         async def work(conn: asyncpg.Connection) -> tuple[Document, Seller, asyncpg.Record | None]:
@@ -260,26 +277,3 @@ class DocumentHandlers:
         doc, seller, logo = await self.uow.read(work)
         xml = EInvoiceXml(export_type=doc.export_type, xml=einvoice.build(doc, seller)) if einvoice.is_einvoice(doc) else None
         return RenderInput(document=doc, seller=seller, logo=logo_of(logo) if logo else None, einvoice=xml)
-
-
-def routes(handlers: DocumentHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.CLIENT_CREATE: handlers.create_client,
-        subjects.CLIENT_GET: handlers.get_client,
-        subjects.CLIENT_LIST: handlers.list_clients,
-        subjects.CLIENT_UPDATE: handlers.update_client,
-        subjects.CLIENT_DELETE: handlers.delete_client,
-        subjects.PRODUCT_CREATE: handlers.create_product,
-        subjects.PRODUCT_GET: handlers.get_product,
-        subjects.PRODUCT_LIST: handlers.list_products,
-        subjects.PRODUCT_UPDATE: handlers.update_product,
-        subjects.PRODUCT_DELETE: handlers.delete_product,
-        subjects.DOCUMENT_CREATE: handlers.create_document,
-        subjects.DOCUMENT_GET: handlers.get_document,
-        subjects.DOCUMENT_LIST: handlers.list_documents,
-        subjects.DOCUMENT_UPDATE: handlers.update_document,
-        subjects.DOCUMENT_DELETE: handlers.delete_document,
-        subjects.DOCUMENT_FINALIZE: handlers.finalize_document,
-        subjects.DOCUMENT_RENDER_INPUT: handlers.render_input,
-    }

@@ -1,14 +1,14 @@
 """Statistics, usage against quotas, and export pages: read-only views of an account's documents.
 
-No `from __future__ import annotations`: see handlers.py.
+No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.documents import sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
@@ -63,6 +63,7 @@ class ReportHandlers:
         self.uow = UnitOfWork(pool)
         self.request, self.documents_quota = request, documents_quota
 
+    @answers(subjects.STATS_GET)
     async def stats(self, cmd: GetStats) -> Stats:
         async def work(conn: asyncpg.Connection) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
             periods = await conn.fetch(_STATS, cmd.ctx.account_id, cmd.period, cmd.date_from, cmd.date_to)
@@ -75,6 +76,7 @@ class ReportHandlers:
             top_clients=[TopClient(**dict(row)) for row in top],
         )
 
+    @answers(subjects.USAGE_GET)
     async def usage(self, cmd: GetUsage) -> Usage:
         row = await self.uow.read(lambda conn: conn.fetchrow(
             "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
@@ -99,6 +101,7 @@ class ReportHandlers:
             return None  # the mailer is down: usage still answers, without the e-mail figures
         return msgspec.json.decode(raw, type=EmailQuota)
 
+    @answers(subjects.EXPORT_PAGE)
     async def export_page(self, cmd: ExportPage) -> ExportRows:
         conditions, args = sql.document_filters(msgspec.structs.replace(cmd.filters, ctx=cmd.ctx))
         if cmd.after_created_at is not None and cmd.after_id is not None:
@@ -110,12 +113,3 @@ class ReportHandlers:
         ))
         items = [msgspec.convert(r["data"], Document, strict=False) for r in rows]
         return ExportRows(items=items, last=len(items) < cmd.limit)
-
-
-def routes(handlers: ReportHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.STATS_GET: handlers.stats,
-        subjects.USAGE_GET: handlers.usage,
-        subjects.EXPORT_PAGE: handlers.export_page,
-    }

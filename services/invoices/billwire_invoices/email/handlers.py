@@ -4,11 +4,10 @@ are checked whole when saved, so neither a send nor the scheduler meets a bad on
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import asyncpg
 
+from billwire_invoices import answers
 from billwire_invoices.accounts import sql as account_sql
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as document_sql
@@ -29,15 +28,17 @@ from billwire_shared.errors import ErrorCode, not_found
 
 
 class EmailSettingsHandlers:
-    """One method per RPC subject of the e-mail settings (see `routes` below)."""
+    """One method per RPC subject of the e-mail settings (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
 
+    @answers(subjects.EMAIL_TEMPLATES_GET)
     async def get_email_templates(self, cmd: GetEmailTemplates) -> EmailTemplatesView:
         saved = await self.uow.read(lambda conn: sql.get_templates(conn, cmd.ctx.account_id))
         return EmailTemplatesView(templates=saved, defaults=templates.defaults())
 
+    @answers(subjects.EMAIL_TEMPLATES_UPDATE)
     async def update_email_templates(self, cmd: UpdateEmailTemplates) -> EmailTemplatesView:
         document_rules.check(templates.problems(cmd.settings.templates))
 
@@ -50,6 +51,7 @@ class EmailSettingsHandlers:
 
         return await self.uow.write(cmd.ctx, EmailTemplatesView, work)
 
+    @answers(subjects.SEND_PREVIEW)
     async def preview_send(self, cmd: PreviewSend) -> SendPreview:
         """What the send form starts from: the client's address and the template's subject and text."""
 
@@ -63,9 +65,11 @@ class EmailSettingsHandlers:
 
         return await self.uow.read(work)
 
+    @answers(subjects.REMINDERS_GET)
     async def get_reminders(self, cmd: GetReminderSettings) -> ReminderSettings:
         return await self.uow.read(lambda conn: sql.get_reminders(conn, cmd.ctx.account_id))
 
+    @answers(subjects.REMINDERS_UPDATE)
     async def update_reminders(self, cmd: UpdateReminderSettings) -> ReminderSettings:
         document_rules.check(reminders.settings_problems(cmd.settings))
 
@@ -76,14 +80,3 @@ class EmailSettingsHandlers:
             return cmd.settings
 
         return await self.uow.write(cmd.ctx, ReminderSettings, work)
-
-
-def routes(handlers: EmailSettingsHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.EMAIL_TEMPLATES_GET: handlers.get_email_templates,
-        subjects.EMAIL_TEMPLATES_UPDATE: handlers.update_email_templates,
-        subjects.REMINDERS_GET: handlers.get_reminders,
-        subjects.SEND_PREVIEW: handlers.preview_send,
-        subjects.REMINDERS_UPDATE: handlers.update_reminders,
-    }

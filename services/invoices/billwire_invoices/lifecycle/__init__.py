@@ -1,3 +1,3 @@
-"""The life of an issued document (payments, cancel, copies, sends, overdue and reminder runs):
-offers `LifecycleHandlers` and `LIFECYCLE_ROUTES` (handlers.py), `OverdueScheduler` (scheduler.py) and the
-shared send path `reserve_quota` / `queue_send` / `release_quota` (sending.py)."""
+"""The life of an issued document (payments, cancel, copies, sends, the overdue and reminder
+runs): offers `LifecycleHandlers` (handlers.py), `OverdueScheduler` (scheduler.py), the send
+path a send and a reminder share (sending.py), and its pure `rules` and `sql`."""

@@ -4,13 +4,12 @@ e-mail outcomes the mailer reports back.
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import issue, locked_document
@@ -43,7 +42,7 @@ from billwire_shared.ids import new_id
 
 
 class LifecycleHandlers:
-    """One method per RPC subject of an issued document's life (see `routes` below), and the
+    """One method per RPC subject of an issued document's life (each marked with the subject it answers), and the
     consumers of the mailer's outcomes."""
 
     def __init__(self, pool: asyncpg.Pool, request: Request | None = None) -> None:
@@ -64,6 +63,7 @@ class LifecycleHandlers:
         await self._save(conn, ctx, before, after, action, event)
         return after
 
+    @answers(subjects.PAYMENT_RECORD)
     async def record_payment(self, cmd: RecordPayment) -> Payment:
         async def work(conn: asyncpg.Connection) -> Payment:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
@@ -82,6 +82,7 @@ class LifecycleHandlers:
 
         return await self.uow.write(cmd.ctx, Payment, work)
 
+    @answers(subjects.PAYMENT_LIST)
     async def list_payments(self, cmd: ListForDocument) -> list[Payment]:
         async def work(conn: asyncpg.Connection) -> list[Payment]:
             if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
@@ -101,12 +102,15 @@ class LifecycleHandlers:
 
         return await self.uow.write(cmd, Document, work)
 
+    @answers(subjects.PAYMENT_DELETE)
     async def delete_payment(self, cmd: DeletePayment) -> Document:
         return await self._remove_payments(cmd.ctx, cmd.id, cmd.payment_id)
 
+    @answers(subjects.DOCUMENT_MARK_UNPAID)
     async def mark_unpaid(self, cmd: ListForDocument) -> Document:
         return await self._remove_payments(cmd.ctx, cmd.id, None)
 
+    @answers(subjects.DOCUMENT_MARK_PAID)
     async def mark_paid(self, cmd: MarkPaid) -> Document:
         async def work(conn: asyncpg.Connection) -> Document:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
@@ -129,6 +133,7 @@ class LifecycleHandlers:
 
     # -- cancel and copies ---------------------------------------------------------------------
 
+    @answers(subjects.DOCUMENT_CANCEL)
     async def cancel_document(self, cmd: CancelDocument) -> Cancellation:
         async def work(conn: asyncpg.Connection) -> Cancellation:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
@@ -143,6 +148,7 @@ class LifecycleHandlers:
 
         return await self.uow.write(cmd.ctx, Cancellation, work)
 
+    @answers(subjects.DOCUMENT_DUPLICATE)
     async def duplicate_document(self, cmd: DuplicateDocument) -> Document:
         async def work(conn: asyncpg.Connection) -> Document:
             original = await locked_document(conn, cmd.ctx.account_id, cmd.id)
@@ -152,6 +158,7 @@ class LifecycleHandlers:
 
         return await self.uow.write(cmd.ctx, Document, work)
 
+    @answers(subjects.ESTIMATE_CONVERT)
     async def convert_estimate(self, cmd: ListForDocument) -> Document:
         async def work(conn: asyncpg.Connection) -> Document:
             estimate = await locked_document(conn, cmd.ctx.account_id, cmd.id, "estimate")
@@ -163,6 +170,7 @@ class LifecycleHandlers:
 
     # -- sending ---------------------------------------------------------------------------------
 
+    @answers(subjects.DOCUMENT_SEND)
     async def send_document(self, cmd: SendDocument) -> SendInfo:
         reserved: list[UUID] = []
 
@@ -188,12 +196,14 @@ class LifecycleHandlers:
                 await release_quota(self.request, cmd.ctx, send_id)
             raise
 
+    @answers(subjects.SEND_GET)
     async def get_send(self, cmd: GetSend) -> SendInfo:
         found = await self.uow.read(lambda conn: sql.get_send(conn, cmd.ctx.account_id, cmd.send_id))
         if found is None:
             raise BillwireError(ErrorCode.NOT_FOUND, f"Send {cmd.send_id} was not found.")
         return found
 
+    @answers(subjects.SEND_LIST)
     async def list_sends(self, cmd: ListForDocument) -> list[SendInfo]:
         async def work(conn: asyncpg.Connection) -> list[SendInfo]:
             if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id) is None:  # another account's, or none
@@ -228,20 +238,3 @@ class LifecycleHandlers:
     async def on_email_failed(self, event: Event) -> None:
         body = msgspec.convert(event.data, EmailFailed)
         await self._outcome(body.send_request_id, body.account_id, "failed", body.reason)
-
-
-def routes(handlers: LifecycleHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.PAYMENT_RECORD: handlers.record_payment,
-        subjects.PAYMENT_LIST: handlers.list_payments,
-        subjects.PAYMENT_DELETE: handlers.delete_payment,
-        subjects.DOCUMENT_MARK_PAID: handlers.mark_paid,
-        subjects.DOCUMENT_MARK_UNPAID: handlers.mark_unpaid,
-        subjects.DOCUMENT_CANCEL: handlers.cancel_document,
-        subjects.DOCUMENT_DUPLICATE: handlers.duplicate_document,
-        subjects.ESTIMATE_CONVERT: handlers.convert_estimate,
-        subjects.DOCUMENT_SEND: handlers.send_document,
-        subjects.SEND_GET: handlers.get_send,
-        subjects.SEND_LIST: handlers.list_sends,
-    }

@@ -4,14 +4,13 @@ No `from __future__ import annotations`: see documents/handlers.py (fast-depends
 the annotations of these methods to decode the messages).
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.recurring import rules, sql
@@ -96,6 +95,7 @@ class RecurringHandlers:
             next_run_on=rules.next_run_on(schedule, 0), created_at=now, updated_at=now,
         )
 
+    @answers(subjects.RECURRING_CREATE)
     async def create_recurring(self, cmd: CreateRecurring) -> RecurringInvoice:
         template = self._new_template(cmd.template)
 
@@ -106,6 +106,7 @@ class RecurringHandlers:
 
         return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
+    @answers(subjects.RECURRING_GET)
     async def get_recurring(self, cmd: ById) -> RecurringInvoice:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
             template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
@@ -115,12 +116,14 @@ class RecurringHandlers:
 
         return await self.uow.read(work)
 
+    @answers(subjects.RECURRING_LIST)
     async def list_recurring(self, cmd: ListRecurring) -> Page[RecurringInvoice]:
         items, total = await self.uow.read(
             lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
         )
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
+    @answers(subjects.RECURRING_UPDATE)
     async def update_recurring(self, cmd: UpdateRecurring) -> RecurringInvoice:
         patch = cmd.patch
 
@@ -146,6 +149,7 @@ class RecurringHandlers:
 
         return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
+    @answers(subjects.RECURRING_DELETE)
     async def delete_recurring(self, cmd: ById) -> Deleted:
         """The template and its run history go; the documents it generated stay (with their recurring_id)."""
 
@@ -173,6 +177,7 @@ class RecurringHandlers:
 
         return await self.uow.write(cmd.ctx, RecurringInvoice, work)
 
+    @answers(subjects.RECURRING_PAUSE)
     async def pause_recurring(self, cmd: ById) -> RecurringInvoice:
         def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
             if template.status == "ended":
@@ -181,6 +186,7 @@ class RecurringHandlers:
 
         return await self._transition(cmd, change)
 
+    @answers(subjects.RECURRING_RESUME)
     async def resume_recurring(self, cmd: ById) -> RecurringInvoice:
         """Periods whose day passed while paused are not billed: the schedule resumes at the
         first period from today on."""
@@ -199,6 +205,7 @@ class RecurringHandlers:
 
         return await self._transition(cmd, change)
 
+    @answers(subjects.RECURRING_END)
     async def end_recurring(self, cmd: ById) -> RecurringInvoice:
         def change(template: RecurringInvoice, now: datetime) -> tuple[RecurringInvoice, str]:
             if template.status == "ended":
@@ -230,6 +237,7 @@ class RecurringHandlers:
             ))
         return RecurringPreview(id=template.id, runs=runs)
 
+    @answers(subjects.RECURRING_PREVIEW)
     async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
         async def work(conn: asyncpg.Connection) -> RecurringPreview:
             template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
@@ -239,6 +247,7 @@ class RecurringHandlers:
 
         return await self.uow.read(work)
 
+    @answers(subjects.RECURRING_PREVIEW_INPUT)
     async def preview_recurring_input(self, cmd: PreviewRecurringInput) -> RecurringPreview:
         """What a template would bill before it is created (the same checks as a create)."""
         template = self._new_template(cmd.template)
@@ -248,19 +257,3 @@ class RecurringHandlers:
             return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
         return await self.uow.read(work)
-
-
-def routes(handlers: RecurringHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.RECURRING_CREATE: handlers.create_recurring,
-        subjects.RECURRING_GET: handlers.get_recurring,
-        subjects.RECURRING_LIST: handlers.list_recurring,
-        subjects.RECURRING_UPDATE: handlers.update_recurring,
-        subjects.RECURRING_DELETE: handlers.delete_recurring,
-        subjects.RECURRING_PREVIEW: handlers.preview_recurring,
-        subjects.RECURRING_PREVIEW_INPUT: handlers.preview_recurring_input,
-        subjects.RECURRING_PAUSE: handlers.pause_recurring,
-        subjects.RECURRING_RESUME: handlers.resume_recurring,
-        subjects.RECURRING_END: handlers.end_recurring,
-    }

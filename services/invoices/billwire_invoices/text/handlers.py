@@ -7,13 +7,12 @@ idempotency key; a dry run computes the same draft with the domain functions and
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
@@ -57,7 +56,7 @@ def check_labels(labels: list[text_contracts.Label]) -> list[text_contracts.Labe
 
 
 class TextHandlers:
-    """One method per RPC subject of drafting from text and of saved prompts (see `routes` below)."""
+    """One method per RPC subject of drafting from text and of saved prompts (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None) -> None:
         self.uow = UnitOfWork(pool)
@@ -65,9 +64,11 @@ class TextHandlers:
 
     # -- drafting ------------------------------------------------------------------------------
 
+    @answers(subjects.INVOICE_FROM_TEXT)
     async def draft_from_text(self, cmd: text_contracts.DraftFromText) -> text_contracts.DraftFromTextResult:
         return await self._draft(cmd.ctx, cmd.body.text, cmd.body, None)
 
+    @answers(subjects.PROMPT_RUN)
     async def run_prompt(self, cmd: text_contracts.RunPrompt) -> text_contracts.DraftFromTextResult:
         prompt = await self.uow.read(lambda conn: sql.get_prompt(conn, cmd.ctx.account_id, cmd.id))
         if prompt is None:
@@ -177,6 +178,7 @@ class TextHandlers:
 
     # -- saved prompts -------------------------------------------------------------------------
 
+    @answers(subjects.PROMPT_CREATE)
     async def create_prompt(self, cmd: text_contracts.CreatePrompt) -> text_contracts.Prompt:
         labels = check_labels(cmd.prompt.labels)
 
@@ -188,19 +190,23 @@ class TextHandlers:
 
         return await self.uow.write(cmd.ctx, text_contracts.Prompt, work, one_write=True)
 
+    @answers(subjects.PROMPT_GET)
     async def get_prompt(self, cmd: ById) -> text_contracts.Prompt:
         prompt = await self.uow.read(lambda conn: sql.get_prompt(conn, cmd.ctx.account_id, cmd.id))
         if prompt is None:
             raise _prompt_not_found(cmd.id)
         return prompt
 
+    @answers(subjects.PROMPT_LIST)
     async def list_prompts(self, cmd: text_contracts.ListPrompts) -> Page[text_contracts.Prompt]:
         items, total = await self.uow.read(lambda conn: sql.list_prompts(conn, cmd))
         return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
+    @answers(subjects.PROMPT_LABELS)
     async def list_labels(self, cmd: text_contracts.ListLabels) -> list[text_contracts.LabelCount]:
         return await self.uow.read(lambda conn: sql.label_counts(conn, cmd.ctx.account_id))
 
+    @answers(subjects.PROMPT_UPDATE)
     async def update_prompt(self, cmd: text_contracts.UpdatePrompt) -> text_contracts.Prompt:
         labels = check_labels(cmd.prompt.labels)
 
@@ -215,6 +221,7 @@ class TextHandlers:
 
         return await self.uow.write(cmd.ctx, text_contracts.Prompt, work)
 
+    @answers(subjects.PROMPT_DELETE)
     async def delete_prompt(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
             before = await sql.get_prompt(conn, cmd.ctx.account_id, cmd.id, lock=True)
@@ -234,17 +241,3 @@ def preview(body: DocumentInput, profile: Profile, client: Client | None) -> Doc
     currency = body.currency or client_input.currency or profile.default_currency
     lines = document_rules.build_lines(body.lines, {}, profile.default_tax_rate, currency)
     return draft_of(body, profile, client_id, client_input, lines, currency, utcnow())
-
-
-def routes(handlers: TextHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.INVOICE_FROM_TEXT: handlers.draft_from_text,
-        subjects.PROMPT_CREATE: handlers.create_prompt,
-        subjects.PROMPT_GET: handlers.get_prompt,
-        subjects.PROMPT_LIST: handlers.list_prompts,
-        subjects.PROMPT_LABELS: handlers.list_labels,
-        subjects.PROMPT_UPDATE: handlers.update_prompt,
-        subjects.PROMPT_DELETE: handlers.delete_prompt,
-        subjects.PROMPT_RUN: handlers.run_prompt,
-    }

@@ -5,7 +5,6 @@ audit row like any other. No `from __future__ import annotations`: see documents
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -13,6 +12,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.uow import Change, UnitOfWork, record
 from billwire_invoices.users import rules
 from billwire_invoices.users import sql as users_sql
@@ -58,19 +58,22 @@ async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: s
 
 
 class UsersHandlers:
-    """One method per RPC subject of users (see `routes` below)."""
+    """One method per RPC subject of users (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
 
+    @answers(subjects.USER_CREATE)
     async def create(self, cmd: user_contracts.CreateUser) -> user_contracts.NewUser:
         async with self.uow.transaction() as conn:
             return await add_user(conn, cmd.ctx, cmd.user)
 
+    @answers(subjects.USER_LIST)
     async def list(self, cmd: user_contracts.ListUsers) -> list[user_contracts.User]:
         async with self.uow.connection() as conn:
             return await users_sql.list_for(conn, cmd.ctx.account_id)
 
+    @answers(subjects.USER_AUTHENTICATE)
     async def authenticate(self, body: user_contracts.Authenticate) -> user_contracts.Authenticated:
         """The same answer, in about the same time, for an unknown e-mail, a wrong password or a disabled user."""
         async with self.uow.connection() as conn:
@@ -83,6 +86,7 @@ class UsersHandlers:
             await users_sql.touch_login(conn, user.id)
         return user_contracts.Authenticated(found=True, user=user)
 
+    @answers(subjects.USER_SESSION_CHECK)
     async def session_check(self, body: user_contracts.SessionCheck) -> user_contracts.Authenticated:
         async with self.uow.connection() as conn:
             user = await users_sql.get(conn, body.account_id, body.user_id)
@@ -90,6 +94,7 @@ class UsersHandlers:
             return user_contracts.Authenticated(found=False)
         return user_contracts.Authenticated(found=True, user=user)
 
+    @answers(subjects.USER_CHANGE_PASSWORD)
     async def change_password(self, cmd: user_contracts.ChangePassword) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
@@ -109,6 +114,7 @@ class UsersHandlers:
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
             return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
 
+    @answers(subjects.USER_UPDATE_ME)
     async def update_me(self, cmd: user_contracts.UpdateMe) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
@@ -122,6 +128,7 @@ class UsersHandlers:
             await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
             return after
 
+    @answers(subjects.USER_RESET_PASSWORD)
     async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
         password = rules.generated_password()
         async with self.uow.transaction() as conn:
@@ -132,6 +139,7 @@ class UsersHandlers:
             after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
         return user_contracts.NewUser(user=after, password=password)
 
+    @answers(subjects.USER_DISABLE)
     async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
         async with self.uow.transaction() as conn:
             before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
@@ -156,17 +164,3 @@ class UsersHandlers:
         statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
         await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
         return after
-
-
-def routes(handlers: UsersHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.USER_CREATE: handlers.create,
-        subjects.USER_LIST: handlers.list,
-        subjects.USER_AUTHENTICATE: handlers.authenticate,
-        subjects.USER_SESSION_CHECK: handlers.session_check,
-        subjects.USER_CHANGE_PASSWORD: handlers.change_password,
-        subjects.USER_UPDATE_ME: handlers.update_me,
-        subjects.USER_RESET_PASSWORD: handlers.reset_password,
-        subjects.USER_DISABLE: handlers.disable,
-    }

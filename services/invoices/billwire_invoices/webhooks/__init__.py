@@ -1,3 +1,3 @@
-"""Webhooks, a wing that plugs itself in: `attach()` (handlers.py) registers its routes and returns
-the `WebhookRuntime` (event feed, delivery worker, directory) the service starts and stops;
-the pure `rules` sign deliveries, check targets and pace retries."""
+"""Webhooks, a wing that brings its own background work: `attach()` (handlers.py) returns the
+`WebhookRuntime` whose `handlers` the service subscribes and whose event feed, delivery worker
+and directory it starts and stops; the `rules` sign deliveries, check targets and pace retries."""

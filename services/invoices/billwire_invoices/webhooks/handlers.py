@@ -4,13 +4,13 @@ turns public events into pending deliveries.
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.uow import Change, UnitOfWork, record, utcnow
 from billwire_invoices.webhooks import rules, sql
 from billwire_invoices.webhooks.directory import WebhookDirectory, announce
@@ -42,7 +42,7 @@ WEBHOOK_EVENTS = Durable(
 
 
 class WebhookHandlers:
-    """One method per RPC subject of webhooks (see `routes` below), and the consumer of public events."""
+    """One method per RPC subject of webhooks (each marked with the subject it answers), and the consumer of public events."""
 
     def __init__(self, pool: asyncpg.Pool, *, allow_private: bool = False, resolver: rules.Resolver = rules.resolve,
                  wake: Callable[[], None] = lambda: None, directory: WebhookDirectory | None = None) -> None:
@@ -58,6 +58,7 @@ class WebhookHandlers:
         except rules.TargetRefused as exc:
             raise invalid([FieldError(field="url", message=str(exc))], "The webhook URL cannot receive events.") from exc
 
+    @answers(subjects.WEBHOOK_CREATE)
     async def create_webhook(self, cmd: CreateWebhook) -> NewWebhook:
         body = cmd.webhook
         problems = rules.filter_problems(body.events)
@@ -83,6 +84,7 @@ class WebhookHandlers:
         # A replay of the same Idempotency-Key answers with the webhook, never the secret again.
         return await self.uow.write(cmd.ctx, NewWebhook, work, kept=lambda hook: msgspec.structs.replace(hook, secret=""))
 
+    @answers(subjects.WEBHOOK_LIST)
     async def list_webhooks(self, cmd: ListWebhooks) -> list[Webhook]:
         return await self.uow.read(lambda conn: sql.list_webhooks(conn, cmd.ctx.account_id))
 
@@ -92,9 +94,11 @@ class WebhookHandlers:
             raise BillwireError(ErrorCode.NOT_FOUND, f"Webhook {webhook_id} was not found.")
         return hook
 
+    @answers(subjects.WEBHOOK_GET)
     async def get_webhook(self, cmd: ById) -> Webhook:
         return await self.uow.read(lambda conn: self._get(conn, cmd.ctx.account_id, cmd.id))
 
+    @answers(subjects.WEBHOOK_DELETE)
     async def delete_webhook(self, cmd: ById) -> Deleted:
         """The webhook goes with its pending deliveries and their history."""
 
@@ -106,6 +110,7 @@ class WebhookHandlers:
 
         return await self.uow.write(cmd.ctx, Deleted, work)
 
+    @answers(subjects.WEBHOOK_DELIVERIES)
     async def list_deliveries(self, cmd: ListDeliveries) -> Page[WebhookDelivery]:
         async def work(conn: asyncpg.Connection) -> Page[WebhookDelivery]:
             await self._get(conn, cmd.ctx.account_id, cmd.id)
@@ -137,26 +142,12 @@ _read_head = msgspec.json.Decoder(EventHead).decode
 _read_event = msgspec.json.Decoder(Event).decode
 
 
-def routes(handlers: WebhookHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {
-        subjects.WEBHOOK_CREATE: handlers.create_webhook,
-        subjects.WEBHOOK_LIST: handlers.list_webhooks,
-        subjects.WEBHOOK_GET: handlers.get_webhook,
-        subjects.WEBHOOK_DELETE: handlers.delete_webhook,
-        subjects.WEBHOOK_DELIVERIES: handlers.list_deliveries,
-    }
-
-
 class WebhookRuntime:
     """Webhooks in one replica: the RPC handlers, and what runs beside them (the event feed,
     the delivery worker and the directory), started and stopped by the service."""
 
     def __init__(self, handlers: WebhookHandlers, feed: EventFeed, worker: DeliveryWorker, directory: WebhookDirectory) -> None:
         self.handlers, self.feed, self.worker, self.directory = handlers, feed, worker, directory
-
-    def routes(self) -> dict[str, Callable[..., Awaitable[Any]]]:
-        return routes(self.handlers)
 
     def start(self, js) -> None:
         self.directory.start()

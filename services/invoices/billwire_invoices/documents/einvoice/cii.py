@@ -31,19 +31,17 @@ NAMESPACES = {
 }
 
 
+# Our address fields and the CII elements they fill, in document order.
+_ADDRESS = (
+    ("zip", "postcode"), ("street", "line_one"), ("line2", "line_two"), ("city", "city_name"),
+    ("country", "country_id"), ("state", "country_subdivision"),
+)
+
+
 def _address(target: PostalTradeAddress, party: Party) -> None:
-    if party.zip:
-        target.postcode = party.zip
-    if party.street:
-        target.line_one = party.street
-    if party.line2:
-        target.line_two = party.line2
-    if party.city:
-        target.city_name = party.city
-    if party.country:
-        target.country_id = party.country
-    if party.state:
-        target.country_subdivision = party.state
+    for field, element in _ADDRESS:
+        if value := getattr(party, field):
+            setattr(target, element, value)
 
 
 def _party(target: TradeParty, party: Party, *, seller: bool) -> None:

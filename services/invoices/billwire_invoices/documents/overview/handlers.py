@@ -3,13 +3,12 @@
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 import msgspec
 
+from billwire_invoices import answers
 from billwire_invoices.documents.overview import rules
 from billwire_invoices.documents.overview import sql as overview_sql
 from billwire_invoices.uow import UnitOfWork
@@ -18,11 +17,12 @@ from billwire_shared.contracts import users as user_contracts
 
 
 class OverviewHandlers:
-    """One method per RPC subject of the overview (see `routes` below)."""
+    """One method per RPC subject of the overview (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
 
+    @answers(subjects.OVERVIEW_GET)
     async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:
         today = datetime.now(UTC).date()
         months = rules.month_starts(today)
@@ -37,12 +37,8 @@ class OverviewHandlers:
             revenue_by_month=[user_contracts.MonthRevenue(month=row["month"], currency=row["currency"], invoiced=row["invoiced"]) for row in revenue],
         )
 
+    @answers(subjects.ACTIVITY_LIST)
     async def activity(self, cmd: user_contracts.ListActivity) -> list[user_contracts.Activity]:
         async with self.uow.connection() as conn:
             rows = await overview_sql.activity(conn, cmd.ctx.account_id, cmd.entity_id, cmd.limit)
         return [msgspec.convert(dict(row), user_contracts.Activity) for row in rows]
-
-
-def routes(handlers: OverviewHandlers) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The subjects this wing answers, each with the method that answers it."""
-    return {subjects.OVERVIEW_GET: handlers.overview, subjects.ACTIVITY_LIST: handlers.activity}

@@ -1,0 +1,28 @@
+"""The rendering service's settings, read from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+from billwire_shared.service import ServiceSettings
+
+
+class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
+    # Chromium: this path, else Playwright's own build, else the system's headless shell
+    # (/usr/bin/chromium-headless-shell, half the CPU per PDF), else /usr/bin/chromium.
+    chromium_executable: str = ""
+    # Run `playwright install chromium` when Playwright's build is missing (and downloadable).
+    chromium_install: bool = True
+    # Without a usable Chromium the service runs anyway (PDFs answer 503 RENDERER_UNAVAILABLE) and
+    # looks for one again this often, in seconds.
+    chromium_recheck_interval: float = 30.0
+    render_pages: int = 2  # pages printing at once (one browser per replica)
+    render_timeout: float = 20.0  # seconds for one PDF before the browser is replaced
+    render_restart_after: int = 1000  # renders before a fresh browser takes over
+    # Documents one page prints before a new page replaces it: Chromium's work per document grows
+    # with each one a page has held (about +1 ms CPU per 100).
+    render_page_reuse: int = 150
+    render_queue: int = 32  # renders that may wait for a page; more are refused (503)
+    # TrueType copies of the templates' CFF fonts go here (empty: ~/.cache/billwire/fonts); Chromium
+    # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
+    fonts_dir: str = ""
+    convert_fonts: bool = True  # false: Chromium uses the system's fonts as installed (CFF ones as Type 3)
+    metrics_port: int = 0  # Prometheus /metrics on this port (0: off)

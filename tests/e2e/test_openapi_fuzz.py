@@ -1,0 +1,65 @@
+"""The OpenAPI document and the server agree: schemathesis (its `st` command, as a user would run
+it) fuzzes every operation of /schema/openapi.json against the real gateway, invoices and
+rendering services with a fixed seed, and finds nothing.
+
+Checks: server errors, documented status codes, content types, response headers, response
+bodies against their schemas, and 405 with an Allow header for undocumented methods. Requests
+go out with keys of a fuzz account of its own, a different one each time (tests/e2e/
+openapi_fuzz_hooks.py), so the gateway's real per-key limit of 100 a minute stays in force and
+never answers in the fuzzer's place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from billwire_rendering.app import RenderingService
+from tests.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 20261204
+EXAMPLES_PER_OPERATION = 30
+KEYS = 30  # 2,000+ cases in under 3 minutes is ~700 a minute: far under 100 a minute per key
+CHECKS = ",".join([
+    "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
+    "response_schema_conformance", "unsupported_method",
+])
+
+
+async def test_schemathesis_finds_nothing_in_two_thousand_cases(stack: Stack, rendering: RenderingService) -> None:
+    _, admin_key = await stack.new_account("Fuzz GmbH")
+    admin = stack.api(admin_key)
+    keys = []
+    for number in range(KEYS):
+        created = await admin.post("/settings/api-keys", json={"name": f"fuzz {number}", "scopes": ["admin"]})
+        assert created.status_code == 201, created.text
+        keys.append(created.json()["key"])
+
+    # Failed-auth limits are another test's subject: the fuzzer's key-less probes must not trip them.
+    async with stack.served(rate_limit_per_minute=100, auth_failures_per_minute=100_000) as base:
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("st")), "run", f"{base}/schema/openapi.json",
+            "--checks", CHECKS, "--phases", "examples,fuzzing", "--max-examples", str(EXAMPLES_PER_OPERATION),
+            "--seed", str(SEED), "--generation-deterministic", "--workers", "4", "--no-color",
+            "--suppress-health-check", "all",
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=os.environ | {
+                "SCHEMATHESIS_HOOKS": "tests.e2e.openapi_fuzz_hooks", "BILLWIRE_FUZZ_KEYS": ",".join(keys),
+                "PYTHONPATH": str(ROOT), "COLUMNS": "200",
+            },
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+        elapsed = time.monotonic() - started
+    report = output.decode(errors="replace")
+    cases = re.search(r"(\d+) generated", report)
+    print(f"schemathesis: {cases.group(1) if cases else '?'} cases in {elapsed:.0f} s")
+    assert process.returncode == 0, report[-20_000:]
+    assert cases is not None and int(cases.group(1)) >= 2000, report[-3000:]
+    assert "Selected: " in report and re.search(r"Tested: (\d+)", report), report[-3000:]
+    assert elapsed < 180, f"the fuzz run took {elapsed:.0f} s"
