@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -30,6 +30,7 @@ DEFAULT_NUMBER_PATTERNS = {
     "credit_note": "CN-{YYYY}-{SEQ:4}",
     "delivery_note": "DN-{YYYY}-{SEQ:4}",
     "order_confirmation": "OC-{YYYY}-{SEQ:4}",
+    "purchase_order": "PO-{YYYY}-{SEQ:4}",
 }
 
 
@@ -98,6 +99,7 @@ class NumberSeries(Input, kw_only=True):
     credit_note: NumberSeriesSetting = _series("credit_note")
     delivery_note: NumberSeriesSetting = _series("delivery_note")
     order_confirmation: NumberSeriesSetting = _series("order_confirmation")
+    purchase_order: NumberSeriesSetting = _series("purchase_order")  # what the account orders from a supplier
 
 
 class NumberSeriesPatch(Input, kw_only=True):
@@ -106,6 +108,7 @@ class NumberSeriesPatch(Input, kw_only=True):
     credit_note: NumberSeriesSetting | UnsetType = UNSET
     delivery_note: NumberSeriesSetting | UnsetType = UNSET
     order_confirmation: NumberSeriesSetting | UnsetType = UNSET
+    purchase_order: NumberSeriesSetting | UnsetType = UNSET
 
 
 class Business(msgspec.Struct, kw_only=True):
@@ -128,6 +131,7 @@ class Profile(Business, kw_only=True):
     legal_footer: str | None = None
     contact_name: str | None = None  # the seller's contact person (e-invoices: BT-41)
     default_export_type: ExportType = "pdf"
+    default_price_layout: Literal["net", "gross"] = "net"  # a new document's price_layout
 
 
 class Seller(Business, kw_only=True):
@@ -157,6 +161,7 @@ class ProfilePatch(Input, kw_only=True):
     legal_footer: Text | None | UnsetType = UNSET
     contact_name: Short | None | UnsetType = UNSET
     default_export_type: ExportType | UnsetType = UNSET
+    default_price_layout: Literal["net", "gross"] | UnsetType = UNSET
 
 
 class GetProfile(Command, kw_only=True):
