@@ -5,6 +5,7 @@ new key; a wrong key fails the delivery with a message naming the setting, and t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from uuid import UUID
 
@@ -36,11 +37,14 @@ async def _queue_delivery(pool: asyncpg.Pool, webhook_id: UUID, account_id: UUID
     return delivery_id
 
 
-async def _deliver_once(pool: asyncpg.Pool, box: SecretBox) -> None:
-    worker = DeliveryWorker(pool, box=box, allow_private=True, retry_scale=0.01)
+async def _deliver_once(pool: asyncpg.Pool, box: SecretBox, delivery_id: UUID) -> None:
+    """A worker with `box` runs until it has recorded the delivery's first attempt."""
+    worker = DeliveryWorker(pool, box=box, allow_private=True, retry_scale=100, poll_interval=0.05)
     worker.start()
     try:
-        assert await worker.run_once() == 1
+        async with asyncio.timeout(15):
+            while not await pool.fetchval("SELECT count(*) FROM webhook_attempts WHERE delivery_id = $1", delivery_id):
+                await asyncio.sleep(0.05)
     finally:
         await worker.stop()
 
@@ -77,22 +81,20 @@ async def test_clear_secrets_are_encrypted_rotation_keeps_them_and_a_wrong_key_f
     rotated = SecretBox(f"{NEW_KEY},{OLD_KEY}")
     async with receiving(Receiver()) as receiver:
         await pool.execute("UPDATE webhooks SET url = $2 WHERE id = $1", webhook_id, receiver.url)
-        await _queue_delivery(pool, webhook_id, account_id)
-        await _deliver_once(pool, rotated)  # sealed under the old key, opened by the rotated list
+        await _deliver_once(pool, rotated, await _queue_delivery(pool, webhook_id, account_id))  # sealed under the old key, opened by the rotated list
         assert len(receiver.requests) == 1 and receiver.requests[0]["status"] == 200
         request = receiver.requests[0]
         assert wh.verify(secret, request["headers"]["billwire-signature"], request["body"])
 
         assert await reseal(pool, rotated) == (1, 0)
         assert SecretBox(NEW_KEY).open(await stored()) == secret  # the old key may now be dropped
-        await _queue_delivery(pool, webhook_id, account_id)
-        await _deliver_once(pool, SecretBox(NEW_KEY))
+        await _deliver_once(pool, SecretBox(NEW_KEY), await _queue_delivery(pool, webhook_id, account_id))
         assert len(receiver.requests) == 2
         assert wh.verify(secret, receiver.requests[1]["headers"]["billwire-signature"], receiver.requests[1]["body"])
 
         assert await reseal(pool, SecretBox(WRONG_KEY)) == (0, 1)  # logged, the start goes on
         delivery_id = await _queue_delivery(pool, webhook_id, account_id)
-        await _deliver_once(pool, SecretBox(WRONG_KEY))
+        await _deliver_once(pool, SecretBox(WRONG_KEY), delivery_id)
         assert len(receiver.requests) == 2  # nothing unsigned or wrongly signed went out
     row = await pool.fetchrow("SELECT state, last_error FROM webhook_deliveries WHERE id = $1", delivery_id)
     assert row["state"] == "pending" and "BILLWIRE_SECRETS_KEYS" in row["last_error"]
