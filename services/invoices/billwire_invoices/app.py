@@ -105,6 +105,7 @@ class InvoicesService(Service):
 
     async def start_loops(self, stack: contextlib.AsyncExitStack, js: JetStreamContext) -> None:
         assert self.pool is not None
+        await self.webhooks.reseal()
         self.webhooks.start(js)
         stack.push_async_callback(self.webhooks.stop)
         self.recurring = RecurringScheduler(
