@@ -201,8 +201,11 @@ def test_the_builder_step_makes_a_working_environment(service, tmp_path):
     venv = tmp_path / "venv"
     env = {key: value for key, value in __import__("os").environ.items() if not key.startswith(("VIRTUAL_ENV", "UV_"))}
     env |= {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_LINK_MODE": "copy", "UV_PYTHON": sys.executable}
+    # uv reuses a wheel it built of a workspace package while that package's pyproject.toml is
+    # unchanged: rebuild ours, so the environment holds the code of this checkout.
+    fresh = [arg for member in ("shared", *SERVICES) for arg in ("--refresh-package", f"billwire-{member}")]
     sync = subprocess.run(
-        [uv, "sync", "--frozen", "--no-dev", "--no-editable", "--package", f"billwire-{service}", "--quiet"],
+        [uv, "sync", "--frozen", "--no-dev", "--no-editable", "--package", f"billwire-{service}", "--quiet", *fresh],
         cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=600,
     )
     assert sync.returncode == 0, sync.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel import Locale
@@ -30,6 +30,7 @@ from billwire_shared.document_titles import CANCELLATION_TITLES, TITLES
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 TEMPLATE = "document-v1"
+MAX_PRICE_PLACES = 4  # a unit price given with more places is printed with at most these
 
 
 @cache
@@ -53,13 +54,18 @@ class Formatter:
     def money(self, amount: Decimal) -> str:
         return format_currency(amount, self.currency, locale=self.locale)
 
-    def price(self, amount: Decimal) -> str:
-        """Unit prices keep their extra places (0.125 stays 0.125), at least the currency's."""
-        places = max(-int(amount.normalize().as_tuple().exponent), 0)
-        if places <= get_currency_precision(self.currency):
+    def price(self, amount: Decimal, given: bool = True) -> str:
+        """A unit price with the currency's places; one given with more keeps them, at most
+        MAX_PRICE_PLACES (0.125 stays 0.125). A derived price (a net worked out from a gross
+        one, 84.03361345) is printed to the currency's places."""
+        currency_places = get_currency_precision(self.currency)
+        places = max(-int(amount.normalize().as_tuple().exponent), 0) if given else currency_places
+        if places <= currency_places:
             return self.money(amount)
-        pattern = self.locale.currency_formats["standard"].pattern.replace("0.00", "0." + "0" * min(places, 8), 1)
-        return format_currency(amount, self.currency, format=pattern, locale=self.locale, currency_digits=False)
+        places = min(places, MAX_PRICE_PLACES)
+        shown = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        pattern = self.locale.currency_formats["standard"].pattern.replace("0.00", "0." + "0" * places, 1)
+        return format_currency(shown, self.currency, format=pattern, locale=self.locale, currency_digits=False)
 
     def quantity(self, value: Decimal) -> str:
         return format_decimal(value.normalize(), format="#,##0.########", locale=self.locale)
@@ -118,6 +124,7 @@ class View:
     footer_columns: list[list[str]]
     legal_footer: str
     logo_uri: str | None = None
+    show_prices: bool = True  # False: a delivery note without prices, VAT or totals
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -160,20 +167,50 @@ def iban_groups(iban: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
-def _rows(lines: list[Line], fmt: Formatter, labels: dict[str, str]) -> list[Row]:
+def _rows(lines: list[Line], fmt: Formatter, labels: dict[str, str], gross: bool) -> list[Row]:
+    """The lines as printed: in the gross layout with gross prices and amounts."""
     return [
         Row(
             position=line.position,
             description=line.description,
             quantity=fmt.quantity(line.quantity),
             unit=line.unit or "",
-            unit_price=fmt.price(line.unit_price),
+            unit_price=fmt.price(line.gross_unit_price, given=line.price_basis == "gross")
+            if gross and line.gross_unit_price is not None else fmt.price(line.unit_price, given=line.price_basis == "net"),
             tax_rate=fmt.rate(line.tax_rate),
-            amount=fmt.money(line.net_amount),
+            amount=fmt.money(line.gross_amount if gross and line.gross_amount is not None else line.net_amount),
             discount=labels["line_discount"].format(rate=fmt.rate(line.discount_rate)) if line.discount_rate else "",
         )
         for line in lines
     ]
+
+
+def net_totals(doc: Document, fmt: Formatter, labels: dict[str, str]) -> list[TaxRow]:
+    """Net layout: the nets, less the discount, and the VAT added per rate."""
+    totals = [TaxRow(labels["lines_net"], fmt.money(doc.totals.lines_net))]
+    if doc.totals.discount:
+        rate = fmt.rate(doc.discount_rate) if doc.discount_rate else ""
+        totals.append(TaxRow(labels["discount"].format(rate=rate).strip(), fmt.money(-doc.totals.discount)))
+        totals.append(TaxRow(labels["net"], fmt.money(doc.totals.net)))
+    for tax in doc.totals.taxes:
+        label = labels["tax_on"].format(rate=fmt.rate(tax.rate), net=fmt.money(tax.net))
+        totals.append(TaxRow(label, fmt.money(tax.tax)))
+    return totals
+
+
+def gross_totals(doc: Document, fmt: Formatter, labels: dict[str, str]) -> list[TaxRow]:
+    """Gross layout: the gross line amounts, less the discount, the net, and the VAT each rate's
+    gross contains."""
+    lines_gross = sum((line.gross_amount or line.net_amount for line in doc.lines), Decimal(0))
+    totals = [TaxRow(labels["lines_net"], fmt.money(lines_gross))]
+    if lines_gross != doc.totals.gross:
+        rate = fmt.rate(doc.discount_rate) if doc.discount_rate else ""
+        totals.append(TaxRow(labels["discount"].format(rate=rate).strip(), fmt.money(doc.totals.gross - lines_gross)))
+    totals.append(TaxRow(labels["net"], fmt.money(doc.totals.net)))
+    for tax in doc.totals.taxes:
+        label = labels["tax_included"].format(rate=fmt.rate(tax.rate), net=fmt.money(tax.net))
+        totals.append(TaxRow(label, fmt.money(tax.tax)))
+    return totals
 
 
 def data_uri(media_type: str, data: bytes) -> str:
@@ -201,14 +238,10 @@ def build_view(source: RenderInput) -> View:
     if doc.client.vat_id:
         meta.append((labels["client_vat_id"], doc.client.vat_id))
 
-    totals: list[TaxRow] = [TaxRow(labels["lines_net"], fmt.money(doc.totals.lines_net))]
-    if doc.totals.discount:
-        rate = fmt.rate(doc.discount_rate) if doc.discount_rate else ""
-        totals.append(TaxRow(labels["discount"].format(rate=rate).strip(), fmt.money(-doc.totals.discount)))
-        totals.append(TaxRow(labels["net"], fmt.money(doc.totals.net)))
-    for tax in doc.totals.taxes:
-        label = labels["tax_on"].format(rate=fmt.rate(tax.rate), net=fmt.money(tax.net))
-        totals.append(TaxRow(label, fmt.money(tax.tax)))
+    gross_layout = doc.price_layout == "gross"
+    totals = gross_totals(doc, fmt, labels) if gross_layout else net_totals(doc, fmt, labels)
+    if gross_layout:
+        labels = labels | {"unit_price": labels["unit_price_gross"], "amount": labels["amount_gross"]}
 
     payment: list[tuple[str, str]] = []
     payment_text = ""
@@ -250,7 +283,7 @@ def build_view(source: RenderInput) -> View:
         recipient=[doc.client.name, *address_lines(doc.client.address, fmt, home)],
         meta=meta,
         introduction=doc.introduction or "",
-        rows=_rows(doc.lines, fmt, labels),
+        rows=_rows(doc.lines, fmt, labels, gross_layout),
         totals=totals,
         gross_label=labels["gross"] if doc.totals.tax or doc.type != "estimate" else labels["total"],
         gross=fmt.money(doc.totals.gross),
@@ -261,6 +294,7 @@ def build_view(source: RenderInput) -> View:
         footer_columns=footer_columns,
         legal_footer=seller.legal_footer or "",
         logo_uri=data_uri(source.logo.media_type, source.logo.data) if source.logo else None,
+        show_prices=doc.show_prices,
     )
 
 

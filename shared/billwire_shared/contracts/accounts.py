@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -128,6 +128,7 @@ class Profile(Business, kw_only=True):
     legal_footer: str | None = None
     contact_name: str | None = None  # the seller's contact person (e-invoices: BT-41)
     default_export_type: ExportType = "pdf"
+    default_price_layout: Literal["net", "gross"] = "net"  # a new document's price_layout
 
 
 class Seller(Business, kw_only=True):
@@ -157,6 +158,7 @@ class ProfilePatch(Input, kw_only=True):
     legal_footer: Text | None | UnsetType = UNSET
     contact_name: Short | None | UnsetType = UNSET
     default_export_type: ExportType | UnsetType = UNSET
+    default_price_layout: Literal["net", "gross"] | UnsetType = UNSET
 
 
 class GetProfile(Command, kw_only=True):

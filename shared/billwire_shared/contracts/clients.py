@@ -120,10 +120,11 @@ class Product(msgspec.Struct, kw_only=True):
     title: str
     description: str | None
     unit: str | None
-    net_price: Decimal
+    net_price: Decimal  # derived from gross_price (up to 8 places) when that was given
     tax_rate: Decimal
     created_at: datetime
     updated_at: datetime
+    gross_price: Decimal | None = None  # the gross price as given; lines of the product take it
 
 
 class ListProducts(Search, kw_only=True):

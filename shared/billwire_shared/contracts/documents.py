@@ -33,6 +33,9 @@ DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
 DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid"]
 Quantity = Annotated[Decimal, msgspec.Meta(description="decimal, greater than 0")]
+# How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
+# the VAT extracted from them).
+PriceLayout = Literal["net", "gross"]
 DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
 
 
@@ -40,7 +43,8 @@ class LineInput(Input, kw_only=True):
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     quantity: Quantity = Decimal("1")
     unit: line(30) | None = None
-    unit_price: Money | None = None
+    unit_price: Money | None = None  # net; give this or gross_unit_price, never both
+    gross_unit_price: Money | None = None
     tax_rate: Rate | None = None
     discount_rate: Rate | None = None
     product_id: UUID | None = None
@@ -64,6 +68,8 @@ class DocumentInput(Input, kw_only=True):
     language: Language | None = None
     export_type: ExportType | None = None  # default: the client's, else the profile's
     tax_exemption_reason: Text | None = None  # why 0 % lines are exempt (e-invoices: category E)
+    price_layout: PriceLayout | None = None  # default: the profile's
+    show_prices: bool | None = None  # default: a delivery note shows none, every other type does
 
 
 class DocumentPatch(Input, kw_only=True):
@@ -83,18 +89,26 @@ class DocumentPatch(Input, kw_only=True):
     language: Language | UnsetType = UNSET
     export_type: ExportType | UnsetType = UNSET
     tax_exemption_reason: Text | None | UnsetType = UNSET
+    price_layout: PriceLayout | UnsetType = UNSET
+    show_prices: bool | UnsetType = UNSET
 
 
-class Line(msgspec.Struct, kw_only=True):
+class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A document line; the gross fields appear only where they apply (a gross price given, the
+    gross layout), so a net line reads as it always has."""
+
     position: int
     description: str
     quantity: Decimal
     unit: str | None
-    unit_price: Decimal
-    tax_rate: Decimal
+    unit_price: Decimal  # net, up to 8 places when derived from a gross price
+    tax_rate: Decimal  # the rate that applies (0 under reverse charge and the other zero-rated regulations)
     discount_rate: Decimal | None
     product_id: UUID | None
     net_amount: Decimal
+    price_basis: PriceLayout = "net"  # which price the line was given: the net unit_price or a gross one
+    gross_unit_price: Decimal | None = None  # the gross price given; in the gross layout, every line's
+    gross_amount: Decimal | None = None  # in the gross layout: quantity × gross price, less the discount
 
 
 class TaxAmount(msgspec.Struct, kw_only=True):
@@ -158,6 +172,8 @@ class Document(msgspec.Struct, kw_only=True):
     cancellation_reason: str | None = None
     export_type: ExportType = "pdf"
     tax_exemption_reason: str | None = None
+    price_layout: PriceLayout = "net"
+    show_prices: bool = True
     recurring_id: UUID | None = None  # the recurring invoice that generated this document
     period: Period | None = None  # the recurring period it bills (also its service period)
     # Every `status` a list filters on that this document matches, e.g. ["open", "sent",

@@ -1,5 +1,6 @@
-"""Route handlers for the one shape every collection repeats: read, change, delete or act on one
-item by the id in its path, as one bus call whose JSON reply passes through unchanged.
+"""Route handlers for the shapes the controllers repeat, each one bus call whose JSON reply passes
+through unchanged: read, change, delete or act on one item by the id in its path, and read or
+change what the account has of one kind (its profile, its reminder settings, its webhooks).
 
 A collection's controller names its handlers as class attributes, e.g.
 `get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary=...)`;
@@ -21,6 +22,7 @@ from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared.contracts.common import ById, Caller
 
 ChangeCommand = Callable[[Caller, UUID, Any], msgspec.Struct]
+AccountChange = Callable[[Caller, Any], msgspec.Struct]
 
 
 def _named(handler: Callable, name: str) -> Callable:
@@ -71,3 +73,26 @@ def delete_one(param: str, subject: str, *, name: str, summary: str, under: str 
         await bus.call(subject, ById(ctx=caller, id=request.path_params[param]))
 
     return delete(_item_path(param, under), summary=summary, **options)(_named(handler, name))
+
+
+def read_account(
+    path: str | None, subject: str, command: Callable[..., msgspec.Struct], reply: type, *, name: str, summary: str, **options: Any,
+) -> HTTPRouteHandler:
+    """GET: what the account has of one kind, asked for with `command(ctx=caller)`."""
+
+    async def handler(self: Any, caller: CallerDep, bus: BusDep) -> Response[reply]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, command(ctx=caller)))
+
+    return get(path, summary=summary, **options)(_named(handler, name))
+
+
+def change_account(
+    path: str, subject: str, command: AccountChange, body: type, reply: type, *, name: str, summary: str,
+    method: Callable[..., Callable[[Callable], HTTPRouteHandler]] = patch, **options: Any,
+) -> HTTPRouteHandler:
+    """PATCH (or PUT): `command(caller, body)` sent, what the account has now answered."""
+
+    async def handler(self: Any, data: JSONBody[body], caller: CallerDep, bus: BusDep) -> Response[reply]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, command(caller, data)))
+
+    return method(path, summary=summary, **options)(_named(handler, name))

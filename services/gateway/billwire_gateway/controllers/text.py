@@ -8,7 +8,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from billwire_gateway.controllers.items import change_one, delete_one, read_one
+from billwire_gateway.controllers.items import change_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
@@ -65,10 +65,10 @@ class PromptController(Controller):
     ) -> Response[Page[Prompt]]:
         return json_reply(await bus.call(subjects.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
 
-    @get("/labels", summary="Every label in use, with how many prompts carry it")
-    async def list_labels(self, caller: CallerDep, bus: BusDep) -> Response[list[LabelCount]]:
-        return json_reply(await bus.call(subjects.PROMPT_LABELS, ListLabels(ctx=caller)))
-
+    list_labels = read_account(
+        "/labels", subjects.PROMPT_LABELS, ListLabels, list[LabelCount], name="list_labels",
+        summary="Every label in use, with how many prompts carry it",
+    )
     get_prompt = read_one("prompt_id", subjects.PROMPT_GET, Prompt, name="get_prompt", summary="Get a saved prompt")
     update_prompt = change_one(
         "prompt_id", subjects.PROMPT_UPDATE, lambda caller, prompt_id, data: UpdatePrompt(ctx=caller, id=prompt_id, prompt=data),

@@ -9,7 +9,7 @@ from uuid import UUID
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from billwire_gateway.controllers.items import delete_one, read_one
+from billwire_gateway.controllers.items import delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
@@ -42,10 +42,9 @@ class WebhookController(Controller):
     async def create_webhook(self, data: JSONBody[WebhookInput], caller: CallerDep, bus: BusDep) -> Response[NewWebhook]:
         return json_reply(await bus.call(subjects.WEBHOOK_CREATE, CreateWebhook(ctx=caller, webhook=data)), 201)
 
-    @get(summary="The account's webhooks (without their secrets)")
-    async def list_webhooks(self, caller: CallerDep, bus: BusDep) -> Response[list[Webhook]]:
-        return json_reply(await bus.call(subjects.WEBHOOK_LIST, ListWebhooks(ctx=caller)))
-
+    list_webhooks = read_account(
+        None, subjects.WEBHOOK_LIST, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)"
+    )
     get_webhook = read_one("webhook_id", subjects.WEBHOOK_GET, Webhook, name="get_webhook", summary="A webhook (without its secret)")
     delete_webhook = delete_one(
         "webhook_id", subjects.WEBHOOK_DELETE, name="delete_webhook", summary="Remove a webhook; its pending deliveries stop",

@@ -68,7 +68,8 @@ def draft_of(
         language=body.language or client_input.language or profile.language,
         lines=lines, totals=rules.compute_totals([], currency, None, "standard"),
         version=1, created_at=now, updated_at=now, tax_exemption_reason=body.tax_exemption_reason,
-        export_type=export_type,
+        export_type=export_type, price_layout=body.price_layout or profile.default_price_layout,
+        show_prices=body.show_prices if body.show_prices is not None else body.type != "delivery_note",
     ))
 
 

@@ -159,8 +159,11 @@ class DocumentHandlers:
             if before is None:
                 raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
             values = rules.given_fields(before) | rules.given_fields(cmd.patch)
-            if cmd.patch.gross_price is not msgspec.UNSET and cmd.patch.net_price is msgspec.UNSET:
-                values.pop("net_price")  # a new gross price replaces the stored net
+            net_given, gross_given = cmd.patch.net_price is not msgspec.UNSET, cmd.patch.gross_price is not msgspec.UNSET
+            if net_given and not gross_given:
+                values.pop("gross_price")  # a new net price replaces the stored gross
+            elif not net_given and values.get("gross_price") is not None:
+                values.pop("net_price")  # the gross price is the product's price: the net follows it
             profile = await accounts_sql.get_profile(conn, cmd.ctx.account_id)
             normalised = rules.product_from_input(values, profile.default_tax_rate)
             after = msgspec.structs.replace(before, **normalised, updated_at=utcnow())

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
+from billwire_invoices.documents.pricing import ZERO_TAX_REGULATIONS, compute_totals, price_lines
 from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile, ProfilePatch, Seller
 from billwire_shared.contracts.clients import (
@@ -24,20 +23,14 @@ from billwire_shared.contracts.documents import (
     DocumentInput,
     Line,
     LineInput,
-    TaxAmount,
-    Totals,
 )
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
 from billwire_shared.money import (
     HUNDRED,
     ZERO,
     net_from_gross,
-    percent_of,
-    round_money,
     round_price,
 )
-
-ZERO_TAX_REGULATIONS = frozenset({"reverse_charge", "intra_community_supply"})
 
 
 def merge(base: msgspec.Struct, patch: msgspec.Struct) -> dict[str, Any]:
@@ -140,11 +133,15 @@ def money_problem(amount: Decimal | None) -> str | None:
 
 
 def product_from_input(data: dict[str, Any], default_tax_rate: Decimal) -> dict[str, Any]:
-    """Normalise a product: exactly one of net or gross price; a gross price is stored as net."""
+    """Normalise a product: exactly one of net or gross price; a gross price is kept as given, with
+    the net derived from it, and needs its own tax rate (the profile's default would silently
+    change what the gross price means)."""
     problems: list[FieldError] = []
     for name in ("net_price", "gross_price"):
         _problem(problems, name, money_problem(data.get(name)))
     tax_rate = data.get("tax_rate")
+    if tax_rate is None and data.get("gross_price") is not None:
+        problems.append(FieldError(field="tax_rate", message="tax_rate is required with gross_price"))
     if tax_rate is None:
         tax_rate = default_tax_rate
     _problem(problems, "tax_rate", rate_problem(tax_rate))
@@ -160,6 +157,7 @@ def product_from_input(data: dict[str, Any], default_tax_rate: Decimal) -> dict[
         "description": data.get("description"),
         "unit": data.get("unit"),
         "net_price": net_price,
+        "gross_price": gross,
         "tax_rate": tax_rate,
     }
 
@@ -193,15 +191,20 @@ def resolve_line(
     if line.product_id and product is None:
         problems.append(FieldError(field=f"{at}.product_id", message=f"product {line.product_id} was not found"))
     description = line.description or (product.title if product else None)
-    unit_price = line.unit_price if line.unit_price is not None else (product.net_price if product else None)
     tax_rate = line.tax_rate if line.tax_rate is not None else (product.tax_rate if product else default_tax_rate)
+    unit_price, gross_price = line.unit_price, line.gross_unit_price
+    if unit_price is not None and gross_price is not None:
+        problems.append(FieldError(field=f"{at}.gross_unit_price", message="give either unit_price or gross_unit_price, not both"))
+    elif unit_price is None and gross_price is None and product is not None:
+        unit_price, gross_price = (None, product.gross_price) if product.gross_price is not None else (product.net_price, None)
     if description is None and not problems:
         problems.append(FieldError(field=f"{at}.description", message="description is required without a product"))
-    if unit_price is None and not problems:
-        problems.append(FieldError(field=f"{at}.unit_price", message="unit_price is required without a product"))
+    if unit_price is None and gross_price is None and not problems:
+        problems.append(FieldError(field=f"{at}.unit_price", message="unit_price or gross_unit_price is required without a product"))
     if not line.quantity.is_finite() or line.quantity <= 0 or line.quantity > Decimal("999999999"):
         problems.append(FieldError(field=f"{at}.quantity", message="must be greater than 0"))
     _problem(problems, f"{at}.unit_price", money_problem(unit_price))
+    _problem(problems, f"{at}.gross_unit_price", money_problem(gross_price))
     _problem(problems, f"{at}.tax_rate", rate_problem(tax_rate))
     _problem(problems, f"{at}.discount_rate", rate_problem(line.discount_rate))
     if problems:
@@ -212,47 +215,15 @@ def resolve_line(
             description=description,
             quantity=line.quantity,
             unit=line.unit or (product.unit if product else None),
-            unit_price=round_price(unit_price),
+            unit_price=round_price(unit_price) if gross_price is None else net_from_gross(gross_price, tax_rate),
             tax_rate=tax_rate,
             discount_rate=line.discount_rate,
             product_id=line.product_id,
             net_amount=ZERO,
+            price_basis="net" if gross_price is None else "gross",
+            gross_unit_price=None if gross_price is None else round_price(gross_price),
         ),
         [],
-    )
-
-
-def price_lines(lines: list[Line], currency: str) -> list[Line]:
-    """Line net = quantity × unit price, less the line discount, rounded half-up."""
-    priced = []
-    for line in lines:
-        amount = line.quantity * line.unit_price
-        if line.discount_rate:
-            amount -= percent_of(amount, line.discount_rate)
-        priced.append(msgspec.structs.replace(line, net_amount=round_money(amount, currency)))
-    return priced
-
-
-def compute_totals(
-    lines: Iterable[Line], currency: str, discount_rate: Decimal | None, vat_regulation: str
-) -> Totals:
-    """Tax per rate on the sum of that rate's nets (EN 16931 style); every total adds up."""
-    nets: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        rate = ZERO if vat_regulation in ZERO_TAX_REGULATIONS else line.tax_rate
-        nets[rate.normalize()] += line.net_amount
-    taxes = []
-    for rate in sorted(nets):
-        net = nets[rate]
-        if discount_rate:
-            net -= round_money(percent_of(net, discount_rate), currency)
-        taxes.append(TaxAmount(rate=rate, net=net, tax=round_money(percent_of(net, rate), currency)))
-    zero = round_money(ZERO, currency)
-    lines_net = sum(nets.values(), zero)
-    net = sum((t.net for t in taxes), zero)
-    tax = sum((t.tax for t in taxes), zero)
-    return Totals(
-        lines_net=lines_net, discount=lines_net - net, net=net, taxes=taxes, tax=tax, gross=net + tax
     )
 
 
@@ -300,8 +271,8 @@ def build_lines(
 
 def refresh(doc: Document) -> Document:
     """Recompute what derives from the content: line amounts, totals and the due date."""
-    lines = price_lines(doc.lines, doc.currency)
-    totals = compute_totals(lines, doc.currency, doc.discount_rate, doc.vat_regulation)
+    lines = price_lines(doc.lines, doc.currency, doc.price_layout, doc.vat_regulation)
+    totals = compute_totals(lines, doc.currency, doc.discount_rate, doc.vat_regulation, doc.price_layout)
     due = doc.due_date if doc.due_days is None else due_date_of(doc.issue_date, None, doc.due_days)
     return msgspec.structs.replace(doc, lines=lines, totals=totals, due_date=due)
 

@@ -159,8 +159,10 @@ def view(doc: Document, seller: Seller, *, today: date | None = None) -> EInvoic
     lines = []
     for line in doc.lines:
         rate = ZERO if doc.vat_regulation != "standard" else line.tax_rate
-        gross = flip(round_money(line.quantity * line.unit_price, cur))
         net = flip(line.net_amount)
+        gross = flip(round_money(line.quantity * line.unit_price, cur))
+        if doc.price_layout == "gross" and not line.discount_rate:
+            gross = net  # the net was extracted from the gross amounts: no allowance, whatever a cent says
         lines.append(LineView(
             id=str(line.position), name=line.description, quantity=flip(line.quantity), unit=unit_code(line.unit),
             price=line.unit_price, gross=gross, allowance=gross - net, discount_rate=line.discount_rate, net=net,
