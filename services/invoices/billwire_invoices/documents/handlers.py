@@ -65,9 +65,10 @@ class DocumentHandlers:
     """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
-        # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is
-        # validated and are kept from then on: an account that never makes one never pays their memory.
         self.uow = UnitOfWork(pool)
+        # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
+        # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
+        # never make one never pays their memory.
 
     # -- clients -----------------------------------------------------------------------------
 

@@ -170,6 +170,15 @@ async def get_document(
     return _as(Document, data) if data else None
 
 
+async def einvoices_in_use(conn: asyncpg.Connection) -> bool:
+    """Whether any account has made an e-invoice or makes them by default: then the validators are worth
+    compiling at start, so that no one's next e-invoice waits for them."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM documents WHERE data->>'export_type' IN ('xrechnung', 'factur-x'))"
+        " OR EXISTS (SELECT 1 FROM accounts WHERE profile->>'default_export_type' IN ('xrechnung', 'factur-x'))"
+    )
+
+
 _SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
 # States derived from dates and payments, as lists filter on them (the same rules as
 # `Document.states`, billwire_shared.contracts.documents.derived_states).
