@@ -10,6 +10,7 @@ TITLES: dict[str, dict[str, str]] = {
         "credit_note": "Credit note",
         "delivery_note": "Delivery note",
         "order_confirmation": "Order confirmation",
+        "purchase_order": "Purchase order",
     },
     "de": {
         "invoice": "Rechnung",
@@ -17,6 +18,7 @@ TITLES: dict[str, dict[str, str]] = {
         "credit_note": "Gutschrift",
         "delivery_note": "Lieferschein",
         "order_confirmation": "Auftragsbestätigung",
+        "purchase_order": "Bestellung",
     },
 }
 

@@ -125,3 +125,20 @@ async def test_delivery_note_shows_no_prices_unless_asked(stack: Stack, renderin
     estimate = await created(api, "/documents", {"type": "estimate", "client": BUYER, "lines": lines})
     assert estimate["show_prices"] is True
     assert "€250.00 19% €1,000.00" in await pdf_text(api, estimate["id"])
+
+
+async def test_purchase_order_has_its_own_series_and_title_in_both_languages(stack: Stack, rendering: RenderingService) -> None:
+    api = await ready_account(stack, unique("Einkauf GmbH"))
+    supplier = await created(api, "/clients", BUYER | {"name": "Ziegelwerk AG"})
+    for language, title, number_label in (("en", "Purchase order", "Purchase order no."), ("de", "Bestellung", "Bestellnr.")):
+        order = await created(api, "/documents", {"type": "purchase_order", "client_id": supplier["id"], "language": language,
+                                                  "issue_date": "2026-06-01", "lines": [{"description": "Bricks", "unit_price": "2"}]})
+        assert order["client"]["name"] == "Ziegelwerk AG" and order["show_prices"] is True
+        issued = await api.post(f"/documents/{order['id']}/finalize")
+        assert issued.status_code == 200, issued.text
+        number = issued.json()["number"]
+        assert number == ("PO-2026-0001" if language == "en" else "PO-2026-0002")
+        content = await pdf_text(api, order["id"])
+        assert f"{title} {number}" in content and f"{number_label} {number}" in content and "Ziegelwerk AG" in content, content
+    invoice = await created(api, "/invoices", {"client_id": supplier["id"], "issue_date": "2026-06-01", "lines": [{"description": "x", "unit_price": "1"}]})
+    assert (await api.post(f"/invoices/{invoice['id']}/finalize")).json()["number"] == "INV-2026-0001"  # series untouched

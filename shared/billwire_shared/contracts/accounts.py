@@ -30,6 +30,7 @@ DEFAULT_NUMBER_PATTERNS = {
     "credit_note": "CN-{YYYY}-{SEQ:4}",
     "delivery_note": "DN-{YYYY}-{SEQ:4}",
     "order_confirmation": "OC-{YYYY}-{SEQ:4}",
+    "purchase_order": "PO-{YYYY}-{SEQ:4}",
 }
 
 
@@ -98,6 +99,7 @@ class NumberSeries(Input, kw_only=True):
     credit_note: NumberSeriesSetting = _series("credit_note")
     delivery_note: NumberSeriesSetting = _series("delivery_note")
     order_confirmation: NumberSeriesSetting = _series("order_confirmation")
+    purchase_order: NumberSeriesSetting = _series("purchase_order")  # what the account orders from a supplier
 
 
 class NumberSeriesPatch(Input, kw_only=True):
@@ -106,6 +108,7 @@ class NumberSeriesPatch(Input, kw_only=True):
     credit_note: NumberSeriesSetting | UnsetType = UNSET
     delivery_note: NumberSeriesSetting | UnsetType = UNSET
     order_confirmation: NumberSeriesSetting | UnsetType = UNSET
+    purchase_order: NumberSeriesSetting | UnsetType = UNSET
 
 
 class Business(msgspec.Struct, kw_only=True):

@@ -27,8 +27,10 @@ from billwire_shared.contracts.common import (
     line,
 )
 
-DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation"]
-DOCUMENT_TYPES: tuple[str, ...] = ("invoice", "estimate", "credit_note", "delivery_note", "order_confirmation")
+DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order"]
+DOCUMENT_TYPES: tuple[str, ...] = (
+    "invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order",
+)
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
 DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid"]

@@ -30,6 +30,7 @@ class KindTemplates(Input, kw_only=True):
     credit_note: EmailTemplate | None = None
     delivery_note: EmailTemplate | None = None
     order_confirmation: EmailTemplate | None = None
+    purchase_order: EmailTemplate | None = None
     reminder: EmailTemplate | None = None
 
 

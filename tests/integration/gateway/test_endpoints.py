@@ -16,6 +16,7 @@ DEFAULT_SERIES = {
     "credit_note": {"pattern": "CN-{YYYY}-{SEQ:4}", "yearly_reset": True},
     "delivery_note": {"pattern": "DN-{YYYY}-{SEQ:4}", "yearly_reset": True},
     "order_confirmation": {"pattern": "OC-{YYYY}-{SEQ:4}", "yearly_reset": True},
+    "purchase_order": {"pattern": "PO-{YYYY}-{SEQ:4}", "yearly_reset": True},
 }
 
 

@@ -29,7 +29,7 @@ GERMAN: dict[str, str] = {
     "Number, descending": "Nummer, absteigend", "Number, ascending": "Nummer, aufsteigend",
     "Previous": "Zurück", "Next": "Weiter", "No documents match.": "Keine passenden Dokumente.",
     "invoice": "Rechnung", "estimate": "Angebot", "credit_note": "Gutschrift", "delivery_note": "Lieferschein",
-    "order_confirmation": "Auftragsbestätigung",
+    "order_confirmation": "Auftragsbestätigung", "purchase_order": "Bestellung",
     "draft": "Entwurf", "open": "Offen", "paid": "Bezahlt", "cancelled": "Storniert", "sent": "Versendet",
     "partially_paid": "Teilweise bezahlt", "overdue": "Überfällig", "unpaid": "Unbezahlt",
     "queued": "Wartend", "sending": "Wird gesendet", "delivered": "Zugestellt", "failed": "Fehlgeschlagen",
