@@ -28,7 +28,7 @@ from pathlib import Path
 import asyncpg
 
 from billwire_cli import local_servers
-from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, show
+from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, secrets_keys, show
 from billwire_cli.embedded import (
     EmbeddedNats,
     EmbeddedServerError,
@@ -134,6 +134,7 @@ async def _run(var: Path) -> int:
         port = int(os.environ.get("PORT", "8000"))
         local = _local_host(host)
         env.update(PORT=str(port), BILLWIRE_HOST=host, PYTHONUNBUFFERED="1")
+        env["BILLWIRE_SECRETS_KEYS"] = env.get("BILLWIRE_SECRETS_KEYS") or secrets_keys(var)
         if port_in_use(port, local.strip("[]")):
             raise DevError(f"port {port} is already in use by another process; set PORT to another port")
 

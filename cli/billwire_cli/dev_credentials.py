@@ -3,6 +3,8 @@ kept in var/dev-credentials.env (mode 0600) and printed in a banner."""
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +58,17 @@ def banner(base: str, new: Credentials | None, path: Path, mail: str = "") -> st
     lines = [rule, "  Billwire is running.", *secret_lines, f"  API:  {base}/api/v1", f"  Docs: {base}/schema",
              *([mail] if mail else []), "  Press Ctrl-C to stop.", rule]
     return "\n".join(lines)
+
+
+SECRETS_KEY_FILE = "secrets-key.env"
+
+
+def secrets_keys(var: Path) -> str:
+    """The key that encrypts webhook secrets in local use (BILLWIRE_SECRETS_KEYS): made once and
+    kept in var/secrets-key.env (mode 0600), so secrets written by an earlier run still decrypt."""
+    path = var / SECRETS_KEY_FILE
+    key = read_env_file(path).get("BILLWIRE_SECRETS_KEYS", "") if path.exists() else ""
+    if not key:
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()  # a Fernet key: 32 random bytes, url-safe base64
+        write_private(path, f"BILLWIRE_SECRETS_KEYS={key}\n")
+    return key

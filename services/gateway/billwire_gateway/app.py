@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mcp.server.transport_security import TransportSecuritySettings
 
 from billwire_gateway.bus import Bus
+from billwire_gateway.controllers.agents import AgentsController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
 from billwire_gateway.controllers.files import (
@@ -104,7 +105,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     app = Litestar(
-        route_handlers=[SystemController, api, mcp, gateway.web.router(), assets_router()],
+        route_handlers=[SystemController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),

@@ -109,6 +109,7 @@ class InvoicesService(Service):
         async with self.pool.acquire() as conn:
             if await documents_sql.einvoices_in_use(conn):
                 einvoice.warm_up()  # in the background; otherwise they compile with the first e-invoice
+        await self.webhooks.reseal()
         self.webhooks.start(js)
         stack.push_async_callback(self.webhooks.stop)
         self.recurring = RecurringScheduler(

@@ -11,6 +11,9 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     webhooks_timeout: float = 10.0  # seconds per delivery attempt
     webhooks_poll_interval: float = 1.0  # seconds between looks at due retries
     webhooks_retry_scale: float = 1.0  # multiplies the retry schedule (tests shorten it)
+    # Fernet keys, comma-separated, that encrypt webhook secrets at rest: the first encrypts, all decrypt
+    # (rotate: new key first, restart, then drop the old). Empty: secrets are stored in clear, with a warning at start.
+    secrets_keys: str = ""
     documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)

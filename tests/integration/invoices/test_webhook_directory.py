@@ -28,8 +28,8 @@ async def test_a_new_webhook_is_heard_at_commit_and_a_lost_listener_means_ask_po
     try:
         await admin.execute("INSERT INTO accounts (id, name) VALUES ($1, 'Known'), ($2, 'Newcomer'), ($3, 'Other')", known, newcomer, other)
         await admin.execute(
-            "INSERT INTO webhooks (id, account_id, url, events, secret)"
-            " VALUES ($1, $2, 'https://hooks.example/a', '{*}', 'whsec_x')", uuid.uuid4(), known,
+            "INSERT INTO webhooks (id, account_id, url, events, secret, secret_prefix)"
+            " VALUES ($1, $2, 'https://hooks.example/a', '{*}', 'whsec_x', 'whsec_x')", uuid.uuid4(), known,
         )
         assert directory.may_have(other)  # not loaded yet: every account is asked about
         directory.start()

@@ -1,7 +1,7 @@
 """Webhooks end to end: a real HTTP receiver on loopback verifies every signature, answers 500
 once and sees the retry, gets exactly one successful delivery per event (also with two
-workers racing); another account never reaches a webhook; private targets are refused
-without the setting."""
+workers racing); the secret is stored encrypted, never in clear; another account never reaches
+a webhook; private targets are refused without the setting."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
+import asyncpg
 import pytest_asyncio
 import uvicorn
+from cryptography.fernet import Fernet
 
 from billwire_cli.embedded import free_port
 from billwire_gateway.app import GatewaySettings, create_app
@@ -24,6 +27,7 @@ from tests.servers import fresh_database
 from tests.stack import BUYER, Stack, ready_account, serve_in_process
 
 LINES = [{"description": "Work", "quantity": "2", "unit_price": "100"}]
+SECRETS_KEY = Fernet.generate_key().decode()
 
 
 @dataclass
@@ -76,6 +80,7 @@ async def hooks_stack(pg_admin_url: str, nats_url: str, bus_prefix: str) -> Asyn
         invoices = InvoicesService(InvoicesSettings(
             database_url=database_url, nats_url=nats_url, prefix=prefix, outbox_poll_interval=0.1,
             webhooks_allow_private=True, webhooks_retry_scale=0.01, webhooks_poll_interval=0.1, webhooks_timeout=5,
+            secrets_keys=SECRETS_KEY,
         ))
         async with invoices.running():
             app = create_app(GatewaySettings(database_url=database_url, nats_url=nats_url, prefix=prefix, rate_limit_per_minute=100_000))
@@ -108,6 +113,14 @@ async def test_signed_deliveries_retry_after_a_500_and_succeed_once(hooks_stack:
         listed = (await api.get("/webhooks")).json()
         assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
         assert "secret" not in (await api.get(f"/webhooks/{hook['id']}")).json()
+        conn = await asyncpg.connect(hooks_stack.database_url, server_settings={"search_path": "invoices"})
+        try:
+            stored = await conn.fetchrow("SELECT secret, secret_prefix FROM webhooks WHERE id = $1", UUID(hook["id"]))
+        finally:
+            await conn.close()
+        assert stored["secret"].startswith("enc:") and secret not in stored["secret"] and secret[6:] not in stored["secret"]
+        assert Fernet(SECRETS_KEY).decrypt(stored["secret"][4:].encode()).decode() == secret
+        assert stored["secret_prefix"] == secret[:10]
 
         invoice = await paid_invoice(api)
         await wait_for(lambda: any(r["status"] == 200 for r in receiver.of("invoice.paid")))
@@ -175,7 +188,7 @@ async def test_another_account_never_reaches_a_webhook_or_its_events(hooks_stack
 async def test_two_workers_deliver_each_event_once(hooks_stack: Stack) -> None:
     api = await ready_account(hooks_stack, "Busy GmbH")
     assert hooks_stack.invoices.pool is not None
-    second = DeliveryWorker(hooks_stack.invoices.pool, allow_private=True, poll_interval=0.05, retry_scale=0.01)
+    second = DeliveryWorker(hooks_stack.invoices.pool, box=hooks_stack.invoices.webhooks.worker.box, allow_private=True, poll_interval=0.05, retry_scale=0.01)
     async with receiving(Receiver()) as receiver:
         await api.post("/webhooks", json={"url": receiver.url, "events": ["client.*"]})
         second.start()

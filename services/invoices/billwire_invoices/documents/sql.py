@@ -227,7 +227,7 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     conditions, args = document_filters(query)
     column = _SORTS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
-    # Served by the documents_list_* indexes (migration 0010) for the default -created_at order.
+    # Served by the documents_list_* indexes (migration 0011) for the default -created_at order.
     rows = await conn.fetch(
         f"SELECT data FROM documents WHERE {' AND '.join(conditions)}"
         f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit)} OFFSET {int(query.offset)}",

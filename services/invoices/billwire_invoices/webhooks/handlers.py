@@ -14,6 +14,7 @@ from billwire_invoices import answers
 from billwire_invoices.uow import Change, UnitOfWork, record, utcnow
 from billwire_invoices.webhooks import rules, sql
 from billwire_invoices.webhooks.directory import WebhookDirectory, announce
+from billwire_invoices.webhooks.sealing import SecretBox, reseal
 from billwire_invoices.webhooks.worker import DeliveryWorker
 from billwire_shared import subjects
 from billwire_shared.consumers import Durable, EventFeed
@@ -45,8 +46,10 @@ class WebhookHandlers:
     """One method per RPC subject of webhooks (each marked with the subject it answers), and the consumer of public events."""
 
     def __init__(self, pool: asyncpg.Pool, *, allow_private: bool = False, resolver: rules.Resolver = rules.resolve,
-                 wake: Callable[[], None] = lambda: None, directory: WebhookDirectory | None = None) -> None:
+                 wake: Callable[[], None] = lambda: None, directory: WebhookDirectory | None = None,
+                 box: SecretBox | None = None) -> None:
         self.uow = UnitOfWork(pool)
+        self.box = box or SecretBox("")
         self.allow_private, self.resolver, self.wake, self.directory = allow_private, resolver, wake, directory
 
     async def _check_target(self, url: str) -> None:
@@ -77,7 +80,7 @@ class WebhookHandlers:
             )
             public = Webhook(**{f: getattr(hook, f) for f in Webhook.__struct_fields__})
             change = Change(entity="webhook", entity_id=hook.id, action="create", after=public)  # the audit never sees the secret
-            await record(conn, sql.insert_webhook(cmd.ctx.account_id, hook), cmd.ctx, change)
+            await record(conn, sql.insert_webhook(cmd.ctx.account_id, hook, self.box.seal(secret)), cmd.ctx, change)
             await announce(conn, cmd.ctx.account_id)
             return hook
 
@@ -149,6 +152,10 @@ class WebhookRuntime:
     def __init__(self, handlers: WebhookHandlers, feed: EventFeed, worker: DeliveryWorker, directory: WebhookDirectory) -> None:
         self.handlers, self.feed, self.worker, self.directory = handlers, feed, worker, directory
 
+    async def reseal(self) -> tuple[int, int]:
+        """Before deliveries start: encrypt the secrets stored in clear or under an older key."""
+        return await reseal(self.handlers.uow.pool, self.handlers.box)
+
     def start(self, js) -> None:
         self.directory.start()
         self.worker.start()
@@ -163,10 +170,11 @@ class WebhookRuntime:
 def attach(names, pool: asyncpg.Pool, settings, schema: str = "invoices") -> WebhookRuntime:
     """Webhooks for an invoices replica: their handlers (whose `routes` the service subscribes)
     and the not yet started event feed, delivery worker and directory."""
+    box = SecretBox(settings.secrets_keys)
     worker = DeliveryWorker(
-        pool, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,
+        pool, box=box, allow_private=settings.webhooks_allow_private, timeout=settings.webhooks_timeout,
         poll_interval=settings.webhooks_poll_interval, retry_scale=settings.webhooks_retry_scale,
     )
     directory = WebhookDirectory(lambda: asyncpg.connect(settings.database_url, server_settings={"search_path": schema}))
-    handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake, directory=directory)
+    handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake, directory=directory, box=box)
     return WebhookRuntime(handlers, EventFeed(names, WEBHOOK_EVENTS, handlers.on_event), worker, directory)

@@ -14,17 +14,19 @@ from billwire_invoices.uow import Statement
 from billwire_shared.contracts import webhooks as webhook_contracts
 from billwire_shared.ids import new_id
 
-_HOOK = "id, url, events, description, left(secret, 10) AS secret_prefix, created_at"
+_HOOK = "id, url, events, description, secret_prefix, created_at"
 
 
 def _hook(row: asyncpg.Record) -> webhook_contracts.Webhook:
     return webhook_contracts.Webhook(**dict(row))
 
 
-def insert_webhook(account_id: UUID, hook: webhook_contracts.NewWebhook) -> Statement:
+def insert_webhook(account_id: UUID, hook: webhook_contracts.NewWebhook, sealed_secret: str) -> Statement:
+    """`sealed_secret` is the secret as stored (encrypted: see sealing.py), never `hook.secret`."""
     return (
-        "INSERT INTO webhooks (id, account_id, url, events, description, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [hook.id, account_id, hook.url, hook.events, hook.description, hook.secret, hook.created_at],
+        "INSERT INTO webhooks (id, account_id, url, events, description, secret, secret_prefix, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [hook.id, account_id, hook.url, hook.events, hook.description, sealed_secret, hook.secret_prefix, hook.created_at],
     )
 
 

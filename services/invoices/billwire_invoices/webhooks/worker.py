@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 
 from billwire_invoices.webhooks import rules, sql
+from billwire_invoices.webhooks.sealing import SecretBox, SecretUnreadable
 from billwire_shared.background import BackgroundLoop
 
 log = logging.getLogger("billwire.invoices.webhooks")
@@ -79,10 +80,11 @@ async def post_signed(
 
 class DeliveryWorker(BackgroundLoop):
     def __init__(
-        self, pool: asyncpg.Pool, *, allow_private: bool = False, timeout: float = 10.0, poll_interval: float = 1.0,
+        self, pool: asyncpg.Pool, *, box: SecretBox | None = None, allow_private: bool = False, timeout: float = 10.0, poll_interval: float = 1.0,
         retry_scale: float = 1.0, batch: int = 32, resolver: rules.Resolver = rules.resolve,
     ) -> None:
         self.pool, self.allow_private, self.timeout = pool, allow_private, timeout
+        self.box = box or SecretBox("")
         self.poll_interval, self.retry_scale, self.batch, self.resolver = poll_interval, retry_scale, batch, resolver
         # Long enough for every hop of one attempt; after it another replica may try again.
         self.lease = timedelta(seconds=timeout * (MAX_REDIRECTS + 1) + 30)
@@ -129,18 +131,13 @@ class DeliveryWorker(BackgroundLoop):
         assert self._client is not None
         started, clock = datetime.now(UTC), time.monotonic()
         timestamp = int(time.time())
-        headers = {
-            rules.SIGNATURE_HEADER: rules.signature_header(row["secret"], timestamp, row["payload"]),
-            rules.DELIVERY_HEADER: str(row["id"]),
-            rules.EVENT_HEADER: row["event_type"],
-        }
         try:
-            async with asyncio.timeout(self.lease.total_seconds() - 5):
-                outcome = await post_signed(
-                    self._client, row["url"], row["payload"], headers, allow_private=self.allow_private, resolver=self.resolver,
-                )
-        except TimeoutError:
-            outcome = Outcome(None, "timed out")
+            secret = self.box.open(row["secret"])
+        except SecretUnreadable as exc:
+            log.error("webhook delivery %s: %s", row["id"], exc)
+            outcome = Outcome(None, f"not signed: {exc}")
+        else:
+            outcome = await self._post(row, secret, timestamp)
         retry_in = None if outcome.error is None else rules.retry_delay(row["attempts"], self.retry_scale, random.random())
         async with self.pool.acquire() as conn:
             await sql.record_attempt(
@@ -150,3 +147,18 @@ class DeliveryWorker(BackgroundLoop):
         if outcome.error is not None:
             log.info("webhook delivery %s attempt %d: %s%s", row["id"], row["attempts"], outcome.error,
                      "" if retry_in is not None else "; giving up")
+
+    async def _post(self, row: asyncpg.Record, secret: str, timestamp: int) -> Outcome:
+        assert self._client is not None
+        headers = {
+            rules.SIGNATURE_HEADER: rules.signature_header(secret, timestamp, row["payload"]),
+            rules.DELIVERY_HEADER: str(row["id"]),
+            rules.EVENT_HEADER: row["event_type"],
+        }
+        try:
+            async with asyncio.timeout(self.lease.total_seconds() - 5):
+                return await post_signed(
+                    self._client, row["url"], row["payload"], headers, allow_private=self.allow_private, resolver=self.resolver,
+                )
+        except TimeoutError:
+            return Outcome(None, "timed out")
