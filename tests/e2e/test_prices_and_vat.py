@@ -93,8 +93,13 @@ async def test_printed_prices_have_the_currencys_places_unless_given_with_more(s
 
 async def test_zero_rated_lines_show_the_rate_that_applies(stack: Stack, rendering: RenderingService) -> None:
     api = await ready_account(stack, unique("Export GmbH"))
-    for regulation in ("reverse_charge", "intra_community_supply"):
-        doc = await created(api, "/invoices", {"client": EU_BUYER, "vat_regulation": regulation, "language": "de", "lines": [
+    notes = {"reverse_charge": "Reverse Charge", "intra_community_supply": "innergemeinschaftliche Lieferung",
+             "export": "Ausfuhrlieferung", "tax_exempt": "Steuerfrei nach § 4 Nr. 21 UStG"}
+    for regulation, note in notes.items():
+        buyer = BUYER if regulation == "export" else EU_BUYER
+        reason = note if regulation == "tax_exempt" else None
+        doc = await created(api, "/invoices", {"client": buyer, "vat_regulation": regulation, "language": "de",
+                                               "tax_exemption_reason": reason, "export_type": "factur-x", "lines": [
             {"description": "Beratung", "quantity": "2", "unit_price": "500"},
             {"description": "Handbuch", "unit_price": "20", "tax_rate": "7"},
         ]})
@@ -102,7 +107,7 @@ async def test_zero_rated_lines_show_the_rate_that_applies(stack: Stack, renderi
         assert doc["totals"]["taxes"] == [{"rate": "0", "net": "1020.00", "tax": "0.00"}]
         content = await pdf_text(api, doc["id"])
         assert re.search("500,00 € 0 ?% 1.000,00 €", content) and re.search("20,00 € 0 ?% 20,00 €", content), content
-        assert not re.search("(19|7) ?%", content), content
+        assert not re.search("(19|7) ?%", content) and note in content, content
         issued = await api.post(f"/invoices/{doc['id']}/finalize")
         assert issued.status_code == 200, issued.text
         assert [line["tax_rate"] for line in issued.json()["lines"]] == ["0", "0"]

@@ -106,9 +106,13 @@ VAT_NOTES: dict[str, dict[str, str]] = {
         "reverse_charge": "Reverse charge: VAT to be accounted for by the recipient "
         "(Art. 196 Council Directive 2006/112/EC).",
         "intra_community_supply": "VAT-exempt intra-community supply (Art. 138 Council Directive 2006/112/EC).",
+        "export": "VAT-exempt export outside the EU (Art. 146 Council Directive 2006/112/EC).",
+        "tax_exempt": "Exempt from VAT.",
     },
     "de": {
         "reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, § 13b UStG).",
         "intra_community_supply": "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1b i. V. m. § 6a UStG).",
+        "export": "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a i. V. m. § 6 UStG).",
+        "tax_exempt": "Umsatzsteuerfrei.",
     },
 }

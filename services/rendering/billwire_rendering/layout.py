@@ -287,7 +287,7 @@ def build_view(source: RenderInput) -> View:
         totals=totals,
         gross_label=labels["gross"] if doc.totals.tax or doc.type != "estimate" else labels["total"],
         gross=fmt.money(doc.totals.gross),
-        vat_note=VAT_NOTES[doc.language].get(doc.vat_regulation, ""),
+        vat_note=(doc.vat_regulation == "tax_exempt" and doc.tax_exemption_reason) or VAT_NOTES[doc.language].get(doc.vat_regulation, ""),
         notes=doc.notes or "",
         payment=payment,
         payment_text=payment_text,

@@ -11,7 +11,9 @@ import msgspec
 Scope = Literal["read", "write", "email:send", "admin"]
 SCOPES: tuple[str, ...] = ("read", "write", "email:send", "admin")
 Language = Literal["de", "en"]
-VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply"]
+# Zero-rated regulations: the buyer owes the VAT (reverse_charge), an intra-community supply, an
+# export outside the EU, or a supply exempt from VAT (tax_exemption_reason says why).
+VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply", "export", "tax_exempt"]
 # How a document is delivered: a plain PDF, a Factur-X PDF (PDF/A-3 with CII XML) or XRechnung (UBL XML).
 ExportType = Literal["pdf", "factur-x", "xrechnung"]
 

@@ -69,7 +69,7 @@ class RecurringArgument(TypedDict):
     language: NotRequired[Literal["de", "en"]]
     due_days: NotRequired[int]
     export_type: NotRequired[Literal["pdf", "factur-x", "xrechnung"]]
-    vat_regulation: NotRequired[Literal["standard", "reverse_charge", "intra_community_supply"]]
+    vat_regulation: NotRequired[Literal["standard", "reverse_charge", "intra_community_supply", "export", "tax_exempt"]]
     auto_finalize: NotRequired[bool]
     auto_send: NotRequired[AutoSendArgument]
     catch_up: NotRequired[Literal["all", "latest"]]

@@ -14,7 +14,9 @@ from billwire_shared.contracts.documents import Line, TaxAmount, Totals
 from billwire_shared.money import HUNDRED, ZERO, percent_of, round_money
 
 # Regulations under which no VAT is charged on any line: the lines carry 0 %.
-ZERO_TAX_REGULATIONS = frozenset({"reverse_charge", "intra_community_supply"})
+ZERO_TAX_REGULATIONS = frozenset({"reverse_charge", "intra_community_supply", "export", "tax_exempt"})
+# Of those, the ones that need both VAT ids on the document.
+VAT_ID_REGULATIONS = frozenset({"reverse_charge", "intra_community_supply"})
 
 
 def applied_rate(rate: Decimal, vat_regulation: str) -> Decimal:

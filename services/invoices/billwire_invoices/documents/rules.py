@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from billwire_invoices.documents.pricing import ZERO_TAX_REGULATIONS, compute_totals, price_lines
+from billwire_invoices.documents.pricing import VAT_ID_REGULATIONS, compute_totals, price_lines
 from billwire_shared import validation
 from billwire_shared.contracts.accounts import Profile, ProfilePatch, Seller
 from billwire_shared.contracts.clients import (
@@ -325,7 +325,7 @@ def finalize_problems(doc: Document, profile: Profile) -> list[FieldError]:
     need(doc.client.address.city, "client.address.city", "the buyer's city")
     need(doc.client.address.country, "client.address.country", "the buyer's country")
     need(doc.lines, "lines", "at least one line")
-    if doc.vat_regulation in ZERO_TAX_REGULATIONS:
+    if doc.vat_regulation in VAT_ID_REGULATIONS:
         need(doc.client.vat_id, "client.vat_id", "the buyer's VAT id (for a zero-rated supply)")
         need(profile.vat_id, "profile.vat_id", "the seller's VAT id (for a zero-rated supply)")
     return missing

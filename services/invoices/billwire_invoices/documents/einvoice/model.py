@@ -20,6 +20,7 @@ from billwire_shared.money import ZERO, round_money
 EXPORTABLE = frozenset({"invoice", "credit_note"})
 REVERSE_CHARGE = ("AE", "Reverse charge", "VATEX-EU-AE")
 INTRA_COMMUNITY = ("K", "Intra-community supply", "VATEX-EU-IC")
+EXPORT = ("G", "Export outside the EU", "VATEX-EU-G")
 TERMS = {
     "en": {"due": "Payable by {due} without deduction.", "days": "Payable within {days} days, by {due}.",
            "credit": "This credit note is settled by refund or offset; nothing is payable.",
@@ -118,6 +119,10 @@ def category_of(doc: Document, rate: Decimal) -> tuple[str, str | None, str | No
         return REVERSE_CHARGE
     if doc.vat_regulation == "intra_community_supply":
         return INTRA_COMMUNITY
+    if doc.vat_regulation == "export":
+        return EXPORT
+    if doc.vat_regulation == "tax_exempt":
+        return "E", doc.tax_exemption_reason or "Exempt from VAT", None
     if rate > 0:
         return "S", None, None
     if doc.tax_exemption_reason:
