@@ -1,4 +1,4 @@
-"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|scale|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
@@ -7,6 +7,7 @@ mcp:       MCP create_invoice + get_invoice against the same two REST calls
 send:      invoices sent end to end into an SMTP server, against rendering alone
 einvoice:  XRechnung / Factur-X XML generated and validated per second; Factur-X PDF over plain PDF
 recurring: 10,000 recurring invoices due at once through the scheduler, against as many POST /invoices
+scale:     list, overdue filter, stats and usage at 1k / 10k (/ 50k) documents in one account, p50 / p95 and growth
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -106,6 +107,14 @@ def main() -> int:
             codes.append(recurring_bench.run(args.quick))
         except (BenchError, EmbeddedServerError) as exc:
             print(f"bench recurring: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+            codes.append(1)
+    if args.which in ("all", "scale"):
+        from bench import scale_bench
+
+        try:
+            codes.append(scale_bench.run(args.quick))
+        except (BenchError, EmbeddedServerError) as exc:
+            print(f"bench scale: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
             codes.append(1)
     if args.which in ("all", "rendering"):
         from bench import rendering

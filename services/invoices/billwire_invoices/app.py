@@ -19,8 +19,9 @@ from nats.js import JetStreamContext
 
 from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
+from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
-from billwire_invoices.documents import reports
+from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.overview import handlers as overview
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
@@ -105,6 +106,9 @@ class InvoicesService(Service):
 
     async def start_loops(self, stack: contextlib.AsyncExitStack, js: JetStreamContext) -> None:
         assert self.pool is not None
+        async with self.pool.acquire() as conn:
+            if await documents_sql.einvoices_in_use(conn):
+                einvoice.warm_up()  # in the background; otherwise they compile with the first e-invoice
         await self.webhooks.reseal()
         self.webhooks.start(js)
         stack.push_async_callback(self.webhooks.stop)

@@ -66,7 +66,9 @@ class DocumentHandlers:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.uow = UnitOfWork(pool)
-        einvoice_checks.warm_up()  # compile the e-invoice validators before the first save needs them
+        # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
+        # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
+        # never make one never pays their memory.
 
     # -- clients -----------------------------------------------------------------------------
 

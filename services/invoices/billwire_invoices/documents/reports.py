@@ -80,8 +80,8 @@ class ReportHandlers:
     async def usage(self, cmd: GetUsage) -> Usage:
         row = await self.uow.read(lambda conn: conn.fetchrow(
             "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
-            " count(*) FILTER (WHERE created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS documents"
-            " FROM documents WHERE account_id = $1",
+            " count(*) AS documents FROM documents"
+            " WHERE account_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
             cmd.ctx.account_id,
         ))
         emails = await self._email_quota(cmd)

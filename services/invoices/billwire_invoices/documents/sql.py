@@ -67,12 +67,22 @@ async def _page(
     """One page of an account's rows, newest schema in `data`, with the total of all matches."""
     where, args = search
     rows = await conn.fetch(
-        f"SELECT data, count(*) OVER () AS total FROM {table} WHERE account_id = $1{where}"
-        f" ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}",
+        f"SELECT data FROM {table} WHERE account_id = $1{where} ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}",
         account_id, *args,
     )
-    total = rows[0]["total"] if rows else await _count(conn, table, account_id, where, args)
+    total = known_total(rows, limit, offset)
+    if total is None:
+        total = await _count(conn, table, account_id, where, args)
     return [_as(type_, r["data"]) for r in rows], total
+
+
+def known_total(rows: list[Any], limit: int, offset: int) -> int | None:
+    """The total of all matches when the page itself proves it (a short, non-empty page, or an empty first
+    page), else None: then a separate count answers. A `count(*) OVER ()` on the page query would copy
+    every matching row before the sort and limit, which grows with the account; the count alone does not."""
+    if len(rows) < limit and (rows or offset == 0):
+        return offset + len(rows)
+    return None
 
 
 async def _count(conn: asyncpg.Connection, table: str, account_id: UUID, where: str, args: list[Any]) -> int:
@@ -160,6 +170,15 @@ async def get_document(
     return _as(Document, data) if data else None
 
 
+async def einvoices_in_use(conn: asyncpg.Connection) -> bool:
+    """Whether any account has made an e-invoice or makes them by default: then the validators are worth
+    compiling at start, so that no one's next e-invoice waits for them."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM documents WHERE data->>'export_type' IN ('xrechnung', 'factur-x'))"
+        " OR EXISTS (SELECT 1 FROM accounts WHERE profile->>'default_export_type' IN ('xrechnung', 'factur-x'))"
+    )
+
+
 _SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
 # States derived from dates and payments, as lists filter on them (the same rules as
 # `Document.states`, billwire_shared.contracts.documents.derived_states).
@@ -208,14 +227,14 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     conditions, args = document_filters(query)
     column = _SORTS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
+    # Served by the documents_list_* indexes (migration 0011) for the default -created_at order.
     rows = await conn.fetch(
-        f"SELECT data, count(*) OVER () AS total FROM documents WHERE {' AND '.join(conditions)}"
+        f"SELECT data FROM documents WHERE {' AND '.join(conditions)}"
         f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit)} OFFSET {int(query.offset)}",
         *args,
     )
-    if rows:
-        total = rows[0]["total"]
-    else:
+    total = known_total(rows, query.limit, query.offset)
+    if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     return [_as(Document, r["data"]) for r in rows], total
 

@@ -25,7 +25,6 @@ from billwire_invoices.text.model import (
     private_address,
     understand,
 )
-from billwire_invoices.text.parser.lexicon import UNIT_LABELS
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts import text as text_contracts
@@ -156,6 +155,8 @@ class TextHandlers:
 
     @staticmethod
     def _document_input(parsed: text_contracts.ParsedInvoice, match: text_contracts.ClientMatch, language: str, problems: list[FieldError]) -> DocumentInput | None:
+        from billwire_invoices.text.parser.lexicon import UNIT_LABELS  # loaded with the first text (see model.understand)
+
         labels = UNIT_LABELS.get(language, UNIT_LABELS["en"])
         lines = [
             {

