@@ -15,6 +15,7 @@ from billwire_shared.contracts.documents import (
     CreateDocument,
     DocumentInput,
     DocumentPatch,
+    FinalizeDocument,
     GetDocument,
     ListDocuments,
     UpdateDocument,
@@ -49,7 +50,9 @@ def register(tools: Toolbox) -> None:
 
     @tools.tool(UPDATE)
     async def update_invoice(ctx: Context, invoice_id: UUID, changes: dict[str, Any], idempotency_key: str | None = None) -> Result:
-        """Change a draft invoice (lines, dates, notes...); an issued invoice cannot change."""
+        """Change a draft invoice (lines, dates, notes...). An issued invoice takes only its status fields:
+        sent (true: marked as sent by hand) with sent_date and sent_notes, and custom_status {name, date, notes};
+        a cancelled one only custom_status."""
         patch = decode(changes, DocumentPatch, "changes")
         return await tools.result(
             ctx, subjects.DOCUMENT_UPDATE, lambda k: UpdateDocument(ctx=k, id=invoice_id, type="invoice", patch=patch),
@@ -83,3 +86,20 @@ def register(tools: Toolbox) -> None:
         """Status, number, totals, amount paid, balance, sent and overdue of one invoice."""
         doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))
         return {"result": {name: doc.get(name) for name in STATUS_FIELDS} | {"gross": doc["totals"]["gross"], "currency": doc["currency"]}}
+
+    @tools.tool(WRITE)
+    async def import_invoice(
+        ctx: Context, number: str, issue_date: str, lines: list[dict[str, Any]], client_id: UUID | None = None,
+        client: dict[str, Any] | None = None, due_date: str | None = None, idempotency_key: str | None = None,
+    ) -> Result:
+        """Bring an invoice issued in another tool over with its own number and issue date (YYYY-MM-DD):
+        it is stored and finalized as imported (the number series is not touched; a number the account
+        already has for an invoice is refused). Pay it with record_payment if it was paid."""
+        body = decode(given(type="invoice", imported=True, number=number, issue_date=issue_date, lines=lines,
+                            client_id=client_id, client=client, due_date=due_date), DocumentInput, "invoice")
+        draft = await tools.call(ctx, subjects.DOCUMENT_CREATE, lambda k: CreateDocument(ctx=k, document=body),
+                                 key=idempotency_key, scope="write")
+        key = f"{idempotency_key}:finalize" if idempotency_key else None
+        return await tools.result(
+            ctx, subjects.DOCUMENT_FINALIZE, lambda k: FinalizeDocument(ctx=k, id=UUID(draft["id"]), type="invoice"), key=key, scope="write",
+        )

@@ -21,6 +21,8 @@ from billwire_shared.contracts.lifecycle import (
     MarkPaidInput,
     PaymentInput,
     RecordPayment,
+    RecordRefund,
+    RefundInput,
     SendDocument,
     SendInput,
 )
@@ -70,12 +72,13 @@ def register(tools: Toolbox) -> None:
         )
 
     @tools.tool(IRREVERSIBLE)
-    async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str, confirm: bool = False, expected_total: str | None = None,
-                             idempotency_key: str | None = None) -> Result:
-        """Cancel an issued invoice with a credit note. Preview without confirm=true."""
+    async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str | None = None, confirm: bool = False,
+                             expected_total: str | None = None, idempotency_key: str | None = None) -> Result:
+        """Cancel an issued invoice with a credit note (the reason is optional). Payments stay: the
+        invoice then shows `refund_due` until record_refund. Preview without confirm=true."""
         if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "cancel", {"reason": reason})) is not None:
             return preview
-        body = CancelInput(reason=reason)
+        body = decode(given(reason=reason), CancelInput, "cancel")
         return await tools.result(
             ctx, subjects.DOCUMENT_CANCEL, lambda k: CancelDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write",
         )
@@ -121,4 +124,13 @@ def register(tools: Toolbox) -> None:
         body = decode(given(amount=amount, date=date, method=method, reference=reference), PaymentInput, "payment")
         return await tools.result(
             ctx, subjects.PAYMENT_RECORD, lambda k: RecordPayment(ctx=k, id=invoice_id, payment=body), key=idempotency_key, scope="write",
+        )
+
+    @tools.tool(WRITE)
+    async def record_refund(ctx: Context, invoice_id: UUID, amount: str | None = None, date: str | None = None,
+                            method: str = "bank_transfer", reference: str | None = None, idempotency_key: str | None = None) -> Result:
+        """Record money paid back on a cancelled invoice that had payments (amount: the whole refund_due when left out)."""
+        body = decode(given(amount=amount, date=date, method=method, reference=reference), RefundInput, "refund")
+        return await tools.result(
+            ctx, subjects.REFUND_RECORD, lambda k: RecordRefund(ctx=k, id=invoice_id, refund=body), key=idempotency_key, scope="write",
         )
