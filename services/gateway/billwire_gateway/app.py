@@ -61,6 +61,7 @@ class Gateway:
         self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds, max_entries=settings.key_cache_entries)
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
         self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
+        self.account_limiter = RateLimiter(self.bus, settings.rate_limit_per_account_per_minute, replicas=settings.kv_replicas)
         self.mcp = create_mcp(self.bus)
         self.web = WebApp(self.bus, settings)
 
@@ -71,6 +72,7 @@ class Gateway:
             await self.auth.start()
             await self.limiter.start()
             await self.failures.start()
+            await self.account_limiter.start()
             # A mounted app's own lifespan never runs: the MCP session manager runs here.
             async with self.mcp.session_manager.run():
                 log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
@@ -112,7 +114,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         template_config=template_config(),
         middleware=[DefineMiddleware(
             ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
-            address_header=settings.client_address_header,
+            address_header=settings.client_address_header, account_limiter=gateway.account_limiter,
         )],
         before_send=[add_response_headers],
         exception_handlers=with_web_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]

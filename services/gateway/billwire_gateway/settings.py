@@ -8,7 +8,8 @@ from billwire_shared.settings import CommonSettings
 class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8000
-    rate_limit_per_minute: int = 100
+    rate_limit_per_minute: int = 100  # requests per API key and minute, counted across all gateway replicas
+    rate_limit_per_account_per_minute: int = 1000  # requests per account (all its keys together) and minute
     key_cache_seconds: float = 5.0
     key_cache_entries: int = 10_000  # verified keys each gateway keeps cached; unknown keys are never cached
     auth_failures_per_minute: int = 30  # failed authentications per client address and minute before 429

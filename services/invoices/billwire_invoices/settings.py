@@ -19,7 +19,8 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     document_max_lines: int = 300
     # Characters of one line's description; more are a 422 naming the line (the API takes 2,000 at most).
     document_line_max_chars: int = 1000
-    documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
+    documents_quota_per_month: int = 0  # the plan's documents per month and account; 0 is unlimited
+    max_active_api_keys: int = 100  # unrevoked API keys an account may have; creating one more answers 409
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 
