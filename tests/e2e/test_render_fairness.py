@@ -38,14 +38,15 @@ async def print_large_and_small(stack: Stack) -> None:
     large = [await draft(big, long_lines(MAX_LINES, MAX_CHARS)) for _ in range(LARGE_DRAFTS)]
     one_page = await draft(small, [{"description": "Consulting", "quantity": "2", "unit_price": "100"}])
 
-    async def preview(api, doc: dict) -> float:
+    async def preview(api, doc: dict, busy_is_fine: bool = False) -> float:
         started = time.monotonic()
         response = await api.post(f"/invoices/{doc['id']}/pdf")  # renders the draft's preview again
-        assert response.status_code == 200, response.text
+        # A's last ones may wait longer than a download waits (30 s) on a loaded machine: 503, come back later
+        assert response.status_code == 200 or (busy_is_fine and response.status_code == 503), response.text
         return time.monotonic() - started
 
     alone = await preview(small, one_page)
-    printing = [asyncio.create_task(preview(big, doc)) for doc in large]
+    printing = [asyncio.create_task(preview(big, doc, busy_is_fine=True)) for doc in large]
     await asyncio.sleep(1.0)  # A's drafts are fetched and printing (each prints for seconds)
     assert not any(task.done() for task in printing), "A's documents printed too fast to hold anything up"
     shared = await preview(small, one_page)
