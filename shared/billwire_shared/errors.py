@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     RENDERER_UNAVAILABLE = "RENDERER_UNAVAILABLE"  # no usable Chromium: PDFs cannot be printed until one is installed
+    DOCUMENT_TOO_LONG = "DOCUMENT_TOO_LONG"  # its PDF would print on more pages than a PDF may have
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -69,6 +70,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.RENDERER_UNAVAILABLE: 503,
+    ErrorCode.DOCUMENT_TOO_LONG: 422,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

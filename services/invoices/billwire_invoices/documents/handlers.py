@@ -19,6 +19,7 @@ from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, rules, sql
 from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
@@ -64,8 +65,9 @@ async def _client_number_unique() -> AsyncIterator[None]:
 class DocumentHandlers:
     """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, limits: DocumentLimits | None = None) -> None:
         self.uow = UnitOfWork(pool)
+        self.limits = limits or DocumentLimits()
         # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
         # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
         # never make one never pays their memory.
@@ -178,7 +180,7 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_CREATE)
     async def create_document(self, cmd: CreateDocument) -> Document:
-        rules.check(rules.document_problems(cmd.document))
+        rules.check(rules.document_problems(cmd.document) + size_problems(cmd.document.lines, self.limits))
         return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
 
     @answers(subjects.DOCUMENT_GET)
@@ -203,7 +205,7 @@ class DocumentHandlers:
         async def work(conn: asyncpg.Connection) -> Document:
             account_id = cmd.ctx.account_id
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
-            rules.check(rules.document_problems(rules.given_fields(patch)))
+            rules.check(rules.document_problems(rules.given_fields(patch)) + size_problems(patch.lines, self.limits))
             values = rules.merge(before, patch)
             if patch.due_date not in (msgspec.UNSET, None):
                 values["due_days"] = None  # a fixed date replaces payment terms

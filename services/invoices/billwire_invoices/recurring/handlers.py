@@ -13,6 +13,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.recurring import rules, sql
 from billwire_invoices.recurring.scheduler import Clock, utc_clock
 from billwire_invoices.uow import UnitOfWork
@@ -48,9 +49,10 @@ def _content_problems(values: dict) -> list[FieldError]:
 class RecurringHandlers:
     """One method per recurring RPC; writes run in one transaction with their audit row and event."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock, limits: DocumentLimits | None = None) -> None:
         self.uow = UnitOfWork(pool)
         self.clock = clock
+        self.limits = limits or DocumentLimits()  # its documents' size, as for any draft
 
     async def _locked(self, conn: asyncpg.Connection, ctx: Caller, template_id: UUID) -> RecurringInvoice:
         template = await sql.get_template(conn, ctx.account_id, template_id, lock=True)
@@ -81,7 +83,7 @@ class RecurringHandlers:
 
     def _new_template(self, body: RecurringInput) -> RecurringInvoice:
         """A template from its input, not stored; the problems the types cannot say are 422s."""
-        document_rules.check(_content_problems(msgspec.structs.asdict(body)))
+        document_rules.check(_content_problems(msgspec.structs.asdict(body)) + size_problems(body.lines, self.limits))
         now = self.clock()
         schedule = rules.schedule_of(body.schedule)
         return RecurringInvoice(
@@ -121,7 +123,7 @@ class RecurringHandlers:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
             before = await self._locked(conn, cmd.ctx, cmd.id)
             values = document_rules.merge(before, patch)
-            document_rules.check(_content_problems(values))
+            document_rules.check(_content_problems(values) + size_problems(patch.lines, self.limits))
             now = self.clock()
             values.update(version=before.version + 1, updated_at=now)
             after = msgspec.convert(values, RecurringInvoice, from_attributes=True)

@@ -17,6 +17,7 @@ from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import buyer, create_draft, draft_of
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.text import sql
 from billwire_invoices.text.client_match import is_ambiguous, match_client
 from billwire_invoices.text.model import (
@@ -53,9 +54,10 @@ def check_labels(labels: list[text_contracts.Label]) -> list[text_contracts.Labe
 class TextHandlers:
     """One method per RPC subject of drafting from text and of saved prompts (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None, limits: DocumentLimits | None = None) -> None:
         self.uow = UnitOfWork(pool)
         self.model = model or TextModelSettings()
+        self.limits = limits or DocumentLimits()  # the draft's size, as for any draft
 
     # -- drafting ------------------------------------------------------------------------------
 
@@ -110,6 +112,7 @@ class TextHandlers:
         if options.dry_run:
             if body is not None:
                 try:
+                    document_rules.check(size_problems(body.lines, self.limits))
                     result.document = preview(body, profile, client)
                 except BillwireError as exc:
                     problems.extend(exc.reply.details or [FieldError(field="text", message=exc.reply.message)])
@@ -118,7 +121,7 @@ class TextHandlers:
         if problems or body is None:
             unparsed = [FieldError(field="text", message=f"not understood: {u.text!r} ({u.reason})") for u in parsed.unparsed]
             raise invalid(problems + unparsed, "The text does not describe a complete invoice.")
-        document_rules.check(document_rules.document_problems(body))
+        document_rules.check(document_rules.document_problems(body) + size_problems(body.lines, self.limits))
         inner = msgspec.structs.replace(ctx, idempotency_key=None, fingerprint=None)  # the key is ours, claimed already
         result.document = await create_draft(conn, inner, body)
         result.stored = True
