@@ -23,7 +23,7 @@ async def audit_actions(stack: Stack, entity_id: str) -> list[str]:
 
 async def test_an_issued_document_changes_only_its_sent_and_custom_status(stack: Stack) -> None:
     api = await ready_account(stack, unique("Status GmbH"))
-    draft = await created(api, "/invoices", {"client": BUYER, "lines": LINES, "issue_date": "2026-11-02"})
+    draft = await created(api, "/invoices", {"client": BUYER, "lines": LINES, "issue_date": "2026-11-02", "due_date": "2099-01-31"})
     refused = await api.patch(f"/invoices/{draft['id']}", json={"sent": True})
     assert refused.status_code == 409 and [d["field"] for d in refused.json()["error"]["details"]] == ["sent"], refused.text
     issued = (await api.post(f"/invoices/{draft['id']}/finalize")).json()
