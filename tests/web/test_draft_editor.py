@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from playwright.async_api import Page, expect
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ClientInput, CreateClient, CreateProduct, Product, ProductInput
 from billwire_shared.contracts.common import Caller
 from tests.web.conftest import Web
@@ -19,10 +19,10 @@ from tests.web.conftest import Web
 async def seed(web: Web, account_id: str) -> None:
     """A client and a product of the account, made on the bus as the API would."""
     bus, caller = web.stack.gateways[0].state.bus, Caller(account_id=uuid.UUID(account_id))
-    await bus.call_typed(s.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Globex Corporation", email="ap@globex.example")), Client)
-    await bus.call_typed(s.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Initech AG")), Client)
+    await bus.call_typed(subjects.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Globex Corporation", email="ap@globex.example")), Client)
+    await bus.call_typed(subjects.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Initech AG")), Client)
     product = ProductInput(title="Workshop day", unit="day", net_price=Decimal("120.00"), tax_rate=Decimal("19"))
-    await bus.call_typed(s.PRODUCT_CREATE, CreateProduct(ctx=caller, product=product), Product)
+    await bus.call_typed(subjects.PRODUCT_CREATE, CreateProduct(ctx=caller, product=product), Product)
 
 
 def row(page: Page, index: int):

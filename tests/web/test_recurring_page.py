@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from playwright.async_api import expect
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ClientInput, CreateClient
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import CreateDocument, Document, DocumentInput, LineInput
@@ -20,10 +20,10 @@ from tests.web.conftest import Web
 async def test_make_recurring_preview_pause_and_resume(web: Web) -> None:
     account_id, email, password = await web.new_user("Retainer GmbH", password="the retainer user's password")
     bus, caller = web.stack.gateways[0].state.bus, Caller(account_id=uuid.UUID(account_id))
-    client = await bus.call_typed(s.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Sarah Example Ltd")), Client)
+    client = await bus.call_typed(subjects.CLIENT_CREATE, CreateClient(ctx=caller, client=ClientInput(name="Sarah Example Ltd")), Client)
     line = LineInput(description="Monthly retainer", quantity=Decimal("1"), unit_price=Decimal("1000.00"), tax_rate=Decimal("19"))
     invoice = await bus.call_typed(
-        s.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=DocumentInput(client_id=client.id, lines=[line], language="en")), Document,
+        subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=DocumentInput(client_id=client.id, lines=[line], language="en")), Document,
     )
     async with web.page() as page:
         await web.sign_in(page, email, password)

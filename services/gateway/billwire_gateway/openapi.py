@@ -32,7 +32,7 @@ ERROR_SCHEMA = Schema(
 )
 
 API_ERRORS = {
-    "400": "Malformed JSON (MALFORMED_JSON)",
+    "400": "Malformed JSON (MALFORMED_JSON), or query parameters the operation does not take, each named (UNKNOWN_QUERY_PARAMETER)",
     "401": "Missing, unknown or revoked API key (UNAUTHORIZED)",
     "403": "The key lacks the scope this operation needs (FORBIDDEN)",
     "404": "No such resource in this account",

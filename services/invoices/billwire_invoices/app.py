@@ -89,7 +89,7 @@ class InvoicesService(Service):
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         table = routes(
-            accounts.AccountHandlers(pool, broadcast),
+            accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
             documents.DocumentHandlers(pool),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,

@@ -14,7 +14,8 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     # Fernet keys, comma-separated, that encrypt webhook secrets at rest: the first encrypts, all decrypt
     # (rotate: new key first, restart, then drop the old). Empty: secrets are stored in clear, with a warning at start.
     secrets_keys: str = ""
-    documents_quota_per_month: int = 0  # the plan's documents per month; 0 is unlimited
+    documents_quota_per_month: int = 0  # the plan's documents per month and account; 0 is unlimited
+    max_active_api_keys: int = 100  # unrevoked API keys an account may have; creating one more answers 409
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 

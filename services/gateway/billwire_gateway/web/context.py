@@ -18,7 +18,7 @@ from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.middleware import request_id_of
 from billwire_gateway.web.i18n import Texts
 from billwire_gateway.web.sessions import COOKIE, Session, SessionStore
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.users import ROLE_SCOPES, Authenticated, SessionCheck, User
 from billwire_shared.errors import ErrorCode, ErrorReply
@@ -76,7 +76,7 @@ async def provide_person(request: Request) -> Person:
     if session is None or session_id is None:
         raise SignInRequired(next_path)
     check = SessionCheck(account_id=session.account_id, user_id=session.user_id, session_generation=session.session_generation)
-    found = await bus_of(request).call_typed(s.USER_SESSION_CHECK, check, Authenticated)
+    found = await bus_of(request).call_typed(subjects.USER_SESSION_CHECK, check, Authenticated)
     if not found.found or found.user is None:
         await store_of(request).end(session_id)
         raise SignInRequired(next_path)

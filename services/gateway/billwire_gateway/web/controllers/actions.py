@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, redirect
 from billwire_gateway.web.forms import convert, given, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.documents import DeleteDocument, Document, FinalizeDocument
 from billwire_shared.contracts.lifecycle import (
     CancelDocument,
@@ -49,7 +49,7 @@ class DocumentActionsController(Controller):
 
     @post("/finalize")
     async def finalize(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        return await self._do(request, person, document_id, s.DOCUMENT_FINALIZE, FinalizeDocument(ctx=person.caller, id=document_id), "Done.")
+        return await self._do(request, person, document_id, subjects.DOCUMENT_FINALIZE, FinalizeDocument(ctx=person.caller, id=document_id), "Done.")
 
     @post("/send", opt={"scope": "email:send"})
     async def send(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
@@ -60,7 +60,7 @@ class DocumentActionsController(Controller):
             body = convert(values | {"cc": cc}, SendInput)
         except ApiError as exc:
             return redirect(f"/documents/{document_id}", _problem(exc), person)
-        return await self._do(request, person, document_id, s.DOCUMENT_SEND, SendDocument(ctx=person.caller, id=document_id, body=body), "Sent to the mail relay.")
+        return await self._do(request, person, document_id, subjects.DOCUMENT_SEND, SendDocument(ctx=person.caller, id=document_id, body=body), "Sent to the mail relay.")
 
     @post("/payments")
     async def record_payment(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
@@ -70,29 +70,29 @@ class DocumentActionsController(Controller):
         except ApiError as exc:
             return redirect(f"/documents/{document_id}", _problem(exc), person)
         command = RecordPayment(ctx=person.caller, id=document_id, payment=payment)
-        return await self._do(request, person, document_id, s.PAYMENT_RECORD, command, "Payment recorded.")
+        return await self._do(request, person, document_id, subjects.PAYMENT_RECORD, command, "Payment recorded.")
 
     @post("/payments/{payment_id:uuid}/delete")
     async def delete_payment(self, request: Request, person: PersonDep, document_id: FromPath[UUID], payment_id: FromPath[UUID]) -> Response:
         command = DeletePayment(ctx=person.caller, id=document_id, payment_id=payment_id)
-        return await self._do(request, person, document_id, s.PAYMENT_DELETE, command, "Done.")
+        return await self._do(request, person, document_id, subjects.PAYMENT_DELETE, command, "Done.")
 
     @post("/mark-paid")
     async def mark_paid(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         command = MarkPaid(ctx=person.caller, id=document_id, body=MarkPaidInput())
-        return await self._do(request, person, document_id, s.DOCUMENT_MARK_PAID, command, "Done.")
+        return await self._do(request, person, document_id, subjects.DOCUMENT_MARK_PAID, command, "Done.")
 
     @post("/mark-unpaid")
     async def mark_unpaid(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         command = ListForDocument(ctx=person.caller, id=document_id)
-        return await self._do(request, person, document_id, s.DOCUMENT_MARK_UNPAID, command, "Done.")
+        return await self._do(request, person, document_id, subjects.DOCUMENT_MARK_UNPAID, command, "Done.")
 
     @post("/cancel")
     async def cancel(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         form = await request.form()
         try:
             body = convert(given(form, ("reason",)), CancelInput)
-            raw = await bus_of(request).call(s.DOCUMENT_CANCEL, CancelDocument(ctx=person.caller, id=document_id, body=body))
+            raw = await bus_of(request).call(subjects.DOCUMENT_CANCEL, CancelDocument(ctx=person.caller, id=document_id, body=body))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
@@ -101,13 +101,13 @@ class DocumentActionsController(Controller):
 
     @post("/duplicate")
     async def duplicate(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        raw = await bus_of(request).call(s.DOCUMENT_DUPLICATE, DuplicateDocument(ctx=person.caller, id=document_id))
+        raw = await bus_of(request).call(subjects.DOCUMENT_DUPLICATE, DuplicateDocument(ctx=person.caller, id=document_id))
         return redirect(f"/documents/{decode(raw, Document).id}/edit", "Done.", person)
 
     @post("/convert")
     async def convert_estimate(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         try:
-            raw = await bus_of(request).call(s.ESTIMATE_CONVERT, ListForDocument(ctx=person.caller, id=document_id))
+            raw = await bus_of(request).call(subjects.ESTIMATE_CONVERT, ListForDocument(ctx=person.caller, id=document_id))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
@@ -117,7 +117,7 @@ class DocumentActionsController(Controller):
     @post("/delete")
     async def delete_draft(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         try:
-            await bus_of(request).call(s.DOCUMENT_DELETE, DeleteDocument(ctx=person.caller, id=document_id))
+            await bus_of(request).call(subjects.DOCUMENT_DELETE, DeleteDocument(ctx=person.caller, id=document_id))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise

@@ -16,7 +16,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.controllers.files import _stream_pdf
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, line_rows, lines, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import GetProfile, Profile
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import Page
@@ -77,8 +77,8 @@ class DocumentsController(Controller):
         page_number = min(page_number, 40_000)
         bus = bus_of(request)
         listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        documents = decode(await bus.call(s.DOCUMENT_LIST, listing), Page[Document])
-        clients = decode(await bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        documents = decode(await bus.call(subjects.DOCUMENT_LIST, listing), Page[Document])
+        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
@@ -98,7 +98,7 @@ class DocumentsController(Controller):
         values = self._values(form, text(form, "type") or "invoice")
         try:
             document_input = convert(values | {"type": text(form, "type") or "invoice"}, DocumentInput)
-            raw = await bus_of(request).call(s.DOCUMENT_CREATE, CreateDocument(ctx=person.caller, document=document_input))
+            raw = await bus_of(request).call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=person.caller, document=document_input))
         except ApiError as exc:
             return await self._form(request, person, None, values | {"type": text(form, "type")}, field_errors(exc), 422)
         return redirect(f"/documents/{decode(raw, Document).id}/edit", "Saved.", person)
@@ -106,14 +106,14 @@ class DocumentsController(Controller):
     @get("/{document_id:uuid}")
     async def show(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
-        document = decode(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
         for_document = ListForDocument(ctx=person.caller, id=document_id)
         issued = document.status != "draft"
         reads = {
-            "history": bus.call(s.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
-            **({"sends": bus.call(s.SEND_LIST, for_document)} if issued else {}),
-            **({"payments": bus.call(s.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
-            **({"preview": bus.call(s.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
+            "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+            **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
+            **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
+            **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
                if issued and document.status == "open" and person.may("email:send") else {}),
         }
         raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
@@ -137,7 +137,7 @@ class DocumentsController(Controller):
 
     @get("/{document_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        document = decode(await bus_of(request).call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        document = decode(await bus_of(request).call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
         if document.status != "draft":
             return redirect(f"/documents/{document_id}")
         return await self._form(request, person, document, None, {})
@@ -151,11 +151,11 @@ class DocumentsController(Controller):
         bus = bus_of(request)
         try:
             patch = convert(patch_values, DocumentPatch)
-            raw = await bus.call(s.DOCUMENT_UPDATE, UpdateDocument(ctx=person.caller, id=document_id, patch=patch))
+            raw = await bus.call(subjects.DOCUMENT_UPDATE, UpdateDocument(ctx=person.caller, id=document_id, patch=patch))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
-            document = decode(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+            document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
             return await self._form(request, person, document, values, field_errors(exc), 422)
         if text(form, "then") == "view":
             return redirect(f"/documents/{document_id}", "Saved.", person)
@@ -170,7 +170,7 @@ class DocumentsController(Controller):
         values = self._values(form, text(form, "type") or "invoice") | {"lines": [row for _, row in rows]}
         try:
             document_input = convert(values | {"type": text(form, "type") or "invoice"}, DocumentInput)
-            raw = await bus_of(request).call(s.DOCUMENT_PREVIEW, PreviewDocument(ctx=person.caller, document=document_input))
+            raw = await bus_of(request).call(subjects.DOCUMENT_PREVIEW, PreviewDocument(ctx=person.caller, document=document_input))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -188,7 +188,7 @@ class DocumentsController(Controller):
     async def search_clients(self, request: Request, person: PersonDep) -> Response:
         """The draft form's client search: up to 50 of the account's clients matching `q`."""
         q = (request.query_params.get("q") or "").strip()[:100] or None
-        found = decode(await bus_of(request).call(s.CLIENT_LIST, ListClients(ctx=person.caller, q=q, limit=50)), Page[Client])
+        found = decode(await bus_of(request).call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, q=q, limit=50)), Page[Client])
         return Response([{"id": str(client.id), "name": client.name, "number": client.client_number} for client in found.items])
 
     @staticmethod
@@ -212,9 +212,9 @@ class DocumentsController(Controller):
     ) -> Response:
         bus = bus_of(request)
         raw_clients, raw_products, raw_profile = await asyncio.gather(
-            bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
-            bus.call(s.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)),
-            bus.call(s.PROFILE_GET, GetProfile(ctx=person.caller)),
+            bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+            bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)),
+            bus.call(subjects.PROFILE_GET, GetProfile(ctx=person.caller)),
         )
         clients, products = decode(raw_clients, Page[Client]), decode(raw_products, Page[Product])
         return page(

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.text import DraftFromText, DraftFromTextResult, FromTextInput
 
 
@@ -26,7 +26,7 @@ class FromTextController(Controller):
         save = form.get("then") == "save"
         try:
             body = convert({"text": sentence, "dry_run": not save}, FromTextInput)
-            raw = await bus_of(request).call(s.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body))
+            raw = await bus_of(request).call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise

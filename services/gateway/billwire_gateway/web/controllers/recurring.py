@@ -19,7 +19,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import Person, PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given, lines, text
 from billwire_gateway.web.i18n import Texts
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import ById, Page
 from billwire_shared.contracts.documents import Document, GetDocument
@@ -105,11 +105,11 @@ def as_patch(values: dict[str, Any]) -> dict[str, Any]:
 async def client_names(request: Request, person: Person, client_ids: set[UUID]) -> dict[UUID, str]:
     """The names of the clients the templates bill: the first page of clients, then any missing one by id."""
     bus = bus_of(request)
-    listed = decode(await bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+    listed = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
     names = {client.id: client.name for client in listed.items}
     missing = [client_id for client_id in client_ids if client_id not in names]
     for client_id, raw in zip(missing, await asyncio.gather(
-        *(bus.call(s.CLIENT_GET, ById(ctx=person.caller, id=client_id)) for client_id in missing), return_exceptions=True,
+        *(bus.call(subjects.CLIENT_GET, ById(ctx=person.caller, id=client_id)) for client_id in missing), return_exceptions=True,
     ), strict=True):
         names[client_id] = decode(raw, Client).name if isinstance(raw, bytes) else "–"
     return names
@@ -122,7 +122,7 @@ class RecurringController(Controller):
     async def list_templates(self, request: Request, person: PersonDep) -> Response:
         wanted = request.query_params.get("status")
         status = wanted if wanted in STATUSES else None
-        raw = await bus_of(request).call(s.RECURRING_LIST, ListRecurring(ctx=person.caller, status=status, limit=100))
+        raw = await bus_of(request).call(subjects.RECURRING_LIST, ListRecurring(ctx=person.caller, status=status, limit=100))
         templates = decode(raw, Page[RecurringInvoice])
         names = await client_names(request, person, {template.client_id for template in templates.items})
         return page(
@@ -140,7 +140,7 @@ class RecurringController(Controller):
             except ValueError:
                 doc_id = None
             if doc_id is not None:
-                doc = decode(await bus_of(request).call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=doc_id)), Document)
+                doc = decode(await bus_of(request).call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=doc_id)), Document)
                 values = from_invoice(doc, date.today())
         return await self._form(request, person, None, values, {}, preview=bool(source))
 
@@ -153,7 +153,7 @@ class RecurringController(Controller):
             body = convert(values, RecurringInput)
             if text(form, "then") == "preview":
                 return await self._form(request, person, None, values, {}, preview=True)
-            raw = await bus_of(request).call(s.RECURRING_CREATE, CreateRecurring(ctx=person.caller, template=body))
+            raw = await bus_of(request).call(subjects.RECURRING_CREATE, CreateRecurring(ctx=person.caller, template=body))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -164,8 +164,8 @@ class RecurringController(Controller):
     async def show(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
         raw_template, raw_preview = await asyncio.gather(
-            bus.call(s.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)),
-            bus.call(s.RECURRING_PREVIEW, PreviewRecurring(ctx=person.caller, id=recurring_id, count=6)),
+            bus.call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)),
+            bus.call(subjects.RECURRING_PREVIEW, PreviewRecurring(ctx=person.caller, id=recurring_id, count=6)),
             return_exceptions=True,
         )
         if isinstance(raw_template, BaseException):
@@ -181,7 +181,7 @@ class RecurringController(Controller):
 
     @get("/{recurring_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        raw = await bus_of(request).call(s.RECURRING_GET, ById(ctx=person.caller, id=recurring_id))
+        raw = await bus_of(request).call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id))
         template = decode(raw, RecurringInvoice)
         return await self._form(request, person, template, msgspec.to_builtins(template), {}, preview=True)
 
@@ -190,14 +190,14 @@ class RecurringController(Controller):
         form = await request.form()
         values = form_values(form)
         bus = bus_of(request)
-        template = decode(await bus.call(s.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)), RecurringInvoice)
+        template = decode(await bus.call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)), RecurringInvoice)
         try:
             self._may_send(person, values)
             if text(form, "then") == "preview":
                 convert(values, RecurringInput)
                 return await self._form(request, person, template, values, {}, preview=True)
             patch = convert(as_patch(values), RecurringPatch)
-            await bus.call(s.RECURRING_UPDATE, UpdateRecurring(ctx=person.caller, id=recurring_id, patch=patch))
+            await bus.call(subjects.RECURRING_UPDATE, UpdateRecurring(ctx=person.caller, id=recurring_id, patch=patch))
         except ApiError as exc:
             if exc.reply.http_status >= 500 or exc.reply.http_status == 404:
                 raise
@@ -215,15 +215,15 @@ class RecurringController(Controller):
 
     @post("/{recurring_id:uuid}/pause")
     async def pause(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, s.RECURRING_PAUSE, "Paused: no invoices until resumed.")
+        return await self._act(request, person, recurring_id, subjects.RECURRING_PAUSE, "Paused: no invoices until resumed.")
 
     @post("/{recurring_id:uuid}/resume")
     async def resume(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, s.RECURRING_RESUME, "Resumed.")
+        return await self._act(request, person, recurring_id, subjects.RECURRING_RESUME, "Resumed.")
 
     @post("/{recurring_id:uuid}/end")
     async def end(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, s.RECURRING_END, "Ended: no more invoices from it.")
+        return await self._act(request, person, recurring_id, subjects.RECURRING_END, "Ended: no more invoices from it.")
 
     @staticmethod
     def _may_send(person: Person, values: dict[str, Any]) -> None:
@@ -243,14 +243,14 @@ class RecurringController(Controller):
         problems are shown at their fields)."""
         bus = bus_of(request)
         raw_clients, raw_products = await asyncio.gather(
-            bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
-            bus.call(s.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)),
+            bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+            bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)),
         )
         runs = None
         if preview and not errors:
             try:
                 body = convert(values, RecurringInput)
-                raw = await bus.call(s.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=person.caller, template=body, count=6))
+                raw = await bus.call(subjects.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=person.caller, template=body, count=6))
                 runs = decode(raw, RecurringPreview).runs
             except ApiError as exc:
                 if exc.reply.http_status >= 500:

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.users import (
     ROLES,
     CreateUser,
@@ -37,20 +37,20 @@ class UsersController(Controller):
         form = await request.form()
         try:
             user_input = convert(given(form, ("email", "name", "role", "language")), UserInput)
-            raw = await bus_of(request).call(s.USER_CREATE, CreateUser(ctx=person.caller, user=user_input))
+            raw = await bus_of(request).call(subjects.USER_CREATE, CreateUser(ctx=person.caller, user=user_input))
         except ApiError as exc:
             return await self._page(request, person, None, field_errors(exc), 422)
         return await self._page(request, person, decode(raw, NewUser), {}, 201)
 
     @post("/{user_id:uuid}/reset-password", opt={"scope": "admin"})
     async def reset(self, request: Request, person: PersonDep, user_id: FromPath[UUID]) -> Response:
-        raw = await bus_of(request).call(s.USER_RESET_PASSWORD, ResetPassword(ctx=person.caller, id=user_id))
+        raw = await bus_of(request).call(subjects.USER_RESET_PASSWORD, ResetPassword(ctx=person.caller, id=user_id))
         return await self._page(request, person, decode(raw, NewUser), {})
 
     @post("/{user_id:uuid}/disable", opt={"scope": "admin"})
     async def disable(self, request: Request, person: PersonDep, user_id: FromPath[UUID]) -> Response:
         try:
-            await bus_of(request).call(s.USER_DISABLE, DisableUser(ctx=person.caller, id=user_id))
+            await bus_of(request).call(subjects.USER_DISABLE, DisableUser(ctx=person.caller, id=user_id))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
@@ -59,5 +59,5 @@ class UsersController(Controller):
 
     @staticmethod
     async def _page(request: Request, person: PersonDep, shown: NewUser | None, errors: dict, status_code: int = 200) -> Response:
-        users = decode(await bus_of(request).call(s.USER_LIST, ListUsers(ctx=person.caller)), list[User])
+        users = decode(await bus_of(request).call(subjects.USER_LIST, ListUsers(ctx=person.caller)), list[User])
         return page(request, "users.html", person, status_code, users=users, shown=shown, errors=errors, roles=ROLES)
