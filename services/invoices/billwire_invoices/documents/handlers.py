@@ -190,7 +190,7 @@ class DocumentHandlers:
         """Lines and totals as `create_document` would compute them, with the account's products,
         profile and the chosen client's terms; neither stored nor audited."""
         body = cmd.document
-        rules.check(rules.document_problems(body))
+        rules.check(rules.document_problems(body) + size_problems(body.lines, self.limits))
 
         async def work(conn: asyncpg.Connection) -> Document:
             profile, client = await sql.get_profile_and_client(conn, cmd.ctx.account_id, body.client_id)
