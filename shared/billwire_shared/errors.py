@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 import msgspec
+
+T = TypeVar("T")
 
 
 class ErrorCode(StrEnum):
@@ -111,6 +114,14 @@ def invalid(details: list[FieldError], message: str = "The request has invalid f
 
 def not_found(code: ErrorCode, what: str, id_: object) -> BillwireError:
     return BillwireError(code, f"{what} {id_} was not found.")
+
+
+def found(item: T | None, code: ErrorCode, what: str, id_: object) -> T:
+    """`item` from a lookup, or the not-found error naming it when the lookup found nothing
+    (another account's rows are never found, so this is also the isolation answer)."""
+    if item is None:
+        raise not_found(code, what, id_)
+    return item
 
 
 # Reply header that marks an ErrorReply on the bus.

@@ -30,12 +30,8 @@ from billwire_shared.contracts.recurring import (
     RecurringPreview,
     UpdateRecurring,
 )
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
-
-
-def _not_found(template_id: UUID) -> BillwireError:
-    return BillwireError(ErrorCode.NOT_FOUND, f"Recurring invoice {template_id} was not found.")
 
 
 def _conflict(message: str) -> BillwireError:
@@ -60,9 +56,7 @@ class RecurringHandlers:
 
     async def _locked(self, conn: asyncpg.Connection, ctx: Caller, template_id: UUID) -> RecurringInvoice:
         template = await sql.get_template(conn, ctx.account_id, template_id, lock=True)
-        if template is None:
-            raise _not_found(template_id)
-        return template
+        return found(template, ErrorCode.NOT_FOUND, "Recurring invoice", template_id)
 
     async def _check_content(self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice) -> None:
         """The client is this account's, auto-send has a recipient, and the next period's
@@ -111,19 +105,16 @@ class RecurringHandlers:
     @answers(subjects.RECURRING_GET)
     async def get_recurring(self, cmd: ById) -> RecurringInvoice:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
-            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
-            if template is None:
-                raise _not_found(cmd.id)
+            template = found(await sql.get_template(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "Recurring invoice", cmd.id)
             return msgspec.structs.replace(template, runs=await sql.runs_of(conn, cmd.ctx.account_id, cmd.id))
 
         return await self.uow.read(work)
 
     @answers(subjects.RECURRING_LIST)
     async def list_recurring(self, cmd: ListRecurring) -> Page[RecurringInvoice]:
-        items, total = await self.uow.read(
-            lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
+        return await self.uow.read_page(
+            cmd, lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
         )
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
     @answers(subjects.RECURRING_UPDATE)
     async def update_recurring(self, cmd: UpdateRecurring) -> RecurringInvoice:
@@ -242,9 +233,7 @@ class RecurringHandlers:
     @answers(subjects.RECURRING_PREVIEW)
     async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
         async def work(conn: asyncpg.Connection) -> RecurringPreview:
-            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
-            if template is None:
-                raise _not_found(cmd.id)
+            template = found(await sql.get_template(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "Recurring invoice", cmd.id)
             return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
         return await self.uow.read(work)
