@@ -1,7 +1,7 @@
 """Upgrading over data stored before single-line fields were checked: rows with CR, LF or U+2028
 in a client's name and address, a profile's address and number pattern, a document's buyer
 address, a product's title fail to load (the contracts that decode them now refuse line
-breaks); migration 0012 folds those characters to spaces and they load again, while multi-line
+breaks); migration 0013 folds those characters to spaces and they load again, while multi-line
 fields (notes, line descriptions) keep their line breaks."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from billwire_invoices.app import MIGRATIONS
 from billwire_shared.migrate import migrate
 from tests.stack import BUYER, Stack, created, ready_account
 
-MIGRATION = "0012_single_line_fields.sql"
+MIGRATION = "0013_single_line_fields.sql"
 
 
 async def test_legacy_rows_with_line_breaks_in_single_line_fields_load_after_the_migration(stack: Stack) -> None:
