@@ -244,6 +244,13 @@ class CreateDocument(Command, kw_only=True):
     document: DocumentInput
 
 
+class PreviewDocument(Command, kw_only=True):
+    """The draft a create of `document` would store, computed by the same rules and stored nowhere:
+    the web editor's lines and totals as a person types. Without a client it is priced for none."""
+
+    document: DocumentInput
+
+
 class DocumentById(ById, kw_only=True):
     """A document by id; with `type` set (as the /invoices routes do), one of another type is not found."""
 
