@@ -6,10 +6,11 @@ from billwire_gateway.web.controllers.clients import ClientsController, Products
 from billwire_gateway.web.controllers.documents import DocumentsController
 from billwire_gateway.web.controllers.from_text import FromTextController
 from billwire_gateway.web.controllers.overview import OverviewController
+from billwire_gateway.web.controllers.recurring import RecurringController
 from billwire_gateway.web.controllers.settings import SettingsController
 from billwire_gateway.web.controllers.users import UsersController
 
 CONTROLLERS = [
     AccountController, OverviewController, FromTextController, DocumentsController, DocumentActionsController, ClientsController,
-    ProductsController, SettingsController, UsersController,
+    ProductsController, SettingsController, UsersController, RecurringController,
 ]
