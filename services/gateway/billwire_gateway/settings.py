@@ -24,3 +24,6 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     web_login_per_email: int = 10  # sign-in attempts per e-mail address and window
     web_login_per_address: int = 50  # sign-in attempts per client address and window
     web_login_window_seconds: int = 900  # the window the sign-in attempts are counted in
+    # The web app's address as people reach it, e.g. https://billing.example.com: e-mailed links (invitations,
+    # password resets) start with it. Empty: http://<host>:<port> of this gateway (right for local use only).
+    web_public_url: str = ""
