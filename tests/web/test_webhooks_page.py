@@ -15,8 +15,8 @@ from playwright.async_api import async_playwright, expect
 from billwire_gateway.app import GatewaySettings, create_app
 from billwire_invoices.app import InvoicesService
 from billwire_invoices.settings import InvoicesSettings
-from billwire_shared import subjects as s
-from billwire_shared.contracts import users as u
+from billwire_shared import subjects
+from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from tests.integration.invoices.test_webhooks import Receiver, paid_invoice, receiving
 from tests.integration.mailer.conftest import SmtpSink
@@ -59,8 +59,8 @@ async def test_an_owner_adds_a_webhook_and_sees_its_deliveries(hooks_web: Web) -
     bus = web.stack.gateways[0].state.bus
     owner_email, member_email = f"owner-{uuid.uuid4().hex[:6]}@hook-page.example", f"member-{uuid.uuid4().hex[:6]}@hook-page.example"
     for email, role in ((owner_email, "owner"), (member_email, "member")):
-        user = u.UserInput(email=email, role=role, password="a long enough password")
-        await bus.call_typed(s.USER_CREATE, u.CreateUser(ctx=Caller(account_id=uuid.UUID(account_id)), user=user), u.NewUser)
+        user = user_contracts.UserInput(email=email, role=role, password="a long enough password")
+        await bus.call_typed(subjects.USER_CREATE, user_contracts.CreateUser(ctx=Caller(account_id=uuid.UUID(account_id)), user=user), user_contracts.NewUser)
 
     async with receiving(Receiver(fail=1)) as receiver, web.page() as owner, web.page() as member:
         await web.sign_in(owner, owner_email, "a long enough password")

@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import Caller, Page
 from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError
 from billwire_shared.ids import new_id
@@ -135,6 +135,11 @@ class UnitOfWork:
     async def read(self, work: Work) -> Any:
         async with self.connection() as conn:
             return await work(conn)
+
+    async def read_page(self, query: Any, work: Work) -> Page[Any]:
+        """One page of a list: `work` finds (items, total), framed by the query's limit and offset."""
+        items, total = await self.read(work)
+        return Page(items=items, total=total, limit=query.limit, offset=query.offset)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -14,6 +14,7 @@ from faststream.nats import NatsBroker
 from billwire_rendering import fonts
 from billwire_rendering.availability import BrowserWatch
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
+from billwire_rendering.fairness import FairShare
 from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
 from billwire_rendering.renderer import Renderer
 from billwire_rendering.settings import RenderingSettings
@@ -103,8 +104,15 @@ class RenderingService(Service):
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         assert self.watch is not None and self.bus is not None
         client = InvoicesClient(self.bus)
-        self.renderer = Renderer(pool, self.watch, client.render_input)  # type: ignore[arg-type]  # renders like a pool
-        pages = self.settings.render_pages
+        settings = self.settings
+        share = FairShare(
+            settings.render_pages, per_account=settings.render_account_in_flight, large_pages=settings.render_large_pages,
+            queue_bound=settings.render_queue,
+        )
+        self.renderer = Renderer(  # the watch renders like a pool
+            pool, self.watch, client.render_input, share=share, max_pages=settings.render_max_pages,  # type: ignore[arg-type]
+        )
+        pages = settings.render_pages
         register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 4, 4))
 
 

@@ -1,5 +1,7 @@
 """German and English for the web app: the English text is the key, the catalog holds its German;
-dates, numbers and money are formatted in the user's locale by Babel."""
+dates, numbers and money are formatted in the user's locale by Babel. Document titles come from
+`billwire_shared.document_titles`, the table the PDFs and e-mails print, so the web never names a
+document type differently."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from billwire_gateway.web.texts_people import PEOPLE_ENGLISH, PEOPLE_GERMAN
+from billwire_shared.document_titles import TITLES
 
 LOCALES = {"en": "en_GB", "de": "de_DE"}
 
@@ -30,8 +33,8 @@ GERMAN: dict[str, str] = {
     "Newest first": "Neueste zuerst", "Oldest first": "Älteste zuerst", "Date, newest": "Datum, neueste", "Date, oldest": "Datum, älteste",
     "Number, descending": "Nummer, absteigend", "Number, ascending": "Nummer, aufsteigend",
     "Previous": "Zurück", "Next": "Weiter", "No documents match.": "Keine passenden Dokumente.",
-    "invoice": "Rechnung", "estimate": "Angebot", "credit_note": "Gutschrift", "delivery_note": "Lieferschein",
-    "order_confirmation": "Auftragsbestätigung", "purchase_order": "Bestellung",
+    # Document types by their machine names ("credit_note"), and one by its English title, from the one title table.
+    **TITLES["de"], TITLES["en"]["credit_note"]: TITLES["de"]["credit_note"],
     "draft": "Entwurf", "open": "Offen", "paid": "Bezahlt", "cancelled": "Storniert", "sent": "Versendet",
     "partially_paid": "Teilweise bezahlt", "overdue": "Überfällig", "unpaid": "Unbezahlt",
     "queued": "Wartend", "sending": "Wird gesendet", "delivered": "Zugestellt", "failed": "Fehlgeschlagen",
@@ -77,8 +80,7 @@ GERMAN: dict[str, str] = {
     "Totals": "Summen", "Document": "Dokument", "Preview": "Vorschau", "Actions": "Aktionen", "Back": "Zurück",
     "Invoices, estimates and credit notes": "Rechnungen, Angebote und Gutschriften", "Deutsch": "Deutsch", "English": "English",
     "Open invoices": "Offene Rechnungen", "bank_transfer": "Überweisung", "cash": "Bar", "card": "Karte", "paypal": "PayPal",
-    "direct_debit": "Lastschrift", "other": "Sonstige", "Credit note": "Gutschrift",
-    "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
+    "direct_debit": "Lastschrift", "other": "Sonstige", "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
     "Draft from text": "Entwurf aus Text", "What should the invoice say?": "Was soll auf der Rechnung stehen?",
     "Not understood": "Nicht verstanden",
     "Write a sentence and press Preview: nothing is stored until you save.": "Schreiben Sie einen Satz und drücken Sie Vorschau: gespeichert wird erst beim Speichern.",

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import (
     Client,
     ClientInput,
@@ -46,7 +46,7 @@ class ClientsController(Controller):
     @get("/")
     async def list_clients(self, request: Request, person: PersonDep) -> Response:
         q = (request.query_params.get("q") or "").strip()[:100] or None
-        clients = decode(await bus_of(request).call(s.CLIENT_LIST, ListClients(ctx=person.caller, q=q, limit=100)), Page[Client])
+        clients = decode(await bus_of(request).call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, q=q, limit=100)), Page[Client])
         return page(request, "clients.html", person, clients=clients, q=q or "")
 
     @get("/new")
@@ -57,7 +57,7 @@ class ClientsController(Controller):
     async def create(self, request: Request, person: PersonDep) -> Response:
         values = _client_values(await request.form())
         try:
-            raw = await bus_of(request).call(s.CLIENT_CREATE, CreateClient(ctx=person.caller, client=convert(values, ClientInput)))
+            raw = await bus_of(request).call(subjects.CLIENT_CREATE, CreateClient(ctx=person.caller, client=convert(values, ClientInput)))
         except ApiError as exc:
             return page(request, "client_form.html", person, 422, client=None, values=values, errors=field_errors(exc))
         return redirect(f"/clients/{decode(raw, Client).id}", "Saved.", person)
@@ -65,8 +65,8 @@ class ClientsController(Controller):
     @get("/{client_id:uuid}")
     async def show(self, request: Request, person: PersonDep, client_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
-        client = decode(await bus.call(s.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
-        documents = decode(await bus.call(s.DOCUMENT_LIST, ListDocuments(ctx=person.caller, client_id=client_id, limit=50)), Page[Document])
+        client = decode(await bus.call(subjects.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
+        documents = decode(await bus.call(subjects.DOCUMENT_LIST, ListDocuments(ctx=person.caller, client_id=client_id, limit=50)), Page[Document])
         balances: dict[str, Decimal] = {}
         for document in documents.items:
             if document.type == "invoice" and document.status == "open" and document.balance_due:
@@ -75,7 +75,7 @@ class ClientsController(Controller):
 
     @get("/{client_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, client_id: FromPath[UUID]) -> Response:
-        client = decode(await bus_of(request).call(s.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
+        client = decode(await bus_of(request).call(subjects.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
         return page(request, "client_form.html", person, client=client, values=None, errors={})
 
     @post("/{client_id:uuid}/edit")
@@ -87,17 +87,17 @@ class ClientsController(Controller):
         patch_values["address"] = values["address"]
         bus = bus_of(request)
         try:
-            await bus.call(s.CLIENT_UPDATE, UpdateClient(ctx=person.caller, id=client_id, patch=convert(patch_values, ClientPatch)))
+            await bus.call(subjects.CLIENT_UPDATE, UpdateClient(ctx=person.caller, id=client_id, patch=convert(patch_values, ClientPatch)))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
-            client = decode(await bus.call(s.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
+            client = decode(await bus.call(subjects.CLIENT_GET, ById(ctx=person.caller, id=client_id)), Client)
             return page(request, "client_form.html", person, 422, client=client, values=values, errors=field_errors(exc))
         return redirect(f"/clients/{client_id}", "Saved.", person)
 
     @post("/{client_id:uuid}/delete")
     async def delete(self, request: Request, person: PersonDep, client_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(s.CLIENT_DELETE, ById(ctx=person.caller, id=client_id))
+        await bus_of(request).call(subjects.CLIENT_DELETE, ById(ctx=person.caller, id=client_id))
         return redirect("/clients", "Done.", person)
 
 
@@ -124,7 +124,7 @@ class ProductsController(Controller):
     @get("/")
     async def list_products(self, request: Request, person: PersonDep) -> Response:
         q = (request.query_params.get("q") or "").strip()[:100] or None
-        products = decode(await bus_of(request).call(s.PRODUCT_LIST, ListProducts(ctx=person.caller, q=q, limit=100)), Page[Product])
+        products = decode(await bus_of(request).call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, q=q, limit=100)), Page[Product])
         return page(request, "products.html", person, products=products, q=q or "")
 
     @get("/new")
@@ -135,14 +135,14 @@ class ProductsController(Controller):
     async def create(self, request: Request, person: PersonDep) -> Response:
         values = _product_values(await request.form())
         try:
-            await bus_of(request).call(s.PRODUCT_CREATE, CreateProduct(ctx=person.caller, product=convert(values, ProductInput)))
+            await bus_of(request).call(subjects.PRODUCT_CREATE, CreateProduct(ctx=person.caller, product=convert(values, ProductInput)))
         except ApiError as exc:
             return page(request, "product_form.html", person, 422, product=None, values=values, errors=_product_errors(exc))
         return redirect("/products", "Saved.", person)
 
     @get("/{product_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, product_id: FromPath[UUID]) -> Response:
-        product = decode(await bus_of(request).call(s.PRODUCT_GET, ById(ctx=person.caller, id=product_id)), Product)
+        product = decode(await bus_of(request).call(subjects.PRODUCT_GET, ById(ctx=person.caller, id=product_id)), Product)
         return page(request, "product_form.html", person, product=product, values=None, errors={})
 
     @post("/{product_id:uuid}/edit")
@@ -150,15 +150,15 @@ class ProductsController(Controller):
         values = _product_values(await request.form())
         bus = bus_of(request)
         try:
-            await bus.call(s.PRODUCT_UPDATE, UpdateProduct(ctx=person.caller, id=product_id, patch=convert(values, ProductPatch)))
+            await bus.call(subjects.PRODUCT_UPDATE, UpdateProduct(ctx=person.caller, id=product_id, patch=convert(values, ProductPatch)))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
-            product = decode(await bus.call(s.PRODUCT_GET, ById(ctx=person.caller, id=product_id)), Product)
+            product = decode(await bus.call(subjects.PRODUCT_GET, ById(ctx=person.caller, id=product_id)), Product)
             return page(request, "product_form.html", person, 422, product=product, values=values, errors=_product_errors(exc))
         return redirect("/products", "Saved.", person)
 
     @post("/{product_id:uuid}/delete")
     async def delete(self, request: Request, person: PersonDep, product_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(s.PRODUCT_DELETE, ById(ctx=person.caller, id=product_id))
+        await bus_of(request).call(subjects.PRODUCT_DELETE, ById(ctx=person.caller, id=product_id))
         return redirect("/products", "Done.", person)

@@ -15,7 +15,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.controllers.files import _stream_pdf
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, lines, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import (
@@ -71,8 +71,8 @@ class DocumentsController(Controller):
         page_number = min(page_number, 40_000)
         bus = bus_of(request)
         listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        documents = decode(await bus.call(s.DOCUMENT_LIST, listing), Page[Document])
-        clients = decode(await bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        documents = decode(await bus.call(subjects.DOCUMENT_LIST, listing), Page[Document])
+        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
@@ -92,7 +92,7 @@ class DocumentsController(Controller):
         values = self._values(form)
         try:
             document_input = convert(values | {"type": text(form, "type") or "invoice"}, DocumentInput)
-            raw = await bus_of(request).call(s.DOCUMENT_CREATE, CreateDocument(ctx=person.caller, document=document_input))
+            raw = await bus_of(request).call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=person.caller, document=document_input))
         except ApiError as exc:
             return await self._form(request, person, None, values | {"type": text(form, "type")}, field_errors(exc), 422)
         return redirect(f"/documents/{decode(raw, Document).id}/edit", "Saved.", person)
@@ -100,14 +100,14 @@ class DocumentsController(Controller):
     @get("/{document_id:uuid}")
     async def show(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
-        document = decode(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
         for_document = ListForDocument(ctx=person.caller, id=document_id)
         issued = document.status != "draft"
         reads = {
-            "history": bus.call(s.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
-            **({"sends": bus.call(s.SEND_LIST, for_document)} if issued else {}),
-            **({"payments": bus.call(s.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
-            **({"preview": bus.call(s.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
+            "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+            **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
+            **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
+            **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
                if issued and document.status == "open" and person.may("email:send") else {}),
         }
         raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
@@ -131,7 +131,7 @@ class DocumentsController(Controller):
 
     @get("/{document_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        document = decode(await bus_of(request).call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        document = decode(await bus_of(request).call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
         if document.status != "draft":
             return redirect(f"/documents/{document_id}")
         return await self._form(request, person, document, None, {})
@@ -145,11 +145,11 @@ class DocumentsController(Controller):
         bus = bus_of(request)
         try:
             patch = convert(patch_values, DocumentPatch)
-            raw = await bus.call(s.DOCUMENT_UPDATE, UpdateDocument(ctx=person.caller, id=document_id, patch=patch))
+            raw = await bus.call(subjects.DOCUMENT_UPDATE, UpdateDocument(ctx=person.caller, id=document_id, patch=patch))
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
-            document = decode(await bus.call(s.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+            document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
             return await self._form(request, person, document, values, field_errors(exc), 422)
         if text(form, "then") == "view":
             return redirect(f"/documents/{document_id}", "Saved.", person)
@@ -173,8 +173,8 @@ class DocumentsController(Controller):
         status_code: int = 200, saved: bool = False,
     ) -> Response:
         bus = bus_of(request)
-        clients = decode(await bus.call(s.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
-        products = decode(await bus.call(s.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)), Page[Product])
+        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        products = decode(await bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)), Page[Product])
         return page(
             request, "draft.html", person, status_code, doc=document, values=values, errors=errors, clients=clients.items,
             products=products.items, types=DOCUMENT_TYPES, saved=saved,

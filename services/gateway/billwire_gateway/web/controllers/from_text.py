@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import ById, Page
 from billwire_shared.contracts.text import (
     CreatePrompt,
@@ -53,7 +53,7 @@ class FromTextController(Controller):
         save = form.get("then") == "save"
         try:
             body = convert({"text": sentence, "dry_run": not save}, FromTextInput)
-            call = bus_of(request).call(s.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body), timeout=DRAFT_TIMEOUT)
+            call = bus_of(request).call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body), timeout=DRAFT_TIMEOUT)
             raw, prompts = await asyncio.gather(call, self._prompts(request, person, None))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
@@ -70,7 +70,7 @@ class FromTextController(Controller):
         sentence, labels = text(form, "text") or "", text(form, "labels")
         try:
             prompt = convert({"prompt_text": sentence, "labels": label_names(labels)}, PromptInput)
-            await bus_of(request).call(s.PROMPT_CREATE, CreatePrompt(ctx=person.caller, prompt=prompt))
+            await bus_of(request).call(subjects.PROMPT_CREATE, CreatePrompt(ctx=person.caller, prompt=prompt))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -84,20 +84,20 @@ class FromTextController(Controller):
         form = await request.form()
         run = RunPrompt(ctx=person.caller, id=prompt_id, options=DraftOptions(dry_run=True))
         raw, prompts = await asyncio.gather(
-            bus_of(request).call(s.PROMPT_RUN, run, timeout=DRAFT_TIMEOUT), self._prompts(request, person, None),
+            bus_of(request).call(subjects.PROMPT_RUN, run, timeout=DRAFT_TIMEOUT), self._prompts(request, person, None),
         )
         result = decode(raw, DraftFromTextResult)
         return await self._page(request, person, sentence=text(form, "text") or "", result=result, prompts=prompts, ran=prompt_id)
 
     @post("/prompts/{prompt_id:uuid}/delete")
     async def delete_prompt(self, request: Request, person: PersonDep, prompt_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(s.PROMPT_DELETE, ById(ctx=person.caller, id=prompt_id))
+        await bus_of(request).call(subjects.PROMPT_DELETE, ById(ctx=person.caller, id=prompt_id))
         return redirect("/documents/from-text", "Prompt deleted.", person)
 
     @staticmethod
     async def _prompts(request: Request, person: PersonDep, label: str | None) -> Page[Prompt]:
         query = ListPrompts(ctx=person.caller, label=(label or None) and label[:50], limit=50)
-        return decode(await bus_of(request).call(s.PROMPT_LIST, query), Page[Prompt])
+        return decode(await bus_of(request).call(subjects.PROMPT_LIST, query), Page[Prompt])
 
     async def _page(self, request: Request, person: PersonDep, status_code: int = 200, **context: Any) -> Response:
         prompts = context.pop("prompts", None) or await self._prompts(request, person, context.get("label"))

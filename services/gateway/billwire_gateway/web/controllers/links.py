@@ -14,7 +14,7 @@ from billwire_gateway.web.context import bus_of, page, redirect
 from billwire_gateway.web.forms import field_errors, text
 from billwire_gateway.web.i18n import Texts
 from billwire_gateway.web.sessions import COOKIE, LOGIN_CSRF_COOKIE
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.user_links import (
     AcceptInvitation,
     CheckLink,
@@ -70,12 +70,12 @@ class LinksController(Controller):
         if not await request.app.state.web.throttle.allows(email, address):
             return public_page(request, "forgot.html", 429, email=email, sent=False, error=TOO_MANY)
         body = RequestPasswordReset(email=email[:254], web_url=request.app.state.web.public_url)
-        await bus_of(request).call_typed(s.USER_RESET_REQUEST, body, ResetRequested)
+        await bus_of(request).call_typed(subjects.USER_RESET_REQUEST, body, ResetRequested)
         return public_page(request, "forgot.html", email=email, sent=True, error=None, message=SENT)
 
     @get("/reset/{token:str}", opt={"public": True})
     async def reset_form(self, request: Request, token: FromPath[str]) -> Response:
-        state = await bus_of(request).call_typed(s.USER_LINK_CHECK, CheckLink(token=token[:200], purpose="reset"), LinkState)
+        state = await bus_of(request).call_typed(subjects.USER_LINK_CHECK, CheckLink(token=token[:200], purpose="reset"), LinkState)
         if state.problem is not None:
             return link_gone(request, state.problem)
         return public_page(request, "reset.html", token=token, email=state.email, errors={})
@@ -89,7 +89,7 @@ class LinksController(Controller):
             return public_page(request, "reset.html", 422, token=token, email=None, errors={"repeat_password": texts(DIFFER)})
         try:
             used = await bus_of(request).call_typed(
-                s.USER_RESET_COMPLETE, CompletePasswordReset(token=token[:200], password=password[:1000] or " "), LinkUsed
+                subjects.USER_RESET_COMPLETE, CompletePasswordReset(token=token[:200], password=password[:1000] or " "), LinkUsed
             )
         except ApiError as exc:
             errors = {("new_password" if name == "password" else name): message for name, message in field_errors(exc).items()}
@@ -100,7 +100,7 @@ class LinksController(Controller):
 
     @get("/invite/{token:str}", opt={"public": True})
     async def invite_form(self, request: Request, token: FromPath[str]) -> Response:
-        state = await bus_of(request).call_typed(s.USER_LINK_CHECK, CheckLink(token=token[:200], purpose="invite"), LinkState)
+        state = await bus_of(request).call_typed(subjects.USER_LINK_CHECK, CheckLink(token=token[:200], purpose="invite"), LinkState)
         if state.problem is not None:
             return link_gone(request, state.problem)
         return public_page(request, "invite.html", token=token, invitation=state, values={}, errors={})
@@ -116,7 +116,7 @@ class LinksController(Controller):
             return public_page(request, "invite.html", 422, token=token, invitation=None, values=values, errors=errors)
         try:
             accept = AcceptInvitation(token=token[:200], password=password[:1000] or " ", name=(name or "")[:200] or None, language=language)
-            used = await bus_of(request).call_typed(s.USER_INVITATION_ACCEPT, accept, LinkUsed)
+            used = await bus_of(request).call_typed(subjects.USER_INVITATION_ACCEPT, accept, LinkUsed)
         except ApiError as exc:
             errors = {("new_password" if key == "password" else key): message for key, message in field_errors(exc).items()}
             return public_page(request, "invite.html", 422, token=token, invitation=None, values=values, errors=errors)

@@ -15,7 +15,7 @@ from litestar.datastructures import FormMultiDict
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.email_settings import (
     MAX_REMINDER_LEVELS,
     EmailTemplateSettings,
@@ -78,7 +78,7 @@ class MailSettingsController(Controller):
 
     @get("/email-templates")
     async def templates_page(self, request: Request, person: PersonDep) -> Response:
-        view = decode(await bus_of(request).call(s.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=person.caller)), EmailTemplatesView)
+        view = decode(await bus_of(request).call(subjects.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=person.caller)), EmailTemplatesView)
         return page(request, "email_templates.html", person, view=view, own=own_texts(view.templates), errors={}, languages=LANGUAGES, kinds=KINDS)
 
     @post("/email-templates", opt={"scope": "write"})
@@ -87,11 +87,11 @@ class MailSettingsController(Controller):
         values = templates_from(form)
         try:
             settings = convert(values, EmailTemplateSettings)
-            await bus_of(request).call(s.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=person.caller, settings=settings))
+            await bus_of(request).call(subjects.EMAIL_TEMPLATES_UPDATE, UpdateEmailTemplates(ctx=person.caller, settings=settings))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
-            view = decode(await bus_of(request).call(s.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=person.caller)), EmailTemplatesView)
+            view = decode(await bus_of(request).call(subjects.EMAIL_TEMPLATES_GET, GetEmailTemplates(ctx=person.caller)), EmailTemplatesView)
             return page(
                 request, "email_templates.html", person, 422, view=view, own=own_texts(values["templates"]),
                 errors=_error_names(field_errors(exc)), languages=LANGUAGES, kinds=KINDS,
@@ -100,7 +100,7 @@ class MailSettingsController(Controller):
 
     @get("/reminders")
     async def reminders_page(self, request: Request, person: PersonDep) -> Response:
-        settings = decode(await bus_of(request).call(s.REMINDERS_GET, GetReminderSettings(ctx=person.caller)), ReminderSettings)
+        settings = decode(await bus_of(request).call(subjects.REMINDERS_GET, GetReminderSettings(ctx=person.caller)), ReminderSettings)
         return page(request, "reminders.html", person, settings=settings, values=None, errors={}, max_levels=MAX_REMINDER_LEVELS)
 
     @post("/reminders", opt={"scope": "write"})
@@ -109,7 +109,7 @@ class MailSettingsController(Controller):
         values = reminders_from(form)
         try:
             settings = convert(values | {"levels": [{"days_after_due": days} for days in values["levels"]]}, ReminderSettings)
-            await bus_of(request).call(s.REMINDERS_UPDATE, UpdateReminderSettings(ctx=person.caller, settings=settings))
+            await bus_of(request).call(subjects.REMINDERS_UPDATE, UpdateReminderSettings(ctx=person.caller, settings=settings))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise

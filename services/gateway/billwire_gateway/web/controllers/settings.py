@@ -15,7 +15,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, text
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
     ApiKey,
     ApiKeyInput,
@@ -80,7 +80,7 @@ class SettingsController(Controller):
         values["number_series"] = number_series(form)
         try:
             patch = convert(values, ProfilePatch)
-            await bus_of(request).call(s.PROFILE_UPDATE, UpdateProfile(ctx=person.caller, patch=patch))
+            await bus_of(request).call(subjects.PROFILE_UPDATE, UpdateProfile(ctx=person.caller, patch=patch))
         except ApiError as exc:
             return await self._profile_page(request, person, values, _profile_errors(field_errors(exc)), 422)
         return redirect("/settings/profile", "Saved.", person)
@@ -99,12 +99,12 @@ class SettingsController(Controller):
                 raise ImageRejected("The logo is larger than 2 MB.")
         except ImageRejected as exc:
             return redirect("/settings/profile", str(exc), person)
-        await bus_of(request).call(s.LOGO_SET, SetLogo(ctx=person.caller, media_type=media_type, data=clean))
+        await bus_of(request).call(subjects.LOGO_SET, SetLogo(ctx=person.caller, media_type=media_type, data=clean))
         return redirect("/settings/profile", "Saved.", person)
 
     @get("/logo")
     async def logo(self, request: Request, person: PersonDep) -> Response:
-        logo = decode(await bus_of(request).call(s.LOGO_GET, GetProfile(ctx=person.caller)), Logo)
+        logo = decode(await bus_of(request).call(subjects.LOGO_GET, GetProfile(ctx=person.caller)), Logo)
         return Response(logo.data, media_type=logo.media_type, headers={"Cache-Control": "private, no-cache"})
 
     @get("/keys", opt={"scope": "admin"})
@@ -117,22 +117,22 @@ class SettingsController(Controller):
         scopes = [scope for scope in form.getall("scopes") if scope in SCOPES] if "scopes" in form else []
         try:
             key_input = convert(given(form, ("name",)) | {"scopes": scopes}, ApiKeyInput)
-            raw = await bus_of(request).call(s.API_KEY_CREATE, CreateApiKey(ctx=person.caller, key=key_input))
+            raw = await bus_of(request).call(subjects.API_KEY_CREATE, CreateApiKey(ctx=person.caller, key=key_input))
         except ApiError as exc:
             return await self._keys_page(request, person, None, field_errors(exc), 422)
         return await self._keys_page(request, person, decode(raw, NewApiKey), {}, 201)
 
     @post("/keys/{key_id:uuid}/revoke", opt={"scope": "admin"})
     async def revoke_key(self, request: Request, person: PersonDep, key_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(s.API_KEY_REVOKE, ById(ctx=person.caller, id=key_id))
+        await bus_of(request).call(subjects.API_KEY_REVOKE, ById(ctx=person.caller, id=key_id))
         return redirect("/settings/keys", "Done.", person)
 
     @staticmethod
     async def _profile_page(request: Request, person: PersonDep, values: dict | None, errors: dict, status_code: int = 200) -> Response:
         bus = bus_of(request)
-        profile = decode(await bus.call(s.PROFILE_GET, GetProfile(ctx=person.caller)), Profile)
+        profile = decode(await bus.call(subjects.PROFILE_GET, GetProfile(ctx=person.caller)), Profile)
         try:
-            await bus.call(s.LOGO_GET, GetProfile(ctx=person.caller))
+            await bus.call(subjects.LOGO_GET, GetProfile(ctx=person.caller))
             has_logo = True
         except ApiError:
             has_logo = False
@@ -142,5 +142,5 @@ class SettingsController(Controller):
 
     @staticmethod
     async def _keys_page(request: Request, person: PersonDep, new_key: NewApiKey | None, errors: dict, status_code: int = 200) -> Response:
-        keys = decode(await bus_of(request).call(s.API_KEY_LIST, ListApiKeys(ctx=person.caller)), list[ApiKey])
+        keys = decode(await bus_of(request).call(subjects.API_KEY_LIST, ListApiKeys(ctx=person.caller)), list[ApiKey])
         return page(request, "keys.html", person, status_code, keys=keys, new_key=new_key, errors=errors, scopes=SCOPES)
