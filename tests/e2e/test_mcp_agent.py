@@ -17,9 +17,13 @@ import pytest_asyncio
 
 from billwire_cli.embedded import free_port
 from billwire_gateway.mcp.schema import untyped_nodes
+from billwire_invoices.app import open_pool
+from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.settings import InvoicesSettings
 from billwire_mailer.app import MailerService, MailerSettings
 from tests.e2e.test_mcp import LEGACY, MODERN, call, mcp_session
 from tests.e2e.test_send import Outbox
+from tests.events import read_events
 from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import Stack, ready_account
 
@@ -228,3 +232,30 @@ async def test_an_exhausted_quota_is_a_blocking_problem_of_the_preview(stack: St
         refused = await session.call_tool("send_invoice", {"invoice_id": last["id"], "confirm": True, "expected_total": "11.90"})
         assert refused.is_error and "EMAIL_QUOTA_EXCEEDED" in refused.content[0].text
     assert (await api.get(f"/invoices/{last['id']}")).json()["status"] == "draft"
+
+
+async def test_an_invoice_past_its_due_date_is_overdue_when_asked_and_announced_once(stack: Stack) -> None:
+    api = await ready_account(stack, "Late Again GmbH")
+    draft = (await api.post("/invoices", json={"client": GREENLEAF, "issue_date": "2026-01-05", "due_date": "2026-01-19",
+                                               "lines": [{"description": "Pruning", "unit_price": "100"}]})).json()
+    issued = (await api.post(f"/invoices/{draft['id']}/finalize")).json()
+    assert issued["overdue_at"] is None  # the scheduler has not run
+    async with stack.served() as base, mcp_session(base, api.key, LEGACY) as session:
+        overdue = await call(session, "list_overdue_invoices")
+        assert [i["id"] for i in overdue["items"]] == [draft["id"]]
+        status = await call(session, "get_invoice_status", invoice_id=draft["id"])
+        assert "overdue" in status["states"] and status["overdue_at"] is None
+        stats = await call(session, "get_invoice_stats", period="year", date_from="2026-01-01", date_to="2026-12-31")
+        assert [p["overdue_count"] for p in stats["periods"]] == [1]
+    settings = stack.settings(InvoicesSettings)
+    pool = await open_pool(settings, min_size=1, max_size=2)
+    try:
+        scheduler = OverdueScheduler(pool, interval=0.01, batch=500)
+        while await scheduler.mark_overdue():
+            pass
+        assert await scheduler.mark_overdue() == 0
+    finally:
+        await pool.close()
+    events = await read_events(stack, {"invoice.overdue"}, draft["id"])
+    assert len(events) == 1
+    assert (await api.get(f"/invoices/{draft['id']}")).json()["overdue_at"] is not None

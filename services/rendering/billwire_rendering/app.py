@@ -96,10 +96,6 @@ class RenderingService(Service):
         self.watch = BrowserWatch(lambda: locate_chromium(settings, bundled), open_pool, settings.chromium_recheck_interval)
         await self.watch.start()
         stack.push_async_callback(self.watch.close)
-        if settings.metrics_port:
-            from prometheus_client import start_http_server
-
-            start_http_server(settings.metrics_port)
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         assert self.watch is not None and self.bus is not None

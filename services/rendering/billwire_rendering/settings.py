@@ -33,4 +33,3 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
     fonts_dir: str = ""
     convert_fonts: bool = True  # false: Chromium uses the system's fonts as installed (CFF ones as Type 3)
-    metrics_port: int = 0  # Prometheus /metrics on this port (0: off)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
 from billwire_gateway.web.texts_people import PEOPLE_ENGLISH, PEOPLE_GERMAN
 from billwire_shared.document_titles import TITLES
 
@@ -96,6 +97,7 @@ GERMAN: dict[str, str] = {
     "Send this document to": "Dieses Dokument senden an", "Revoke this key? Agents using it stop working at once.": "Diesen Schlüssel widerrufen? Agenten, die ihn nutzen, funktionieren sofort nicht mehr.",
 }
 
+GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {

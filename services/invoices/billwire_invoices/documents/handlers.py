@@ -17,7 +17,7 @@ from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, rules, sql
-from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
+from billwire_invoices.documents.drafts import buyer, create_draft, draft_of, issue, locked_document, priced_lines
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.uow import UnitOfWork, utcnow
@@ -25,6 +25,7 @@ from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
 from billwire_shared.contracts.clients import (
     Client,
+    ClientInput,
     CreateClient,
     CreateProduct,
     ListClients,
@@ -41,6 +42,7 @@ from billwire_shared.contracts.documents import (
     FinalizeDocument,
     GetDocument,
     ListDocuments,
+    PreviewDocument,
     UpdateDocument,
 )
 from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
@@ -182,6 +184,23 @@ class DocumentHandlers:
     async def create_document(self, cmd: CreateDocument) -> Document:
         rules.check(rules.document_problems(cmd.document) + size_problems(cmd.document.lines, self.limits))
         return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
+
+    @answers(subjects.DOCUMENT_PREVIEW)
+    async def preview_document(self, cmd: PreviewDocument) -> Document:
+        """Lines and totals as `create_document` would compute them, with the account's products,
+        profile and the chosen client's terms; neither stored nor audited."""
+        body = cmd.document
+        rules.check(rules.document_problems(body) + size_problems(body.lines, self.limits))
+
+        async def work(conn: asyncpg.Connection) -> Document:
+            profile, client = await sql.get_profile_and_client(conn, cmd.ctx.account_id, body.client_id)
+            no_buyer_yet = body.client_id is None and body.client is None
+            client_id, client_input = buyer(body.client_id, ClientInput(name="") if no_buyer_yet else body.client, client)
+            currency = body.currency or client_input.currency or profile.default_currency
+            lines = await priced_lines(conn, cmd.ctx.account_id, body.lines, profile, currency)
+            return draft_of(body, profile, client_id, client_input, lines, currency, utcnow())
+
+        return await self.uow.read(work)
 
     @answers(subjects.DOCUMENT_GET)
     async def get_document(self, cmd: GetDocument) -> Document:
