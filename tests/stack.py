@@ -100,7 +100,8 @@ class Stack:
         from billwire_gateway.server import uvicorn_config
 
         port = free_port()
-        defaults = {"rate_limit_per_minute": 100_000, "auth_failures_per_minute": 100_000}
+        defaults = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000, "auth_failures_per_minute": 100_000,
+                    "port": port}
         app = create_app(self.settings(GatewaySettings, **(defaults | overrides)))
         server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
         task = asyncio.create_task(server.serve())
@@ -186,7 +187,7 @@ async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncItera
     async with invoices.running():
         app = create_app(GatewaySettings(
             database_url=database_url, nats_url=nats_url, prefix=bus_prefix, rate_limit_per_minute=100_000,
-            auth_failures_per_minute=100_000,
+            rate_limit_per_account_per_minute=100_000, auth_failures_per_minute=100_000,
         ))
         async with serve_in_process(app) as client:
             yield Stack(database_url, nats_url, bus_prefix, invoices, client, [app])

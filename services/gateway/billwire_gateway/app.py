@@ -15,12 +15,14 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from mcp.server.transport_security import TransportSecuritySettings
 
+from billwire_gateway import observability
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.agents import AgentsController
 from billwire_gateway.controllers.archive import ArchiveController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
 from billwire_gateway.controllers.files import (
+    CancellationFilesController,
     DocumentPdfController,
     InvoicePdfController,
     LogoController,
@@ -38,7 +40,9 @@ from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.mcp import create_mcp
+from billwire_gateway.mcp.numbers import ExactNumbers
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
+from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.settings import GatewaySettings
@@ -62,7 +66,8 @@ class Gateway:
         self.auth = KeyAuthenticator(self.bus, ttl=settings.key_cache_seconds, max_entries=settings.key_cache_entries)
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
         self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
-        self.mcp = create_mcp(self.bus)
+        self.account_limiter = RateLimiter(self.bus, settings.rate_limit_per_account_per_minute, replicas=settings.kv_replicas)
+        self.mcp = create_mcp(self.bus, settings)
         self.web = WebApp(self.bus, settings)
 
     @contextlib.asynccontextmanager
@@ -72,6 +77,7 @@ class Gateway:
             await self.auth.start()
             await self.limiter.start()
             await self.failures.start()
+            await self.account_limiter.start()
             # A mounted app's own lifespan never runs: the MCP session manager runs here.
             async with self.mcp.session_manager.run():
                 log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
@@ -82,10 +88,10 @@ class Gateway:
     def mcp_app(self) -> Any:
         # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
         # nothing; the SDK's Host check would only refuse every non-localhost deployment.
-        return self.mcp.streamable_http_app(
+        return ExactNumbers(self.mcp.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-        )
+        ), self.settings.max_body_bytes)
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -96,7 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
-            InvoicePdfController, DocumentPdfController, LogoController, WebhookController,
+            InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
             FromTextController, PromptController, RecurringController, ArchiveController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
@@ -106,15 +112,17 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     app = Litestar(
-        route_handlers=[SystemController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
+        route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
         template_config=template_config(),
-        middleware=[DefineMiddleware(
+        # Metrics (and the span's route name) first: they see the 401s and 429s of ApiGuard too.
+        middleware=[*observability.middleware(), DefineMiddleware(
             ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
-            address_header=settings.client_address_header,
+            address_header=settings.client_address_header, account_limiter=gateway.account_limiter,
         )],
+        plugins=observability.plugins(),
         before_send=[add_response_headers],
         exception_handlers=with_web_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,

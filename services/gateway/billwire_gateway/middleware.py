@@ -1,5 +1,5 @@
 """Request ids on every response; one spelling per path; bearer-key authentication and per-key
-rate limits on `/api/`."""
+and per-account rate limits on `/api/`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from billwire_gateway.bus import ApiError
-from billwire_gateway.security import KeyAuthenticator, RateLimiter
+from billwire_gateway.security import KeyAuthenticator, RateLimiter, limit_headers
 from billwire_shared.contracts.accounts import KeyIdentity
 from billwire_shared.errors import ErrorCode, ErrorReply
+from billwire_shared.telemetry import request_context
 
 API_PREFIX = "/api/"
 _ENCODED_SEPARATOR = re.compile(rb"%(2f|5c)", re.IGNORECASE)
@@ -121,6 +122,9 @@ class RequestShape:
                     code=ErrorCode.URI_TOO_LONG, message=f"The query string is longer than {self.max_query_bytes} bytes.",
                 )))
                 return
+            with request_context(request_id_of(scope)):  # on every log line written for the request
+                await self.app(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -145,8 +149,10 @@ class ApiGuard:
 
     def __init__(
         self, app: ASGIApp, auth: KeyAuthenticator, limiter: RateLimiter, failures: RateLimiter, address_header: str = "",
+        account_limiter: RateLimiter | None = None,
     ) -> None:
         self.app, self.auth, self.limiter, self.failures, self.address_header = app, auth, limiter, failures, address_header
+        self.account_limiter = account_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # raw_path: a mounted app (the MCP endpoint) sees its path with the mount prefix stripped.
@@ -165,12 +171,17 @@ class ApiGuard:
         identity = self.auth.cached(token) if token else None
         if identity is None:
             identity = await self._verify(scope, token)
-        allowance = await self.limiter.hit(str(identity.key_id))
-        scope["state"]["limit_headers"] = [(k.lower().encode(), v.encode()) for k, v in allowance.headers().items()]
-        if not allowance.allowed:
-            raise ApiError(
-                ErrorReply(code=ErrorCode.RATE_LIMITED, message=f"Rate limit of {allowance.limit} requests per minute reached.")
-            )
+        allowances = {"key": await self.limiter.hit(str(identity.key_id))}
+        if allowances["key"].allowed and self.account_limiter is not None:
+            # A request the key's own limit refused is not counted against the account.
+            allowances["account"] = await self.account_limiter.hit(f"account-{identity.account_id}")
+        scope["state"]["limit_headers"] = [(k.lower().encode(), v.encode()) for k, v in limit_headers(allowances).items()]
+        for name, allowance in allowances.items():
+            if not allowance.allowed:
+                whose = "this API key" if name == "key" else "this account (all its keys together)"
+                raise ApiError(ErrorReply(
+                    code=ErrorCode.RATE_LIMITED, message=f"Rate limit of {allowance.limit} requests per minute for {whose} reached.",
+                ))
         scope["state"]["identity"] = identity
 
     async def _verify(self, scope: Scope, token: str | None) -> KeyIdentity:

@@ -3,8 +3,8 @@
 Keys are verified by the invoices service (the gateway holds no database) and cached for a
 few seconds; a revocation broadcast drops them from every replica's cache at once. Only keys
 that exist are cached, so a flood of made-up keys cannot push real ones out. Rate limits count
-in a NATS KV bucket, so all gateway replicas share one count per key, and one count of failed
-authentications per client address.
+in a NATS KV bucket, so all gateway replicas share one count per key, one per account (all its
+keys together), and one count of failed authentications per client address.
 """
 
 from __future__ import annotations
@@ -73,16 +73,24 @@ class Allowance(msgspec.Struct):
     limit: int
     remaining: int
     reset: int  # seconds until the window resets
+    window: int = 60  # seconds
 
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
-        if not self.allowed:
-            headers["Retry-After"] = str(self.reset)
-        return headers
+
+def limit_headers(allowances: dict[str, Allowance]) -> dict[str, str]:
+    """Every policy's count in the IETF fields (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy`
+    names each policy's quota and window, `RateLimit` what is left and when it resets), and the
+    tightest one in GitHub's `X-RateLimit-*`, whose reset is a Unix time."""
+    tightest = min(allowances.values(), key=lambda allowance: (allowance.allowed, allowance.remaining))
+    headers = {
+        "X-RateLimit-Limit": str(tightest.limit),
+        "X-RateLimit-Remaining": str(tightest.remaining),
+        "X-RateLimit-Reset": str((math.floor(time.time() / tightest.window) + 1) * tightest.window),  # windows are fixed
+        "RateLimit-Policy": ", ".join(f'"{name}";q={a.limit};w={a.window}' for name, a in allowances.items()),
+        "RateLimit": ", ".join(f'"{name}";r={a.remaining};t={a.reset}' for name, a in allowances.items()),
+    }
+    if not tightest.allowed:
+        headers["Retry-After"] = str(tightest.reset)
+    return headers
 
 
 class RateLimiter:
@@ -122,7 +130,7 @@ class RateLimiter:
             return None
         if not lease.exhausted and lease.counted < self.limit:
             return None
-        return Allowance(False, self.limit, 0, max(1, math.ceil(window_start + self.window - now)))
+        return Allowance(False, self.limit, 0, max(1, math.ceil(window_start + self.window - now)), self.window)
 
     async def hit(self, key_id: str) -> Allowance:
         now = time.time()
@@ -143,11 +151,11 @@ class RateLimiter:
                         # The shared count is out of reach (e.g. a NATS node failing over): a
                         # limit is protection, not correctness, so let the request through.
                         log.warning("rate limit count unavailable, request let through: %r", exc)
-                        return Allowance(True, self.limit, max(0, self.limit - lease.counted), reset)
+                        return Allowance(True, self.limit, max(0, self.limit - lease.counted), reset, self.window)
         if lease.tokens == 0:
-            return Allowance(False, self.limit, 0, reset)
+            return Allowance(False, self.limit, 0, reset, self.window)
         lease.tokens -= 1
-        return Allowance(True, self.limit, max(0, self.limit - lease.counted + lease.tokens), reset)
+        return Allowance(True, self.limit, max(0, self.limit - lease.counted + lease.tokens), reset, self.window)
 
     async def _renew(self, key_id: str, lease: _Lease) -> None:
         """Take the next lease with compare-and-set; none is left once the window is spent."""

@@ -8,7 +8,8 @@ from billwire_shared.settings import CommonSettings
 class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8000
-    rate_limit_per_minute: int = 100
+    rate_limit_per_minute: int = 100  # requests per API key and minute, counted across all gateway replicas
+    rate_limit_per_account_per_minute: int = 1000  # requests per account (all its keys together) and minute
     key_cache_seconds: float = 5.0
     key_cache_entries: int = 10_000  # verified keys each gateway keeps cached; unknown keys are never cached
     auth_failures_per_minute: int = 30  # failed authentications per client address and minute before 429
@@ -24,3 +25,8 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     web_login_per_email: int = 10  # sign-in attempts per e-mail address and window
     web_login_per_address: int = 50  # sign-in attempts per client address and window
     web_login_window_seconds: int = 900  # the window the sign-in attempts are counted in
+    mcp_pdf_max_bytes: int = 2_000_000  # MCP: get_invoice_pdf embeds a PDF up to this size in its answer; a larger one only as its URL
+    mcp_export_max_rows: int = 200  # MCP: export_invoices answers with the CSV text of up to this many rows, besides the URL of all
+    # The web app's address as people reach it, e.g. https://billing.example.com: e-mailed links (invitations,
+    # password resets) start with it. Empty: http://<host>:<port> of this gateway (right for local use only).
+    web_public_url: str = ""

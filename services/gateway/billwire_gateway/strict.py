@@ -11,6 +11,7 @@ import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
 
+from billwire_gateway.body_errors import every_problem
 from billwire_gateway.bus import ApiError
 from billwire_shared.bus import field_error
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
@@ -61,10 +62,11 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 def invalid(field: str, message: str) -> ApiError:
-    return ApiError(ErrorReply(
-        code=ErrorCode.VALIDATION_ERROR, message="The request has invalid fields.",
-        details=[FieldError(field=field, message=message)],
-    ))
+    return invalid_fields([FieldError(field=field, message=message)])
+
+
+def invalid_fields(details: list[FieldError]) -> ApiError:
+    return ApiError(ErrorReply(code=ErrorCode.VALIDATION_ERROR, message="The request has invalid fields.", details=details))
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
@@ -99,7 +101,7 @@ def _decode_strictly(decoder: msgspec.json.Decoder, body: bytes) -> None:
     except msgspec.ValidationError as exc:
         _ensure_json(body)  # the typed decoder may stop at a wrong type before a syntax error
         error = field_error(exc, drop_root=False)
-        raise invalid(error.field, error.message) from exc
+        raise invalid_fields(every_problem(decoder.type, body) or [error]) from exc
     except msgspec.DecodeError as exc:
         raise malformed(f"The body is not valid JSON: {exc}") from exc
 
@@ -113,13 +115,43 @@ def _check_body(decoder: msgspec.json.Decoder, body: bytes) -> None:
         raise malformed("The body nests arrays or objects too deeply.") from None
 
 
-async def check_request(request: Request) -> None:
-    """`before_request` hook for every API route."""
+def query_names(request: Request) -> frozenset[str]:
+    """The query parameters the route's handler and its dependencies take (by their API names)."""
+    table: dict[int, frozenset[str]] | None = request.app.state.get("query_names")
+    if table is None:
+        table = {}
+        for route in request.app.routes:
+            for handler, kwargs_model in getattr(route, "route_handler_map", {}).values():
+                table[id(handler)] = frozenset(p.field_alias for p in kwargs_model.expected_query_params)
+        request.app.state["query_names"] = table
+    return table.get(id(request.route_handler), frozenset())
+
+
+def check_query(request: Request) -> None:
+    """Unknown query parameters are refused, each named: ignoring `?clientId=` would list every
+    client's documents to a caller who asked for one client's, and act on the wrong data."""
     query = request.scope.get("query_string", b"")
+    if not query:
+        return
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     if b"%00" in query:
-        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        for name, value in pairs:
             if "\x00" in value or "\x00" in name:
                 raise invalid(name, "must not contain a NUL character")
+    known = query_names(request)
+    unknown = list(dict.fromkeys(name for name, _ in pairs if name not in known))
+    if unknown:
+        allowed = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
+        raise ApiError(ErrorReply(
+            code=ErrorCode.UNKNOWN_QUERY_PARAMETER,
+            message=f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. This route takes {allowed}.",
+            details=[FieldError(field=name, message="unknown query parameter") for name in unknown],
+        ))
+
+
+async def check_request(request: Request) -> None:
+    """`before_request` hook for every API route."""
+    check_query(request)
     if request.method not in WRITE_METHODS:
         return
     if _takes_multipart(request) and request.content_type[0] != RequestEncodingType.MULTI_PART:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from uuid import UUID
 
+from billwire_invoices.accounts.handlers import issue_api_key
 from tests.stack import BUYER, Stack
 
 
@@ -87,8 +90,11 @@ async def test_rate_limit_headers_429_and_one_count_shared_by_replicas(stack: St
             response = await replica.get("/clients")
             assert response.status_code == 200, response.text
             assert response.headers["x-ratelimit-limit"] == "6"
-            assert 1 <= int(response.headers["x-ratelimit-reset"]) <= 60
+            reset_at = int(response.headers["x-ratelimit-reset"])  # a Unix time: the window's end
+            assert reset_at % 60 == 0 and 0 < reset_at - time.time() <= 60
+            assert response.headers["ratelimit-policy"] == '"key";q=6;w=60, "account";q=1000;w=60'
             remaining.append(int(response.headers["x-ratelimit-remaining"]))
+            assert re.fullmatch(rf'"key";r={remaining[-1]};t=(\d+), "account";r=(\d+);t=(\d+)', response.headers["ratelimit"])
         assert remaining == [5, 4, 3, 2, 1, 0]
 
         for replica in (second, first):
@@ -113,3 +119,46 @@ async def test_concurrent_requests_are_each_counted_once(stack: Stack) -> None:
         responses = await asyncio.gather(*(replicas[i % 2].get("/clients") for i in range(30)))
     statuses = [r.status_code for r in responses]
     assert statuses.count(200) == 10 and statuses.count(429) == 20
+
+
+async def test_the_account_limit_counts_all_its_keys_together(stack: Stack) -> None:
+    account_id, admin_key = await stack.new_account()
+    # Straight to the database: a request through the stack's own gateway (no limits) would lease
+    # a share of this minute's counts first.
+    async with stack.invoices.pool.acquire() as conn:
+        second_key = (await issue_api_key(conn, UUID(account_id), "second", ["read"])).key
+    if time.time() % 60 > 50:
+        await asyncio.sleep(61 - time.time() % 60)
+    async with stack.gateway(rate_limit_per_minute=4, rate_limit_per_account_per_minute=6) as replica:
+        keys = [type(replica)(replica.client, admin_key), type(replica)(replica.client, second_key)]
+        answers = [await keys[i % 2].get("/clients") for i in range(6)]
+        assert [r.status_code for r in answers] == [200] * 6, answers[0].text  # 3 each: under 4 per key, 6 for the account
+        assert [r.headers["x-ratelimit-remaining"] for r in answers] == ["3", "3", "2", "2", "1", "0"]
+        assert answers[-1].headers["x-ratelimit-limit"] == "6"  # the account's count is the tighter one now
+        limited = await keys[0].get("/clients")  # the key has one left; its account has none
+        assert limited.status_code == 429, limited.text
+        assert "account" in limited.json()["error"]["message"] and "6" in limited.json()["error"]["message"]
+        assert limited.headers["x-ratelimit-limit"] == "6" and limited.headers["x-ratelimit-remaining"] == "0"
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+        assert re.fullmatch(r'"key";r=0;t=\d+, "account";r=0;t=\d+', limited.headers["ratelimit"]), limited.headers["ratelimit"]
+
+        # Another account's keys on the same gateway have their own count.
+        _, other_key = await stack.new_account()
+        assert (await type(replica)(replica.client, other_key).get("/clients")).status_code == 200
+
+
+async def test_an_account_has_at_most_the_configured_number_of_active_keys(stack: Stack) -> None:
+    _, admin_key = await stack.new_account()
+    admin = stack.api(admin_key)
+    made = [(await admin.post("/settings/api-keys", json={"name": f"k{n}", "scopes": ["read"]})) for n in range(99)]
+    assert all(response.status_code == 201 for response in made)  # with the first admin key: 100
+    refused = await admin.post("/settings/api-keys", json={"name": "one too many", "scopes": ["read"]})
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "API_KEY_LIMIT_REACHED" and "100" in error["message"]
+    assert len((await admin.get("/settings/api-keys")).json()) == 100
+
+    # A revoked key frees its place.
+    assert (await admin.delete(f"/settings/api-keys/{made[0].json()['id']}")).status_code == 204
+    assert (await admin.post("/settings/api-keys", json={"name": "replacement", "scopes": ["read"]})).status_code == 201
+    assert (await admin.post("/settings/api-keys", json={"name": "again too many", "scopes": ["read"]})).status_code == 409

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Controller, Litestar, Request, Response, get
 from litestar.routes import HTTPRoute
 
+from billwire_gateway.strict import check_request
 from billwire_shared import __version__
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -164,6 +165,7 @@ class AgentsController(Controller):
     """Public (no key): the text is the same for everyone and names no account data."""
 
     include_in_schema = False
+    before_request = check_request
 
     @get("/llms.txt", media_type=TEXT)
     async def llms_txt(self, request: Request) -> Response[str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromQuery, JSONBody
+from litestar import Controller
 
-from billwire_gateway.controllers.items import change_one, delete_one, read_one
-from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
+from billwire_gateway.controllers.items import change_one, create_one, delete_one, read_one, search
 from billwire_shared import subjects
 from billwire_shared.contracts.clients import (
     Client,
@@ -22,23 +20,19 @@ from billwire_shared.contracts.clients import (
     UpdateClient,
     UpdateProduct,
 )
-from billwire_shared.contracts.common import Page
 
 
 class ClientController(Controller):
     path = "/clients"
     tags = ["clients"]
 
-    @post(summary="Create a client")
-    async def create_client(self, data: JSONBody[ClientInput], caller: CallerDep, bus: BusDep) -> Response[Client]:
-        return json_reply(await bus.call(subjects.CLIENT_CREATE, CreateClient(ctx=caller, client=data)), 201)
-
-    @get(summary="List clients; q searches name, email and client number")
-    async def list_clients(
-        self, caller: CallerDep, bus: BusDep, q: FromQuery[str | None] = None, limit: Limit = 50, offset: Offset = 0
-    ) -> Response[Page[Client]]:
-        return json_reply(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=caller, q=q, limit=limit, offset=offset)))
-
+    create_client = create_one(
+        None, subjects.CLIENT_CREATE, lambda caller, data: CreateClient(ctx=caller, client=data), ClientInput, Client,
+        name="create_client", summary="Create a client",
+    )
+    list_clients = search(
+        subjects.CLIENT_LIST, ListClients, Client, name="list_clients", summary="List clients; q searches name, email and client number"
+    )
     get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary="Get a client")
     update_client = change_one(
         "client_id", subjects.CLIENT_UPDATE, lambda caller, client_id, data: UpdateClient(ctx=caller, id=client_id, patch=data),
@@ -53,16 +47,11 @@ class ProductController(Controller):
     path = "/products"
     tags = ["products"]
 
-    @post(summary="Create a product from a net price, or a gross price and VAT rate")
-    async def create_product(self, data: JSONBody[ProductInput], caller: CallerDep, bus: BusDep) -> Response[Product]:
-        return json_reply(await bus.call(subjects.PRODUCT_CREATE, CreateProduct(ctx=caller, product=data)), 201)
-
-    @get(summary="List products; q searches title and description")
-    async def list_products(
-        self, caller: CallerDep, bus: BusDep, q: FromQuery[str | None] = None, limit: Limit = 50, offset: Offset = 0
-    ) -> Response[Page[Product]]:
-        return json_reply(await bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=caller, q=q, limit=limit, offset=offset)))
-
+    create_product = create_one(
+        None, subjects.PRODUCT_CREATE, lambda caller, data: CreateProduct(ctx=caller, product=data), ProductInput, Product,
+        name="create_product", summary="Create a product from a net price, or a gross price and VAT rate",
+    )
+    list_products = search(subjects.PRODUCT_LIST, ListProducts, Product, name="list_products", summary="List products; q searches title and description")
     get_product = read_one("product_id", subjects.PRODUCT_GET, Product, name="get_product", summary="Get a product")
     update_product = change_one(
         "product_id", subjects.PRODUCT_UPDATE, lambda caller, product_id, data: UpdateProduct(ctx=caller, id=product_id, patch=data),

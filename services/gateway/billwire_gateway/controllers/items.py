@@ -1,6 +1,7 @@
 """Route handlers for the shapes the controllers repeat, each one bus call whose JSON reply passes
-through unchanged: read, change, delete or act on one item by the id in its path, and read or
-change what the account has of one kind (its profile, its reminder settings, its webhooks).
+through unchanged: create an item, list a collection searched by `q`, read, change, delete or act
+on one item by the id in its path, and read or change what the account has of one kind (its
+profile, its reminder settings, its webhooks).
 
 A collection's controller names its handlers as class attributes, e.g.
 `get_client = read_one("client_id", subjects.CLIENT_GET, Client, name="get_client", summary=...)`;
@@ -16,10 +17,10 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
-from billwire_shared.contracts.common import ById, Caller
+from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
+from billwire_shared.contracts.common import ById, Caller, Page
 
 ChangeCommand = Callable[[Caller, UUID, Any], msgspec.Struct]
 AccountChange = Callable[[Caller, Any], msgspec.Struct]
@@ -40,6 +41,28 @@ def _by_id(method: Callable, path: str, param: str, subject: str, reply: type, n
         return json_reply(await bus.call(subject, ById(ctx=caller, id=request.path_params[param])))
 
     return method(path, **options)(_named(handler, name))
+
+
+def create_one(
+    path: str | None, subject: str, command: AccountChange, body: type, reply: type, *, name: str, summary: str, **options: Any,
+) -> HTTPRouteHandler:
+    """POST: `command(caller, body)` sent, the new item answered (201)."""
+
+    async def handler(self: Any, data: JSONBody[body], caller: CallerDep, bus: BusDep) -> Response[reply]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, command(caller, data)), 201)
+
+    return post(path, summary=summary, **options)(_named(handler, name))
+
+
+def search(subject: str, query: Callable[..., msgspec.Struct], reply: type, *, name: str, summary: str, **options: Any) -> HTTPRouteHandler:
+    """GET: one page of the collection, `q` searching it, asked for with `query(ctx, q, limit, offset)`."""
+
+    async def handler(
+        self: Any, caller: CallerDep, bus: BusDep, q: FromQuery[str | None] = None, limit: Limit = 50, offset: Offset = 0,
+    ) -> Response[Page[reply]]:  # type: ignore[valid-type]
+        return json_reply(await bus.call(subject, query(ctx=caller, q=q, limit=limit, offset=offset)))
+
+    return get(summary=summary, **options)(_named(handler, name))
 
 
 def read_one(param: str, subject: str, reply: type, *, name: str, summary: str, under: str = "", **options: Any) -> HTTPRouteHandler:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from litestar import Controller, Response, post, put
-from litestar.params import JSONBody
+from litestar import Controller, put
 
-from billwire_gateway.controllers.items import change_account, delete_one, read_account
-from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_gateway.controllers.items import change_account, create_one, delete_one, read_account
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
     ApiKey,
@@ -59,9 +57,10 @@ class SettingsController(Controller):
         opt={"scope": "admin"},
     )
 
-    @post("/api-keys", summary="Create an API key; its secret is shown only in this answer", opt={"scope": "admin"})
-    async def create_api_key(self, data: JSONBody[ApiKeyInput], caller: CallerDep, bus: BusDep) -> Response[NewApiKey]:
-        return json_reply(await bus.call(subjects.API_KEY_CREATE, CreateApiKey(ctx=caller, key=data)), 201)
+    create_api_key = create_one(
+        "/api-keys", subjects.API_KEY_CREATE, lambda caller, data: CreateApiKey(ctx=caller, key=data), ApiKeyInput, NewApiKey,
+        name="create_api_key", summary="Create an API key; its secret is shown only in this answer", opt={"scope": "admin"},
+    )
 
     list_api_keys = read_account(
         "/api-keys", subjects.API_KEY_LIST, ListApiKeys, list[ApiKey], name="list_api_keys",

@@ -6,6 +6,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.strict import check_request
 from billwire_shared import __version__
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.service import HEALTH_SUBJECTS
@@ -25,6 +26,7 @@ class Readiness(msgspec.Struct):
 class SystemController(Controller):
     tags = ["system"]
     include_in_schema = True
+    before_request = check_request
 
     @get("/health", summary="Alive: the process answers")
     async def health(self) -> Health:

@@ -8,7 +8,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from billwire_gateway.controllers.items import change_one, delete_one, read_account, read_one
+from billwire_gateway.controllers.items import change_one, create_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
@@ -54,9 +54,10 @@ class PromptController(Controller):
     path = "/prompts"
     tags = ["prompts"]
 
-    @post(summary="Save a prompt (an invoice text to reuse) with labels")
-    async def create_prompt(self, data: JSONBody[PromptInput], caller: CallerDep, bus: BusDep) -> Response[Prompt]:
-        return json_reply(await bus.call(subjects.PROMPT_CREATE, CreatePrompt(ctx=caller, prompt=data)), 201)
+    create_prompt = create_one(
+        None, subjects.PROMPT_CREATE, lambda caller, data: CreatePrompt(ctx=caller, prompt=data), PromptInput, Prompt,
+        name="create_prompt", summary="Save a prompt (an invoice text to reuse) with labels",
+    )
 
     @get(summary="List saved prompts; label filters by label name (__no_label__: unlabelled), q searches the text")
     async def list_prompts(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import Controller, Response, get
+from litestar.params import FromPath, QueryParameter
 
-from billwire_gateway.controllers.items import delete_one, read_account, read_one
+from billwire_gateway.controllers.items import create_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
@@ -38,9 +38,11 @@ class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
 
-    @post(opt={"scope": "admin"}, summary="Register a webhook; the answer shows its signing secret, once", description=SIGNING)
-    async def create_webhook(self, data: JSONBody[WebhookInput], caller: CallerDep, bus: BusDep) -> Response[NewWebhook]:
-        return json_reply(await bus.call(subjects.WEBHOOK_CREATE, CreateWebhook(ctx=caller, webhook=data)), 201)
+    create_webhook = create_one(
+        None, subjects.WEBHOOK_CREATE, lambda caller, data: CreateWebhook(ctx=caller, webhook=data), WebhookInput, NewWebhook,
+        name="create_webhook", summary="Register a webhook; the answer shows its signing secret, once", description=SIGNING,
+        opt={"scope": "admin"},
+    )
 
     list_webhooks = read_account(
         None, subjects.WEBHOOK_LIST, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)"

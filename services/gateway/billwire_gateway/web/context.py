@@ -3,6 +3,7 @@ calls carry, and the page helpers (texts, CSRF token, flash) every template gets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -18,7 +19,7 @@ from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.middleware import request_id_of
 from billwire_gateway.web.i18n import Texts
 from billwire_gateway.web.sessions import COOKIE, Session, SessionStore
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.users import ROLE_SCOPES, Authenticated, SessionCheck, User
 from billwire_shared.errors import ErrorCode, ErrorReply
@@ -76,7 +77,7 @@ async def provide_person(request: Request) -> Person:
     if session is None or session_id is None:
         raise SignInRequired(next_path)
     check = SessionCheck(account_id=session.account_id, user_id=session.user_id, session_generation=session.session_generation)
-    found = await bus_of(request).call_typed(s.USER_SESSION_CHECK, check, Authenticated)
+    found = await bus_of(request).call_typed(subjects.USER_SESSION_CHECK, check, Authenticated)
     if not found.found or found.user is None:
         await store_of(request).end(session_id)
         raise SignInRequired(next_path)
@@ -134,6 +135,18 @@ def _browser_language(request: Request) -> str:
 
 
 PersonDep = NamedDependency[Person]
+
+
+async def attempt(request: Request, subject: str, build: Callable[[], msgspec.Struct]) -> bytes | ApiError:
+    """One bus call for a form: its reply, or the refusal (bad input, a rule) the page shows instead.
+    The command is built in here, so a form that does not convert is refused the same way; a 404
+    is no refusal but the not-found page, so it is raised."""
+    try:
+        return await bus_of(request).call(subject, build())
+    except ApiError as exc:
+        if exc.reply.http_status == 404:
+            raise
+        return exc
 
 
 def decode(raw: bytes, type_: type) -> Any:

@@ -1,5 +1,7 @@
 """German and English for the web app: the English text is the key, the catalog holds its German;
-dates, numbers and money are formatted in the user's locale by Babel."""
+dates, numbers and money are formatted in the user's locale by Babel. Document titles come from
+`billwire_shared.document_titles`, the table the PDFs and e-mails print, so the web never names a
+document type differently."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
+
+from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
+from billwire_gateway.web.texts_people import PEOPLE_ENGLISH, PEOPLE_GERMAN
+from billwire_shared.document_titles import TITLES
 
 LOCALES = {"en": "en_GB", "de": "de_DE"}
 
@@ -28,8 +34,8 @@ GERMAN: dict[str, str] = {
     "Newest first": "Neueste zuerst", "Oldest first": "Älteste zuerst", "Date, newest": "Datum, neueste", "Date, oldest": "Datum, älteste",
     "Number, descending": "Nummer, absteigend", "Number, ascending": "Nummer, aufsteigend",
     "Previous": "Zurück", "Next": "Weiter", "No documents match.": "Keine passenden Dokumente.",
-    "invoice": "Rechnung", "estimate": "Angebot", "credit_note": "Gutschrift", "delivery_note": "Lieferschein",
-    "order_confirmation": "Auftragsbestätigung", "purchase_order": "Bestellung",
+    # Document types by their machine names ("credit_note"), and one by its English title, from the one title table.
+    **TITLES["de"], TITLES["en"]["credit_note"]: TITLES["de"]["credit_note"],
     "draft": "Entwurf", "open": "Offen", "paid": "Bezahlt", "cancelled": "Storniert", "sent": "Versendet",
     "partially_paid": "Teilweise bezahlt", "overdue": "Überfällig", "unpaid": "Unbezahlt",
     "queued": "Wartend", "sending": "Wird gesendet", "delivered": "Zugestellt", "failed": "Fehlgeschlagen",
@@ -75,8 +81,7 @@ GERMAN: dict[str, str] = {
     "Totals": "Summen", "Document": "Dokument", "Preview": "Vorschau", "Actions": "Aktionen", "Back": "Zurück",
     "Invoices, estimates and credit notes": "Rechnungen, Angebote und Gutschriften", "Deutsch": "Deutsch", "English": "English",
     "Open invoices": "Offene Rechnungen", "bank_transfer": "Überweisung", "cash": "Bar", "card": "Karte", "paypal": "PayPal",
-    "direct_debit": "Lastschrift", "other": "Sonstige", "Credit note": "Gutschrift",
-    "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
+    "direct_debit": "Lastschrift", "other": "Sonstige", "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
     "Draft from text": "Entwurf aus Text", "What should the invoice say?": "Was soll auf der Rechnung stehen?",
     "Not understood": "Nicht verstanden",
     "Write a sentence and press Preview: nothing is stored until you save.": "Schreiben Sie einen Satz und drücken Sie Vorschau: gespeichert wird erst beim Speichern.",
@@ -92,6 +97,7 @@ GERMAN: dict[str, str] = {
     "Send this document to": "Dieses Dokument senden an", "Revoke this key? Agents using it stop working at once.": "Diesen Schlüssel widerrufen? Agenten, die ihn nutzen, funktionieren sofort nicht mehr.",
 }
 
+GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -102,6 +108,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reminder": ("reminder queued", "Mahnung vorgemerkt"), "reminder-sent": ("reminder sent", "Mahnung versendet"),
     "change_password": ("changed their password", "Passwort geändert"), "reset_password": ("password reset", "Passwort zurückgesetzt"),
     "disable": ("disabled", "deaktiviert"), "end": ("ended", "beendet"),
+    "import": ("imported", "importiert"), "mark-sent": ("marked sent", "als versendet markiert"),
+    "unmark-sent": ("no longer marked sent", "nicht mehr als versendet markiert"),
+    "custom-status": ("status set", "Status gesetzt"), "refund": ("refund recorded", "Erstattung erfasst"),
+    "convert": ("converted into an invoice", "in eine Rechnung umgewandelt"),
 }
 
 
@@ -119,7 +129,9 @@ class Texts:
 
     def __call__(self, text: str) -> str:
         if self.language == "de":
-            return GERMAN.get(text, text)
+            return GERMAN.get(text) or PEOPLE_GERMAN.get(text, text)
+        if text in PEOPLE_ENGLISH:
+            return PEOPLE_ENGLISH[text]
         return _readable(text) if text.islower() and " " not in text and "." not in text else text
 
     def action(self, name: str) -> str:

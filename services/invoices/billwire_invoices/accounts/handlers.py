@@ -28,7 +28,7 @@ from billwire_shared.contracts.accounts import (
 )
 from billwire_shared.contracts.common import ById, Deleted
 from billwire_shared.contracts.rendering import Logo, LogoInfo, SetLogo
-from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
 from billwire_shared.keys import display_prefix, generate_key, hash_key
 
@@ -38,9 +38,10 @@ Publish = Callable[[str, bytes], Awaitable[None]]
 class AccountHandlers:
     """One method per RPC subject of an account (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, publish: Publish | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, publish: Publish | None = None, max_active_keys: int = 100) -> None:
         self.uow = UnitOfWork(pool)
         self.publish = publish  # core NATS, for the revocation every gateway replica hears
+        self.max_active_keys = max_active_keys
 
     @answers(subjects.AUTH_VERIFY)
     async def verify_key(self, body: VerifyKey) -> KeyIdentity:
@@ -69,6 +70,11 @@ class AccountHandlers:
     @answers(subjects.API_KEY_CREATE)
     async def create_api_key(self, cmd: CreateApiKey) -> NewApiKey:
         async def work(conn: asyncpg.Connection) -> NewApiKey:
+            if await sql.count_active_keys(conn, cmd.ctx.account_id) >= self.max_active_keys:
+                raise BillwireError(
+                    ErrorCode.API_KEY_LIMIT_REACHED,
+                    f"An account has at most {self.max_active_keys} active API keys (max_active_api_keys); revoke one first.",
+                )
             return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
 
         return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
@@ -80,10 +86,7 @@ class AccountHandlers:
     @answers(subjects.API_KEY_REVOKE)
     async def revoke_api_key(self, cmd: ById) -> ApiKey:
         async def work(conn: asyncpg.Connection) -> ApiKey:
-            key = await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id)
-            if key is None:
-                raise not_found(ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
-            return key
+            return found(await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id), ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
 
         key = await self.uow.write(cmd.ctx, ApiKey, work)
         if self.publish is not None:

@@ -52,6 +52,12 @@ async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey
     )
 
 
+async def count_active_keys(conn: asyncpg.Connection, account_id: UUID) -> int:
+    """The account's unrevoked keys, its row locked first so two creations count one after the other."""
+    await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", account_id)
+    return await conn.fetchval("SELECT count(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id)
+
+
 _KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
 
 

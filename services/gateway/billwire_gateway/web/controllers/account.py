@@ -11,7 +11,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, page, redirect, store_of
 from billwire_gateway.web.forms import field_errors, text
 from billwire_gateway.web.sessions import COOKIE, LOGIN_CSRF_COOKIE
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.users import Authenticate, Authenticated, ChangePassword, UpdateMe
 
 WRONG = "E-mail or password is not right."
@@ -40,7 +40,7 @@ class AccountController(Controller):
         address = request.client.host if request.client else "unknown"
         if not await web.throttle.allows(email, address):
             return self._login_page(request, THROTTLED, email, 429)
-        found = await bus_of(request).call_typed(s.USER_AUTHENTICATE, Authenticate(email=email, password=str(password)), Authenticated)
+        found = await bus_of(request).call_typed(subjects.USER_AUTHENTICATE, Authenticate(email=email, password=str(password)), Authenticated)
         if not found.found or found.user is None:
             return self._login_page(request, WRONG, email, 401)
         user = found.user
@@ -73,7 +73,7 @@ class AccountController(Controller):
             return page(request, "password.html", person, 422, errors={"repeat_password": person.texts("The two new passwords differ.")})
         try:
             user = await bus_of(request).call_typed(
-                s.USER_CHANGE_PASSWORD, ChangePassword(ctx=person.caller, current_password=current, new_password=new), type(person.user)
+                subjects.USER_CHANGE_PASSWORD, ChangePassword(ctx=person.caller, current_password=current, new_password=new), type(person.user)
             )
         except ApiError as exc:
             return page(request, "password.html", person, 422, errors=field_errors(exc))
@@ -91,7 +91,7 @@ class AccountController(Controller):
     async def language(self, request: Request, person: PersonDep) -> Response:
         form = await request.form()
         language = "de" if form.get("language") == "de" else "en"
-        await bus_of(request).call(s.USER_UPDATE_ME, UpdateMe(ctx=person.caller, language=language))
+        await bus_of(request).call(subjects.USER_UPDATE_ME, UpdateMe(ctx=person.caller, language=language))
         return redirect(_safe_next(text(form, "back")))
 
     @staticmethod
