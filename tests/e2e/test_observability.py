@@ -201,6 +201,10 @@ async def test_a_send_is_one_trace_from_the_http_request_to_the_smtp_conversatio
     # The retried attempt (the relay's 451) is in the same trace, failed.
     refused = [s for s in spans.values() if s.name == "smtp send" and not s.status.is_ok]
     assert refused and all(s.context.trace_id == root.context.trace_id for s in refused)
+    # ... inside a processing of the event that failed (and was retried), not one that looks fine.
+    for span in refused:
+        attempt = spans[span.parent.span_id]
+        assert attempt.name == f"{prefix}.{subjects.DOCUMENT_RENDERED} process" and not attempt.status.is_ok
 
 
 async def test_every_log_line_of_the_send_names_its_request_and_trace(system: System, sent: dict) -> None:

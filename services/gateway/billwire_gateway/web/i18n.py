@@ -108,6 +108,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reminder": ("reminder queued", "Mahnung vorgemerkt"), "reminder-sent": ("reminder sent", "Mahnung versendet"),
     "change_password": ("changed their password", "Passwort geändert"), "reset_password": ("password reset", "Passwort zurückgesetzt"),
     "disable": ("disabled", "deaktiviert"), "end": ("ended", "beendet"),
+    "import": ("imported", "importiert"), "mark-sent": ("marked sent", "als versendet markiert"),
+    "unmark-sent": ("no longer marked sent", "nicht mehr als versendet markiert"),
+    "custom-status": ("status set", "Status gesetzt"), "refund": ("refund recorded", "Erstattung erfasst"),
+    "convert": ("converted into an invoice", "in eine Rechnung umgewandelt"),
 }
 
 

@@ -17,9 +17,19 @@ from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, rules, sql
-from billwire_invoices.documents.drafts import buyer, create_draft, draft_of, issue, locked_document, priced_lines
+from billwire_invoices.documents.drafts import (
+    buyer,
+    create_draft,
+    draft_of,
+    issue,
+    issue_action,
+    locked_document,
+    number_unique,
+    priced_lines,
+)
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.lifecycle import rules as lifecycle_rules
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
@@ -79,6 +89,8 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_CREATE)
     async def create_client(self, cmd: CreateClient) -> Client:
         client_input = rules.validate_client(cmd.client)
+        if client_input.export_type in einvoice.SYNTAX:
+            einvoice.warm_up()  # this client's first invoice is an e-invoice: compile the checks now
 
         async def work(conn: asyncpg.Connection) -> Client:
             now = utcnow()
@@ -219,11 +231,18 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_UPDATE)
     async def update_document(self, cmd: UpdateDocument) -> Document:
+        """A draft's content; an issued document's status fields only (lifecycle rules `issued_patch`)."""
         patch = cmd.patch
 
         async def work(conn: asyncpg.Connection) -> Document:
             account_id = cmd.ctx.account_id
-            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            before = await locked_document(conn, account_id, cmd.id, cmd.type)
+            if before.status != "draft":
+                after, action, event = lifecycle_rules.issued_patch(before, patch, utcnow())
+                statement = sql.save_document(account_id, after)
+                await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, event, after.updated_at)
+                return after
+            rules.check_draft_patch(patch)
             rules.check(rules.document_problems(rules.given_fields(patch)) + size_problems(patch.lines, self.limits))
             values = rules.merge(before, patch)
             if patch.due_date not in (msgspec.UNSET, None):
@@ -245,7 +264,8 @@ class DocumentHandlers:
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
+            with number_unique():
+                await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
             return after
 
         return await self.uow.write(cmd.ctx, Document, work)
@@ -266,7 +286,8 @@ class DocumentHandlers:
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
             after = await issue(conn, cmd.ctx.account_id, before)
             statement = sql.save_document(cmd.ctx.account_id, after)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", after.updated_at)
+            action = issue_action(after)
+            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, f"{after.type}.finalized", after.updated_at)
             return after
 
         return await self.uow.write(cmd.ctx, Document, work)
