@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("--account", type=UUID, required=True)
     key_revoke.add_argument("key_id", type=UUID)
 
+    from billwire_cli.books import add_commands as add_book_commands
     from billwire_cli.deadletters import add_commands
     from billwire_cli.doctor import add_command as add_doctor_command
     from billwire_cli.users import add_commands as add_user_commands
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub)
     add_user_commands(sub)
     add_doctor_command(sub)
+    add_book_commands(sub)
     return parser
 
 
@@ -69,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args, origins)
     try:
+        if args.command in ("archive", "backup", "restore"):
+            from billwire_cli.books import run as run_books
+
+            return run_books(args, origins)
         return _database_command(args)
     except Exception as exc:
         if not local_servers.database_problem(exc):

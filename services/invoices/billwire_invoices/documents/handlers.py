@@ -89,6 +89,8 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_CREATE)
     async def create_client(self, cmd: CreateClient) -> Client:
         client_input = rules.validate_client(cmd.client)
+        if client_input.export_type in einvoice.SYNTAX:
+            einvoice.warm_up()  # this client's first invoice is an e-invoice: compile the checks now
 
         async def work(conn: asyncpg.Connection) -> Client:
             now = utcnow()
