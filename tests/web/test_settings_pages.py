@@ -120,3 +120,29 @@ async def test_an_accountant_reads_settings_and_cannot_save_them(web: Web) -> No
         assert forged.status_code == 403
         shown = await http.get("/settings/reminders")
         assert 'name="enabled" id="f-enabled" checked' not in shown.text
+
+
+async def test_people_and_settings_pages_fit_a_phone_and_speak_german(web: Web) -> None:
+    _, email, password = await web.new_user("Phone Settings GmbH", password="the owner's password")
+    async with web.page(width=375, height=740) as page:
+        await page.goto("/login/forgot")
+        assert await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0
+        await web.sign_in(page, email, password)
+        await page.get_by_role("button", name="Deutsch").click()
+        for path, name in (("/settings/users", "web-phone-users"), ("/settings/email-templates", None), ("/settings/reminders", None),
+                           ("/settings/webhooks", None), ("/settings/profile", None), ("/documents/from-text", "web-phone-from-text")):
+            await page.goto(path)
+            overflow = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+            if name:
+                await web.shot(page, name)
+        await page.goto("/settings/reminders")
+        await expect(page.get_by_label("Zahlungserinnerungen senden")).to_be_visible()
+        await expect(page.locator("nav.subnav")).to_contain_text("E-Mail-Vorlagen")
+        await page.goto("/settings/users")
+        await expect(page.get_by_role("button", name="Einladung senden")).to_be_visible()
+        await page.goto("/documents/from-text")
+        await expect(page.get_by_role("heading", name="Gespeicherte Vorlagen")).to_be_visible()
+        await page.keyboard.press("Tab")  # the skip link first: focus is visible
+        outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"
