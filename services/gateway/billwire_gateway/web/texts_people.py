@@ -9,6 +9,12 @@ PEOPLE_ENGLISH: dict[str, str] = {
     "invitation_revoked": "Withdrawn", "pending": "Pending",
 }
 
+# How the audit log's actions on people read in the activity list: (English, German).
+PEOPLE_ACTIONS: dict[str, tuple[str, str]] = {
+    "invite": ("invited", "eingeladen"), "accept": ("invitation accepted", "Einladung angenommen"),
+    "revoke": ("invitation withdrawn", "Einladung zurückgezogen"), "reset_link": ("password-reset link sent", "Link zum Zurücksetzen gesendet"),
+}
+
 PEOPLE_GERMAN: dict[str, str] = {
     # sign-in links
     "Forgot password?": "Passwort vergessen?", "Send link": "Link senden", "Back to sign-in": "Zurück zur Anmeldung",

@@ -238,6 +238,8 @@ class DocumentHandlers:
             account_id = cmd.ctx.account_id
             before = await locked_document(conn, account_id, cmd.id, cmd.type)
             if before.status != "draft":
+                if not rules.given_fields(patch):
+                    return before  # nothing to change: no write, no audit entry
                 after, action, event = lifecycle_rules.issued_patch(before, patch, utcnow())
                 statement = sql.save_document(account_id, after)
                 await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, event, after.updated_at)
