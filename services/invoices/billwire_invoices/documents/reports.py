@@ -9,12 +9,14 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.documents import sql
+from billwire_invoices.documents import csv_rows, sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota
 from billwire_shared.contracts.reports import (
+    CsvRows,
+    ExportCsv,
     ExportPage,
     ExportRows,
     GetStats,
@@ -26,11 +28,11 @@ from billwire_shared.contracts.reports import (
 )
 from billwire_shared.errors import BillwireError
 
+# On the documents' money columns (migration 0016), read from the documents_stats index alone.
 _STATS = """
 WITH issued AS (
-    SELECT date_trunc($2, issue_date)::date AS period_start, data->>'currency' AS currency,
-           (data->'totals'->>'gross')::numeric AS gross, amount_paid,
-           coalesce((data->>'balance_due')::numeric, 0) AS balance, status,
+    SELECT date_trunc($2, issue_date)::date AS period_start, currency, gross, amount_paid,
+           coalesce(balance_due, 0) AS balance, status,
            (overdue_at IS NOT NULL OR due_date < (now() AT TIME ZONE 'UTC')::date) AS overdue_now
     FROM documents
     WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid')
@@ -47,12 +49,11 @@ FROM issued GROUP BY period_start, currency ORDER BY period_start, currency
 """
 
 _TOP_CLIENTS = """
-SELECT client_id, data->'client'->>'name' AS name, data->>'currency' AS currency,
-       sum((data->'totals'->>'gross')::numeric) AS revenue, count(*) AS invoices
+SELECT client_id, client_name AS name, currency, sum(gross) AS revenue, count(*) AS invoices
 FROM documents
 WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid')
   AND ($2::date IS NULL OR issue_date >= $2) AND ($3::date IS NULL OR issue_date <= $3)
-GROUP BY client_id, data->'client'->>'name', data->>'currency'
+GROUP BY client_id, client_name, currency
 ORDER BY revenue DESC, name LIMIT $4
 """
 
@@ -114,3 +115,7 @@ class ReportHandlers:
         ))
         items = [msgspec.convert(r["data"], Document, strict=False) for r in rows]
         return ExportRows(items=items, last=len(items) < cmd.limit)
+
+    @answers(subjects.EXPORT_CSV)
+    async def export_csv(self, cmd: ExportCsv) -> CsvRows:
+        return await self.uow.read(lambda conn: csv_rows.page(conn, cmd))
