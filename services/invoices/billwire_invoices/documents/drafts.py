@@ -7,10 +7,12 @@ from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules, sql
 from billwire_invoices.documents.einvoice import checks as einvoice
+from billwire_invoices.documents.vat import vat_note
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import Client, ClientInput
@@ -79,6 +81,7 @@ async def create_draft(conn: asyncpg.Connection, ctx: Caller, body: DocumentInpu
     lines = await priced_lines(conn, account_id, body.lines, profile, currency)
     export_type = einvoice.export_type_for(body.type, body.export_type, client_input.export_type, profile.default_export_type)
     doc = draft_of(body, profile, client_id, client_input, lines, currency, utcnow(), export_type)
+    doc = msgspec.structs.replace(doc, vat_note=vat_note(body.lines, doc.lines, profile, doc.client.address.country, doc.vat_regulation))
     await einvoice.check(doc, seller_of(profile))
     statement = sql.insert_document(account_id, doc)
     await UnitOfWork.apply(conn, statement, ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", doc.created_at)

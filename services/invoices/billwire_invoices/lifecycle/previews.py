@@ -104,6 +104,7 @@ async def preview_action(conn: asyncpg.Connection, request: Request | None, cmd:
     preview = ActionPreview(
         action=cmd.action, would=WOULD[cmd.action], document_id=doc.id, type=doc.type, status=doc.status, status_after=doc.status,
         number=doc.number, number_after=doc.number, total=doc.totals.gross, currency=doc.currency, balance_due=doc.balance_due,
+        vat_note=doc.vat_note,
     )
     problems: list[Problem] = []
     if cmd.action == "finalize":
