@@ -14,7 +14,6 @@ import msgspec
 
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
-from billwire_invoices.documents.drafts import due_problems
 from billwire_invoices.documents.einvoice import checks as einvoice
 from billwire_invoices.documents.einvoice.validate import run_on_saxon_thread
 from billwire_invoices.email import sql as email_sql
