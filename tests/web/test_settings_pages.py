@@ -41,6 +41,7 @@ async def test_email_templates_and_reminders_save_and_show(web: Web) -> None:
         await page.get_by_label("Level 3: days after due").fill("14")  # not after level 2: refused at its field
         await page.get_by_role("button", name="Save").click()
         await expect(page.get_by_role("alert")).to_be_visible()
+        await expect(page.locator("#e-level_3")).to_be_visible()  # the API's levels[2] at the form's third field
         await page.goto("/settings/reminders")
         await expect(page.get_by_label("Level 3: days after due")).to_have_value("")
         await web.shot(page, "web-reminders")

@@ -29,6 +29,7 @@ from billwire_invoices.documents.drafts import (
 )
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.documents.vat import note_for
 from billwire_invoices.lifecycle import rules as lifecycle_rules
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
@@ -263,6 +264,7 @@ class DocumentHandlers:
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = rules.refresh(msgspec.convert(values, Document, from_attributes=True))
+            after = msgspec.structs.replace(after, vat_note=note_for(after, profile, patch.lines or None))
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)
