@@ -10,6 +10,7 @@ import email
 import email.policy
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -198,6 +199,10 @@ async def test_over_the_daily_quota_a_send_answers_429_and_queues_nothing(stack:
     assert (await api.get(f"/invoices/{drafts[-1]['id']}/sends")).json() == []
     usage = (await api.get("/usage")).json()
     assert (usage["emails_today"], usage["emails_daily_limit"]) == (QUOTA, QUOTA)
+    emails = usage["emails"]
+    assert (emails["max"], emails["used"], emails["remaining"], emails["unlimited"]) == (QUOTA, QUOTA, 0, False)
+    assert emails["day"] == datetime.now(UTC).date().isoformat() and emails["resets_at"].startswith(
+        (datetime.now(UTC).date() + timedelta(days=1)).isoformat())
 
 
 async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_quota_back(stack: Stack, outbox: Outbox) -> None:

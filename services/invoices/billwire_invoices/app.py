@@ -90,7 +90,7 @@ class InvoicesService(Service):
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         table = routes(
             accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
-            documents.DocumentHandlers(pool),
+            documents.DocumentHandlers(pool, self.settings.documents_quota_per_month),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),

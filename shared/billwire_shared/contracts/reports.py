@@ -57,7 +57,41 @@ class GetUsage(Command, kw_only=True):
     pass
 
 
+class Allotment(msgspec.Struct, kw_only=True):
+    """One quota: `max` and `remaining` are null when it is `unlimited`."""
+
+    max: int | None
+    used: int
+    remaining: int | None
+    unlimited: bool
+    resets_at: datetime  # when the period ends and `used` starts again from 0
+
+    @classmethod
+    def of(cls, used: int, limit: int, resets_at: datetime, **extra: object) -> Allotment:
+        """From a used count and a limit where 0 means unlimited."""
+        return cls(
+            max=limit or None, used=used, remaining=max(0, limit - used) if limit else None, unlimited=not limit,
+            resets_at=resets_at, **extra,
+        )
+
+
+class DocumentAllotment(Allotment, kw_only=True):
+    """Documents created this billing period (the calendar month, UTC) against the monthly quota."""
+
+    period_start: date
+    period_end: date  # the period's last day
+
+
+class EmailAllotment(Allotment, kw_only=True):
+    """E-mails sent today (UTC) against the daily limit."""
+
+    day: date
+
+
 class Usage(msgspec.Struct, kw_only=True):
+    documents: DocumentAllotment
+    emails: EmailAllotment | None  # None when the mailer did not answer
+    # The flat figures of the first version, kept for existing callers:
     month_start: date
     documents_this_month: int
     documents_quota: int | None  # None: unlimited

@@ -33,6 +33,6 @@ class ReportController(Controller):
         command = GetStats(ctx=caller, period=period, date_from=date_from, date_to=date_to, top=top)
         return json_reply(await bus.call(subjects.STATS_GET, command))
 
-    @get("/usage", summary="Documents this month against the plan, e-mails today against the daily limit")
+    @get("/usage", summary="Documents this billing period against the monthly quota, e-mails today against the daily limit")
     async def usage(self, caller: CallerDep, bus: BusDep) -> Response[Usage]:
         return json_reply(await bus.call(subjects.USAGE_GET, GetUsage(ctx=caller)))

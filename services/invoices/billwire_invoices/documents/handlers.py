@@ -16,7 +16,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
-from billwire_invoices.documents import einvoice, rules, sql
+from billwire_invoices.documents import einvoice, quota, rules, sql
 from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.uow import UnitOfWork, utcnow
@@ -64,8 +64,9 @@ async def _client_number_unique() -> AsyncIterator[None]:
 class DocumentHandlers:
     """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, documents_quota: int = 0) -> None:
         self.uow = UnitOfWork(pool)
+        self.documents_quota = documents_quota  # per account and month; 0 is unlimited
         # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
         # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
         # never make one never pays their memory.
@@ -191,7 +192,8 @@ class DocumentHandlers:
     @answers(subjects.DOCUMENT_CREATE)
     async def create_document(self, cmd: CreateDocument) -> Document:
         rules.check(rules.document_problems(cmd.document))
-        return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
+        work = quota.within_quota(self.documents_quota, cmd.ctx.account_id, lambda conn: create_draft(conn, cmd.ctx, cmd.document))
+        return await self.uow.write(cmd.ctx, Document, work, one_write=not self.documents_quota)
 
     @answers(subjects.DOCUMENT_GET)
     async def get_document(self, cmd: GetDocument) -> Document:

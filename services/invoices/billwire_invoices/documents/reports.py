@@ -4,17 +4,20 @@ No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.documents import sql
+from billwire_invoices.documents import quota, sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota
 from billwire_shared.contracts.reports import (
+    DocumentAllotment,
+    EmailAllotment,
     ExportPage,
     ExportRows,
     GetStats,
@@ -78,16 +81,17 @@ class ReportHandlers:
 
     @answers(subjects.USAGE_GET)
     async def usage(self, cmd: GetUsage) -> Usage:
-        row = await self.uow.read(lambda conn: conn.fetchrow(
-            "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month_start,"
-            " count(*) AS documents FROM documents"
-            " WHERE account_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
-            cmd.ctx.account_id,
-        ))
+        period_start, next_period, used = await self.uow.read(lambda conn: quota.this_month(conn, cmd.ctx.account_id))
+        documents = DocumentAllotment.of(
+            used, self.documents_quota, quota.resets_at(next_period), period_start=period_start,
+            period_end=next_period - timedelta(days=1),
+        )
         emails = await self._email_quota(cmd)
         return Usage(
-            month_start=row["month_start"], documents_this_month=row["documents"],
-            documents_quota=self.documents_quota or None,
+            documents=documents,
+            emails=EmailAllotment.of(emails.used, emails.limit, emails.resets_at, day=(emails.resets_at - timedelta(days=1)).date())
+            if emails else None,
+            month_start=period_start, documents_this_month=used, documents_quota=self.documents_quota or None,
             emails_today=emails.used if emails else None,
             emails_daily_limit=(emails.limit or None) if emails else None,
         )
