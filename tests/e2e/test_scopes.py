@@ -75,7 +75,7 @@ async def test_mcp_write_tools_preview_under_their_own_scope_and_lists_match(sta
             assert "send_invoice" in {tool.name for tool in (await session.list_tools()).tools}
             preview = await session.call_tool("send_invoice", {"invoice_id": draft["id"]})
             assert not preview.is_error, preview.content
-            total = preview.structured_content["result"]["details"]["total"]
+            total = preview.structured_content["result"]["total"]
             sent = await session.call_tool("send_invoice", {"invoice_id": draft["id"], "confirm": True, "expected_total": total})
             assert not sent.is_error, sent.content
     assert (await admin.get(f"/invoices/{draft['id']}")).json()["status"] != "draft"

@@ -37,6 +37,7 @@ from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.mcp import create_mcp
+from billwire_gateway.mcp.numbers import ExactNumbers
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
@@ -62,7 +63,7 @@ class Gateway:
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
         self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
         self.account_limiter = RateLimiter(self.bus, settings.rate_limit_per_account_per_minute, replicas=settings.kv_replicas)
-        self.mcp = create_mcp(self.bus)
+        self.mcp = create_mcp(self.bus, settings)
         self.web = WebApp(self.bus, settings)
 
     @contextlib.asynccontextmanager
@@ -83,10 +84,10 @@ class Gateway:
     def mcp_app(self) -> Any:
         # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
         # nothing; the SDK's Host check would only refuse every non-localhost deployment.
-        return self.mcp.streamable_http_app(
+        return ExactNumbers(self.mcp.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-        )
+        ), self.settings.max_body_bytes)
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:

@@ -1,85 +1,150 @@
-"""MCP tools that create, change, find and read invoices (REST: controllers/documents.py)."""
+"""MCP tools that create, change, find and read documents (REST: controllers/documents.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 from mcp.server.mcpserver import Context
 
-from billwire_gateway.mcp.toolbox import READ, UPDATE, WRITE, Result, Toolbox, decode, given
+from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, contract, derived
 from billwire_shared import subjects
 from billwire_shared.contracts.clients import ListClients
+from billwire_shared.contracts.common import Deleted, Name, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
+    DeleteDocument,
+    Document,
     DocumentInput,
     DocumentPatch,
+    DocumentState,
+    DocumentStatus,
     GetDocument,
     ListDocuments,
     UpdateDocument,
 )
 
-STATUS_FIELDS = ("id", "number", "status", "issue_date", "due_date", "amount_paid", "balance_due", "sent_at", "paid_at", "overdue_at")
+_BY_NAME = [("client_name", Name | None, None), ("idempotency_key", IdempotencyKey | None, None)]
+NewInvoice = derived("NewInvoice", DocumentInput, without=("type",), extra=_BY_NAME)
+NewDocument = derived("NewDocument", DocumentInput, extra=_BY_NAME)
+
+
+class InvoiceId(Arguments, kw_only=True):
+    invoice_id: UUID
+
+
+class DocumentId(Arguments, kw_only=True):
+    document_id: UUID
+
+
+class InvoiceChanges(InvoiceId, kw_only=True):
+    changes: DocumentPatch
+    idempotency_key: IdempotencyKey | None = None
+
+
+class DeleteDraft(DocumentId, kw_only=True):
+    confirm: Confirm = False
+
+
+class InvoiceFilters(Paging, kw_only=True):
+    status: DocumentState | None = None
+    client_id: UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class InvoiceStatus(msgspec.Struct, kw_only=True):
+    id: UUID
+    number: str | None
+    status: DocumentStatus
+    states: list[DocumentState]
+    issue_date: date | None
+    due_date: date | None
+    gross: Decimal
+    currency: str
+    amount_paid: Decimal
+    balance_due: Decimal | None
+    sent_at: datetime | None
+    paid_at: datetime | None
+    overdue_at: datetime | None
+
+
+async def _create(tools: Toolbox, ctx: Context, args: msgspec.Struct, doc_type: str) -> Document:
+    """A draft of `doc_type`; the client by id, or by name (an existing client matched by
+    name, else a new client snapshot with that name)."""
+    client_id, client_name = args.client_id, args.client_name  # type: ignore[attr-defined]
+    if client_id is None and client_name and args.client is None:  # type: ignore[attr-defined]
+        lookup = lambda k: ListClients(ctx=k, q=client_name, limit=5)  # noqa: E731
+        found = await tools.call(ctx, subjects.CLIENT_LIST, lookup, scope="write")
+        exact = [x for x in found["items"] if x["name"].casefold() == client_name.casefold()] or found["items"][:1]
+        client_id = UUID(exact[0]["id"]) if exact else None
+    extra: dict = {"type": doc_type, "client_id": client_id}
+    if client_id is None and args.client is None:  # type: ignore[attr-defined]
+        extra["client"] = {"name": client_name or ""}
+    body = contract(args, DocumentInput, drop=("idempotency_key", "client_name", "type"), **extra)
+    command = lambda k: CreateDocument(ctx=k, document=body)  # noqa: E731
+    return await tools.call(ctx, subjects.DOCUMENT_CREATE, command, Document, key=args.idempotency_key, scope="write")  # type: ignore[attr-defined]
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(WRITE)
-    async def create_invoice(
-        ctx: Context, lines: list[dict[str, Any]], client_id: UUID | None = None, client_name: str | None = None,
-        due_days: int | None = None, currency: str | None = None, notes: str | None = None, export_type: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> Result:
+    @tools.tool(WRITE, NewInvoice, Document)
+    async def create_invoice(ctx: Context, args: NewInvoice) -> Document:  # type: ignore[valid-type]
         """Create a draft invoice and return it with totals. Lines: description, quantity, unit,
-        unit_price (decimal strings), tax_rate. The client by id, or by name (an existing client
-        matched by name, else a new client snapshot with that name). `export_type`: pdf, or an
-        e-invoice format (factur-x, xrechnung); default: the client's, else the profile's."""
-        if client_id is None and client_name:
-            lookup = lambda k: ListClients(ctx=k, q=client_name, limit=5)  # noqa: E731
-            found = await tools.call(ctx, subjects.CLIENT_LIST, lookup, scope="write")
-            exact = [x for x in found["items"] if x["name"].casefold() == client_name.casefold()] or found["items"][:1]
-            client_id = UUID(exact[0]["id"]) if exact else None
-        fields = given(lines=lines, due_days=due_days, currency=currency, notes=notes, client_id=client_id, export_type=export_type)
-        if client_id is None:
-            fields["client"] = {"name": client_name or ""}
-        body = decode(fields, DocumentInput, "invoice")
-        return await tools.result(
-            ctx, subjects.DOCUMENT_CREATE, lambda k: CreateDocument(ctx=k, document=body), key=idempotency_key, scope="write",
-        )
+        unit_price, tax_rate (decimal strings or numbers). The client by client_id, by
+        client_name (an existing client matched by name, else a new client with that name), or
+        inline as `client`. Dates: issue_date and due_date (YYYY-MM-DD) or due_days. `export_type`: pdf, or an e-invoice
+        format (factur-x, xrechnung); default: the client's, else the profile's."""
+        return await _create(tools, ctx, args, "invoice")
 
-    @tools.tool(UPDATE)
-    async def update_invoice(ctx: Context, invoice_id: UUID, changes: dict[str, Any], idempotency_key: str | None = None) -> Result:
+    @tools.tool(WRITE, NewDocument, Document)
+    async def create_document(ctx: Context, args: NewDocument) -> Document:  # type: ignore[valid-type]
+        """Create a draft of any document type: invoice, estimate, credit_note, delivery_note,
+        order_confirmation or purchase_order; the same fields as create_invoice."""
+        return await _create(tools, ctx, args, args.type)
+
+    @tools.tool(UPDATE, InvoiceChanges, Document)
+    async def update_invoice(ctx: Context, args: InvoiceChanges) -> Document:
         """Change a draft invoice (lines, dates, notes...); an issued invoice cannot change."""
-        patch = decode(changes, DocumentPatch, "changes")
-        return await tools.result(
-            ctx, subjects.DOCUMENT_UPDATE, lambda k: UpdateDocument(ctx=k, id=invoice_id, type="invoice", patch=patch),
-            key=idempotency_key, scope="write",
-        )
+        command = lambda k: UpdateDocument(ctx=k, id=args.invoice_id, type="invoice", patch=args.changes)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_UPDATE, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(READ)
-    async def get_invoice(ctx: Context, invoice_id: UUID) -> Result:
+    @tools.tool(IRREVERSIBLE, DeleteDraft, Document, Deleted)
+    async def delete_draft(ctx: Context, args: DeleteDraft) -> Document | Deleted:
+        """Delete a draft document of any type (an issued one is never deleted: cancel it).
+        Without confirm=true this only shows the draft that would be deleted."""
+        if not args.confirm:
+            return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document, scope="write")
+        return await tools.call(ctx, subjects.DOCUMENT_DELETE, lambda k: DeleteDocument(ctx=k, id=args.document_id), Deleted, scope="write")
+
+    @tools.tool(READ, InvoiceId, Document)
+    async def get_invoice(ctx: Context, args: InvoiceId) -> Document:
         """One invoice with lines, totals, status and balance."""
-        return await tools.result(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))
+        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.invoice_id, type="invoice"), Document)
 
-    @tools.tool(READ)
-    async def list_invoices(
-        ctx: Context, status: str | None = None, client_id: UUID | None = None, date_from: str | None = None,
-        date_to: str | None = None, limit: int = 20, offset: int = 0,
-    ) -> Result:
-        """List invoices; status one of draft, open, paid, cancelled, sent, partially_paid, overdue, unpaid; dates YYYY-MM-DD."""
-        query = decode({"ctx": None, "type": "invoice", "status": status, "client_id": client_id, "date_from": date_from,
-                        "date_to": date_to, "limit": limit, "offset": offset}, ListDocuments, "filters", ctx_free=True)
-        return await tools.result(ctx, subjects.DOCUMENT_LIST, lambda k: msgspec.structs.replace(query, ctx=k))
+    @tools.tool(READ, DocumentId, Document)
+    async def get_document(ctx: Context, args: DocumentId) -> Document:
+        """One document of any type (estimate, credit note, delivery note...) with lines and totals."""
+        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document)
 
-    @tools.tool(READ)
-    async def list_overdue_invoices(ctx: Context, limit: int = 50) -> Result:
-        """Open invoices past their due date."""
-        return await tools.result(
-            ctx, subjects.DOCUMENT_LIST, lambda k: ListDocuments(ctx=k, type="invoice", status="overdue", limit=limit),
-        )
+    @tools.tool(READ, InvoiceFilters, Page[Document])
+    async def list_invoices(ctx: Context, args: InvoiceFilters) -> Page[Document]:
+        """List invoices; status one of draft, open, paid, cancelled, sent, partially_paid, overdue
+        (past the due date and not paid), unpaid; dates (of issue) YYYY-MM-DD."""
+        command = lambda k: ListDocuments(ctx=k, type="invoice", **msgspec.structs.asdict(args))  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_LIST, command, Page[Document])
 
-    @tools.tool(READ)
-    async def get_invoice_status(ctx: Context, invoice_id: UUID) -> Result:
+    @tools.tool(READ, Paging, Page[Document])
+    async def list_overdue_invoices(ctx: Context, args: Paging) -> Page[Document]:
+        """Open invoices past their due date, as of now."""
+        command = lambda k: ListDocuments(ctx=k, type="invoice", status="overdue", limit=args.limit, offset=args.offset)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_LIST, command, Page[Document])
+
+    @tools.tool(READ, InvoiceId, InvoiceStatus)
+    async def get_invoice_status(ctx: Context, args: InvoiceId) -> InvoiceStatus:
         """Status, number, totals, amount paid, balance, sent and overdue of one invoice."""
-        doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id, type="invoice"))
-        return {"result": {name: doc.get(name) for name in STATUS_FIELDS} | {"gross": doc["totals"]["gross"], "currency": doc["currency"]}}
+        doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.invoice_id, type="invoice"), Document)
+        fields = {name: getattr(doc, name) for name in InvoiceStatus.__struct_fields__ if name != "gross"}
+        return InvoiceStatus(**fields, gross=doc.totals.gross)

@@ -1,124 +1,184 @@
 """MCP tools of an invoice's life: finalize, send, cancel, payments, copies (REST:
-controllers/lifecycle.py). The irreversible ones preview unless confirmed with the expected total."""
+controllers/lifecycle.py). The irreversible ones answer with the invoices service's preview
+(what exactly would happen, and every reason it would be refused) unless confirmed with the
+expected total; a confirmed call is checked against a fresh preview first, so it never fails
+for a reason the preview names."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 from uuid import UUID
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
-from billwire_gateway.mcp.toolbox import IRREVERSIBLE, UPDATE, WRITE, Result, Scopes, Toolbox, decode, given
+from billwire_gateway.mcp.arguments import CONFIRMABLE, Arguments, Confirm, Confirmable, IdempotencyKey
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Scopes, Toolbox, contract, derived
 from billwire_shared import subjects
-from billwire_shared.contracts.documents import FinalizeDocument, GetDocument
+from billwire_shared.contracts.common import Text
+from billwire_shared.contracts.documents import Document, DocumentType, FinalizeDocument
 from billwire_shared.contracts.lifecycle import (
     CancelDocument,
     CancelInput,
+    Cancellation,
+    DeletePayment,
     DuplicateDocument,
     ListForDocument,
     MarkPaid,
     MarkPaidInput,
+    Payment,
     PaymentInput,
     RecordPayment,
     SendDocument,
+    SendInfo,
     SendInput,
 )
+from billwire_shared.contracts.previews import ActionPreview, PreviewAction
 
 SEND_SCOPES = ("write", "email:send")  # sending a draft finalizes it
 
 
+class InvoiceAction(Confirmable, kw_only=True):
+    invoice_id: UUID
+
+
+CancelArguments = derived("CancelArguments", CancelInput, extra=[("invoice_id", UUID), *CONFIRMABLE])
+SendArguments = derived("SendArguments", SendInput, extra=[("invoice_id", UUID), *CONFIRMABLE])
+
+
+class MarkPaidArguments(Arguments, kw_only=True):
+    invoice_id: UUID
+    date: date | None = None
+    note: Text | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+PaymentArguments = derived("PaymentArguments", PaymentInput, extra=[("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)])
+
+
+class InvoiceId(Arguments, kw_only=True):
+    invoice_id: UUID
+
+
+class PaymentId(InvoiceId, kw_only=True):
+    payment_id: UUID
+    confirm: Confirm = False
+
+
+class CopyArguments(Arguments, kw_only=True):
+    document_id: UUID
+    type: DocumentType | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+class EstimateId(Arguments, kw_only=True):
+    estimate_id: UUID
+    idempotency_key: IdempotencyKey | None = None
+
+
 async def guarded(
-    tools: Toolbox, ctx: Context, invoice_id: UUID, confirm: bool, expected_total: str | None, would: str, extra: dict,
-    scope: Scopes = "write",
-) -> Result | None:
-    """The preview of an irreversible tool without `confirm`; with it, None once `expected_total`
-    is the document's total (else a tool error, nothing changed). The document is read under
-    the tool's own scope: a key that may do it may see what it would do it to."""
-    doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=invoice_id), scope=scope)
-    total = doc["totals"]["gross"]
-    if not confirm:
-        details = {"number": doc["number"], "status": doc["status"], "total": total, "currency": doc["currency"]}
-        return {"result": {"preview": True, "would": would, "changed": False, "details": details | extra}}
-    if expected_total is None or Decimal(expected_total) != Decimal(total):
-        raise ToolError(f"expected_total must equal the document's total {total} {doc['currency']}; nothing was changed.")
+    tools: Toolbox, ctx: Context, args: Confirmable, invoice_id: UUID, action: str, scope: Scopes = "write", **given: object,
+) -> ActionPreview | None:
+    """The preview of an irreversible tool without `confirm`; with it, None once a fresh
+    preview has no blocking problem and `expected_total` is the document's total (else a
+    tool error, nothing changed). The preview is read under the tool's own scope."""
+    command = lambda k: PreviewAction(ctx=k, id=invoice_id, action=action, **given)  # noqa: E731
+    preview = await tools.call(ctx, subjects.DOCUMENT_PREVIEW_ACTION, command, ActionPreview, scope=scope)
+    if not args.confirm:
+        return preview
+    if args.expected_total is None or args.expected_total != preview.total:
+        raise ToolError(f"expected_total must equal the document's total {preview.total} {preview.currency}; nothing was changed.")
+    if preview.blocking_problems:
+        reasons = "; ".join(f"{p.code}: " + (f"{p.field}: " if p.field else "") + p.message for p in preview.blocking_problems)
+        raise ToolError(f"Nothing was changed; the {action} would be refused: {reasons}")
     return None
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(IRREVERSIBLE)
-    async def finalize_invoice(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
-                               idempotency_key: str | None = None) -> Result:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
+    async def finalize_invoice(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
         """Issue a draft: it takes the next number and can never change again. Without confirm=true
-        this only previews; with it, expected_total must equal the invoice total."""
-        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "finalize", {})) is not None:
+        this only previews (the number it will get, the total, blocking_problems); with it,
+        expected_total must equal the invoice total."""
+        if (preview := await guarded(tools, ctx, args, args.invoice_id, "finalize")) is not None:
             return preview
-        return await tools.result(
-            ctx, subjects.DOCUMENT_FINALIZE, lambda k: FinalizeDocument(ctx=k, id=invoice_id), key=idempotency_key, scope="write",
-        )
+        command = lambda k: FinalizeDocument(ctx=k, id=args.invoice_id)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_FINALIZE, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, scope=SEND_SCOPES)
-    async def send_invoice(ctx: Context, invoice_id: UUID, recipient: str | None = None, confirm: bool = False,
-                           expected_total: str | None = None, idempotency_key: str | None = None) -> Result:
-        """E-mail the invoice as PDF (a draft is finalized first). Preview without confirm=true."""
-        extra = {"recipient": recipient or "the client's e-mail address"}
-        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "send", extra, SEND_SCOPES)) is not None:
+    @tools.tool(IRREVERSIBLE, SendArguments, ActionPreview, SendInfo, scope=SEND_SCOPES)
+    async def send_invoice(ctx: Context, args: SendArguments) -> ActionPreview | SendInfo:  # type: ignore[valid-type]
+        """E-mail the invoice as PDF (a draft is finalized first). Without confirm=true this
+        previews exactly what will happen: recipients (to, cc, bcc), subject, message, the
+        number it will have, total, attachments, and blocking_problems (every reason the send
+        would be refused: buyer address missing, no e-mail address, quota exhausted, e-invoice
+        invalid). Confirm with expected_total once blocking_problems is empty."""
+        body = contract(args, SendInput, drop=("invoice_id", "confirm", "expected_total", "idempotency_key"))
+        if (preview := await guarded(tools, ctx, args, args.invoice_id, "send", SEND_SCOPES, send=body)) is not None:
             return preview
-        body = SendInput(recipient=recipient)
-        return await tools.result(
-            ctx, subjects.DOCUMENT_SEND, lambda k: SendDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope=SEND_SCOPES,
-        )
+        command = lambda k: SendDocument(ctx=k, id=args.invoice_id, body=body)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_SEND, command, SendInfo, key=args.idempotency_key, scope=SEND_SCOPES)
 
-    @tools.tool(IRREVERSIBLE)
-    async def cancel_invoice(ctx: Context, invoice_id: UUID, reason: str, confirm: bool = False, expected_total: str | None = None,
-                             idempotency_key: str | None = None) -> Result:
-        """Cancel an issued invoice with a credit note. Preview without confirm=true."""
-        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "cancel", {"reason": reason})) is not None:
+    @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation)
+    async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation:  # type: ignore[valid-type]
+        """Cancel an issued invoice with a credit note. Without confirm=true this previews (the
+        credit note's number, blocking_problems)."""
+        if (preview := await guarded(tools, ctx, args, args.invoice_id, "cancel", reason=args.reason)) is not None:
             return preview
-        body = CancelInput(reason=reason)
-        return await tools.result(
-            ctx, subjects.DOCUMENT_CANCEL, lambda k: CancelDocument(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write",
-        )
+        command = lambda k: CancelDocument(ctx=k, id=args.invoice_id, body=CancelInput(reason=args.reason))  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_CANCEL, command, Cancellation, key=args.idempotency_key, scope="write")
 
-    @tools.tool(UPDATE)
-    async def mark_invoice_paid(ctx: Context, invoice_id: UUID, date: str | None = None, note: str | None = None,
-                                idempotency_key: str | None = None) -> Result:
+    @tools.tool(UPDATE, MarkPaidArguments, Document)
+    async def mark_invoice_paid(ctx: Context, args: MarkPaidArguments) -> Document:
         """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
-        body = decode(given(date=date, note=note), MarkPaidInput, "payment")
-        return await tools.result(
-            ctx, subjects.DOCUMENT_MARK_PAID, lambda k: MarkPaid(ctx=k, id=invoice_id, body=body), key=idempotency_key, scope="write",
-        )
+        body = MarkPaidInput(date=args.date, note=args.note)
+        command = lambda k: MarkPaid(ctx=k, id=args.invoice_id, body=body)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_MARK_PAID, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE)
-    async def mark_invoice_unpaid(ctx: Context, invoice_id: UUID, confirm: bool = False, expected_total: str | None = None,
-                                  idempotency_key: str | None = None) -> Result:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
+    async def mark_invoice_unpaid(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
         """Take back every payment of an invoice (a payment booked by mistake): it is open with its
-        whole balance again, and the payments' dates and references are gone. Preview without confirm=true."""
-        if (preview := await guarded(tools, ctx, invoice_id, confirm, expected_total, "remove every payment", {})) is not None:
+        whole balance again, and the payments' dates and references are gone. Without
+        confirm=true this previews the payments that would be removed."""
+        if (preview := await guarded(tools, ctx, args, args.invoice_id, "mark_unpaid")) is not None:
             return preview
-        return await tools.result(
-            ctx, subjects.DOCUMENT_MARK_UNPAID, lambda k: ListForDocument(ctx=k, id=invoice_id), key=idempotency_key, scope="write",
-        )
+        command = lambda k: ListForDocument(ctx=k, id=args.invoice_id)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_MARK_UNPAID, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(WRITE)
-    async def duplicate_document(ctx: Context, document_id: UUID, idempotency_key: str | None = None) -> Result:
-        """A new draft with the same client and lines as any document (to correct an issued one: cancel it, then send the copy)."""
-        return await tools.result(
-            ctx, subjects.DOCUMENT_DUPLICATE, lambda k: DuplicateDocument(ctx=k, id=document_id), key=idempotency_key, scope="write",
-        )
+    @tools.tool(WRITE, CopyArguments, Document)
+    async def duplicate_document(ctx: Context, args: CopyArguments) -> Document:
+        """A new draft with the same client and lines as any document, of the same type or
+        `type` (to correct an issued one: cancel it, then send the copy)."""
+        command = lambda k: DuplicateDocument(ctx=k, id=args.document_id, type=args.type)  # noqa: E731
+        return await tools.call(ctx, subjects.DOCUMENT_DUPLICATE, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(WRITE)
-    async def convert_estimate(ctx: Context, estimate_id: UUID, idempotency_key: str | None = None) -> Result:
+    @tools.tool(WRITE, EstimateId, Document)
+    async def convert_estimate(ctx: Context, args: EstimateId) -> Document:
         """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
-        return await tools.result(
-            ctx, subjects.ESTIMATE_CONVERT, lambda k: ListForDocument(ctx=k, id=estimate_id), key=idempotency_key, scope="write",
-        )
+        command = lambda k: ListForDocument(ctx=k, id=args.estimate_id)  # noqa: E731
+        return await tools.call(ctx, subjects.ESTIMATE_CONVERT, command, Document, key=args.idempotency_key, scope="write")
 
-    @tools.tool(WRITE)
-    async def record_payment(ctx: Context, invoice_id: UUID, amount: str, date: str | None = None, method: str = "bank_transfer",
-                             reference: str | None = None, idempotency_key: str | None = None) -> Result:
+    @tools.tool(WRITE, PaymentArguments, Payment)
+    async def record_payment(ctx: Context, args: PaymentArguments) -> Payment:  # type: ignore[valid-type]
         """Record a (partial) payment; an overpayment is refused."""
-        body = decode(given(amount=amount, date=date, method=method, reference=reference), PaymentInput, "payment")
-        return await tools.result(
-            ctx, subjects.PAYMENT_RECORD, lambda k: RecordPayment(ctx=k, id=invoice_id, payment=body), key=idempotency_key, scope="write",
-        )
+        body = contract(args, PaymentInput, drop=("invoice_id", "idempotency_key"))
+        command = lambda k: RecordPayment(ctx=k, id=args.invoice_id, payment=body)  # noqa: E731
+        return await tools.call(ctx, subjects.PAYMENT_RECORD, command, Payment, key=args.idempotency_key, scope="write")
+
+    @tools.tool(READ, InvoiceId, list[Payment])
+    async def list_payments(ctx: Context, args: InvoiceId) -> list[Payment]:
+        """The invoice's payments, oldest first."""
+        return await tools.call(ctx, subjects.PAYMENT_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Payment])
+
+    @tools.tool(IRREVERSIBLE, PaymentId, Payment, Document)
+    async def delete_payment(ctx: Context, args: PaymentId) -> Payment | Document:
+        """Remove one payment (booked by mistake); the balance opens again. Without confirm=true
+        this only shows the payment that would be removed; confirmed, the invoice after."""
+        if not args.confirm:
+            payments = await tools.call(ctx, subjects.PAYMENT_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Payment],
+                                        scope="write")
+            found = [p for p in payments if p.id == args.payment_id]
+            if not found:
+                raise ToolError(f"NOT_FOUND: Payment {args.payment_id} was not found on this invoice.")
+            return found[0]
+        command = lambda k: DeletePayment(ctx=k, id=args.invoice_id, payment_id=args.payment_id)  # noqa: E731
+        return await tools.call(ctx, subjects.PAYMENT_DELETE, command, Document, scope="write")

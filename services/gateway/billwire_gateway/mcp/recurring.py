@@ -1,148 +1,133 @@
 """MCP tools of recurring invoices (REST: controllers/recurring.py). The template's arguments
-are typed (the tool's input schema lists every field) and checked exactly as the REST body is.
-Creating previews the next runs unless confirmed; ending, which cannot be undone, too."""
+are the REST body's contract (the tool's input schema lists every field) and are checked as it
+is. Creating previews the next runs unless confirmed; ending, which cannot be undone, too."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
+import msgspec
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from typing_extensions import NotRequired, TypedDict
 
-from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Result, Toolbox, decode, identity_of
+from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, identity_of
 from billwire_shared import subjects
-from billwire_shared.contracts.common import ById
+from billwire_shared.contracts.common import ById, Page
 from billwire_shared.contracts.recurring import (
     CreateRecurring,
     ListRecurring,
+    PreviewCount,
     PreviewRecurring,
     PreviewRecurringInput,
+    PreviewRun,
     RecurringInput,
+    RecurringInvoice,
+    RecurringPreview,
+    RecurringStatus,
 )
 
 
-class LineArgument(TypedDict):
-    """A line: a product by id, or description and unit_price; decimals as strings."""
-
-    description: NotRequired[str]
-    quantity: NotRequired[str]
-    unit: NotRequired[str]
-    unit_price: NotRequired[str]
-    tax_rate: NotRequired[str]
-    discount_rate: NotRequired[str]
-    product_id: NotRequired[str]
+class RecurringFilters(Paging, kw_only=True):
+    status: RecurringStatus | None = None
+    client_id: UUID | None = None
 
 
-class ScheduleArgument(TypedDict):
-    """When the invoices are issued: from `start`, every `interval` weeks/months/quarters/years."""
-
-    frequency: Literal["weekly", "monthly", "quarterly", "yearly"]
-    start: str  # YYYY-MM-DD
-    interval: NotRequired[int]
-    day_of_month: NotRequired[int]  # 1..31, clamped to the month's end; not for weekly
-    end_date: NotRequired[str]
-    max_runs: NotRequired[int]
+class RecurringId(Arguments, kw_only=True):
+    recurring_id: UUID
 
 
-class AutoSendArgument(TypedDict):
-    """E-mail each invoice; subject and message default to the account's e-mail template."""
-
-    recipient: NotRequired[str]
-    cc: NotRequired[list[str]]
-    subject: NotRequired[str]
-    message: NotRequired[str]
+class PreviewArguments(Arguments, kw_only=True):
+    recurring_id: UUID | None = None
+    template: RecurringInput | None = None
+    count: PreviewCount = 6
 
 
-class RecurringArgument(TypedDict):
-    """A recurring invoice. Texts may use {period} {month} {year} {quarter} {period_start} {period_end}."""
-
-    client_id: str
-    lines: list[LineArgument]
-    schedule: ScheduleArgument
-    name: NotRequired[str]
-    currency: NotRequired[str]
-    discount_rate: NotRequired[str]
-    introduction: NotRequired[str]
-    notes: NotRequired[str]
-    language: NotRequired[Literal["de", "en"]]
-    due_days: NotRequired[int]
-    export_type: NotRequired[Literal["pdf", "factur-x", "xrechnung"]]
-    vat_regulation: NotRequired[Literal["standard", "reverse_charge", "intra_community_supply", "export", "tax_exempt"]]
-    auto_finalize: NotRequired[bool]
-    auto_send: NotRequired[AutoSendArgument]
-    catch_up: NotRequired[Literal["all", "latest"]]
+class NewRecurring(Arguments, kw_only=True):
+    template: RecurringInput
+    confirm: Confirm = False
+    idempotency_key: IdempotencyKey | None = None
 
 
-def _template(value: dict[str, Any]) -> RecurringInput:
-    return decode(dict(value), RecurringInput, "template")
+class EndRecurring(RecurringId, kw_only=True):
+    confirm: Confirm = False
+
+
+class CreatePreview(msgspec.Struct, kw_only=True):
+    """What creating would do: the next runs, nothing stored."""
+
+    preview: bool = True
+    changed: bool = False
+    would: Literal["create"] = "create"
+    next_runs: list[PreviewRun]
+
+
+class EndPreview(msgspec.Struct, kw_only=True):
+    """What ending would do: the runs that would not happen any more."""
+
+    preview: bool = True
+    changed: bool = False
+    would: Literal["end"] = "end"
+    cancelled_runs: list[PreviewRun]
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(READ)
-    async def list_recurring_invoices(
-        ctx: Context, status: Literal["active", "paused", "ended"] | None = None, client_id: UUID | None = None,
-        limit: int = 20, offset: int = 0,
-    ) -> Result:
+    @tools.tool(READ, RecurringFilters, Page[RecurringInvoice])
+    async def list_recurring_invoices(ctx: Context, args: RecurringFilters) -> Page[RecurringInvoice]:
         """List recurring invoices (templates with a schedule), newest first."""
-        command = lambda k: ListRecurring(ctx=k, status=status, client_id=client_id, limit=limit, offset=offset)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.RECURRING_LIST, command)}
+        command = lambda k: ListRecurring(ctx=k, status=args.status, client_id=args.client_id, limit=args.limit, offset=args.offset)  # noqa: E731
+        return await tools.call(ctx, subjects.RECURRING_LIST, command, Page[RecurringInvoice])
 
-    @tools.tool(READ)
-    async def get_recurring_invoice(ctx: Context, recurring_id: UUID) -> Result:
+    @tools.tool(READ, RecurringId, RecurringInvoice)
+    async def get_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """One recurring invoice: its template, schedule, last and next run, and every invoice it generated."""
-        return {"result": await tools.call(ctx, subjects.RECURRING_GET, lambda k: ById(ctx=k, id=recurring_id))}
+        return await tools.call(ctx, subjects.RECURRING_GET, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice)
 
-    @tools.tool(READ)
-    async def preview_recurring_invoice(
-        ctx: Context, recurring_id: UUID | None = None, template: RecurringArgument | None = None, count: int = 6,
-    ) -> Result:
+    @tools.tool(READ, PreviewArguments, RecurringPreview)
+    async def preview_recurring_invoice(ctx: Context, args: PreviewArguments) -> RecurringPreview:
         """The next runs (dates, periods, line texts, totals) of a stored recurring invoice, or of a
         template before it is created."""
-        if (recurring_id is None) == (template is None):
+        if (args.recurring_id is None) == (args.template is None):
             raise ToolError("Give either recurring_id or template.")
-        if recurring_id is not None:
-            command = lambda k: PreviewRecurring(ctx=k, id=recurring_id, count=count)  # noqa: E731
-            return {"result": await tools.call(ctx, subjects.RECURRING_PREVIEW, command)}
-        body = _template(template or {})
-        command = lambda k: PreviewRecurringInput(ctx=k, template=body, count=count)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command)}
+        if args.recurring_id is not None:
+            command = lambda k: PreviewRecurring(ctx=k, id=args.recurring_id, count=args.count)  # noqa: E731
+            return await tools.call(ctx, subjects.RECURRING_PREVIEW, command, RecurringPreview)
+        command = lambda k: PreviewRecurringInput(ctx=k, template=args.template, count=args.count)  # noqa: E731
+        return await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, RecurringPreview)
 
-    @tools.tool(WRITE)
-    async def create_recurring_invoice(
-        ctx: Context, template: RecurringArgument, confirm: bool = False, idempotency_key: str | None = None,
-    ) -> Result:
+    @tools.tool(WRITE, NewRecurring, CreatePreview, RecurringInvoice)
+    async def create_recurring_invoice(ctx: Context, args: NewRecurring) -> CreatePreview | RecurringInvoice:
         """Create a recurring invoice: one invoice per period, issued by the scheduler. Without
         confirm=true this only previews the next six runs (nothing is stored); with auto_send the
         key needs the email:send scope."""
-        body = _template(template)
+        body = args.template
         if body.auto_send is not None:
             scopes = identity_of(ctx.request_context.request).scopes
             if "email:send" not in scopes and "admin" not in scopes:
                 raise ToolError("Permission denied: auto_send e-mails invoices and this API key lacks the `email:send` scope.")
-        if not confirm:
+        if not args.confirm:
             command = lambda k: PreviewRecurringInput(ctx=k, template=body)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, scope="write")
-            return {"result": {"preview": True, "would": "create", "changed": False, "next_runs": runs["runs"]}}
+            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, RecurringPreview, scope="write")
+            return CreatePreview(next_runs=runs.runs)
         create = lambda k: CreateRecurring(ctx=k, template=body)  # noqa: E731
-        return {"result": await tools.call(ctx, subjects.RECURRING_CREATE, create, key=idempotency_key, scope="write")}
+        return await tools.call(ctx, subjects.RECURRING_CREATE, create, RecurringInvoice, key=args.idempotency_key, scope="write")
 
-    @tools.tool(UPDATE)
-    async def pause_recurring_invoice(ctx: Context, recurring_id: UUID) -> Result:
+    @tools.tool(UPDATE, RecurringId, RecurringInvoice)
+    async def pause_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """Pause: no invoices until resumed."""
-        return {"result": await tools.call(ctx, subjects.RECURRING_PAUSE, lambda k: ById(ctx=k, id=recurring_id), scope="write")}
+        return await tools.call(ctx, subjects.RECURRING_PAUSE, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")
 
-    @tools.tool(UPDATE)
-    async def resume_recurring_invoice(ctx: Context, recurring_id: UUID) -> Result:
+    @tools.tool(UPDATE, RecurringId, RecurringInvoice)
+    async def resume_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """Resume a paused recurring invoice from the first period from today on (paused periods are not billed)."""
-        return {"result": await tools.call(ctx, subjects.RECURRING_RESUME, lambda k: ById(ctx=k, id=recurring_id), scope="write")}
+        return await tools.call(ctx, subjects.RECURRING_RESUME, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")
 
-    @tools.tool(IRREVERSIBLE)
-    async def end_recurring_invoice(ctx: Context, recurring_id: UUID, confirm: bool = False) -> Result:
+    @tools.tool(IRREVERSIBLE, EndRecurring, EndPreview, RecurringInvoice)
+    async def end_recurring_invoice(ctx: Context, args: EndRecurring) -> EndPreview | RecurringInvoice:
         """End a recurring invoice for good. Without confirm=true this previews the runs that would not happen."""
-        if not confirm:
-            command = lambda k: PreviewRecurring(ctx=k, id=recurring_id)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW, command, scope="write")
-            return {"result": {"preview": True, "would": "end", "changed": False, "cancelled_runs": runs["runs"]}}
-        return {"result": await tools.call(ctx, subjects.RECURRING_END, lambda k: ById(ctx=k, id=recurring_id), scope="write")}
+        if not args.confirm:
+            command = lambda k: PreviewRecurring(ctx=k, id=args.recurring_id)  # noqa: E731
+            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW, command, RecurringPreview, scope="write")
+            return EndPreview(cancelled_runs=runs.runs)
+        return await tools.call(ctx, subjects.RECURRING_END, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")

@@ -1,25 +1,77 @@
 """MCP tools of figures and exports (REST: controllers/reports.py, and the CSV export of
-controllers/documents.py)."""
+controllers/documents.py): the CSV text itself for up to `mcp_export_max_rows` rows, and the
+absolute URL of the whole export."""
 
 from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+from uuid import UUID
 
 import msgspec
 from mcp.server.mcpserver import Context
 
-from billwire_gateway.mcp.toolbox import READ, Result, Toolbox, decode
+from billwire_gateway.export import DOCUMENT_COLUMNS, LINE_COLUMNS, document_row, line_rows
+from billwire_gateway.mcp.arguments import Arguments
+from billwire_gateway.mcp.toolbox import READ, Toolbox, base_url
 from billwire_shared import subjects
-from billwire_shared.contracts.reports import GetStats
+from billwire_shared.contracts.documents import DocumentState, ListDocuments
+from billwire_shared.contracts.reports import ExportPage, ExportRows, GetStats, Stats, StatsPeriod
+
+
+class StatsArguments(Arguments, kw_only=True):
+    period: StatsPeriod = "month"
+    date_from: date | None = None
+    date_to: date | None = None
+    top: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
+
+
+class ExportArguments(Arguments, kw_only=True):
+    status: DocumentState | None = None
+    client_id: UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    lines: bool = False
+
+
+class CsvExport(msgspec.Struct, kw_only=True):
+    url: str  # absolute: the whole export (GET with the same API key)
+    media_type: str
+    columns: list[str]
+    rows: int  # the rows in `csv` (besides the header)
+    complete: bool  # false: more rows match than `csv` holds; download the rest from `url`
+    csv: str
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(READ)
-    async def get_invoice_stats(ctx: Context, period: str = "month", date_from: str | None = None, date_to: str | None = None) -> Result:
+    @tools.tool(READ, StatsArguments, Stats)
+    async def get_invoice_stats(ctx: Context, args: StatsArguments) -> Stats:
         """Invoiced, paid, outstanding and overdue per period (day, week, month, quarter, year) and currency, and top clients."""
-        query = decode({"ctx": None, "period": period, "date_from": date_from, "date_to": date_to}, GetStats, "stats", ctx_free=True)
-        return await tools.result(ctx, subjects.STATS_GET, lambda k: msgspec.structs.replace(query, ctx=k))
+        command = lambda k: GetStats(ctx=k, period=args.period, date_from=args.date_from, date_to=args.date_to, top=args.top)  # noqa: E731
+        return await tools.call(ctx, subjects.STATS_GET, command, Stats)
 
-    @tools.tool(READ)
-    async def export_invoices(ctx: Context, status: str | None = None, lines: bool = False) -> Result:
-        """Where to download invoices as CSV (GET with the same API key); filters as query parameters."""
-        query = "&".join(p for p in (f"status={status}" if status else "", "lines=true" if lines else "") if p)
-        return {"result": {"url": "/api/v1/invoices/export" + (f"?{query}" if query else ""), "media_type": "text/csv"}}
+    @tools.tool(READ, ExportArguments, CsvExport)
+    async def export_invoices(ctx: Context, args: ExportArguments) -> CsvExport:
+        """Invoices as CSV (one row per invoice, or per line with lines=true), filtered by status,
+        client and issue date range: the CSV text of the first rows (the gateway's
+        mcp_export_max_rows), and the absolute URL of the whole export."""
+        limit = tools.settings.mcp_export_max_rows
+        filters = {"type": "invoice", "status": args.status, "client_id": args.client_id, "date_from": args.date_from, "date_to": args.date_to}
+        command = lambda k: ExportPage(ctx=k, filters=ListDocuments(ctx=k, **filters), limit=min(max(limit, 1), 1000))  # noqa: E731
+        page = await tools.call(ctx, subjects.EXPORT_PAGE, command, ExportRows)
+        rows = [row for doc in page.items for row in (line_rows(doc) if args.lines else [document_row(doc)])]
+        complete = page.last and len(rows) <= limit
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        columns = LINE_COLUMNS if args.lines else DOCUMENT_COLUMNS
+        writer.writerow(columns)
+        writer.writerows(rows[:limit])
+        query = {"status": args.status, "client_id": args.client_id, "from": args.date_from, "to": args.date_to,
+                 "lines": "true" if args.lines else None}
+        given = urlencode({name: str(value) for name, value in query.items() if value is not None})
+        url = f"{base_url(ctx)}/api/v1/invoices/export" + (f"?{given}" if given else "")
+        return CsvExport(url=url, media_type="text/csv", columns=columns, rows=min(len(rows), limit), complete=complete,
+                         csv=buffer.getvalue())

@@ -1,4 +1,5 @@
-"""MCP tools that read invoices from plain text (REST: controllers/text.py)."""
+"""MCP tools that read invoices from plain text, and the saved prompts to reuse such texts
+(REST: controllers/text.py)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,74 @@ from uuid import UUID
 
 from mcp.server.mcpserver import Context
 
-from billwire_gateway.mcp.toolbox import WRITE, Result, Toolbox, decode, given
+from billwire_gateway.mcp.arguments import Arguments, IdempotencyKey, Paging
+from billwire_gateway.mcp.toolbox import READ, WRITE, Toolbox
 from billwire_shared import subjects
-from billwire_shared.contracts.text import DraftFromText, FromTextInput
+from billwire_shared.contracts.common import Page
+from billwire_shared.contracts.text import (
+    CreatePrompt,
+    DraftFromText,
+    DraftFromTextResult,
+    DraftOptions,
+    FromTextInput,
+    ListPrompts,
+    Prompt,
+    PromptInput,
+    PromptText,
+    RunPrompt,
+)
+
+
+class FromText(Arguments, kw_only=True):
+    text: PromptText
+    client_id: UUID | None = None
+    dry_run: bool = True
+    idempotency_key: IdempotencyKey | None = None
+
+
+class PromptFilters(Paging, kw_only=True):
+    label: str | None = None
+    query: str | None = None
+
+
+class NewPrompt(Arguments, kw_only=True):
+    prompt: PromptInput
+    idempotency_key: IdempotencyKey | None = None
+
+
+class RunSaved(Arguments, kw_only=True):
+    prompt_id: UUID
+    client_id: UUID | None = None
+    dry_run: bool = True
+    idempotency_key: IdempotencyKey | None = None
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(WRITE)
-    async def draft_invoice_from_text(ctx: Context, text: str, client_id: UUID | None = None, dry_run: bool = True,
-                                      idempotency_key: str | None = None) -> Result:
+    @tools.tool(WRITE, FromText, DraftFromTextResult)
+    async def draft_invoice_from_text(ctx: Context, args: FromText) -> DraftFromTextResult:
         """Draft an invoice from how people write one, in English or German ("10 hours consulting for
         Acme at 150 EUR/h plus 19% VAT, due in 14 days"). With dry_run (the default) nothing is stored;
         the answer lists the parts of the text that were not understood, never a silent guess."""
-        body = decode(given(text=text, client_id=client_id, dry_run=dry_run), FromTextInput, "text")
-        return await tools.result(
-            ctx, subjects.INVOICE_FROM_TEXT, lambda k: DraftFromText(ctx=k, body=body), key=idempotency_key, scope="write",
-        )
+        body = FromTextInput(text=args.text, client_id=args.client_id, dry_run=args.dry_run)
+        command = lambda k: DraftFromText(ctx=k, body=body)  # noqa: E731
+        return await tools.call(ctx, subjects.INVOICE_FROM_TEXT, command, DraftFromTextResult, key=args.idempotency_key, scope="write")
+
+    @tools.tool(READ, PromptFilters, Page[Prompt])
+    async def list_saved_prompts(ctx: Context, args: PromptFilters) -> Page[Prompt]:
+        """Saved prompts (invoice texts to reuse, e.g. a monthly retainer), newest first; `label`
+        filters by label name, `query` searches the text."""
+        command = lambda k: ListPrompts(ctx=k, label=args.label, q=args.query, limit=args.limit, offset=args.offset)  # noqa: E731
+        return await tools.call(ctx, subjects.PROMPT_LIST, command, Page[Prompt])
+
+    @tools.tool(WRITE, NewPrompt, Prompt)
+    async def create_saved_prompt(ctx: Context, args: NewPrompt) -> Prompt:
+        """Save an invoice text to draft from again later, with labels."""
+        command = lambda k: CreatePrompt(ctx=k, prompt=args.prompt)  # noqa: E731
+        return await tools.call(ctx, subjects.PROMPT_CREATE, command, Prompt, key=args.idempotency_key, scope="write")
+
+    @tools.tool(WRITE, RunSaved, DraftFromTextResult)
+    async def run_saved_prompt(ctx: Context, args: RunSaved) -> DraftFromTextResult:
+        """Draft an invoice from a saved prompt, as draft_invoice_from_text does (dry_run by default)."""
+        options = DraftOptions(client_id=args.client_id, dry_run=args.dry_run)
+        command = lambda k: RunPrompt(ctx=k, id=args.prompt_id, options=options)  # noqa: E731
+        return await tools.call(ctx, subjects.PROMPT_RUN, command, DraftFromTextResult, key=args.idempotency_key, scope="write")

@@ -5,16 +5,23 @@ key behind the request, and arguments checked exactly as REST bodies are."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable
-from typing import Any, TypedDict
-from uuid import UUID
+from functools import cached_property
+from typing import Any, TypeVar
 
 import msgspec
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import Field
 
 from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.mcp.schema import tool_input_schema, tool_output_schema
+from billwire_gateway.settings import GatewaySettings
 from billwire_shared.contracts.accounts import KeyIdentity
 from billwire_shared.contracts.common import Caller
 
@@ -24,6 +31,7 @@ UPDATE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHi
 IRREVERSIBLE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False)
 SCOPES = {id(READ): "read", id(WRITE): "write", id(UPDATE): "write", id(IRREVERSIBLE): "write"}
 Scopes = str | tuple[str, ...]  # one scope, or several that are all needed
+T = TypeVar("T")
 
 
 def allows(identity: KeyIdentity, scopes: Scopes) -> bool:
@@ -36,24 +44,24 @@ def lacking(identity: KeyIdentity, scopes: Scopes) -> str:
     return " and ".join(f"`{scope}`" for scope in needed if scope not in identity.scopes)
 
 
-class Result(TypedDict):
-    """A tool's answer: the result, or for an unconfirmed irreversible tool the preview."""
-
-    result: Any
-
-
 class BillwireMCP(MCPServer):
     """Lists to each key only the tools its scopes allow."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, tool_scopes: dict[str, Scopes], **options: Any) -> None:
         super().__init__(**options)
-        self.tool_scopes: dict[str, Scopes] = {}  # tool name -> the scopes a key needs to see and call it
+        self.tool_scopes = tool_scopes  # tool name -> the scopes a key needs to see and call it
 
     async def _handle_list_tools(self, ctx, params):  # type: ignore[override]
         listed = await super()._handle_list_tools(ctx, params)
         identity = identity_of(ctx.request)
         allowed = [t for t in listed.tools if allows(identity, self.tool_scopes.get(t.name, "read"))]
         return listed.model_copy(update={"tools": allowed})
+
+
+def base_url(ctx: Context) -> str:
+    """The address the agent reached this gateway at, for the absolute URLs tools answer with."""
+    url = ctx.request_context.request.url
+    return f"{url.scheme}://{url.netloc}"
 
 
 def identity_of(request: Any) -> KeyIdentity:
@@ -64,26 +72,91 @@ def identity_of(request: Any) -> KeyIdentity:
     return identity
 
 
+class Reply(msgspec.Struct, kw_only=True):
+    """A tool's answer with content besides its structured result (an embedded PDF, CSV text)."""
+
+    result: Any
+    content: list[Any] = []
+
+
+class TypedTool(Tool):
+    """A tool whose arguments are one msgspec Struct and whose answer is `{"result": ...}` of
+    declared types: the schemas are generated from those types (schema.py), the arguments
+    decoded as REST bodies are, with every unknown argument named."""
+
+    arguments_type: Any = Field(exclude=True)
+    result_schema: dict[str, Any] = Field(exclude=True)
+
+    @cached_property
+    def output_schema(self) -> dict[str, Any] | None:  # type: ignore[override]
+        return self.result_schema
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        try:
+            reply = await self.fn(context, parse_arguments(arguments, self.arguments_type))
+        except MCPError:
+            raise
+        except ToolError as exc:
+            raise ToolError(f"Error executing tool {self.name}: {exc}") from exc
+        except Exception as exc:
+            raise UnexpectedToolError(f"Error executing tool {self.name}") from exc
+        if not isinstance(reply, Reply):
+            reply = Reply(result=reply)
+        structured = {"result": msgspec.to_builtins(reply.result)}
+        if not convert_result:
+            return structured
+        text = TextContent(type="text", text=msgspec.json.encode(structured).decode())
+        return CallToolResult(content=[text, *reply.content], structured_content=structured)
+
+
+def parse_arguments(arguments: dict[str, Any], type_: type[msgspec.Struct]) -> Any:
+    """The arguments as the tool's Struct: every unknown argument named with the accepted ones,
+    then each field checked as a REST body's is (money from strings or exact numbers)."""
+    accepted = msgspec.structs.fields(type_)
+    unknown = sorted(set(arguments) - {field.encode_name for field in accepted})
+    if unknown:
+        raise ToolError(
+            f"VALIDATION_ERROR: unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"accepted: {', '.join(field.encode_name for field in accepted)}."
+        )
+    try:
+        return msgspec.convert(arguments, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ToolError(f"VALIDATION_ERROR: {exc}") from exc
+
+
 class Toolbox:
-    """Declares tools on one server and calls the bus for them."""
+    """Declares typed tools for one server and calls the bus for them."""
 
-    def __init__(self, mcp: BillwireMCP, bus: Bus) -> None:
-        self.mcp, self.bus = mcp, bus
+    def __init__(self, bus: Bus, settings: GatewaySettings) -> None:
+        self.bus, self.settings = bus, settings
+        self.tools: list[TypedTool] = []
+        self.scopes: dict[str, Scopes] = {}  # tool name -> the scopes a key needs to see and call it
 
-    def tool(self, annotations: ToolAnnotations, scope: Scopes | None = None) -> Callable[[Callable], Callable]:
-        """Register the function as a tool named after it; `scope` (default: by its annotations)
-        is what a key needs to see it listed. Every bus call a tool makes, including the reads
-        behind its preview, is checked against the tool's own scope, never `read` besides."""
+    def tool(
+        self, annotations: ToolAnnotations, arguments: type[msgspec.Struct], *results: Any, scope: Scopes | None = None,
+    ) -> Callable[[Callable], Callable]:
+        """Register `fn(ctx, arguments)` as a tool named after it, its input schema generated
+        from `arguments` and its output schema from `results` (several: a preview or the done
+        action). `scope` (default: by its annotations) is what a key needs to see it listed.
+        Every bus call a tool makes, including the reads behind its preview, is checked against
+        the tool's own scope, never `read` besides."""
 
         def register(fn: Callable) -> Callable:
-            self.mcp.tool_scopes[fn.__name__] = scope or SCOPES[id(annotations)]
-            return self.mcp.tool(annotations=annotations, structured_output=True)(fn)
+            self.scopes[fn.__name__] = scope or SCOPES[id(annotations)]
+            self.tools.append(TypedTool(
+                fn=fn, name=fn.__name__, description=inspect.cleandoc(fn.__doc__ or ""),
+                parameters=tool_input_schema(arguments), fn_metadata=func_metadata(_no_arguments), is_async=True,
+                context_kwarg="ctx", annotations=annotations, arguments_type=arguments,
+                result_schema=tool_output_schema(*results),
+            ))
+            return fn
 
         return register
 
     async def call(
-        self, ctx: Context, subject: str, build: Callable[[Caller], Any], reply_type: type = Any, key: str | None = None,
-        scope: Scopes = "read",
+        self, ctx: Context, subject: str, build: Callable[[Caller], Any], reply_type: Any = Any, key: str | None = None,
+        scope: Scopes = "read", timeout: float | None = None,
     ) -> Any:
         """One bus call as the key behind this MCP request; errors become tool errors."""
         identity = identity_of(ctx.request_context.request)
@@ -95,32 +168,41 @@ class Toolbox:
         if key:  # the same key with other arguments is refused, as over REST
             command = msgspec.structs.replace(command, ctx=msgspec.structs.replace(caller, fingerprint=fingerprint(subject, command)))
         try:
-            raw = await self.bus.call(subject, command)
+            raw = await self.bus.call(subject, command, timeout=timeout)
         except ApiError as exc:
             details = "; ".join(f"{detail.field}: {detail.message}" for detail in exc.reply.details)
             raise ToolError(f"{exc.reply.code}: {exc.reply.message}" + (f" ({details})" if details else "")) from exc
         return msgspec.json.decode(raw) if reply_type is Any else msgspec.json.decode(raw, type=reply_type)
 
-    async def result(
-        self, ctx: Context, subject: str, build: Callable[[Caller], Any], key: str | None = None, scope: str = "read",
-    ) -> Result:
-        """A tool's answer: the reply of one bus call (see `call`) as its result."""
-        return {"result": await self.call(ctx, subject, build, key=key, scope=scope)}
+
+async def _no_arguments() -> None:
+    """What the SDK's own metadata is built from; a TypedTool decodes its arguments itself."""
 
 
-def decode(value: dict[str, Any], type_: type, what: str, ctx_free: bool = False) -> Any:
-    """Arguments checked exactly as REST bodies are; a clear error names the field."""
+def contract(arguments: msgspec.Struct, type_: type[T], *, drop: tuple[str, ...] = ("idempotency_key",), **extra: Any) -> T:
+    """The contract a tool's arguments carry: their fields (less `drop` and those left unset)
+    and `extra`, checked exactly as a REST body is; a clear error names the field."""
+    data = {name: value for name, value in msgspec.structs.asdict(arguments).items() if name not in drop and value is not msgspec.UNSET}
     try:
-        if ctx_free:
-            value = {k: v for k, v in value.items() if v is not None and k != "ctx"} | {"ctx": {"account_id": str(UUID(int=0))}}
-        return msgspec.convert(value, type_, strict=False)
+        return msgspec.convert(data | extra, type_, strict=False)
     except msgspec.ValidationError as exc:
-        raise ToolError(f"VALIDATION_ERROR in {what}: {exc}") from exc
+        raise ToolError(f"VALIDATION_ERROR: {exc}") from exc
 
 
-def given(**arguments: Any) -> dict[str, Any]:
-    """The arguments the agent gave (None: left out), for a body whose defaults then apply."""
-    return {name: value for name, value in arguments.items() if value is not None}
+def derived(name: str, base: type[msgspec.Struct], without: tuple[str, ...] = (), extra: list[tuple] = ()) -> Any:
+    """A tool's argument Struct made of a contract's fields (less `without`) and `extra`, so its
+    schema is the contract's and cannot drift from it."""
+    fields: list[tuple] = []
+    for field in msgspec.structs.fields(base):
+        if field.name in without:
+            continue
+        if field.default is not msgspec.NODEFAULT:
+            fields.append((field.name, field.type, field.default))
+        elif field.default_factory is not msgspec.NODEFAULT:
+            fields.append((field.name, field.type, msgspec.field(default_factory=field.default_factory)))
+        else:
+            fields.append((field.name, field.type))
+    return msgspec.defstruct(name, fields + list(extra), kw_only=True, forbid_unknown_fields=True)
 
 
 def fingerprint(subject: str, command: Any) -> str:

@@ -15,7 +15,7 @@ from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import issue, locked_document
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql
-from billwire_invoices.lifecycle import rules, sql
+from billwire_invoices.lifecycle import previews, rules, sql
 from billwire_invoices.lifecycle.sending import Request, queue_send, release_quota, reserve_quota
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record, utcnow
 from billwire_shared import subjects
@@ -37,6 +37,7 @@ from billwire_shared.contracts.lifecycle import (
     SendInfo,
 )
 from billwire_shared.contracts.mail import EmailDelivered, EmailFailed
+from billwire_shared.contracts.previews import ActionPreview, PreviewAction
 from billwire_shared.errors import BillwireError, ErrorCode, not_found
 from billwire_shared.ids import new_id
 
@@ -195,6 +196,18 @@ class LifecycleHandlers:
             for send_id in reserved:  # counted, but the transaction that queued it did not commit
                 await release_quota(self.request, cmd.ctx, send_id)
             raise
+
+    @answers(subjects.DOCUMENT_PREVIEW_ACTION)
+    async def preview_action(self, cmd: PreviewAction) -> ActionPreview:
+        """What finalize, send, cancel or mark-unpaid would do, and every reason it would be refused."""
+
+        async def work(conn: asyncpg.Connection) -> ActionPreview:
+            doc = await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id)
+            if doc is None:
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            return await previews.preview_action(conn, self.request, cmd, doc, utcnow())
+
+        return await self.uow.read(work)
 
     @answers(subjects.SEND_GET)
     async def get_send(self, cmd: GetSend) -> SendInfo:

@@ -107,3 +107,12 @@ async def overdue_candidates(conn: asyncpg.Connection, today: date, limit: int) 
         " ORDER BY due_date LIMIT $2 FOR UPDATE SKIP LOCKED",
         today, limit,
     )
+
+
+async def peek_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:
+    """The number the next document of a series would take, read without taking or locking it."""
+    last = await conn.fetchval(
+        "SELECT last_value FROM number_series WHERE account_id = $1 AND document_type = $2 AND period = $3",
+        account_id, doc_type, period,
+    )
+    return (last or 0) + 1
