@@ -17,7 +17,7 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bench import scenarios
@@ -95,27 +95,15 @@ def main() -> int:
 
         for name, run in (("mcp", flows.run_mcp), ("send", flows.run_send)):
             if args.which in ("all", name):
-                try:
-                    codes.append(run(args.quick))
-                except (BenchError, EmbeddedServerError) as exc:
-                    print(f"bench {name}: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
-                    codes.append(1)
+                codes.append(_reported(name, run, args.quick))
     if args.which in ("all", "recurring"):
         from bench import recurring_bench
 
-        try:
-            codes.append(recurring_bench.run(args.quick))
-        except (BenchError, EmbeddedServerError) as exc:
-            print(f"bench recurring: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
-            codes.append(1)
+        codes.append(_reported("recurring", recurring_bench.run, args.quick))
     if args.which in ("all", "scale"):
         from bench import scale_bench
 
-        try:
-            codes.append(scale_bench.run(args.quick))
-        except (BenchError, EmbeddedServerError) as exc:
-            print(f"bench scale: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
-            codes.append(1)
+        codes.append(_reported("scale", scale_bench.run, args.quick))
     if args.which in ("all", "rendering"):
         from bench import rendering
 
@@ -124,6 +112,16 @@ def main() -> int:
         if outcome.code is not None:
             return outcome.code
     return max(codes)
+
+
+def _reported(name: str, run: Callable[[bool], int], quick: bool) -> int:
+    """A bench that starts its own servers: when they fail, the failure and where their logs are
+    is printed and the bench counts as failed, so the benches after it still run."""
+    try:
+        return run(quick)
+    except (BenchError, EmbeddedServerError) as exc:
+        print(f"bench {name}: {exc}\n(logs in {LOG_DIR})", file=sys.stderr)
+        return 1
 
 
 def gateway(quick: bool) -> int:

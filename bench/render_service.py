@@ -22,7 +22,7 @@ from bench.cpu import tree_seconds
 from bench.infra import Infra
 from bench.procs import BenchError, ProcessGroup, child_env
 from bench.render_scenarios import Result, RssSampler
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest, SendRequested
 from billwire_shared.contracts.rendering import GetRenderInput, RenderInput
@@ -43,7 +43,7 @@ async def _answer_render_input(nc: nats.NATS, names: Names, sample: RenderInput)
         doc = msgspec.structs.replace(sample.document, id=request.id)
         await msg.respond(msgspec.json.encode(msgspec.structs.replace(sample, document=doc)))
 
-    await nc.subscribe(names.subject(s.DOCUMENT_RENDER_INPUT), queue="bench-invoices", cb=reply)
+    await nc.subscribe(names.subject(subjects.DOCUMENT_RENDER_INPUT), queue="bench-invoices", cb=reply)
 
 
 def _send_event(document_id: uuid.UUID) -> tuple[uuid.UUID, bytes]:
@@ -71,14 +71,14 @@ async def _measure(infra: Infra, pages: int, seconds: float, pid: int, sample: R
 
     try:
         await _answer_render_input(nc, names, sample)
-        await nc.subscribe(names.subject(s.DOCUMENT_RENDERED), cb=on_rendered)
+        await nc.subscribe(names.subject(subjects.DOCUMENT_RENDERED), cb=on_rendered)
 
         async def one() -> float:
             document_id = uuid.uuid4()
             future = asyncio.get_running_loop().create_future()
             pending[str(document_id)] = (time.monotonic(), future)
             event_id, payload = _send_event(document_id)
-            await js.publish(names.subject(s.INVOICE_SEND_REQUESTED), payload, headers={"Nats-Msg-Id": str(event_id)})
+            await js.publish(names.subject(subjects.INVOICE_SEND_REQUESTED), payload, headers={"Nats-Msg-Id": str(event_id)})
             return await asyncio.wait_for(future, 60)
 
         # Warm-up, then a closed loop with enough requests in flight to keep every page busy.
@@ -149,7 +149,7 @@ def _wait_ready(infra: Infra, service, timeout: float = 90.0) -> None:
     async def ask() -> bool:
         nc = await nats.connect(infra.nats_url)
         try:
-            reply = await nc.request(Names(infra.prefix).subject(s.RENDERING_HEALTH), b"{}", timeout=1)
+            reply = await nc.request(Names(infra.prefix).subject(subjects.RENDERING_HEALTH), b"{}", timeout=1)
             return bool(msgspec.json.decode(reply.data).get("ready"))
         except Exception:
             return False

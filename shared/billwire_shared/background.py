@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Coroutine
 from typing import Any
 
@@ -28,3 +29,33 @@ class BackgroundLoop:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+class PeriodicLoop(BackgroundLoop):
+    """Work every replica does every `interval` seconds (the schedulers): a pass that fails is
+    logged, as `failure` says, and the next pass tries again. A subclass names its task and logger
+    and writes `run_once`."""
+
+    interval: float
+    task_name: str
+    log: logging.Logger
+    failure: str
+
+    def start(self) -> None:
+        self._spawn(self._every(), self.task_name)
+
+    async def stop(self) -> None:
+        await self._halt()
+
+    async def run_once(self) -> None:
+        raise NotImplementedError
+
+    async def _every(self) -> None:
+        while not self.stopping:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.log.exception(self.failure)
+            await asyncio.sleep(self.interval)

@@ -35,6 +35,7 @@ from billwire_shared.errors import (
     FieldError,
 )
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import REQUEST_ID_HEADER, request_context, tracing_enabled
 
 log = logging.getLogger("billwire.bus")
 JETSTREAM_WAIT = 120.0  # seconds a starting service waits for JetStream before it gives up
@@ -110,16 +111,38 @@ class _TaskCallbacks(logging.Filter):
         return True
 
 
-def create_broker(nats_url: str, **kwargs: Any) -> NatsBroker:
+class RequestContext(BaseMiddleware):
+    """The `request-id` a message carries (a request from the gateway, an event from an outbox
+    row) is the request id of every log line its handler writes."""
+
+    async def consume_scope(self, call_next, msg):  # type: ignore[override]
+        headers = getattr(msg, "headers", None) or {}
+        with request_context(headers.get(REQUEST_ID_HEADER)):
+            return await call_next(msg)
+
+
+def create_broker(nats_url: str, *, service: str = "", prefix: str = "", **kwargs: Any) -> NatsBroker:
+    """The broker of a service: msgspec in and out, typed error replies, redelivery; with
+    `service`, its handlers are measured (billwire_shared.metrics) and, when tracing is on,
+    traced by FastStream's own NATS telemetry middleware (outermost: the handlers run in its span)."""
     logger = logging.getLogger("billwire.faststream")
     if not any(isinstance(f, _TaskCallbacks) for f in logger.filters):
         logger.addFilter(_TaskCallbacks())
+    # Redelivery before ErrorReplies: it must see a failure that ErrorReplies would turn into a reply.
+    middlewares: list[Any] = [RequestContext, Redelivery, ErrorReplies]
+    if service:
+        from billwire_shared.metrics import MessageMetrics
+
+        middlewares.append(MessageMetrics(service, prefix))
+    if tracing_enabled():
+        from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+
+        middlewares.insert(0, NatsTelemetryMiddleware())
     return NatsBroker(
         nats_servers(nats_url),
         serializer=MsgSpecSerializer(),
         decoder=decode_json,
-        # Redelivery first: it must see a failure that ErrorReplies would turn into a reply.
-        middlewares=[Redelivery, ErrorReplies],
+        middlewares=middlewares,
         logger=logger,
         log_level=logging.DEBUG,
         **kwargs,

@@ -6,8 +6,8 @@ answering service raised. Nobody answering (no responders, or no reply within th
 is `ServiceNotAnswering`, a `BillwireError` with code SERVICE_UNAVAILABLE, so a caller that
 only passes errors on needs no NATS exception of its own.
 
-Deliberately light (nats-py and msgspec only, no FastStream): the health probe imports it on
-every run.
+Deliberately light (nats-py and msgspec only, no FastStream, no OpenTelemetry unless tracing
+is on): the health probe imports it on every run.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from billwire_shared.errors import ERROR_HEADER, BillwireError, ErrorCode, ErrorReply
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import outgoing_headers, span
 
 log = logging.getLogger("billwire.bus")
 ReplyType = TypeVar("ReplyType")
@@ -82,10 +83,13 @@ class BusClient:
     ) -> bytes:
         """Send `payload` to `subject` (unprefixed) and return the reply's bytes; an error reply
         is raised as its BillwireError, no answer as ServiceNotAnswering."""
-        try:
-            msg = await self.nc.request(self.names.subject(subject), payload, timeout=timeout or self.timeout, headers=headers)
-        except (NoRespondersError, NatsTimeout) as exc:
-            raise ServiceNotAnswering(subject.split(".", 1)[0]) from exc
+        full = self.names.subject(subject)
+        # The request id, and when tracing a client span whose context the service continues.
+        with span(f"{full} request", "CLIENT", {"messaging.system": "nats", "messaging.destination.name": full}):
+            try:
+                msg = await self.nc.request(full, payload, timeout=timeout or self.timeout, headers=outgoing_headers(headers))
+            except (NoRespondersError, NatsTimeout) as exc:
+                raise ServiceNotAnswering(subject.split(".", 1)[0]) from exc
         if (error := error_of(msg)) is not None:
             raise error
         return msg.data

@@ -163,6 +163,11 @@ def render(settings: list[tuple[str, type[msgspec.Struct]]], module: str, regene
         "",
         "Kubernetes sets them from the ConfigMaps and Secrets in `deploy/k8s/` (see `deploy/README.md`).",
         "",
+        "Traces follow OpenTelemetry's own variables, read by its SDK: every service exports its spans over",
+        "OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, and",
+        "records none otherwise; `OTEL_SERVICE_NAME` overrides the name (`billwire-<service>`), and",
+        "`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER` and the rest work as the SDK documents them.",
+        "",
     ]
     for service, cls in settings:
         out += [

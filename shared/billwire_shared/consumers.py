@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,9 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
 from billwire_shared.background import BackgroundLoop
+from billwire_shared.metrics import DEAD_LETTERS, MessageMetrics
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import REQUEST_ID_HEADER, request_context
 
 log = logging.getLogger("billwire.consumers")
 DEAD_LETTER_STREAM = "DEADLETTER"
@@ -105,6 +108,7 @@ def subscribe_durable(broker: NatsBroker, names: Names, durable: Durable, handle
     `max_workers` > 1 handles that many messages at once (e.g. one per rendering page)."""
     name = consumer_name(names, durable)
     _POLICIES[name] = durable
+    DEAD_LETTERS.labels(durable.name)  # shown as 0 from the start: increase() sees the first one
     concurrency: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
     return broker.subscriber(
         names.subject(durable.subject),
@@ -143,6 +147,7 @@ async def settle_failure(raw: Any, metadata: Any, policy: Durable, exc: Exceptio
     delivered = metadata.num_delivered or 1
     if delivered >= policy.max_deliver and await _dead_letter(raw, metadata.consumer, exc):
         await raw.term()
+        DEAD_LETTERS.labels(policy.name).inc()
         log.error("%s: gave up on %s after %d attempts: %r", metadata.consumer, raw.subject, delivered, exc)
     elif delivered >= policy.max_deliver:  # not kept anywhere: never terminated, JetStream keeps it
         await raw.nak(delay=policy.delay(delivered))
@@ -158,9 +163,12 @@ class EventFeed(BackgroundLoop):
     that skips most of them after reading two fields, where FastStream's path per message
     would cost more than the work. Same ack, delayed nak and dead letters as `Redelivery`."""
 
-    def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64, stream: str | None = None) -> None:
+    def __init__(self, names: Names, durable: Durable, handle: Any, batch: int = 64, stream: str | None = None,
+                 service: str = "") -> None:
         self.names, self.durable, self.handle, self.batch = names, durable, handle, batch
         self.stream = stream or names.events_stream
+        # With `service`, each event is counted and timed like the broker's (billwire_shared.metrics).
+        self.measure = MessageMetrics(service, names.prefix) if service else None
 
     def start(self, js: nats.js.JetStreamContext) -> None:
         self._spawn(self._run(js), f"feed-{self.durable.name}")
@@ -192,11 +200,18 @@ class EventFeed(BackgroundLoop):
                         await asyncio.shield(sub.unsubscribe())
 
     async def _one(self, raw: Any) -> None:
+        started = time.perf_counter()
+        failed = False
         try:
-            await self.handle(raw.data)
+            with request_context((raw.headers or {}).get(REQUEST_ID_HEADER)):
+                await self.handle(raw.data)
         except Exception as exc:  # noqa: BLE001 - every failure is settled: nak, or dead letter
+            failed = True
             await settle_failure(raw, raw.metadata, self.durable, exc)
             return
+        finally:
+            if self.measure is not None:
+                self.measure.observe(raw, time.perf_counter() - started, failed)
         await raw.ack()
 
 
@@ -272,6 +287,8 @@ class ExhaustedWatch:
         self.consumers = {consumer_name(names, d): d for d in durables}
         self.reader = Durable(name=f"{service}-delivery-limits", subject="", ack_wait=30.0)
         self.kept = 0  # dead letters this replica wrote
+        for durable in self.consumers.values():
+            DEAD_LETTERS.labels(durable.name)
         self._feed: EventFeed | None = None
 
     async def declare(self, js: nats.js.JetStreamContext) -> None:
@@ -306,5 +323,6 @@ class ExhaustedWatch:
         await _keep(self._js, consumer, seq, stored.subject, stored.data or b"", stored.headers, reason,
                     self.names.subject(f"deadletter.{consumer}"))
         self.kept += 1
+        DEAD_LETTERS.labels(durable.name).inc()
         log.error("%s: gave up on %s (stream sequence %d) after %s deliveries without an answer; dead-lettered",
                   consumer, stored.subject, seq, deliveries)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 import msgspec
+
+T = TypeVar("T")
 
 
 class ErrorCode(StrEnum):
@@ -35,6 +38,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     RENDERER_UNAVAILABLE = "RENDERER_UNAVAILABLE"  # no usable Chromium: PDFs cannot be printed until one is installed
+    DOCUMENT_TOO_LONG = "DOCUMENT_TOO_LONG"  # its PDF would print on more pages than a PDF may have
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -66,6 +70,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.RENDERER_UNAVAILABLE: 503,
+    ErrorCode.DOCUMENT_TOO_LONG: 422,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
@@ -109,6 +114,14 @@ def invalid(details: list[FieldError], message: str = "The request has invalid f
 
 def not_found(code: ErrorCode, what: str, id_: object) -> BillwireError:
     return BillwireError(code, f"{what} {id_} was not found.")
+
+
+def found(item: T | None, code: ErrorCode, what: str, id_: object) -> T:
+    """`item` from a lookup, or the not-found error naming it when the lookup found nothing
+    (another account's rows are never found, so this is also the isolation answer)."""
+    if item is None:
+        raise not_found(code, what, id_)
+    return item
 
 
 # Reply header that marks an ErrorReply on the bus.

@@ -1,4 +1,5 @@
-"""Logging set-up: JSON lines in production, plain text locally."""
+"""Logging set-up: JSON lines in production, plain text locally; every line carries the request
+id and the trace id of what it was written for (billwire_shared.telemetry)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import logging
 import sys
 
 import msgspec
+
+from billwire_shared.telemetry import LogContext
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s trace_id=%(trace_id)s]: %(message)s"
 
 
 class JsonFormatter(logging.Formatter):
@@ -15,6 +20,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", ""),
+            "trace_id": getattr(record, "trace_id", ""),
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
@@ -23,7 +30,8 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(LogContext())
+    handler.setFormatter(JsonFormatter() if json else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

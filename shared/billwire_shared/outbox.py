@@ -24,16 +24,25 @@ import asyncpg
 from nats.js import JetStreamContext
 
 from billwire_shared.background import BackgroundLoop
+from billwire_shared.metrics import OUTBOX_BACKLOG, OUTBOX_LAG, OUTBOX_PUBLISHED
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import span, stored_headers, trace_headers, tracing_enabled
 
 log = logging.getLogger("billwire.outbox")
 ACK_TIMEOUT = 5.0
 MARK_DELAY = 0.05  # seconds acknowledged rows may wait for the next batch to mark them
-PENDING = "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1"
-MARK_AND_PENDING = """
+ROW = "id, event_id, subject, payload, trace_headers"
+PENDING = f"SELECT {ROW} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1"
+MARK_AND_PENDING = f"""
 WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($2::bigint[]))
-SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1
+SELECT {ROW} FROM outbox WHERE published_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1
 """
+# How far behind publishing is: rows committed and not yet acknowledged (the unmarked ones are).
+BACKLOG = """
+SELECT count(*) AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag
+FROM outbox WHERE published_at IS NULL AND id <> ALL($1::bigint[])
+"""
+MEASURE_EVERY = 5.0  # seconds between two looks at the backlog
 MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 
 
@@ -47,6 +56,7 @@ def _lock_id(name: str) -> int:
 
 # The outbox table's columns, as `outbox_migration` declares them (the mailer's first migration
 # holds exactly that text, as its test checks; the other services' migrations the same table).
+# Each service's later migration `*_outbox_trace.sql` adds `trace_headers text` (see add_event).
 OUTBOX_COLUMNS = (
     ("id", "bigserial PRIMARY KEY"),
     ("event_id", "uuid NOT NULL UNIQUE"),
@@ -70,11 +80,13 @@ def outbox_migration(schema: str) -> str:
 
 
 async def add_event(conn: asyncpg.Connection, event: Any, subject: str) -> None:
-    """Queue an event in the same transaction as the change it reports."""
+    """Queue an event in the same transaction as the change it reports, with the request id and
+    trace context of now (`trace_headers`): the event continues the trace that caused it."""
     import msgspec
 
     await conn.execute(
-        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)", event.id, subject, msgspec.json.encode(event)
+        "INSERT INTO outbox (event_id, subject, payload, trace_headers) VALUES ($1, $2, $3, $4)",
+        event.id, subject, msgspec.json.encode(event), trace_headers(),
     )
 
 
@@ -99,6 +111,8 @@ class OutboxPublisher(BackgroundLoop):
         sweeps: tuple[Callable[[asyncpg.Connection], Awaitable[Any]], ...] = (),
     ) -> None:
         self.sweeps = sweeps  # other periodic clean-ups of the schema, run by the leader
+        self.schema = schema
+        self._measured = float("-inf")  # when the backlog was last looked at (loop time)
         self.connect, self.js, self.names = connect, js, names
         self.channel = channel_of(schema)
         self.leader_lock = _lock_id(f"billwire-outbox:{schema}")
@@ -145,6 +159,7 @@ class OutboxPublisher(BackgroundLoop):
                     await self.drain(conn)
                 except NatsUnavailable as exc:
                     log.warning("outbox publisher: %s", exc)
+                await self._measure(conn)
                 if datetime.now(UTC) - last_sweep > timedelta(minutes=10):
                     await self._sweep(conn)
                     last_sweep = datetime.now(UTC)
@@ -178,19 +193,43 @@ class OutboxPublisher(BackgroundLoop):
             acks = []
             for row in rows:
                 try:
-                    acks.append(await self.js.publish_async(
-                        self.names.subject(row["subject"]), row["payload"], headers={"Nats-Msg-Id": str(row["event_id"])}
-                    ))
+                    acks.append(await self._publish(row))
                 except Exception as exc:  # not connected, buffer full...: the rest waits
                     log.debug("publish stopped: %r", exc)
                     break
             done = await self._acknowledged(rows, acks)
             self._unmarked = done
             self.published += len(done)
+            OUTBOX_PUBLISHED.labels(self.schema).inc(len(done))
             if len(done) < len(rows):
                 raise NatsUnavailable(f"JetStream acknowledged {len(done)} of {len(rows)} events; the rest wait")
             if len(rows) < self.batch_size:
                 return
+
+    async def _publish(self, row: asyncpg.Record) -> asyncio.Future:
+        """Publish one row (pipelined: the ack is awaited later) with the headers its transaction
+        kept; when tracing, in a producer span continuing that transaction's trace."""
+        subject = self.names.subject(row["subject"])
+        kept = stored_headers(row["trace_headers"])
+        headers = {**kept, "Nats-Msg-Id": str(row["event_id"])}
+        if not tracing_enabled():
+            return await self.js.publish_async(subject, row["payload"], headers=headers)
+        from opentelemetry import propagate
+
+        attributes = {"messaging.system": "nats", "messaging.destination.name": subject, "messaging.message.id": str(row["event_id"])}
+        with span(f"{subject} publish", "PRODUCER", attributes, parent=kept):
+            propagate.inject(headers)
+            return await self.js.publish_async(subject, row["payload"], headers=headers)
+
+    async def _measure(self, conn: asyncpg.Connection) -> None:
+        """The backlog and the age of its oldest row, for /metrics; at most every MEASURE_EVERY s."""
+        now = asyncio.get_running_loop().time()
+        if now - self._measured < MEASURE_EVERY:
+            return
+        self._measured = now
+        row = await conn.fetchrow(BACKLOG, self._unmarked)
+        OUTBOX_BACKLOG.labels(self.schema).set(row["backlog"])
+        OUTBOX_LAG.labels(self.schema).set(row["lag"] if row["backlog"] else 0)
 
     async def _pending(self, conn: asyncpg.Connection) -> list[asyncpg.Record]:
         """The next batch, marking the last one's rows in the same statement."""

@@ -22,6 +22,7 @@ from billwire_shared.bus_client import BusClient, connect_nats
 from billwire_shared.consumers import Durable, ExhaustedWatch
 from billwire_shared.contracts.common import HealthReply
 from billwire_shared.db import create_pool
+from billwire_shared.metrics import MetricsServer
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxPublisher
 from billwire_shared.settings import CommonSettings
@@ -37,6 +38,7 @@ class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
     rpc_concurrency: int = 32
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
+    metrics_port: int = 0  # Prometheus /metrics on this port (0: off)
 
 
 async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asyncpg.Pool:
@@ -125,6 +127,10 @@ class Service:
     async def running(self) -> AsyncIterator[Service]:
         settings = self.settings
         async with contextlib.AsyncExitStack() as stack:
+            if settings.metrics_port:
+                metrics = MetricsServer(settings.metrics_port)
+                metrics.start()
+                stack.callback(metrics.stop)
             await self.open_resources(stack)
             # Its own connection: requests, the outbox and dead letters go on whatever the broker does.
             self.nc = await connect_nats(settings.nats_url)
@@ -138,7 +144,7 @@ class Service:
                 await migrate(settings.database_url, self.name, self.migrations)
             self.pool = await open_schema_pool(settings.database_url, self.name, max_size=settings.db_pool_size)
             stack.push_async_callback(self.pool.close)
-            self.broker = create_broker(settings.nats_url)
+            self.broker = create_broker(settings.nats_url, service=self.name, prefix=settings.prefix)
             health = health_handler(self.name, self.pool, self.ready_check, self.unready_reason)
             self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=self.names.queue(self.name), max_workers=4)(health)
             self.register(self.broker, self.pool)
@@ -170,10 +176,13 @@ def main(create_service: Callable[[Any], Any], settings_class: type[ServiceSetti
     """The body of every service's `python -m`: settings from the environment, logs, serve."""
     from billwire_shared.logs import configure_logging
     from billwire_shared.settings import load_settings
+    from billwire_shared.telemetry import setup_tracing
 
     settings = load_settings(settings_class)
     configure_logging(settings.log_level, settings.log_json)
-    run(serve_until_signalled(create_service(settings)))
+    service = create_service(settings)
+    setup_tracing(service.name)
+    run(serve_until_signalled(service))
 
 
 def run(main: Any) -> Any:

@@ -55,12 +55,17 @@ def test_only_the_gateway_takes_ingress(overlay):
                 ports = {port["port"] for port in rule.get("ports", [])}
                 sources = rule.get("from", [])
                 assert sources and ports, f"{policy['metadata']['name']}: ingress from anywhere or to any port"
+                from_monitoring = all(
+                    source.get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": "monitoring"}
+                    for source in sources
+                )
                 if service == "gateway" and metadata["labels"]["app.kubernetes.io/component"] == "api":
                     assert ports == {8000}
                 else:
-                    # The one exception: Prometheus scraping the rendering metrics port.
-                    assert service == "rendering" and ports == {9100}, f"{name} takes ingress via {policy['metadata']['name']}"
-                    assert all(source.get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": "monitoring"} for source in sources)
+                    # The one exception: Prometheus scraping the workers' metrics port.
+                    worker = metadata["labels"]["app.kubernetes.io/component"] == "worker"
+                    assert worker and ports == {9100}, f"{name} takes ingress via {policy['metadata']['name']}"
+                    assert from_monitoring
 
 
 EXPECTED_EGRESS = {
@@ -115,5 +120,8 @@ def test_service_monitors_scrape_a_real_metrics_port(overlay):
             container = deployment["spec"]["template"]["spec"]["containers"][0]
             target = port_names[endpoint["port"]]["targetPort"]
             container_port = next(p["containerPort"] for p in container["ports"] if p["name"] == target)
-            # The service really listens there: its own setting says so.
-            assert config_values(docs, container).get("BILLWIRE_METRICS_PORT") == str(container_port)
+            # The service really listens there: its own setting says so (the gateway's HTTP port).
+            setting = "PORT" if service["metadata"]["name"] == "gateway" else "BILLWIRE_METRICS_PORT"
+            assert config_values(docs, container).get(setting) == str(container_port), monitor["metadata"]["name"]
+    # Every service is scraped.
+    assert {monitor["metadata"]["name"] for monitor in monitors} == {"gateway", "invoices", "rendering", "mailer"}

@@ -52,20 +52,20 @@ async def test_migrate_reports_every_schema(stack: Stack) -> None:
 
 
 async def test_users_from_the_command_line(stack: Stack) -> None:
-    from billwire_shared import subjects as s
-    from billwire_shared.contracts import users as u
+    from billwire_shared import subjects
+    from billwire_shared.contracts import users as user_contracts
 
     bus = stack.gateways[0].state.bus
     account, _ = await stack.new_account("CLI users GmbH")
     created = await billwire(stack, "users", "create", "--account", account, "--email", "Clara@cli.example", "--role", "accountant")
     password = re.search(r"^Password: (\S+)", created, re.MULTILINE).group(1)
-    signed_in = await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email="clara@cli.example", password=password), u.Authenticated)
+    signed_in = await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="clara@cli.example", password=password), user_contracts.Authenticated)
     assert signed_in.found and signed_in.user.role == "accountant" and signed_in.user.must_change_password
 
     assert "clara@cli.example" in await billwire(stack, "users", "list", "--account", account)
     reset = await billwire(stack, "users", "reset-password", "clara@cli.example")
     new_password = re.search(r"^Password: (\S+)", reset, re.MULTILINE).group(1)
-    assert not (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email="clara@cli.example", password=password), u.Authenticated)).found
-    assert (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email="clara@cli.example", password=new_password), u.Authenticated)).found
+    assert not (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="clara@cli.example", password=password), user_contracts.Authenticated)).found
+    assert (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="clara@cli.example", password=new_password), user_contracts.Authenticated)).found
     assert "disabled clara@cli.example" in await billwire(stack, "users", "disable", "clara@cli.example")
     assert "disabled" in await billwire(stack, "users", "list", "--account", account)

@@ -17,8 +17,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
-from billwire_shared import subjects as s
-from billwire_shared.contracts import users as u
+from billwire_shared import subjects
+from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from tests.integration.mailer.conftest import SmtpSink
 from tests.stack import Stack
@@ -41,8 +41,8 @@ class Web:
         email = f"{uuid.uuid4().hex[:10]}@{company.lower().replace(' ', '-')}.example"
         bus = self.stack.gateways[0].state.bus
         created = await bus.call_typed(
-            s.USER_CREATE, u.CreateUser(ctx=Caller(account_id=uuid.UUID(account_id)), user=u.UserInput(email=email, role=role, password=password)),
-            u.NewUser,
+            subjects.USER_CREATE, user_contracts.CreateUser(ctx=Caller(account_id=uuid.UUID(account_id)), user=user_contracts.UserInput(email=email, role=role, password=password)),
+            user_contracts.NewUser,
         )
         return account_id, email, password or created.password or ""
 
@@ -70,6 +70,13 @@ class Web:
         await page.get_by_label("E-mail").fill(email)
         await page.get_by_label("Password").fill(password)
         await page.get_by_role("button", name="Sign in").click()
+
+    async def choose_password(self, page: Page, current: str, new: str) -> None:
+        """The change-password form filled and sent (after a first sign-in it is the only page there is)."""
+        await page.get_by_label("Current password").fill(current)
+        await page.get_by_label("New password", exact=True).fill(new)
+        await page.get_by_label("Repeat new password").fill(new)
+        await page.get_by_role("button", name="Change password").click()
 
     async def shot(self, page: Page, name: str, full_page: bool = True) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)

@@ -39,10 +39,7 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         # Sign in with the generated password; choose one's own.
         await web.sign_in(page, user_email, first_password)
         await expect(page).to_have_url(f"{web.base}/password")
-        await page.get_by_label("Current password").fill(first_password)
-        await page.get_by_label("New password", exact=True).fill("a day to remember")
-        await page.get_by_label("Repeat new password").fill("a day to remember")
-        await page.get_by_role("button", name="Change password").click()
+        await web.choose_password(page, first_password, "a day to remember")
         await expect(page).to_have_url(f"{web.base}/")
 
         # Company profile and logo.

@@ -8,7 +8,7 @@ import uuid
 
 from playwright.async_api import expect
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.clients import ClientInput, CreateClient
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import CreateDocument, DocumentInput, LineInput
@@ -22,9 +22,9 @@ async def test_another_accounts_documents_are_not_found(web: Web) -> None:
     owner = Caller(account_id=uuid.UUID(first_account))
     client = ClientInput(name="Secret client of the first account")
     document = DocumentInput(client=client, lines=[LineInput(description="Secret work", unit_price="99")])
-    raw = await bus.call(s.DOCUMENT_CREATE, CreateDocument(ctx=owner, document=document))
+    raw = await bus.call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=owner, document=document))
     doc_id = uuid.UUID(raw.decode().split('"id":"')[1][:36])
-    client_raw = await bus.call(s.CLIENT_CREATE, CreateClient(ctx=owner, client=client))
+    client_raw = await bus.call(subjects.CLIENT_CREATE, CreateClient(ctx=owner, client=client))
     client_id = client_raw.decode().split('"id":"')[1][:36]
 
     async with web.page() as page:

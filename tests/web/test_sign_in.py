@@ -18,10 +18,7 @@ async def test_first_sign_in_asks_for_a_new_password_and_ends_other_sessions(web
         await page.goto("/documents")  # nothing else is reachable before the password is the person's own
         await expect(page).to_have_url(f"{web.base}/password")
         await web.shot(page, "change-password")
-        await page.get_by_label("Current password").fill(password)
-        await page.get_by_label("New password", exact=True).fill("my own long secret")
-        await page.get_by_label("Repeat new password").fill("my own long secret")
-        await page.get_by_role("button", name="Change password").click()
+        await web.choose_password(page, password, "my own long secret")
         await expect(page).to_have_url(f"{web.base}/")
         await expect(page.get_by_role("status")).to_contain_text("Password changed")
         await other.goto("/documents")  # the other browser's session ended with the change

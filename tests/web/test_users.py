@@ -22,10 +22,7 @@ async def test_owner_adds_and_disables_a_member(web: Web) -> None:
 
         await web.sign_in(member, member_email, first_password)
         await expect(member).to_have_url(f"{web.base}/password")
-        await member.get_by_label("Current password").fill(first_password)
-        await member.get_by_label("New password", exact=True).fill("the member's own one")
-        await member.get_by_label("Repeat new password").fill("the member's own one")
-        await member.get_by_role("button", name="Change password").click()
+        await web.choose_password(member, first_password, "the member's own one")
         await expect(member).to_have_url(f"{web.base}/")
         refused = await member.goto("/settings/keys")
         assert refused is not None and refused.status == 403

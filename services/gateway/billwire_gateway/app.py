@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from mcp.server.transport_security import TransportSecuritySettings
 
+from billwire_gateway import observability
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.agents import AgentsController
 from billwire_gateway.controllers.clients import ClientController, ProductController
@@ -39,6 +40,7 @@ from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.mcp import create_mcp
 from billwire_gateway.mcp.numbers import ExactNumbers
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
+from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.settings import GatewaySettings
@@ -108,15 +110,17 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
     app = Litestar(
-        route_handlers=[SystemController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
+        route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors],
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
         template_config=template_config(),
-        middleware=[DefineMiddleware(
+        # Metrics (and the span's route name) first: they see the 401s and 429s of ApiGuard too.
+        middleware=[*observability.middleware(), DefineMiddleware(
             ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
             address_header=settings.client_address_header, account_limiter=gateway.account_limiter,
         )],
+        plugins=observability.plugins(),
         before_send=[add_response_headers],
         exception_handlers=with_web_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,

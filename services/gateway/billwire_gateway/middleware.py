@@ -16,6 +16,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.security import KeyAuthenticator, RateLimiter, limit_headers
 from billwire_shared.contracts.accounts import KeyIdentity
 from billwire_shared.errors import ErrorCode, ErrorReply
+from billwire_shared.telemetry import request_context
 
 API_PREFIX = "/api/"
 _ENCODED_SEPARATOR = re.compile(rb"%(2f|5c)", re.IGNORECASE)
@@ -121,6 +122,9 @@ class RequestShape:
                     code=ErrorCode.URI_TOO_LONG, message=f"The query string is longer than {self.max_query_bytes} bytes.",
                 )))
                 return
+            with request_context(request_id_of(scope)):  # on every log line written for the request
+                await self.app(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

@@ -40,7 +40,8 @@ API_ERRORS = {
     "413": "Body over the size limit (BODY_TOO_LARGE)",
     "414": "Query string over the limit (URI_TOO_LONG)",
     "415": "A body in another media type than the operation takes (UNSUPPORTED_MEDIA_TYPE)",
-    "422": "Invalid fields, each named in `details` (VALIDATION_ERROR, IDEMPOTENCY_KEY_REUSED, ...)",
+    "422": "Invalid fields, each named in `details` (VALIDATION_ERROR, IDEMPOTENCY_KEY_REUSED, ...), or a PDF over the page"
+           " limit (DOCUMENT_TOO_LONG)",
     "429": "Rate limit reached (RATE_LIMITED); see Retry-After",
     "503": "A service is not answering (SERVICE_UNAVAILABLE), or PDFs cannot be printed for want of a browser"
            " (RENDERER_UNAVAILABLE, the message names the fix); see Retry-After",

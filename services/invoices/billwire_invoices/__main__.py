@@ -14,11 +14,13 @@ from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.users import UserInput
 from billwire_shared.logs import configure_logging
 from billwire_shared.service import run, serve_until_signalled
+from billwire_shared.telemetry import setup_tracing
 
 
 async def serve() -> None:
     settings = settings_from_env()
     configure_logging(settings.log_level, settings.log_json)
+    setup_tracing("invoices")
     await serve_until_signalled(InvoicesService(settings))
 
 

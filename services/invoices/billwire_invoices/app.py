@@ -28,7 +28,7 @@ from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.recurring import handlers as recurring
 from billwire_invoices.recurring.scheduler import RecurringScheduler
-from billwire_invoices.settings import InvoicesSettings
+from billwire_invoices.settings import InvoicesSettings, document_limits
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
 from billwire_invoices.uow import expire_idempotency_keys
@@ -88,16 +88,17 @@ class InvoicesService(Service):
         life = lifecycle.LifecycleHandlers(pool, self.request)
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
+        limits = document_limits(self.settings)
         table = routes(
             accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
-            documents.DocumentHandlers(pool, self.settings.documents_quota_per_month),
+            documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),
-            text.TextHandlers(pool, load_settings(TextModelSettings)),
+            text.TextHandlers(pool, load_settings(TextModelSettings), limits),
             users.UsersHandlers(pool),
             overview.OverviewHandlers(pool),
-            recurring.RecurringHandlers(pool),
+            recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,
         )
         subscribe_routes(broker, table, self.names, self.settings.rpc_concurrency)

@@ -1,5 +1,6 @@
 """Configuration of the invoices service, read from the environment (see docs/configuration.md)."""
 
+from billwire_invoices.documents.limits import DocumentLimits
 from billwire_shared.service import ServiceSettings
 from billwire_shared.settings import load_settings
 
@@ -14,10 +15,18 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     # Fernet keys, comma-separated, that encrypt webhook secrets at rest: the first encrypts, all decrypt
     # (rotate: new key first, restart, then drop the old). Empty: secrets are stored in clear, with a warning at start.
     secrets_keys: str = ""
+    # Lines one document may have; more are a 422 naming `lines` and the limit (the API takes 500 at most).
+    document_max_lines: int = 300
+    # Characters of one line's description; more are a 422 naming the line (the API takes 2,000 at most).
+    document_line_max_chars: int = 1000
     documents_quota_per_month: int = 0  # the plan's documents per month and account; 0 is unlimited
     max_active_api_keys: int = 100  # unrevoked API keys an account may have; creating one more answers 409
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
+
+
+def document_limits(settings: InvoicesSettings) -> DocumentLimits:
+    return DocumentLimits(max_lines=settings.document_max_lines, max_line_chars=settings.document_line_max_chars)
 
 
 def settings_from_env(**overrides) -> InvoicesSettings:

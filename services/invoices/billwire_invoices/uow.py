@@ -19,10 +19,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import Caller, Page
 from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError
 from billwire_shared.ids import new_id
+from billwire_shared.telemetry import trace_headers
 
 Statement = tuple[str, list[Any]]  # SQL with $n placeholders and its arguments
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
@@ -51,7 +52,7 @@ class Change(msgspec.Struct, kw_only=True):
 _AUDIT_AND_OUTBOX = (
     "audit AS (INSERT INTO audit_log (account_id, entity, entity_id, key_id, request_id, action, before, after, user_id)"
     " VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {11}))"
-    " INSERT INTO outbox (event_id, subject, payload) SELECT {8}, {9}, {10} WHERE {8}::uuid IS NOT NULL"
+    " INSERT INTO outbox (event_id, subject, payload, trace_headers) SELECT {8}, {9}, {10}, {12} WHERE {8}::uuid IS NOT NULL"
 )
 
 
@@ -69,7 +70,7 @@ async def record(conn: asyncpg.Connection, statement: Statement, ctx: Caller, ch
     after = _json(change.after)
     if after is not None:
         args = [after if arg is change.after else arg for arg in args]
-    placeholders = [f"${len(args) + i}" for i in range(1, 13)]
+    placeholders = [f"${len(args) + i}" for i in range(1, 14)]
     event = change.event
     if event is not None and event.data is change.after and after is not None:
         event = msgspec.structs.replace(event, data=after)
@@ -79,7 +80,7 @@ async def record(conn: asyncpg.Connection, statement: Statement, ctx: Caller, ch
         ctx.account_id, change.entity, change.entity_id, ctx.key_id, ctx.request_id, change.action,
         _json(change.before), after,
         event.id if event else None, f"events.{event.type}" if event else None,
-        msgspec.json.encode(event) if event else None, ctx.user_id,
+        msgspec.json.encode(event) if event else None, ctx.user_id, trace_headers() if event else None,
     )
 
 
@@ -135,6 +136,11 @@ class UnitOfWork:
     async def read(self, work: Work) -> Any:
         async with self.connection() as conn:
             return await work(conn)
+
+    async def read_page(self, query: Any, work: Work) -> Page[Any]:
+        """One page of a list: `work` finds (items, total), framed by the query's limit and offset."""
+        items, total = await self.read(work)
+        return Page(items=items, total=total, limit=query.limit, offset=query.offset)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

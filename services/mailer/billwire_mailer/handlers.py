@@ -24,6 +24,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+from prometheus_client import Counter, Histogram
 
 from billwire_mailer import domain
 from billwire_mailer import repository as repo
@@ -48,8 +49,21 @@ from billwire_shared.contracts.mail import (
 )
 from billwire_shared.contracts.rendering import Artifact, DocumentRendered
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import span
 
 log = logging.getLogger("billwire.mailer")
+DELIVERIES = Counter(
+    "billwire_mail_deliveries_total", "Send requests finished: delivered, unconfirmed (stopped after the final dot) or failed", ["outcome"]
+)
+RETRIES = Counter("billwire_mail_retries_total", "Attempts that failed for now; the send is tried again after a delay")
+SMTP_FAILURES = Counter("billwire_smtp_failures_total", "SMTP attempts the relay refused or that broke, by kind", ["kind"])
+for _label in ("delivered", "unconfirmed", "failed"):  # shown as 0 from the start: increase() sees the first one
+    DELIVERIES.labels(_label)
+for _label in ("transient", "permanent"):
+    SMTP_FAILURES.labels(_label)
+SMTP_SECONDS = Histogram(
+    "billwire_smtp_seconds", "One SMTP hand-over (envelope, content, the relay's answer)", buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+)
 FetchArtifact = Callable[[UUID, Artifact], Awaitable[bytes]]
 REMEMBERED = 10_000  # relay answers kept in memory until they are recorded
 
@@ -147,10 +161,16 @@ class MailerHandlers:
                 await repo.finish_attempt(conn, send.id, attempt["number"], "abandoned", None, "stopped before the message was handed over")
             number = await repo.start_attempt(conn, send.id, send.account_id, delivery)
         handover = Handover(lambda: repo.enter_data_phase(conn, send.id, number))
+        relay = self.transport.relay
         try:
-            reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, handover)
+            with SMTP_SECONDS.time(), span("smtp send", "CLIENT", {
+                "server.address": relay.host, "server.port": relay.port, "billwire.send_request_id": str(send.id),
+                "billwire.attempt": number, "billwire.recipients": len(plan.envelope_recipients),
+            }):
+                reply = await self.transport.send(plan.envelope_sender, plan.envelope_recipients, message, handover)
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
             failure = domain.classify(exc)
+            SMTP_FAILURES.labels("permanent" if failure.permanent else "transient").inc()
             log.warning("send %s attempt %d: %s", send.id, number, failure.reason)
             async with conn.transaction():
                 if handover.dot_written and not domain.answered(exc):  # cut off mid-hand-over: the relay may have it
@@ -160,6 +180,7 @@ class MailerHandlers:
                 if failure.permanent or last:
                     await self._fail(conn, send, failure)
                     return None
+            RETRIES.inc()
             return failure
         self._remember(send.id, reply)
         await self._delivered(conn, send, plan, number, "delivered", reply, reply)
@@ -202,6 +223,7 @@ class MailerHandlers:
         event = repo.new_event("email.delivered", send.account_id, data, now)
         code = _code(reply) if outcome == "delivered" else None
         if await repo.finish_delivered(conn, send.id, number, outcome, code, detail, reply, now, event, subjects.EMAIL_DELIVERED):
+            DELIVERIES.labels("delivered" if outcome == "delivered" else "unconfirmed").inc()
             log.info("send %s delivered as %s: %s", send.id, plan.message_id, reply)
 
     async def _fail(self, conn: asyncpg.Connection, send: SendRequest, failure: Failure) -> None:
@@ -212,6 +234,7 @@ class MailerHandlers:
         )
         event = repo.new_event("email.failed", send.account_id, data, now)
         if await repo.mark_failed(conn, send.id, failure.reason, failure.permanent, now, event, subjects.EMAIL_FAILED):
+            DELIVERIES.labels("failed").inc()
             log.warning("send %s failed (%s): %s", send.id, "permanent" if failure.permanent else "gave up", failure.reason)
 
     async def _refuse(self, send: SendRequest, artifact: Artifact, exc: InvalidMail) -> None:

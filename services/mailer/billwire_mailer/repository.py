@@ -12,6 +12,7 @@ import msgspec
 from billwire_shared.contracts.events import Event
 from billwire_shared.ids import new_id
 from billwire_shared.outbox import add_event
+from billwire_shared.telemetry import trace_headers
 
 Db = asyncpg.Connection | asyncpg.Pool
 
@@ -185,12 +186,12 @@ async def finish_delivered(
             WHERE send_request_id = $1 AND state = 'pending' RETURNING 1
         ),
         queued AS (
-            INSERT INTO outbox (event_id, subject, payload) SELECT $8, $9, $10 FROM done RETURNING 1
+            INSERT INTO outbox (event_id, subject, payload, trace_headers) SELECT $8, $9, $10, $11 FROM done RETURNING 1
         )
         SELECT count(*) > 0 FROM queued
         """,
         send_request_id, number, outcome, code, storable(detail), storable(smtp_reply), now, event.id, subject,
-        msgspec.json.encode(event),
+        msgspec.json.encode(event), trace_headers(),
     ))
 
 

@@ -14,6 +14,7 @@ from faststream.nats import NatsBroker
 from billwire_rendering import fonts
 from billwire_rendering.availability import BrowserWatch
 from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
+from billwire_rendering.fairness import FairShare
 from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
 from billwire_rendering.renderer import Renderer
 from billwire_rendering.settings import RenderingSettings
@@ -95,16 +96,19 @@ class RenderingService(Service):
         self.watch = BrowserWatch(lambda: locate_chromium(settings, bundled), open_pool, settings.chromium_recheck_interval)
         await self.watch.start()
         stack.push_async_callback(self.watch.close)
-        if settings.metrics_port:
-            from prometheus_client import start_http_server
-
-            start_http_server(settings.metrics_port)
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
         assert self.watch is not None and self.bus is not None
         client = InvoicesClient(self.bus)
-        self.renderer = Renderer(pool, self.watch, client.render_input)  # type: ignore[arg-type]  # renders like a pool
-        pages = self.settings.render_pages
+        settings = self.settings
+        share = FairShare(
+            settings.render_pages, per_account=settings.render_account_in_flight, large_pages=settings.render_large_pages,
+            queue_bound=settings.render_queue,
+        )
+        self.renderer = Renderer(  # the watch renders like a pool
+            pool, self.watch, client.render_input, share=share, max_pages=settings.render_max_pages,  # type: ignore[arg-type]
+        )
+        pages = settings.render_pages
         register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 4, 4))
 
 

@@ -38,7 +38,7 @@ DURABLES = (FINALIZED, SEND_REQUESTED)
 GONE = frozenset({ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.NOT_FOUND})
 # Rendering ahead of time is skipped, not retried, while there is no browser: the PDF is printed
 # on demand (or for its send) once there is one.
-NOT_AHEAD = GONE | {ErrorCode.RENDERER_UNAVAILABLE}
+NOT_AHEAD = GONE | {ErrorCode.RENDERER_UNAVAILABLE, ErrorCode.DOCUMENT_TOO_LONG}
 
 
 class InvoicesClient:
@@ -81,6 +81,10 @@ class RenderingHandlers:
             if exc.reply.code in GONE:
                 log.warning("%s %s: %s; the send fails", event.type, event.id, exc.reply.message)
                 await self.renderer.send_failed(send, f"the document could not be found: {exc.reply.message}")
+                return
+            if exc.reply.code == ErrorCode.DOCUMENT_TOO_LONG:  # printing it again prints as many pages
+                log.warning("%s %s: %s; the send fails", event.type, event.id, exc.reply.message)
+                await self.renderer.send_failed(send, exc.reply.message)
                 return
             await self._fail_on_last_try(send, exc.reply.message)
             raise

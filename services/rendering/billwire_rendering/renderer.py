@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import logging
 import uuid
 from collections import OrderedDict
@@ -20,11 +21,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pypdf import PdfReader
 
 from billwire_rendering import repository
 from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
 from billwire_rendering.einvoice_artifacts import FetchInput, XmlArtifacts, check_type
 from billwire_rendering.facturx_pdf import finish_pdf
+from billwire_rendering.fairness import Busy, FairShare
 from billwire_rendering.layout import filename_of
 from billwire_rendering.repository import Stored
 from billwire_rendering.templates import render_page
@@ -41,6 +44,19 @@ EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
 ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
 MAX_REASON = 1000  # characters of a failed send's reason
 RECENT_PDF_BYTES = 32 * 1024 * 1024  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
+TOO_LONG_REMEMBERED = 1024  # document versions known to print over the page limit: asked again, not printed again
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def too_long(pages: int, max_pages: int) -> BillwireError:
+    return BillwireError(
+        ErrorCode.DOCUMENT_TOO_LONG,
+        f"The PDF would have {pages} pages; the limit is {max_pages} pages per PDF (render_max_pages). "
+        "Shorten the document: fewer lines or shorter descriptions.",
+    )
 
 
 def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
@@ -50,8 +66,14 @@ def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
 
 
 class Renderer:
-    def __init__(self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput, *, share: FairShare | None = None,
+        max_pages: int = 400,
+    ) -> None:
         self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
+        self.share = share or FairShare(2)  # whose render gets the next free page
+        self.max_pages = max_pages
+        self._too_long: OrderedDict[tuple[UUID, UUID, int], int] = OrderedDict()  # (account, document, version) -> pages
         self.xml = XmlArtifacts(pool, fetch_input)  # a document's e-invoice XML, stored beside its PDF
         self._in_progress: dict[tuple, asyncio.Future] = {}
         self._issued: OrderedDict[tuple[UUID, UUID], Stored] = OrderedDict()  # never changes once stored
@@ -132,14 +154,25 @@ class Renderer:
 
     async def _render_and_store(self, account_id: UUID, source: RenderInput, preview: bool) -> Stored:
         doc = source.document
+        version_key = (account_id, doc.id, doc.version)
+        if version_key in self._too_long:
+            raise too_long(self._too_long[version_key], self.max_pages)
         page = render_page(source)
         try:
-            pdf = await self.browser.render(page.html, page.footer)
-        except Saturated as exc:
+            async with self.share.turn(account_id, self.share.is_large(doc)):
+                pdf = await self.browser.render(page.html, page.footer)
+        except (Saturated, Busy) as exc:
             raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The renderer is busy; try again shortly.") from exc
         except RenderFailed as exc:
             log.error("render of %s failed: %s", doc.id, exc)
             raise BillwireError(ErrorCode.SERVICE_UNAVAILABLE, "The document could not be rendered now; try again.") from exc
+        pages = await asyncio.to_thread(page_count, pdf)
+        if pages > self.max_pages:
+            self._too_long[version_key] = pages
+            while len(self._too_long) > TOO_LONG_REMEMBERED:
+                self._too_long.popitem(last=False)
+            log.warning("document %s prints on %d pages, over the limit of %d; not stored", doc.id, pages, self.max_pages)
+            raise too_long(pages, self.max_pages)
         pdf = await finish_pdf(source, pdf)  # Factur-X: PDF/A-3 with the XML
         artifact = Artifact(
             id=new_id(), document_id=doc.id, version=doc.version, preview=preview, filename=filename_of(doc),

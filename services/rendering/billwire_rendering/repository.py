@@ -9,6 +9,7 @@ import msgspec
 
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.rendering import Artifact
+from billwire_shared.telemetry import trace_headers
 
 COLUMNS = "id, document_id, version, preview, filename, media_type, size, sha256, template, language, created_at"
 
@@ -138,7 +139,7 @@ async def chunk(conn: asyncpg.Connection, account_id: UUID, artifact_id: UUID, o
 async def add_event_once(conn: asyncpg.Connection, event: Event, subject: str) -> bool:
     """Queue an event unless an event with its id is queued already (redeliveries)."""
     status = await conn.execute(
-        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
-        event.id, subject, msgspec.json.encode(event),
+        "INSERT INTO outbox (event_id, subject, payload, trace_headers) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+        event.id, subject, msgspec.json.encode(event), trace_headers(),
     )
     return status.endswith(" 1")

@@ -21,8 +21,15 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # with each one a page has held (about +1 ms CPU per 100).
     render_page_reuse: int = 150
     render_queue: int = 32  # renders that may wait for a page; more are refused (503)
+    # Renders one account may have waiting or printing in a replica; more are refused (503). Free pages go
+    # to the accounts in turn (see fairness.py).
+    render_account_in_flight: int = 16
+    # Documents estimated at more pages than this print in the large lane, which holds all pages but
+    # one: a small document never waits behind large ones.
+    render_large_pages: int = 10
+    # A PDF of more pages is not stored: 422 DOCUMENT_TOO_LONG (a send of it fails with that reason).
+    render_max_pages: int = 400
     # TrueType copies of the templates' CFF fonts go here (empty: ~/.cache/billwire/fonts); Chromium
     # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
     fonts_dir: str = ""
     convert_fonts: bool = True  # false: Chromium uses the system's fonts as installed (CFF ones as Type 3)
-    metrics_port: int = 0  # Prometheus /metrics on this port (0: off)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -189,13 +189,14 @@ class Document(msgspec.Struct, kw_only=True):
 
 def derived_states(doc: Document) -> list[DocumentState]:
     """The stored status, then the states of an open document derived from its dates and
-    payments; the same rules as the list filters (invoices repository `_STATES`)."""
+    payments; the same rules as the list filters (invoices repository `_STATES`). Overdue is
+    computed as of now (UTC) from the due date, not only once the scheduler has marked it."""
     states: list[DocumentState] = [doc.status]
     if doc.status == "open":
         if doc.sent_at is not None:
             states.append("sent")
         states.append("partially_paid" if doc.amount_paid > 0 else "unpaid")
-        if doc.overdue_at is not None:
+        if doc.overdue_at is not None or (doc.type == "invoice" and doc.due_date is not None and doc.due_date < datetime.now(UTC).date()):
             states.append("overdue")
     return states
 

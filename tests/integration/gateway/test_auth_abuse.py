@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import httpx
 import nats
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.subjects import Names
 from tests.stack import Api, Stack
 
@@ -38,7 +38,7 @@ async def key_lookups(stack: Stack) -> AsyncIterator[list[bytes]]:
     async def count(msg) -> None:
         seen.append(msg.data)
 
-    await connection.subscribe(Names(stack.prefix).subject(s.AUTH_VERIFY), cb=count)
+    await connection.subscribe(Names(stack.prefix).subject(subjects.AUTH_VERIFY), cb=count)
     await connection.flush()
     try:
         yield seen

@@ -13,7 +13,7 @@ import msgspec
 from billwire_invoices.app import open_pool
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.settings import InvoicesSettings
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.mail import EmailQuota, ReleaseEmailQuota, ReserveEmailQuota
 from tests.stack import BUYER, Stack, ready_account
 
@@ -111,7 +111,7 @@ async def test_a_refused_quota_leaves_the_reminder_for_a_later_run(stack: Stack)
 
     async def mailer(subject: str, payload: bytes) -> bytes:
         command = msgspec.json.decode(payload, type=ReserveEmailQuota)
-        if subject == s.MAILER_QUOTA_RESERVE and str(command.ctx.account_id) == api_account:
+        if subject == subjects.MAILER_QUOTA_RESERVE and str(command.ctx.account_id) == api_account:
             asked.append(command.reservation_id)
             return msgspec.json.encode(EmailQuota(allowed=allowed, used=5, limit=5, resets_at=datetime.now(UTC)))
         return msgspec.json.encode(EmailQuota(allowed=True, used=0, limit=0, resets_at=datetime.now(UTC)))
@@ -153,10 +153,10 @@ async def test_a_reminder_that_turns_out_sent_already_gives_its_quota_back(stack
     account, reserved, released = await account_of(stack, late), [], []
 
     async def mailer(subject: str, payload: bytes) -> bytes:
-        if subject == s.MAILER_QUOTA_RESERVE:
+        if subject == subjects.MAILER_QUOTA_RESERVE:
             command = msgspec.json.decode(payload, type=ReserveEmailQuota)
             (reserved if str(command.ctx.account_id) == account else []).append(command.reservation_id)
-        elif subject == s.MAILER_QUOTA_RELEASE:
+        elif subject == subjects.MAILER_QUOTA_RELEASE:
             command = msgspec.json.decode(payload, type=ReleaseEmailQuota)
             (released if str(command.ctx.account_id) == account else []).append(command.reservation_id)
         return msgspec.json.encode(EmailQuota(allowed=True, used=1, limit=0, resets_at=datetime.now(UTC)))

@@ -9,8 +9,8 @@ from uuid import UUID
 import pytest
 
 from billwire_gateway.bus import ApiError, Bus
-from billwire_shared import subjects as s
-from billwire_shared.contracts import users as u
+from billwire_shared import subjects
+from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from tests.stack import Stack
 
@@ -23,41 +23,41 @@ async def test_a_user_signs_in_changes_password_and_older_sessions_end(stack: St
     bus = bus_of(stack)
     account_id, _ = await stack.new_account("Users GmbH")
     owner = Caller(account_id=UUID(account_id))
-    created = await bus.call_typed(s.USER_CREATE, u.CreateUser(ctx=owner, user=u.UserInput(email="Ada@Users.example", role="owner")), u.NewUser)
+    created = await bus.call_typed(subjects.USER_CREATE, user_contracts.CreateUser(ctx=owner, user=user_contracts.UserInput(email="Ada@Users.example", role="owner")), user_contracts.NewUser)
     assert created.password and created.user.must_change_password and created.user.email == "ada@users.example"
 
-    signed_in = await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email="ADA@users.example", password=created.password), u.Authenticated)
+    signed_in = await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="ADA@users.example", password=created.password), user_contracts.Authenticated)
     assert signed_in.found and signed_in.user is not None and signed_in.user.id == created.user.id
     user = signed_in.user
 
     # A wrong password and an unknown e-mail get the same answer in about the same time.
     started = time.monotonic()
-    wrong = await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email=user.email, password="not-it-at-all"), u.Authenticated)
+    wrong = await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=user.email, password="not-it-at-all"), user_contracts.Authenticated)
     wrong_took = time.monotonic() - started
     started = time.monotonic()
-    unknown = await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email="nobody@users.example", password="not-it-at-all"), u.Authenticated)
+    unknown = await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="nobody@users.example", password="not-it-at-all"), user_contracts.Authenticated)
     unknown_took = time.monotonic() - started
-    assert wrong == unknown == u.Authenticated(found=False)
+    assert wrong == unknown == user_contracts.Authenticated(found=False)
     assert unknown_took > wrong_took / 3  # the decoy hash is verified too
 
-    session = u.SessionCheck(account_id=user.account_id, user_id=user.id, session_generation=user.session_generation)
-    assert (await bus.call_typed(s.USER_SESSION_CHECK, session, u.Authenticated)).found
+    session = user_contracts.SessionCheck(account_id=user.account_id, user_id=user.id, session_generation=user.session_generation)
+    assert (await bus.call_typed(subjects.USER_SESSION_CHECK, session, user_contracts.Authenticated)).found
 
     person = Caller(account_id=user.account_id, user_id=user.id)
     with pytest.raises(ApiError) as short:
-        await bus.call(s.USER_CHANGE_PASSWORD, u.ChangePassword(ctx=person, current_password=created.password, new_password="short"))
+        await bus.call(subjects.USER_CHANGE_PASSWORD, user_contracts.ChangePassword(ctx=person, current_password=created.password, new_password="short"))
     assert short.value.reply.details[0].field == "new_password"
     with pytest.raises(ApiError) as wrong_current:
-        await bus.call(s.USER_CHANGE_PASSWORD, u.ChangePassword(ctx=person, current_password="nope-nope-nope", new_password="a long new secret"))
+        await bus.call(subjects.USER_CHANGE_PASSWORD, user_contracts.ChangePassword(ctx=person, current_password="nope-nope-nope", new_password="a long new secret"))
     assert wrong_current.value.reply.details[0].field == "current_password"
     changed = await bus.call_typed(
-        s.USER_CHANGE_PASSWORD, u.ChangePassword(ctx=person, current_password=created.password, new_password="a long new secret"), u.User
+        subjects.USER_CHANGE_PASSWORD, user_contracts.ChangePassword(ctx=person, current_password=created.password, new_password="a long new secret"), user_contracts.User
     )
     assert not changed.must_change_password and changed.session_generation == user.session_generation + 1
-    assert not (await bus.call_typed(s.USER_SESSION_CHECK, session, u.Authenticated)).found  # logged out everywhere
-    assert (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email=user.email, password="a long new secret"), u.Authenticated)).found
+    assert not (await bus.call_typed(subjects.USER_SESSION_CHECK, session, user_contracts.Authenticated)).found  # logged out everywhere
+    assert (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=user.email, password="a long new secret"), user_contracts.Authenticated)).found
 
-    activity = await bus.call_typed(s.ACTIVITY_LIST, u.ListActivity(ctx=owner, entity_id=user.id), list[u.Activity])
+    activity = await bus.call_typed(subjects.ACTIVITY_LIST, user_contracts.ListActivity(ctx=owner, entity_id=user.id), list[user_contracts.Activity])
     assert activity[0].action == "change_password" and activity[0].user_email == "ada@users.example"
 
 
@@ -67,23 +67,23 @@ async def test_owner_resets_and_disables_a_member_and_accounts_stay_apart(stack:
     other_account, _ = await stack.new_account("Other GmbH")
     owner = Caller(account_id=UUID(account_id))
     member = (await bus.call_typed(
-        s.USER_CREATE, u.CreateUser(ctx=owner, user=u.UserInput(email="bob@team.example", password="bobs password 1")), u.NewUser
+        subjects.USER_CREATE, user_contracts.CreateUser(ctx=owner, user=user_contracts.UserInput(email="bob@team.example", password="bobs password 1")), user_contracts.NewUser
     )).user
     assert member.role == "member" and not member.must_change_password
     with pytest.raises(ApiError) as taken:
-        await bus.call(s.USER_CREATE, u.CreateUser(ctx=Caller(account_id=UUID(other_account)), user=u.UserInput(email="BOB@team.example")))
+        await bus.call(subjects.USER_CREATE, user_contracts.CreateUser(ctx=Caller(account_id=UUID(other_account)), user=user_contracts.UserInput(email="BOB@team.example")))
     assert taken.value.reply.details[0].field == "email"
 
     with pytest.raises(ApiError) as elsewhere:
-        await bus.call(s.USER_RESET_PASSWORD, u.ResetPassword(ctx=Caller(account_id=UUID(other_account)), id=member.id))
+        await bus.call(subjects.USER_RESET_PASSWORD, user_contracts.ResetPassword(ctx=Caller(account_id=UUID(other_account)), id=member.id))
     assert elsewhere.value.reply.http_status == 404
-    reset = await bus.call_typed(s.USER_RESET_PASSWORD, u.ResetPassword(ctx=owner, id=member.id), u.NewUser)
+    reset = await bus.call_typed(subjects.USER_RESET_PASSWORD, user_contracts.ResetPassword(ctx=owner, id=member.id), user_contracts.NewUser)
     assert reset.password and reset.user.must_change_password
-    assert not (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email=member.email, password="bobs password 1"), u.Authenticated)).found
-    assert (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email=member.email, password=reset.password), u.Authenticated)).found
+    assert not (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=member.email, password="bobs password 1"), user_contracts.Authenticated)).found
+    assert (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=member.email, password=reset.password), user_contracts.Authenticated)).found
 
-    await bus.call(s.USER_DISABLE, u.DisableUser(ctx=owner, id=member.id))
-    assert not (await bus.call_typed(s.USER_AUTHENTICATE, u.Authenticate(email=member.email, password=reset.password), u.Authenticated)).found
-    listed = await bus.call_typed(s.USER_LIST, u.ListUsers(ctx=owner), list[u.User])
+    await bus.call(subjects.USER_DISABLE, user_contracts.DisableUser(ctx=owner, id=member.id))
+    assert not (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=member.email, password=reset.password), user_contracts.Authenticated)).found
+    listed = await bus.call_typed(subjects.USER_LIST, user_contracts.ListUsers(ctx=owner), list[user_contracts.User])
     assert [(one.email, one.disabled_at is not None) for one in listed] == [("bob@team.example", True)]
-    assert await bus.call_typed(s.USER_LIST, u.ListUsers(ctx=Caller(account_id=UUID(other_account))), list[u.User]) == []
+    assert await bus.call_typed(subjects.USER_LIST, user_contracts.ListUsers(ctx=Caller(account_id=UUID(other_account))), list[user_contracts.User]) == []

@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 
 from billwire_cli.embedded import free_port
 from billwire_mailer.app import MailerService, MailerSettings
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.events import Event
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.contracts.rendering import (
@@ -137,7 +137,7 @@ class FakeRendering:
         return artifact
 
     async def start(self) -> None:
-        await self.nc.subscribe(self.names.subject(s.ARTIFACT_GET), queue="rendering", cb=self._serve)
+        await self.nc.subscribe(self.names.subject(subjects.ARTIFACT_GET), queue="rendering", cb=self._serve)
 
     async def _serve(self, msg: Any) -> None:
         self.requests += 1
@@ -170,7 +170,7 @@ class Harness:
 
     async def publish(self, event: Event, msg_id: str | None = None) -> None:
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
-        await self.nc.jetstream().publish(self.names.subject(s.DOCUMENT_RENDERED), msgspec.json.encode(event), headers=headers)
+        await self.nc.jetstream().publish(self.names.subject(subjects.DOCUMENT_RENDERED), msgspec.json.encode(event), headers=headers)
 
     async def rendered(self, send: SendRequest | None, artifact: Artifact, **more: Any) -> Event:
         """Publish `events.document.rendered` for `send` as the rendering service would."""
@@ -210,7 +210,7 @@ async def answering(nc: nats.NATS, names: Names) -> None:
     async with asyncio.timeout(10):
         while True:
             try:
-                await nc.request(names.subject(s.MAILER_QUOTA_GET), probe, timeout=1)
+                await nc.request(names.subject(subjects.MAILER_QUOTA_GET), probe, timeout=1)
                 return
             except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
                 await asyncio.sleep(0.05)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.mail import EmailQuota, GetEmailQuota, ReleaseEmailQuota, ReserveEmailQuota
 from billwire_shared.errors import ERROR_HEADER, ErrorReply
@@ -16,13 +16,13 @@ from billwire_shared.ids import new_id
 
 
 async def reserve(h, account_id, count: int = 1, reservation_id=None) -> EmailQuota:
-    msg = await h.request(s.MAILER_QUOTA_RESERVE, ReserveEmailQuota(ctx=Caller(account_id=account_id), count=count, reservation_id=reservation_id))
+    msg = await h.request(subjects.MAILER_QUOTA_RESERVE, ReserveEmailQuota(ctx=Caller(account_id=account_id), count=count, reservation_id=reservation_id))
     assert not (msg.headers and ERROR_HEADER in msg.headers), msg.data
     return msgspec.json.decode(msg.data, type=EmailQuota)
 
 
 async def get(h, account_id) -> EmailQuota:
-    msg = await h.request(s.MAILER_QUOTA_GET, GetEmailQuota(ctx=Caller(account_id=account_id)))
+    msg = await h.request(subjects.MAILER_QUOTA_GET, GetEmailQuota(ctx=Caller(account_id=account_id)))
     return msgspec.json.decode(msg.data, type=EmailQuota)
 
 
@@ -73,7 +73,7 @@ async def test_a_repeated_reservation_counts_once(mailer_harness, smtp) -> None:
 
 
 async def release(h, account_id, reservation_id) -> EmailQuota:
-    msg = await h.request(s.MAILER_QUOTA_RELEASE, ReleaseEmailQuota(ctx=Caller(account_id=account_id), reservation_id=reservation_id))
+    msg = await h.request(subjects.MAILER_QUOTA_RELEASE, ReleaseEmailQuota(ctx=Caller(account_id=account_id), reservation_id=reservation_id))
     assert not (msg.headers and ERROR_HEADER in msg.headers), msg.data
     return msgspec.json.decode(msg.data, type=EmailQuota)
 
@@ -110,7 +110,7 @@ async def test_a_bad_request_gets_a_typed_error(mailer_harness, smtp) -> None:
     _, port = smtp
     async with mailer_harness(port) as h:
         msg = await h.nc.request(
-            h.names.subject(s.MAILER_QUOTA_RESERVE), msgspec.json.encode({"ctx": {"account_id": str(new_id())}, "count": 0}), timeout=5
+            h.names.subject(subjects.MAILER_QUOTA_RESERVE), msgspec.json.encode({"ctx": {"account_id": str(new_id())}, "count": 0}), timeout=5
         )
         assert msg.headers and ERROR_HEADER in msg.headers
         error = msgspec.json.decode(msg.data, type=ErrorReply)

@@ -15,7 +15,7 @@ from nats.aio.msg import Msg
 from billwire_rendering import repository as repo
 from billwire_rendering.handlers import SEND_REQUESTED, RenderingHandlers
 from billwire_rendering.renderer import Renderer
-from billwire_shared import subjects as s
+from billwire_shared import subjects
 from billwire_shared.consumers import _DELIVERY
 from billwire_shared.contracts.common import Caller, HealthReply
 from billwire_shared.contracts.events import Event
@@ -49,7 +49,7 @@ async def test_a_saturated_renderer_answers_503_with_retry_after(stack: Stack) -
 async def test_health_reports_not_ready_while_the_browser_restarts(stack: Stack) -> None:
     async with stack.rendering_service(render_pages=1) as service:
         async def health() -> HealthReply:
-            reply = await service.nc.request(stack.prefix + "." + s.RENDERING_HEALTH, b"{}", timeout=5)
+            reply = await service.nc.request(stack.prefix + "." + subjects.RENDERING_HEALTH, b"{}", timeout=5)
             return msgspec.json.decode(reply.data, type=HealthReply)
 
         assert (await health()).ready
@@ -100,13 +100,13 @@ async def test_artifacts_come_in_chunks(stack: Stack) -> None:
         received, offset, last = b"", 0, False
         while not last:
             command = GetArtifactChunk(ctx=Caller(account_id=account), artifact_id=artifact_id, offset=offset)
-            reply = await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
+            reply = await service.nc.request(stack.prefix + "." + subjects.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
             chunk = msgspec.json.decode(reply.data, type=ArtifactChunk)
             assert len(reply.data) < 1024 * 1024  # fits NATS' default max payload
             received, offset, last = received + chunk.data, offset + len(chunk.data), chunk.last
         assert received == data
         other = GetArtifactChunk(ctx=Caller(account_id=uuid.uuid4()), artifact_id=artifact_id)
-        reply = await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(other), timeout=5)
+        reply = await service.nc.request(stack.prefix + "." + subjects.ARTIFACT_GET, msgspec.json.encode(other), timeout=5)
         assert reply.headers and reply.headers.get("billwire-error") == "NOT_FOUND"
 
 
@@ -123,7 +123,7 @@ async def test_a_pdf_just_printed_is_served_from_memory_to_its_own_account_only(
 
         async def fetch(account: uuid.UUID) -> Msg:
             command = GetArtifactChunk(ctx=Caller(account_id=account), artifact_id=row["id"], offset=0)
-            return await service.nc.request(stack.prefix + "." + s.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
+            return await service.nc.request(stack.prefix + "." + subjects.ARTIFACT_GET, msgspec.json.encode(command), timeout=5)
 
         chunk = msgspec.json.decode((await fetch(row["account_id"])).data, type=ArtifactChunk)
         assert chunk.data == bytes(row["data"]) and chunk.last and chunk.artifact.id == row["id"]
@@ -150,8 +150,8 @@ async def test_a_send_of_a_document_that_is_not_there_ends_as_email_failed(stack
         async def on_failed(msg: Msg) -> None:
             await failed.put(msgspec.json.decode(msg.data))
 
-        sub = await service.nc.subscribe(f"{stack.prefix}.{s.EMAIL_FAILED}", cb=on_failed)
-        await service.nc.jetstream().publish(f"{stack.prefix}.{s.INVOICE_SEND_REQUESTED}", msgspec.json.encode(event))
+        sub = await service.nc.subscribe(f"{stack.prefix}.{subjects.EMAIL_FAILED}", cb=on_failed)
+        await service.nc.jetstream().publish(f"{stack.prefix}.{subjects.INVOICE_SEND_REQUESTED}", msgspec.json.encode(event))
         async with asyncio.timeout(20):
             while (got := await failed.get())["data"]["send_request_id"] != str(event.data.send.id):
                 pass
@@ -168,7 +168,7 @@ async def test_a_send_whose_pdf_keeps_failing_ends_as_email_failed_on_the_last_t
         event = send_requested(uuid.uuid4(), uuid.uuid4())
 
         async def failed_events() -> list[dict]:
-            rows = await service.pool.fetch("SELECT payload FROM outbox WHERE subject = $1", s.EMAIL_FAILED)
+            rows = await service.pool.fetch("SELECT payload FROM outbox WHERE subject = $1", subjects.EMAIL_FAILED)
             found = [msgspec.json.decode(r["payload"]) for r in rows]
             return [e for e in found if e["data"]["send_request_id"] == str(event.data.send.id)]
 

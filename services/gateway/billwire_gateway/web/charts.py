@@ -31,16 +31,6 @@ class Chart:
     height: int = HEIGHT
 
 
-def last_months(today: date, count: int = 12) -> list[date]:
-    """The first days of the last `count` months, oldest first, this month last."""
-    year, month = today.year, today.month
-    starts = []
-    for _ in range(count):
-        starts.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return starts[::-1]
-
-
 def _nice_ceiling(value: Decimal) -> Decimal:
     """1, 2 or 5 times a power of ten, at least `value`: round gridline steps."""
     if value <= 0:

@@ -3,6 +3,7 @@ calls carry, and the page helpers (texts, CSRF token, flash) every template gets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -134,6 +135,18 @@ def _browser_language(request: Request) -> str:
 
 
 PersonDep = NamedDependency[Person]
+
+
+async def attempt(request: Request, subject: str, build: Callable[[], msgspec.Struct]) -> bytes | ApiError:
+    """One bus call for a form: its reply, or the refusal (bad input, a rule) the page shows instead.
+    The command is built in here, so a form that does not convert is refused the same way; a 404
+    is no refusal but the not-found page, so it is raised."""
+    try:
+        return await bus_of(request).call(subject, build())
+    except ApiError as exc:
+        if exc.reply.http_status == 404:
+            raise
+        return exc
 
 
 def decode(raw: bytes, type_: type) -> Any:

@@ -28,7 +28,7 @@ from billwire_shared.contracts.accounts import (
 )
 from billwire_shared.contracts.common import ById, Deleted
 from billwire_shared.contracts.rendering import Logo, LogoInfo, SetLogo
-from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
 from billwire_shared.keys import display_prefix, generate_key, hash_key
 
@@ -86,10 +86,7 @@ class AccountHandlers:
     @answers(subjects.API_KEY_REVOKE)
     async def revoke_api_key(self, cmd: ById) -> ApiKey:
         async def work(conn: asyncpg.Connection) -> ApiKey:
-            key = await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id)
-            if key is None:
-                raise not_found(ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
-            return key
+            return found(await sql.revoke_api_key(conn, cmd.ctx.account_id, cmd.id), ErrorCode.API_KEY_NOT_FOUND, "API key", cmd.id)
 
         key = await self.uow.write(cmd.ctx, ApiKey, work)
         if self.publish is not None:

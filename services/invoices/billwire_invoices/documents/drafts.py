@@ -16,16 +16,13 @@ from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import Client, ClientInput
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document, DocumentInput, ExportType, Line, LineInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found, invalid
 from billwire_shared.ids import new_id
 
 
 async def locked_document(conn: asyncpg.Connection, account_id: UUID, doc_id: UUID, doc_type: str | None = None) -> Document:
     """The account's document, locked until the transaction ends; 404 when it has none by that id."""
-    doc = await sql.get_document(conn, account_id, doc_id, doc_type, lock=True)
-    if doc is None:
-        raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
-    return doc
+    return found(await sql.get_document(conn, account_id, doc_id, doc_type, lock=True), ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
 
 
 def buyer(client_id: UUID | None, inline: ClientInput | None, client: Client | None) -> tuple[UUID | None, ClientInput]:

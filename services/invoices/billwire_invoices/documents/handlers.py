@@ -19,6 +19,7 @@ from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, quota, rules, sql
 from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
@@ -43,7 +44,7 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
 
 
@@ -64,8 +65,9 @@ async def _client_number_unique() -> AsyncIterator[None]:
 class DocumentHandlers:
     """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, documents_quota: int = 0) -> None:
+    def __init__(self, pool: asyncpg.Pool, limits: DocumentLimits | None = None, documents_quota: int = 0) -> None:
         self.uow = UnitOfWork(pool)
+        self.limits = limits or DocumentLimits()
         self.documents_quota = documents_quota  # per account and month; 0 is unlimited
         # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
         # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
@@ -90,21 +92,16 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_GET)
     async def get_client(self, cmd: ById) -> Client:
         client = await self.uow.read(lambda conn: sql.get_client(conn, cmd.ctx.account_id, cmd.id))
-        if client is None:
-            raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
-        return client
+        return found(client, ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
 
     @answers(subjects.CLIENT_LIST)
     async def list_clients(self, cmd: ListClients) -> Page[Client]:
-        items, total = await self.uow.read(lambda conn: sql.list_clients(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+        return await self.uow.read_page(cmd, lambda conn: sql.list_clients(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
 
     @answers(subjects.CLIENT_UPDATE)
     async def update_client(self, cmd: UpdateClient) -> Client:
         async def work(conn: asyncpg.Connection) -> Client:
-            before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
+            before = found(await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
             values = rules.merge(before, cmd.patch) | {"updated_at": utcnow()}
             after = msgspec.convert(values, Client, from_attributes=True)
             rules.validate_client(after)
@@ -118,9 +115,7 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_DELETE)
     async def delete_client(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
-            before = await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
+            before = found(await sql.get_client(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.CLIENT_NOT_FOUND, "Client", cmd.id)
             statement = sql.delete_row("clients", cmd.ctx.account_id, cmd.id)
             await self.uow.apply(conn, statement, cmd.ctx, "client", cmd.id, "delete", before, None, "client.deleted", utcnow())
             return Deleted(id=cmd.id)
@@ -144,22 +139,18 @@ class DocumentHandlers:
 
     @answers(subjects.PRODUCT_GET)
     async def get_product(self, cmd: ById) -> Product:
-        found = await self.uow.read(lambda conn: sql.get_products(conn, cmd.ctx.account_id, [cmd.id]))
-        if cmd.id not in found:
-            raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
-        return found[cmd.id]
+        products = await self.uow.read(lambda conn: sql.get_products(conn, cmd.ctx.account_id, [cmd.id]))
+        return found(products.get(cmd.id), ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
 
     @answers(subjects.PRODUCT_LIST)
     async def list_products(self, cmd: ListProducts) -> Page[Product]:
-        items, total = await self.uow.read(lambda conn: sql.list_products(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+        return await self.uow.read_page(cmd, lambda conn: sql.list_products(conn, cmd.ctx.account_id, cmd.q, cmd.limit, cmd.offset))
 
     @answers(subjects.PRODUCT_UPDATE)
     async def update_product(self, cmd: UpdateProduct) -> Product:
         async def work(conn: asyncpg.Connection) -> Product:
-            before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id])).get(cmd.id)
-            if before is None:
-                raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
+            products = await sql.get_products(conn, cmd.ctx.account_id, [cmd.id])
+            before = found(products.get(cmd.id), ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
             values = rules.given_fields(before) | rules.given_fields(cmd.patch)
             net_given, gross_given = cmd.patch.net_price is not msgspec.UNSET, cmd.patch.gross_price is not msgspec.UNSET
             if net_given and not gross_given:
@@ -178,9 +169,8 @@ class DocumentHandlers:
     @answers(subjects.PRODUCT_DELETE)
     async def delete_product(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
-            before = (await sql.get_products(conn, cmd.ctx.account_id, [cmd.id], lock=True)).get(cmd.id)
-            if before is None:
-                raise not_found(ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
+            products = await sql.get_products(conn, cmd.ctx.account_id, [cmd.id], lock=True)
+            before = found(products.get(cmd.id), ErrorCode.PRODUCT_NOT_FOUND, "Product", cmd.id)
             statement = sql.delete_row("products", cmd.ctx.account_id, cmd.id)
             await self.uow.apply(conn, statement, cmd.ctx, "product", cmd.id, "delete", before, None, None, utcnow())
             return Deleted(id=cmd.id)
@@ -191,21 +181,18 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_CREATE)
     async def create_document(self, cmd: CreateDocument) -> Document:
-        rules.check(rules.document_problems(cmd.document))
+        rules.check(rules.document_problems(cmd.document) + size_problems(cmd.document.lines, self.limits))
         work = quota.within_quota(self.documents_quota, cmd.ctx.account_id, lambda conn: create_draft(conn, cmd.ctx, cmd.document))
         return await self.uow.write(cmd.ctx, Document, work, one_write=not self.documents_quota)
 
     @answers(subjects.DOCUMENT_GET)
     async def get_document(self, cmd: GetDocument) -> Document:
         doc = await self.uow.read(lambda conn: sql.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
-        if doc is None:
-            raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
-        return doc
+        return found(doc, ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
 
     @answers(subjects.DOCUMENT_LIST)
     async def list_documents(self, cmd: ListDocuments) -> Page[Document]:
-        items, total = await self.uow.read(lambda conn: sql.list_documents(conn, cmd))
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+        return await self.uow.read_page(cmd, lambda conn: sql.list_documents(conn, cmd))
 
     @staticmethod
     async def _locked_draft(conn: asyncpg.Connection, ctx: Caller, doc_id: UUID, doc_type: str | None) -> Document:
@@ -220,7 +207,7 @@ class DocumentHandlers:
         async def work(conn: asyncpg.Connection) -> Document:
             account_id = cmd.ctx.account_id
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
-            rules.check(rules.document_problems(rules.given_fields(patch)))
+            rules.check(rules.document_problems(rules.given_fields(patch)) + size_problems(patch.lines, self.limits))
             values = rules.merge(before, patch)
             if patch.due_date not in (msgspec.UNSET, None):
                 values["due_days"] = None  # a fixed date replaces payment terms
@@ -274,8 +261,7 @@ class DocumentHandlers:
         """An issued document renders with its frozen seller; a draft with the profile of now."""
         async def work(conn: asyncpg.Connection) -> tuple[Document, Seller, asyncpg.Record | None]:
             doc, logo = await sql.get_document_and_logo(conn, cmd.ctx.account_id, cmd.id)
-            if doc is None:
-                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            doc = found(doc, ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             return doc, doc.seller or seller_of(await accounts_sql.get_profile(conn, cmd.ctx.account_id)), logo
 
         doc, seller, logo = await self.uow.read(work)

@@ -33,7 +33,8 @@ _STATS = """
 WITH issued AS (
     SELECT date_trunc($2, issue_date)::date AS period_start, data->>'currency' AS currency,
            (data->'totals'->>'gross')::numeric AS gross, amount_paid,
-           coalesce((data->>'balance_due')::numeric, 0) AS balance, status, overdue_at
+           coalesce((data->>'balance_due')::numeric, 0) AS balance, status,
+           (overdue_at IS NOT NULL OR due_date < (now() AT TIME ZONE 'UTC')::date) AS overdue_now
     FROM documents
     WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid')
       AND ($3::date IS NULL OR issue_date >= $3) AND ($4::date IS NULL OR issue_date <= $4)
@@ -43,8 +44,8 @@ SELECT period_start, currency,
        sum(amount_paid) AS paid, count(*) FILTER (WHERE status = 'paid') AS paid_count,
        coalesce(sum(balance) FILTER (WHERE status = 'open'), 0) AS outstanding,
        count(*) FILTER (WHERE status = 'open') AS outstanding_count,
-       coalesce(sum(balance) FILTER (WHERE status = 'open' AND overdue_at IS NOT NULL), 0) AS overdue,
-       count(*) FILTER (WHERE status = 'open' AND overdue_at IS NOT NULL) AS overdue_count
+       coalesce(sum(balance) FILTER (WHERE status = 'open' AND overdue_now), 0) AS overdue,
+       count(*) FILTER (WHERE status = 'open' AND overdue_now) AS overdue_count
 FROM issued GROUP BY period_start, currency ORDER BY period_start, currency
 """
 

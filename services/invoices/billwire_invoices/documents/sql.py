@@ -185,7 +185,8 @@ _SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
 _STATES = {
     "sent": "status = 'open' AND sent_at IS NOT NULL",
     "partially_paid": "status = 'open' AND amount_paid > 0",
-    "overdue": "status = 'open' AND overdue_at IS NOT NULL",
+    # as of now, from the due date: the scheduler's mark (overdue_at, the event) may come later
+    "overdue": "status = 'open' AND (overdue_at IS NOT NULL OR (type = 'invoice' AND due_date < (now() AT TIME ZONE 'UTC')::date))",
     "unpaid": "status = 'open' AND amount_paid = 0",
 }
 

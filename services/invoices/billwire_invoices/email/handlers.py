@@ -24,7 +24,7 @@ from billwire_shared.contracts.email_settings import (
     UpdateEmailTemplates,
     UpdateReminderSettings,
 )
-from billwire_shared.errors import ErrorCode, not_found
+from billwire_shared.errors import ErrorCode, found
 
 
 class EmailSettingsHandlers:
@@ -56,9 +56,7 @@ class EmailSettingsHandlers:
         """What the send form starts from: the client's address and the template's subject and text."""
 
         async def work(conn: asyncpg.Connection) -> SendPreview:
-            doc = await document_sql.get_document(conn, cmd.ctx.account_id, cmd.id)
-            if doc is None:
-                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            doc = found(await document_sql.get_document(conn, cmd.ctx.account_id, cmd.id), ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             profile = await account_sql.get_profile(conn, cmd.ctx.account_id)
             subject, message = templates.compose(doc, profile, await sql.get_templates(conn, cmd.ctx.account_id), doc.type)
             return SendPreview(recipient=doc.client.email, subject=subject, message=message)

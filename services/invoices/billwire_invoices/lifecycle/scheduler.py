@@ -5,7 +5,6 @@ reminder once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -20,7 +19,7 @@ from billwire_invoices.email import sql as email_sql
 from billwire_invoices.lifecycle import rules, sql
 from billwire_invoices.lifecycle.sending import Request, queue_send, release_quota, reserve_quota
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record
-from billwire_shared.background import BackgroundLoop
+from billwire_shared.background import PeriodicLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -32,7 +31,11 @@ from billwire_shared.ids import new_id
 log = logging.getLogger("billwire.invoices.scheduler")
 
 
-class OverdueScheduler(BackgroundLoop):
+class OverdueScheduler(PeriodicLoop):
+    task_name = "overdue-scheduler"
+    failure = "overdue or reminder run failed; trying again later"
+    log = log  # this module's logger
+
     def __init__(
         self, pool: asyncpg.Pool, interval: float, today: Callable[[], date] | None = None, batch: int = 200,
         request: Request | None = None,
@@ -41,25 +44,13 @@ class OverdueScheduler(BackgroundLoop):
         self.interval, self.batch, self.request = interval, batch, request
         self.today = today or (lambda: datetime.now(UTC).date())
 
-    def start(self) -> None:
-        self._spawn(self._run(), "overdue-scheduler")
-
-    async def stop(self) -> None:
-        await self._halt()
-
-    async def _run(self) -> None:
-        while not self.stopping:
-            try:
-                while await self.mark_overdue() == self.batch:
-                    pass
-                refused: list[UUID] = []
-                while await self.send_reminders(refused) == self.batch:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("overdue or reminder run failed; trying again later")
-            await asyncio.sleep(self.interval)
+    async def run_once(self) -> None:
+        """Every invoice past due marked, then every reminder due sent, a batch at a time."""
+        while await self.mark_overdue() == self.batch:
+            pass
+        refused: list[UUID] = []
+        while await self.send_reminders(refused) == self.batch:
+            pass
 
     async def mark_overdue(self) -> int:
         """Mark one batch of open invoices past their due date; emits `invoice.overdue` each."""

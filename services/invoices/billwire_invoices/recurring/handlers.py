@@ -13,6 +13,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.recurring import rules, sql
 from billwire_invoices.recurring.scheduler import Clock, utc_clock
 from billwire_invoices.uow import UnitOfWork
@@ -29,12 +30,8 @@ from billwire_shared.contracts.recurring import (
     RecurringPreview,
     UpdateRecurring,
 )
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
-
-
-def _not_found(template_id: UUID) -> BillwireError:
-    return BillwireError(ErrorCode.NOT_FOUND, f"Recurring invoice {template_id} was not found.")
 
 
 def _conflict(message: str) -> BillwireError:
@@ -52,15 +49,14 @@ def _content_problems(values: dict) -> list[FieldError]:
 class RecurringHandlers:
     """One method per recurring RPC; writes run in one transaction with their audit row and event."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock = utc_clock, limits: DocumentLimits | None = None) -> None:
         self.uow = UnitOfWork(pool)
         self.clock = clock
+        self.limits = limits or DocumentLimits()  # its documents' size, as for any draft
 
     async def _locked(self, conn: asyncpg.Connection, ctx: Caller, template_id: UUID) -> RecurringInvoice:
         template = await sql.get_template(conn, ctx.account_id, template_id, lock=True)
-        if template is None:
-            raise _not_found(template_id)
-        return template
+        return found(template, ErrorCode.NOT_FOUND, "Recurring invoice", template_id)
 
     async def _check_content(self, conn: asyncpg.Connection, account_id: UUID, template: RecurringInvoice) -> None:
         """The client is this account's, auto-send has a recipient, and the next period's
@@ -87,7 +83,7 @@ class RecurringHandlers:
 
     def _new_template(self, body: RecurringInput) -> RecurringInvoice:
         """A template from its input, not stored; the problems the types cannot say are 422s."""
-        document_rules.check(_content_problems(msgspec.structs.asdict(body)))
+        document_rules.check(_content_problems(msgspec.structs.asdict(body)) + size_problems(body.lines, self.limits))
         now = self.clock()
         schedule = rules.schedule_of(body.schedule)
         return RecurringInvoice(
@@ -109,19 +105,16 @@ class RecurringHandlers:
     @answers(subjects.RECURRING_GET)
     async def get_recurring(self, cmd: ById) -> RecurringInvoice:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
-            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
-            if template is None:
-                raise _not_found(cmd.id)
+            template = found(await sql.get_template(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "Recurring invoice", cmd.id)
             return msgspec.structs.replace(template, runs=await sql.runs_of(conn, cmd.ctx.account_id, cmd.id))
 
         return await self.uow.read(work)
 
     @answers(subjects.RECURRING_LIST)
     async def list_recurring(self, cmd: ListRecurring) -> Page[RecurringInvoice]:
-        items, total = await self.uow.read(
-            lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
+        return await self.uow.read_page(
+            cmd, lambda conn: sql.list_templates(conn, cmd.ctx.account_id, cmd.status, cmd.client_id, cmd.limit, cmd.offset)
         )
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
 
     @answers(subjects.RECURRING_UPDATE)
     async def update_recurring(self, cmd: UpdateRecurring) -> RecurringInvoice:
@@ -130,7 +123,7 @@ class RecurringHandlers:
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
             before = await self._locked(conn, cmd.ctx, cmd.id)
             values = document_rules.merge(before, patch)
-            document_rules.check(_content_problems(values))
+            document_rules.check(_content_problems(values) + size_problems(patch.lines, self.limits))
             now = self.clock()
             values.update(version=before.version + 1, updated_at=now)
             after = msgspec.convert(values, RecurringInvoice, from_attributes=True)
@@ -240,9 +233,7 @@ class RecurringHandlers:
     @answers(subjects.RECURRING_PREVIEW)
     async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:
         async def work(conn: asyncpg.Connection) -> RecurringPreview:
-            template = await sql.get_template(conn, cmd.ctx.account_id, cmd.id)
-            if template is None:
-                raise _not_found(cmd.id)
+            template = found(await sql.get_template(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "Recurring invoice", cmd.id)
             return await self._preview(conn, cmd.ctx.account_id, template, cmd.count)
 
         return await self.uow.read(work)

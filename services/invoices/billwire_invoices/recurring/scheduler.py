@@ -34,7 +34,7 @@ from billwire_invoices.lifecycle import rules as lifecycle
 from billwire_invoices.lifecycle.sending import queue_send, release_quota, reserve_quota
 from billwire_invoices.recurring import rules, sql
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record
-from billwire_shared.background import BackgroundLoop
+from billwire_shared.background import PeriodicLoop
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document
@@ -66,7 +66,11 @@ def utc_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class RecurringScheduler(BackgroundLoop):
+class RecurringScheduler(PeriodicLoop):
+    task_name = "recurring-scheduler"
+    failure = "recurring run failed; trying again next tick"
+    log = log  # this module's logger
+
     def __init__(
         self, pool: asyncpg.Pool, issuer: Issuer, interval: float = 60.0, *, request: Request | None = None,
         clock: Clock = utc_clock, batch: int = 100, workers: int = 1,
@@ -75,21 +79,8 @@ class RecurringScheduler(BackgroundLoop):
         self.issuer, self.interval, self.request, self.clock, self.batch = issuer, interval, request, clock, batch
         self.workers = workers  # batches one replica generates at once, each in its own transaction
 
-    def start(self) -> None:
-        self._spawn(self._run(), "recurring-scheduler")
-
-    async def stop(self) -> None:
-        await self._halt()
-
-    async def _run(self) -> None:
-        while not self.stopping:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("recurring run failed; trying again next tick")
-            await asyncio.sleep(self.interval)
+    async def run_once(self) -> None:
+        await self.tick()
 
     async def tick(self) -> int:
         """One pass at the clock's now: every due period drafted, then every failed run tried

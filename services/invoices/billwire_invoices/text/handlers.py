@@ -17,6 +17,7 @@ from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import buyer, create_draft, draft_of
+from billwire_invoices.documents.limits import DocumentLimits, size_problems
 from billwire_invoices.text import sql
 from billwire_invoices.text.client_match import is_ambiguous, match_client
 from billwire_invoices.text.model import (
@@ -32,12 +33,8 @@ from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client
 from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.contracts.documents import Document, DocumentInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, invalid
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found, invalid
 from billwire_shared.ids import new_id
-
-
-def _prompt_not_found(prompt_id: UUID) -> BillwireError:
-    return BillwireError(ErrorCode.NOT_FOUND, f"Prompt {prompt_id} was not found.")
 
 
 def check_labels(labels: list[text_contracts.Label]) -> list[text_contracts.Label]:
@@ -57,9 +54,10 @@ def check_labels(labels: list[text_contracts.Label]) -> list[text_contracts.Labe
 class TextHandlers:
     """One method per RPC subject of drafting from text and of saved prompts (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None, limits: DocumentLimits | None = None) -> None:
         self.uow = UnitOfWork(pool)
         self.model = model or TextModelSettings()
+        self.limits = limits or DocumentLimits()  # the draft's size, as for any draft
 
     # -- drafting ------------------------------------------------------------------------------
 
@@ -69,9 +67,7 @@ class TextHandlers:
 
     @answers(subjects.PROMPT_RUN)
     async def run_prompt(self, cmd: text_contracts.RunPrompt) -> text_contracts.DraftFromTextResult:
-        prompt = await self.uow.read(lambda conn: sql.get_prompt(conn, cmd.ctx.account_id, cmd.id))
-        if prompt is None:
-            raise _prompt_not_found(cmd.id)
+        prompt = await self.get_prompt(cmd)
         return await self._draft(cmd.ctx, prompt.prompt_text, cmd.options, prompt.id)
 
     async def _draft(self, ctx: Caller, text: str, options: text_contracts.DraftOptions, prompt_id: UUID | None) -> text_contracts.DraftFromTextResult:
@@ -116,6 +112,7 @@ class TextHandlers:
         if options.dry_run:
             if body is not None:
                 try:
+                    document_rules.check(size_problems(body.lines, self.limits))
                     result.document = preview(body, profile, client)
                 except BillwireError as exc:
                     problems.extend(exc.reply.details or [FieldError(field="text", message=exc.reply.message)])
@@ -124,7 +121,7 @@ class TextHandlers:
         if problems or body is None:
             unparsed = [FieldError(field="text", message=f"not understood: {u.text!r} ({u.reason})") for u in parsed.unparsed]
             raise invalid(problems + unparsed, "The text does not describe a complete invoice.")
-        document_rules.check(document_rules.document_problems(body))
+        document_rules.check(document_rules.document_problems(body) + size_problems(body.lines, self.limits))
         inner = msgspec.structs.replace(ctx, idempotency_key=None, fingerprint=None)  # the key is ours, claimed already
         result.document = await create_draft(conn, inner, body)
         result.stored = True
@@ -194,14 +191,11 @@ class TextHandlers:
     @answers(subjects.PROMPT_GET)
     async def get_prompt(self, cmd: ById) -> text_contracts.Prompt:
         prompt = await self.uow.read(lambda conn: sql.get_prompt(conn, cmd.ctx.account_id, cmd.id))
-        if prompt is None:
-            raise _prompt_not_found(cmd.id)
-        return prompt
+        return found(prompt, ErrorCode.NOT_FOUND, "Prompt", cmd.id)
 
     @answers(subjects.PROMPT_LIST)
     async def list_prompts(self, cmd: text_contracts.ListPrompts) -> Page[text_contracts.Prompt]:
-        items, total = await self.uow.read(lambda conn: sql.list_prompts(conn, cmd))
-        return Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset)
+        return await self.uow.read_page(cmd, lambda conn: sql.list_prompts(conn, cmd))
 
     @answers(subjects.PROMPT_LABELS)
     async def list_labels(self, cmd: text_contracts.ListLabels) -> list[text_contracts.LabelCount]:
@@ -212,9 +206,7 @@ class TextHandlers:
         labels = check_labels(cmd.prompt.labels)
 
         async def work(conn: asyncpg.Connection) -> text_contracts.Prompt:
-            before = await sql.get_prompt(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise _prompt_not_found(cmd.id)
+            before = found(await sql.get_prompt(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "Prompt", cmd.id)
             now = utcnow()
             after = msgspec.structs.replace(before, prompt_text=cmd.prompt.prompt_text, labels=labels, updated_at=now)
             await self.uow.apply(conn, sql.update_prompt(cmd.ctx.account_id, after), cmd.ctx, "prompt", after.id, "update", before, after, None, now)
@@ -225,9 +217,7 @@ class TextHandlers:
     @answers(subjects.PROMPT_DELETE)
     async def delete_prompt(self, cmd: ById) -> Deleted:
         async def work(conn: asyncpg.Connection) -> Deleted:
-            before = await sql.get_prompt(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise _prompt_not_found(cmd.id)
+            before = found(await sql.get_prompt(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "Prompt", cmd.id)
             statement = documents_sql.delete_row("prompts", cmd.ctx.account_id, cmd.id)
             await self.uow.apply(conn, statement, cmd.ctx, "prompt", cmd.id, "delete", before, None, None, utcnow())
             return Deleted(id=cmd.id)

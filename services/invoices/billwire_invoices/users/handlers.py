@@ -19,7 +19,7 @@ from billwire_invoices.users import sql as users_sql
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
 
 
@@ -98,9 +98,7 @@ class UsersHandlers:
     async def change_password(self, cmd: user_contracts.ChangePassword) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
-            before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
+            before = found(await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True), ErrorCode.NOT_FOUND, "User", user_id)
             current_hash = await users_sql.password_hash_of(conn, user_id)
             if not await asyncio.to_thread(rules.password_matches, current_hash, cmd.current_password):
                 raise BillwireError(
@@ -118,9 +116,7 @@ class UsersHandlers:
     async def update_me(self, cmd: user_contracts.UpdateMe) -> user_contracts.User:
         user_id = self._person(cmd.ctx)
         async with self.uow.transaction() as conn:
-            before = await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.NOT_FOUND, "User", user_id)
+            before = found(await users_sql.get(conn, cmd.ctx.account_id, user_id, lock=True), ErrorCode.NOT_FOUND, "User", user_id)
             after = msgspec.structs.replace(
                 before, language=cmd.language or before.language, name=cmd.name if cmd.name is not None else before.name
             )
@@ -132,9 +128,7 @@ class UsersHandlers:
     async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
         password = rules.generated_password()
         async with self.uow.transaction() as conn:
-            before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
+            before = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "User", cmd.id)
             new_hash = await asyncio.to_thread(rules.hash_password, password)
             after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
         return user_contracts.NewUser(user=after, password=password)
@@ -142,9 +136,7 @@ class UsersHandlers:
     @answers(subjects.USER_DISABLE)
     async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
         async with self.uow.transaction() as conn:
-            before = await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True)
-            if before is None:
-                raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
+            before = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "User", cmd.id)
             if cmd.ctx.user_id == cmd.id:
                 raise BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, "You cannot disable yourself.")
             after = msgspec.structs.replace(before, disabled_at=_utcnow(), session_generation=before.session_generation + 1)

@@ -177,4 +177,4 @@ def attach(names, pool: asyncpg.Pool, settings, schema: str = "invoices") -> Web
     )
     directory = WebhookDirectory(lambda: asyncpg.connect(settings.database_url, server_settings={"search_path": schema}))
     handlers = WebhookHandlers(pool, allow_private=settings.webhooks_allow_private, wake=worker.wake, directory=directory, box=box)
-    return WebhookRuntime(handlers, EventFeed(names, WEBHOOK_EVENTS, handlers.on_event), worker, directory)
+    return WebhookRuntime(handlers, EventFeed(names, WEBHOOK_EVENTS, handlers.on_event, service="invoices"), worker, directory)

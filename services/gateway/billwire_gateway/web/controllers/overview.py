@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from litestar import Controller, Request, Response, get
 
-from billwire_gateway.web.charts import last_months, revenue_chart
+from billwire_gateway.web.charts import revenue_chart
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import Document, ListDocuments
 from billwire_shared.contracts.users import Activity, GetOverview, ListActivity, Overview
+from billwire_shared.months import month_starts
 
 
 class OverviewController(Controller):
@@ -30,7 +31,7 @@ class OverviewController(Controller):
         overview, activity = decode(raw_overview, Overview), decode(raw_activity, list[Activity])
         open_invoices = decode(raw_open, Page[Document]).items
         currencies = sorted({row.currency for row in overview.revenue_by_month}) or ["EUR"]
-        months = last_months(datetime.now(UTC).date())
+        months = month_starts(datetime.now(UTC).date())
         charts = [revenue_chart(months, overview.revenue_by_month, currency, person.texts.month) for currency in currencies]
         return page(
             request, "overview.html", person, overview=overview, activity=activity, charts=charts, open_invoices=open_invoices,

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from billwire_gateway.bus import ApiError
-from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
+from billwire_gateway.web.context import PersonDep, attempt, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given
 from billwire_shared import subjects
 from billwire_shared.contracts.users import (
@@ -49,13 +49,8 @@ class UsersController(Controller):
 
     @post("/{user_id:uuid}/disable", opt={"scope": "admin"})
     async def disable(self, request: Request, person: PersonDep, user_id: FromPath[UUID]) -> Response:
-        try:
-            await bus_of(request).call(subjects.USER_DISABLE, DisableUser(ctx=person.caller, id=user_id))
-        except ApiError as exc:
-            if exc.reply.http_status == 404:
-                raise
-            return redirect("/settings/users", exc.reply.message, person)
-        return redirect("/settings/users", "Done.", person)
+        outcome = await attempt(request, subjects.USER_DISABLE, lambda: DisableUser(ctx=person.caller, id=user_id))
+        return redirect("/settings/users", outcome.reply.message if isinstance(outcome, ApiError) else "Done.", person)
 
     @staticmethod
     async def _page(request: Request, person: PersonDep, shown: NewUser | None, errors: dict, status_code: int = 200) -> Response:

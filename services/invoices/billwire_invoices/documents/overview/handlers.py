@@ -14,6 +14,7 @@ from billwire_invoices.documents.overview import sql as overview_sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
+from billwire_shared.months import month_starts
 
 
 class OverviewHandlers:
@@ -25,7 +26,7 @@ class OverviewHandlers:
     @answers(subjects.OVERVIEW_GET)
     async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:
         today = datetime.now(UTC).date()
-        months = rules.month_starts(today)
+        months = month_starts(today)
         async with self.uow.connection() as conn:
             balances = await overview_sql.open_balances(conn, cmd.ctx.account_id)
             paid = await overview_sql.paid_since(conn, cmd.ctx.account_id, months[-1])

@@ -10,7 +10,7 @@ import asyncpg
 OPEN_BALANCES = """
 SELECT data->>'currency' AS currency,
        coalesce(sum((data->>'balance_due')::numeric), 0) AS outstanding,
-       coalesce(sum((data->>'balance_due')::numeric) FILTER (WHERE overdue_at IS NOT NULL), 0) AS overdue
+       coalesce(sum((data->>'balance_due')::numeric) FILTER (WHERE overdue_at IS NOT NULL OR due_date < (now() AT TIME ZONE 'UTC')::date), 0) AS overdue
 FROM documents WHERE account_id = $1 AND type = 'invoice' AND status = 'open'
 GROUP BY 1 ORDER BY 1
 """
