@@ -106,6 +106,13 @@ async def test_send_delivers_one_email_with_the_pdf_and_marks_the_invoice_sent(s
     assert [e["data"]["number"] for e in events] == [invoice["number"]]
     assert (await api.get("/invoices", params={"status": "sent"})).json()["total"] == 1
 
+    # Revenue statistics count it as sent; an issued invoice not sent is invoiced, not sent.
+    unsent = (await api.post("/invoices", json={"client": buyer, "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    assert (await api.post(f"/invoices/{unsent['id']}/finalize")).status_code == 200
+    stats = (await api.get("/stats", params={"period": "day", "date": invoice["issue_date"]})).json()
+    [today] = stats["periods"]
+    assert (today["invoiced_count"], today["sent_count"], today["sent"]) == (2, 1, invoice["totals"]["gross"]), today
+
 
 async def test_a_rejected_recipient_ends_as_failed_with_the_reason(stack: Stack, outbox: Outbox) -> None:
     api = await ready_account(stack, "Bounce GmbH")
