@@ -100,7 +100,8 @@ class Stack:
         from billwire_gateway.server import uvicorn_config
 
         port = free_port()
-        defaults = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000, "auth_failures_per_minute": 100_000}
+        defaults = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000, "auth_failures_per_minute": 100_000,
+                    "port": port}
         app = create_app(self.settings(GatewaySettings, **(defaults | overrides)))
         server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
         task = asyncio.create_task(server.serve())

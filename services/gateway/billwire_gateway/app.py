@@ -21,6 +21,7 @@ from billwire_gateway.controllers.agents import AgentsController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
 from billwire_gateway.controllers.files import (
+    CancellationFilesController,
     DocumentPdfController,
     InvoicePdfController,
     LogoController,
@@ -101,7 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
-            InvoicePdfController, DocumentPdfController, LogoController, WebhookController,
+            InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
             FromTextController, PromptController, RecurringController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},

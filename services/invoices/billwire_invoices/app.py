@@ -33,6 +33,7 @@ from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
 from billwire_invoices.uow import expire_idempotency_keys
 from billwire_invoices.users import handlers as users
+from billwire_invoices.users import links as user_links
 from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks.handlers import attach as attach_webhooks
 from billwire_shared import subjects
@@ -97,6 +98,7 @@ class InvoicesService(Service):
             email_settings.EmailSettingsHandlers(pool),
             text.TextHandlers(pool, load_settings(TextModelSettings), limits),
             users.UsersHandlers(pool),
+            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
             overview.OverviewHandlers(pool),
             recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,

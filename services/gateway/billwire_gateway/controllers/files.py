@@ -26,7 +26,7 @@ from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import GetProfile
-from billwire_shared.contracts.documents import DocumentType
+from billwire_shared.contracts.documents import Document, DocumentType, GetDocument
 from billwire_shared.contracts.rendering import (
     Artifact,
     ArtifactChunk,
@@ -116,6 +116,42 @@ def pdf_controller(route: str, fixed_type: DocumentType | None) -> type[Controll
 
 InvoicePdfController = pdf_controller("/invoices", "invoice")
 DocumentPdfController = pdf_controller("/documents", None)
+
+
+class CancellationFilesController(Controller):
+    """The credit note that cancelled an invoice, by the invoice's id."""
+
+    path = "/invoices/{invoice_id:uuid}/cancellation"
+    tags = ["invoices"]
+
+    @staticmethod
+    async def _credit_note(bus: Bus, caller: CallerDep, invoice_id: UUID) -> UUID:
+        raw = await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=invoice_id, type="invoice"))
+        invoice = msgspec.json.decode(raw, type=Document)
+        if invoice.cancelled_by is None:
+            raise ApiError(ErrorReply(
+                code=ErrorCode.INVALID_DOCUMENT_STATE,
+                message=f"Invoice {invoice.number or invoice.id} is {invoice.status}, not cancelled: it has no cancellation.",
+            ))
+        return invoice.cancelled_by.id
+
+    @get("/pdf", summary="The PDF of the credit note that cancelled the invoice; 409 while it is not cancelled",
+         media_type="application/pdf")
+    async def pdf(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        disposition: Annotated[Disposition, QueryParameter()] = "inline",
+    ) -> Stream:
+        note = await self._credit_note(bus, caller, invoice_id)
+        return await _stream_pdf(bus, RenderDocument(ctx=caller, document_id=note, type="credit_note"), disposition)
+
+    @get("/xml", summary="The e-invoice XML of the credit note that cancelled the invoice; 404 for one exported as a"
+         " plain PDF, 409 while it is not cancelled", media_type="application/xml")
+    async def xml(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        disposition: Annotated[Disposition, QueryParameter()] = "attachment",
+    ) -> Stream:
+        note = await self._credit_note(bus, caller, invoice_id)
+        return await _stream_pdf(bus, RenderDocument(ctx=caller, document_id=note, type="credit_note", format="xml"), disposition)
 
 
 def _rejected(message: str, status: int = 0) -> ApiError:
