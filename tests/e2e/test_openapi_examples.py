@@ -60,16 +60,19 @@ class Fixtures:
     def body(self, method: str, path: str) -> Any:
         return json.loads(json.dumps(self.examples[(method, path)]).replace(EXAMPLE_CLIENT_ID, self.client["id"]))
 
-    async def make(self, name: str) -> str:
+    async def make(self, name: str, path: str) -> str:
         if name == "client_id":
             return (await created(self.api, "/clients", {"name": "Initech"}))["id"]
         if name == "product_id":
             return (await created(self.api, "/products", {"title": "Hour", "net_price": "10"}))["id"]
         if name == "document_id":  # a draft, with a client that has an e-mail address (send finalizes it)
             return (await created(self.api, "/invoices", {"client_id": await self.client_id(), "lines": LINES}))["id"]
-        if name == "invoice_id":  # an issued invoice over 100.00
+        if name == "invoice_id":  # an issued invoice over 100.00; for a refund, cancelled after a payment of 50.00
             draft = await created(self.api, "/invoices", {"client_id": await self.client_id(), "lines": LINES})
             assert (await self.api.post(f"/invoices/{draft['id']}/finalize")).status_code == 200
+            if path.endswith("/refunds"):
+                assert (await self.api.post(f"/invoices/{draft['id']}/payments", json={"amount": "50.00"})).status_code == 201
+                assert (await self.api.post(f"/invoices/{draft['id']}/cancel", json={})).status_code == 201
             return draft["id"]
         if name == "prompt_id":
             return (await created(self.api, "/prompts", self.body("POST", "/api/v1/prompts")))["id"]
@@ -93,7 +96,7 @@ async def test_every_request_body_has_an_example_that_works_as_it_stands(stack: 
     await fixtures.client_id()
     failures = []
     for method, path, media in json_bodies:
-        ids = {name: await fixtures.make(name) for name in re.findall(r"{(\w+)}", path)}
+        ids = {name: await fixtures.make(name, path) for name in re.findall(r"{(\w+)}", path)}
         response = await api.request(method, path.format(**ids), json=fixtures.body(method, path))
         if path == "/api/v1/webhooks" and not resolves(WEBHOOK_HOST):
             # A webhook's host must resolve to public addresses; on a machine without DNS the

@@ -46,6 +46,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/invoices/{invoice_id}/cancel"): {"reason": "Issued to the wrong client"},
     ("POST", "/api/v1/invoices/{invoice_id}/payments"): {"amount": "100.00", "method": "bank_transfer", "reference": "Globex transfer"},
     ("POST", "/api/v1/invoices/{invoice_id}/mark-paid"): {"note": "Paid in cash"},
+    ("POST", "/api/v1/invoices/{invoice_id}/refunds"): {"amount": "50.00", "method": "bank_transfer", "reference": "Refund to Globex"},
     ("POST", "/api/v1/documents/{document_id}/send"): _SEND,
     ("POST", "/api/v1/invoices/{document_id}/send"): _SEND,
     ("POST", "/api/v1/webhooks"): {
