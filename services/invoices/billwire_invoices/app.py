@@ -22,6 +22,7 @@ from billwire_invoices.accounts import handlers as accounts
 from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.archive import handlers as archive
 from billwire_invoices.documents.overview import handlers as overview
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
@@ -100,6 +101,7 @@ class InvoicesService(Service):
             users.UsersHandlers(pool),
             user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
             overview.OverviewHandlers(pool),
+            archive.ArchiveHandlers(pool),
             recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,
         )

@@ -90,6 +90,8 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_CREATE)
     async def create_client(self, cmd: CreateClient) -> Client:
         client_input = rules.validate_client(cmd.client)
+        if client_input.export_type in einvoice.SYNTAX:
+            einvoice.warm_up()  # this client's first invoice is an e-invoice: compile the checks now
 
         async def work(conn: asyncpg.Connection) -> Client:
             now = utcnow()
@@ -238,6 +240,8 @@ class DocumentHandlers:
             account_id = cmd.ctx.account_id
             before = await locked_document(conn, account_id, cmd.id, cmd.type)
             if before.status != "draft":
+                if not rules.given_fields(patch):
+                    return before  # nothing to change: no write, no audit entry
                 after, action, event = lifecycle_rules.issued_patch(before, patch, utcnow())
                 statement = sql.save_document(account_id, after)
                 await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, event, after.updated_at)
