@@ -47,12 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "run":
+    if argv[:1] == ["run"]:
+        # Before the full parser, which imports every command's modules: `make run`'s supervisor
+        # stays up as long as the system does, at 35 MB instead of 135.
         from billwire_cli.dev import run_dev
 
-        return run_dev(rest)
+        return run_dev(argv[1:])
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "mcp":

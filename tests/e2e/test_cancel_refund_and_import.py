@@ -136,3 +136,8 @@ async def test_imported_history_keeps_its_numbers_out_of_the_series(stack: Stack
     german = await created(api, "/invoices", old | {"number": "RE-2019-0044", "language": "de"})
     german = (await api.post(f"/invoices/{german['id']}/finalize")).json()
     assert "Aus einem anderen System übernommen" in await pdf_text(await api.get(f"/invoices/{german['id']}/pdf"))
+    cancelled = await api.post(f"/invoices/{issued['id']}/cancel", json={"reason": "imported twice"})
+    assert cancelled.status_code == 201 and cancelled.json()["refund_due"] is None, cancelled.text
+    assert (await api.get(f"/invoices/{issued['id']}/cancellation/xml")).status_code == 404  # a plain PDF has no XML
+    note = await pdf_text(await api.get(f"/invoices/{issued['id']}/cancellation/pdf"))
+    assert "Refers to Invoice RE-2019-0042" in note and "refunded" not in note, note

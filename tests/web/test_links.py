@@ -167,3 +167,49 @@ async def test_an_owner_sends_a_reset_link_from_the_users_page(web: Web) -> None
         await member.get_by_label("Repeat new password").fill("the member's new password")
         await member.get_by_role("button", name="Set password").click()
         await expect(member).to_have_url(f"{web.base}/")
+
+
+async def test_an_expired_link_says_so_and_changes_nothing(web: Web) -> None:
+    _, user_email, password = await web.new_user("Expiry Web GmbH", password="the kept password")
+    async with web.page() as person:
+        await person.goto("/login/forgot")
+        await person.get_by_label("E-mail").fill(user_email)
+        await person.get_by_role("button", name="Send link").click()
+        await expect(person.get_by_role("status")).to_be_visible()
+        link = link_in(await mail_to(web, user_email))
+        assert await person.goto(link) is not None
+        await expect(person.get_by_role("heading", name="Choose a new password")).to_be_visible()
+        # The time a link has (BILLWIRE_PASSWORD_RESET_VALID_MINUTES) runs out: its row says so.
+        assert web.stack.invoices.pool is not None
+        await web.stack.invoices.pool.execute(
+            "UPDATE user_links SET expires_at = now() - interval '1 second' WHERE email = $1 AND purpose = 'reset'", user_email,
+        )
+        await person.get_by_label("New password", exact=True).fill("a password too late")
+        await person.get_by_label("Repeat new password").fill("a password too late")
+        await person.get_by_role("button", name="Set password").click()
+        await expect(person.get_by_role("status")).to_contain_text("It has expired.")
+        await web.shot(person, "web-link-expired")
+        unknown = await person.goto("/login/reset/not-a-token-we-made")
+        assert unknown is not None and unknown.status == 404
+        await expect(person.get_by_role("status")).to_contain_text("not a link we know")
+        await web.sign_in(person, user_email, password)  # the password stayed as it was
+        await expect(person).to_have_url(f"{web.base}/")
+
+
+async def test_forgot_password_is_throttled_per_email(web: Web) -> None:
+    _, user_email, _ = await web.new_user("Forgot Throttle GmbH", password="the right password")
+    async with web.page() as person:
+        for _ in range(4):  # the module's gateway allows 4 attempts per e-mail and window
+            await person.goto("/login/forgot")
+            await person.get_by_label("E-mail").fill(user_email)
+            await person.get_by_role("button", name="Send link").click()
+            await expect(person.get_by_role("status")).to_contain_text("If this e-mail belongs to a user")
+        await person.goto("/login/forgot")
+        await person.get_by_label("E-mail").fill(user_email)
+        async with person.expect_response(lambda r: r.url.endswith("/login/forgot") and r.request.method == "POST") as caught:
+            await person.get_by_role("button", name="Send link").click()
+        assert (await caught.value).status == 429
+        await expect(person.get_by_role("alert")).to_contain_text("Too many attempts")
+    await mail_to(web, user_email, 4)  # four links went out, the refused fifth asked for none
+    await asyncio.sleep(1.0)
+    assert len([m for m in web.sink.received if user_email in m.rcpt_tos]) == 4

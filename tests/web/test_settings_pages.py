@@ -39,6 +39,7 @@ async def test_email_templates_and_reminders_save_and_show(web: Web) -> None:
         await page.get_by_label("Level 3: days after due").fill("14")  # not after level 2: refused at its field
         await page.get_by_role("button", name="Save").click()
         await expect(page.get_by_role("alert")).to_be_visible()
+        await expect(page.locator("#e-level_3")).to_be_visible()  # the API's levels[2] at the form's third field
         await page.goto("/settings/reminders")
         await expect(page.get_by_label("Level 3: days after due")).to_have_value("")
         await web.shot(page, "web-reminders")
@@ -112,3 +113,29 @@ async def test_an_accountant_reads_settings_and_cannot_save_them(web: Web) -> No
         assert forged.status_code == 403
         shown = await http.get("/settings/reminders")
         assert 'name="enabled" id="f-enabled" checked' not in shown.text
+
+
+async def test_people_and_settings_pages_fit_a_phone_and_speak_german(web: Web) -> None:
+    _, email, password = await web.new_user("Phone Settings GmbH", password="the owner's password")
+    async with web.page(width=375, height=740) as page:
+        await page.goto("/login/forgot")
+        assert await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0
+        await web.sign_in(page, email, password)
+        await page.get_by_role("button", name="Deutsch").click()
+        for path, name in (("/settings/users", "web-phone-users"), ("/settings/email-templates", None), ("/settings/reminders", None),
+                           ("/settings/webhooks", None), ("/settings/profile", None), ("/documents/from-text", "web-phone-from-text")):
+            await page.goto(path)
+            overflow = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+            if name:
+                await web.shot(page, name)
+        await page.goto("/settings/reminders")
+        await expect(page.get_by_label("Zahlungserinnerungen senden")).to_be_visible()
+        await expect(page.locator("nav.subnav")).to_contain_text("E-Mail-Vorlagen")
+        await page.goto("/settings/users")
+        await expect(page.get_by_role("button", name="Einladung senden")).to_be_visible()
+        await page.goto("/documents/from-text")
+        await expect(page.get_by_role("heading", name="Gespeicherte Vorlagen")).to_be_visible()
+        await page.keyboard.press("Tab")  # the skip link first: focus is visible
+        outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"

@@ -34,6 +34,7 @@ async def test_an_issued_document_changes_only_its_sent_and_custom_status(stack:
     assert [d["field"] for d in content.json()["error"]["details"]] == ["notes"]
     assert "notes" in content.json()["error"]["message"]
     assert (await api.get(path)).json() == issued  # nothing of the refused patch was written
+    assert (await api.patch(path, json={})).json() == issued  # an empty patch changes nothing (and is not audited)
     for field, value in (("lines", LINES), ("due_date", "2026-12-31"), ("client", BUYER)):
         answer = await api.patch(path, json={field: value})
         assert answer.status_code == 409 and answer.json()["error"]["details"][0]["field"] == field, (field, answer.text)

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
-from billwire_gateway.web.texts_people import PEOPLE_ENGLISH, PEOPLE_GERMAN
+from billwire_gateway.web.texts_people import PEOPLE_ACTIONS, PEOPLE_ENGLISH, PEOPLE_GERMAN
 from billwire_shared.document_titles import TITLES
 
 LOCALES = {"en": "en_GB", "de": "de_DE"}
@@ -135,7 +135,7 @@ class Texts:
         return _readable(text) if text.islower() and " " not in text and "." not in text else text
 
     def action(self, name: str) -> str:
-        english, german = ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+        english, german = ACTIONS.get(name) or PEOPLE_ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " ")))
         return german if self.language == "de" else english
 
     def money(self, amount: Decimal | str | None, currency: str) -> str:

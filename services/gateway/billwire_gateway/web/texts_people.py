@@ -9,6 +9,12 @@ PEOPLE_ENGLISH: dict[str, str] = {
     "invitation_revoked": "Withdrawn", "pending": "Pending",
 }
 
+# How the audit log's actions on people read in the activity list: (English, German).
+PEOPLE_ACTIONS: dict[str, tuple[str, str]] = {
+    "invite": ("invited", "eingeladen"), "accept": ("invitation accepted", "Einladung angenommen"),
+    "revoke": ("invitation withdrawn", "Einladung zurückgezogen"), "reset_link": ("password-reset link sent", "Link zum Zurücksetzen gesendet"),
+}
+
 PEOPLE_GERMAN: dict[str, str] = {
     # sign-in links
     "Forgot password?": "Passwort vergessen?", "Send link": "Link senden", "Back to sign-in": "Zurück zur Anmeldung",
@@ -38,4 +44,32 @@ PEOPLE_GERMAN: dict[str, str] = {
     "Invitation withdrawn.": "Einladung zurückgezogen.", "invitation_pending": "Offen", "invitation_used": "Angenommen",
     "invitation_expired": "Abgelaufen", "invitation_revoked": "Zurückgezogen", "invite": "eingeladen", "accept": "angenommen",
     "revoke": "zurückgezogen", "reset_link": "Link zum Zurücksetzen gesendet", "invitation": "Einladung",
+    # e-mail templates and reminders
+    "E-mail templates": "E-Mail-Vorlagen", "Placeholders": "Platzhalter", "reminders also": "Mahnungen zusätzlich", "own text": "eigener Text",
+    "Each document kind's e-mail, per language. Empty fields send the built-in text, shown greyed in them.":
+        "Die E-Mail jeder Dokumentart, je Sprache. Leere Felder senden den eingebauten Text, der grau darin steht.",
+    "Payment reminders": "Zahlungserinnerungen", "Send payment reminders": "Zahlungserinnerungen senden", "Level": "Stufe",
+    "days after due": "Tage nach Fälligkeit", "Empty: no such level.": "Leer: keine solche Stufe.",
+    "An unpaid invoice gets each level's reminder once, by e-mail, that many days after its due date. The text is the reminder template of the invoice's language.":
+        "Eine unbezahlte Rechnung erhält die Erinnerung jeder Stufe einmal per E-Mail, so viele Tage nach ihrer Fälligkeit. Der Text ist die Mahnungsvorlage in der Sprache der Rechnung.",
+    # profile
+    "Contact person": "Ansprechpartner", "Prices entered as": "Preise eingeben als", "Number series": "Nummernkreise", "Defaults": "Voreinstellungen",
+    "Restart every year": "Jährlich neu beginnen", "Choose a PNG, JPEG or SVG file.": "Wählen Sie eine PNG-, JPEG- oder SVG-Datei.",
+    "Tokens: {YYYY} {YY} {MM} {DD} {SEQ} {SEQ:4} (a number padded to 4 digits). Numbers are gapless per series.":
+        "Platzhalter: {YYYY} {YY} {MM} {DD} {SEQ} {SEQ:4} (eine auf 4 Stellen aufgefüllte Zahl). Die Nummern sind je Kreis lückenlos.",
+    # webhooks
+    "Webhooks": "Webhooks", "Add webhook": "Webhook hinzufügen", "URL": "URL", "Events": "Ereignisse", "Event": "Ereignis", "Secret": "Geheimnis",
+    "Signing secret": "Signaturgeheimnis", "Deliveries": "Zustellungen", "Attempts": "Versuche", "Last answer": "Letzte Antwort", "next": "nächster",
+    "No webhooks yet.": "Noch keine Webhooks.", "No deliveries yet.": "Noch keine Zustellungen.", "every event": "jedes Ereignis",
+    "Webhook deleted.": "Webhook gelöscht.", "pending": "Ausstehend",
+    "Delete this webhook? Its pending deliveries stop.": "Diesen Webhook löschen? Seine ausstehenden Zustellungen enden.",
+    "Its signing secret is shown only now. Store it where the receiver checks signatures.": "Sein Signaturgeheimnis wird nur jetzt angezeigt. Hinterlegen Sie es dort, wo der Empfänger Signaturen prüft.",
+    "Each delivery is signed (Billwire-Signature) and retried for about 28 hours until the receiver answers 2xx.":
+        "Jede Zustellung ist signiert (Billwire-Signature) und wird etwa 28 Stunden lang wiederholt, bis der Empfänger mit 2xx antwortet.",
+    # saved prompts
+    "Save as prompt": "Als Vorlage speichern", "Prompt": "Vorlage", "Labels": "Etiketten", "Separated by commas.": "Durch Kommas getrennt.",
+    "Save prompt": "Vorlage speichern", "Saved prompts": "Gespeicherte Vorlagen", "All labels": "Alle Etiketten", "Run": "Ausführen",
+    "Prompt saved.": "Vorlage gespeichert.", "Prompt deleted.": "Vorlage gelöscht.",
+    "No saved prompts yet. Save a sentence you use often, with labels to find it again.":
+        "Noch keine gespeicherten Vorlagen. Speichern Sie einen Satz, den Sie oft brauchen, mit Etiketten zum Wiederfinden.",
 }

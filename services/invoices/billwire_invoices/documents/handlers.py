@@ -28,6 +28,7 @@ from billwire_invoices.documents.drafts import (
 )
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.documents.vat import note_for
 from billwire_invoices.lifecycle import rules as lifecycle_rules
 from billwire_invoices.uow import UnitOfWork, refused_if_taken, utcnow
 from billwire_shared import subjects
@@ -231,6 +232,8 @@ class DocumentHandlers:
             account_id = cmd.ctx.account_id
             before = await locked_document(conn, account_id, cmd.id, cmd.type)
             if before.status != "draft":
+                if not rules.given_fields(patch):
+                    return before  # nothing to change: no write, no audit entry
                 after, action, event = lifecycle_rules.issued_patch(before, patch, utcnow())
                 statement = sql.save_document(account_id, after)
                 await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, event, after.updated_at)
@@ -254,6 +257,7 @@ class DocumentHandlers:
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = rules.refresh(msgspec.convert(values, Document, from_attributes=True))
+            after = msgspec.structs.replace(after, vat_note=note_for(after, profile, patch.lines or None))
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)

@@ -1,8 +1,10 @@
 -- One-time links for people: an owner's invitation to join an account with a role, and a
 -- password reset. Only the SHA-256 of a link's token is stored; a link works once, until it
 -- expires or is revoked (a newer reset link revokes the older ones of its user).
+-- (First landed as 0012_user_links.sql, which 0012_outbox_trace.sql had taken: renumbered, and
+-- written to be a no-op on a database that applied it under the old name.)
 
-CREATE TABLE user_links (
+CREATE TABLE IF NOT EXISTS user_links (
     id          uuid PRIMARY KEY,
     account_id  uuid NOT NULL REFERENCES accounts(id),
     purpose     text NOT NULL CHECK (purpose IN ('invite', 'reset')),
@@ -17,5 +19,5 @@ CREATE TABLE user_links (
     used_at     timestamptz,
     revoked_at  timestamptz
 );
-CREATE INDEX user_links_account ON user_links (account_id, purpose, created_at DESC);
-CREATE INDEX user_links_user ON user_links (user_id) WHERE used_at IS NULL AND revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS user_links_account ON user_links (account_id, purpose, created_at DESC);
+CREATE INDEX IF NOT EXISTS user_links_user ON user_links (user_id) WHERE used_at IS NULL AND revoked_at IS NULL;
