@@ -60,8 +60,6 @@ FIELDS: dict[str, tuple[str, object]] = {
     "sent": ("An issued document marked as sent by hand, e.g. posted (false takes that mark back)", True),
     "sent_date": ("When it was sent by hand, YYYY-MM-DD (today when left out)", "2026-12-04"),
     "sent_notes": ("How it was sent, e.g. the postal service", "Posted, first class"),
-    "imported": ("Issued in another system: keeps its own number and date, never takes one of the series", False),
-    "number": ("The number it had in the other system (imported documents only)", "RE-2025-0042"),
     "changes": ("Only the fields to change; the others stay as they are", {"notes": "Paid in advance."}),
     "invoice_id": ("An invoice's id (list_invoices finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7d"),
     "document_id": ("A document's id, of any type", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7d"),
