@@ -7,7 +7,6 @@ against the locals of every frame on the stack, where a local name may shadow ou
 """
 
 import contextlib
-from collections.abc import AsyncIterator
 from uuid import UUID
 
 import asyncpg
@@ -29,8 +28,9 @@ from billwire_invoices.documents.drafts import (
 )
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.documents.vat import note_for
 from billwire_invoices.lifecycle import rules as lifecycle_rules
-from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_invoices.uow import UnitOfWork, refused_if_taken, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
 from billwire_shared.contracts.clients import (
@@ -56,22 +56,16 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
+from billwire_shared.errors import ErrorCode, found
 from billwire_shared.ids import new_id
 
 
-@contextlib.asynccontextmanager
-async def _client_number_unique() -> AsyncIterator[None]:
+def _client_number_unique() -> contextlib.AbstractContextManager[None]:
     """A client number another client of the account has is a 409 naming the field."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name != "clients_number":
-            raise
-        raise BillwireError(
-            ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
-            [FieldError(field="client_number", message="already used by another client")],
-        ) from exc
+    return refused_if_taken(
+        "clients_number", ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
+        "client_number", "already used by another client",
+    )
 
 
 class DocumentHandlers:
@@ -97,7 +91,7 @@ class DocumentHandlers:
             now = utcnow()
             client = Client(**msgspec.structs.asdict(client_input), id=new_id(), created_at=now, updated_at=now)
             statement = sql.insert_client(cmd.ctx.account_id, client)
-            async with _client_number_unique():
+            with _client_number_unique():
                 await self.uow.apply(conn, statement, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
             return client
 
@@ -120,7 +114,7 @@ class DocumentHandlers:
             after = msgspec.convert(values, Client, from_attributes=True)
             rules.validate_client(after)
             statement = sql.update_client(cmd.ctx.account_id, after)
-            async with _client_number_unique():
+            with _client_number_unique():
                 await self.uow.apply(conn, statement, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
             return after
 
@@ -265,6 +259,7 @@ class DocumentHandlers:
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = rules.refresh(msgspec.convert(values, Document, from_attributes=True))
+            after = msgspec.structs.replace(after, vat_note=note_for(after, profile, patch.lines or None))
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)
