@@ -152,6 +152,7 @@ async def test_greenleaf_from_tools_list_to_the_email_and_the_pdf_in_the_convers
                            lines=[{"description": "Hedge trimming", "quantity": 6, "unit": "h", "unit_price": 45.5},
                                   {"description": "Green waste disposal", "quantity": "1", "unit_price": "80"}])
         assert draft["totals"]["gross"] == "420.07" and draft["due_date"] == "2027-01-15"
+        assert draft["vat_note"] == "19 % on lines 1, 2: the account's default rate."
 
         preview = await call(session, "send_invoice", invoice_id=draft["id"], cc=["office@greenleaf.example"])
         number = preview["number_after"]
@@ -259,3 +260,17 @@ async def test_an_invoice_past_its_due_date_is_overdue_when_asked_and_announced_
     events = await read_events(stack, {"invoice.overdue"}, draft["id"])
     assert len(events) == 1
     assert (await api.get(f"/invoices/{draft['id']}")).json()["overdue_at"] is not None
+
+
+async def test_a_client_abroad_is_told_which_rate_applied_and_why(stack: Stack) -> None:
+    api = await ready_account(stack, "Export GmbH")
+    paris = {"name": "Boulangerie Paris SARL", "email": "compta@boulangerie.example",
+             "address": {"street": "Rue de Rivoli 1", "zip": "75001", "city": "Paris", "country": "FR"}}
+    async with stack.served() as base, mcp_session(base, api.key, LEGACY) as session:
+        draft = await call(session, "create_invoice", client=paris, lines=[{"description": "Ovens service", "unit_price": "500"}])
+        assert draft["lines"][0]["tax_rate"] == "19"
+        assert "The client is in FR, not in the seller's country DE" in draft["vat_note"] and "reverse_charge" in draft["vat_note"]
+        preview = await call(session, "finalize_invoice", invoice_id=draft["id"])
+        assert preview["vat_note"] == draft["vat_note"]
+        changed = await call(session, "update_invoice", invoice_id=draft["id"], changes={"vat_regulation": "export"})
+        assert changed["vat_note"].startswith("0 % on every line: vat_regulation export")
