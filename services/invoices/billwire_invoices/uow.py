@@ -11,7 +11,7 @@ statement together with its audit row and event in one round trip.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -116,6 +116,18 @@ async def expire_idempotency_keys(conn: asyncpg.Connection, keep: timedelta = ti
     """Keys are honoured for at least 24 hours; they are kept 48."""
     status = await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", keep)
     return int(status.split()[-1])
+
+
+@contextlib.contextmanager
+def refused_if_taken(constraint: str, code: ErrorCode, message: str, field: str, reason: str) -> Iterator[None]:
+    """A unique violation of `constraint` (a number another row of the account already has) is a
+    409 naming `field`; any other violation is raised as it is."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != constraint:
+            raise
+        raise BillwireError(code, message, [FieldError(field=field, message=reason)]) from exc
 
 
 # -- the unit of work -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@
 recurring runs), `draft_of` (the draft computed only, for previews), `buyer` and `locked_document`."""
 
 import contextlib
-from collections.abc import Iterator
 from datetime import date, datetime
 from uuid import UUID
 
@@ -15,7 +14,7 @@ from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules, sql
 from billwire_invoices.documents.einvoice import checks as einvoice
 from billwire_invoices.documents.vat import vat_note
-from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_invoices.uow import UnitOfWork, refused_if_taken, utcnow
 from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import Client, ClientInput
 from billwire_shared.contracts.common import Caller
@@ -29,19 +28,13 @@ async def locked_document(conn: asyncpg.Connection, account_id: UUID, doc_id: UU
     return found(await sql.get_document(conn, account_id, doc_id, doc_type, lock=True), ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
 
 
-@contextlib.contextmanager
-def number_unique() -> Iterator[None]:
+def number_unique() -> contextlib.AbstractContextManager[None]:
     """An imported document's own number that another document of its type in the account has
     is a 409 naming the field."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name != "documents_number":
-            raise
-        raise BillwireError(
-            ErrorCode.DOCUMENT_NUMBER_TAKEN, "Another document of this type in the account has that number.",
-            [FieldError(field="number", message="already used by another document of this type")],
-        ) from exc
+    return refused_if_taken(
+        "documents_number", ErrorCode.DOCUMENT_NUMBER_TAKEN, "Another document of this type in the account has that number.",
+        "number", "already used by another document of this type",
+    )
 
 
 def issue_action(doc: Document) -> str:
