@@ -127,8 +127,11 @@ def build_llms_full_txt(
         parts.append(f"- `{method} {path}`{scope}: {operation.get('summary') or operation.get('description') or ''}\n")
     parts.append(f"\n## MCP tools ({base_url}/api/mcp)\n\n"
                  "Irreversible tools (finalize, send, cancel, mark unpaid) answer with a preview unless called with"
-                 " `confirm: true` and the `expected_total`; write tools take an `idempotency_key`. A key is listed"
-                 " only the tools its scopes allow.\n\n")
+                 " `confirm: true` and the `expected_total`: the number, recipients, subject, attachments, total and"
+                 " `blocking_problems` (every reason the confirmed call would be refused; show them to the person"
+                 " first). Money is a decimal string or a number; an unknown argument is an error naming it. Write"
+                 " tools take an `idempotency_key`. A key is listed only the tools its scopes allow. Resources:"
+                 " `billwire://documents/{id}` (JSON) and `billwire://documents/{id}/pdf`.\n\n")
     for tool in tools:
         description = " ".join(tool.description.split())
         parts.append(f"- `{tool.name}` [scope: {tool.scope}]: {description}\n")
