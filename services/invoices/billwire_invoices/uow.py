@@ -150,9 +150,10 @@ class UnitOfWork:
             return await work(conn)
 
     async def read_page(self, query: Any, work: Work) -> Page[Any]:
-        """One page of a list: `work` finds (items, total), framed by the query's limit and offset."""
-        items, total = await self.read(work)
-        return Page(items=items, total=total, limit=query.limit, offset=query.offset)
+        """One page of a list: `work` finds (items, total), or (items, total, next_cursor) for a list
+        that also pages by cursor, framed by the query's limit and offset."""
+        items, total, *next_cursor = await self.read(work)
+        return Page(items=items, total=total, limit=query.limit, offset=query.offset, next_cursor=next_cursor[0] if next_cursor else None)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -291,3 +291,5 @@ class ListDocuments(Command, kw_only=True):
     sort: DocumentSort = "-created_at"
     limit: Limit = 50
     offset: Offset = 0
+    # A page's `next_cursor`: the next page starts after it, however many documents came or went before.
+    cursor: Annotated[str, msgspec.Meta(max_length=200)] | None = None
