@@ -169,7 +169,7 @@ def read_lines(reading: Reading, line_taxes: list) -> None:
                 parse_segment(reading, piece, start + piece_start, line_taxes)
     if project_span and not any(reading.project in line.description for line in reading.lines):
         words = " ".join(view[slice(*project_span)].split())
-        reading.unparsed.append(Unparsed(text=_CONNECTOR.sub("", words, count=1).strip(" ,;.?!"), reason="not understood"))
+        reading.unparsed.append(Unparsed(text=words.strip(" ,;.?!"), reason="not understood"))
 
 
 def report_rest(reading: Reading) -> None:
