@@ -168,6 +168,7 @@ class TextHandlers:
         ]
         values = {
             "type": "invoice", "lines": lines, "currency": parsed.currency, "vat_regulation": parsed.vat_regulation,
+            "discount_rate": parsed.discount_rate,
             "due_days": parsed.due_days, "due_date": None if parsed.due_days is not None else parsed.due_date,
             "service_period": msgspec.to_builtins(parsed.service_period) if parsed.service_period else None,
         }
