@@ -111,7 +111,11 @@ def build_llms_full_txt(
              "- JSON bodies; money and quantities are decimal strings (\"150.00\"), dates ISO 8601 (\"2026-12-31\").\n"
              "- Errors: `{\"error\": {\"code\": \"VALIDATION_ERROR\", \"message\": \"...\", \"details\": [{\"field\": \"lines[0].unit_price\","
              " \"message\": \"...\"}]}}`; 401 missing key, 403 missing scope, 404 not in this account, 409 wrong state,"
-             " 422 invalid fields (each named), 429 rate limited (see `Retry-After`).\n"
+             " 422 invalid fields (all of them at once, each named), 429 rate limited (see `Retry-After`) or a quota used up.\n"
+             "- A query parameter the route does not take is a 400 `UNKNOWN_QUERY_PARAMETER` naming it: never guess a name.\n"
+             "- Limits: per key and per account, per minute; `RateLimit` / `RateLimit-Policy` (IETF) and `X-RateLimit-*`"
+             " (reset as a Unix time) on every answer. `GET /api/v1/usage`: documents this month and e-mails today against"
+             " their quotas.\n"
              "- Idempotency: every POST, PATCH and DELETE accepts an `Idempotency-Key` header; a replay returns the first"
              " answer and changes nothing, the same key with another request gets 422 `IDEMPOTENCY_KEY_REUSED`.\n"
              "- Lists take `limit` and `offset`.\n",
