@@ -1,4 +1,4 @@
-"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|scale|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|scale|web|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
@@ -8,6 +8,7 @@ send:      invoices sent end to end into an SMTP server, against rendering alone
 einvoice:  XRechnung / Factur-X XML generated and validated per second; Factur-X PDF over plain PDF
 recurring: 10,000 recurring invoices due at once through the scheduler, against as many POST /invoices
 scale:     list, overdue filter, stats and usage at 1k / 10k (/ 50k) documents in one account, p50 / p95 and growth
+web:       the overview, documents list and a document page against their REST calls at 10k documents; page bytes
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale", "web"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -104,6 +105,10 @@ def main() -> int:
         from bench import scale_bench
 
         codes.append(_reported("scale", scale_bench.run, args.quick))
+    if args.which in ("all", "web"):
+        from bench import web_bench
+
+        codes.append(_reported("web", web_bench.run, args.quick))
     if args.which in ("all", "rendering"):
         from bench import rendering
 

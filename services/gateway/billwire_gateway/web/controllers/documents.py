@@ -77,8 +77,10 @@ class DocumentsController(Controller):
         page_number = min(page_number, 40_000)
         bus = bus_of(request)
         listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        documents = decode(await bus.call(subjects.DOCUMENT_LIST, listing), Page[Document])
-        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        raw_documents, raw_clients = await asyncio.gather(  # the filter's clients need not wait for the documents
+            bus.call(subjects.DOCUMENT_LIST, listing), bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+        )
+        documents, clients = decode(raw_documents, Page[Document]), decode(raw_clients, Page[Client])
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
@@ -106,11 +108,17 @@ class DocumentsController(Controller):
     @get("/{document_id:uuid}")
     async def show(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
-        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        # The history does not depend on the document: asked for at once, beside it.
+        history = asyncio.ensure_future(bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)))
+        try:
+            document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        except BaseException:
+            history.cancel()
+            raise
         for_document = ListForDocument(ctx=person.caller, id=document_id)
         issued = document.status != "draft"
         reads = {
-            "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+            "history": history,
             **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
             **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
             **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
