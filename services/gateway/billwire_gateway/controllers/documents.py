@@ -72,12 +72,18 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         tags = [f"{what}s"]
         dependencies = {"filters": Provide(provide_filters)}
 
-        @post(summary=f"Create a draft {what} with computed totals")
+        @post(summary=f"Create a draft {what} with computed totals",
+              description="`imported: true` brings history from another tool: the document keeps its own `number`"
+              " (unique per type in the account, else 409 DOCUMENT_NUMBER_TAKEN; never taken from the number series)"
+              " and `issue_date`, and is finalized as imported (marked in the API, the PDF and the audit log).")
         async def create(self, data: JSONBody[DocumentInput], caller: CallerDep, bus: BusDep) -> Response[Document]:
             data.type = pinned(data.type) or "invoice"
             return json_reply(await bus.call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
 
-        @get(summary=f"List {what}s with filters, sorting and pagination")
+        @get(summary=f"List {what}s with filters, sorting and pagination",
+             description="Page by `cursor`: pass a page's `next_cursor` (null on the last page) with the same"
+             " filters and sort to get the next one; it neither repeats nor skips a document when others are"
+             " created meanwhile, and a deep page costs what the first one does. `offset` still works.")
         async def list_documents(
             self,
             caller: CallerDep,
@@ -86,9 +92,15 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             sort: FromQuery[DocumentSort] = "-created_at",
             limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
             offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+            cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         ) -> Response[Page[Document]]:
             filters["type"] = pinned(filters["type"])
-            query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset)
+            if cursor and offset:
+                raise ApiError(ErrorReply(
+                    code=ErrorCode.VALIDATION_ERROR, message="Page by cursor or by offset, not both.",
+                    details=[FieldError(field="offset", message="must be 0 (or left out) with a cursor")], status=400,
+                ))
+            query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset, cursor=cursor)
             return json_reply(await bus.call(subjects.DOCUMENT_LIST, query))
 
         @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line",
@@ -106,7 +118,10 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             return json_reply(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
 
-        @patch("/{document_id:uuid}", summary=f"Change a draft {what}; finalized ones answer 409")
+        @patch("/{document_id:uuid}", summary=f"Change a draft {what}; on an issued one only its status fields",
+               description="A finalized document takes only `sent` (marked as sent by hand, with `sent_date` and"
+               " `sent_notes`) and `custom_status` (`name`, `date`, `notes`); a cancelled one only `custom_status`."
+               " Any other field answers 409 DOCUMENT_FINALIZED naming it. Paid follows the payments.")
         async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
             return json_reply(await bus.call(subjects.DOCUMENT_UPDATE, command))

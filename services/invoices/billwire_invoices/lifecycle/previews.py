@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.einvoice import checks as einvoice
 from billwire_invoices.documents.einvoice.validate import run_on_saxon_thread
 from billwire_invoices.email import sql as email_sql
@@ -67,11 +68,16 @@ def attachments_of(doc: Document, number: str | None) -> list[Attachment]:
     return files
 
 
-async def peek_number(conn: asyncpg.Connection, account_id: UUID, doc: Document, profile: Profile, on: date) -> str:
-    """The number a draft would get if it were issued now (read, not taken)."""
+async def peek_number(conn: asyncpg.Connection, account_id: UUID, doc: Document, profile: Profile, on: date) -> str | None:
+    """The number a draft would get if it were issued now (read, not taken): an imported draft's
+    own, else the series' next one that no imported document holds (as `issue` numbers)."""
+    if doc.imported:
+        return doc.number
     series = getattr(profile.number_series, doc.type)
-    period = document_rules.series_period(on, series.yearly_reset)
-    return document_rules.format_number(series.pattern, await sql.peek_in_series(conn, account_id, doc.type, period), on)
+    sequence = await sql.peek_in_series(conn, account_id, doc.type, document_rules.series_period(on, series.yearly_reset))
+    while await documents_sql.number_taken(conn, account_id, doc.type, number := document_rules.format_number(series.pattern, sequence, on)):
+        sequence += 1
+    return number
 
 
 async def einvoice_problems(doc: Document, profile: Profile) -> list[Problem]:
@@ -82,9 +88,12 @@ async def einvoice_problems(doc: Document, profile: Profile) -> list[Problem]:
 async def issued_preview(conn: asyncpg.Connection, ctx: Caller, doc: Document, profile: Profile, now: datetime) -> tuple[Document, list[Problem]]:
     """The document as issuing it now would make it, and why issuing would be refused."""
     issue_date = doc.issue_date or now.date()
-    number = await peek_number(conn, ctx.account_id, doc, profile, issue_date)
+    number = doc.number if doc.imported else await peek_number(conn, ctx.account_id, doc, profile, issue_date)
     issued = document_rules.finalize(doc, seller_of(profile), number, issue_date, now)
     problems = incomplete(doc, profile)
+    if doc.due_date is not None and doc.due_days is None and doc.due_date < issue_date:
+        problems.append(Problem(code=ErrorCode.VALIDATION_ERROR, field="due_date",
+                                message=f"must not be before the issue date {issue_date.isoformat()}"))
     if not problems:  # the e-invoice check runs, as in `issue`, on a complete document only
         problems = await einvoice_problems(issued, profile)
     return issued, problems
@@ -104,6 +113,7 @@ async def preview_action(conn: asyncpg.Connection, request: Request | None, cmd:
     preview = ActionPreview(
         action=cmd.action, would=WOULD[cmd.action], document_id=doc.id, type=doc.type, status=doc.status, status_after=doc.status,
         number=doc.number, number_after=doc.number, total=doc.totals.gross, currency=doc.currency, balance_due=doc.balance_due,
+        vat_note=doc.vat_note,
     )
     problems: list[Problem] = []
     if cmd.action == "finalize":
@@ -130,8 +140,8 @@ async def preview_action(conn: asyncpg.Connection, request: Request | None, cmd:
                {"to": [a for a in [body.recipient or doc.client.email] if a], "cc": list(body.cc)}),
         )
     elif cmd.action == "cancel":
-        problems += refusals(lambda: rules.cancel(doc, cmd.reason or "-", now))
         note = rules.credit_note_for(doc, new_id(), now)
+        problems += refusals(lambda: rules.cancel(doc, cmd.reason, note, now))
         note_number = await peek_number(conn, cmd.ctx.account_id, note, profile, now.date())
         problems += incomplete(note, profile)
         preview = msgspec.structs.replace(preview, status_after="cancelled", credit_note_number=note_number, balance_due=doc.balance_due)

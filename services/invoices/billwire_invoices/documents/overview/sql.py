@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-# The money columns (migration 0015) and their covering index, not the JSON: see that migration.
+# The money columns (migration 0016) and their covering index, not the JSON: see that migration.
 OPEN_BALANCES = """
 SELECT currency,
        coalesce(sum(balance_due), 0) AS outstanding,
