@@ -21,6 +21,12 @@ def _as(type_: type[T], data: Any) -> T:
     return msgspec.convert(data, type_, strict=False)
 
 
+def _document(text: str) -> Document:
+    """A document from its stored JSON as text (`data::text`): decoded straight into the struct, half
+    the time of the pool's jsonb codec making dicts that are then converted."""
+    return msgspec.json.decode(text, type=Document, strict=False)
+
+
 # -- clients and products -----------------------------------------------------------------------
 
 
@@ -167,8 +173,8 @@ async def get_document(
     type_filter = " AND type = $3" if doc_type else ""
     suffix = " FOR UPDATE" if lock else ""
     args = [doc_id, account_id] + ([doc_type] if doc_type else [])
-    data = await conn.fetchval(f"SELECT data FROM documents WHERE id = $1 AND account_id = $2{type_filter}{suffix}", *args)
-    return _as(Document, data) if data else None
+    data = await conn.fetchval(f"SELECT data::text FROM documents WHERE id = $1 AND account_id = $2{type_filter}{suffix}", *args)
+    return _document(data) if data else None
 
 
 async def einvoices_in_use(conn: asyncpg.Connection) -> bool:
@@ -242,7 +248,7 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     # Served by the documents_list_* indexes (migrations 0011, 0016) for the default -created_at order;
     # one row past the page tells whether there is a next one.
     rows = await conn.fetch(
-        f"SELECT data, {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
+        f"SELECT data::text AS data, {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
         f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit) + 1} OFFSET {offset}",
         *page_args,
     )
@@ -251,7 +257,7 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
-    return [_as(Document, r["data"]) for r in rows], total, next_cursor
+    return [_document(r["data"]) for r in rows], total, next_cursor
 
 
 async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:
