@@ -246,10 +246,15 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     else:
         page_args = args
     # Served by the documents_list_* indexes (migrations 0011, 0016) for the default -created_at order;
-    # one row past the page tells whether there is a next one.
+    # one row past the page tells whether there is a next one. The rows an offset skips are only
+    # walked in the index: the documents themselves are read for the page's rows alone.
+    order = f"{column} {direction} NULLS LAST, id {direction}"
     rows = await conn.fetch(
-        f"SELECT data::text AS data, {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
-        f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit) + 1} OFFSET {offset}",
+        f"SELECT d.data::text AS data, page.sort_value, page.id FROM ("
+        f" SELECT {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
+        f" ORDER BY {order} LIMIT {int(query.limit) + 1} OFFSET {offset}"
+        f") AS page JOIN documents d ON d.id = page.id AND d.account_id = $1"
+        f" ORDER BY page.sort_value {direction} NULLS LAST, page.id {direction}",
         *page_args,
     )
     rows, beyond = rows[: query.limit], rows[query.limit :]
