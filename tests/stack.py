@@ -57,6 +57,25 @@ class Api:
         return await self.request("DELETE", path, **kw)
 
 
+@contextlib.asynccontextmanager
+async def serve_over_http(app: Any, port: int) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a local port, as the gateway runs in production; yields its base URL."""
+    import uvicorn
+
+    from billwire_gateway.server import uvicorn_config
+
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:
+            await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
 @dataclass
 class Stack:
     database_url: str
@@ -94,24 +113,13 @@ class Stack:
     async def served(self, **overrides: Any) -> AsyncIterator[str]:
         """A gateway served by uvicorn over real HTTP (its own parser and path decoding), as in
         production; yields its base URL."""
-        import uvicorn
-
         from billwire_cli.embedded import free_port
-        from billwire_gateway.server import uvicorn_config
 
         port = free_port()
-        defaults = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000, "auth_failures_per_minute": 100_000}
-        app = create_app(self.settings(GatewaySettings, **(defaults | overrides)))
-        server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
-        task = asyncio.create_task(server.serve())
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            await task
+        defaults = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000, "auth_failures_per_minute": 100_000,
+                    "port": port}
+        async with serve_over_http(create_app(self.settings(GatewaySettings, **(defaults | overrides))), port) as base:
+            yield base
 
     @contextlib.asynccontextmanager
     async def rendering_service(self, **overrides: Any) -> AsyncIterator[RenderingService]:

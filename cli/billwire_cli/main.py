@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("--account", type=UUID, required=True)
     key_revoke.add_argument("key_id", type=UUID)
 
+    from billwire_cli.books import add_commands as add_book_commands
     from billwire_cli.deadletters import add_commands
     from billwire_cli.doctor import add_command as add_doctor_command
     from billwire_cli.users import add_commands as add_user_commands
@@ -40,17 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub)
     add_user_commands(sub)
     add_doctor_command(sub)
+    add_book_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "run":
+    if argv[:1] == ["run"]:
+        # Before the full parser, which imports every command's modules: `make run`'s supervisor
+        # stays up as long as the system does, at 35 MB instead of 135.
         from billwire_cli.dev import run_dev
 
-        return run_dev(rest)
+        return run_dev(argv[1:])
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "mcp":
@@ -69,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args, origins)
     try:
+        if args.command in ("archive", "backup", "restore"):
+            from billwire_cli.books import run as run_books
+
+            return run_books(args, origins)
         return _database_command(args)
     except Exception as exc:
         if not local_servers.database_problem(exc):

@@ -35,7 +35,7 @@ from billwire_shared.errors import (
     FieldError,
 )
 from billwire_shared.subjects import Names
-from billwire_shared.telemetry import REQUEST_ID_HEADER, request_context, tracing_enabled
+from billwire_shared.telemetry import REQUEST_ID_HEADER, mark_failed, request_context, tracing_enabled
 
 log = logging.getLogger("billwire.bus")
 JETSTREAM_WAIT = 120.0  # seconds a starting service waits for JetStream before it gives up
@@ -87,10 +87,12 @@ class ErrorReplies(BaseMiddleware):
             ))
         except (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
                 asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            mark_failed(exc)
             # The database is out of reach for a moment: the caller may retry (with its key).
             log.warning("database unavailable in %s: %r", getattr(msg, "subject", "?"), exc)
             return error_response(ErrorReply(code=ErrorCode.SERVICE_UNAVAILABLE, message="The database is busy or unreachable; retry shortly."))
-        except Exception:
+        except Exception as exc:
+            mark_failed(exc)
             log.exception("unhandled error in %s", getattr(msg, "subject", "?"))
             return error_response(ErrorReply(code=ErrorCode.INTERNAL_ERROR, message="Internal error; it has been logged."))
 

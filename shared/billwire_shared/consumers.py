@@ -30,7 +30,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from billwire_shared.background import BackgroundLoop
 from billwire_shared.metrics import DEAD_LETTERS, MessageMetrics
 from billwire_shared.subjects import Names
-from billwire_shared.telemetry import REQUEST_ID_HEADER, request_context
+from billwire_shared.telemetry import REQUEST_ID_HEADER, mark_failed, request_context
 
 log = logging.getLogger("billwire.consumers")
 DEAD_LETTER_STREAM = "DEADLETTER"
@@ -145,6 +145,7 @@ async def settle_failure(raw: Any, metadata: Any, policy: Durable, exc: Exceptio
     """A handler failed on `raw`: nak it with the next delay, or after the last attempt keep it
     in the dead-letter stream and terminate it."""
     delivered = metadata.num_delivered or 1
+    mark_failed(exc)
     if delivered >= policy.max_deliver and await _dead_letter(raw, metadata.consumer, exc):
         await raw.term()
         DEAD_LETTERS.labels(policy.name).inc()

@@ -65,12 +65,16 @@ def setup_tracing(service: str, env: Mapping[str, str] | None = None) -> bool:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    log = logging.getLogger("billwire.telemetry")
+    protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf"
+    if protocol != "http/protobuf":
+        log.warning("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported: traces go out as OTLP/HTTP (http/protobuf),"
+                    " usually port 4318 of the collector", protocol)
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME") or f"billwire-{service}"})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    logging.getLogger("billwire.telemetry").info("traces go to %s over OTLP/HTTP",
-                                                  env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    log.info("traces go to %s over OTLP/HTTP", env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env["OTEL_EXPORTER_OTLP_ENDPOINT"])
     return tracing_enabled()
 
 
@@ -99,6 +103,19 @@ def span(name: str, kind: str = "INTERNAL", attributes: dict[str, Any] | None = 
     tracer = trace.get_tracer(TRACER_NAME)
     with tracer.start_as_current_span(name, context=context, kind=getattr(trace.SpanKind, kind), attributes=attributes) as current:
         yield current
+
+
+def mark_failed(exc: BaseException) -> None:
+    """The current span (a message's processing) failed with `exc`, though the exception is
+    answered (an error reply, a delayed redelivery) rather than raised through the span."""
+    if not tracing_enabled():
+        return
+    from opentelemetry import trace
+
+    current = trace.get_current_span()
+    if current.is_recording():
+        current.record_exception(exc)
+        current.set_status(trace.Status(trace.StatusCode.ERROR, f"{type(exc).__name__}: {exc}"[:200]))
 
 
 def outgoing_headers(headers: Mapping[str, str] | None = None) -> dict[str, str] | None:

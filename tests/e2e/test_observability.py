@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-import uvicorn
 from aiosmtpd.controller import Controller
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -28,7 +27,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from billwire_cli.embedded import free_port
 from billwire_gateway.app import GatewaySettings, create_app
-from billwire_gateway.server import uvicorn_config
 from billwire_invoices.accounts.handlers import create_account
 from billwire_invoices.app import InvoicesService
 from billwire_invoices.settings import InvoicesSettings
@@ -39,7 +37,7 @@ from billwire_shared.telemetry import LogContext, tracing_enabled
 from tests.deploy.monitoring import monitoring_queries, promql_metric_names
 from tests.integration.mailer.conftest import SmtpSink
 from tests.servers import delete_prefixed_streams, fresh_database
-from tests.stack import BUYER
+from tests.stack import BUYER, serve_over_http
 
 PROFILE = {
     "company_name": "Traced GmbH", "vat_id": "DE136695976", "email": "billing@traced.example",
@@ -114,20 +112,12 @@ async def system(pg_admin_url: str, nats_url: str) -> AsyncIterator[System]:
                 app = create_app(GatewaySettings(
                     nats_url=nats_url, prefix=prefix, rate_limit_per_minute=100_000, auth_failures_per_minute=100_000,
                 ))
-                server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))
-                task = asyncio.create_task(server.serve())
-                async with asyncio.timeout(20):
-                    while not server.started:
-                        await asyncio.sleep(0.05)
-                try:
+                async with serve_over_http(app, port) as base:
                     yield System(
-                        f"http://127.0.0.1:{port}", prefix,
-                        {name: f"http://127.0.0.1:{p}/metrics" for name, p in ports.items()} | {"gateway": f"http://127.0.0.1:{port}/metrics"},
+                        base, prefix,
+                        {name: f"http://127.0.0.1:{p}/metrics" for name, p in ports.items()} | {"gateway": f"{base}/metrics"},
                         spans, sink, relay.port, logs, invoices,
                     )
-                finally:
-                    server.should_exit = True
-                    await task
             await delete_prefixed_streams(nats_url, prefix)
     finally:
         relay.stop()
@@ -201,6 +191,10 @@ async def test_a_send_is_one_trace_from_the_http_request_to_the_smtp_conversatio
     # The retried attempt (the relay's 451) is in the same trace, failed.
     refused = [s for s in spans.values() if s.name == "smtp send" and not s.status.is_ok]
     assert refused and all(s.context.trace_id == root.context.trace_id for s in refused)
+    # ... inside a processing of the event that failed (and was retried), not one that looks fine.
+    for span in refused:
+        attempt = spans[span.parent.span_id]
+        assert attempt.name == f"{prefix}.{subjects.DOCUMENT_RENDERED} process" and not attempt.status.is_ok
 
 
 async def test_every_log_line_of_the_send_names_its_request_and_trace(system: System, sent: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,14 +14,15 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from mcp.server.transport_security import TransportSecuritySettings
 
 from billwire_gateway import observability
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.agents import AgentsController
+from billwire_gateway.controllers.archive import ArchiveController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
 from billwire_gateway.controllers.files import (
+    CancellationFilesController,
     DocumentPdfController,
     InvoicePdfController,
     LogoController,
@@ -38,8 +40,6 @@ from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
-from billwire_gateway.mcp import create_mcp
-from billwire_gateway.mcp.numbers import ExactNumbers
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
@@ -66,8 +66,22 @@ class Gateway:
         self.limiter = RateLimiter(self.bus, settings.rate_limit_per_minute, replicas=settings.kv_replicas)
         self.failures = RateLimiter(self.bus, settings.auth_failures_per_minute, replicas=settings.kv_replicas)
         self.account_limiter = RateLimiter(self.bus, settings.rate_limit_per_account_per_minute, replicas=settings.kv_replicas)
-        self.mcp = create_mcp(self.bus, settings)
+        self._mcp: Any = None
+        self._mcp_app: Any = None
+        self._mcp_task: asyncio.Task | None = None
+        self._mcp_stop = asyncio.Event()
+        self._mcp_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
+
+    @property
+    def mcp(self) -> Any:
+        """The MCP server, built when first needed: the SDK and its models cost a gateway that
+        no agent talks to about 30 MB (issue 24's footprint)."""
+        if self._mcp is None:
+            from billwire_gateway.mcp import create_mcp
+
+            self._mcp = create_mcp(self.bus, self.settings)
+        return self._mcp
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -77,20 +91,45 @@ class Gateway:
             await self.limiter.start()
             await self.failures.start()
             await self.account_limiter.start()
-            # A mounted app's own lifespan never runs: the MCP session manager runs here.
-            async with self.mcp.session_manager.run():
-                log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
-                yield
+            log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
+            yield
         finally:
+            if self._mcp_task is not None:
+                self._mcp_stop.set()
+                await self._mcp_task
             await self.bus.close()
 
-    def mcp_app(self) -> Any:
+    async def mcp_endpoint(self, scope: Any, receive: Any, send: Any) -> None:
+        """/api/mcp: the MCP app, built and its session manager started on the first request."""
+        if self._mcp_app is None:
+            async with self._mcp_lock:
+                if self._mcp_app is None:
+                    self._mcp_app = await self._start_mcp()
+        await self._mcp_app(scope, receive, send)
+
+    async def _start_mcp(self) -> Any:
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        from billwire_gateway.mcp.numbers import ExactNumbers
+
         # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
         # nothing; the SDK's Host check would only refuse every non-localhost deployment.
-        return ExactNumbers(self.mcp.streamable_http_app(
+        app = ExactNumbers(self.mcp.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         ), self.settings.max_body_bytes)
+        started = asyncio.Event()
+
+        async def serve() -> None:
+            # A mounted app's own lifespan never runs: its session manager runs here, until the
+            # gateway's lifespan ends.
+            async with self.mcp.session_manager.run():
+                started.set()
+                await self._mcp_stop.wait()
+
+        self._mcp_task = asyncio.create_task(serve(), name="mcp-session-manager")
+        await started.wait()
+        return app
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -101,15 +140,15 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
-            InvoicePdfController, DocumentPdfController, LogoController, WebhookController,
-            FromTextController, PromptController, RecurringController,
+            InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
+            FromTextController, PromptController, RecurringController, ArchiveController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],
         before_request=check_request,
         security=[{"bearer": []}],
     )
-    mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_app())
+    mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_endpoint)
     app = Litestar(
         route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],

@@ -22,6 +22,7 @@ from billwire_invoices.accounts import handlers as accounts
 from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
+from billwire_invoices.documents.archive import handlers as archive
 from billwire_invoices.documents.overview import handlers as overview
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
@@ -33,6 +34,7 @@ from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
 from billwire_invoices.uow import expire_idempotency_keys
 from billwire_invoices.users import handlers as users
+from billwire_invoices.users import links as user_links
 from billwire_invoices.webhooks.handlers import WEBHOOK_EVENTS
 from billwire_invoices.webhooks.handlers import attach as attach_webhooks
 from billwire_shared import subjects
@@ -97,7 +99,9 @@ class InvoicesService(Service):
             email_settings.EmailSettingsHandlers(pool),
             text.TextHandlers(pool, load_settings(TextModelSettings), limits),
             users.UsersHandlers(pool),
+            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
             overview.OverviewHandlers(pool),
+            archive.ArchiveHandlers(pool),
             recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,
         )

@@ -22,6 +22,8 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     documents_quota_per_month: int = 0  # the plan's documents per month and account; 0 is unlimited
     max_active_api_keys: int = 100  # unrevoked API keys an account may have; creating one more answers 409
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
+    invite_valid_hours: int = 72  # an invitation link to join an account works this long (once)
+    password_reset_valid_minutes: int = 60  # a password-reset link works this long (once)
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 
 

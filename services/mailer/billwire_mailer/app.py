@@ -1,5 +1,5 @@
-"""Wires the mailer service on the service base: the durable consumer of
-`events.document.rendered`, the quota RPCs and the SMTP relay; the base publishes its outbox."""
+"""Wires the mailer service on the service base: the durable consumers of
+`events.document.rendered` and `events.user.email_requested`, the quota RPCs and the SMTP relay; the base publishes its outbox."""
 
 from __future__ import annotations
 
@@ -27,15 +27,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("billwire.mailer")
 
 
-def rendered_consumer(settings: MailerSettings) -> Durable:
+def rendered_consumer(settings: MailerSettings, name: str = "mailer-rendered", subject: str = subjects.DOCUMENT_RENDERED) -> Durable:
+    """The consumer of e-mails to send, retried by the send settings (also for people's e-mails)."""
     try:
         backoff = settings.retry_delays()
     except ValueError as exc:
         raise SystemExit(f"invalid mailer setting: {exc}") from exc
-    return Durable(
-        name="mailer-rendered", subject=subjects.DOCUMENT_RENDERED, max_deliver=max(1, settings.send_attempts),
-        backoff=backoff, ack_wait=settings.send_ack_wait,
-    )
+    return Durable(name=name, subject=subject, max_deliver=max(1, settings.send_attempts), backoff=backoff, ack_wait=settings.send_ack_wait)
 
 
 def mail_config(settings: MailerSettings) -> domain.MailConfig:
@@ -67,7 +65,8 @@ class MailerService(Service):
 
     def __init__(self, settings: MailerSettings) -> None:
         self.durable = rendered_consumer(settings)
-        super().__init__(SCHEMA, settings, MIGRATIONS, (self.durable,))
+        self.people_durable = rendered_consumer(settings, "mailer-user-email", subjects.USER_EMAIL_REQUESTED)
+        super().__init__(SCHEMA, settings, MIGRATIONS, (self.durable, self.people_durable))
         self.config = mail_config(settings)
         self.relay = smtp_relay(settings, self.config)
         self.transport = SmtpTransport(self.relay)
@@ -90,7 +89,7 @@ class MailerService(Service):
             pool, self.config, self.transport, self._fetch,
             max_deliver=self.durable.max_deliver, daily_quota=self.settings.email_daily_quota,
         )
-        register(broker, self.handlers, self.names, self.durable, self.settings.rpc_concurrency,
+        register(broker, self.handlers, self.names, (self.durable, self.people_durable), self.settings.rpc_concurrency,
                  max(1, min(self.settings.send_concurrency, self.settings.db_pool_size - 4)))
 
 

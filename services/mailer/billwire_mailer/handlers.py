@@ -48,6 +48,7 @@ from billwire_shared.contracts.mail import (
     SendRequest,
 )
 from billwire_shared.contracts.rendering import Artifact, DocumentRendered
+from billwire_shared.contracts.user_links import UserEmailRequested
 from billwire_shared.subjects import Names
 from billwire_shared.telemetry import span
 
@@ -128,6 +129,24 @@ class MailerHandlers:
             await self._refuse(send, rendered.artifact, InvalidMail("message", str(exc)))
             return
         await self._deliver(send, plan, message, delivery, last)
+
+    # -- events.user.email_requested: an invitation or a password-reset link, no attachment ---------
+
+    async def user_email_requested(self, event: Event, delivery: int = 1) -> None:
+        """The same exactly-once path as a document's e-mail, with nothing to fetch or attach."""
+        send = msgspec.convert(event.data, UserEmailRequested).send
+        try:
+            plan = domain.plan_message(send, [], self.config)
+        except InvalidMail as exc:
+            await self._refuse(send, None, exc)
+            return
+        state = await repo.record_message(
+            self.pool, send_request_id=send.id, account_id=send.account_id, document_id=send.document_id, artifact_id=None,
+            message_id=plan.message_id, sender=plan.envelope_sender, recipients=plan.envelope_recipients, subject=plan.subject,
+        )
+        if state in ("delivered", "failed"):
+            return
+        await self._deliver(send, plan, domain.message_bytes(plan, [], utcnow()), delivery, delivery >= self.max_deliver)
 
     async def _deliver(self, send: SendRequest, plan: Outgoing, message: bytes, delivery: int, last: bool) -> None:
         # One connection for the whole attempt (a handler never waits for a second one while
@@ -237,12 +256,12 @@ class MailerHandlers:
             DELIVERIES.labels("failed").inc()
             log.warning("send %s failed (%s): %s", send.id, "permanent" if failure.permanent else "gave up", failure.reason)
 
-    async def _refuse(self, send: SendRequest, artifact: Artifact, exc: InvalidMail) -> None:
+    async def _refuse(self, send: SendRequest, artifact: Artifact | None, exc: InvalidMail) -> None:
         """A request that cannot become a safe e-mail: recorded as it came, failed at once."""
         async with self.pool.acquire() as conn, conn.transaction():
             await repo.insert_message(
                 conn, send_request_id=send.id, account_id=send.account_id, document_id=send.document_id,
-                artifact_id=artifact.id, message_id=f"<{send.id}>", sender=domain.shown(self.config.from_address),
+                artifact_id=artifact.id if artifact else None, message_id=f"<{send.id}>", sender=domain.shown(self.config.from_address),
                 recipients=[domain.shown(r) for r in (*send.to, *send.cc, *send.bcc)], subject=domain.shown(send.subject),
             )
             await self._fail(conn, send, Failure(True, domain.clip(f"the e-mail was not sent: {exc}")))
@@ -278,11 +297,18 @@ def _code(reply: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def register(broker: Any, handlers: MailerHandlers, names: Names, durable: Durable, concurrency: int, sends: int) -> None:
+def register(
+    broker: Any, handlers: MailerHandlers, names: Names, durables: tuple[Durable, Durable], concurrency: int, sends: int,
+) -> None:
+    """`durables`: the consumers of rendered documents and of people's e-mails (invitations, resets)."""
     async def document_rendered(event: Event) -> None:
         await handlers.document_rendered(event, delivery_count())
 
-    subscribe_durable(broker, names, durable, document_rendered, max_workers=sends)
+    async def user_email_requested(event: Event) -> None:
+        await handlers.user_email_requested(event, delivery_count())
+
+    subscribe_durable(broker, names, durables[0], document_rendered, max_workers=sends)
+    subscribe_durable(broker, names, durables[1], user_email_requested, max_workers=2)
     queue = names.queue("mailer")
     routes = (
         (subjects.MAILER_QUOTA_RESERVE, handlers.reserve_quota), (subjects.MAILER_QUOTA_RELEASE, handlers.release_quota),

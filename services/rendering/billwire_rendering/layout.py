@@ -125,6 +125,7 @@ class View:
     legal_footer: str
     logo_uri: str | None = None
     show_prices: bool = True  # False: a delivery note without prices, VAT or totals
+    imported_note: str = ""  # a document imported from another system says so
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -261,6 +262,8 @@ def build_view(source: RenderInput) -> View:
         )
     elif doc.type == "credit_note":
         payment_text = labels["credit_text"].format(amount=fmt.money(doc.totals.gross))
+        if doc.refund_amount:
+            payment_text += " " + labels["refund_text"].format(amount=fmt.money(doc.refund_amount))
 
     company = seller.company_name or ""
     seller_address = address_lines(seller.address, fmt, home)
@@ -295,6 +298,7 @@ def build_view(source: RenderInput) -> View:
         legal_footer=seller.legal_footer or "",
         logo_uri=data_uri(source.logo.media_type, source.logo.data) if source.logo else None,
         show_prices=doc.show_prices,
+        imported_note=labels["imported_note"] if doc.imported else "",
     )
 
 

@@ -34,12 +34,25 @@ DOCUMENT_TYPES: tuple[str, ...] = (
 )
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
-DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid"]
+DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid", "refund_due"]
 Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]
 # How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
 # the VAT extracted from them).
 PriceLayout = Literal["net", "gross"]
 DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
+DocumentNumber = line(60, 1, "a number from another system, kept as given (imported documents only)")
+# The fields of an issued document that may still change (BillMore's status tiers): how it was
+# sent, by hand, and the account's own status. A cancelled document keeps only the latter.
+ISSUED_PATCH_FIELDS: tuple[str, ...] = ("sent", "sent_date", "sent_notes", "custom_status")
+CANCELLED_PATCH_FIELDS: tuple[str, ...] = ("custom_status",)
+
+
+class CustomStatus(Input, kw_only=True):
+    """A status of the account's own (e.g. "disputed", "with the lawyer"), beside the computed ones."""
+
+    name: line(100, 1)
+    date: date | None = None
+    notes: Text | None = None
 
 
 class LineInput(Input, kw_only=True):
@@ -73,6 +86,11 @@ class DocumentInput(Input, kw_only=True):
     tax_exemption_reason: Text | None = None  # why 0 % lines are exempt (e-invoices: category E)
     price_layout: PriceLayout | None = None  # default: the profile's
     show_prices: bool | None = None  # default: a delivery note shows none, every other type does
+    # History from another tool: its own number (unique per type in the account, never taken from
+    # or advancing the number series) and issue date; finalized as imported.
+    imported: bool = False
+    number: DocumentNumber | None = None
+    custom_status: CustomStatus | None = None
 
 
 class DocumentPatch(Input, kw_only=True):
@@ -94,6 +112,13 @@ class DocumentPatch(Input, kw_only=True):
     tax_exemption_reason: Text | None | UnsetType = UNSET
     price_layout: PriceLayout | UnsetType = UNSET
     show_prices: bool | UnsetType = UNSET
+    imported: bool | UnsetType = UNSET  # drafts only
+    number: DocumentNumber | None | UnsetType = UNSET  # imported drafts only
+    # What an issued document may still change (ISSUED_PATCH_FIELDS); a cancelled one only custom_status.
+    sent: bool | UnsetType = UNSET  # true: marked as sent by hand (e.g. posted); false: that mark taken back
+    sent_date: date | UnsetType = UNSET  # when it was sent by hand; today when left out
+    sent_notes: Text | None | UnsetType = UNSET
+    custom_status: CustomStatus | None | UnsetType = UNSET  # null clears it
 
 
 class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -177,6 +202,18 @@ class Document(msgspec.Struct, kw_only=True):
     tax_exemption_reason: str | None = None
     price_layout: PriceLayout = "net"
     show_prices: bool = True
+    sent_date: date | None = None  # the day it was sent: delivered by e-mail, or given when marked sent by hand
+    sent_notes: str | None = None
+    sent_via: Literal["email", "manual"] | None = None
+    paid_date: date | None = None  # the date of the payment that settled it (paid_at is that day)
+    custom_status: CustomStatus | None = None
+    imported: bool = False  # issued in another system: its number and date are that system's
+    # A cancelled invoice that had payments: what is still to be paid back (refunds reduce it).
+    refund_due: Decimal | None = None
+    amount_refunded: Decimal = Decimal("0")
+    refund_amount: Decimal | None = None  # a credit note cancelling an invoice with payments: what is paid back
+    cancelled_by: DocumentRef | None = None  # the credit note that cancelled this invoice
+    converted_to: DocumentRef | None = None  # an estimate: the invoice it was converted into
     recurring_id: UUID | None = None  # the recurring invoice that generated this document
     period: Period | None = None  # the recurring period it bills (also its service period)
     # Every `status` a list filters on that this document matches, e.g. ["open", "sent",
@@ -199,10 +236,19 @@ def derived_states(doc: Document) -> list[DocumentState]:
         states.append("partially_paid" if doc.amount_paid > 0 else "unpaid")
         if doc.overdue_at is not None or (doc.type == "invoice" and doc.due_date is not None and doc.due_date < datetime.now(UTC).date()):
             states.append("overdue")
+    elif doc.status == "cancelled" and doc.refund_due:
+        states.append("refund_due")
     return states
 
 
 class CreateDocument(Command, kw_only=True):
+    document: DocumentInput
+
+
+class PreviewDocument(Command, kw_only=True):
+    """The draft a create of `document` would store, computed by the same rules and stored nowhere:
+    the web editor's lines and totals as a person types. Without a client it is priced for none."""
+
     document: DocumentInput
 
 

@@ -52,7 +52,7 @@ class MarkPaid(ById, kw_only=True):
 
 
 class CancelInput(Input, kw_only=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
 class CancelDocument(ById, kw_only=True):
@@ -60,11 +60,36 @@ class CancelDocument(ById, kw_only=True):
 
 
 class Cancellation(msgspec.Struct, kw_only=True):
-    """The cancelled invoice and the credit note that reverses it."""
+    """The cancelled invoice and the credit note that reverses it; `refund_due` is what its
+    payments (which stay) leave to be paid back, recorded with POST .../refunds."""
 
     cancelled_id: UUID
     credit_note_id: UUID
     credit_note_number: str | None
+    refund_due: Decimal | None = None
+
+
+class RefundInput(Input, kw_only=True):
+    amount: Money | None = None  # the whole refund_due when left out
+    date: date | None = None  # today when left out
+    method: PaymentMethod = "bank_transfer"
+    reference: Short | None = None
+
+
+class Refund(msgspec.Struct, kw_only=True):
+    """Money paid back on a cancelled invoice that had payments (which stay on record)."""
+
+    id: UUID
+    document_id: UUID
+    amount: Decimal
+    date: date
+    method: str
+    reference: str | None
+    created_at: datetime
+
+
+class RecordRefund(ById, kw_only=True):
+    refund: RefundInput
 
 
 class DuplicateDocument(ById, kw_only=True):

@@ -72,7 +72,10 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         tags = [f"{what}s"]
         dependencies = {"filters": Provide(provide_filters)}
 
-        @post(summary=f"Create a draft {what} with computed totals")
+        @post(summary=f"Create a draft {what} with computed totals",
+              description="`imported: true` brings history from another tool: the document keeps its own `number`"
+              " (unique per type in the account, else 409 DOCUMENT_NUMBER_TAKEN; never taken from the number series)"
+              " and `issue_date`, and is finalized as imported (marked in the API, the PDF and the audit log).")
         async def create(self, data: JSONBody[DocumentInput], caller: CallerDep, bus: BusDep) -> Response[Document]:
             data.type = pinned(data.type) or "invoice"
             return json_reply(await bus.call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
@@ -106,7 +109,10 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             return json_reply(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
 
-        @patch("/{document_id:uuid}", summary=f"Change a draft {what}; finalized ones answer 409")
+        @patch("/{document_id:uuid}", summary=f"Change a draft {what}; on an issued one only its status fields",
+               description="A finalized document takes only `sent` (marked as sent by hand, with `sent_date` and"
+               " `sent_notes`) and `custom_status` (`name`, `date`, `notes`); a cancelled one only `custom_status`."
+               " Any other field answers 409 DOCUMENT_FINALIZED naming it. Paid follows the payments.")
         async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
             command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
             return json_reply(await bus.call(subjects.DOCUMENT_UPDATE, command))

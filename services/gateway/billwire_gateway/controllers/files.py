@@ -10,7 +10,6 @@ with that XML embedded). The logo upload is checked by content here
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -21,57 +20,23 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Stream
 
+from billwire_gateway.artifacts import chunks, first_chunk, render
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import GetProfile
-from billwire_shared.contracts.documents import DocumentType
-from billwire_shared.contracts.rendering import (
-    Artifact,
-    ArtifactChunk,
-    GetArtifactChunk,
-    LogoInfo,
-    RenderDocument,
-    SetLogo,
-)
+from billwire_shared.contracts.documents import Document, DocumentType, GetDocument
+from billwire_shared.contracts.rendering import Artifact, LogoInfo, RenderDocument, SetLogo
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
-RENDER_WAIT = 30.0  # seconds a download waits for a render before answering 503
-RETRY_AFTER = "5"
 Disposition = Literal["inline", "attachment"]
-_artifact = msgspec.json.Decoder(Artifact)
-_chunk = msgspec.json.Decoder(ArtifactChunk)
-
-
-def _busy(exc: ApiError) -> ApiError:
-    """A saturated, unreachable or browserless renderer: 503 with Retry-After."""
-    if exc.reply.code in (ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RENDERER_UNAVAILABLE):
-        return ApiError(exc.reply, exc.headers | {"Retry-After": exc.headers.get("Retry-After", RETRY_AFTER)})
-    return exc
-
-
-async def _render(bus: Bus, command: RenderDocument) -> Artifact:
-    try:
-        return _artifact.decode(await bus.call(subjects.DOCUMENT_RENDER, command, timeout=RENDER_WAIT))
-    except ApiError as exc:
-        raise _busy(exc) from exc
 
 
 async def _stream_pdf(bus: Bus, command: RenderDocument, disposition: Disposition) -> Stream:
-    artifact = await _render(bus, command)
-    fetch = GetArtifactChunk(ctx=command.ctx, artifact_id=artifact.id)
-    first = _chunk.decode(await bus.call(subjects.ARTIFACT_GET, fetch))  # errors surface before the response starts
-
-    async def body() -> AsyncIterator[bytes]:
-        chunk = first
-        yield chunk.data
-        while not chunk.last and chunk.data:
-            offset = chunk.offset + len(chunk.data)
-            chunk = _chunk.decode(await bus.call(subjects.ARTIFACT_GET, msgspec.structs.replace(fetch, offset=offset)))
-            yield chunk.data
-
-    return Stream(body(), media_type=artifact.media_type, headers={
+    artifact = await render(bus, command)
+    first = await first_chunk(bus, command, artifact)  # errors surface before the response starts
+    return Stream(chunks(bus, command, first), media_type=artifact.media_type, headers={
         "Content-Disposition": f'{disposition}; filename="{artifact.filename}"',
         "Content-Length": str(artifact.size),
         "ETag": f'"{artifact.sha256}"',
@@ -99,7 +64,7 @@ def pdf_controller(route: str, fixed_type: DocumentType | None) -> type[Controll
               status_code=200)
         async def regenerate(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Artifact]:
             command = RenderDocument(ctx=caller, document_id=document_id, type=fixed_type, regenerate=True)
-            return Response(await _render(bus, command))
+            return Response(await render(bus, command))
 
         @get("/{document_id:uuid}/xml", summary=f"The {what}'s e-invoice XML: XRechnung (UBL) or Factur-X (CII), by its"
              " export type; 404 for one exported as a plain PDF", media_type="application/xml")
@@ -116,6 +81,42 @@ def pdf_controller(route: str, fixed_type: DocumentType | None) -> type[Controll
 
 InvoicePdfController = pdf_controller("/invoices", "invoice")
 DocumentPdfController = pdf_controller("/documents", None)
+
+
+class CancellationFilesController(Controller):
+    """The credit note that cancelled an invoice, by the invoice's id."""
+
+    path = "/invoices/{invoice_id:uuid}/cancellation"
+    tags = ["invoices"]
+
+    @staticmethod
+    async def _credit_note(bus: Bus, caller: CallerDep, invoice_id: UUID) -> UUID:
+        raw = await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=invoice_id, type="invoice"))
+        invoice = msgspec.json.decode(raw, type=Document)
+        if invoice.cancelled_by is None:
+            raise ApiError(ErrorReply(
+                code=ErrorCode.INVALID_DOCUMENT_STATE,
+                message=f"Invoice {invoice.number or invoice.id} is {invoice.status}, not cancelled: it has no cancellation.",
+            ))
+        return invoice.cancelled_by.id
+
+    @get("/pdf", summary="The PDF of the credit note that cancelled the invoice; 409 while it is not cancelled",
+         media_type="application/pdf")
+    async def pdf(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        disposition: Annotated[Disposition, QueryParameter()] = "inline",
+    ) -> Stream:
+        note = await self._credit_note(bus, caller, invoice_id)
+        return await _stream_pdf(bus, RenderDocument(ctx=caller, document_id=note, type="credit_note"), disposition)
+
+    @get("/xml", summary="The e-invoice XML of the credit note that cancelled the invoice; 404 for one exported as a"
+         " plain PDF, 409 while it is not cancelled", media_type="application/xml")
+    async def xml(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        disposition: Annotated[Disposition, QueryParameter()] = "attachment",
+    ) -> Stream:
+        note = await self._credit_note(bus, caller, invoice_id)
+        return await _stream_pdf(bus, RenderDocument(ctx=caller, document_id=note, type="credit_note", format="xml"), disposition)
 
 
 def _rejected(message: str, status: int = 0) -> ApiError:

@@ -26,6 +26,9 @@ from billwire_shared.contracts.lifecycle import (
     Payment,
     PaymentInput,
     RecordPayment,
+    RecordRefund,
+    Refund,
+    RefundInput,
     SendDocument,
     SendInfo,
     SendInput,
@@ -59,10 +62,26 @@ class InvoiceLifecycleController(Controller):
     async def mark_unpaid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
         return json_reply(await bus.call(subjects.DOCUMENT_MARK_UNPAID, ListForDocument(ctx=caller, id=invoice_id)))
 
-    @post("/cancel", summary="Cancel an open invoice with a credit note of its own number series",
-          description="An invoice with payments answers 409 INVALID_DOCUMENT_STATE: delete its payments first.")
-    async def cancel(self, invoice_id: FromPath[UUID], data: JSONBody[CancelInput], caller: CallerDep, bus: BusDep) -> Response[Cancellation]:
-        return json_reply(await bus.call(subjects.DOCUMENT_CANCEL, CancelDocument(ctx=caller, id=invoice_id, body=data)), 201)
+    @post("/cancel", summary="Cancel an issued invoice with a credit note of its own number series (the reason is optional)",
+          description="An invoice with payments keeps them: it is cancelled and shows `refund_due`, the amount to pay"
+          " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.")
+    async def cancel(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[CancelInput | None] = None,
+    ) -> Response[Cancellation]:
+        command = CancelDocument(ctx=caller, id=invoice_id, body=data or CancelInput())
+        return json_reply(await bus.call(subjects.DOCUMENT_CANCEL, command), 201)
+
+    @post("/refunds", summary="Record a refund of a cancelled invoice's payments (the whole refund_due when no amount is given)",
+          description="Announced as `invoice.refunded`; the payments stay on record and `invoice.paid` is not sent again.")
+    async def record_refund(
+        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[RefundInput | None] = None,
+    ) -> Response[Refund]:
+        command = RecordRefund(ctx=caller, id=invoice_id, refund=data or RefundInput())
+        return json_reply(await bus.call(subjects.REFUND_RECORD, command), 201)
+
+    @get("/refunds", summary="The refunds recorded on a cancelled invoice")
+    async def list_refunds(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[list[Refund]]:
+        return json_reply(await bus.call(subjects.REFUND_LIST, ListForDocument(ctx=caller, id=invoice_id)))
 
 
 class DocumentActionsController(Controller):
@@ -75,7 +94,9 @@ class DocumentActionsController(Controller):
     async def duplicate(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
         return json_reply(await bus.call(subjects.DOCUMENT_DUPLICATE, DuplicateDocument(ctx=caller, id=document_id)), 201)
 
-    @post("/estimates/{document_id:uuid}/convert", summary="Turn an estimate into an invoice draft")
+    @post("/estimates/{document_id:uuid}/convert", summary="Turn an estimate into an invoice draft, once",
+          description="A second convert answers 409 INVALID_DOCUMENT_STATE naming the invoice the estimate became"
+          " (the estimate shows it as `converted_to`); once that draft is deleted the estimate converts again.")
     async def convert(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
         return json_reply(await bus.call(subjects.ESTIMATE_CONVERT, ListForDocument(ctx=caller, id=document_id)), 201)
 

@@ -96,7 +96,9 @@ def register(tools: Toolbox) -> None:
         unit_price, tax_rate (decimal strings or numbers). The client by client_id, by
         client_name (an existing client matched by name, else a new client with that name), or
         inline as `client`. Dates: issue_date and due_date (YYYY-MM-DD) or due_days. `export_type`: pdf, or an e-invoice
-        format (factur-x, xrechnung); default: the client's, else the profile's."""
+        format (factur-x, xrechnung); default: the client's, else the profile's. History from
+        another tool: imported=true with its own `number` and issue_date, then finalize_invoice
+        (the number series is not touched)."""
         return await _create(tools, ctx, args, "invoice")
 
     @tools.tool(WRITE, NewDocument, Document)
@@ -107,7 +109,9 @@ def register(tools: Toolbox) -> None:
 
     @tools.tool(UPDATE, InvoiceChanges, Document)
     async def update_invoice(ctx: Context, args: InvoiceChanges) -> Document:
-        """Change a draft invoice (lines, dates, notes...); an issued invoice cannot change."""
+        """Change a draft invoice (lines, dates, notes...). An issued invoice takes only its status
+        fields: sent (true: marked as sent by hand) with sent_date and sent_notes, and custom_status
+        {name, date, notes}; a cancelled one only custom_status."""
         command = lambda k: UpdateDocument(ctx=k, id=args.invoice_id, type="invoice", patch=args.changes)  # noqa: E731
         return await tools.call(ctx, subjects.DOCUMENT_UPDATE, command, Document, key=args.idempotency_key, scope="write")
 

@@ -29,6 +29,9 @@ from billwire_shared.contracts.lifecycle import (
     Payment,
     PaymentInput,
     RecordPayment,
+    RecordRefund,
+    Refund,
+    RefundInput,
     SendDocument,
     SendInfo,
     SendInput,
@@ -54,6 +57,7 @@ class MarkPaidArguments(Arguments, kw_only=True):
 
 
 PaymentArguments = derived("PaymentArguments", PaymentInput, extra=[("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)])
+RefundArguments = derived("RefundArguments", RefundInput, extra=[("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)])
 
 
 class InvoiceId(Arguments, kw_only=True):
@@ -120,8 +124,9 @@ def register(tools: Toolbox) -> None:
 
     @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation)
     async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation:  # type: ignore[valid-type]
-        """Cancel an issued invoice with a credit note. Without confirm=true this previews (the
-        credit note's number, blocking_problems)."""
+        """Cancel an issued invoice with a credit note (the reason is optional). Payments stay: the
+        invoice then shows `refund_due` until record_refund. Without confirm=true this previews
+        (the credit note's number, blocking_problems)."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "cancel", reason=args.reason)) is not None:
             return preview
         command = lambda k: CancelDocument(ctx=k, id=args.invoice_id, body=CancelInput(reason=args.reason))  # noqa: E731
@@ -182,3 +187,16 @@ def register(tools: Toolbox) -> None:
             return found[0]
         command = lambda k: DeletePayment(ctx=k, id=args.invoice_id, payment_id=args.payment_id)  # noqa: E731
         return await tools.call(ctx, subjects.PAYMENT_DELETE, command, Document, scope="write")
+
+    @tools.tool(WRITE, RefundArguments, Refund)
+    async def record_refund(ctx: Context, args: RefundArguments) -> Refund:  # type: ignore[valid-type]
+        """Record money paid back on a cancelled invoice that had payments (amount: the whole
+        refund_due when left out; date YYYY-MM-DD, today by default). Its payments stay."""
+        body = contract(args, RefundInput, drop=("invoice_id", "idempotency_key"))
+        command = lambda k: RecordRefund(ctx=k, id=args.invoice_id, refund=body)  # noqa: E731
+        return await tools.call(ctx, subjects.REFUND_RECORD, command, Refund, key=args.idempotency_key, scope="write")
+
+    @tools.tool(READ, InvoiceId, list[Refund])
+    async def list_refunds(ctx: Context, args: InvoiceId) -> list[Refund]:
+        """The refunds recorded on a cancelled invoice, oldest first."""
+        return await tools.call(ctx, subjects.REFUND_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Refund])

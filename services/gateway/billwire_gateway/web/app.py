@@ -64,6 +64,11 @@ class WebApp:
     def cookie_secure(self) -> bool:
         return bool(self.settings.web_cookie_secure)
 
+    @property
+    def public_url(self) -> str:
+        """Where e-mailed links point: the setting, else this gateway's own address (never a request's Host)."""
+        return (self.settings.web_public_url or f"http://{self.settings.host}:{self.settings.port}").rstrip("/")
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         await self.sessions.start()

@@ -26,9 +26,11 @@ def given(form: FormMultiDict, names: tuple[str, ...] | list[str], prefix: str =
     return {name: value for name in names if (value := text(form, prefix + name)) is not None}
 
 
-def lines(form: FormMultiDict) -> list[dict[str, Any]]:
-    """Repeated `line_<field>` inputs, one per row; rows left wholly empty are dropped."""
-    columns = {name: form.getall(f"line_{name}") if f"line_{name}" in form else [] for name in LINE_FIELDS}
+def line_rows(form: FormMultiDict) -> list[tuple[int, dict[str, Any]]]:
+    """Repeated `line_<field>` inputs, one per row, as (row on the page, values); rows without
+    content are dropped. `line_price_basis` says whether the row's price (`line_unit_price`) is
+    net or gross: a gross one is sent as the API's `gross_unit_price`."""
+    columns = {name: form.getall(f"line_{name}") if f"line_{name}" in form else [] for name in (*LINE_FIELDS, "price_basis")}
     count = max((len(values) for values in columns.values()), default=0)
     rows = []
     for index in range(count):
@@ -37,9 +39,15 @@ def lines(form: FormMultiDict) -> list[dict[str, Any]]:
             value = values[index].strip() if index < len(values) and isinstance(values[index], str) else ""
             if value:
                 row[name] = value
+        if row.pop("price_basis", "net") == "gross" and "unit_price" in row:
+            row["gross_unit_price"] = row.pop("unit_price")
         if row.keys() - {"quantity", "tax_rate", "unit"}:
-            rows.append(row)
+            rows.append((index, row))
     return rows
+
+
+def lines(form: FormMultiDict) -> list[dict[str, Any]]:
+    return [row for _, row in line_rows(form)]
 
 
 def address(form: FormMultiDict, prefix: str = "") -> dict[str, Any] | None:

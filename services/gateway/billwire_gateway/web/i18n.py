@@ -11,6 +11,8 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
+from billwire_gateway.web.texts_people import PEOPLE_ACTIONS, PEOPLE_ENGLISH, PEOPLE_GERMAN
 from billwire_shared.document_titles import TITLES
 
 LOCALES = {"en": "en_GB", "de": "de_DE"}
@@ -95,6 +97,7 @@ GERMAN: dict[str, str] = {
     "Send this document to": "Dieses Dokument senden an", "Revoke this key? Agents using it stop working at once.": "Diesen Schlüssel widerrufen? Agenten, die ihn nutzen, funktionieren sofort nicht mehr.",
 }
 
+GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -105,6 +108,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reminder": ("reminder queued", "Mahnung vorgemerkt"), "reminder-sent": ("reminder sent", "Mahnung versendet"),
     "change_password": ("changed their password", "Passwort geändert"), "reset_password": ("password reset", "Passwort zurückgesetzt"),
     "disable": ("disabled", "deaktiviert"), "end": ("ended", "beendet"),
+    "import": ("imported", "importiert"), "mark-sent": ("marked sent", "als versendet markiert"),
+    "unmark-sent": ("no longer marked sent", "nicht mehr als versendet markiert"),
+    "custom-status": ("status set", "Status gesetzt"), "refund": ("refund recorded", "Erstattung erfasst"),
+    "convert": ("converted into an invoice", "in eine Rechnung umgewandelt"),
 }
 
 
@@ -122,11 +129,13 @@ class Texts:
 
     def __call__(self, text: str) -> str:
         if self.language == "de":
-            return GERMAN.get(text, text)
+            return GERMAN.get(text) or PEOPLE_GERMAN.get(text, text)
+        if text in PEOPLE_ENGLISH:
+            return PEOPLE_ENGLISH[text]
         return _readable(text) if text.islower() and " " not in text and "." not in text else text
 
     def action(self, name: str) -> str:
-        english, german = ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+        english, german = ACTIONS.get(name) or PEOPLE_ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " ")))
         return german if self.language == "de" else english
 
     def money(self, amount: Decimal | str | None, currency: str) -> str:

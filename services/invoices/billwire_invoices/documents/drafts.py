@@ -3,6 +3,8 @@
 `issue` (the one place a draft gets its number and is finalized; finalize, send, cancel and
 recurring runs), `draft_of` (the draft computed only, for previews), `buyer` and `locked_document`."""
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date, datetime
 from uuid import UUID
 
@@ -23,6 +25,26 @@ from billwire_shared.ids import new_id
 async def locked_document(conn: asyncpg.Connection, account_id: UUID, doc_id: UUID, doc_type: str | None = None) -> Document:
     """The account's document, locked until the transaction ends; 404 when it has none by that id."""
     return found(await sql.get_document(conn, account_id, doc_id, doc_type, lock=True), ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
+
+
+@contextlib.contextmanager
+def number_unique() -> Iterator[None]:
+    """An imported document's own number that another document of its type in the account has
+    is a 409 naming the field."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != "documents_number":
+            raise
+        raise BillwireError(
+            ErrorCode.DOCUMENT_NUMBER_TAKEN, "Another document of this type in the account has that number.",
+            [FieldError(field="number", message="already used by another document of this type")],
+        ) from exc
+
+
+def issue_action(doc: Document) -> str:
+    """The audit log's action for issuing `doc`: an imported one says so."""
+    return "import" if doc.imported else "finalize"
 
 
 def buyer(client_id: UUID | None, inline: ClientInput | None, client: Client | None) -> tuple[UUID | None, ClientInput]:
@@ -56,7 +78,7 @@ def draft_of(
     if due_days is None and body.due_date is None and body.type == "invoice":
         due_days = profile.default_payment_terms_days
     return rules.refresh(Document(
-        id=new_id(), type=body.type, status="draft", number=None, client_id=client_id,
+        id=new_id(), type=body.type, status="draft", client_id=client_id,
         client=rules.snapshot_of(client_input), currency=currency, issue_date=body.issue_date,
         service_date=body.service_date, service_period=body.service_period, due_date=body.due_date,
         due_days=due_days, introduction=body.introduction, notes=body.notes,
@@ -67,6 +89,7 @@ def draft_of(
         version=1, created_at=now, updated_at=now, tax_exemption_reason=body.tax_exemption_reason,
         export_type=export_type, price_layout=body.price_layout or profile.default_price_layout,
         show_prices=body.show_prices if body.show_prices is not None else body.type != "delivery_note",
+        imported=body.imported, number=body.number, custom_status=body.custom_status,
     ))
 
 
@@ -81,22 +104,34 @@ async def create_draft(conn: asyncpg.Connection, ctx: Caller, body: DocumentInpu
     doc = draft_of(body, profile, client_id, client_input, lines, currency, utcnow(), export_type)
     await einvoice.check(doc, seller_of(profile))
     statement = sql.insert_document(account_id, doc)
-    await UnitOfWork.apply(conn, statement, ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", doc.created_at)
+    with number_unique():
+        await UnitOfWork.apply(conn, statement, ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", doc.created_at)
     return doc
 
 
 async def issue(conn: asyncpg.Connection, account_id: UUID, draft: Document, profile: Profile | None = None) -> Document:
     """The draft finalized: checked complete, numbered from its series (the counter stays locked
     until the caller's transaction ends), the seller frozen, the e-invoice checked. Not saved:
-    the caller saves it with the action and event that say why it was issued."""
+    the caller saves it with the action (`issue_action`) and event that say why it was issued.
+
+    An imported draft keeps its own number and never touches the series; a series number an
+    imported document already holds is passed over (it is used, so the series stays gapless)."""
     profile = profile or await accounts_sql.get_profile(conn, account_id)
     missing = rules.finalize_problems(draft, profile)
     if missing:
         raise BillwireError(ErrorCode.DOCUMENT_INCOMPLETE, "The document is missing what an issued document must carry.", missing)
     issue_date = draft.issue_date or date.today()
-    series = getattr(profile.number_series, draft.type)
-    sequence = await sql.next_in_series(conn, account_id, draft.type, rules.series_period(issue_date, series.yearly_reset))
-    number = rules.format_number(series.pattern, sequence, issue_date)
+    if draft.due_date is not None and draft.due_days is None and draft.due_date < issue_date:
+        raise invalid([FieldError(field="due_date", message=f"must not be before the issue date {issue_date.isoformat()}")])
+    if draft.imported:
+        number = draft.number
+    else:
+        series = getattr(profile.number_series, draft.type)
+        period = rules.series_period(issue_date, series.yearly_reset)
+        while True:
+            number = rules.format_number(series.pattern, await sql.next_in_series(conn, account_id, draft.type, period), issue_date)
+            if not await sql.number_taken(conn, account_id, draft.type, number):
+                break
     issued = rules.finalize(draft, seller_of(profile), number, issue_date, utcnow())
     await einvoice.check(issued, issued.seller)
     return issued

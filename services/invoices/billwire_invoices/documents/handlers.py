@@ -17,14 +17,25 @@ from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.documents import einvoice, rules, sql
-from billwire_invoices.documents.drafts import buyer, create_draft, issue, locked_document, priced_lines
+from billwire_invoices.documents.drafts import (
+    buyer,
+    create_draft,
+    draft_of,
+    issue,
+    issue_action,
+    locked_document,
+    number_unique,
+    priced_lines,
+)
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.lifecycle import rules as lifecycle_rules
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
 from billwire_shared.contracts.clients import (
     Client,
+    ClientInput,
     CreateClient,
     CreateProduct,
     ListClients,
@@ -41,6 +52,7 @@ from billwire_shared.contracts.documents import (
     FinalizeDocument,
     GetDocument,
     ListDocuments,
+    PreviewDocument,
     UpdateDocument,
 )
 from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
@@ -77,6 +89,8 @@ class DocumentHandlers:
     @answers(subjects.CLIENT_CREATE)
     async def create_client(self, cmd: CreateClient) -> Client:
         client_input = rules.validate_client(cmd.client)
+        if client_input.export_type in einvoice.SYNTAX:
+            einvoice.warm_up()  # this client's first invoice is an e-invoice: compile the checks now
 
         async def work(conn: asyncpg.Connection) -> Client:
             now = utcnow()
@@ -183,6 +197,23 @@ class DocumentHandlers:
         rules.check(rules.document_problems(cmd.document) + size_problems(cmd.document.lines, self.limits))
         return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
 
+    @answers(subjects.DOCUMENT_PREVIEW)
+    async def preview_document(self, cmd: PreviewDocument) -> Document:
+        """Lines and totals as `create_document` would compute them, with the account's products,
+        profile and the chosen client's terms; neither stored nor audited."""
+        body = cmd.document
+        rules.check(rules.document_problems(body) + size_problems(body.lines, self.limits))
+
+        async def work(conn: asyncpg.Connection) -> Document:
+            profile, client = await sql.get_profile_and_client(conn, cmd.ctx.account_id, body.client_id)
+            no_buyer_yet = body.client_id is None and body.client is None
+            client_id, client_input = buyer(body.client_id, ClientInput(name="") if no_buyer_yet else body.client, client)
+            currency = body.currency or client_input.currency or profile.default_currency
+            lines = await priced_lines(conn, cmd.ctx.account_id, body.lines, profile, currency)
+            return draft_of(body, profile, client_id, client_input, lines, currency, utcnow())
+
+        return await self.uow.read(work)
+
     @answers(subjects.DOCUMENT_GET)
     async def get_document(self, cmd: GetDocument) -> Document:
         doc = await self.uow.read(lambda conn: sql.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
@@ -200,11 +231,20 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_UPDATE)
     async def update_document(self, cmd: UpdateDocument) -> Document:
+        """A draft's content; an issued document's status fields only (lifecycle rules `issued_patch`)."""
         patch = cmd.patch
 
         async def work(conn: asyncpg.Connection) -> Document:
             account_id = cmd.ctx.account_id
-            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+            before = await locked_document(conn, account_id, cmd.id, cmd.type)
+            if before.status != "draft":
+                if not rules.given_fields(patch):
+                    return before  # nothing to change: no write, no audit entry
+                after, action, event = lifecycle_rules.issued_patch(before, patch, utcnow())
+                statement = sql.save_document(account_id, after)
+                await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, event, after.updated_at)
+                return after
+            rules.check_draft_patch(patch)
             rules.check(rules.document_problems(rules.given_fields(patch)) + size_problems(patch.lines, self.limits))
             values = rules.merge(before, patch)
             if patch.due_date not in (msgspec.UNSET, None):
@@ -226,7 +266,8 @@ class DocumentHandlers:
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
+            with number_unique():
+                await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "update", before, after, f"{after.type}.updated", now)
             return after
 
         return await self.uow.write(cmd.ctx, Document, work)
@@ -247,7 +288,8 @@ class DocumentHandlers:
             before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
             after = await issue(conn, cmd.ctx.account_id, before)
             statement = sql.save_document(cmd.ctx.account_id, after)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, "finalize", before, after, f"{after.type}.finalized", after.updated_at)
+            action = issue_action(after)
+            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, f"{after.type}.finalized", after.updated_at)
             return after
 
         return await self.uow.write(cmd.ctx, Document, work)

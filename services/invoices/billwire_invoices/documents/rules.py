@@ -21,6 +21,7 @@ from billwire_shared.contracts.common import Address
 from billwire_shared.contracts.documents import (
     Document,
     DocumentInput,
+    DocumentPatch,
     Line,
     LineInput,
 )
@@ -240,6 +241,8 @@ def document_problems(doc: DocumentInput | dict[str, Any], *, exclusive: bool = 
     period = get("service_period")
     if period is not None and period.end < period.start:
         problems.append(FieldError(field="service_period.end", message="must not be before start"))
+    if get("number") is not None and get("imported") is False:
+        problems.append(FieldError(field="number", message="only an imported document (imported: true) carries its own number"))
     issue, due, days = get("issue_date"), get("due_date"), get("due_days")
     if issue is not None and days is not None and issue > date.max - timedelta(days=days):
         problems.append(FieldError(field="due_days", message="the due date would fall after the year 9999"))
@@ -325,6 +328,8 @@ def finalize_problems(doc: Document, profile: Profile) -> list[FieldError]:
     need(doc.client.address.city, "client.address.city", "the buyer's city")
     need(doc.client.address.country, "client.address.country", "the buyer's country")
     need(doc.lines, "lines", "at least one line")
+    if doc.imported:
+        need(doc.number, "number", "an imported document's own number")
     if doc.vat_regulation in VAT_ID_REGULATIONS:
         need(doc.client.vat_id, "client.vat_id", "the buyer's VAT id (for a zero-rated supply)")
         need(profile.vat_id, "profile.vat_id", "the seller's VAT id (for a zero-rated supply)")
@@ -338,6 +343,16 @@ def finalize(doc: Document, seller: Seller, number: str, issue_date: date, now: 
         issued, status="open", number=number, seller=seller, finalized_at=now, updated_at=now, version=doc.version + 1,
         balance_due=issued.totals.gross if doc.type == "invoice" else None,
     )
+
+
+def check_draft_patch(patch: DocumentPatch) -> None:
+    """A draft is not sent by hand: it is issued first (finalize, or send which issues it)."""
+    refused = [name for name in ("sent", "sent_date", "sent_notes") if getattr(patch, name) is not msgspec.UNSET]
+    if refused:
+        raise BillwireError(
+            ErrorCode.INVALID_DOCUMENT_STATE, "A draft is not marked as sent; finalize it first (or send it, which issues it).",
+            [FieldError(field=name, message="only an issued document is marked as sent") for name in refused],
+        )
 
 
 def ensure_draft(doc: Document) -> None:

@@ -188,6 +188,7 @@ _STATES = {
     # as of now, from the due date: the scheduler's mark (overdue_at, the event) may come later
     "overdue": "status = 'open' AND (overdue_at IS NOT NULL OR (type = 'invoice' AND due_date < (now() AT TIME ZONE 'UTC')::date))",
     "unpaid": "status = 'open' AND amount_paid = 0",
+    "refund_due": "status = 'cancelled' AND (data->>'refund_due')::numeric > 0",
 }
 
 
@@ -247,6 +248,13 @@ async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: s
         " ON CONFLICT (account_id, document_type, period)"
         " DO UPDATE SET last_value = number_series.last_value + 1 RETURNING last_value",
         account_id, doc_type, period,
+    )
+
+
+async def number_taken(conn: asyncpg.Connection, account_id: UUID, doc_type: str, number: str) -> bool:
+    """Whether a document of the type in the account already has `number` (an imported one's own)."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM documents WHERE account_id = $1 AND type = $2 AND number = $3)", account_id, doc_type, number,
     )
 
 

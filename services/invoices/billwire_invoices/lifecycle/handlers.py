@@ -4,6 +4,7 @@ e-mail outcomes the mailer reports back.
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
+from datetime import date
 from uuid import UUID
 
 import asyncpg
@@ -12,7 +13,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
-from billwire_invoices.documents.drafts import issue, locked_document
+from billwire_invoices.documents.drafts import issue, issue_action, locked_document
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql
 from billwire_invoices.lifecycle import previews, rules, sql
@@ -32,6 +33,8 @@ from billwire_shared.contracts.lifecycle import (
     MarkPaid,
     Payment,
     RecordPayment,
+    RecordRefund,
+    Refund,
     ReminderSent,
     SendDocument,
     SendInfo,
@@ -57,9 +60,9 @@ class LifecycleHandlers:
 
     # -- payments ----------------------------------------------------------------------------
 
-    async def _repay(self, conn: asyncpg.Connection, ctx: Caller, before: Document, action: str) -> Document:
+    async def _repay(self, conn: asyncpg.Connection, ctx: Caller, before: Document, action: str, settled_on: date | None = None) -> Document:
         """Recompute the balance from the payments and announce a change of paid state."""
-        after = rules.with_payments(before, await sql.payments_of(conn, ctx.account_id, before.id), utcnow())
+        after = rules.with_payments(before, await sql.payments_of(conn, ctx.account_id, before.id), utcnow(), settled_on)
         event = f"{after.type}.paid" if after.status == "paid" and before.status != "paid" else f"{after.type}.updated"
         await self._save(conn, ctx, before, after, action, event)
         return after
@@ -128,7 +131,7 @@ class LifecycleHandlers:
                 recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
                 await self.uow.apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
                                   "create", None, recorded, "invoice.payment_recorded", now)
-            return await self._repay(conn, cmd.ctx, invoice, "mark-paid")
+            return await self._repay(conn, cmd.ctx, invoice, "mark-paid", cmd.body.date)
 
         return await self.uow.write(cmd.ctx, Document, work)
 
@@ -139,15 +142,49 @@ class LifecycleHandlers:
         async def work(conn: asyncpg.Connection) -> Cancellation:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
             now = utcnow()
-            cancelled = rules.cancel(invoice, cmd.body.reason, now)
             note = rules.credit_note_for(invoice, new_id(), now)
+            rules.cancel(invoice, cmd.body.reason, note, now)  # refused before anything is written
             await self._save(conn, cmd.ctx, None, note, "create", "credit_note.created")
             issued = await issue(conn, cmd.ctx.account_id, note)
             await self._save(conn, cmd.ctx, note, issued, "finalize", "credit_note.finalized")
+            cancelled = rules.cancel(invoice, cmd.body.reason, issued, now)
             await self._save(conn, cmd.ctx, invoice, cancelled, "cancel", "invoice.cancelled")
-            return Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number)
+            return Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number,
+                                refund_due=cancelled.refund_due)
 
         return await self.uow.write(cmd.ctx, Cancellation, work)
+
+    # -- refunds of a cancelled invoice's payments ---------------------------------------------
+
+    @answers(subjects.REFUND_RECORD)
+    async def record_refund(self, cmd: RecordRefund) -> Refund:
+        """Money paid back on a cancelled invoice; its payments stay, `refund_due` goes down.
+        Announced as `invoice.refunded`; the invoice is never paid again by it."""
+        async def work(conn: asyncpg.Connection) -> Refund:
+            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
+            amount, problems = rules.check_refund(invoice, cmd.refund.amount)
+            document_rules.check(problems)
+            now = utcnow()
+            refund = Refund(
+                id=new_id(), document_id=invoice.id, amount=amount, date=cmd.refund.date or now.date(),
+                method=cmd.refund.method, reference=cmd.refund.reference, created_at=now,
+            )
+            recorded = {"invoice_id": invoice.id, "number": invoice.number, "refund": refund}
+            await self.uow.apply(conn, sql.insert_refund(cmd.ctx.account_id, refund), cmd.ctx, "refund", refund.id,
+                                 "create", None, recorded, None, now)
+            await self._save(conn, cmd.ctx, invoice, rules.with_refund(invoice, refund, now), "refund", "invoice.refunded")
+            return refund
+
+        return await self.uow.write(cmd.ctx, Refund, work)
+
+    @answers(subjects.REFUND_LIST)
+    async def list_refunds(self, cmd: ListForDocument) -> list[Refund]:
+        async def work(conn: asyncpg.Connection) -> list[Refund]:
+            if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
+                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Invoice", cmd.id)
+            return await sql.refunds_of(conn, cmd.ctx.account_id, cmd.id)
+
+        return await self.uow.read(work)
 
     @answers(subjects.DOCUMENT_DUPLICATE)
     async def duplicate_document(self, cmd: DuplicateDocument) -> Document:
@@ -163,8 +200,14 @@ class LifecycleHandlers:
     async def convert_estimate(self, cmd: ListForDocument) -> Document:
         async def work(conn: asyncpg.Connection) -> Document:
             estimate = await locked_document(conn, cmd.ctx.account_id, cmd.id, "estimate")
-            invoice = rules.copy_of(estimate, new_id(), "invoice", utcnow(), refer=True)
+            if estimate.converted_to is not None:
+                earlier = await documents_sql.get_document(conn, cmd.ctx.account_id, estimate.converted_to.id)
+                rules.ensure_not_converted(estimate, earlier)
+            now = utcnow()
+            invoice = rules.copy_of(estimate, new_id(), "invoice", now, refer=True)
             await self._save(conn, cmd.ctx, None, invoice, "create", "invoice.created")
+            converted = msgspec.structs.replace(estimate, converted_to=rules.ref_of(invoice), updated_at=now)
+            await self._save(conn, cmd.ctx, estimate, converted, "convert", None)
             return invoice
 
         return await self.uow.write(cmd.ctx, Document, work)
@@ -182,7 +225,7 @@ class LifecycleHandlers:
             profile, templates = await email_sql.get_profile_and_templates(conn, cmd.ctx.account_id)
             if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
                 issued = await issue(conn, cmd.ctx.account_id, doc, profile)
-                await self._save(conn, cmd.ctx, doc, issued, "finalize", f"{issued.type}.finalized")
+                await self._save(conn, cmd.ctx, doc, issued, issue_action(issued), f"{issued.type}.finalized")
                 doc = issued
             request = rules.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
             await reserve_quota(self.request, cmd.ctx, request.id)

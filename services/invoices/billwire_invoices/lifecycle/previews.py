@@ -82,9 +82,12 @@ async def einvoice_problems(doc: Document, profile: Profile) -> list[Problem]:
 async def issued_preview(conn: asyncpg.Connection, ctx: Caller, doc: Document, profile: Profile, now: datetime) -> tuple[Document, list[Problem]]:
     """The document as issuing it now would make it, and why issuing would be refused."""
     issue_date = doc.issue_date or now.date()
-    number = await peek_number(conn, ctx.account_id, doc, profile, issue_date)
+    number = doc.number if doc.imported else await peek_number(conn, ctx.account_id, doc, profile, issue_date)
     issued = document_rules.finalize(doc, seller_of(profile), number, issue_date, now)
     problems = incomplete(doc, profile)
+    if doc.due_date is not None and doc.due_days is None and doc.due_date < issue_date:
+        problems.append(Problem(code=ErrorCode.VALIDATION_ERROR, field="due_date",
+                                message=f"must not be before the issue date {issue_date.isoformat()}"))
     if not problems:  # the e-invoice check runs, as in `issue`, on a complete document only
         problems = await einvoice_problems(issued, profile)
     return issued, problems
@@ -130,8 +133,8 @@ async def preview_action(conn: asyncpg.Connection, request: Request | None, cmd:
                {"to": [a for a in [body.recipient or doc.client.email] if a], "cc": list(body.cc)}),
         )
     elif cmd.action == "cancel":
-        problems += refusals(lambda: rules.cancel(doc, cmd.reason or "-", now))
         note = rules.credit_note_for(doc, new_id(), now)
+        problems += refusals(lambda: rules.cancel(doc, cmd.reason, note, now))
         note_number = await peek_number(conn, cmd.ctx.account_id, note, profile, now.date())
         problems += incomplete(note, profile)
         preview = msgspec.structs.replace(preview, status_after="cancelled", credit_note_number=note_number, balance_due=doc.balance_due)

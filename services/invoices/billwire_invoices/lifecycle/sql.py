@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices.uow import Statement
-from billwire_shared.contracts.lifecycle import Payment, SendInfo
+from billwire_shared.contracts.lifecycle import Payment, Refund, SendInfo
 from billwire_shared.contracts.mail import SendRequest
 
 _PAYMENT = "id, document_id, amount, date, method, reference, created_at"
@@ -39,6 +39,22 @@ async def delete_payments(conn: asyncpg.Connection, account_id: UUID, document_i
         account_id, document_id, payment_id,
     )
     return int(status.split()[-1])
+
+
+async def refunds_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID) -> list[Refund]:
+    rows = await conn.fetch(
+        f"SELECT {_PAYMENT} FROM refunds WHERE account_id = $1 AND document_id = $2 ORDER BY date, created_at",
+        account_id, document_id,
+    )
+    return [Refund(**dict(r)) for r in rows]
+
+
+def insert_refund(account_id: UUID, refund: Refund) -> Statement:
+    return (
+        "INSERT INTO refunds (id, account_id, document_id, amount, date, method, reference, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [refund.id, account_id, refund.document_id, refund.amount, refund.date, refund.method, refund.reference, refund.created_at],
+    )
 
 
 def insert_send(account_id: UUID, request: SendRequest, state: str) -> Statement:

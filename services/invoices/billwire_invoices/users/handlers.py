@@ -27,7 +27,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _check(problems: list[FieldError]) -> None:
+def check_problems(problems: list[FieldError]) -> None:
     if problems:
         raise BillwireError(ErrorCode.VALIDATION_ERROR, "The request has invalid fields.", problems)
 
@@ -37,7 +37,7 @@ async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: user_contr
     email = rules.normalized_email(user_input.email)
     generated = rules.generated_password() if user_input.password is None else None
     password = generated or user_input.password or ""
-    _check(rules.password_problems(password, email=email))
+    check_problems(rules.password_problems(password, email=email))
     if await users_sql.email_taken(conn, email):
         raise BillwireError(
             ErrorCode.VALIDATION_ERROR, "A user with this e-mail already exists.",
@@ -108,7 +108,7 @@ class UsersHandlers:
             problems = rules.password_problems(cmd.new_password, "new_password", before.email)
             if cmd.new_password == cmd.current_password:
                 problems.append(FieldError(field="new_password", message="must differ from the current password"))
-            _check(problems)
+            check_problems(problems)
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
             return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
 

@@ -1,9 +1,11 @@
-"""Password and user rules, free of I/O: hashing, policy, generated passwords, who may manage whom."""
+"""Password and user rules, free of I/O: hashing, policy, generated passwords, one-time link tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -45,3 +47,24 @@ def password_problems(password: str, field: str = "password", email: str | None 
     if email and password.strip().lower() == normalized_email(email):
         return [FieldError(field=field, message="must not be the e-mail address")]
     return []
+
+
+def new_link_token() -> tuple[str, str]:
+    """A link's secret (about 256 bits, URL-safe) and the SHA-256 that is stored instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_problem(expires_at: datetime, used_at: datetime | None, revoked_at: datetime | None, now: datetime) -> str | None:
+    """Why a one-time link cannot be used now, or None: used beats revoked beats expired."""
+    if used_at is not None:
+        return "used"
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at <= now:
+        return "expired"
+    return None

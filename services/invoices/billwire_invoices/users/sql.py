@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -74,3 +75,66 @@ def update_me(account_id: UUID, user_id: UUID, language: str, name: str | None) 
 
 async def touch_login(conn: asyncpg.Connection, user_id: UUID) -> None:
     await conn.execute("UPDATE users SET last_login_at = now() WHERE id = $1", user_id)
+
+
+# -- one-time links (invitations and password resets) ----------------------------------------
+
+_LINK_COLUMNS = "id, account_id, purpose, email, role, language, user_id, created_by, created_at, expires_at, used_at, revoked_at"
+
+
+async def insert_link(
+    conn: asyncpg.Connection, *, link_id: UUID, account_id: UUID, purpose: str, token_hash: str, email: str,
+    role: str | None, language: str, user_id: UUID | None, created_by: UUID | None, expires_at: datetime,
+) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "INSERT INTO user_links (id, account_id, purpose, token_hash, email, role, language, user_id, created_by, expires_at)"
+        f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_LINK_COLUMNS}",
+        link_id, account_id, purpose, token_hash, email, role, language, user_id, created_by, expires_at,
+    )
+
+
+async def link_by_token(conn: asyncpg.Connection, token_hash: str, purpose: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_LINK_COLUMNS} FROM user_links WHERE token_hash = $1 AND purpose = $2" + (" FOR UPDATE" if lock else ""),
+        token_hash, purpose,
+    )
+
+
+async def invitations_of(conn: asyncpg.Connection, account_id: UUID, limit: int = 50) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_LINK_COLUMNS} FROM user_links WHERE account_id = $1 AND purpose = 'invite' ORDER BY created_at DESC LIMIT $2",
+        account_id, limit,
+    )
+
+
+async def revoke_invitation(conn: asyncpg.Connection, account_id: UUID, link_id: UUID) -> asyncpg.Record | None:
+    """The invitation after revoking it (still unused); None when the account has no such invitation."""
+    row = await conn.fetchrow(
+        f"UPDATE user_links SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2 AND purpose = 'invite'"
+        f" AND used_at IS NULL RETURNING {_LINK_COLUMNS}",
+        account_id, link_id,
+    )
+    if row is None:
+        row = await conn.fetchrow(
+            f"SELECT {_LINK_COLUMNS} FROM user_links WHERE account_id = $1 AND id = $2 AND purpose = 'invite'", account_id, link_id
+        )
+    return row
+
+
+async def revoke_resets_of(conn: asyncpg.Connection, user_id: UUID) -> None:
+    """Only the newest reset link of a user works: the ones before it end when it is made."""
+    await conn.execute(
+        "UPDATE user_links SET revoked_at = now() WHERE user_id = $1 AND purpose = 'reset' AND used_at IS NULL AND revoked_at IS NULL",
+        user_id,
+    )
+
+
+async def mark_link_used(conn: asyncpg.Connection, link_id: UUID, user_id: UUID) -> None:
+    await conn.execute("UPDATE user_links SET used_at = now(), user_id = $2 WHERE id = $1", link_id, user_id)
+
+
+async def company_name(conn: asyncpg.Connection, account_id: UUID) -> str:
+    """How the account calls itself in an e-mail: its profile's company name, else its name."""
+    return await conn.fetchval(
+        "SELECT coalesce(nullif(profile->>'company_name', ''), name) FROM accounts WHERE id = $1", account_id
+    ) or ""

@@ -1,4 +1,5 @@
-"""Documents: the list with filters, one document's page, its PDF and XML, and the draft form."""
+"""Documents: the list with filters, one document's page, its PDF and XML, and the draft form
+(with its live totals and client search, both answered by the invoices service)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from litestar.response import Stream
 from billwire_gateway.bus import ApiError
 from billwire_gateway.controllers.files import _stream_pdf
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
-from billwire_gateway.web.forms import address, convert, field_errors, given, lines, text
+from billwire_gateway.web.forms import address, convert, field_errors, given, line_rows, lines, text
 from billwire_shared import subjects
+from billwire_shared.contracts.accounts import GetProfile, Profile
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import (
@@ -26,6 +28,7 @@ from billwire_shared.contracts.documents import (
     DocumentPatch,
     GetDocument,
     ListDocuments,
+    PreviewDocument,
     UpdateDocument,
 )
 from billwire_shared.contracts.email_settings import PreviewSend, SendPreview
@@ -36,7 +39,10 @@ from billwire_shared.contracts.users import Activity, ListActivity
 PAGE_SIZE = 25
 STATES = ("draft", "open", "sent", "partially_paid", "overdue", "paid", "cancelled")
 SORTS = ("-created_at", "created_at", "-date", "date", "-number", "number")
-DOCUMENT_FIELDS = ("issue_date", "service_date", "due_date", "due_days", "introduction", "notes", "language", "currency", "export_type")
+DOCUMENT_FIELDS = (
+    "issue_date", "service_date", "due_date", "due_days", "introduction", "notes", "language", "currency", "export_type", "price_layout",
+)
+ONLY_WHEN_GIVEN = ("currency", "language", "export_type", "due_days", "price_layout", "show_prices")
 
 
 def _date_or_none(value: str | None) -> date | None:
@@ -89,7 +95,7 @@ class DocumentsController(Controller):
     @post("/new")
     async def create(self, request: Request, person: PersonDep) -> Response:
         form = await request.form()
-        values = self._values(form)
+        values = self._values(form, text(form, "type") or "invoice")
         try:
             document_input = convert(values | {"type": text(form, "type") or "invoice"}, DocumentInput)
             raw = await bus_of(request).call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=person.caller, document=document_input))
@@ -139,9 +145,9 @@ class DocumentsController(Controller):
     @post("/{document_id:uuid}/edit")
     async def update(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         form = await request.form()
-        values = self._values(form)
-        patch_values = {"lines": values.get("lines", [])} | {name: values.get(name) for name in DOCUMENT_FIELDS if name not in ("currency", "language", "export_type", "due_days")}
-        patch_values |= {name: values[name] for name in ("currency", "language", "export_type", "due_days", "client_id", "client") if name in values}
+        values = self._values(form, text(form, "type") or "invoice")
+        patch_values = {"lines": values.get("lines", [])} | {name: values.get(name) for name in DOCUMENT_FIELDS if name not in ONLY_WHEN_GIVEN}
+        patch_values |= {name: values[name] for name in (*ONLY_WHEN_GIVEN, "client_id", "client") if name in values}
         bus = bus_of(request)
         try:
             patch = convert(patch_values, DocumentPatch)
@@ -155,9 +161,41 @@ class DocumentsController(Controller):
             return redirect(f"/documents/{document_id}", "Saved.", person)
         return await self._form(request, person, decode(raw, Document), None, {}, saved=True)
 
+    @post("/totals", opt={"scope": "read"})
+    async def totals(self, request: Request, person: PersonDep) -> Response:
+        """The draft form as it stands, priced by the invoices service (one bus call, nothing stored):
+        each line's amount and the totals, or the fields it refused, keyed by the rows on the page."""
+        form = await request.form()
+        rows = line_rows(form)
+        values = self._values(form, text(form, "type") or "invoice") | {"lines": [row for _, row in rows]}
+        try:
+            document_input = convert(values | {"type": text(form, "type") or "invoice"}, DocumentInput)
+            raw = await bus_of(request).call(subjects.DOCUMENT_PREVIEW, PreviewDocument(ctx=person.caller, document=document_input))
+        except ApiError as exc:
+            if exc.reply.http_status >= 500:
+                raise
+            return Response({"errors": _on_page(field_errors(exc), [index for index, _ in rows])}, status_code=422)
+        doc = decode(raw, Document)
+        texts = person.texts
+        amounts = {
+            str(index): texts.money(line.gross_amount if doc.price_layout == "gross" and line.gross_amount is not None else line.net_amount, doc.currency)
+            for (index, _), line in zip(rows, doc.lines, strict=False)
+        }
+        totals_html = request.app.template_engine.get_template("web/draft_totals.html").render(t=texts, doc=doc)  # type: ignore[union-attr]
+        return Response({"amounts": amounts, "totals": totals_html, "errors": {}})
+
+    @get("/clients", opt={"scope": "read"})
+    async def search_clients(self, request: Request, person: PersonDep) -> Response:
+        """The draft form's client search: up to 50 of the account's clients matching `q`."""
+        q = (request.query_params.get("q") or "").strip()[:100] or None
+        found = decode(await bus_of(request).call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, q=q, limit=50)), Page[Client])
+        return Response([{"id": str(client.id), "name": client.name, "number": client.client_number} for client in found.items])
+
     @staticmethod
-    def _values(form: Any) -> dict[str, Any]:
+    def _values(form: Any, doc_type: str) -> dict[str, Any]:
         values: dict[str, Any] = given(form, DOCUMENT_FIELDS) | {"lines": lines(form)}
+        if doc_type == "delivery_note" and text(form, "show_prices_shown"):
+            values["show_prices"] = bool(text(form, "show_prices"))
         client_id = text(form, "client_id")
         new_client = given(form, ("name", "email", "vat_id"), "client_")
         if new_client.get("name"):
@@ -173,9 +211,25 @@ class DocumentsController(Controller):
         status_code: int = 200, saved: bool = False,
     ) -> Response:
         bus = bus_of(request)
-        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
-        products = decode(await bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)), Page[Product])
+        raw_clients, raw_products, raw_profile = await asyncio.gather(
+            bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+            bus.call(subjects.PRODUCT_LIST, ListProducts(ctx=person.caller, limit=100)),
+            bus.call(subjects.PROFILE_GET, GetProfile(ctx=person.caller)),
+        )
+        clients, products = decode(raw_clients, Page[Client]), decode(raw_products, Page[Product])
         return page(
             request, "draft.html", person, status_code, doc=document, values=values, errors=errors, clients=clients.items,
-            products=products.items, types=DOCUMENT_TYPES, saved=saved,
+            products=products.items, types=DOCUMENT_TYPES, saved=saved, layout=decode(raw_profile, Profile).default_price_layout,
         )
+
+
+def _on_page(errors: dict[str, str], shown: list[int]) -> dict[str, str]:
+    """The API's `lines[k].field` errors renamed to the k-th kept row's place on the page."""
+    renamed = {}
+    for name, message in errors.items():
+        if name.startswith("lines[") and "]" in name:
+            position, _, rest = name[6:].partition("]")
+            if position.isdigit() and int(position) < len(shown):
+                name = f"lines[{shown[int(position)]}]{rest}"
+        renamed[name] = message
+    return renamed

@@ -1,4 +1,5 @@
-"""Settings a person changes: the company profile with its logo, and API keys for agents."""
+"""Settings a person changes: the company profile with its logo, bank, defaults and number
+series (owners and members; accountants read), and API keys for agents (owners)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
-from billwire_gateway.web.forms import address, convert, field_errors, given
+from billwire_gateway.web.forms import address, convert, field_errors, given, text
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
     ApiKey,
@@ -22,6 +23,7 @@ from billwire_shared.contracts.accounts import (
     GetProfile,
     ListApiKeys,
     NewApiKey,
+    NumberSeries,
     Profile,
     ProfilePatch,
     UpdateProfile,
@@ -30,8 +32,32 @@ from billwire_shared.contracts.common import SCOPES, ById
 from billwire_shared.contracts.rendering import Logo, SetLogo
 
 PROFILE_FIELDS = ("company_name", "email", "phone", "tax_number", "vat_id", "contact_name", "legal_footer", "default_currency",
-                  "default_payment_terms_days", "default_tax_rate", "language")
+                  "default_payment_terms_days", "default_tax_rate", "language", "default_export_type", "default_price_layout")
 BANK_FIELDS = ("account_holder", "iban", "bic")
+SERIES = tuple(NumberSeries.__struct_fields__)
+
+
+def number_series(form: FormMultiDict) -> dict[str, Any]:
+    """`series_<type>_pattern` and its `..._yearly_reset` box per document type; a type whose
+    pattern is left empty keeps its series."""
+    series = {}
+    for doc_type in SERIES:
+        if (pattern := text(form, f"series_{doc_type}_pattern")) is not None:
+            series[doc_type] = {"pattern": pattern, "yearly_reset": form.get(f"series_{doc_type}_yearly_reset") == "on"}
+    return series
+
+
+def _profile_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The API's `number_series.invoice.pattern`, `bank.iban`, `address.city` as the form's field names."""
+    renamed = {}
+    for name, message in errors.items():
+        parts = name.split(".")
+        if parts[0] == "number_series" and len(parts) == 3:
+            name = f"series_{parts[1]}_{parts[2]}"
+        elif parts[0] in ("bank", "address") and len(parts) == 2:
+            name = f"{parts[0]}_{parts[1]}"
+        renamed[name] = message
+    return renamed
 
 
 class SettingsController(Controller):
@@ -45,20 +71,21 @@ class SettingsController(Controller):
     async def profile_form(self, request: Request, person: PersonDep) -> Response:
         return await self._profile_page(request, person, None, {})
 
-    @post("/profile", opt={"scope": "admin"})
+    @post("/profile", opt={"scope": "write"})
     async def update_profile(self, request: Request, person: PersonDep) -> Response:
         form = await request.form()
         values: dict[str, Any] = given(form, PROFILE_FIELDS)
         values["address"] = address(form) or {}
         values["bank"] = given(form, BANK_FIELDS, "bank_")
+        values["number_series"] = number_series(form)
         try:
             patch = convert(values, ProfilePatch)
             await bus_of(request).call(subjects.PROFILE_UPDATE, UpdateProfile(ctx=person.caller, patch=patch))
         except ApiError as exc:
-            return await self._profile_page(request, person, values, field_errors(exc), 422)
+            return await self._profile_page(request, person, values, _profile_errors(field_errors(exc)), 422)
         return redirect("/settings/profile", "Saved.", person)
 
-    @post("/logo", opt={"scope": "admin"}, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    @post("/logo", opt={"scope": "write"}, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
     async def upload_logo(
         self, request: Request, person: PersonDep, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Response:
@@ -109,7 +136,9 @@ class SettingsController(Controller):
             has_logo = True
         except ApiError:
             has_logo = False
-        return page(request, "profile.html", person, status_code, profile=profile, values=values, errors=errors, has_logo=has_logo)
+        return page(
+            request, "profile.html", person, status_code, profile=profile, values=values, errors=errors, has_logo=has_logo, series_types=SERIES,
+        )
 
     @staticmethod
     async def _keys_page(request: Request, person: PersonDep, new_key: NewApiKey | None, errors: dict, status_code: int = 200) -> Response:

@@ -148,8 +148,15 @@ def run_on_saxon_thread(fn, *args):
     return _executor.submit(fn, *args)
 
 
+_warming: list[concurrent.futures.Future] = []
+
+
 def warm_up() -> concurrent.futures.Future:
-    """Compile both stylesheets (a second or two each) before the first document needs them."""
+    """Compile both stylesheets (a second or two each, far longer on a busy machine) before the
+    first document needs them: once per process, when e-invoices come into use (at start, or
+    when a client or the profile first asks for them), not on the request of the first one."""
+    if _warming:
+        return _warming[0]
 
     def compile_all() -> None:
         for syntax in ("cii", "ubl"):
@@ -158,4 +165,5 @@ def warm_up() -> concurrent.futures.Future:
         _ubl_schema("Invoice")
         _ubl_schema("CreditNote")
 
-    return _executor.submit(compile_all)
+    _warming.append(_executor.submit(compile_all))
+    return _warming[0]
