@@ -43,8 +43,11 @@ def input_classes() -> list[type[msgspec.Struct]]:
 def decimal_schema(node: dict[str, Any]) -> dict[str, Any]:
     """A decimal field: its pattern as a string, or a JSON number in the same range."""
     form = decimal_form(node.get("description"))
-    number: dict[str, Any] = {"type": "number", "maximum": form.maximum}
-    number["exclusiveMinimum" if form.exclusive_minimum else "minimum"] = form.minimum
+    number: dict[str, Any] = {"type": "number"}
+    if form.maximum is not None:
+        number["maximum"] = form.maximum
+    if form.minimum is not None:
+        number["exclusiveMinimum" if form.exclusive_minimum else "minimum"] = form.minimum
     described = {"description": node["description"]} if node.get("description") else {}
     return described | {"anyOf": [{"type": "string", "pattern": form.pattern}, number]}
 

@@ -30,8 +30,8 @@ class DecimalForm(NamedTuple):
     range, read from its decimal text, never through a float."""
 
     pattern: str
-    minimum: int
-    maximum: int
+    minimum: int | None = None
+    maximum: int | None = None
     exclusive_minimum: bool = False
 
 
@@ -45,8 +45,11 @@ DECIMAL_FORMS: dict[str | None, DecimalForm] = {
 }
 
 
+ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")  # a decimal field of no kind above
+
+
 def decimal_form(description: str | None) -> DecimalForm:
-    return DECIMAL_FORMS.get(description, DECIMAL_FORMS[RATE] if description is None else DECIMAL_FORMS[MONEY])
+    return DECIMAL_FORMS.get(description, ANY_DECIMAL)
 
 
 def line(max_length: int, min_length: int = 0, description: str | None = None) -> Any:
