@@ -3,8 +3,8 @@
 Litestar's own schema of a msgspec Struct drops what the gateway's strict decoding enforces:
 unknown fields are refused (`forbid_unknown_fields`), list items carry their own limits, a
 patch's fields are never null unless they say so. So every request body type (the contracts'
-`Input` classes) gets msgspec's own JSON schema of it instead, and decimal fields (money,
-rates, quantities) say what they take: a decimal string of the pattern the gateway checks
+`Input` classes) gets msgspec's own JSON schema of it instead, free text says it holds no NUL
+character (strict.py refuses it anywhere), and decimal fields (money, rates, quantities) say what they take: a decimal string of the pattern the gateway checks
 (strict.py), or a JSON number, read from its decimal text, never through a float.
 """
 
@@ -22,6 +22,7 @@ import billwire_shared.contracts
 from billwire_shared.contracts.common import Input, decimal_form
 
 REF = "#/components/schemas/{name}"
+NO_NUL = "^[^\\x00]*$"
 
 
 def input_classes() -> list[type[msgspec.Struct]]:
@@ -53,13 +54,16 @@ def decimal_schema(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_decimals(node: Any) -> Any:
-    """`node` with every msgspec decimal (`format: decimal`) described as `decimal_schema` says."""
+    """`node` with every msgspec decimal (`format: decimal`) described as `decimal_schema` says,
+    and free text without NUL."""
     if isinstance(node, list):
         return [with_decimals(item) for item in node]
     if not isinstance(node, dict):
         return node
     if node.get("type") == "string" and node.get("format") == "decimal":
         return decimal_schema(node)
+    if node.get("type") == "string" and not {"pattern", "format", "enum"} & node.keys():
+        node = node | {"pattern": NO_NUL}  # the gateway refuses NUL in every string (Postgres cannot store it)
     return {key: with_decimals(value) for key, value in node.items()}
 
 

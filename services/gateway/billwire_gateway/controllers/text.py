@@ -77,7 +77,8 @@ class PromptController(Controller):
     )
     delete_prompt = delete_one("prompt_id", subjects.PROMPT_DELETE, name="delete_prompt", summary="Delete a saved prompt")
 
-    @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)")
+    @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)",
+          responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")})
     async def run_prompt(
         self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[DraftOptions | None] = None,
     ) -> Response[DraftFromTextResult]:
