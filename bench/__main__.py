@@ -1,4 +1,4 @@
-"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|footprint|scale|observability|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|footprint|scale|observability|archive|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
@@ -7,6 +7,7 @@ mcp:       MCP create_invoice + get_invoice against the same two REST calls
 send:      invoices sent end to end into an SMTP server, against rendering alone
 einvoice:  XRechnung / Factur-X XML generated and validated per second; Factur-X PDF over plain PDF
 recurring: 10,000 recurring invoices due at once through the scheduler, against as many POST /invoices
+archive:   the tax-audit ZIP of 1,000 and 10,000 issued documents: time and the gateway's peak memory
 footprint: the whole `make run` stack's PSS idle and under sends, start-up time to /ready
 scale:     list, overdue filter, stats and usage at 1k / 10k (/ 50k) documents in one account, p50 / p95 and growth
 observability: bus requests through a handler without metrics, with them, and traced; peak memory of each
@@ -77,7 +78,7 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale", "footprint", "observability"), default="all")
+    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale", "footprint", "observability", "archive"), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -106,6 +107,10 @@ def main() -> int:
         from bench import footprint
 
         codes.append(_reported("footprint", footprint.run, args.quick))
+    if args.which in ("all", "archive"):
+        from bench import archive_bench
+
+        codes.append(_reported("archive", archive_bench.run, args.quick))
     if args.which in ("all", "scale"):
         from bench import scale_bench
 

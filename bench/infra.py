@@ -64,13 +64,14 @@ class Infra:
     def _start_embedded(self) -> None:
         if self.server_url and self.nats_url:
             return
+        from billwire_cli.dev import NATS_MAX_PAYLOAD
         from billwire_cli.embedded import EmbeddedNats, free_port
         from billwire_cli.embedded_postgres import EmbeddedPostgres
 
         self._tmp = Path(tempfile.mkdtemp(prefix="billwire-bench-"))
         self._tmp.chmod(0o755)  # when root, Postgres runs as another user that must get in
         if not self.nats_url:
-            self._nats = EmbeddedNats(self._tmp / "nats", free_port())
+            self._nats = EmbeddedNats(self._tmp / "nats", free_port(), max_payload=NATS_MAX_PAYLOAD)  # as `make run` does
             self._nats.start()
             self.nats_url = self._nats.url
         if not self.server_url:

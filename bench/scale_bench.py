@@ -13,6 +13,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -23,27 +24,33 @@ from bench.procs import BenchError
 
 CALLS = {
     "GET /invoices?limit=100": "/api/v1/invoices?limit=100",
+    "GET /invoices last page (offset)": "/api/v1/invoices?limit=100&offset={last_offset}",
     "GET /invoices?status=overdue": "/api/v1/invoices?status=overdue",
+    "GET /invoices/{id}": "/api/v1/invoices/{seed_id}",
     "GET /stats": "/api/v1/stats",
     "GET /usage": "/api/v1/usage",
 }
+EXPORT = "GET /invoices/export (µs/row)"
+PEAK = "peak RSS MB gateway / invoices"
 
 _COPY = """
 INSERT INTO documents (id, account_id, created_at, type, status, number, client_id, issue_date, version, data,
                        updated_at, finalized_at, sent_at, paid_at, cancelled_at, due_date, overdue_at, amount_paid, reminder_level)
-SELECT copy.id, d.account_id, now() - g * interval '7 minutes', d.type, d.status, d.number || '-' || g, d.client_id,
+SELECT copy.id, d.account_id, copy.created_at, d.type, d.status, d.number || '-' || g, d.client_id,
        d.issue_date, d.version,
-       jsonb_set(jsonb_set(d.data, '{id}', to_jsonb(copy.id::text)), '{number}', to_jsonb(d.number || '-' || g)),
+       jsonb_set(jsonb_set(jsonb_set(d.data, '{id}', to_jsonb(copy.id::text)), '{number}', to_jsonb(d.number || '-' || g)),
+                 '{created_at}', to_jsonb(copy.created_at)),
        d.updated_at, d.finalized_at, d.sent_at, d.paid_at, d.cancelled_at, d.due_date,
        CASE WHEN g % 10 = 0 THEN now() END, d.amount_paid, d.reminder_level
-FROM documents d, generate_series($2::int, $3::int) AS g, LATERAL (SELECT gen_random_uuid() AS id, g AS n) AS copy
+FROM documents d, generate_series($2::int, $3::int) AS g,
+     LATERAL (SELECT gen_random_uuid() AS id, now() - g * interval '7 minutes' AS created_at) AS copy
 WHERE d.id = $1
 """
 
 
 async def _grow(database_url: str, seed_id: str, have: int, want: int) -> None:
     """Copy the seed invoice until the account holds `want` documents."""
-    conn = await asyncpg.connect(database_url, server_settings={"search_path": "invoices"})
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "invoices", "TimeZone": "UTC"})
     try:
         await conn.execute(_COPY, uuid.UUID(seed_id), have, want - 1)
         await conn.execute("VACUUM ANALYZE documents")
@@ -51,11 +58,12 @@ async def _grow(database_url: str, seed_id: str, have: int, want: int) -> None:
         await conn.close()
 
 
-async def _time_calls(base: str, key: str, rounds: int) -> dict[str, tuple[float, float]]:
+async def _time_calls(base: str, key: str, rounds: int, size: int, seed_id: str) -> dict[str, tuple[float, float]]:
     """(p50, p95) in ms of each call, one sequential client, after one untimed call each."""
     results = {}
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
-        for name, path in CALLS.items():
+        for name, template in CALLS.items():
+            path = template.format(last_offset=max(size - 100, 0), seed_id=seed_id)
             (await http.get(path)).raise_for_status()
             times = []
             for _ in range(rounds):
@@ -65,7 +73,24 @@ async def _time_calls(base: str, key: str, rounds: int) -> dict[str, tuple[float
                 response.raise_for_status()
             times.sort()
             results[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+        results[EXPORT] = await _time_export(http, size)
     return results
+
+
+async def _time_export(http: httpx.AsyncClient, size: int, rounds: int = 3) -> tuple[float, float]:
+    """(median, slowest) µs per row of the full CSV export of the account's invoices, streamed and dropped."""
+    per_row = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows = -1  # the header
+        async with http.stream("GET", "/api/v1/invoices/export") as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                rows += chunk.count(b"\n")
+        if rows != size:
+            raise BenchError(f"the export gave {rows} rows, expected {size}")
+        per_row.append((time.perf_counter() - started) * 1e6 / rows)
+    return statistics.median(per_row), max(per_row)
 
 
 async def _seed(base: str, key: str, client_id: str) -> str:
@@ -76,6 +101,14 @@ async def _seed(base: str, key: str, client_id: str) -> str:
         doc_id = created.json()["id"]
         (await http.post(f"/api/v1/invoices/{doc_id}/finalize")).raise_for_status()
     return doc_id
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set so far (VmHWM): flat across sizes means the export streams."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run(quick: bool = False) -> int:
@@ -89,14 +122,16 @@ def run(quick: bool = False) -> int:
             print(f"[scale] {size} documents in the account ...", flush=True)
             asyncio.run(_grow(infra.database_url, seed_id, have, size))
             have = size
-            measured[size] = asyncio.run(_time_calls(running.base, running.key, rounds))
+            measured[size] = asyncio.run(_time_calls(running.base, running.key, rounds, size, seed_id))
+            measured[size][PEAK] = (_peak_rss_mb(running.pids["gateway"]), _peak_rss_mb(running.pids["invoices"]))
     if not measured:
         raise BenchError("nothing measured")
-    print(f"\nCost as the account grows: p50 / p95 ms, one sequential client, {rounds} calls each")
-    header = f"{'call':<32}" + "".join(f"{f'{size:,} docs':>20}" for size in sizes) + f"{'growth p50':>12}"
+    print(f"\nCost as the account grows: p50 / p95 ms, one sequential client, {rounds} calls each"
+          " (the export: median / slowest µs per row of 3 full exports)")
+    header = f"{'call':<34}" + "".join(f"{f'{size:,} docs':>20}" for size in sizes) + f"{'growth p50':>12}"
     print(header)
-    for name in CALLS:
+    for name in [*CALLS, EXPORT, PEAK]:
         cells = "".join(f"{f'{measured[s][name][0]:.1f} / {measured[s][name][1]:.1f}':>20}" for s in sizes)
         growth = measured[sizes[-1]][name][0] / measured[sizes[0]][name][0]
-        print(f"{name:<32}{cells}{f'{growth:.2f}x':>12}")
+        print(f"{name:<34}{cells}{f'{growth:.2f}x':>12}")
     return 0

@@ -81,7 +81,7 @@ async def write_archive(account: UUID, year: int, output: Path | None, origins=N
         raise SystemExit(f"archive failed: {exc.reply.code}: {exc.reply.message}") from exc
     finally:
         await bus.close()
-    print(f"Archive: {target}  ({len(builder.index)} documents, {target.stat().st_size:,} bytes)")
+    print(f"Archive: {target}  ({builder.documents} documents, {target.stat().st_size:,} bytes)")
     return 0
 
 

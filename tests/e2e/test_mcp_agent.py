@@ -18,6 +18,7 @@ import pytest_asyncio
 from billwire_cli.embedded import free_port
 from billwire_gateway.mcp.schema import untyped_nodes
 from billwire_invoices.app import open_pool
+from billwire_invoices.documents.einvoice import warm_up
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.settings import InvoicesSettings
 from billwire_mailer.app import MailerService, MailerSettings
@@ -152,6 +153,7 @@ async def test_greenleaf_from_tools_list_to_the_email_and_the_pdf_in_the_convers
                            lines=[{"description": "Hedge trimming", "quantity": 6, "unit": "h", "unit_price": 45.5},
                                   {"description": "Green waste disposal", "quantity": "1", "unit_price": "80"}])
         assert draft["totals"]["gross"] == "420.07" and draft["due_date"] == "2027-01-15"
+        assert draft["vat_note"] == "19 % on lines 1, 2: the account's default rate."
 
         preview = await call(session, "send_invoice", invoice_id=draft["id"], cc=["office@greenleaf.example"])
         number = preview["number_after"]
@@ -259,3 +261,61 @@ async def test_an_invoice_past_its_due_date_is_overdue_when_asked_and_announced_
     events = await read_events(stack, {"invoice.overdue"}, draft["id"])
     assert len(events) == 1
     assert (await api.get(f"/invoices/{draft['id']}")).json()["overdue_at"] is not None
+
+
+async def test_a_client_abroad_is_told_which_rate_applied_and_why(stack: Stack) -> None:
+    api = await ready_account(stack, "Export GmbH")
+    paris = {"name": "Boulangerie Paris SARL", "email": "compta@boulangerie.example",
+             "address": {"street": "Rue de Rivoli 1", "zip": "75001", "city": "Paris", "country": "FR"}}
+    async with stack.served() as base, mcp_session(base, api.key, LEGACY) as session:
+        draft = await call(session, "create_invoice", client=paris, lines=[{"description": "Ovens service", "unit_price": "500"}])
+        assert draft["lines"][0]["tax_rate"] == "19"
+        assert "The client is in FR, not in the seller's country DE" in draft["vat_note"] and "reverse_charge" in draft["vat_note"]
+        preview = await call(session, "finalize_invoice", invoice_id=draft["id"])
+        assert preview["vat_note"] == draft["vat_note"]
+        changed = await call(session, "update_invoice", invoice_id=draft["id"], changes={"vat_regulation": "export"})
+        assert changed["vat_note"].startswith("0 % on every line: vat_regulation export")
+
+
+async def test_cancel_unpay_einvoice_and_recurring_previews_tell_the_whole_truth(stack: Stack) -> None:
+    api = await ready_account(stack, "Previews GmbH")
+    async with stack.served() as base, mcp_session(base, api.key, MODERN) as session:
+        client = await call(session, "create_client", client=GREENLEAF)
+        draft = await call(session, "create_invoice", client_id=client["id"], lines=[{"description": "Mowing", "unit_price": "100"}])
+        await call(session, "finalize_invoice", invoice_id=draft["id"], confirm=True, expected_total="119.00")
+        await call(session, "record_payment", invoice_id=draft["id"], amount=19)
+
+        unpay = await call(session, "mark_invoice_unpaid", invoice_id=draft["id"])
+        assert [p["amount"] for p in unpay["payments_removed"]] == ["19"] and unpay["blocking_problems"] == []
+        assert (unpay["balance_due"], unpay["status_after"]) == ("119.00", "open")
+        await call(session, "mark_invoice_unpaid", invoice_id=draft["id"], confirm=True, expected_total="119.00")
+        cancel = await call(session, "cancel_invoice", invoice_id=draft["id"], reason="Wrong client")
+        assert cancel["blocking_problems"] == [] and cancel["status_after"] == "cancelled"
+        done = await call(session, "cancel_invoice", invoice_id=draft["id"], reason="Wrong client", confirm=True, expected_total=119)
+        assert done["credit_note_number"] == cancel["credit_note_number"]
+
+        # A valid XRechnung draft whose seller loses the phone an XRechnung needs: the e-invoice check blocks.
+        await asyncio.wrap_future(warm_up())
+        assert (await api.patch("/settings/profile", json={"contact_name": "Anna Muster", "phone": "+49 30 1234567"})).status_code == 200
+        public = await call(session, "create_client", client=GREENLEAF | {"buyer_reference": "04011000-12345-67"})
+        xrechnung = await call(session, "create_invoice", client_id=public["id"], export_type="xrechnung",
+                               lines=[{"description": "Hedges", "unit_price": "50"}])
+        assert (await api.patch("/settings/profile", json={"phone": None})).status_code == 200
+        not_issued = await call(session, "cancel_invoice", invoice_id=xrechnung["id"], reason="Not needed")
+        assert [p["code"] for p in not_issued["blocking_problems"]] == ["INVALID_DOCUMENT_STATE"]
+        assert "delete it instead" in not_issued["blocking_problems"][0]["message"]
+        preview = await call(session, "finalize_invoice", invoice_id=xrechnung["id"])
+        assert "EINVOICE_INVALID" in {p["code"] for p in preview["blocking_problems"]}, preview["blocking_problems"]
+        assert preview["number_after"].startswith("INV-")
+        refused = await session.call_tool("finalize_invoice", {"invoice_id": xrechnung["id"], "confirm": True, "expected_total": "59.50"})
+        assert refused.is_error and "EINVOICE_INVALID" in refused.content[0].text
+
+        # A recurring invoice e-mailed to a client without an address: every run would fail to be issued.
+        nova = await call(session, "create_client", client=NOVATECH)
+        template = {"client_id": nova["id"], "schedule": {"frequency": "monthly", "start": "2041-01-01"},
+                    "lines": [{"description": "Support {month}", "unit_price": "250"}], "auto_send": {}}
+        recurring = await call(session, "create_recurring_invoice", template=template)
+        assert recurring["preview"] is True and recurring["to"] == ["ap@novatech.example"]
+        assert "client.address.street" in {p["field"] for p in recurring["blocking_problems"]}
+        fine = await call(session, "create_recurring_invoice", template=template | {"client_id": client["id"]})
+        assert fine["blocking_problems"] == [] and fine["to"] == ["billing@greenleaf.example"]

@@ -18,8 +18,13 @@ import os
 import re
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest_asyncio
+
+from billwire_cli.embedded import free_port
+from billwire_mailer.app import MailerService, MailerSettings
 from billwire_rendering.app import RenderingService
 from tests.stack import Stack
 
@@ -36,7 +41,17 @@ CHECKS = ",".join([
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
-async def test_schemathesis_finds_nothing_in_two_thousand_cases(stack: Stack, rendering: RenderingService) -> None:
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
+    """The mailer too: the documented examples make real documents whose ids the fuzzer then sends
+    (with `?wait=`). Its relay is down and it tries once, so each send ends failed at once and
+    nothing leaves the machine."""
+    settings = stack.settings(MailerSettings, smtp_port=free_port(), send_attempts=1, outbox_poll_interval=0.2)
+    async with MailerService(settings).running() as service:
+        yield service
+
+
+async def test_schemathesis_finds_nothing_in_two_thousand_cases(stack: Stack, rendering: RenderingService, mailer: MailerService) -> None:
     _, admin_key = await stack.new_account("Fuzz GmbH")
     admin = stack.api(admin_key)
     keys = []

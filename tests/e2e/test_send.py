@@ -10,6 +10,7 @@ import email
 import email.policy
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -105,6 +106,13 @@ async def test_send_delivers_one_email_with_the_pdf_and_marks_the_invoice_sent(s
     assert [e["data"]["number"] for e in events] == [invoice["number"]]
     assert (await api.get("/invoices", params={"status": "sent"})).json()["total"] == 1
 
+    # Revenue statistics count it as sent; an issued invoice not sent is invoiced, not sent.
+    unsent = (await api.post("/invoices", json={"client": buyer, "lines": [{"description": "x", "unit_price": "10"}]})).json()
+    assert (await api.post(f"/invoices/{unsent['id']}/finalize")).status_code == 200
+    stats = (await api.get("/stats", params={"period": "day", "date": invoice["issue_date"]})).json()
+    [today] = stats["periods"]
+    assert (today["invoiced_count"], today["sent_count"], today["sent"]) == (2, 1, invoice["totals"]["gross"]), today
+
 
 async def test_a_rejected_recipient_ends_as_failed_with_the_reason(stack: Stack, outbox: Outbox) -> None:
     api = await ready_account(stack, "Bounce GmbH")
@@ -198,6 +206,10 @@ async def test_over_the_daily_quota_a_send_answers_429_and_queues_nothing(stack:
     assert (await api.get(f"/invoices/{drafts[-1]['id']}/sends")).json() == []
     usage = (await api.get("/usage")).json()
     assert (usage["emails_today"], usage["emails_daily_limit"]) == (QUOTA, QUOTA)
+    emails = usage["emails"]
+    assert (emails["max"], emails["used"], emails["remaining"], emails["unlimited"]) == (QUOTA, QUOTA, 0, False)
+    assert emails["day"] == datetime.now(UTC).date().isoformat() and emails["resets_at"].startswith(
+        (datetime.now(UTC).date() + timedelta(days=1)).isoformat())
 
 
 async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_quota_back(stack: Stack, outbox: Outbox) -> None:

@@ -65,6 +65,14 @@ class Web:
         assert not csp, csp
         assert not elsewhere, f"the page asked another host: {elsewhere}"  # every asset is Billwire's own
 
+    @contextlib.asynccontextmanager
+    async def signed_in(self, company: str, role: str = "owner", width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
+        """A browser page signed in as a new user of a new account `company`, with a password of their own."""
+        _, email, password = await self.new_user(company, role=role, password="a password of one's own")
+        async with self.page(width, height) as page:
+            await self.sign_in(page, email, password)
+            yield page
+
     async def sign_in(self, page: Page, email: str, password: str) -> None:
         await page.goto("/login")
         await page.get_by_label("E-mail").fill(email)

@@ -10,9 +10,7 @@ from tests.web.conftest import Web
 
 
 async def test_a_sentence_becomes_a_draft_after_a_preview(web: Web) -> None:
-    _, email, password = await web.new_user("Text Web GmbH", password="the text user's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Text Web GmbH") as page:
         await page.goto("/documents/from-text")
         await page.get_by_label("What should the invoice say?").fill("Invoice Globex Corp for 10 hours of consulting at €150/hour")
         await page.get_by_role("button", name="Preview").click()

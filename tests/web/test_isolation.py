@@ -71,9 +71,7 @@ async def test_an_unknown_page_is_the_styled_404_and_the_api_keeps_json(web: Web
 
 
 async def test_an_accountant_reads_but_cannot_change(web: Web) -> None:
-    _, email, password = await web.new_user("Accountant GmbH", role="accountant", password="the accountant's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Accountant GmbH", role="accountant") as page:
         await page.goto("/clients")
         await expect(page.get_by_role("link", name="+ New client")).to_have_count(0)
         response = await page.goto("/settings/keys")

@@ -35,10 +35,8 @@ def link_in(mail: email.message.EmailMessage) -> str:
 
 
 async def test_an_invited_accountant_joins_by_the_emailed_link_once(web: Web) -> None:
-    _, owner_email, owner_password = await web.new_user("Invite Web GmbH", password="the owner's password")
     invitee = "accountant@invite-web.example"
-    async with web.page() as owner, web.page() as guest:
-        await web.sign_in(owner, owner_email, owner_password)
+    async with web.signed_in("Invite Web GmbH") as owner, web.page() as guest:
         await owner.goto("/settings/users")
         await owner.locator("#i-email").fill(invitee)
         await owner.locator("#i-role").select_option("accountant")
@@ -96,10 +94,8 @@ async def test_an_invited_accountant_joins_by_the_emailed_link_once(web: Web) ->
 
 
 async def test_a_withdrawn_invitation_cannot_be_used(web: Web) -> None:
-    _, owner_email, owner_password = await web.new_user("Withdraw Web GmbH", password="the owner's password")
     invitee = "member@withdraw-web.example"
-    async with web.page() as owner, web.page() as guest:
-        await web.sign_in(owner, owner_email, owner_password)
+    async with web.signed_in("Withdraw Web GmbH") as owner, web.page() as guest:
         await owner.goto("/settings/users")
         await owner.locator("#i-email").fill(invitee)
         await owner.get_by_role("button", name="Send invitation").click()

@@ -12,9 +12,7 @@ from tests.web.conftest import Web
 
 
 async def test_create_refuse_edit_and_delete_a_product(web: Web) -> None:
-    _, email, password = await web.new_user("Price List GmbH", password="the price list's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Price List GmbH") as page:
         await page.goto("/products/new")
         await page.get_by_label("Title").fill("Consulting hour")
         await page.get_by_label("Price", exact=True).fill("119")

@@ -85,9 +85,7 @@ async def test_make_recurring_preview_pause_and_resume(web: Web) -> None:
 
 
 async def test_recurring_list_fits_a_phone(web: Web) -> None:
-    _, email, password = await web.new_user("Phone Recurring GmbH", password="the phone user's password")
-    async with web.page(width=375, height=740) as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Phone Recurring GmbH", width=375, height=740) as page:
         for path in ("/recurring", "/recurring/new"):
             await page.goto(path)
             overflow = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")

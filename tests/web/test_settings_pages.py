@@ -11,9 +11,7 @@ from tests.web.conftest import Web
 
 
 async def test_email_templates_and_reminders_save_and_show(web: Web) -> None:
-    _, email, password = await web.new_user("Templates Web GmbH", role="member", password="the member's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Templates Web GmbH", role="member") as page:
         await page.goto("/settings/email-templates")
         await expect(page.get_by_label("Subject (Invoice, EN)")).to_have_attribute("placeholder", "{title} {number} – {sender}")
         await page.locator("summary", has_text="Invoice").first.click()
@@ -50,9 +48,7 @@ async def test_email_templates_and_reminders_save_and_show(web: Web) -> None:
 
 
 async def test_profile_bank_defaults_and_number_series_save_and_show(web: Web) -> None:
-    _, email, password = await web.new_user("Series Web GmbH", password="the owner's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Series Web GmbH") as page:
         await page.goto("/settings/profile")
         await page.get_by_label("IBAN").fill("DE89370400440532013000")
         await page.get_by_label("Contact person").fill("Grace Hopper")
@@ -76,9 +72,7 @@ async def test_profile_bank_defaults_and_number_series_save_and_show(web: Web) -
 
 
 async def test_saved_prompts_with_labels_list_filter_and_run(web: Web) -> None:
-    _, email, password = await web.new_user("Prompts Web GmbH", password="the owner's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Prompts Web GmbH") as page:
         await page.goto("/documents/from-text")
         await page.get_by_label("Prompt", exact=True).fill("Invoice Globex Corp for 10 hours of consulting at €150/hour")
         await page.get_by_label("Labels").fill("retainer, monthly")
@@ -101,9 +95,7 @@ async def test_saved_prompts_with_labels_list_filter_and_run(web: Web) -> None:
 
 
 async def test_an_accountant_reads_settings_and_cannot_save_them(web: Web) -> None:
-    _, email, password = await web.new_user("Accountant Web GmbH", role="accountant", password="the accountant's password")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Accountant Web GmbH", role="accountant") as page:
         for path in ("/settings/profile", "/settings/email-templates", "/settings/reminders"):
             shown = await page.goto(path)
             assert shown is not None and shown.status == 200, path

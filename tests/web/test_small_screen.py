@@ -6,9 +6,7 @@ from tests.web.conftest import Web
 
 
 async def test_main_pages_fit_a_phone(web: Web) -> None:
-    _, email, password = await web.new_user("Phone GmbH", password="the phone user's password")
-    async with web.page(width=375, height=740) as page:
-        await web.sign_in(page, email, password)
+    async with web.signed_in("Phone GmbH", width=375, height=740) as page:
         for path, name in (("/", "phone-overview"), ("/documents", "phone-documents"), ("/documents/new", "phone-draft"),
                            ("/clients", None), ("/settings/profile", None), ("/settings/keys", None)):
             await page.goto(path)

@@ -9,10 +9,8 @@ from tests.web.conftest import Web
 
 
 async def test_owner_adds_and_disables_a_member(web: Web) -> None:
-    _, owner_email, owner_password = await web.new_user("Team Web GmbH", password="the owner's password")
     member_email = "member@team-web.example"
-    async with web.page() as owner, web.page() as member:
-        await web.sign_in(owner, owner_email, owner_password)
+    async with web.signed_in("Team Web GmbH") as owner, web.page() as member:
         await owner.goto("/settings/users")
         await owner.locator("details", has_text="with a first password").locator("summary").click()
         await owner.locator("#f-email").fill(member_email)

@@ -40,6 +40,7 @@ from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
+from billwire_gateway.examples import add_examples
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
@@ -152,7 +153,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
-        on_startup=[document_errors],
+        on_startup=[document_errors, add_examples],
         request_class=ExactRequest,
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
         template_config=template_config(),

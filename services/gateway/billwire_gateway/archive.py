@@ -9,8 +9,8 @@ audit log (`audit-log.jsonl`, the entities before and after each change, verbati
 manifest (`SHA256SUMS`, in the format `sha256sum -c` checks, and `manifest.json`).
 
 Everything is read page by page over the bus and every file is written into the ZIP while
-its bytes arrive, so memory does not grow with the year's size; only the index rows (a few
-hundred bytes per document) are kept until the end. The same builder serves
+its bytes arrive, so memory does not grow with the year's size; the index entries wait in a
+temporary file until the index files are written at the end. The same builder serves
 `GET /api/v1/archive?year=` and `billwire archive`.
 """
 
@@ -22,8 +22,9 @@ import io
 import json
 import re
 import stat
+import tempfile
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -82,7 +83,9 @@ class ArchiveBuilder:
         self.bus, self.caller, self.year = bus, caller, year
         self.created_at = now()
         self.sums: list[tuple[str, str, int]] = []  # (path, sha256, size) of every member so far
-        self.index: list[dict[str, Any]] = []
+        # The index entries wait on disk, not in memory, until the index files are written.
+        self._index = tempfile.TemporaryFile()
+        self.documents = 0
         self.names: set[str] = set()
         self._first_page = ExportRows(items=[], last=True)
         self._first_file: tuple[Artifact, AsyncIterator[bytes]] | None = None
@@ -124,7 +127,8 @@ class ArchiveBuilder:
                     path = self._unique(file_name(doc, kind))
                     yield path, doc.finalized_at or self.created_at, MODE, NO_COMPRESSION_64, self._counted(path, opened[1])
                     files[kind] = (path, self.sums[-1][1])
-                self.index.append(self._entry(doc, files))
+                self._index.write(msgspec.json.encode(self._entry(doc, files)) + b"\n")
+                self.documents += 1
             if page.last:
                 break
             page = await self._page(page.items[-1])
@@ -135,6 +139,7 @@ class ArchiveBuilder:
         yield self._generated("audit-log.jsonl", self._audit())
         yield self._generated("manifest.json", self._manifest())
         yield "SHA256SUMS", self.created_at, MODE, ZIP_64, self._sha256sums()
+        self._index.close()
 
     def _unique(self, path: str) -> str:
         stem, dot, suffix = path.rpartition(".")
@@ -176,9 +181,14 @@ class ArchiveBuilder:
             ],
         }
 
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        self._index.seek(0)
+        for line in self._index:
+            yield msgspec.json.decode(line)
+
     async def _index_csv(self) -> AsyncIterator[bytes]:
         yield _csv_line(INDEX_COLUMNS)
-        for entry in self.index:
+        for entry in self._entries():
             files = {item["kind"]: item for item in entry["files"]}
             pdf, xml = files.get("pdf", {}), files.get("xml", {})
             for tax in entry["taxes"] or [{"rate": None, "net": None, "tax": None, "gross": None}]:
@@ -192,8 +202,9 @@ class ArchiveBuilder:
 
     async def _index_json(self) -> AsyncIterator[bytes]:
         yield b"[\n"
-        for n, entry in enumerate(self.index):
-            yield (b",\n" if n else b"") + msgspec.json.encode(entry)
+        self._index.seek(0)
+        for n, line in enumerate(self._index):
+            yield (b",\n" if n else b"") + line.rstrip(b"\n")
         yield b"\n]\n"
 
     async def _payments(self, csv_form: bool) -> AsyncIterator[bytes]:
@@ -229,7 +240,7 @@ class ArchiveBuilder:
             "account_id": str(self.caller.account_id),
             "year": self.year,
             "created_at": self.created_at.isoformat(),
-            "documents": len(self.index),
+            "documents": self.documents,
             "retention": "GoBD: keep issued documents, their e-invoices and this index for 8 years",
             "files": [{"path": path, "sha256": sha256, "size": size} for path, sha256, size in self.sums],
         }

@@ -15,7 +15,7 @@ from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 log = logging.getLogger("billwire.gateway")
 
 # Python names of query parameters whose API name is a keyword or clashes with a builtin.
-QUERY_NAMES = {"date_from": "from", "date_to": "to", "doc_type": "type"}
+QUERY_NAMES = {"date_from": "from", "date_to": "to", "doc_type": "type", "on_date": "date"}
 
 _STATUS_CODES = {
     400: ErrorCode.MALFORMED_JSON,

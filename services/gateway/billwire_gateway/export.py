@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from billwire_gateway.bus import Bus
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import Document, ListDocuments
-from billwire_shared.contracts.reports import ExportPage, ExportRows
+from billwire_shared.contracts.reports import CsvRows, DocumentCsvRow, ExportCsv, LineCsvRow
 
 DOCUMENT_COLUMNS = [
     "id", "type", "number", "status", "issue_date", "due_date", "client_name", "client_number", "client_email",
@@ -63,25 +65,24 @@ def line_rows(doc: Document) -> list[list[Any]]:
     ]
 
 
+def csv_cells(row: DocumentCsvRow | LineCsvRow) -> list[Any]:
+    """An export row's CSV cells: the same as `document_row` / `line_rows` make of the whole document."""
+    return [_cell(v) for v in msgspec.structs.astuple(row)]
+
+
 async def csv_export(bus: Bus, caller: Caller, query: ListDocuments, lines: bool, page_size: int = 500) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(LINE_COLUMNS if lines else DOCUMENT_COLUMNS)
+    reply_type = CsvRows[LineCsvRow] if lines else CsvRows[DocumentCsvRow]
     after_created_at = after_id = None
     while True:
-        page = await bus.call_typed(
-            subjects.EXPORT_PAGE,
-            ExportPage(ctx=caller, filters=query, after_created_at=after_created_at, after_id=after_id, limit=page_size),
-            ExportRows,
-        )
-        for doc in page.items:
-            if lines:
-                writer.writerows(line_rows(doc))
-            else:
-                writer.writerow(document_row(doc))
+        command = ExportCsv(ctx=caller, filters=query, lines=lines, after_created_at=after_created_at, after_id=after_id, limit=page_size)
+        page = msgspec.json.decode(await bus.call(subjects.EXPORT_CSV, command), type=reply_type, strict=False)
+        writer.writerows(map(csv_cells, page.rows))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if page.last or not page.items:
+        if page.after_id is None:
             return
-        after_created_at, after_id = page.items[-1].created_at, page.items[-1].id
+        after_created_at, after_id = page.after_created_at, page.after_id

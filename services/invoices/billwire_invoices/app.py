@@ -93,7 +93,7 @@ class InvoicesService(Service):
         limits = document_limits(self.settings)
         table = routes(
             accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
-            documents.DocumentHandlers(pool, limits),
+            documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),

@@ -11,7 +11,7 @@ statement together with its audit row and event in one round trip.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -118,6 +118,18 @@ async def expire_idempotency_keys(conn: asyncpg.Connection, keep: timedelta = ti
     return int(status.split()[-1])
 
 
+@contextlib.contextmanager
+def refused_if_taken(constraint: str, code: ErrorCode, message: str, field: str, reason: str) -> Iterator[None]:
+    """A unique violation of `constraint` (a number another row of the account already has) is a
+    409 naming `field`; any other violation is raised as it is."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != constraint:
+            raise
+        raise BillwireError(code, message, [FieldError(field=field, message=reason)]) from exc
+
+
 # -- the unit of work -----------------------------------------------------------------------------
 
 
@@ -138,9 +150,10 @@ class UnitOfWork:
             return await work(conn)
 
     async def read_page(self, query: Any, work: Work) -> Page[Any]:
-        """One page of a list: `work` finds (items, total), framed by the query's limit and offset."""
-        items, total = await self.read(work)
-        return Page(items=items, total=total, limit=query.limit, offset=query.offset)
+        """One page of a list: `work` finds (items, total), or (items, total, next_cursor) for a list
+        that also pages by cursor, framed by the query's limit and offset."""
+        items, total, *next_cursor = await self.read(work)
+        return Page(items=items, total=total, limit=query.limit, offset=query.offset, next_cursor=next_cursor[0] if next_cursor else None)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -53,7 +53,11 @@ LAUNCH_ARGS = [
     # PDF costs about a quarter less CPU and fewer hand-offs between threads and processes, and
     # prints the same pixels.
     "--in-process-gpu", "--disable-threaded-compositing",
+    # Without the sandbox the zygotes (two processes that pre-fork renderers) only cost memory,
+    # about 15 MB: renderers are forked from the browser process itself.
+    "--no-zygote",
 ]
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=2"
 # Belt and braces under the request router: should anything slip past it (a meta refresh's
 # navigation did), it goes to a proxy that is not there, loopback included.
 BLACKHOLE_PROXY = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>"}
@@ -210,6 +214,10 @@ class BrowserPool:
     # -- life cycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
+        # The driver (Node.js) inherits our environment and takes no options of its own: a 2 MB
+        # young generation instead of V8's default 16 MB costs nothing at its load and saves
+        # about 13 MB for as long as the service runs. An operator's own NODE_OPTIONS wins.
+        os.environ.setdefault("NODE_OPTIONS", DRIVER_NODE_OPTIONS)
         self._pw = await async_playwright().start()
         log.info("using %s Chromium at %s", self.chromium.origin, self.chromium.path)
         await self._launch()

@@ -104,6 +104,8 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
     total: int
     limit: int
     offset: int
+    # Where the next page starts, for lists that page by cursor (documents); None on the last page.
+    next_cursor: str | None = None
 
 
 class Address(Input, kw_only=True):

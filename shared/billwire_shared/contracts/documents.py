@@ -216,6 +216,9 @@ class Document(msgspec.Struct, kw_only=True):
     converted_to: DocumentRef | None = None  # an estimate: the invoice it was converted into
     recurring_id: UUID | None = None  # the recurring invoice that generated this document
     period: Period | None = None  # the recurring period it bills (also its service period)
+    # Which VAT rate the lines got and why (given, product, account default, regulation), and a
+    # warning when the domestic default went to a client in another country (documents/vat.py).
+    vat_note: str | None = None
     # Every `status` a list filters on that this document matches, e.g. ["open", "sent",
     # "partially_paid", "overdue"]: derived from the fields above on every construction, decode
     # and replace (msgspec runs __post_init__), so it is never stale and never set by hand.
@@ -289,3 +292,5 @@ class ListDocuments(Command, kw_only=True):
     sort: DocumentSort = "-created_at"
     limit: Limit = 50
     offset: Offset = 0
+    # A page's `next_cursor`: the next page starts after it, however many documents came or went before.
+    cursor: Annotated[str, msgspec.Meta(max_length=200)] | None = None

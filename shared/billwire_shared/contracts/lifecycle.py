@@ -24,7 +24,9 @@ class PaymentInput(Input, kw_only=True):
     reference: Short | None = None
 
 
-class Payment(msgspec.Struct, kw_only=True):
+class MoneyMovement(msgspec.Struct, kw_only=True):
+    """What a payment and a refund both record: an amount moved on an invoice, on which day and how."""
+
     id: UUID
     document_id: UUID
     amount: Decimal
@@ -32,6 +34,10 @@ class Payment(msgspec.Struct, kw_only=True):
     method: str
     reference: str | None
     created_at: datetime
+
+
+class Payment(MoneyMovement, kw_only=True):
+    pass
 
 
 class RecordPayment(ById, kw_only=True):
@@ -76,16 +82,8 @@ class RefundInput(Input, kw_only=True):
     reference: Short | None = None
 
 
-class Refund(msgspec.Struct, kw_only=True):
+class Refund(MoneyMovement, kw_only=True):
     """Money paid back on a cancelled invoice that had payments (which stay on record)."""
-
-    id: UUID
-    document_id: UUID
-    amount: Decimal
-    date: date
-    method: str
-    reference: str | None
-    created_at: datetime
 
 
 class RecordRefund(ById, kw_only=True):

@@ -54,6 +54,7 @@ class ActionPreview(msgspec.Struct, kw_only=True):
     total: Decimal
     currency: str
     balance_due: Decimal | None = None
+    vat_note: str | None = None  # which VAT rate the lines got and why (see Document.vat_note)
     to: list[str] = []
     cc: list[str] = []
     bcc: list[str] = []

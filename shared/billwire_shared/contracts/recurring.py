@@ -32,6 +32,7 @@ from billwire_shared.contracts.common import (
     line,
 )
 from billwire_shared.contracts.documents import LineInput, Totals
+from billwire_shared.contracts.previews import Problem
 
 Frequency = Literal["weekly", "monthly", "quarterly", "yearly"]
 CatchUp = Literal["all", "latest"]
@@ -170,6 +171,10 @@ class PreviewRun(msgspec.Struct, kw_only=True):
 class RecurringPreview(msgspec.Struct, kw_only=True):
     id: UUID
     runs: list[PreviewRun]
+    to: list[str] = []  # with auto_send: who each invoice is e-mailed to
+    # Why the runs would fail to be issued or sent as the template stands (the buyer's address
+    # missing, no e-mail address...): each run would end as `recurring_invoice.run_failed`.
+    blocking_problems: list[Problem] = []
 
 
 class RunFailed(msgspec.Struct, kw_only=True):

@@ -69,6 +69,9 @@ async def test_usage_counts_this_months_documents(stack: Stack) -> None:
         await api.post("/invoices", json={"client": BUYER, "lines": [{"description": "x", "unit_price": "1"}]})
     usage = (await api.get("/usage")).json()
     assert usage["documents_this_month"] == 3 and usage["documents_quota"] is None
+    documents = usage["documents"]
+    assert (documents["max"], documents["used"], documents["remaining"], documents["unlimited"]) == (None, 3, None, True)
+    assert documents["period_start"] == usage["month_start"]
     assert usage["month_start"] == date.today().replace(day=1).isoformat()
 
 

@@ -66,3 +66,15 @@ async def test_a_body_with_many_problems_gets_them_all_in_one_422(stack: Stack, 
 
     one = await api.post("/clients", json={"name": "X", "nickname": "x"})
     assert one.status_code == 422 and [d["field"] for d in one.json()["error"]["details"]] == ["nickname"]
+
+
+async def test_a_patch_with_many_problems_gets_them_all_including_nested_ones(stack: Stack) -> None:
+    api = await ready_account(stack, "Patch GmbH")
+    client = await created(api, "/clients", BUYER)
+    response = await api.patch(f"/clients/{client['id']}", json={
+        "notes": 5, "address": {"city": 7, "planet": "Mars"}, "colour": "red", "name": None,
+    })
+    assert response.status_code == 422, response.text
+    fields = {detail["field"] for detail in response.json()["error"]["details"]}
+    assert fields == {"notes", "address.city", "address.planet", "colour", "name"}, response.json()
+    assert (await api.get(f"/clients/{client['id']}")).json()["name"] == BUYER["name"]  # nothing changed

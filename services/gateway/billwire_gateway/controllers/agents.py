@@ -111,7 +111,11 @@ def build_llms_full_txt(
              "- JSON bodies; money and quantities are decimal strings (\"150.00\"), dates ISO 8601 (\"2026-12-31\").\n"
              "- Errors: `{\"error\": {\"code\": \"VALIDATION_ERROR\", \"message\": \"...\", \"details\": [{\"field\": \"lines[0].unit_price\","
              " \"message\": \"...\"}]}}`; 401 missing key, 403 missing scope, 404 not in this account, 409 wrong state,"
-             " 422 invalid fields (each named), 429 rate limited (see `Retry-After`).\n"
+             " 422 invalid fields (all of them at once, each named), 429 rate limited (see `Retry-After`) or a quota used up.\n"
+             "- A query parameter the route does not take is a 400 `UNKNOWN_QUERY_PARAMETER` naming it: never guess a name.\n"
+             "- Limits: per key and per account, per minute; `RateLimit` / `RateLimit-Policy` (IETF) and `X-RateLimit-*`"
+             " (reset as a Unix time) on every answer. `GET /api/v1/usage`: documents this month and e-mails today against"
+             " their quotas.\n"
              "- Idempotency: every POST, PATCH and DELETE accepts an `Idempotency-Key` header; a replay returns the first"
              " answer and changes nothing, the same key with another request gets 422 `IDEMPOTENCY_KEY_REUSED`.\n"
              "- Lists take `limit` and `offset`.\n",
@@ -127,8 +131,11 @@ def build_llms_full_txt(
         parts.append(f"- `{method} {path}`{scope}: {operation.get('summary') or operation.get('description') or ''}\n")
     parts.append(f"\n## MCP tools ({base_url}/api/mcp)\n\n"
                  "Irreversible tools (finalize, send, cancel, mark unpaid) answer with a preview unless called with"
-                 " `confirm: true` and the `expected_total`; write tools take an `idempotency_key`. A key is listed"
-                 " only the tools its scopes allow.\n\n")
+                 " `confirm: true` and the `expected_total`: the number, recipients, subject, attachments, total and"
+                 " `blocking_problems` (every reason the confirmed call would be refused; show them to the person"
+                 " first). Money is a decimal string or a number; an unknown argument is an error naming it. Write"
+                 " tools take an `idempotency_key`. A key is listed only the tools its scopes allow. Resources:"
+                 " `billwire://documents/{id}` (JSON) and `billwire://documents/{id}/pdf`.\n\n")
     for tool in tools:
         description = " ".join(tool.description.split())
         parts.append(f"- `{tool.name}` [scope: {tool.scope}]: {description}\n")

@@ -80,7 +80,10 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             data.type = pinned(data.type) or "invoice"
             return json_reply(await bus.call(subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=data)), 201)
 
-        @get(summary=f"List {what}s with filters, sorting and pagination")
+        @get(summary=f"List {what}s with filters, sorting and pagination",
+             description="Page by `cursor`: pass a page's `next_cursor` (null on the last page) with the same"
+             " filters and sort to get the next one; it neither repeats nor skips a document when others are"
+             " created meanwhile, and a deep page costs what the first one does. `offset` still works.")
         async def list_documents(
             self,
             caller: CallerDep,
@@ -89,9 +92,15 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             sort: FromQuery[DocumentSort] = "-created_at",
             limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
             offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+            cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         ) -> Response[Page[Document]]:
             filters["type"] = pinned(filters["type"])
-            query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset)
+            if cursor and offset:
+                raise ApiError(ErrorReply(
+                    code=ErrorCode.VALIDATION_ERROR, message="Page by cursor or by offset, not both.",
+                    details=[FieldError(field="offset", message="must be 0 (or left out) with a cursor")], status=400,
+                ))
+            query = ListDocuments(ctx=caller, **filters, sort=sort, limit=limit, offset=offset, cursor=cursor)
             return json_reply(await bus.call(subjects.DOCUMENT_LIST, query))
 
         @get("/export", summary=f"Every {what} the filters match as CSV, streamed; ?lines=true gives one row per line",

@@ -98,6 +98,11 @@ FIELDS: dict[str, tuple[str, object]] = {
     "prompt_id": ("A saved prompt's id (list_saved_prompts finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a80"),
     # reports and settings
     "period": ("Group by day, week, month, quarter or year", "month"),
+    "year": ("The calendar year of the unit (with period month, week, quarter or year)", 2026),
+    "quarter": ("The quarter, 1 to 4 (with period=quarter and year)", 4),
+    "month": ("The month, 1 to 12 (with period=month and year)", 12),
+    "week": ("The ISO week, 1 to 53 (with period=week and year)", 49),
+    "day": ("One day, YYYY-MM-DD (with period=day)", "2026-12-04"),
     "top": ("How many top clients", 5),
     "enabled": ("Whether payment reminders are e-mailed", True),
     "levels": ("Reminder levels, by days past the due date (increasing)", [{"days_after_due": 7}, {"days_after_due": 21}]),

@@ -15,6 +15,7 @@ from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, P
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, identity_of
 from billwire_shared import subjects
 from billwire_shared.contracts.common import ById, Page
+from billwire_shared.contracts.previews import Problem
 from billwire_shared.contracts.recurring import (
     CreateRecurring,
     ListRecurring,
@@ -61,6 +62,8 @@ class CreatePreview(msgspec.Struct, kw_only=True):
     changed: bool = False
     would: Literal["create"] = "create"
     next_runs: list[PreviewRun]
+    to: list[str] = []  # with auto_send: who each invoice will be e-mailed to
+    blocking_problems: list[Problem] = []  # why its runs would fail as it stands (each ends as run_failed)
 
 
 class EndPreview(msgspec.Struct, kw_only=True):
@@ -99,8 +102,9 @@ def register(tools: Toolbox) -> None:
     @tools.tool(WRITE, NewRecurring, CreatePreview, RecurringInvoice)
     async def create_recurring_invoice(ctx: Context, args: NewRecurring) -> CreatePreview | RecurringInvoice:
         """Create a recurring invoice: one invoice per period, issued by the scheduler. Without
-        confirm=true this only previews the next six runs (nothing is stored); with auto_send the
-        key needs the email:send scope."""
+        confirm=true this only previews the next six runs, who they are e-mailed to, and
+        blocking_problems (why the runs would fail as it stands); nothing is stored. With
+        auto_send the key needs the email:send scope."""
         body = args.template
         if body.auto_send is not None:
             scopes = identity_of(ctx.request_context.request).scopes
@@ -109,7 +113,7 @@ def register(tools: Toolbox) -> None:
         if not args.confirm:
             command = lambda k: PreviewRecurringInput(ctx=k, template=body)  # noqa: E731
             runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, RecurringPreview, scope="write")
-            return CreatePreview(next_runs=runs.runs)
+            return CreatePreview(next_runs=runs.runs, to=runs.to, blocking_problems=runs.blocking_problems)
         create = lambda k: CreateRecurring(ctx=k, template=body)  # noqa: E731
         return await tools.call(ctx, subjects.RECURRING_CREATE, create, RecurringInvoice, key=args.idempotency_key, scope="write")
 

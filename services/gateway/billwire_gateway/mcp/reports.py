@@ -23,10 +23,18 @@ from billwire_shared.contracts.reports import ExportPage, ExportRows, GetStats, 
 
 
 class StatsArguments(Arguments, kw_only=True):
+    """A range (date_from, date_to) or one calendar unit: period=month with year and month,
+    week with year and ISO week, quarter with year and quarter, year with year, day with day."""
+
     period: StatsPeriod = "month"
     date_from: date | None = None
     date_to: date | None = None
     top: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
+    year: Annotated[int, msgspec.Meta(ge=1, le=9999, examples=[2025])] | None = None
+    quarter: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
+    month: Annotated[int, msgspec.Meta(ge=1, le=12, examples=[1])] | None = None
+    week: Annotated[int, msgspec.Meta(ge=1, le=53, description="ISO week")] | None = None
+    day: date | None = None
 
 
 class ExportArguments(Arguments, kw_only=True):
@@ -49,8 +57,10 @@ class CsvExport(msgspec.Struct, kw_only=True):
 def register(tools: Toolbox) -> None:
     @tools.tool(READ, StatsArguments, Stats)
     async def get_invoice_stats(ctx: Context, args: StatsArguments) -> Stats:
-        """Invoiced, paid, outstanding and overdue per period (day, week, month, quarter, year) and currency, and top clients."""
-        command = lambda k: GetStats(ctx=k, period=args.period, date_from=args.date_from, date_to=args.date_to, top=args.top)  # noqa: E731
+        """Invoiced, sent, paid, outstanding, overdue, credited and net revenue per period (day, week,
+        month, quarter, year) and currency, and top clients; over a date range or one calendar unit
+        (e.g. period=month, year=2025, month=1)."""
+        command = lambda k: GetStats(ctx=k, **msgspec.structs.asdict(args))  # noqa: E731
         return await tools.call(ctx, subjects.STATS_GET, command, Stats)
 
     @tools.tool(READ, ExportArguments, CsvExport)

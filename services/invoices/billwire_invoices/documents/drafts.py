@@ -4,16 +4,17 @@
 recurring runs), `draft_of` (the draft computed only, for previews), `buyer` and `locked_document`."""
 
 import contextlib
-from collections.abc import Iterator
 from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.documents import rules, sql
 from billwire_invoices.documents.einvoice import checks as einvoice
-from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_invoices.documents.vat import vat_note
+from billwire_invoices.uow import UnitOfWork, refused_if_taken, utcnow
 from billwire_shared.contracts.accounts import Profile, seller_of
 from billwire_shared.contracts.clients import Client, ClientInput
 from billwire_shared.contracts.common import Caller
@@ -27,19 +28,13 @@ async def locked_document(conn: asyncpg.Connection, account_id: UUID, doc_id: UU
     return found(await sql.get_document(conn, account_id, doc_id, doc_type, lock=True), ErrorCode.DOCUMENT_NOT_FOUND, "Document", doc_id)
 
 
-@contextlib.contextmanager
-def number_unique() -> Iterator[None]:
+def number_unique() -> contextlib.AbstractContextManager[None]:
     """An imported document's own number that another document of its type in the account has
     is a 409 naming the field."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name != "documents_number":
-            raise
-        raise BillwireError(
-            ErrorCode.DOCUMENT_NUMBER_TAKEN, "Another document of this type in the account has that number.",
-            [FieldError(field="number", message="already used by another document of this type")],
-        ) from exc
+    return refused_if_taken(
+        "documents_number", ErrorCode.DOCUMENT_NUMBER_TAKEN, "Another document of this type in the account has that number.",
+        "number", "already used by another document of this type",
+    )
 
 
 def issue_action(doc: Document) -> str:
@@ -102,11 +97,19 @@ async def create_draft(conn: asyncpg.Connection, ctx: Caller, body: DocumentInpu
     lines = await priced_lines(conn, account_id, body.lines, profile, currency)
     export_type = einvoice.export_type_for(body.type, body.export_type, client_input.export_type, profile.default_export_type)
     doc = draft_of(body, profile, client_id, client_input, lines, currency, utcnow(), export_type)
+    doc = msgspec.structs.replace(doc, vat_note=vat_note(body.lines, doc.lines, profile, doc.client.address.country, doc.vat_regulation))
     await einvoice.check(doc, seller_of(profile))
     statement = sql.insert_document(account_id, doc)
     with number_unique():
         await UnitOfWork.apply(conn, statement, ctx, "document", doc.id, "create", None, doc, f"{doc.type}.created", doc.created_at)
     return doc
+
+
+def due_problems(draft: Document, issue_date: date) -> list[FieldError]:
+    """A fixed due date before the day the draft is issued (issue and its preview both check it)."""
+    if draft.due_date is not None and draft.due_days is None and draft.due_date < issue_date:
+        return [FieldError(field="due_date", message=f"must not be before the issue date {issue_date.isoformat()}")]
+    return []
 
 
 async def issue(conn: asyncpg.Connection, account_id: UUID, draft: Document, profile: Profile | None = None) -> Document:
@@ -121,8 +124,8 @@ async def issue(conn: asyncpg.Connection, account_id: UUID, draft: Document, pro
     if missing:
         raise BillwireError(ErrorCode.DOCUMENT_INCOMPLETE, "The document is missing what an issued document must carry.", missing)
     issue_date = draft.issue_date or date.today()
-    if draft.due_date is not None and draft.due_days is None and draft.due_date < issue_date:
-        raise invalid([FieldError(field="due_date", message=f"must not be before the issue date {issue_date.isoformat()}")])
+    if late := due_problems(draft, issue_date):
+        raise invalid(late)
     if draft.imported:
         number = draft.number
     else:

@@ -7,7 +7,6 @@ against the locals of every frame on the stack, where a local name may shadow ou
 """
 
 import contextlib
-from collections.abc import AsyncIterator
 from uuid import UUID
 
 import asyncpg
@@ -16,7 +15,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
-from billwire_invoices.documents import einvoice, rules, sql
+from billwire_invoices.documents import einvoice, quota, rules, sql
 from billwire_invoices.documents.drafts import (
     buyer,
     create_draft,
@@ -29,8 +28,9 @@ from billwire_invoices.documents.drafts import (
 )
 from billwire_invoices.documents.einvoice import checks as einvoice_checks
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
+from billwire_invoices.documents.vat import note_for
 from billwire_invoices.lifecycle import rules as lifecycle_rules
-from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_invoices.uow import UnitOfWork, refused_if_taken, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import Seller, seller_of
 from billwire_shared.contracts.clients import (
@@ -56,30 +56,25 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.contracts.rendering import EInvoiceXml, GetRenderInput, RenderInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
+from billwire_shared.errors import ErrorCode, found
 from billwire_shared.ids import new_id
 
 
-@contextlib.asynccontextmanager
-async def _client_number_unique() -> AsyncIterator[None]:
+def _client_number_unique() -> contextlib.AbstractContextManager[None]:
     """A client number another client of the account has is a 409 naming the field."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name != "clients_number":
-            raise
-        raise BillwireError(
-            ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
-            [FieldError(field="client_number", message="already used by another client")],
-        ) from exc
+    return refused_if_taken(
+        "clients_number", ErrorCode.CLIENT_NUMBER_TAKEN, "Another client of this account has that client number.",
+        "client_number", "already used by another client",
+    )
 
 
 class DocumentHandlers:
     """One method per RPC subject of clients, products and documents (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, limits: DocumentLimits | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, limits: DocumentLimits | None = None, documents_quota: int = 0) -> None:
         self.uow = UnitOfWork(pool)
         self.limits = limits or DocumentLimits()
+        self.documents_quota = documents_quota  # per account and month; 0 is unlimited
         # The e-invoice validators (schema, compiled schematron) load when the first e-invoice is validated
         # (or at start once e-invoices are in use: app.start_loops) and are kept: a service whose accounts
         # never make one never pays their memory.
@@ -96,7 +91,7 @@ class DocumentHandlers:
             now = utcnow()
             client = Client(**msgspec.structs.asdict(client_input), id=new_id(), created_at=now, updated_at=now)
             statement = sql.insert_client(cmd.ctx.account_id, client)
-            async with _client_number_unique():
+            with _client_number_unique():
                 await self.uow.apply(conn, statement, cmd.ctx, "client", client.id, "create", None, client, "client.created", now)
             return client
 
@@ -119,7 +114,7 @@ class DocumentHandlers:
             after = msgspec.convert(values, Client, from_attributes=True)
             rules.validate_client(after)
             statement = sql.update_client(cmd.ctx.account_id, after)
-            async with _client_number_unique():
+            with _client_number_unique():
                 await self.uow.apply(conn, statement, cmd.ctx, "client", after.id, "update", before, after, "client.updated", after.updated_at)
             return after
 
@@ -195,7 +190,8 @@ class DocumentHandlers:
     @answers(subjects.DOCUMENT_CREATE)
     async def create_document(self, cmd: CreateDocument) -> Document:
         rules.check(rules.document_problems(cmd.document) + size_problems(cmd.document.lines, self.limits))
-        return await self.uow.write(cmd.ctx, Document, lambda conn: create_draft(conn, cmd.ctx, cmd.document), one_write=True)
+        work = quota.within_quota(self.documents_quota, cmd.ctx.account_id, lambda conn: create_draft(conn, cmd.ctx, cmd.document))
+        return await self.uow.write(cmd.ctx, Document, work, one_write=not self.documents_quota)
 
     @answers(subjects.DOCUMENT_PREVIEW)
     async def preview_document(self, cmd: PreviewDocument) -> Document:
@@ -263,6 +259,7 @@ class DocumentHandlers:
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             after = rules.refresh(msgspec.convert(values, Document, from_attributes=True))
+            after = msgspec.structs.replace(after, vat_note=note_for(after, profile, patch.lines or None))
             einvoice_checks.export_type_for(after.type, patch.export_type or None, None, "pdf")
             await einvoice_checks.check(after, seller_of(profile))
             statement = sql.save_document(account_id, after)

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from billwire_invoices.documents import keyset
 from billwire_invoices.uow import Statement
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
@@ -179,7 +180,6 @@ async def einvoices_in_use(conn: asyncpg.Connection) -> bool:
     )
 
 
-_SORTS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
 # States derived from dates and payments, as lists filter on them (the same rules as
 # `Document.states`, billwire_shared.contracts.documents.derived_states).
 _STATES = {
@@ -217,7 +217,7 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
     if query.q:
         pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         args.append(pattern)
-        conditions.append(f"(number ILIKE ${len(args)} OR data->'client'->>'name' ILIKE ${len(args)})")
+        conditions.append(f"(number ILIKE ${len(args)} OR client_name ILIKE ${len(args)})")
     for flag, column in (("paid", "paid_at"), ("sent", "sent_at"), ("finalized", "finalized_at"), ("cancelled", "cancelled_at")):
         value = getattr(query, flag)
         if value is not None:
@@ -225,20 +225,33 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
     return conditions, args
 
 
-async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int]:
+async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int, str | None]:
+    """One page in the query's order, the total of all matches, and the cursor of the next page (None on
+    the last). With a cursor the page starts after it (keyset.py); else at the offset."""
     conditions, args = document_filters(query)
-    column = _SORTS[query.sort.lstrip("-")]
+    column = keyset.SORT_COLUMNS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
-    # Served by the documents_list_* indexes (migration 0011) for the default -created_at order.
+    page_conditions, offset = list(conditions), int(query.offset)
+    if query.cursor:
+        value, last_id = keyset.decode(query.cursor, query.sort)
+        condition, more = keyset.after(query.sort, value, last_id, len(args) + 1)
+        page_conditions.append(condition)
+        page_args, offset = [*args, *more], 0
+    else:
+        page_args = args
+    # Served by the documents_list_* indexes (migrations 0011, 0016) for the default -created_at order;
+    # one row past the page tells whether there is a next one.
     rows = await conn.fetch(
-        f"SELECT data FROM documents WHERE {' AND '.join(conditions)}"
-        f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit)} OFFSET {int(query.offset)}",
-        *args,
+        f"SELECT data, {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
+        f" ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT {int(query.limit) + 1} OFFSET {offset}",
+        *page_args,
     )
-    total = known_total(rows, query.limit, query.offset)
+    rows, beyond = rows[: query.limit], rows[query.limit :]
+    total = None if query.cursor else known_total(rows, query.limit, query.offset)
     if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
-    return [_as(Document, r["data"]) for r in rows], total
+    next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
+    return [_as(Document, r["data"]) for r in rows], total, next_cursor
 
 
 async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:

@@ -4,7 +4,9 @@ e-mail outcomes the mailer reports back.
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -41,8 +43,10 @@ from billwire_shared.contracts.lifecycle import (
 )
 from billwire_shared.contracts.mail import EmailDelivered, EmailFailed
 from billwire_shared.contracts.previews import ActionPreview, PreviewAction
-from billwire_shared.errors import BillwireError, ErrorCode, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, found, not_found
 from billwire_shared.ids import new_id
+
+M = TypeVar("M")  # a payment or a refund
 
 
 class LifecycleHandlers:
@@ -88,10 +92,15 @@ class LifecycleHandlers:
 
     @answers(subjects.PAYMENT_LIST)
     async def list_payments(self, cmd: ListForDocument) -> list[Payment]:
-        async def work(conn: asyncpg.Connection) -> list[Payment]:
+        return await self._of_invoice(cmd, sql.payments_of)
+
+    async def _of_invoice(self, cmd: ListForDocument, find: Callable[[asyncpg.Connection, UUID, UUID], Awaitable[list[M]]]) -> list[M]:
+        """The payments or refunds of the account's invoice; 404 when it has no invoice by that id."""
+
+        async def work(conn: asyncpg.Connection) -> list[M]:
             if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
                 raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Invoice", cmd.id)
-            return await sql.payments_of(conn, cmd.ctx.account_id, cmd.id)
+            return await find(conn, cmd.ctx.account_id, cmd.id)
 
         return await self.uow.read(work)
 
@@ -179,12 +188,7 @@ class LifecycleHandlers:
 
     @answers(subjects.REFUND_LIST)
     async def list_refunds(self, cmd: ListForDocument) -> list[Refund]:
-        async def work(conn: asyncpg.Connection) -> list[Refund]:
-            if await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id, "invoice") is None:
-                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Invoice", cmd.id)
-            return await sql.refunds_of(conn, cmd.ctx.account_id, cmd.id)
-
-        return await self.uow.read(work)
+        return await self._of_invoice(cmd, sql.refunds_of)
 
     @answers(subjects.DOCUMENT_DUPLICATE)
     async def duplicate_document(self, cmd: DuplicateDocument) -> Document:
@@ -245,9 +249,7 @@ class LifecycleHandlers:
         """What finalize, send, cancel or mark-unpaid would do, and every reason it would be refused."""
 
         async def work(conn: asyncpg.Connection) -> ActionPreview:
-            doc = await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id)
-            if doc is None:
-                raise not_found(ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            doc = found(await documents_sql.get_document(conn, cmd.ctx.account_id, cmd.id), ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
             return await previews.preview_action(conn, self.request, cmd, doc, utcnow())
 
         return await self.uow.read(work)

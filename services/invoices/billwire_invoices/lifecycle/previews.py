@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices.documents import rules as document_rules
+from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.einvoice import checks as einvoice
 from billwire_invoices.documents.einvoice.validate import run_on_saxon_thread
 from billwire_invoices.email import sql as email_sql
@@ -67,11 +68,16 @@ def attachments_of(doc: Document, number: str | None) -> list[Attachment]:
     return files
 
 
-async def peek_number(conn: asyncpg.Connection, account_id: UUID, doc: Document, profile: Profile, on: date) -> str:
-    """The number a draft would get if it were issued now (read, not taken)."""
+async def peek_number(conn: asyncpg.Connection, account_id: UUID, doc: Document, profile: Profile, on: date) -> str | None:
+    """The number a draft would get if it were issued now (read, not taken): an imported draft's
+    own, else the series' next one that no imported document holds (as `issue` numbers)."""
+    if doc.imported:
+        return doc.number
     series = getattr(profile.number_series, doc.type)
-    period = document_rules.series_period(on, series.yearly_reset)
-    return document_rules.format_number(series.pattern, await sql.peek_in_series(conn, account_id, doc.type, period), on)
+    sequence = await sql.peek_in_series(conn, account_id, doc.type, document_rules.series_period(on, series.yearly_reset))
+    while await documents_sql.number_taken(conn, account_id, doc.type, number := document_rules.format_number(series.pattern, sequence, on)):
+        sequence += 1
+    return number
 
 
 async def einvoice_problems(doc: Document, profile: Profile) -> list[Problem]:
@@ -107,6 +113,7 @@ async def preview_action(conn: asyncpg.Connection, request: Request | None, cmd:
     preview = ActionPreview(
         action=cmd.action, would=WOULD[cmd.action], document_id=doc.id, type=doc.type, status=doc.status, status_after=doc.status,
         number=doc.number, number_after=doc.number, total=doc.totals.gross, currency=doc.currency, balance_due=doc.balance_due,
+        vat_note=doc.vat_note,
     )
     problems: list[Problem] = []
     if cmd.action == "finalize":

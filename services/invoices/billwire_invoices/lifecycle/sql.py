@@ -3,34 +3,45 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
 from billwire_invoices.uow import Statement
-from billwire_shared.contracts.lifecycle import Payment, Refund, SendInfo
+from billwire_shared.contracts.lifecycle import MoneyMovement, Payment, Refund, SendInfo
 from billwire_shared.contracts.mail import SendRequest
 
-_PAYMENT = "id, document_id, amount, date, method, reference, created_at"
+_MOVEMENT = "id, document_id, amount, date, method, reference, created_at"
+Movement = TypeVar("Movement", bound=MoneyMovement)
+
+
+async def _movements_of(
+    conn: asyncpg.Connection, table: Literal["payments", "refunds"], kind: type[Movement], account_id: UUID, document_id: UUID,
+) -> list[Movement]:
+    rows = await conn.fetch(
+        f"SELECT {_MOVEMENT} FROM {table} WHERE account_id = $1 AND document_id = $2 ORDER BY date, created_at",
+        account_id, document_id,
+    )
+    return [kind(**dict(r)) for r in rows]
+
+
+def _insert_movement(table: Literal["payments", "refunds"], account_id: UUID, movement: MoneyMovement) -> Statement:
+    return (
+        f"INSERT INTO {table} (id, account_id, document_id, amount, date, method, reference, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [movement.id, account_id, movement.document_id, movement.amount, movement.date, movement.method,
+         movement.reference, movement.created_at],
+    )
 
 
 async def payments_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID) -> list[Payment]:
-    rows = await conn.fetch(
-        f"SELECT {_PAYMENT} FROM payments WHERE account_id = $1 AND document_id = $2 ORDER BY date, created_at",
-        account_id, document_id,
-    )
-    return [Payment(**dict(r)) for r in rows]
+    return await _movements_of(conn, "payments", Payment, account_id, document_id)
 
 
 def insert_payment(account_id: UUID, payment: Payment) -> Statement:
-    return (
-        "INSERT INTO payments (id, account_id, document_id, amount, date, method, reference, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [payment.id, account_id, payment.document_id, payment.amount, payment.date, payment.method,
-         payment.reference, payment.created_at],
-    )
+    return _insert_movement("payments", account_id, payment)
 
 
 async def delete_payments(conn: asyncpg.Connection, account_id: UUID, document_id: UUID, payment_id: UUID | None) -> int:
@@ -42,19 +53,11 @@ async def delete_payments(conn: asyncpg.Connection, account_id: UUID, document_i
 
 
 async def refunds_of(conn: asyncpg.Connection, account_id: UUID, document_id: UUID) -> list[Refund]:
-    rows = await conn.fetch(
-        f"SELECT {_PAYMENT} FROM refunds WHERE account_id = $1 AND document_id = $2 ORDER BY date, created_at",
-        account_id, document_id,
-    )
-    return [Refund(**dict(r)) for r in rows]
+    return await _movements_of(conn, "refunds", Refund, account_id, document_id)
 
 
 def insert_refund(account_id: UUID, refund: Refund) -> Statement:
-    return (
-        "INSERT INTO refunds (id, account_id, document_id, amount, date, method, reference, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [refund.id, account_id, refund.document_id, refund.amount, refund.date, refund.method, refund.reference, refund.created_at],
-    )
+    return _insert_movement("refunds", account_id, refund)
 
 
 def insert_send(account_id: UUID, request: SendRequest, state: str) -> Statement:

@@ -220,15 +220,18 @@ class RecurringHandlers:
                 [FieldError(field="client_id", message="no such client in this account")], status=422,
             )
         products = await documents_sql.get_products(conn, account_id, [line.product_id for line in template.lines if line.product_id])
-        now, runs = self.clock(), []
+        now, runs, problems = self.clock(), [], []
         for index in rules.upcoming(template.schedule, template.next_index, count):
             run_on = rules.run_day(template.schedule, index)
             draft = rules.draft_for(template, index, client, profile, products, new_id(), run_on, now)
+            problems = problems or rules.run_problems(template, draft, profile, client)
             runs.append(PreviewRun(
                 run_on=run_on, period=draft.period, descriptions=[line.description for line in draft.lines],
                 currency=draft.currency, totals=draft.totals,
             ))
-        return RecurringPreview(id=template.id, runs=runs)
+        send = template.auto_send
+        to = [address for address in [send.recipient or client.email] if address] if send is not None else []
+        return RecurringPreview(id=template.id, runs=runs, to=to, blocking_problems=problems)
 
     @answers(subjects.RECURRING_PREVIEW)
     async def preview_recurring(self, cmd: PreviewRecurring) -> RecurringPreview:

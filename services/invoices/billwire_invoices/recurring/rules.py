@@ -26,8 +26,9 @@ from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
 from billwire_shared.contracts.common import Period
 from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.previews import Problem
 from billwire_shared.contracts.recurring import AutoSendInput, RecurringInvoice, Schedule, ScheduleInput
-from billwire_shared.errors import FieldError
+from billwire_shared.errors import ErrorCode, FieldError
 
 MONTHS_PER_STEP = {"monthly": 1, "quarterly": 3, "yearly": 12}
 # The largest interval per frequency: a year of weeks; twelve of the other units.
@@ -254,3 +255,15 @@ def auto_send_problems(auto_send: AutoSendInput | None, client_email: str | None
 def currency_problems(currency: str | None) -> list[FieldError]:
     problem = validation.currency_problem(currency) if currency is not None else None
     return [FieldError(field="currency", message=problem)] if problem else []
+
+
+def run_problems(template: RecurringInvoice, draft: Document, profile: Profile, client: Client) -> list[Problem]:
+    """Why a run of `template` would fail as it stands: what issuing needs (auto_finalize or
+    auto_send), and someone to e-mail (auto_send), by the rules the run itself applies."""
+    if not (template.auto_finalize or template.auto_send is not None):
+        return []
+    problems = [Problem(code=ErrorCode.DOCUMENT_INCOMPLETE, message=p.message, field=p.field)
+                for p in document_rules.finalize_problems(draft, profile)]
+    problems += [Problem(code=ErrorCode.VALIDATION_ERROR, message=p.message, field=p.field)
+                 for p in auto_send_problems(template.auto_send, client.email)]
+    return problems

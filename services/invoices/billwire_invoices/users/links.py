@@ -22,7 +22,7 @@ from billwire_shared.contracts import user_links as links
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.contracts.users import User, UserInput
-from billwire_shared.errors import BillwireError, ErrorCode, FieldError, not_found
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
 
 INVITE_PATH = "/login/invite/"
@@ -96,9 +96,7 @@ class LinkHandlers:
     @answers(subjects.USER_INVITATION_REVOKE)
     async def revoke_invitation(self, cmd: links.RevokeInvitation) -> links.Invitation:
         async with self.uow.transaction() as conn:
-            row = await users_sql.revoke_invitation(conn, cmd.ctx.account_id, cmd.id)
-            if row is None:
-                raise not_found(ErrorCode.NOT_FOUND, "Invitation", cmd.id)
+            row = found(await users_sql.revoke_invitation(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "Invitation", cmd.id)
             invitation = _invitation(row, _utcnow())
             await record(conn, ("SELECT 1", []), cmd.ctx, Change(entity="invitation", entity_id=cmd.id, action="revoke", after=invitation))
         return invitation
@@ -145,9 +143,7 @@ class LinkHandlers:
     @answers(subjects.USER_RESET_SEND)
     async def send_reset(self, cmd: links.SendPasswordReset) -> links.ResetLink:
         async with self.uow.transaction() as conn:
-            user = await users_sql.get(conn, cmd.ctx.account_id, cmd.id)
-            if user is None:
-                raise not_found(ErrorCode.NOT_FOUND, "User", cmd.id)
+            user = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id), ErrorCode.NOT_FOUND, "User", cmd.id)
             if user.disabled_at is not None:
                 raise BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, "This user is disabled.")
             return await self._send_reset(conn, cmd.ctx, user, cmd.web_url)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -32,7 +33,7 @@ from billwire_shared.contracts.documents import (
     UpdateDocument,
 )
 from billwire_shared.contracts.email_settings import PreviewSend, SendPreview
-from billwire_shared.contracts.lifecycle import ListForDocument, Payment, SendInfo
+from billwire_shared.contracts.lifecycle import ListForDocument, Payment, Refund, SendInfo
 from billwire_shared.contracts.rendering import RenderDocument
 from billwire_shared.contracts.users import Activity, ListActivity
 
@@ -105,25 +106,7 @@ class DocumentsController(Controller):
 
     @get("/{document_id:uuid}")
     async def show(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        bus = bus_of(request)
-        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
-        for_document = ListForDocument(ctx=person.caller, id=document_id)
-        issued = document.status != "draft"
-        reads = {
-            "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
-            **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
-            **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
-            **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
-               if issued and document.status == "open" and person.may("email:send") else {}),
-        }
-        raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
-        return page(
-            request, "document.html", person, doc=document, today=date.today(),
-            history=decode(raw["history"], list[Activity]),
-            sends=decode(raw["sends"], list[SendInfo]) if "sends" in raw else [],
-            payments=decode(raw["payments"], list[Payment]) if "payments" in raw else [],
-            mail=decode(raw["preview"], SendPreview) if "preview" in raw else None,
-        )
+        return await document_page(request, person, document_id)
 
     @get("/{document_id:uuid}/pdf", opt={"download": True})
     async def pdf(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Stream:
@@ -221,6 +204,48 @@ class DocumentsController(Controller):
             request, "draft.html", person, status_code, doc=document, values=values, errors=errors, clients=clients.items,
             products=products.items, types=DOCUMENT_TYPES, saved=saved, layout=decode(raw_profile, Profile).default_price_layout,
         )
+
+
+async def document_page(
+    request: Request, person: PersonDep, document_id: UUID, refused: ActionErrors | None = None,
+) -> Response:
+    """One document's page with what belongs to it (history, sends, payments, refunds); after a
+    refused action, that action's form open with each error at its field (422)."""
+    bus = bus_of(request)
+    document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+    for_document = ListForDocument(ctx=person.caller, id=document_id)
+    issued = document.status != "draft"
+    refunded = document.status == "cancelled" and (document.refund_due is not None or document.amount_refunded > 0)
+    reads = {
+        "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+        **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
+        **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
+        **({"refunds": bus.call(subjects.REFUND_LIST, for_document)} if refunded else {}),
+        **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
+           if issued and document.status == "open" and person.may("email:send") else {}),
+    }
+    raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
+    return page(
+        request, "document.html", person, 422 if refused else 200, doc=document, today=date.today(),
+        history=decode(raw["history"], list[Activity]),
+        sends=decode(raw["sends"], list[SendInfo]) if "sends" in raw else [],
+        payments=decode(raw["payments"], list[Payment]) if "payments" in raw else [],
+        refunds=decode(raw["refunds"], list[Refund]) if "refunds" in raw else [],
+        mail=decode(raw["preview"], SendPreview) if "preview" in raw else None,
+        refused=refused or ActionErrors(),
+    )
+
+
+@dataclass
+class ActionErrors:
+    """Which action on the document page was refused, the values it was given and why, by field."""
+
+    action: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def at(self, action: str) -> dict[str, str]:
+        return self.fields if action == self.action else {}
 
 
 def _on_page(errors: dict[str, str], shown: list[int]) -> dict[str, str]:

@@ -1,0 +1,89 @@
+"""`GET /usage` against a monthly document quota, and the quota enforced on every create (REST
+and MCP send the same bus command), even by concurrent requests, on a stack of its own whose
+plan allows 3 documents a month."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest_asyncio
+
+from billwire_gateway.app import GatewaySettings, create_app
+from billwire_invoices.app import InvoicesService
+from billwire_invoices.settings import InvoicesSettings
+from tests.e2e.test_mcp import mcp_session
+from tests.servers import fresh_database
+from tests.stack import BUYER, Stack, ready_account, serve_in_process
+
+QUOTA = 3
+DRAFT = {"client": BUYER, "lines": [{"description": "Work", "unit_price": "10"}]}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def quota_stack(pg_admin_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
+    prefix = f"{bus_prefix}_quota"
+    async with fresh_database(pg_admin_url) as database_url:
+        invoices = InvoicesService(InvoicesSettings(
+            database_url=database_url, nats_url=nats_url, prefix=prefix, outbox_poll_interval=0.2,
+            documents_quota_per_month=QUOTA,
+        ))
+        async with invoices.running():
+            app = create_app(GatewaySettings(
+                database_url=database_url, nats_url=nats_url, prefix=prefix, rate_limit_per_minute=100_000,
+                rate_limit_per_account_per_minute=100_000,
+            ))
+            async with serve_in_process(app) as client:
+                yield Stack(database_url, nats_url, prefix, invoices, client, [app])
+
+
+def this_period() -> tuple[str, str]:
+    today = datetime.now(UTC).date()
+    start = today.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start.isoformat(), (following - timedelta(days=1)).isoformat()
+
+
+async def test_usage_shows_the_quota_and_the_next_create_past_it_is_a_429_naming_it(quota_stack: Stack) -> None:
+    api = await ready_account(quota_stack, "Quota GmbH")
+    start, end = this_period()
+    documents = (await api.get("/usage")).json()["documents"]
+    assert documents | {"resets_at": None} == {
+        "max": QUOTA, "used": 0, "remaining": QUOTA, "unlimited": False, "resets_at": None,
+        "period_start": start, "period_end": end,
+    }
+    assert documents["resets_at"].startswith((datetime.fromisoformat(end) + timedelta(days=1)).date().isoformat())
+
+    assert (await api.post("/invoices", json=DRAFT)).status_code == 201
+    assert (await api.post("/documents", json=DRAFT | {"type": "estimate"})).status_code == 201
+    usage = (await api.get("/usage")).json()
+    assert (usage["documents"]["used"], usage["documents"]["remaining"]) == (2, 1)
+    assert (usage["documents_this_month"], usage["documents_quota"]) == (2, QUOTA)  # the first version's fields stay
+
+    assert (await api.post("/invoices", json=DRAFT)).status_code == 201
+    refused = await api.post("/invoices", json=DRAFT)
+    assert refused.status_code == 429, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "DOCUMENT_QUOTA_EXCEEDED" and f"quota of {QUOTA}" in error["message"]
+    assert [d["field"] for d in error["details"]] == ["documents_quota_per_month"]
+    assert (await api.get("/documents")).json()["total"] == QUOTA  # nothing written
+    usage = (await api.get("/usage")).json()["documents"]
+    assert (usage["used"], usage["remaining"]) == (QUOTA, 0)
+
+    # An agent's create over MCP is the same command and meets the same quota.
+    async with quota_stack.served() as base, mcp_session(base, api.key) as session:
+        result = await session.call_tool("create_invoice", {"client_name": "Globex Corporation", "lines": [{"description": "x", "unit_price": "1"}]})
+        assert result.is_error and "DOCUMENT_QUOTA_EXCEEDED" in result.content[0].text, result.content
+    assert (await api.get("/documents")).json()["total"] == QUOTA
+
+
+async def test_concurrent_creates_never_overshoot_the_quota(quota_stack: Stack) -> None:
+    api = await ready_account(quota_stack, "Rush GmbH")
+    responses = await asyncio.gather(*(api.post("/invoices", json=DRAFT) for _ in range(8)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * QUOTA + [429] * (8 - QUOTA), statuses
+    assert (await api.get("/invoices")).json()["total"] == QUOTA
+
+    other = await ready_account(quota_stack, "Other GmbH")  # each account has its own quota
+    assert (await other.post("/invoices", json=DRAFT)).status_code == 201
