@@ -3,9 +3,7 @@ it) fuzzes every operation of /schema/openapi.json against the real gateway, inv
 rendering services with a fixed seed, and finds nothing.
 
 Checks: server errors, documented status codes, content types, response headers, response
-bodies against their schemas, 405 with an Allow header for undocumented methods, and that
-input the schema allows is taken and input it does not allow is refused (positive and negative
-data acceptance; tests/e2e/schemathesis.toml names the business-rule 422s). Requests
+bodies against their schemas, and 405 with an Allow header for undocumented methods. Requests
 go out with keys of a fuzz account of its own, a different one each time (tests/e2e/
 openapi_fuzz_hooks.py), so the gateway's real per-key limit of 100 a minute stays in force and
 never answers in the fuzzer's place.
@@ -34,11 +32,8 @@ EXAMPLES_PER_OPERATION = 30
 KEYS = 30  # 2,000+ cases in under 3 minutes is ~700 a minute: far under 100 a minute per key
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
-    "response_schema_conformance", "unsupported_method", "positive_data_acceptance", "negative_data_rejection",
+    "response_schema_conformance", "unsupported_method",
 ])
-# Business rules JSON Schema cannot state (a buyer that must exist, a VAT id's checksum, text that
-# must describe an invoice): the operations that answer 422 for them to input the schema allows.
-CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -64,7 +59,7 @@ async def test_schemathesis_finds_nothing_in_two_thousand_cases(stack: Stack, re
     async with stack.served(rate_limit_per_minute=100, auth_failures_per_minute=100_000) as base:
         started = time.monotonic()
         process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).with_name("st")), "--config-file", str(CONFIG), "run", f"{base}/schema/openapi.json",
+            str(Path(sys.executable).with_name("st")), "run", f"{base}/schema/openapi.json",
             "--checks", CHECKS, "--phases", "examples,fuzzing", "--max-examples", str(EXAMPLES_PER_OPERATION),
             "--seed", str(SEED), "--generation-deterministic", "--workers", "4", "--no-color",
             "--suppress-health-check", "all",
