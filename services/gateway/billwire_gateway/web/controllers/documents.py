@@ -78,8 +78,10 @@ class DocumentsController(Controller):
         page_number = min(page_number, 40_000)
         bus = bus_of(request)
         listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        documents = decode(await bus.call(subjects.DOCUMENT_LIST, listing), Page[Document])
-        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        raw_documents, raw_clients = await asyncio.gather(  # the filter's clients need not wait for the documents
+            bus.call(subjects.DOCUMENT_LIST, listing), bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+        )
+        documents, clients = decode(raw_documents, Page[Document]), decode(raw_clients, Page[Client])
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
@@ -212,12 +214,18 @@ async def document_page(
     """One document's page with what belongs to it (history, sends, payments, refunds); after a
     refused action, that action's form open with each error at its field (422)."""
     bus = bus_of(request)
-    document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+    # The history does not depend on the document: asked for at once, beside it.
+    history = asyncio.ensure_future(bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)))
+    try:
+        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+    except BaseException:
+        history.cancel()
+        raise
     for_document = ListForDocument(ctx=person.caller, id=document_id)
     issued = document.status != "draft"
     refunded = document.status == "cancelled" and (document.refund_due is not None or document.amount_refunded > 0)
     reads = {
-        "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+        "history": history,
         **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
         **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
         **({"refunds": bus.call(subjects.REFUND_LIST, for_document)} if refunded else {}),
