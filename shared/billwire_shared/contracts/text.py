@@ -103,11 +103,18 @@ class ClientMatch(msgspec.Struct, kw_only=True):
     candidates: list[ClientCandidate] = []
 
 
+class DraftDocument(Document, kw_only=True):
+    """The draft as stored; after a dry run the draft as it would be, without an id (nothing
+    was stored, so there is nothing to open, edit or send)."""
+
+    id: UUID | None = None  # type: ignore[assignment]
+
+
 class DraftFromTextResult(msgspec.Struct, kw_only=True):
     """The draft (stored, or with `dry_run` only computed) and what the text gave."""
 
     stored: bool
-    document: Document | None  # None only for a dry run that lacks something, see `problems`
+    document: DraftDocument | None  # None only for a dry run that lacks something, see `problems`
     client: ClientMatch | None
     parsed: ParsedInvoice
     engine: Literal["offline", "model"] = "offline"

@@ -117,7 +117,7 @@ class TextHandlers:
             if body is not None:
                 try:
                     document_rules.check(size_problems(body.lines, self.limits))
-                    result.document = preview(body, profile, client)
+                    result.document = draft_document(preview(body, profile, client), stored=False)
                 except BillwireError as exc:
                     problems.extend(exc.reply.details or [FieldError(field="text", message=exc.reply.message)])
             result.problems = problems
@@ -127,7 +127,8 @@ class TextHandlers:
             raise invalid(problems + unparsed, "The text does not describe a complete invoice.")
         document_rules.check(document_rules.document_problems(body) + size_problems(body.lines, self.limits))
         inner = msgspec.structs.replace(ctx, idempotency_key=None, fingerprint=None)  # the key is ours, claimed already
-        result.document = await quota.within_quota(self.documents_quota, ctx.account_id, lambda c: create_draft(c, inner, body))(conn)
+        created = await quota.within_quota(self.documents_quota, ctx.account_id, lambda c: create_draft(c, inner, body))(conn)
+        result.document = draft_document(created, stored=True)
         result.stored = True
         return result
 
@@ -228,6 +229,11 @@ class TextHandlers:
             return Deleted(id=cmd.id)
 
         return await self.uow.write(cmd.ctx, Deleted, work)
+
+
+def draft_document(document: Document, *, stored: bool) -> text_contracts.DraftDocument:
+    fields = {name: getattr(document, name) for name in document.__struct_fields__}
+    return text_contracts.DraftDocument(**fields | ({} if stored else {"id": None}))
 
 
 def preview(body: DocumentInput, profile: Profile, client: Client | None) -> Document:
