@@ -14,6 +14,7 @@ import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
+from billwire_invoices.documents import quota
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import buyer, create_draft, draft_of
@@ -54,10 +55,13 @@ def check_labels(labels: list[text_contracts.Label]) -> list[text_contracts.Labe
 class TextHandlers:
     """One method per RPC subject of drafting from text and of saved prompts (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, model: TextModelSettings | None = None, limits: DocumentLimits | None = None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, model: TextModelSettings | None = None, limits: DocumentLimits | None = None, documents_quota: int = 0,
+    ) -> None:
         self.uow = UnitOfWork(pool)
         self.model = model or TextModelSettings()
         self.limits = limits or DocumentLimits()  # the draft's size, as for any draft
+        self.documents_quota = documents_quota  # the monthly document quota, as for any draft
 
     # -- drafting ------------------------------------------------------------------------------
 
@@ -113,7 +117,7 @@ class TextHandlers:
             if body is not None:
                 try:
                     document_rules.check(size_problems(body.lines, self.limits))
-                    result.document = preview(body, profile, client)
+                    result.document = draft_document(preview(body, profile, client), stored=False)
                 except BillwireError as exc:
                     problems.extend(exc.reply.details or [FieldError(field="text", message=exc.reply.message)])
             result.problems = problems
@@ -123,7 +127,8 @@ class TextHandlers:
             raise invalid(problems + unparsed, "The text does not describe a complete invoice.")
         document_rules.check(document_rules.document_problems(body) + size_problems(body.lines, self.limits))
         inner = msgspec.structs.replace(ctx, idempotency_key=None, fingerprint=None)  # the key is ours, claimed already
-        result.document = await create_draft(conn, inner, body)
+        created = await quota.within_quota(self.documents_quota, ctx.account_id, lambda c: create_draft(c, inner, body))(conn)
+        result.document = draft_document(created, stored=True)
         result.stored = True
         return result
 
@@ -164,6 +169,7 @@ class TextHandlers:
         ]
         values = {
             "type": "invoice", "lines": lines, "currency": parsed.currency, "vat_regulation": parsed.vat_regulation,
+            "discount_rate": parsed.discount_rate,
             "due_days": parsed.due_days, "due_date": None if parsed.due_days is not None else parsed.due_date,
             "service_period": msgspec.to_builtins(parsed.service_period) if parsed.service_period else None,
         }
@@ -223,6 +229,11 @@ class TextHandlers:
             return Deleted(id=cmd.id)
 
         return await self.uow.write(cmd.ctx, Deleted, work)
+
+
+def draft_document(document: Document, *, stored: bool) -> text_contracts.DraftDocument:
+    fields = {name: getattr(document, name) for name in document.__struct_fields__}
+    return text_contracts.DraftDocument(**fields | ({} if stored else {"id": None}))
 
 
 def preview(body: DocumentInput, profile: Profile, client: Client | None) -> Document:

@@ -1,0 +1,73 @@
+"""The examples the README and the MCP tool give for drafting from text, through the real gateway:
+they must come out exactly as the words say."""
+
+from __future__ import annotations
+
+from tests.stack import Stack, ready_account
+
+README_EXAMPLE = "10 hours consulting for Globex at 150 EUR/h plus 19% VAT, due in 14 days"
+STORY = "I just wrapped up the website redesign. It was 60 hours of design work at $125/hour"
+
+
+def lines_of(doc: dict) -> list[tuple]:
+    return [(ln["description"], ln["quantity"], ln["unit"], ln["unit_price"], ln["tax_rate"]) for ln in doc["lines"]]
+
+
+async def test_the_readme_example_drafts_one_consulting_line_for_globex(stack: Stack) -> None:
+    api = await ready_account(stack)
+    preview = await api.post("/invoices/from-text", json={"text": README_EXAMPLE, "dry_run": True})
+    assert preview.status_code == 200, preview.text
+    result = preview.json()
+    assert result["stored"] is False and result["problems"] == [] and result["unparsed"] == []
+    assert result["client"]["name"] == "Globex" and result["client"]["source"] == "new"
+    doc = result["document"]
+    assert doc["id"] is None and doc["number"] is None
+    assert lines_of(doc) == [("Consulting", "10", "h", "150", "19")]
+    assert doc["currency"] == "EUR" and doc["due_days"] == 14
+    assert doc["totals"]["net"] == "1500.00" and doc["totals"]["tax"] == "285.00" and doc["totals"]["gross"] == "1785.00"
+    assert (await api.get("/invoices")).json()["total"] == 0
+
+    stored = await api.post("/invoices/from-text", json={"text": README_EXAMPLE})
+    assert stored.status_code == 201, stored.text
+    doc = stored.json()["document"]
+    assert doc["id"] is not None and lines_of(doc) == [("Consulting", "10", "h", "150", "19")]
+    assert (await api.get(f"/invoices/{doc['id']}")).json()["client"]["name"] == "Globex"
+
+
+async def test_the_mcp_tool_example_matches_a_stored_client(stack: Stack) -> None:
+    api = await ready_account(stack)
+    acme = (await api.post("/clients", json={"name": "Acme"})).json()
+    text = "10 hours consulting for Acme at 150 EUR/h plus 19% VAT, due in 14 days"  # draft_invoice_from_text's own example
+    result = (await api.post("/invoices/from-text", json={"text": text, "dry_run": True})).json()
+    assert result["client"]["client_id"] == acme["id"] and result["client"]["source"] == "matched"
+    assert lines_of(result["document"]) == [("Consulting", "10", "h", "150", "19")] and result["document"]["id"] is None
+
+
+async def test_a_line_is_the_service_not_the_sentence_around_it(stack: Stack) -> None:
+    api = await ready_account(stack)
+    result = (await api.post("/invoices/from-text", json={"text": STORY + " for Initech.", "dry_run": True})).json()
+    assert result["client"]["name"] == "Initech"
+    assert lines_of(result["document"]) == [("Website redesign — design work", "60", "h", "125", "19")]  # the account's rate
+    assert result["document"]["currency"] == "USD" and result["unparsed"] == []
+
+    as_written = (await api.post("/invoices/from-text", json={"text": STORY, "dry_run": True})).json()
+    assert [p["field"] for p in as_written["problems"]] == ["client"] and as_written["document"] is None
+    assert [(ln["description"], ln["quantity"], ln["unit"]) for ln in as_written["parsed"]["lines"]] == [
+        ("Website redesign — design work", "60", "hour"),
+    ]
+
+
+async def test_the_client_name_never_leaks_into_a_line(stack: Stack) -> None:
+    api = await ready_account(stack)
+    for text in (
+        "Globex - consulting, 4 hours @ €150",
+        "I did 32 hours of React development for Initech at $105/hour",
+        "invoice umbrella corp 3 days of training at 700 GBP/day",
+        "Kannst du der Bäckerei Huber KG 3 Stunden Kassenschulung zu je 60 € berechnen?",
+    ):
+        result = (await api.post("/invoices/from-text", json={"text": text, "dry_run": True})).json()
+        client = result["client"]["name"].lower()
+        assert result["document"]["lines"], (text, result)
+        for line in result["document"]["lines"]:
+            assert client not in line["description"].lower(), (text, line)
+            assert not any(word in line["description"].lower().split() for word in client.split()), (text, line)
