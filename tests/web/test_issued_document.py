@@ -94,6 +94,11 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await expect(page.get_by_role("status")).to_have_text("Status cleared.")
         await expect(page.locator("h1 .badge-custom")).to_have_count(0)
 
+        # Paid in full: the day it was paid is shown.
+        await page.get_by_role("button", name=re.compile("^Mark paid")).click()
+        await expect(page.locator("h1 .badges")).to_contain_text("Paid")
+        await expect(page.locator(".facts")).to_contain_text("Paid on")
+
 
 async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
     account_id, email, password = await web.new_user("Refund GmbH", password="the refund password")
