@@ -27,6 +27,7 @@ from billwire_invoices.text.model import (
     private_address,
     understand,
 )
+from billwire_invoices.text.providers import ProviderProblem, resolve_provider
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts import text as text_contracts
@@ -79,11 +80,17 @@ class TextHandlers:
             earlier = await self.uow.read(lambda conn: sql.earlier_reply(conn, ctx.account_id, ctx.idempotency_key))
             if earlier is not None and earlier["fingerprint"] == (ctx.fingerprint or ""):
                 return msgspec.json.decode(earlier["reply"], type=text_contracts.DraftFromTextResult)  # no second model call
-        if options.provider is not None and not self.model.text_model_allow_private:
-            refused = await private_address(options.provider.base_url)
+        asked, field = options.provider, "provider.base_url"
+        if asked is None and options.llm_provider:
+            try:
+                asked, field = resolve_provider(options.llm_provider, options.llm_api_key, options.llm_model), "llm_provider"
+            except ProviderProblem as exc:
+                raise invalid([exc.error]) from None
+        if asked is not None and not self.model.text_model_allow_private:
+            refused = await private_address(asked.base_url)
             if refused:
-                raise invalid([FieldError(field="provider.base_url", message=refused)])
-        provider = options.provider or default_provider(self.model)
+                raise invalid([FieldError(field=field, message=refused)])
+        provider = asked or default_provider(self.model)
         parsed, engine, notes = await understand(text, utcnow().date(), provider, self.model.text_model_timeout)
 
         async def work(conn: asyncpg.Connection) -> text_contracts.DraftFromTextResult:
