@@ -21,6 +21,15 @@ run: install browser
 test: browser
 	$(RUN) pytest $(PYTEST_ARGS)
 
+# `make bench web` (any bench's name after `bench`) is `make bench BENCH_ARGS=web`.
+BENCH_NAMES := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+ifeq ($(firstword $(MAKECMDGOALS)),bench)
+ifneq ($(BENCH_NAMES),)
+BENCH_ARGS ?= $(BENCH_NAMES)
+$(eval $(BENCH_NAMES):;@:)
+endif
+endif
+
 bench:
 	$(RUN) --group bench python -m bench $(BENCH_ARGS)
 

@@ -1,4 +1,4 @@
-"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|footprint|scale|observability|archive|all] [--quick]`: run the benchmarks (all by default).
+"""`uv run python -m bench [gateway|rendering|parser|mcp|send|einvoice|recurring|footprint|scale|observability|archive|web|all] [--quick]`: run the benchmarks (all by default).
 
 gateway:   the create-invoice path against a bare endpoint (bare row, bare insert, billwire)
 rendering: PDFs four ways (browser per PDF, WeasyPrint, the page pool, the rendering service)
@@ -11,6 +11,7 @@ archive:   the tax-audit ZIP of 1,000 and 10,000 issued documents: time and the 
 footprint: the whole `make run` stack's PSS idle and under sends, start-up time to /ready
 scale:     list, overdue filter, stats and usage at 1k / 10k (/ 50k) documents in one account, p50 / p95 and growth
 observability: bus requests through a handler without metrics, with them, and traced; peak memory of each
+web:       the overview, documents list and a document page against their REST calls at 10k documents; page bytes
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def measure(name: str, starter, infra: Infra, tool: str, config: BenchConfig) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale", "footprint", "observability", "archive"), default="all")
+    parser.add_argument("which", nargs="?", choices=(
+        "all", "gateway", "rendering", "parser", "mcp", "send", "einvoice", "recurring", "scale", "footprint", "observability", "archive", "web",
+    ), default="all")
     parser.add_argument("--quick", action="store_true", help="shorter runs (gateway: 1 s warm-up, 5 s, 16 connections)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _sigterm)
@@ -119,6 +122,10 @@ def main() -> int:
         from bench import observability_bench
 
         codes.append(_reported("observability", observability_bench.run, args.quick))
+    if args.which in ("all", "web"):
+        from bench import web_bench
+
+        codes.append(_reported("web", web_bench.run, args.quick))
     if args.which in ("all", "rendering"):
         from bench import rendering
 

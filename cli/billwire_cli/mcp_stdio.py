@@ -1,5 +1,6 @@
 """`billwire mcp --url URL --key KEY`: an MCP server on stdin/stdout for desktop clients that
-speak stdio, forwarding every call to a running gateway's HTTP MCP endpoint with that key."""
+speak stdio, forwarding every call to a running gateway's HTTP MCP endpoint with that key: tools,
+the document resources and their templates, and the prompts."""
 
 from __future__ import annotations
 
@@ -31,9 +32,26 @@ async def serve(url: str, key: str) -> None:
             async def call_tool(ctx, params):
                 return await remote.call_tool(params.name, params.arguments or {})
 
+            async def list_resources(ctx, params):
+                return await remote.list_resources(params=params)
+
+            async def list_resource_templates(ctx, params):
+                return await remote.list_resource_templates(params=params)
+
+            async def read_resource(ctx, params):
+                return await remote.read_resource(str(params.uri))
+
+            async def list_prompts(ctx, params):
+                return await remote.list_prompts(params=params)
+
+            async def get_prompt(ctx, params):
+                return await remote.get_prompt(params.name, params.arguments)
+
             proxy = Server(
                 info.server_info.name, version=info.server_info.version, instructions=info.instructions,
-                on_list_tools=list_tools, on_call_tool=call_tool,
+                on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
+                on_list_resource_templates=list_resource_templates, on_read_resource=read_resource,
+                on_list_prompts=list_prompts, on_get_prompt=get_prompt,
             )
             async with stdio_server() as (stdin, stdout):
                 await proxy.run(stdin, stdout, proxy.create_initialization_options())

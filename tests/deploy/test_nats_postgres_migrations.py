@@ -158,3 +158,40 @@ def test_kubectl_is_the_one_from_the_lock():
     """The suite renders with the pinned kubectl (kustomize inside), not whatever is on PATH."""
     out = subprocess.run([kubectl(), "version", "--client"], check=False, capture_output=True, text=True, timeout=30).stdout
     assert "Kustomize Version: v5" in out, out
+
+
+def default_pool_size(service: str) -> int:
+    """The service's own default of BILLWIRE_DB_POOL_SIZE, from its settings class."""
+    import importlib
+
+    import msgspec
+
+    module = importlib.import_module(f"billwire_{service}.settings")
+    settings = next(cls for name, cls in vars(module).items() if name.endswith("Settings") and name != "ServiceSettings"
+                    and isinstance(cls, type) and issubclass(cls, msgspec.Struct) and cls.__module__ == module.__name__)
+    return next(field.default for field in msgspec.structs.fields(settings) if field.name == "db_pool_size")
+
+
+def most_replicas(docs, service: str) -> int:
+    autoscalers = [hpa for hpa in of_kind(docs, "HorizontalPodAutoscaler") if hpa["spec"]["scaleTargetRef"]["name"] == service]
+    return autoscalers[0]["spec"]["maxReplicas"] if autoscalers else named(docs, "Deployment", service)["spec"]["replicas"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_postgres_takes_every_connection_the_services_may_open(overlay):
+    """Each replica keeps its pool plus two connections of its own (the outbox's listener, the webhook
+    directory or a migration); at the most replicas the autoscalers allow, with the migration Jobs and
+    the operator's few (replication, monitoring, superuser reserve), Postgres must still accept them."""
+    docs = rendered(overlay)
+    opened = len(of_kind(docs, "Job"))
+    for service in WORKERS:
+        pool = int(configured(docs, service, "BILLWIRE_DB_POOL_SIZE") or default_pool_size(service))
+        opened += most_replicas(docs, service) * (pool + 2)
+    parameters = named(docs, "Cluster", "billwire-db")["spec"]["postgresql"]["parameters"]
+    assert opened + 10 <= int(parameters["max_connections"]), f"{overlay}: {opened} connections, max_connections {parameters['max_connections']}"
+    if overlay == "dev":  # the small profile (README): a server of about 1 GB
+        assert int(parameters["max_connections"]) <= 50 and parameters["shared_buffers"] == "128MB"
+        mailer_pool = int(configured(docs, "mailer", "BILLWIRE_DB_POOL_SIZE"))
+        assert int(configured(docs, "mailer", "BILLWIRE_SEND_CONCURRENCY")) <= mailer_pool - 4, "sends would starve the quota RPCs"
+        chart = nats_values("values.yaml", "values-dev.yaml")["config"]["jetstream"]
+        assert chart["memoryStore"]["enabled"] and chart["memoryStore"]["maxSize"] == "64Mi"

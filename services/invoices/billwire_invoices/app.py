@@ -97,7 +97,7 @@ class InvoicesService(Service):
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),
-            text.TextHandlers(pool, load_settings(TextModelSettings), limits),
+            text.TextHandlers(pool, load_settings(TextModelSettings), limits, self.settings.documents_quota_per_month),
             users.UsersHandlers(pool),
             user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
             overview.OverviewHandlers(pool),

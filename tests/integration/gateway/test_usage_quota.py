@@ -71,6 +71,12 @@ async def test_usage_shows_the_quota_and_the_next_create_past_it_is_a_429_naming
     usage = (await api.get("/usage")).json()["documents"]
     assert (usage["used"], usage["remaining"]) == (QUOTA, 0)
 
+    # Drafting from text makes a document too, and meets the quota; its dry run stores nothing and still answers.
+    text = {"text": "Invoice Globex Corporation for 2 hours of consulting at 100 EUR"}
+    assert (await api.post("/invoices/from-text", json=text | {"dry_run": True})).status_code == 200
+    from_text = await api.post("/invoices/from-text", json=text)
+    assert from_text.status_code == 429 and from_text.json()["error"]["code"] == "DOCUMENT_QUOTA_EXCEEDED", from_text.text
+
     # An agent's create over MCP is the same command and meets the same quota.
     async with quota_stack.served() as base, mcp_session(base, api.key) as session:
         result = await session.call_tool("create_invoice", {"client_name": "Globex Corporation", "lines": [{"description": "x", "unit_price": "1"}]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -54,6 +55,7 @@ class InvoiceFilters(Paging, kw_only=True):
     client_id: UUID | None = None
     date_from: date | None = None
     date_to: date | None = None
+    cursor: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class InvoiceStatus(msgspec.Struct, kw_only=True):

@@ -4,6 +4,7 @@ that is missing here fails tests/e2e/test_mcp_schemas.py, so every argument stay
 
 _CLIENT = {"name": "GreenLeaf Gardening GmbH", "email": "billing@greenleaf.example",
            "address": {"street": "Gartenweg 5", "zip": "10115", "city": "Berlin", "country": "DE"}}
+_CURSOR = "WyItY3JlYXRlZF9hdCIsIjIwMjYtMTItMDRUMTA6MDA6MDArMDA6MDAiLCIwMTkwYjNjNC01ZDZlLTdmODAtOWExYi0yYzNkNGU1ZjZhN2QiXQ"  # as list pages give it out
 _LINE = {"description": "Consulting", "quantity": "10", "unit": "h", "unit_price": "150.00", "tax_rate": "19"}
 
 FIELDS: dict[str, tuple[str, object]] = {
@@ -69,6 +70,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "date_to": ("Up to this issue date, YYYY-MM-DD", "2026-12-31"),
     "limit": ("How many entries at most", 20),
     "offset": ("How many entries to skip (paging)", 0),
+    "cursor": ("A page's next_cursor: the page after it, nothing repeated or skipped (leave offset out)", _CURSOR),
     # lifecycle
     "reason": ("Why the invoice is cancelled (printed on the credit note)", "Billed twice by mistake"),
     "recipient": ("E-mail address to send to; left out: the client's", "billing@greenleaf.example"),

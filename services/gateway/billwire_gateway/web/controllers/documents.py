@@ -78,8 +78,10 @@ class DocumentsController(Controller):
         page_number = min(page_number, 40_000)
         bus = bus_of(request)
         listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        documents = decode(await bus.call(subjects.DOCUMENT_LIST, listing), Page[Document])
-        clients = decode(await bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)), Page[Client])
+        raw_documents, raw_clients = await asyncio.gather(  # the filter's clients need not wait for the documents
+            bus.call(subjects.DOCUMENT_LIST, listing), bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
+        )
+        documents, clients = decode(raw_documents, Page[Document]), decode(raw_clients, Page[Client])
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
@@ -130,7 +132,7 @@ class DocumentsController(Controller):
         form = await request.form()
         values = self._values(form, text(form, "type") or "invoice")
         patch_values = {"lines": values.get("lines", [])} | {name: values.get(name) for name in DOCUMENT_FIELDS if name not in ONLY_WHEN_GIVEN}
-        patch_values |= {name: values[name] for name in (*ONLY_WHEN_GIVEN, "client_id", "client") if name in values}
+        patch_values |= {name: values[name] for name in (*ONLY_WHEN_GIVEN, "client_id", "client", "imported", "number") if name in values}
         bus = bus_of(request)
         try:
             patch = convert(patch_values, DocumentPatch)
@@ -179,6 +181,9 @@ class DocumentsController(Controller):
         values: dict[str, Any] = given(form, DOCUMENT_FIELDS) | {"lines": lines(form)}
         if doc_type == "delivery_note" and text(form, "show_prices_shown"):
             values["show_prices"] = bool(text(form, "show_prices"))
+        if text(form, "imported_shown"):
+            values["imported"] = bool(text(form, "imported"))  # its own number only then: unchecked clears it
+            values["number"] = text(form, "number") if values["imported"] else None
         client_id = text(form, "client_id")
         new_client = given(form, ("name", "email", "vat_id"), "client_")
         if new_client.get("name"):
@@ -212,12 +217,18 @@ async def document_page(
     """One document's page with what belongs to it (history, sends, payments, refunds); after a
     refused action, that action's form open with each error at its field (422)."""
     bus = bus_of(request)
-    document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+    # The history does not depend on the document: asked for at once, beside it.
+    history = asyncio.ensure_future(bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)))
+    try:
+        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+    except BaseException:
+        history.cancel()
+        raise
     for_document = ListForDocument(ctx=person.caller, id=document_id)
     issued = document.status != "draft"
     refunded = document.status == "cancelled" and (document.refund_due is not None or document.amount_refunded > 0)
     reads = {
-        "history": bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)),
+        "history": history,
         **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
         **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
         **({"refunds": bus.call(subjects.REFUND_LIST, for_document)} if refunded else {}),

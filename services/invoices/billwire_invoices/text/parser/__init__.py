@@ -17,7 +17,9 @@ from billwire_invoices.text.parser.dates import (
     read_period,
     reject_other_dates,
 )
-from billwire_invoices.text.parser.items import anchor, parse_segment, split_prices
+from billwire_invoices.text.parser.describe import project_of
+from billwire_invoices.text.parser.discount import read_discount
+from billwire_invoices.text.parser.items import anchor, open_item_parentheses, parse_segment, shape, split_prices
 from billwire_invoices.text.parser.lexicon import (
     ABBREVIATIONS,
     CUR_CODE,
@@ -25,10 +27,12 @@ from billwire_invoices.text.parser.lexicon import (
     ENGLISH_MARKERS,
     FILLER,
     GERMAN_MARKERS,
+    MONTH,
     currency_of,
 )
 from billwire_invoices.text.parser.scan import Reading, Scan
 from billwire_invoices.text.parser.tax import read_tax
+from billwire_invoices.text.parser.typos import correct_typos
 from billwire_shared.contracts.common import Period
 from billwire_shared.contracts.text import ParsedInvoice, Unparsed
 from billwire_shared.money import net_from_gross
@@ -37,7 +41,7 @@ __all__ = ["detect_language", "parse_invoice_text"]
 
 I = re.IGNORECASE
 SEPARATOR = re.compile(
-    r"\n+|;|,(?=\s)|(?<=\S)\.(?=\s|$)|\s(?P<weak>and|und|sowie|as\s+well\s+as|plus|also|\+|along\s+with|together\s+with|zuzüglich)(?=\s)",
+    r"\n+|;|,(?=\s)|\.(?=\s|$)|[?!]+(?=\s|$)|\s(?P<weak>and|und|sowie|as\s+well\s+as|plus|also|\+|along\s+with|together\s+with|zuzüglich)(?=\s)",
     I,
 )
 CURRENCY_MENTION = re.compile(rf"\b(?:in|currency:?|währung:?|all\s+amounts\s+in|alle\s+beträge\s+in|billed\s+in)\s+(?P<c>{CUR_CODE}|{CUR_WORD})", I)
@@ -51,18 +55,26 @@ def detect_language(text: str) -> str:
     return "de" if german > english else "en"
 
 
+_LIST_NUMBER = re.compile(rf"(?m)^([ \t]*)\d{{1,2}}[.)][ \t]+(?!{MONTH})(?=[^\W\d])", I)
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = text.replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'")
+    text = _LIST_NUMBER.sub(r"\1- ", text)  # "1. Workshop - 1 day": a numbered list, not a quantity
+    text = open_item_parentheses(text)
     return re.sub(r"[ \u00a0]{2,}", " ", text).strip()
 
 
 def parse_invoice_text(text: str, *, today: date) -> ParsedInvoice:
-    text = normalize(text)
+    text, corrections = correct_typos(normalize(text))
     reading = Reading(Scan(text), today, language=detect_language(text))
+    for note in corrections:
+        reading.note(note)
     read_due(reading)
     read_period(reading)
     reject_other_dates(reading)
+    read_discount(reading)
     line_taxes = read_tax(reading)
     for m in reading.scan.matches(CURRENCY_MENTION):
         reading.currencies.append((currency_of(m.group("c")), m.group(0).strip()))
@@ -106,7 +118,24 @@ def _segments(reading: Reading) -> list[tuple[int, int]]:
                 following[2] = piece[2]
                 continue
         merged.append(piece)
-    return [(p[0], p[1]) for p in merged]
+    return _join_split_items(view, [(p[0], p[1]) for p in merged])
+
+
+def _join_split_items(view: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a piece to the next when together they make one item: a description and its bare
+    price ("logo design, flat fee 1.500 EUR"), or a quantity and its rate ("14 hours of tuning,
+    rate is $160/h"; "6 Tage Programmierung, Tagessatz 780 €")."""
+    joined: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if joined:
+            before = shape(view[joined[-1][0]:joined[-1][1]])
+            after = shape(view[start:end])
+            price_only = after[0] and not after[1] and not after[2]
+            if price_only and not before[0] and (before[1] or before[2]):
+                joined[-1] = (joined[-1][0], end)
+                continue
+        joined.append((start, end))
+    return joined
 
 
 def _trailing_description(text: str) -> bool:
@@ -124,13 +153,23 @@ def _meaningful(text: str) -> bool:
 
 
 def read_lines(reading: Reading, line_taxes: list) -> None:
-    view = reading.scan.view()
+    """The lines, each segment at a time; a sentence that only names the work ("I just wrapped
+    up the website redesign") heads the lines' descriptions, and is reported when no line follows."""
+    view, project_span = reading.scan.view(), None
     for start, end in _segments(reading):
         segment = view[start:end]
+        project = None if anchor(segment) else project_of(segment)
+        if project:
+            reading.project, project_span = project, (start, end)
+            reading.scan.take(start, end)
+            continue
         for piece_start, piece_end in split_prices(segment, reading):
             piece = segment[piece_start:piece_end]
             if anchor(piece):
                 parse_segment(reading, piece, start + piece_start, line_taxes)
+    if project_span and not any(reading.project in line.description for line in reading.lines):
+        words = " ".join(view[slice(*project_span)].split())
+        reading.unparsed.append(Unparsed(text=words.strip(" ,;.?!"), reason="not understood"))
 
 
 def report_rest(reading: Reading) -> None:
@@ -178,7 +217,7 @@ def finish(reading: Reading) -> ParsedInvoice:
         reading.note("prices include VAT; unit prices are the net amounts")
     period = Period(start=reading.period[0], end=reading.period[1]) if reading.period else None
     return ParsedInvoice(
-        client_name=reading.client_name, lines=lines, currency=currency, tax_rate=reading.tax_rate,
+        client_name=reading.client_name, lines=lines, currency=currency, tax_rate=reading.tax_rate, discount_rate=reading.discount_rate,
         vat_regulation=reading.vat_regulation, due_days=reading.due_days, due_date=reading.due_date,
         service_period=period, language=reading.language, notes=reading.notes, unparsed=reading.unparsed,  # type: ignore[arg-type]
     )

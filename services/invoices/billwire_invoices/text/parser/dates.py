@@ -85,7 +85,12 @@ DUE_DATE = re.compile(
     + DATE,
     I,
 )
-DUE_BY_DATE = re.compile(r"\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens\s+am)\s+" + DATE + r"\s+(?:zu\s+zahlen|zahlbar|fällig)", I)
+DUE_BY_DATE = re.compile(
+    r"\b(?:bis(?:\s+zum|\s+spätestens)?|spätestens\s+am)\s+" + DATE
+    + r"\s+(?:zu\s+zahlen|zahlbar|fällig|(?:zu\s+)?(?:überweisen|bezahlen|begleichen|zahlen))"
+    + r"|\b(?:pay|überweisen|bezahlen|begleichen)\s+(?:by|before|until|no\s+later\s+than|bis(?:\s+zum)?)\s+(?:the\s+)?" + _named(DATE, "p_"),
+    I,
+)
 DUE_SPAN = re.compile(
     rf"\b{_LEAD}\s+(?:(?:in|within|innerhalb(?:\s+von)?|binnen|after|nach|of|von)\s+)?(?P<n>{NUM}|{NUMWORD})\s*(?P<unit>{_SPAN})(?:\s+(?:net|netto|of\s+the\s+invoice\s+date|nach\s+rechnungs(?:datum|erhalt|eingang)|after\s+(?:the\s+)?invoice(?:\s+date)?|from\s+(?:the\s+)?invoice(?:\s+date)?))?",
     I,
@@ -137,7 +142,8 @@ def read_due(reading: Reading) -> None:
     for pattern in (DUE_DATE, DUE_BY_DATE):
         for m in scan.matches(pattern):
             try:
-                year, month, day = read_date(m)
+                prefix = "p_" if any(v for k, v in m.groupdict().items() if k.startswith("p_")) else ""
+                year, month, day = read_date(m, prefix)
                 _set_due(reading, m, on=make_date(year, month, day, reading))
             except DateProblem as exc:
                 reading.reject(m.start(), m.end(), f"due date: {exc}")
@@ -153,10 +159,11 @@ def read_due(reading: Reading) -> None:
 # -- service periods --------------------------------------------------------------------------
 
 _TO = r"\s*(?:to|until|till|through|thru|bis(?:\s+zum|\s+einschließlich)?|and|und|-|–|—)\s*"
-_FROM = r"(?:(?:from|vom|von|between|zwischen|period:?|service\s+period:?|leistungszeitraum:?)\s+(?:the\s+)?)?"
+_FROM = r"(?:(?:from|vom|von|between|zwischen|(?:in\s+the\s+|for\s+the\s+|im\s+)?(?:period|zeitraum):?|service\s+period:?|leistungszeitraum:?)\s+(?:the\s+)?)?"
 RANGE = re.compile(_FROM + _named(DATE, "a_") + _TO + r"(?:the\s+)?" + _named(DATE, "b_"), I)
 DAY_RANGE = re.compile(
-    rf"{_FROM}(?P<d1>\d{{1,2}})\.?\s*[-–]\s*(?P<d2>\d{{1,2}})\.?\s+(?P<m>{MONTH})(?:,?\s+(?P<y>\d{{4}}))?"
+    rf"{_FROM}(?P<d1>\d{{1,2}})\.?\s*(?:[-–]|bis(?:\s+zum)?|to|until|till|through|thru)\s*(?P<d2>\d{{1,2}})\.?\s+(?P<m>{MONTH})(?:,?\s+(?P<y>\d{{4}}))?"
+    rf"|{_FROM}(?P<n1>\d{{1,2}})\.?\s*(?:[-–]|bis(?:\s+zum)?)\s*(?P<n2>\d{{1,2}})\.\s?(?P<nm>\d{{1,2}})\.(?:\s?(?P<ny>\d{{4}}))?"
     rf"|{_FROM}(?P<m2>{MONTH})\s+(?P<e1>\d{{1,2}})\s*[-–]\s*(?P<e2>\d{{1,2}})(?:,?\s+(?P<y2>\d{{4}}))?",
     I,
 )
@@ -219,9 +226,15 @@ def read_period(reading: Reading) -> None:
         except (DateProblem, ValueError) as exc:
             reading.reject(m.start(), m.end(), f"service period: {exc}")
     for m in scan.matches(DAY_RANGE):
-        month = month_names()[(m.group("m") or m.group("m2")).rstrip(".").lower()]
-        first, last = (m.group("d1"), m.group("d2")) if m.group("d1") else (m.group("e1"), m.group("e2"))
-        year_text = m.group("y") or m.group("y2")
+        if m.group("nm"):
+            month, (first, last), year_text = int(m.group("nm")), (m.group("n1"), m.group("n2")), m.group("ny")
+            if not 1 <= month <= 12:
+                reading.reject(m.start(), m.end(), "service period: no such month")
+                continue
+        else:
+            month = month_names()[(m.group("m") or m.group("m2")).rstrip(".").lower()]
+            first, last = (m.group("d1"), m.group("d2")) if m.group("d1") else (m.group("e1"), m.group("e2"))
+            year_text = m.group("y") or m.group("y2")
         year = int(year_text) if year_text else nearest_year(month, today, reading, m.group(0))
         try:
             _set_period(reading, m, date(year, month, int(first)), date(year, month, int(last)))

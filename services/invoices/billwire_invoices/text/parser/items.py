@@ -7,14 +7,16 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from billwire_invoices.text.parser.describe import describe_text
 from billwire_invoices.text.parser.lexicon import (
     CUR_AFTER,
     CUR_CODE,
     CUR_SYM,
-    FILLER,
     FLAT_WORDS,
+    MINUTES_PER_UNIT,
     NUM,
     NUMWORD,
+    PER_PIECE,
     RATE_ADJECTIVES,
     UNIT,
     currency_of,
@@ -30,7 +32,7 @@ I = re.IGNORECASE
 
 def _tail(k: int, bare: bool = False) -> str:
     """What may follow a price: per unit, each, in total (groups numbered per alternative)."""
-    per = rf"(?:\s*/\s*|\s+(?:per|pro|je|a|an|the|for\s+each|for\s+every)\s+)(?P<per{k}>{UNIT})(?![\wäöüß])"
+    per = rf"(?:\s*/\s*|\s+(?:per|pro|je|a|an|the|die|den|for\s+each|for\s+every)\s+)(?P<per{k}>{UNIT}|{PER_PIECE})(?![\wäöüß])"
     each = (
         rf"\s+(?P<each{k}>each|apiece|a\s+piece|per\s+(?:piece|unit|item)|pro\s+(?:stück|einheit)|je\s+stück"
         r"|das\s+stück|jeweils|pro\s+stk\.?)(?![\wäöüß])"
@@ -44,7 +46,7 @@ def _tail(k: int, bare: bool = False) -> str:
 PRICE = re.compile(
     rf"(?P<cur1>{CUR_SYM}|{CUR_CODE})\s?(?P<n1>{NUM}){_tail(1)}"
     rf"|(?P<n2>{NUM})\s?(?P<cur2>{CUR_AFTER}){_tail(2)}"
-    rf"|(?P<pre>\b(?:at|zu|à|je|rate\s+of|satz\s+(?:von\s+)?|price\s+of|preis\s+von|rate:|satz:)\s*|@\s*)(?P<n3>{NUM})(?!\s*%)(?!\s?{CUR_AFTER}){_tail(3, bare=True)}",
+    rf"|(?P<pre>\b(?:at|zu|à|je|rate\s+of|satz\s+(?:von\s+)?|price\s+of|preis\s+von|rate:|satz:)\s*|@\s*)(?P<n3>{NUM})(?!\s*%)(?!\s?{CUR_AFTER})(?![.,]\s?[-–]){_tail(3, bare=True)}",
     I,
 )
 
@@ -53,10 +55,12 @@ def _group(m: re.Match[str], name: str) -> str | None:
     return next((m.group(f"{name}{k}") for k in (1, 2, 3) if m.group(f"{name}{k}")), None)
 
 
-QUANTITY = re.compile(rf"(?<![\w.,])(?P<q>{NUM}|\b{NUMWORD})\s*(?P<u>{UNIT})(?![\wäöüß])", I)
+QUANTITY = re.compile(rf"(?<![\w.,])(?P<q>{NUM}|\b{NUMWORD})\s*(?P<u>{UNIT})(?![\wäöüß])(?!\s*-?\s*rate\b)", I)
 TIMES = re.compile(rf"(?<![\w.,])(?:(?P<q>{NUM})\s*[x×](?![\wäöüß])|[x×]\s*(?P<q2>{NUM})(?![\d.,]))", I)
-LEADING_COUNT = re.compile(rf"^[\s\-•*–:]*(?:(?:for|für)\s+)?(?P<q>{NUM})\s+(?=[A-Za-zÄÖÜäöüß])")
+LEADING_COUNT = re.compile(rf"^[\s\-•*–:]*(?i:(?:for|für|also|außerdem|zusätzlich|additionally|plus|and|und|sowie|dazu)\s+)?(?P<q>{NUM})\s+(?=[A-Za-zÄÖÜäöüß])")
 FLAT = re.compile(rf"(?<![\wäöüß]){FLAT_WORDS}(?![\wäöüß])", I)
+# "Anfahrtspauschale", "Projektfestpreis": a flat fee for the word's first half.
+FLAT_COMPOUND = re.compile(r"(?<![\wäöüß])(?P<x>[a-zäöüß]{3,}?)s?(?:pauschale|pauschalpreis|festpreis)(?![\wäöüß])", I)
 _BEFORE_PRICE = re.compile(r"(?:\b(?P<word>at|zu|à|je|for|für|of|von|@)\s*)$", I)
 _RATE_WORD = re.compile(r"(?<![\wäöüß])(?P<w>" + "|".join(RATE_ADJECTIVES) + r")(?![\wäöüß])", I)
 _PAREN = re.compile(r"\([^()]*\)")
@@ -109,7 +113,7 @@ def find_prices(reading: Reading, seg: str) -> list[Price]:
         raw = m.group("n1") or m.group("n2") or m.group("n3")
         cur = m.group("cur1") or m.group("cur2")
         per_word = _group(m, "per")
-        per = unit_of(per_word) if per_word else ("piece" if _group(m, "each") else None)
+        per = (unit_of(per_word) or "piece") if per_word else ("piece" if _group(m, "each") else None)
         mode = "total" if _group(m, "total") else ("unit" if per else None)
         start = m.start() if not m.group("pre") else m.start("n3")
         before = _BEFORE_PRICE.search(seg[:start])
@@ -132,7 +136,12 @@ def find_quantities(reading: Reading, seg: str) -> list[Quantity]:
         compound = _COMPOUND.match(word)
         if compound and unit_of(compound.group(3)):
             extra = compound.group(1).capitalize()
-        found.append(Quantity(m.start(), m.end(), _number(reading, m.group("q")), unit, extra))
+        value = _number(reading, m.group("q"))
+        if unit in MINUTES_PER_UNIT:
+            unit, per = MINUTES_PER_UNIT[unit]
+            reading.note(f"{m.group(0).strip()!r} billed as {value / per:g} {unit}s")
+            value = value / per
+        found.append(Quantity(m.start(), m.end(), value, unit, extra))
     covered = [(q.start, q.end) for q in found]
     for m in TIMES.finditer(_blank(seg, covered)):
         found.append(Quantity(m.start(), m.end(), _number(reading, m.group("q") or m.group("q2")), "piece"))
@@ -145,17 +154,7 @@ def find_quantities(reading: Reading, seg: str) -> list[Quantity]:
 
 def describe(seg: str, spans: list[tuple[int, int]], extra: str) -> str:
     """What is left of the segment once quantities, prices and flat-fee words are out."""
-    words = _blank(seg, spans).split()
-    words = [w.strip(",;:") for w in words]
-    drop = FILLER | set(RATE_ADJECTIVES) | {"our", "usual", "standard", "agreed", "unser", "unseren", "unserem", "zum", "vereinbarten", "üblichen", "-", "–", "•", "*", "=", "/", "@"}
-    while words and (not words[0] or words[0].lower() in drop):
-        words.pop(0)
-    while words and (not words[-1] or words[-1].lower() in drop):
-        words.pop()
-    text = " ".join(w for w in words if w).strip(" .,:;-")
-    if extra:
-        text = f"{extra} {text}".strip() if text and text.lower() != extra.lower() else extra
-    return text[:1].upper() + text[1:] if text else ""
+    return describe_text(_blank(seg, spans), extra)
 
 
 def parse_segment(reading: Reading, seg: str, offset: int, line_taxes: list[tuple[int, int, Decimal]]) -> bool:
@@ -166,6 +165,8 @@ def parse_segment(reading: Reading, seg: str, offset: int, line_taxes: list[tupl
     prices = [p for p in prices if p not in checks]
     quantities = [q for q in find_quantities(reading, _blank(seg, price_spans)) if q.value > 0]
     flats = list(FLAT.finditer(_blank(seg, price_spans)))
+    compounds = [m for m in FLAT_COMPOUND.finditer(_blank(seg, price_spans)) if m.group(0).lower() not in RATE_ADJECTIVES]
+    flats += compounds
     if not prices and not quantities:
         return False
     where = (offset, offset + len(seg))
@@ -209,8 +210,15 @@ def parse_segment(reading: Reading, seg: str, offset: int, line_taxes: list[tupl
     spans = [(p.start, p.end) for p in prices + checks]
     spans += ([(quantity.start, quantity.end)] if quantity else []) + [m.span() for m in flats]
     spans += [(_CHECK.search(seg[: c.start]).start(), c.start) for c in checks]
-    description = describe(seg, spans, quantity.extra if quantity else "")
+    extra = quantity.extra if quantity else ""
+    if compounds and not extra:
+        extra = compounds[0].group("x").capitalize()
+    description = describe(seg, spans, extra)
     tax_rate = next((rate for start, end, rate in line_taxes if offset <= start < offset + len(seg) + 2), None)
+    if reading.project and not description:
+        description = reading.project
+    elif reading.project and reading.project.lower() not in description.lower():
+        description = f"{reading.project} — {description[:1].lower() + description[1:] if not description[:2].isupper() else description}"
     if not description:
         description = "Leistungen" if reading.language == "de" else "Services"
         reading.note(f"no description for {seg.strip()!r}; used {description!r}")
@@ -245,3 +253,29 @@ def split_prices(seg: str, reading: Reading) -> list[tuple[int, int]]:
 def anchor(text: str) -> bool:
     """The segment could hold an item: a number, a currency or a flat-fee word."""
     return bool(re.search(r"\d|" + CUR_SYM, text) or FLAT.search(text) or re.search(rf"\b{NUMWORD}\s+{UNIT}\b", text, I))
+
+
+def shape(text: str) -> tuple[bool, bool, bool]:
+    """(has a price, has a quantity, has words of its own): how a piece may join its neighbour
+    ("8 hours of photography, $110 hourly"; "logo design, flat fee 1.500 EUR")."""
+    blanked = _blank(text, [m.span() for m in PRICE.finditer(text)])
+    priced = blanked != text
+    counted = bool(QUANTITY.search(blanked) or TIMES.search(blanked))
+    rest = _blank(blanked, [m.span() for m in QUANTITY.finditer(blanked)] + [m.span() for m in FLAT.finditer(blanked)])
+    return priced, counted, bool(describe_text(rest)) and not _RATE_ONLY.fullmatch(rest.strip(" ,.;:"))
+
+
+_RATE_ONLY = re.compile(r"(?:[\wäöüß]+\s+)?(?:rate|satz|price|preis|fee|is|ist|beträgt|die|the|a|an|per|pro|je|stunde|hour|tag|day)?(?:\s+[\wäöüß]+)?", I)
+
+
+_ITEM_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+def open_item_parentheses(text: str) -> str:
+    """ "photography (2 days at $800/day)": an item in parentheses is part of the text; other
+    parentheses (a tax rate, a remark) stay."""
+    def opened(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        return f" {inner} " if PRICE.search(inner) and (QUANTITY.search(inner) or TIMES.search(inner)) else m.group(0)
+
+    return _ITEM_PAREN.sub(opened, text)

@@ -32,7 +32,14 @@ UNIT_WORDS: dict[str, list[str]] = {
     "week": [r"weeks?", r"wks?\.?", r"wochen?"],
     "month": [r"months?", r"mos?\.", r"monate?n?", r"monats?"],
     "piece": [r"pieces?", r"pcs?\.?", r"units?", r"items?", r"stück", r"stk\.?", r"x", r"×", r"mal"],
+    "word": [r"words?", r"wörtern?", r"wort"],
+    "minute": [r"minutes?", r"mins?\.?", r"minuten?"],
 }
+# Quantities in minutes are billed in hours ("45 minutes at 120 EUR/h" is 0.75 h).
+MINUTES_PER_UNIT = {"minute": ("hour", 60)}
+# What a price may be quoted per and that counts pieces, but is the item itself after a number
+# ("5 licences at EUR 49 per licence"): only in "per ..." / "/...".
+PER_PIECE = r"(?:seats?|licen[cs]es?|lizenzen|lizenz|users?|nutzer|copies|copy|exemplare?|accounts?|books?|tickets?)"
 UNIT = r"(?:" + "|".join(w for words in UNIT_WORDS.values() for w in words) + r")"
 # "hourly rate", "Tagessatz": the unit a rate is quoted in.
 RATE_ADJECTIVES: dict[str, str] = {
@@ -40,7 +47,8 @@ RATE_ADJECTIVES: dict[str, str] = {
     "täglich": "day", "wöchentlich": "week", "monatlich": "month", "stundensatz": "hour", "stundenlohn": "hour",
     "stundenpreis": "hour", "tagessatz": "day", "tagespreis": "day", "wochensatz": "week", "monatssatz": "month",
     "monatspauschale": "month", "monatsrate": "month", "monatlichen": "month", "wöchentlichen": "week",
-    "täglichen": "day", "stündlichen": "hour",
+    "täglichen": "day", "stündlichen": "hour", "day rate": "day", "day-rate": "day", "hour rate": "hour",
+    "daily rate": "day", "hourly rate": "hour",
 }
 FLAT_WORDS = r"(?:flat[\s-]+fee|flat[\s-]+rate|flat|lump[\s-]+sum|fixed[\s-]+(?:price|fee)|one[\s-]+off(?:\s+fee)?|pauschale|pauschal|pauschalpreis|festpreis|fixpreis)"
 
@@ -57,8 +65,8 @@ def unit_of(word: str) -> str | None:
 
 # How a unit shows on the document, per document language.
 UNIT_LABELS: dict[str, dict[str, str | None]] = {
-    "en": {"hour": "h", "day": "day", "week": "week", "month": "month", "piece": "pc", "flat": None},
-    "de": {"hour": "Std.", "day": "Tag", "week": "Woche", "month": "Monat", "piece": "Stk.", "flat": None},
+    "en": {"hour": "h", "day": "day", "week": "week", "month": "month", "piece": "pc", "word": "word", "flat": None},
+    "de": {"hour": "Std.", "day": "Tag", "week": "Woche", "month": "Monat", "piece": "Stk.", "word": "Wort", "flat": None},
 }
 
 # Currencies: symbols, common codes and words.
@@ -114,11 +122,11 @@ ENGLISH_MARKERS = frozenset(
 
 # Words that carry no content of their own: what is left of a sentence after the parts are taken.
 FILLER = frozenset(
-    "a an the and or of at for to in on by with our my your please create make draft write new invoice bill charge "
+    "a an the and or of at for to in on by with our my your please create make draft write new invoice bill charge hey "
     "send an also plus total each per as well it is are be this that hi hello thanks thank you "
     "und oder von für zu an am im in mit bitte erstelle erstellen eine einen ein neue neuen rechnung rechnungen "
-    "schreibe schreib die der das den dem des sowie auch plus zzgl insgesamt je pro einmal bzw ca à über zum zur x × "
-    "client customer kunde kundin firma rate satz".split()
+    "schreibe schreib schreiben stellen ausstellen schicken senden die der das den dem des sowie auch plus zzgl insgesamt je pro einmal bzw ca à über zum zur x × "
+    "client customer kunde kundin firma rate satz also außerdem zusätzlich additionally besides dazu ferner weiters".split()
 )
 
 ABBREVIATIONS = frozenset(
@@ -126,7 +134,7 @@ ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct okt nov dec dez fr etc".split()
 )
 COMPANY_SUFFIXES = (
-    "GmbH & Co. KG", "GmbH & Co KG", "GmbH", "gGmbH", "mbH", "AG", "KG", "OHG", "GbR", "UG", "e.K.", "e.V.", "SE",
+    "GmbH & Co. KG", "GmbH & Co KG", "& Co. KG", "& Co KG", "Co. KG", "GmbH", "gGmbH", "mbH", "AG", "KG", "OHG", "GbR", "UG", "e.K.", "e.V.", "SE",
     "Corp.", "Corp", "Corporation", "Inc.", "Inc", "Ltd.", "Ltd", "LLC", "LLP", "PLC", "plc", "Co.", "Company",
     "S.A.", "SA", "SARL", "S.r.l.", "B.V.", "BV", "N.V.", "AB", "ApS", "AS", "Oy", "Pty Ltd", "Limited", "Group",
 )

@@ -69,11 +69,13 @@ class Reading:
     client_name: str | None = None
     currencies: list[tuple[str, str]] = field(default_factory=list)  # (code, as written)
     tax_rate: Decimal | None = None
+    discount_rate: Decimal | None = None
     prices_include_tax: bool = False
     vat_regulation: str | None = None
     due_days: int | None = None
     due_date: date | None = None
     period: tuple[date, date] | None = None
+    project: str | None = None  # the piece of work the lines belong to ("the website redesign")
     lines: list[ParsedLine] = field(default_factory=list)
     line_currencies: list[str | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -11,13 +11,13 @@ from billwire_invoices.text.parser.scan import Reading
 
 I = re.IGNORECASE
 
-_KIND = r"(?:vat|v\.a\.t\.|sales\s+tax|tax|mwst\.?|mehrwertsteuer|ust\.?|umsatzsteuer|gst|iva|tva)(?![a-zäöü])"
+_KIND = r"(?:(?:gesetzl(?:\.|iche[nr]?)?\s*|statutory\s+|applicable\s+)?(?:vat|v\.a\.t\.|sales\s+tax|tax|mwst\.?|mehrwertsteuer|ust\.?|umsatzsteuer|gst|iva|tva)(?![a-zäöü]))"
 def _percent(k: int) -> str:
     return rf"(?P<rate{k}>{NUM})\s*(?:%|percent|per\s*cent|prozent)"
 
 _LEAD = r"(?:(?P<lead>plus|\+|add(?:ing)?|with|mit|zzgl\.?|zuzgl\.?|zuzüglich|inkl\.?|incl\.?|including|inklusive|included|excl\.?|excluding|exkl\.?|exklusive|net\s+of|before|vor|at|zu|bei)\s*)?"
 TAX = re.compile(
-    rf"(?:(?P<paren>\()\s*)?{_LEAD}(?:(?:{_percent(1)})\s*(?:{_KIND})|(?:{_KIND})\s*(?:of|von|:)?\s*(?:{_percent(2)}))"
+    rf"(?:(?P<paren>\()\s*)?{_LEAD}(?:(?:{_percent(1)})\s*(?:{_KIND})|(?:{_KIND})\s*(?:of|von|:|at)?\s*(?:\((?=\s*{NUM}\s*%\s*\)))?\s*(?:{_percent(2)}))"
     r"(?P<after>\s+(?:included|inclusive|inkl\.?|enthalten|inbegriffen|on\s+top|extra|additional))?\s*(?P<close>\))?",
     I,
 )
