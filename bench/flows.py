@@ -55,7 +55,7 @@ def stack(infra: Infra, services: tuple[str, ...], cpus: dict[str, frozenset[int
     port = free_port()
     group = ProcessGroup("flows", child_env(
         DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix, PORT=str(port),
-        BILLWIRE_RATE_LIMIT_PER_MINUTE="1000000000", BILLWIRE_LOG_LEVEL="WARNING", **env,
+        BILLWIRE_RATE_LIMIT_PER_MINUTE="1000000000", BILLWIRE_RATE_LIMIT_PER_ACCOUNT_PER_MINUTE="1000000000", BILLWIRE_LOG_LEVEL="WARNING", **env,
     ))
     base = f"http://127.0.0.1:{port}"
     try:

@@ -57,7 +57,7 @@ def billwire(infra: Infra) -> Iterator[Running]:
     port = free_port()
     env = child_env(
         DATABASE_URL=infra.database_url, NATS_URL=infra.nats_url, BILLWIRE_PREFIX=infra.prefix, PORT=str(port),
-        BILLWIRE_RATE_LIMIT_PER_MINUTE="1000000000", BILLWIRE_LOG_LEVEL="WARNING",
+        BILLWIRE_RATE_LIMIT_PER_MINUTE="1000000000", BILLWIRE_RATE_LIMIT_PER_ACCOUNT_PER_MINUTE="1000000000", BILLWIRE_LOG_LEVEL="WARNING",
     )  # fmt: skip
     group = ProcessGroup("billwire", env)
     base = f"http://127.0.0.1:{port}"

@@ -263,7 +263,9 @@ async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_docum
     assert (await api.post(f"/invoices/{invoice['id']}/mark-paid")).status_code == 200
     wrong = (await api.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
     assert (await api.post(f"/invoices/{wrong['id']}/finalize")).status_code == 200
+    assert (await api.post(f"/invoices/{wrong['id']}/payments", json={"amount": "20"})).status_code == 201
     assert (await api.post(f"/invoices/{wrong['id']}/cancel", json={"reason": "wrong client"})).status_code == 201
+    assert (await api.post(f"/invoices/{wrong['id']}/refunds", json={})).status_code == 201  # the payment paid back
     scrap = (await api.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
     assert (await api.delete(f"/invoices/{scrap['id']}")).status_code == 204
     estimate = (await api.post("/documents", json={"type": "estimate", "client_id": client["id"], "lines": lines})).json()

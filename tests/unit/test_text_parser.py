@@ -151,6 +151,13 @@ CASES = [
          unparsed=["the usual stuff"]),
     Case("10 hours consulting at $150/h = $1,600", [], unparsed=["10 hours consulting at $150/h = $1,600"]),
     Case("Consulting $900 plus 19% VAT plus 7% VAT", [L("Consulting", "1", None, "900", "19")], tax="19", unparsed=["plus 7% VAT"]),
+    # -- greetings, stories and German requests around the items ---------------------------------
+    Case("Hey, please bill Contoso Ltd for 7 hours of Excel automation at 95 GBP per hour. Payment due within 30 days.",
+         [L("Excel automation", "7", "hour", "95")], client="Contoso Ltd", currency="GBP", due=30),
+    Case("We built a new onboarding flow for Contoso. 45 hours of UX design at 110 EUR/h, net 30",
+         [L("Onboarding flow — UX design", "45", "hour", "110")], client="Contoso", due=30),
+    Case("Bitte Rechnung an Müller & Co. KG stellen: 20 Std. Support à 75 € zzgl. MwSt. (19 %), Zahlungsziel 30 Tage",
+         [L("Support", "20", "hour", "75", "19")], client="Müller & Co. KG", tax="19", due=30),
 ]
 
 

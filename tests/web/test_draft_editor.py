@@ -104,3 +104,33 @@ async def test_gross_layout_three_times_100_is_300(web: Web) -> None:
         await expect(page.locator("#total")).to_have_text("€300.00")
         await expect(page.get_by_label("Net or gross price 1")).to_have_value("gross")
         await expect(page.locator("[data-line]").first.locator("input[name=line_unit_price]")).to_have_value(re.compile(r"^100(\.0+)?$"))
+
+
+async def test_a_draft_with_payment_terms_saves_again_unchanged(web: Web) -> None:
+    """A saved draft's due date follows from its terms: the form shows the terms alone, so a second
+    save does not send both (which the API refuses)."""
+    account_id, email, password = await web.new_user("Terms GmbH", password="the terms user's password")
+    await seed(web, account_id)
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto("/documents/new")
+        await page.get_by_label("Client", exact=True).select_option(label="Initech AG")
+        await page.get_by_label("Issue date", exact=True).fill("2026-12-01")
+        await page.get_by_label("Payment terms (days)", exact=True).fill("14")
+        await row(page, 0).locator("input[name=line_description]").fill("Audit")
+        await row(page, 0).locator("input[name=line_quantity]").fill("1")
+        await row(page, 0).locator("input[name=line_unit_price]").fill("500")
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page).to_have_url(re.compile(r"/documents/[0-9a-f-]{36}/edit$"))
+        await expect(page.get_by_label("Payment terms (days)", exact=True)).to_have_value("14")
+        await expect(page.get_by_label("Due date", exact=True)).to_have_value("")
+
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page.get_by_role("status")).to_contain_text("Saved.")
+        assert await page.get_by_role("alert").count() == 0
+        await expect(page.get_by_label("Payment terms (days)", exact=True)).to_have_value("14")
+        await page.get_by_label("Payment terms (days)", exact=True).fill("")
+        await page.get_by_label("Due date", exact=True).fill("2026-12-31")
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page.get_by_label("Due date", exact=True)).to_have_value("2026-12-31")
+        await expect(page.get_by_label("Payment terms (days)", exact=True)).to_have_value("")

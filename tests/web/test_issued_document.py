@@ -94,6 +94,11 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await expect(page.get_by_role("status")).to_have_text("Status cleared.")
         await expect(page.locator("h1 .badge-custom")).to_have_count(0)
 
+        # Paid in full: the day it was paid is shown.
+        await page.get_by_role("button", name=re.compile("^Mark paid")).click()
+        await expect(page.locator("h1 .badges")).to_contain_text("Paid")
+        await expect(page.locator(".facts")).to_contain_text("Paid on")
+
 
 async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
     account_id, email, password = await web.new_user("Refund GmbH", password="the refund password")
@@ -154,3 +159,27 @@ async def test_a_converted_estimate_links_to_its_invoice(web: Web) -> None:
         await expect(page.get_by_role("button", name="Convert to invoice")).to_have_count(0)  # converted once
         await page.locator("a.converted-to").click()
         await expect(page).to_have_url(re.compile(f"/documents/{invoice_id}(/edit)?$"))
+
+
+async def test_an_imported_invoice_keeps_its_number(web: Web) -> None:
+    account_id, email, password = await web.new_user("Import GmbH", password="the import password")
+    await issued(web, account_id)  # the profile and a client; the series has issued INV-…-0001
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto("/documents/new")
+        await page.locator("#f-client_id").select_option(label="Globex Corporation")
+        await page.get_by_label("Imported from another system").check()
+        await page.get_by_label("Its number in the other system").fill("ALT-2019-117")
+        await page.get_by_label("Issue date", exact=True).fill("2019-03-01")
+        await page.locator("input[name=line_description]").first.fill("Consulting, March 2019")
+        await page.locator("input[name=line_unit_price]").first.fill("500")
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page).to_have_url(re.compile(r"/documents/[0-9a-f-]{36}/edit$"))
+        await expect(page.get_by_label("Imported from another system")).to_be_checked()
+        await page.goto(page.url.removesuffix("/edit"))
+        await page.locator("summary", has_text="Finalize").click()
+        await page.get_by_role("button", name=re.compile("^Finalize ·")).click()
+        await expect(page.locator("h1")).to_contain_text("ALT-2019-117")
+        await expect(page.locator("h1 .badge-imported")).to_have_text("Imported")
+        await expect(page.locator(".facts")).to_contain_text("1 Mar 2019")
+        await web.shot(page, "document-imported")

@@ -37,6 +37,7 @@ from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.controllers.text import FromTextController, PromptController
 from billwire_gateway.controllers.webhooks import WebhookController
+from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.examples import add_examples
@@ -153,6 +154,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors, add_examples],
+        request_class=ExactRequest,
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
         template_config=template_config(),
         # Metrics (and the span's route name) first: they see the 401s and 429s of ApiGuard too.

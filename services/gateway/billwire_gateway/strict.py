@@ -4,6 +4,7 @@ anywhere (Postgres cannot store them)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,10 +14,15 @@ from litestar.enums import RequestEncodingType
 
 from billwire_gateway.body_errors import every_problem
 from billwire_gateway.bus import ApiError
+from billwire_gateway.decimal_text import decimal_problems, integral_body
 from billwire_shared.bus import field_error
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Query parameters that are a date and time: Litestar would also read a number ("0.5") as seconds
+# since 1970, which the OpenAPI document (format date-time) does not allow.
+DATETIME_QUERY = frozenset({"updated_since"})
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 _decoders: dict[int, tuple[msgspec.json.Decoder, bool] | None] = {}
 
 
@@ -99,7 +105,13 @@ def _decode_strictly(decoder: msgspec.json.Decoder, body: bytes) -> None:
     try:
         decoder.decode(body)
     except msgspec.ValidationError as exc:
-        _ensure_json(body)  # the typed decoder may stop at a wrong type before a syntax error
+        _ensure_json(body)
+        if (whole := integral_body(decoder.type, body)) is not None:
+            try:  # 349.0 where a whole number goes is 349, as JSON Schema's `integer` says
+                decoder.decode(whole)
+                return
+            except msgspec.ValidationError:
+                pass  # the typed decoder may stop at a wrong type before a syntax error
         error = field_error(exc, drop_root=False)
         raise invalid_fields(every_problem(decoder.type, body) or [error]) from exc
     except msgspec.DecodeError as exc:
@@ -109,6 +121,8 @@ def _decode_strictly(decoder: msgspec.json.Decoder, body: bytes) -> None:
 def _check_body(decoder: msgspec.json.Decoder, body: bytes) -> None:
     try:
         _decode_strictly(decoder, body)
+        if problems := decimal_problems(decoder.type, body):
+            raise invalid_fields(problems)
     except UnicodeDecodeError as exc:
         raise malformed(f"The body is not valid UTF-8 (byte {exc.start}).") from None
     except RecursionError:
@@ -138,6 +152,9 @@ def check_query(request: Request) -> None:
         for name, value in pairs:
             if "\x00" in value or "\x00" in name:
                 raise invalid(name, "must not contain a NUL character")
+    for name, value in pairs:
+        if name in DATETIME_QUERY and RFC3339.fullmatch(value) is None:
+            raise invalid(name, "must be a date and time as in RFC 3339, e.g. 2026-12-04T10:00:00Z")
     known = query_names(request)
     unknown = list(dict.fromkeys(name for name, _ in pairs if name not in known))
     if unknown:

@@ -11,6 +11,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from billwire_shared.contracts.common import (
+    MONEY,
+    RATE,
     Address,
     ById,
     Command,
@@ -27,8 +29,8 @@ from billwire_shared.contracts.common import (
     line,
 )
 
-Rate = Annotated[Decimal, msgspec.Meta(description="percent, 0 to 100")]
-Money = Annotated[Decimal, msgspec.Meta(description="decimal string, not negative")]
+Rate = Annotated[Decimal, msgspec.Meta(description=RATE)]
+Money = Annotated[Decimal, msgspec.Meta(description=MONEY)]
 
 
 class ClientInput(Input, kw_only=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -22,6 +22,34 @@ ExportType = Literal["pdf", "factur-x", "xrechnung"]
 # `$` would let a final newline through in Python.
 SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*(?![\s\S])"
 SINGLE_LINE_MESSAGE = "must be one line: no control characters (CR, LF, tab...) and no line or paragraph separators"
+
+
+class DecimalForm(NamedTuple):
+    """What a decimal field takes: a string of `pattern` (the gateway refuses other spellings
+    such as "1e3", " 1" or "1_000", which Python's Decimal would read), or a JSON number in the
+    range, read from its decimal text, never through a float."""
+
+    pattern: str
+    minimum: int | None = None
+    maximum: int | None = None
+    exclusive_minimum: bool = False
+
+
+MONEY = "decimal string or JSON number, not negative"
+RATE = "percent, 0 to 100"
+QUANTITY = "decimal, greater than 0"
+DECIMAL_FORMS: dict[str | None, DecimalForm] = {
+    MONEY: DecimalForm(r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,8})?$", 0, 999_999_999_999),
+    RATE: DecimalForm(r"^(100(\.0{1,8})?|(0|[1-9][0-9]?)(\.[0-9]{1,8})?)$", 0, 100),
+    QUANTITY: DecimalForm(r"^([1-9][0-9]{0,7}(\.[0-9]{1,8})?|0\.[0-9]{0,7}[1-9][0-9]{0,7})$", 0, 999_999_999, True),
+}
+
+
+ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")  # a decimal field of no kind above
+
+
+def decimal_form(description: str | None) -> DecimalForm:
+    return DECIMAL_FORMS.get(description, ANY_DECIMAL)
 
 
 def line(max_length: int, min_length: int = 0, description: str | None = None) -> Any:

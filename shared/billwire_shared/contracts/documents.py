@@ -13,6 +13,7 @@ from msgspec import UNSET, UnsetType
 from billwire_shared.contracts.accounts import Seller
 from billwire_shared.contracts.clients import ClientInput, ClientSnapshot, Money, Rate
 from billwire_shared.contracts.common import (
+    QUANTITY,
     ById,
     Command,
     CurrencyCode,
@@ -34,7 +35,7 @@ DOCUMENT_TYPES: tuple[str, ...] = (
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
 DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid", "refund_due"]
-Quantity = Annotated[Decimal, msgspec.Meta(description="decimal, greater than 0")]
+Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]
 # How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
 # the VAT extracted from them).
 PriceLayout = Literal["net", "gross"]

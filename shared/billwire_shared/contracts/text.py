@@ -77,6 +77,11 @@ class DraftOptions(Input, kw_only=True):
     client_id: UUID | None = None
     dry_run: bool = False
     provider: Provider | None = None
+    # A model by its well-known name ("gemini-2.5-flash", "gpt-4o", "claude-sonnet-4-5") or any
+    # OpenAI-compatible base URL (then with llm_model); the key is used for this request only.
+    llm_provider: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    llm_model: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    llm_api_key: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class FromTextInput(DraftOptions, kw_only=True):
@@ -103,11 +108,18 @@ class ClientMatch(msgspec.Struct, kw_only=True):
     candidates: list[ClientCandidate] = []
 
 
+class DraftDocument(Document, kw_only=True):
+    """The draft as stored; after a dry run the draft as it would be, without an id (nothing
+    was stored, so there is nothing to open, edit or send)."""
+
+    id: UUID | None = None  # type: ignore[assignment]
+
+
 class DraftFromTextResult(msgspec.Struct, kw_only=True):
     """The draft (stored, or with `dry_run` only computed) and what the text gave."""
 
     stored: bool
-    document: Document | None  # None only for a dry run that lacks something, see `problems`
+    document: DraftDocument | None  # None only for a dry run that lacks something, see `problems`
     client: ClientMatch | None
     parsed: ParsedInvoice
     engine: Literal["offline", "model"] = "offline"

@@ -57,3 +57,16 @@ async def test_no_url_survives_the_svg_sanitizer(stack: Stack) -> None:
         text = bytes(stored).decode().lower().replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert not any(word in text for word in ("image-set", "http", "//evil", "cross-fade", ".png")), text
         assert 'fill="#123"' in text  # the harmless rest stays
+
+
+async def test_an_upload_with_another_part_than_file_is_refused_naming_it(stack: Stack) -> None:
+    """As the OpenAPI document says (one part, `file`): a misnamed or extra part is not dropped silently."""
+    api = await ready_account(stack, "Parts GmbH")
+    response = await api.post("/settings/profile/logo", files={"file": ("logo.png", png(10, 10), "image/png")},
+                              data={"caption": "our logo"})
+    assert response.status_code == 422, response.text
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["caption"]
+    assert await stack.invoices.pool.fetchval(
+        "SELECT count(*) FROM invoices.logos l JOIN invoices.accounts a ON a.id = l.account_id WHERE a.profile->>'company_name' = $1",
+        "Parts GmbH",
+    ) == 0

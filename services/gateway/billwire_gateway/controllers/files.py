@@ -137,6 +137,11 @@ class LogoController(Controller):
         caller: CallerDep, bus: BusDep,
     ) -> Response[LogoInfo]:
         upload = data.get("file") if isinstance(data, dict) else None
+        if isinstance(data, dict) and (others := [name for name in data if name != "file"]):
+            raise ApiError(ErrorReply(  # like a JSON body's unknown fields: a misnamed part is not silently dropped
+                code=ErrorCode.VALIDATION_ERROR, message="The upload takes only the multipart field `file`.",
+                details=[FieldError(field=name, message="unknown multipart field") for name in others],
+            ))
         if isinstance(upload, list):
             raise _rejected("Send one image as the multipart field `file`, not several.")
         if not isinstance(upload, UploadFile):

@@ -14,6 +14,16 @@ _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 _ENCODER = msgspec.json.Encoder(decimal_format="number")  # numbers outside the arguments stay numbers, digit for digit
 
 
+def _has_decimal(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return True
+    if isinstance(value, dict):
+        return any(_has_decimal(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_decimal(item) for item in value)
+    return False
+
+
 def _as_text(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -26,7 +36,7 @@ def _as_text(value: Any) -> Any:
 
 def exact_arguments(body: bytes) -> bytes:
     """The JSON-RPC body with the decimals of every tools/call's arguments as strings; any
-    other body (not JSON, no decimals there) unchanged, for the SDK to answer as it does."""
+    other body (not JSON, no decimal number in the arguments) unchanged, byte for byte."""
     if b"." not in body and b"e" not in body.lower():
         return body
     try:
@@ -37,7 +47,7 @@ def exact_arguments(body: bytes) -> bytes:
     changed = False
     for message in messages:
         params = message.get("params") if isinstance(message, dict) and message.get("method") == "tools/call" else None
-        if isinstance(params, dict) and isinstance(params.get("arguments"), dict):
+        if isinstance(params, dict) and isinstance(params.get("arguments"), dict) and _has_decimal(params["arguments"]):
             params["arguments"] = _as_text(params["arguments"])
             changed = True
     return _ENCODER.encode(decoded) if changed else body
@@ -65,9 +75,11 @@ class ExactNumbers:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if not more and size <= self.max_bytes:
-            body = exact_arguments(body)
-            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
-            scope = dict(scope, headers=[*headers, (b"content-length", str(len(body)).encode())])
+            exact = exact_arguments(body)
+            if exact is not body:  # only a body with a decimal number in a tool's arguments is rewritten
+                body = exact
+                headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+                scope = dict(scope, headers=[*headers, (b"content-length", str(len(body)).encode())])
         replayed = False
 
         async def replay() -> dict:

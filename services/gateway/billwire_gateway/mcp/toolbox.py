@@ -112,12 +112,12 @@ class TypedTool(Tool):
 def parse_arguments(arguments: dict[str, Any], type_: type[msgspec.Struct]) -> Any:
     """The arguments as the tool's Struct: every unknown argument named with the accepted ones,
     then each field checked as a REST body's is (money from strings or exact numbers)."""
-    accepted = msgspec.structs.fields(type_)
-    unknown = sorted(set(arguments) - {field.encode_name for field in accepted})
+    accepted = type_.__struct_encode_fields__
+    unknown = sorted(set(arguments) - set(accepted))
     if unknown:
         raise ToolError(
             f"VALIDATION_ERROR: unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"accepted: {', '.join(field.encode_name for field in accepted)}."
+            f"accepted: {', '.join(accepted)}."
         )
     try:
         return msgspec.convert(arguments, type_, strict=False)

@@ -27,6 +27,7 @@ from billwire_invoices.text.model import (
     private_address,
     understand,
 )
+from billwire_invoices.text.providers import ProviderProblem, resolve_provider
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts import text as text_contracts
@@ -79,11 +80,17 @@ class TextHandlers:
             earlier = await self.uow.read(lambda conn: sql.earlier_reply(conn, ctx.account_id, ctx.idempotency_key))
             if earlier is not None and earlier["fingerprint"] == (ctx.fingerprint or ""):
                 return msgspec.json.decode(earlier["reply"], type=text_contracts.DraftFromTextResult)  # no second model call
-        if options.provider is not None and not self.model.text_model_allow_private:
-            refused = await private_address(options.provider.base_url)
+        asked, field = options.provider, "provider.base_url"
+        if asked is None and options.llm_provider:
+            try:
+                asked, field = resolve_provider(options.llm_provider, options.llm_api_key, options.llm_model), "llm_provider"
+            except ProviderProblem as exc:
+                raise invalid([exc.error]) from None
+        if asked is not None and not self.model.text_model_allow_private:
+            refused = await private_address(asked.base_url)
             if refused:
-                raise invalid([FieldError(field="provider.base_url", message=refused)])
-        provider = options.provider or default_provider(self.model)
+                raise invalid([FieldError(field=field, message=refused)])
+        provider = asked or default_provider(self.model)
         parsed, engine, notes = await understand(text, utcnow().date(), provider, self.model.text_model_timeout)
 
         async def work(conn: asyncpg.Connection) -> text_contracts.DraftFromTextResult:
@@ -117,7 +124,7 @@ class TextHandlers:
             if body is not None:
                 try:
                     document_rules.check(size_problems(body.lines, self.limits))
-                    result.document = preview(body, profile, client)
+                    result.document = draft_document(preview(body, profile, client), stored=False)
                 except BillwireError as exc:
                     problems.extend(exc.reply.details or [FieldError(field="text", message=exc.reply.message)])
             result.problems = problems
@@ -127,7 +134,8 @@ class TextHandlers:
             raise invalid(problems + unparsed, "The text does not describe a complete invoice.")
         document_rules.check(document_rules.document_problems(body) + size_problems(body.lines, self.limits))
         inner = msgspec.structs.replace(ctx, idempotency_key=None, fingerprint=None)  # the key is ours, claimed already
-        result.document = await quota.within_quota(self.documents_quota, ctx.account_id, lambda c: create_draft(c, inner, body))(conn)
+        created = await quota.within_quota(self.documents_quota, ctx.account_id, lambda c: create_draft(c, inner, body))(conn)
+        result.document = draft_document(created, stored=True)
         result.stored = True
         return result
 
@@ -228,6 +236,11 @@ class TextHandlers:
             return Deleted(id=cmd.id)
 
         return await self.uow.write(cmd.ctx, Deleted, work)
+
+
+def draft_document(document: Document, *, stored: bool) -> text_contracts.DraftDocument:
+    fields = {name: getattr(document, name) for name in document.__struct_fields__}
+    return text_contracts.DraftDocument(**fields | ({} if stored else {"id": None}))
 
 
 def preview(body: DocumentInput, profile: Profile, client: Client | None) -> Document:

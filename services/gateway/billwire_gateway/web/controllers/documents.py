@@ -132,7 +132,7 @@ class DocumentsController(Controller):
         form = await request.form()
         values = self._values(form, text(form, "type") or "invoice")
         patch_values = {"lines": values.get("lines", [])} | {name: values.get(name) for name in DOCUMENT_FIELDS if name not in ONLY_WHEN_GIVEN}
-        patch_values |= {name: values[name] for name in (*ONLY_WHEN_GIVEN, "client_id", "client") if name in values}
+        patch_values |= {name: values[name] for name in (*ONLY_WHEN_GIVEN, "client_id", "client", "imported", "number") if name in values}
         bus = bus_of(request)
         try:
             patch = convert(patch_values, DocumentPatch)
@@ -181,6 +181,9 @@ class DocumentsController(Controller):
         values: dict[str, Any] = given(form, DOCUMENT_FIELDS) | {"lines": lines(form)}
         if doc_type == "delivery_note" and text(form, "show_prices_shown"):
             values["show_prices"] = bool(text(form, "show_prices"))
+        if text(form, "imported_shown"):
+            values["imported"] = bool(text(form, "imported"))  # its own number only then: unchecked clears it
+            values["number"] = text(form, "number") if values["imported"] else None
         client_id = text(form, "client_id")
         new_client = given(form, ("name", "email", "vat_id"), "client_")
         if new_client.get("name"):

@@ -55,7 +55,7 @@ _DESCRIBED = 7  # the lead that counts only when a description follows the name
 _SUFFIX_AT_END = re.compile(SUFFIX + r"\s*$")
 _SUFFIX_ANY = re.compile(r"\s" + SUFFIX)
 _STOP = frozenset(
-    ["invoice", "rechnung", "bill", "vat", "mwst", "ust", "net", "netto", "total", "insgesamt", "plus", "zzgl", "inkl", "incl", "consulting", "beratung", "development", "entwicklung", "design", "hosting", "support", "wartung", "maintenance", "setup", "einrichtung", "travel", "reisekosten", "workshop", "training", "for", "für", "and", "und", "the", "die", "der", "das", "with", "mit", "at", "zu", "due", "fällig", "payable", "zahlbar"]
+    ["hey", "hi", "hello", "hallo", "moin", "servus", "thanks", "danke", "invoice", "rechnung", "bill", "vat", "mwst", "ust", "net", "netto", "total", "insgesamt", "plus", "zzgl", "inkl", "incl", "consulting", "beratung", "development", "entwicklung", "design", "hosting", "support", "wartung", "maintenance", "setup", "einrichtung", "travel", "reisekosten", "workshop", "training", "for", "für", "and", "und", "the", "die", "der", "das", "with", "mit", "at", "zu", "due", "fällig", "payable", "zahlbar"]
 )
 _SALUTATIONS = frozenset(("herr", "herrn", "frau", "mr", "mrs", "ms", "miss"))
 _CONNECTORS = frozenset(("&", "and", "und", "of", "de", "von", "van", "der", "den", "-", "+"))
@@ -104,7 +104,7 @@ def read_client(reading: Reading) -> None:
                 continue
             if index == _ENGLISH_ONLY and (reading.language != "en" or length != len(m.group("name").rstrip())):
                 continue
-            if index == _DESCRIBED and (length != len(m.group("name").rstrip()) or not has_description(scan.view()[m.end():])):
+            if index == _DESCRIBED and (reading.client_name is not None or length != len(m.group("name").rstrip()) or not has_description(scan.view()[m.end():])):
                 continue
             end = m.end() if index >= 5 and length == len(m.group("name").rstrip()) else m.start("name") + length
             if reading.client_name is None:

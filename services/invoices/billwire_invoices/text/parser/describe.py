@@ -47,7 +47,7 @@ RATE_PHRASE = re.compile(
     r"(?:day|hour|week|month|daily|hourly|weekly|monthly)[\s-]*rate(?:\s+(?:of|is|von))?\b",
     I,
 )
-PARTS = re.compile(r"\s*(?::|\s[-–—]\s|\?)\s*")
+PARTS = re.compile(r"\s*(?::|\s[-–—]\s|\?|\.(?=\s))\s*")
 
 
 def _trim(words: list[str], shouting: bool = False) -> list[str]:

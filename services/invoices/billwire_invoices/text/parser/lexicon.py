@@ -122,10 +122,10 @@ ENGLISH_MARKERS = frozenset(
 
 # Words that carry no content of their own: what is left of a sentence after the parts are taken.
 FILLER = frozenset(
-    "a an the and or of at for to in on by with our my your please create make draft write new invoice bill charge "
+    "a an the and or of at for to in on by with our my your please create make draft write new invoice bill charge hey "
     "send an also plus total each per as well it is are be this that hi hello thanks thank you "
     "und oder von für zu an am im in mit bitte erstelle erstellen eine einen ein neue neuen rechnung rechnungen "
-    "schreibe schreib die der das den dem des sowie auch plus zzgl insgesamt je pro einmal bzw ca à über zum zur x × "
+    "schreibe schreib schreiben stellen ausstellen schicken senden die der das den dem des sowie auch plus zzgl insgesamt je pro einmal bzw ca à über zum zur x × "
     "client customer kunde kundin firma rate satz also außerdem zusätzlich additionally besides dazu ferner weiters".split()
 )
 
@@ -134,7 +134,7 @@ ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct okt nov dec dez fr etc".split()
 )
 COMPANY_SUFFIXES = (
-    "GmbH & Co. KG", "GmbH & Co KG", "GmbH", "gGmbH", "mbH", "AG", "KG", "OHG", "GbR", "UG", "e.K.", "e.V.", "SE",
+    "GmbH & Co. KG", "GmbH & Co KG", "& Co. KG", "& Co KG", "Co. KG", "GmbH", "gGmbH", "mbH", "AG", "KG", "OHG", "GbR", "UG", "e.K.", "e.V.", "SE",
     "Corp.", "Corp", "Corporation", "Inc.", "Inc", "Ltd.", "Ltd", "LLC", "LLP", "PLC", "plc", "Co.", "Company",
     "S.A.", "SA", "SARL", "S.r.l.", "B.V.", "BV", "N.V.", "AB", "ApS", "AS", "Oy", "Pty Ltd", "Limited", "Group",
 )

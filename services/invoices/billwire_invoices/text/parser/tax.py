@@ -17,7 +17,7 @@ def _percent(k: int) -> str:
 
 _LEAD = r"(?:(?P<lead>plus|\+|add(?:ing)?|with|mit|zzgl\.?|zuzgl\.?|zuzüglich|inkl\.?|incl\.?|including|inklusive|included|excl\.?|excluding|exkl\.?|exklusive|net\s+of|before|vor|at|zu|bei)\s*)?"
 TAX = re.compile(
-    rf"(?:(?P<paren>\()\s*)?{_LEAD}(?:(?:{_percent(1)})\s*(?:{_KIND})|(?:{_KIND})\s*(?:of|von|:|at)?\s*(?:{_percent(2)}))"
+    rf"(?:(?P<paren>\()\s*)?{_LEAD}(?:(?:{_percent(1)})\s*(?:{_KIND})|(?:{_KIND})\s*(?:of|von|:|at)?\s*(?:\((?=\s*{NUM}\s*%\s*\)))?\s*(?:{_percent(2)}))"
     r"(?P<after>\s+(?:included|inclusive|inkl\.?|enthalten|inbegriffen|on\s+top|extra|additional))?\s*(?P<close>\))?",
     I,
 )
