@@ -194,3 +194,16 @@ async def test_a_provider_inside_the_network_is_refused_over_the_api(stack: Stac
         refused = await api.post("/invoices/from-text", json={"text": "2 hours at $100/h for Acme Corp", "provider": provider})
     assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "provider.base_url"
     assert len(seen) == 1  # the fake model was never called
+
+
+async def test_an_endpoint_that_is_not_a_url_is_a_422_not_a_500(stack: Stack) -> None:
+    """What the fuzzer sent: an http(s) prefix, then an unbalanced bracket no URL parser accepts."""
+    api = await ready_account(stack, "Bracket GmbH")
+    for body, field in (
+        ({"provider": {"base_url": "http://\u00c4M,\x9e]8", "model": "tiny-model"}}, "provider.base_url"),
+        ({"llm_provider": "https://[broken", "llm_model": "tiny-model"}, "llm_provider"),
+        ({"provider": {"base_url": "https:///nohost", "model": "tiny-model"}}, "provider.base_url"),
+    ):
+        refused = await api.post("/invoices/from-text", json={"text": "2 hours at $100/h for Acme Corp"} | body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["details"][0]["field"] == field

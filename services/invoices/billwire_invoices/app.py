@@ -87,7 +87,7 @@ class InvoicesService(Service):
             assert self.nc is not None
             await self.nc.publish(self.names.subject(subject), payload)
 
-        life = lifecycle.LifecycleHandlers(pool, self.request)
+        life = lifecycle.LifecycleHandlers(pool, self.request, self.settings.documents_quota_per_month)
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         limits = document_limits(self.settings)

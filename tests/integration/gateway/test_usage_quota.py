@@ -93,3 +93,24 @@ async def test_concurrent_creates_never_overshoot_the_quota(quota_stack: Stack) 
 
     other = await ready_account(quota_stack, "Other GmbH")  # each account has its own quota
     assert (await other.post("/invoices", json=DRAFT)).status_code == 201
+
+
+async def test_copies_and_converted_estimates_count_but_a_cancellations_credit_note_does_not(quota_stack: Stack) -> None:
+    """A duplicate and an estimate turned into an invoice are new documents and meet the quota;
+    cancelling an issued invoice must always be possible, so its credit note is never refused."""
+    api = await ready_account(quota_stack, "Copy GmbH")
+    invoice = (await api.post("/invoices", json=DRAFT)).json()
+    estimate = (await api.post("/documents", json=DRAFT | {"type": "estimate"})).json()
+    assert (await api.post(f"/invoices/{invoice['id']}/finalize")).status_code == 200
+    copy = await api.post(f"/documents/{invoice['id']}/duplicate")
+    assert copy.status_code == 201, copy.text  # the third document of the month
+
+    refused_copy = await api.post(f"/documents/{invoice['id']}/duplicate")
+    assert refused_copy.status_code == 429 and refused_copy.json()["error"]["code"] == "DOCUMENT_QUOTA_EXCEEDED", refused_copy.text
+    refused_convert = await api.post(f"/estimates/{estimate['id']}/convert")
+    assert refused_convert.status_code == 429 and refused_convert.json()["error"]["code"] == "DOCUMENT_QUOTA_EXCEEDED", refused_convert.text
+    assert (await api.get("/documents")).json()["total"] == QUOTA  # nothing written
+
+    cancelled = await api.post(f"/invoices/{invoice['id']}/cancel", json={"reason": "wrong client"})
+    assert cancelled.status_code == 201, cancelled.text
+    assert (await api.get("/documents")).json()["total"] == QUOTA + 1  # the credit note

@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.documents import quota
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.drafts import issue, issue_action, locked_document
@@ -53,9 +54,12 @@ class LifecycleHandlers:
     """One method per RPC subject of an issued document's life (each marked with the subject it answers), and the
     consumers of the mailer's outcomes."""
 
-    def __init__(self, pool: asyncpg.Pool, request: Request | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, request: Request | None = None, documents_quota: int = 0) -> None:
         self.uow = UnitOfWork(pool)
         self.request = request  # to the mailer, for the e-mail quota
+        # A copy and a converted estimate are new documents: they count against the monthly
+        # quota like a create. A cancellation's credit note does not: correcting must always work.
+        self.documents_quota = documents_quota
 
     async def _save(self, conn: asyncpg.Connection, ctx: Caller, before: Document | None, after: Document,
                     action: str, event_type: str | None) -> None:
@@ -198,7 +202,7 @@ class LifecycleHandlers:
             await self._save(conn, cmd.ctx, None, copy, "create", f"{copy.type}.created")
             return copy
 
-        return await self.uow.write(cmd.ctx, Document, work)
+        return await self.uow.write(cmd.ctx, Document, quota.within_quota(self.documents_quota, cmd.ctx.account_id, work))
 
     @answers(subjects.ESTIMATE_CONVERT)
     async def convert_estimate(self, cmd: ListForDocument) -> Document:
@@ -214,7 +218,7 @@ class LifecycleHandlers:
             await self._save(conn, cmd.ctx, estimate, converted, "convert", None)
             return invoice
 
-        return await self.uow.write(cmd.ctx, Document, work)
+        return await self.uow.write(cmd.ctx, Document, quota.within_quota(self.documents_quota, cmd.ctx.account_id, work))
 
     # -- sending ---------------------------------------------------------------------------------
 

@@ -71,7 +71,12 @@ def default_provider(settings: TextModelSettings) -> Provider | None:
 async def private_address(base_url: str) -> str | None:
     """Why a caller's endpoint may not be asked: it names a loopback, private or link-local host
     (the service would otherwise fetch from inside the deployment's network for anyone with a key)."""
-    host = urlsplit(base_url).hostname or ""
+    try:
+        host = urlsplit(base_url).hostname or ""
+    except ValueError:  # e.g. an unbalanced "[" or "]": not a URL anyone can be asked at
+        return f"{base_url[:60]!r} is not a valid URL"
+    if not host:
+        return f"{base_url[:60]!r} names no host"
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
