@@ -16,10 +16,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from billwire_rendering.browser import BrowserPool, Chromium, ChromiumNotFound
+from billwire_rendering.browser import BrowserGone, BrowserPool, Chromium, ChromiumNotFound
 from billwire_shared.errors import BillwireError, ErrorCode
 
 log = logging.getLogger("billwire.rendering.browser")
+STOPPED = (
+    "the browser stopped and could not be started again; install Debian's `chromium-headless-shell` or set "
+    "BILLWIRE_CHROMIUM_EXECUTABLE to a working Chromium."
+)
 
 
 class BrowserWatch:
@@ -75,7 +79,7 @@ class BrowserWatch:
             await asyncio.sleep(self.recheck_interval)
             if self.pool is not None and self.pool.broken:  # e.g. the browser was uninstalled under it
                 pool, self.pool = self.pool, None
-                self.reason = "the browser stopped and could not be started again."
+                self.reason = STOPPED
                 log.warning("rendering lost its browser: %s Looking for one again.", self.reason)
                 await pool.close()
             if self.pool is None and await self._try():
@@ -95,11 +99,24 @@ class BrowserWatch:
     def queue_depth(self) -> int:
         return self.pool.queue_depth if self.pool is not None else 0
 
+    def check_available(self) -> None:
+        """RENDERER_UNAVAILABLE now, before a render waits for its turn at a page that cannot come."""
+        if self.pool is None or self.pool.gone:
+            raise self._unavailable()
+
+    def _unavailable(self) -> BillwireError:
+        reason = self.reason if self.pool is None and self.reason else STOPPED
+        return BillwireError(
+            ErrorCode.RENDERER_UNAVAILABLE,
+            f"PDFs cannot be rendered on this server now: {reason} Rendering looks for a browser again every "
+            f"{self.recheck_interval:g} seconds; `billwire doctor` checks the setup.",
+        )
+
     async def render(self, html: str, footer: str = "<span></span>") -> bytes:
-        if self.pool is None:
-            raise BillwireError(
-                ErrorCode.RENDERER_UNAVAILABLE,
-                f"PDFs cannot be rendered on this server now: {self.reason} Rendering looks for a browser again every "
-                f"{self.recheck_interval:g} seconds; `billwire doctor` checks the setup.",
-            )
-        return await self.pool.render(html, footer)
+        pool = self.pool
+        if pool is None:
+            raise self._unavailable()
+        try:
+            return await pool.render(html, footer)
+        except BrowserGone as exc:
+            raise self._unavailable() from exc

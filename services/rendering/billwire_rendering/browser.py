@@ -85,6 +85,10 @@ class RenderFailed(RuntimeError):
     """The browser could not print this document (after its one retry)."""
 
 
+class BrowserGone(RenderFailed):
+    """The pool closed, or its browser stopped and could not be started again: no page will come."""
+
+
 @dataclass(frozen=True)
 class Chromium:
     path: str
@@ -206,6 +210,7 @@ class BrowserPool:
         self._generations = 0
         self._waiting = 0
         self._closing = False
+        self._gone = asyncio.Event()  # set when no page will ever come: closed, or every restart failed
         self._background: set[asyncio.Task] = set()
         self.restarts = 0
         self.rendered = 0
@@ -224,6 +229,7 @@ class BrowserPool:
 
     async def close(self) -> None:
         self._closing = True
+        self._gone.set()  # renders waiting for a page give up now, not after their timeout
         for task in list(self._background):
             task.cancel()
         generation, self._current = self._current, None
@@ -246,6 +252,15 @@ class BrowserPool:
     @property
     def queue_depth(self) -> int:
         return self._waiting
+
+    @property
+    def gone(self) -> bool:
+        """No page will come from this pool again: it is closed, or every restart failed."""
+        return self._gone.is_set()
+
+    def check_available(self) -> None:
+        if self._gone.is_set():
+            raise BrowserGone("the browser stopped and could not be started again")
 
     async def _launch(self) -> _Generation:
         assert self._pw is not None
@@ -299,6 +314,7 @@ class BrowserPool:
                 except Exception as exc:
                     log.exception("browser launch %d failed", attempt)
                     if attempt == 5:
+                        self._gone.set()
                         raise RenderFailed(f"could not restart the browser: {exc!r}") from exc
                     await asyncio.sleep(0.5 * attempt)
             log.info("browser restarted (%s) in %.2f s", reason, time.monotonic() - started)
@@ -313,10 +329,33 @@ class BrowserPool:
 
     async def _acquire(self) -> _Slot:
         while True:
-            slot = await self._idle.get()
+            slot = await self._next_idle()
             if slot.generation.usable:
                 return slot
             # A page of a retired or dead browser: drop it.
+
+    async def _next_idle(self) -> _Slot:
+        """The next idle page, or BrowserGone as soon as no page will come (a render waiting in a
+        pool whose browser is gone would otherwise hold its turn until its timeout)."""
+        if self._gone.is_set():
+            raise BrowserGone("the browser stopped and could not be started again")
+        get = asyncio.ensure_future(self._idle.get())
+        gone = asyncio.ensure_future(self._gone.wait())
+        try:
+            await asyncio.wait((get, gone), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # cancelled (the render's timeout): a page got meanwhile goes back
+            gone.cancel()
+            if get.done() and not get.cancelled():
+                self._idle.put_nowait(get.result())
+            else:
+                get.cancel()
+            raise
+        gone.cancel()
+        if not get.done():
+            get.cancel()
+        elif not self._gone.is_set():
+            return get.result()
+        raise BrowserGone("the browser stopped and could not be started again")
 
     def _release(self, slot: _Slot) -> None:
         generation = slot.generation

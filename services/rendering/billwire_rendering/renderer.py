@@ -159,6 +159,7 @@ class Renderer:
             raise too_long(self._too_long[version_key], self.max_pages)
         page = render_page(source)
         try:
+            self.browser.check_available()  # no browser: say so now, not after a turn at a page
             async with self.share.turn(account_id, self.share.is_large(doc)):
                 pdf = await self.browser.render(page.html, page.footer)
         except (Saturated, Busy) as exc:

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from billwire_rendering.browser import ChromiumNotFound, Saturated, find_chromium
+from billwire_rendering.browser import BrowserGone, BrowserPool, Chromium, ChromiumNotFound, Saturated, find_chromium
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
 from tests.integration.rendering.pools import browser_processes, running_pool
@@ -49,6 +49,43 @@ async def test_a_browser_killed_mid_render_is_replaced_and_the_pdf_still_deliver
         assert pool.restarts == 1 and pool.ready
         assert [p.pid for p in browser_processes()] != [victim.pid]
         assert (await pool.render(page.html, page.footer)).startswith(b"%PDF")
+
+
+async def test_renders_waiting_for_a_page_give_up_at_once_when_the_browser_cannot_come_back(tmp_path) -> None:
+    """Waiting renders hold their turn (fairness.py): they must not wait out their timeout (here
+    50 s) for a page of a browser that is gone, nor for a closed pool's."""
+    chromium = tmp_path / "chromium"
+    os.symlink(find_chromium(install=False).path, chromium)
+    pool = BrowserPool(Chromium(str(chromium), "configured"), pages=1, timeout=20)
+    await pool.start()
+    try:
+        page = long_page()
+        renders = [asyncio.create_task(pool.render(page.html, page.footer)) for _ in range(4)]
+        while pool._current.in_flight == 0:
+            await asyncio.sleep(0)
+        os.unlink(chromium)  # uninstalled: no restart can work
+        for process in browser_processes():
+            process.kill()
+        async with asyncio.timeout(30):  # five launch attempts, about 5 s
+            results = await asyncio.gather(*renders, return_exceptions=True)
+        assert all(isinstance(result, BrowserGone) for result in results[1:]), results
+        assert pool.gone and pool.broken
+        with pytest.raises(BrowserGone):
+            await pool.render(page.html, page.footer)
+    finally:
+        await pool.close()
+
+
+async def test_a_closed_pool_sends_its_waiting_renders_away() -> None:
+    async with running_pool(pages=1) as pool:
+        page = long_page()
+        renders = [asyncio.create_task(pool.render(page.html, page.footer)) for _ in range(3)]
+        while pool._current.in_flight == 0:
+            await asyncio.sleep(0)
+        await pool.close()
+        async with asyncio.timeout(10):
+            results = await asyncio.gather(*renders, return_exceptions=True)
+        assert all(isinstance(result, BrowserGone) for result in results[1:]), results
 
 
 async def test_browser_is_recycled_after_k_renders_without_failing_a_render() -> None:
