@@ -26,6 +26,7 @@ _PROMPT = {"prompt_text": "Invoice Globex GmbH for 10 hours of consulting at 150
 
 EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/settings/api-keys"): {"name": "bookkeeping agent", "scopes": ["read", "write"]},
+    ("POST", "/api/v1/users/invitations"): {"email": "new.colleague@acme.example", "role": "accountant", "language": "en"},
     ("PUT", "/api/v1/settings/email-templates"): {"templates": {"en": {"invoice": {
         "subject": "Invoice {number} from {sender}",
         "body": "Hello {client},\n\nplease find invoice {number} over {total} attached, due on {due_date}.\n\n{sender}",
