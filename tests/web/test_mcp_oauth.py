@@ -79,8 +79,13 @@ class Browser:
             SCREENSHOTS.mkdir(exist_ok=True)
             await self.page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
         await self.page.get_by_role("button", name="Allow").click()
+        return {name: values[0] for name, values in parse_qs(urlsplit(await self.arrival()).query).items()}
+
+    async def arrival(self) -> str:
+        """The URL the browser was sent to at the redirect URI, once that page has loaded."""
         landed = await asyncio.wait_for(self.landed.get(), 60)
-        return {name: values[0] for name, values in parse_qs(urlsplit(landed).query).items()}
+        await self.page.wait_for_url(re.compile(re.escape(self.callback)))
+        return landed
 
 
 @contextlib.asynccontextmanager
@@ -186,7 +191,7 @@ async def test_a_code_needs_its_pkce_verifier_works_once_and_only_owners_consent
         # Deny: the client hears access_denied, and no key is made.
         await person.page.goto(authorize_url(web.base, client_id, person.callback, verifier))
         await person.page.get_by_role("button", name="Deny").click()
-        denied = parse_qs(urlsplit(await asyncio.wait_for(person.landed.get(), 60)).query)
+        denied = parse_qs(urlsplit(await person.arrival()).query)
         assert denied["error"] == ["access_denied"] and "code" not in denied
         await person.page.goto("/settings/keys")
         await expect(person.page.get_by_role("row").filter(has_text="OAuth: Hand-driven client")).to_have_count(1)
