@@ -17,7 +17,8 @@ from billwire_gateway.web.app import API_PATHS
 from billwire_shared.contracts.users import ROLE_SCOPES
 
 OWNERS_ONLY_REST = ("/api/v1/settings/api-keys", "/api/v1/webhooks", "/api/v1/users")
-OWNERS_ONLY_WEB = ("/settings/keys", "/settings/webhooks", "/settings/users")
+# An MCP client's OAuth consent hands it an API key of the account: keys are an owner's.
+OWNERS_ONLY_WEB = ("/settings/keys", "/settings/webhooks", "/settings/users", "/oauth/consent")
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +71,10 @@ def test_an_accountant_only_reads_and_an_owner_does_everything(app: Litestar) ->
                 assert not allows("accountant", needed), (surface, method, path)
 
 
-def test_mcp_tools_need_what_their_rest_calls_need_for_people(app: Litestar) -> None:
+async def test_mcp_tools_need_what_their_rest_calls_need_for_people(app: Litestar) -> None:
     """No tool is an owner's alone: none reads or changes users, keys or webhooks, so a member's
     scopes list every tool (send_invoice needs `write` and `email:send`, both a member's)."""
-    tool_scopes = app.state.gateway.mcp.tool_scopes
+    tool_scopes = (await app.state.gateway.mcp()).tool_scopes
     assert tool_scopes
     for name, needed in tool_scopes.items():
         assert allows("member", (needed,) if isinstance(needed, str) else tuple(needed)), name
