@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.controllers.approvals import PENDING, ask, held
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.export import csv_export
 from billwire_shared import subjects
@@ -126,12 +127,18 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
             return json_reply(await bus.call(subjects.DOCUMENT_UPDATE, command))
 
-        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
-        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
+        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409", status_code=204, responses=PENDING)
+        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[None]:
+            if held(caller, "delete"):
+                return await ask(bus, caller, "delete", document_id, document_type=fixed_type)
             await bus.call(subjects.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
+            return Response(content=None, status_code=204)
 
-        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
+        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200,
+              responses=PENDING)
         async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+            if held(caller, "finalize"):
+                return await ask(bus, caller, "finalize", document_id, document_type=fixed_type)
             command = FinalizeDocument(ctx=caller, id=document_id, type=fixed_type)
             return json_reply(await bus.call(subjects.DOCUMENT_FINALIZE, command))
 

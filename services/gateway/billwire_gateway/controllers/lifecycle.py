@@ -10,8 +10,10 @@ import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from billwire_gateway.controllers.approvals import PENDING, ask, held
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.lifecycle import (
     CancelDocument,
@@ -41,8 +43,10 @@ class InvoiceLifecycleController(Controller):
     path = "/invoices/{invoice_id:uuid}"
     tags = ["invoices"]
 
-    @post("/payments", summary="Record a payment (partial payments allowed; overpayment is refused)")
+    @post("/payments", summary="Record a payment (partial payments allowed; overpayment is refused)", responses=PENDING)
     async def record_payment(self, invoice_id: FromPath[UUID], data: JSONBody[PaymentInput], caller: CallerDep, bus: BusDep) -> Response[Payment]:
+        if held(caller, "record_payment"):
+            return await ask(bus, caller, "record_payment", invoice_id, document_type="invoice", payment=data)
         return json_reply(await bus.call(subjects.PAYMENT_RECORD, RecordPayment(ctx=caller, id=invoice_id, payment=data)), 201)
 
     @get("/payments", summary="The invoice's payments")
@@ -58,16 +62,21 @@ class InvoiceLifecycleController(Controller):
         command = MarkPaid(ctx=caller, id=invoice_id, body=data or MarkPaidInput())
         return json_reply(await bus.call(subjects.DOCUMENT_MARK_PAID, command))
 
-    @post("/mark-unpaid", summary="Remove every payment; the invoice is open again", status_code=200)
+    @post("/mark-unpaid", summary="Remove every payment; the invoice is open again", status_code=200, responses=PENDING)
     async def mark_unpaid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+        if held(caller, "mark_unpaid"):
+            return await ask(bus, caller, "mark_unpaid", invoice_id, document_type="invoice")
         return json_reply(await bus.call(subjects.DOCUMENT_MARK_UNPAID, ListForDocument(ctx=caller, id=invoice_id)))
 
     @post("/cancel", summary="Cancel an issued invoice with a credit note of its own number series (the reason is optional)",
           description="An invoice with payments keeps them: it is cancelled and shows `refund_due`, the amount to pay"
-          " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.")
+          " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.",
+          responses=PENDING)
     async def cancel(
         self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[CancelInput | None] = None,
     ) -> Response[Cancellation]:
+        if held(caller, "cancel"):
+            return await ask(bus, caller, "cancel", invoice_id, document_type="invoice", cancel=data or CancelInput())
         command = CancelDocument(ctx=caller, id=invoice_id, body=data or CancelInput())
         return json_reply(await bus.call(subjects.DOCUMENT_CANCEL, command), 201)
 
@@ -104,12 +113,15 @@ class DocumentActionsController(Controller):
         ["/invoices/{document_id:uuid}/send", "/documents/{document_id:uuid}/send"], status_code=202,
         opt={"scopes": ("write", "email:send")},
         summary="E-mail the document (a draft is finalized first); ?wait=30 waits for the outcome",
-        description="Needs the `write` and `email:send` scopes: sending a draft finalizes it.",
+        description="Needs the `write` and `email:send` scopes: sending a draft finalizes it. A key whose policy"
+        " holds `send` for approval gets the pending approval (`id`, `preview`, `approve_url`) instead of a send.",
     )
     async def send(
         self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
         data: JSONBody[SendInput | None] = None, wait: Wait = 0,
-    ) -> Response[SendInfo]:
+    ) -> Response[SendInfo | Approval]:
+        if held(caller, "send"):
+            return await ask(bus, caller, "send", document_id, send=data or SendInput())
         raw = await bus.call(subjects.DOCUMENT_SEND, SendDocument(ctx=caller, id=document_id, body=data or SendInput()))
         if wait:
             raw = await _await_outcome(bus, caller, msgspec.json.decode(raw, type=SendInfo).id, wait, raw)
