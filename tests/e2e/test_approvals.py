@@ -55,7 +55,7 @@ async def test_a_held_finalize_waits_for_approval_and_runs_once_as_the_agent(sta
     )
     assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
     done = first.json() if first.status_code == 200 else second.json()
-    assert done["state"] == "approved" and done["result"]["status"] == "open", done
+    assert done["state"] == "approved" and done["result"]["document"]["status"] == "open", done
     issued = (await agent.get(f"/invoices/{invoice['id']}")).json()
     assert issued["status"] == "open" and issued["number"] == approval["preview"]["number_after"]
     assert (await agent.get(f"/approvals/{approval['id']}")).json()["state"] == "approved"
@@ -126,7 +126,7 @@ async def test_an_approved_send_delivers_exactly_one_email(stack: Stack, outbox:
     done = (await admin.post(f"/approvals/{approval['id']}/approve")).json()
     assert done["state"] == "approved", done
     sent = await wait_for_send(admin, invoice["id"], {"delivered", "failed"})
-    assert sent["state"] == "delivered" and sent["id"] == done["result"]["id"]
+    assert sent["state"] == "delivered" and sent["id"] == done["result"]["send"]["id"]
     await asyncio.sleep(1)  # a second e-mail, were there one, would be handed over by now
     assert len(outbox.messages_to("ap@approved.example")) == 1
     assert outbox.messages_to("ap@rejected.example") == []

@@ -11,9 +11,9 @@ from uuid import UUID
 import msgspec
 
 from billwire_shared.contracts.accounts import ApprovalAction
-from billwire_shared.contracts.common import ById, Command, Input, Limit, Offset, Short
-from billwire_shared.contracts.documents import DocumentType
-from billwire_shared.contracts.lifecycle import CancelInput, PaymentInput, SendInput
+from billwire_shared.contracts.common import ById, Command, Deleted, Input, Limit, Offset, Short
+from billwire_shared.contracts.documents import Document, DocumentType
+from billwire_shared.contracts.lifecycle import CancelInput, Cancellation, Payment, PaymentInput, SendInfo, SendInput
 from billwire_shared.contracts.previews import ActionPreview
 
 APPROVAL_ACTIONS: tuple[str, ...] = ("finalize", "send", "cancel", "mark_unpaid", "delete", "record_payment")
@@ -35,6 +35,17 @@ class RequestApproval(Command, kw_only=True):
     payment: PaymentInput | None = None
 
 
+class ApprovalResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the approved action answered, under its kind: `document` (finalize, mark_unpaid),
+    `send` (send: the queued send, whose state GET /sends tells), `cancellation`, `payment`, `deleted`."""
+
+    document: Document | None = None
+    send: SendInfo | None = None
+    cancellation: Cancellation | None = None
+    payment: Payment | None = None
+    deleted: Deleted | None = None
+
+
 class Approval(msgspec.Struct, kw_only=True):
     """An action an API key asked for that waits for a person's decision (or got it).
 
@@ -50,7 +61,7 @@ class Approval(msgspec.Struct, kw_only=True):
     preview: ActionPreview  # what the action would do, as told when it was asked for
     expected_total: Decimal
     reason: str | None = None
-    result: dict | None = None  # the action's answer once approved (a send: its SendInfo)
+    result: ApprovalResult | None = None  # the action's answer once approved
     decided_by_user: UUID | None = None
     decided_by_key: UUID | None = None
     created_at: datetime

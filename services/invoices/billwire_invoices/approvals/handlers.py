@@ -20,7 +20,7 @@ from billwire_invoices.lifecycle import previews
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record, utcnow
 from billwire_shared import subjects
-from billwire_shared.contracts.approvals import Approval, DecideApproval, ListApprovals, RequestApproval
+from billwire_shared.contracts.approvals import Approval, ApprovalResult, DecideApproval, ListApprovals, RequestApproval
 from billwire_shared.contracts.common import ById, Caller, Page
 from billwire_shared.contracts.documents import DeleteDocument, Document, FinalizeDocument
 from billwire_shared.contracts.lifecycle import CancelDocument, CancelInput, PaymentInput, RecordPayment, SendDocument, SendInput
@@ -29,6 +29,9 @@ from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
 
 NOT_FOUND = (ErrorCode.NOT_FOUND, "Approval")
+# Under which field of ApprovalResult each action's answer is kept.
+RESULT_OF = {"finalize": "document", "mark_unpaid": "document", "send": "send", "cancel": "cancellation",
+             "record_payment": "payment", "delete": "deleted"}
 
 
 class ApprovalHandlers:
@@ -135,7 +138,7 @@ class ApprovalHandlers:
             await self.lifecycle.release(as_key, reserved)
             reserved.clear()
             return rules.decided(approval, "failed", decider, now, f"{exc.reply.code}: {exc.reply.message} Nothing was done.")
-        return rules.decided(approval, "approved", decider, now, None, msgspec.to_builtins(result))
+        return rules.decided(approval, "approved", decider, now, None, ApprovalResult(**{RESULT_OF[approval.action]: result}))
 
     async def _run(self, conn: asyncpg.Connection, ctx: Caller, approval: Approval, command: dict, reserved: list) -> Any:
         doc_id = approval.document_id

@@ -31,7 +31,7 @@ def save_decision(account_id: UUID, approval: Approval) -> Statement:
     return (
         "UPDATE approvals SET state = $3, reason = $4, result = $5, decided_by_user = $6, decided_by_key = $7, decided_at = $8,"
         " token_hash = NULL WHERE id = $1 AND account_id = $2",
-        [approval.id, account_id, approval.state, approval.reason, approval.result, approval.decided_by_user,
+        [approval.id, account_id, approval.state, approval.reason, msgspec.to_builtins(approval.result), approval.decided_by_user,
          approval.decided_by_key, approval.decided_at],
     )
 
