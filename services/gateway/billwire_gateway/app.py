@@ -73,17 +73,24 @@ class Gateway:
         self._mcp_task: asyncio.Task | None = None
         self._mcp_stop = asyncio.Event()
         self._mcp_lock = asyncio.Lock()
+        self._mcp_build_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
 
-    @property
-    def mcp(self) -> Any:
+    async def mcp(self) -> Any:
         """The MCP server, built when first needed: the SDK and its models cost a gateway that
-        no agent talks to about 30 MB (issue 24's footprint)."""
+        no agent talks to about 30 MB (issue 24's footprint). Built in a worker thread: loading
+        the SDK and generating every tool's schemas takes seconds on a busy machine, and on the
+        event loop that would hold up every other request of the gateway meanwhile."""
         if self._mcp is None:
-            from billwire_gateway.mcp import create_mcp
-
-            self._mcp = create_mcp(self.bus, self.settings)
+            async with self._mcp_build_lock:
+                if self._mcp is None:
+                    self._mcp = await asyncio.to_thread(self._build_mcp)
         return self._mcp
+
+    def _build_mcp(self) -> Any:
+        from billwire_gateway.mcp import create_mcp
+
+        return create_mcp(self.bus, self.settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -116,7 +123,8 @@ class Gateway:
 
         # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
         # nothing; the SDK's Host check would only refuse every non-localhost deployment.
-        app = ExactNumbers(self.mcp.streamable_http_app(
+        mcp = await self.mcp()
+        app = ExactNumbers(mcp.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         ), self.settings.max_body_bytes)
@@ -125,7 +133,7 @@ class Gateway:
         async def serve() -> None:
             # A mounted app's own lifespan never runs: its session manager runs here, until the
             # gateway's lifespan ends.
-            async with self.mcp.session_manager.run():
+            async with mcp.session_manager.run():
                 started.set()
                 await self._mcp_stop.wait()
 
