@@ -231,9 +231,10 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
     return conditions, args
 
 
-async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int, str | None]:
+async def list_documents(conn: asyncpg.Connection, query: ListDocuments, *, count: bool = True) -> tuple[list[Document], int, str | None]:
     """One page in the query's order, the total of all matches, and the cursor of the next page (None on
-    the last). With a cursor the page starts after it (keyset.py); else at the offset."""
+    the last). With a cursor the page starts after it (keyset.py); else at the offset. `count=False`
+    (the overview's few open invoices, which shows no total) skips counting: the total is the page's."""
     conditions, args = document_filters(query)
     column = keyset.SORT_COLUMNS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
@@ -260,7 +261,7 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
     rows, beyond = rows[: query.limit], rows[query.limit :]
     total = None if query.cursor else known_total(rows, query.limit, query.offset)
     if total is None:
-        total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
+        total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args) if count else len(rows)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
     return [_document(r["data"]) for r in rows], total, next_cursor
 
