@@ -9,7 +9,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.strict import check_request
 from billwire_shared import __version__
 from billwire_shared.contracts.common import HealthReply
-from billwire_shared.service import HEALTH_SUBJECTS
+from billwire_shared.probe import HEALTH_SUBJECTS
 
 
 class Health(msgspec.Struct):
