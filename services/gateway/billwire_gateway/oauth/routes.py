@@ -14,8 +14,8 @@ from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.middleware import address_key, client_address, send_error
 from billwire_gateway.oauth.grants import GrantStore
 from billwire_gateway.security import RateLimiter
-from billwire_shared.errors import ErrorCode, ErrorReply
 from billwire_shared.contracts.common import SCOPES
+from billwire_shared.errors import ErrorCode, ErrorReply
 
 MCP_PATH = "/api/mcp"
 PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource"
