@@ -18,6 +18,9 @@ REMINDERS_UPDATE = "invoices.rpc.reminders.update"
 API_KEY_CREATE = "invoices.rpc.api_key.create"
 API_KEY_LIST = "invoices.rpc.api_key.list"
 API_KEY_REVOKE = "invoices.rpc.api_key.revoke"
+OAUTH_CLIENT_REGISTER = "invoices.rpc.oauth_client.register"
+OAUTH_CLIENT_GET = "invoices.rpc.oauth_client.get"
+OAUTH_TOKEN_ISSUE = "invoices.rpc.oauth_token.issue"
 CLIENT_CREATE = "invoices.rpc.client.create"
 CLIENT_GET = "invoices.rpc.client.get"
 CLIENT_LIST = "invoices.rpc.client.list"
@@ -145,6 +148,7 @@ USER_EMAIL_REQUESTED = "events.user.email_requested"  # an invitation or reset l
 EVENTS_STREAM = "EVENTS"
 RATE_LIMIT_BUCKET = "RATELIMIT"
 WEB_SESSIONS_BUCKET = "WEBSESSIONS"
+OAUTH_GRANTS_BUCKET = "OAUTHGRANTS"
 
 # The queue group every replica of a service joins.
 QUEUE = {"invoices": "invoices", "rendering": "rendering", "mailer": "mailer"}
@@ -180,6 +184,10 @@ class Names:
     @property
     def web_sessions_bucket(self) -> str:
         return self.stream(WEB_SESSIONS_BUCKET)
+
+    @property
+    def oauth_grants_bucket(self) -> str:
+        return self.stream(OAUTH_GRANTS_BUCKET)
 
 
 def event_subject(entity: str, fact: str) -> str:

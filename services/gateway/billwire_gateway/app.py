@@ -42,6 +42,7 @@ from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.examples import add_examples
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
+from billwire_gateway.oauth.routes import OAuthServer, resource_metadata_url
 from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
@@ -74,6 +75,7 @@ class Gateway:
         self._mcp_lock = asyncio.Lock()
         self._mcp_build_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
+        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas)
 
     async def mcp(self) -> Any:
         """The MCP server, built when first needed: the SDK and its models cost a gateway that
@@ -99,6 +101,7 @@ class Gateway:
             await self.limiter.start()
             await self.failures.start()
             await self.account_limiter.start()
+            await self.oauth.grants.start()
             log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
             yield
         finally:
@@ -159,16 +162,19 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_endpoint)
     app = Litestar(
-        route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
+        route_handlers=[
+            SystemController, MetricsController, AgentsController, api, mcp, gateway.oauth.route(), gateway.web.router(), assets_router(),
+        ],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors, add_examples],
         request_class=ExactRequest,
-        state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
+        state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web, "oauth": gateway.oauth}),
         template_config=template_config(),
         # Metrics (and the span's route name) first: they see the 401s and 429s of ApiGuard too.
         middleware=[*observability.middleware(), DefineMiddleware(
             ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
             address_header=settings.client_address_header, account_limiter=gateway.account_limiter,
+            resource_metadata=resource_metadata_url(gateway.oauth.public_url),
         )],
         plugins=observability.plugins(),
         before_send=[add_response_headers],

@@ -21,6 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.calls.call import Call
 from billwire_gateway.mcp.schema import tool_input_schema, tool_output_schema
 from billwire_gateway.settings import GatewaySettings
 from billwire_shared.contracts.accounts import KeyIdentity
@@ -187,6 +188,11 @@ class Toolbox:
             details = "; ".join(f"{detail.field}: {detail.message}" for detail in exc.reply.details)
             raise ToolError(f"{exc.reply.code}: {exc.reply.message}" + (f" ({details})" if details else "")) from exc
         return msgspec.json.decode(raw) if reply_type is Any else msgspec.json.decode(raw, type=reply_type)
+
+
+    async def ask(self, ctx: Context, call: Call, *given: Any, key: str | None = None, scope: Scopes = "read") -> Any:
+        """`call` made with what the tool was given, as `call` above, its reply decoded."""
+        return await self.call(ctx, call.subject, lambda caller: call.command(caller, *given), call.reply, key=key, scope=scope)
 
 
 async def _no_arguments() -> None:

@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.web.context import (
+    CSP,
     PasswordChangeRequired,
     Person,
     SignInRequired,
@@ -35,10 +36,6 @@ from billwire_gateway.web.throttle import LoginThrottle
 log = logging.getLogger("billwire.gateway.web")
 HERE = Path(__file__).parent
 API_PATHS = ("/api/", "/schema", "/health", "/ready", "/metrics")
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; frame-src 'self'; object-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
-)
 SECURITY_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=CSP),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),

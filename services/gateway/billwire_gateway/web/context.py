@@ -25,6 +25,10 @@ from billwire_shared.contracts.users import ROLE_SCOPES, Authenticated, SessionC
 from billwire_shared.errors import ErrorCode, ErrorReply
 
 FLASH_COOKIE = "bw_flash"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; object-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+)
 
 
 class SignInRequired(Exception):

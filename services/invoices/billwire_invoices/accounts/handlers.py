@@ -27,6 +27,7 @@ from billwire_shared.contracts.accounts import (
     VerifyKey,
 )
 from billwire_shared.contracts.common import ById, Deleted
+from billwire_shared.contracts.oauth import GetOAuthClient, IssueOAuthToken, OAuthClientRecord, RegisterOAuthClient
 from billwire_shared.contracts.rendering import Logo, LogoInfo, SetLogo
 from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
@@ -92,6 +93,34 @@ class AccountHandlers:
         if self.publish is not None:
             await self.publish(subjects.API_KEY_REVOKED, msgspec.json.encode({"key_id": str(cmd.id)}))
         return key
+
+    # -- OAuth for MCP clients -----------------------------------------------------------------
+
+    @answers(subjects.OAUTH_CLIENT_REGISTER)
+    async def register_oauth_client(self, cmd: RegisterOAuthClient) -> OAuthClientRecord:
+        await self.uow.read(lambda conn: sql.save_oauth_client(conn, cmd.client_id, cmd.client_name, cmd.record))
+        return OAuthClientRecord(found=True, record=cmd.record)
+
+    @answers(subjects.OAUTH_CLIENT_GET)
+    async def get_oauth_client(self, cmd: GetOAuthClient) -> OAuthClientRecord:
+        record = await self.uow.read(lambda conn: sql.get_oauth_client(conn, cmd.client_id))
+        return OAuthClientRecord(found=record is not None, record=record or "")
+
+    @answers(subjects.OAUTH_TOKEN_ISSUE)
+    async def issue_oauth_token(self, cmd: IssueOAuthToken) -> NewApiKey:
+        """An access token is an API key: the same hash, check, cache, limit and revocation."""
+        async def work(conn: asyncpg.Connection) -> NewApiKey:
+            if await sql.count_active_keys(conn, cmd.ctx.account_id) >= self.max_active_keys:
+                raise BillwireError(
+                    ErrorCode.API_KEY_LIMIT_REACHED,
+                    f"An account has at most {self.max_active_keys} active API keys (max_active_api_keys); revoke one first.",
+                )
+            name = f"OAuth: {cmd.client_name or cmd.client_id}"[:200]
+            key = await issue_api_key(conn, cmd.ctx.account_id, name, list(cmd.scopes))
+            await sql.mark_oauth_key(conn, key.id, cmd.client_id)
+            return key
+
+        return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
     # -- logo --------------------------------------------------------------------------------
 

@@ -81,3 +81,19 @@ async def find_active_key(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Re
     return await conn.fetchrow(
         "SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
     )
+
+
+async def save_oauth_client(conn: asyncpg.Connection, client_id: str, client_name: str, record: str) -> None:
+    await conn.execute(
+        "INSERT INTO oauth_clients (client_id, client_name, record) VALUES ($1, $2, $3::text::jsonb)"
+        " ON CONFLICT (client_id) DO UPDATE SET client_name = $2, record = $3::text::jsonb",
+        client_id, client_name, record,
+    )
+
+
+async def get_oauth_client(conn: asyncpg.Connection, client_id: str) -> str | None:
+    return await conn.fetchval("SELECT record::text FROM oauth_clients WHERE client_id = $1", client_id)
+
+
+async def mark_oauth_key(conn: asyncpg.Connection, key_id: UUID, client_id: str) -> None:
+    await conn.execute("UPDATE api_keys SET oauth_client_id = $2 WHERE id = $1", key_id, client_id)
