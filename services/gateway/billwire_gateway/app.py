@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from billwire_gateway import observability
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.agents import AgentsController
+from billwire_gateway.controllers.approvals import ApprovalController
 from billwire_gateway.controllers.archive import ArchiveController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
@@ -153,6 +154,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
             InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
+            ApprovalController,
             FromTextController, PromptController, RecurringController, ArchiveController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},

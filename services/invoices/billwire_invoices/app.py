@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 
 from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
+from billwire_invoices.approvals import handlers as approvals
 from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
@@ -91,9 +92,11 @@ class InvoicesService(Service):
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         limits = document_limits(self.settings)
+        docs = documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month)
         table = routes(
             accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
-            documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month),
+            docs,
+            approvals.ApprovalHandlers(pool, docs, life, self.settings.approval_valid_days),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),

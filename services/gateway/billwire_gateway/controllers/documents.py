@@ -13,6 +13,7 @@ from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.controllers.approvals import PENDING, ask, held
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.export import csv_export
 from billwire_shared import subjects
@@ -123,12 +124,18 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
         async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
             return json_reply(await calls.UPDATE_DOCUMENT.ask(bus, caller, document_id, data, fixed_type))
 
-        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
-        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
+        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409", status_code=204, responses=PENDING)
+        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[None]:
+            if held(caller, "delete"):
+                return await ask(bus, caller, "delete", document_id, document_type=fixed_type)
             await calls.DELETE_DOCUMENT.ask(bus, caller, document_id, fixed_type)
+            return Response(content=None, status_code=204)
 
-        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
+        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200,
+              responses=PENDING)
         async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+            if held(caller, "finalize"):
+                return await ask(bus, caller, "finalize", document_id, document_type=fixed_type)
             return json_reply(await calls.FINALIZE.ask(bus, caller, document_id, fixed_type))
 
     DocumentController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}Controller"

@@ -11,7 +11,9 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.controllers.approvals import PENDING, ask, held
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.lifecycle import (
     CancelInput,
@@ -32,8 +34,10 @@ class InvoiceLifecycleController(Controller):
     path = "/invoices/{invoice_id:uuid}"
     tags = ["invoices"]
 
-    @post("/payments", summary="Record a payment (partial payments allowed; overpayment is refused)")
+    @post("/payments", summary="Record a payment (partial payments allowed; overpayment is refused)", responses=PENDING)
     async def record_payment(self, invoice_id: FromPath[UUID], data: JSONBody[PaymentInput], caller: CallerDep, bus: BusDep) -> Response[Payment]:
+        if held(caller, "record_payment"):
+            return await ask(bus, caller, "record_payment", invoice_id, document_type="invoice", payment=data)
         return json_reply(await calls.RECORD_PAYMENT.ask(bus, caller, invoice_id, data), 201)
 
     @get("/payments", summary="The invoice's payments")
@@ -48,16 +52,21 @@ class InvoiceLifecycleController(Controller):
     async def mark_paid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[MarkPaidInput | None] = None) -> Response[Document]:
         return json_reply(await calls.MARK_PAID.ask(bus, caller, invoice_id, data))
 
-    @post("/mark-unpaid", summary="Remove every payment; the invoice is open again", status_code=200)
+    @post("/mark-unpaid", summary="Remove every payment; the invoice is open again", status_code=200, responses=PENDING)
     async def mark_unpaid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+        if held(caller, "mark_unpaid"):
+            return await ask(bus, caller, "mark_unpaid", invoice_id, document_type="invoice")
         return json_reply(await calls.MARK_UNPAID.ask(bus, caller, invoice_id))
 
     @post("/cancel", summary="Cancel an issued invoice with a credit note of its own number series (the reason is optional)",
           description="An invoice with payments keeps them: it is cancelled and shows `refund_due`, the amount to pay"
-          " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.")
+          " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.",
+          responses=PENDING)
     async def cancel(
         self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[CancelInput | None] = None,
     ) -> Response[Cancellation]:
+        if held(caller, "cancel"):
+            return await ask(bus, caller, "cancel", invoice_id, document_type="invoice", cancel=data or CancelInput())
         return json_reply(await calls.CANCEL.ask(bus, caller, invoice_id, data), 201)
 
     @post("/refunds", summary="Record a refund of a cancelled invoice's payments (the whole refund_due when no amount is given)",
@@ -92,12 +101,15 @@ class DocumentActionsController(Controller):
         ["/invoices/{document_id:uuid}/send", "/documents/{document_id:uuid}/send"], status_code=202,
         opt={"scopes": ("write", "email:send")},
         summary="E-mail the document (a draft is finalized first); ?wait=30 waits for the outcome",
-        description="Needs the `write` and `email:send` scopes: sending a draft finalizes it.",
+        description="Needs the `write` and `email:send` scopes: sending a draft finalizes it. A key whose policy"
+        " holds `send` for approval gets the pending approval (`id`, `preview`, `approve_url`) instead of a send.",
     )
     async def send(
         self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
         data: JSONBody[SendInput | None] = None, wait: Wait = 0,
-    ) -> Response[SendInfo]:
+    ) -> Response[SendInfo | Approval]:
+        if held(caller, "send"):
+            return await ask(bus, caller, "send", document_id, send=data or SendInput())
         raw = await calls.SEND.ask(bus, caller, document_id, data)
         if wait:
             raw = await _await_outcome(bus, caller, msgspec.json.decode(raw, type=SendInfo).id, wait, raw)

@@ -11,9 +11,11 @@ import msgspec
 from mcp.server.mcpserver import Context
 
 from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.mcp.approvals import ask, held, noting_approval
 from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, contract, derived
 from billwire_shared import subjects
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.clients import ListClients
 from billwire_shared.contracts.common import Deleted, Name, Page
 from billwire_shared.contracts.documents import (
@@ -115,12 +117,15 @@ def register(tools: Toolbox) -> None:
         {name, date, notes}; a cancelled one only custom_status."""
         return await tools.ask(ctx, calls.UPDATE_DOCUMENT, args.invoice_id, args.changes, "invoice", key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, DeleteDraft, Document, Deleted)
-    async def delete_draft(ctx: Context, args: DeleteDraft) -> Document | Deleted:
+    @tools.tool(IRREVERSIBLE, DeleteDraft, Document, Deleted, Approval)
+    @noting_approval
+    async def delete_draft(ctx: Context, args: DeleteDraft) -> Document | Deleted | Approval:
         """Delete a draft document of any type (an issued one is never deleted: cancel it).
         Without confirm=true this only shows the draft that would be deleted."""
         if not args.confirm:
             return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document, scope="write")
+        if held(ctx, "delete"):
+            return await ask(tools, ctx, "delete", args.document_id, None)
         return await tools.ask(ctx, calls.DELETE_DOCUMENT, args.document_id, scope="write")
 
     @tools.tool(READ, InvoiceId, Document)

@@ -13,9 +13,11 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.mcp.approvals import ask, held, noting_approval
 from billwire_gateway.mcp.arguments import CONFIRMABLE, Arguments, Confirm, Confirmable, IdempotencyKey
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Scopes, Toolbox, contract, derived
 from billwire_shared import subjects
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.common import Text
 from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.lifecycle import (
@@ -32,6 +34,7 @@ from billwire_shared.contracts.lifecycle import (
 from billwire_shared.contracts.previews import ActionPreview, PreviewAction
 
 SEND_SCOPES = ("write", "email:send")  # sending a draft finalizes it
+
 
 
 class InvoiceAction(Confirmable, kw_only=True):
@@ -92,17 +95,21 @@ async def guarded(
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
-    async def finalize_invoice(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document, Approval)
+    @noting_approval
+    async def finalize_invoice(ctx: Context, args: InvoiceAction) -> ActionPreview | Document | Approval:
         """Issue a draft: it takes the next number and can never change again. Without confirm=true
         this only previews (the number it will get, the total, blocking_problems); with it,
         expected_total must equal the invoice total."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "finalize")) is not None:
             return preview
+        if held(ctx, "finalize"):
+            return await ask(tools, ctx, "finalize", args.invoice_id, args.idempotency_key)
         return await tools.ask(ctx, calls.FINALIZE, args.invoice_id, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, SendArguments, ActionPreview, SendInfo, scope=SEND_SCOPES)
-    async def send_invoice(ctx: Context, args: SendArguments) -> ActionPreview | SendInfo:  # type: ignore[valid-type]
+    @tools.tool(IRREVERSIBLE, SendArguments, ActionPreview, SendInfo, Approval, scope=SEND_SCOPES)
+    @noting_approval
+    async def send_invoice(ctx: Context, args: SendArguments) -> ActionPreview | SendInfo | Approval:  # type: ignore[valid-type]
         """E-mail the invoice as PDF (a draft is finalized first). Without confirm=true this
         previews exactly what will happen: recipients (to, cc, bcc), subject, message, the
         number it will have, total, attachments, and blocking_problems (every reason the send
@@ -111,15 +118,20 @@ def register(tools: Toolbox) -> None:
         body = contract(args, SendInput, drop=("invoice_id", "confirm", "expected_total", "idempotency_key"))
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "send", SEND_SCOPES, send=body)) is not None:
             return preview
+        if held(ctx, "send"):
+            return await ask(tools, ctx, "send", args.invoice_id, args.idempotency_key, SEND_SCOPES, send=body)
         return await tools.ask(ctx, calls.SEND, args.invoice_id, body, key=args.idempotency_key, scope=SEND_SCOPES)
 
-    @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation)
-    async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation:  # type: ignore[valid-type]
+    @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation, Approval)
+    @noting_approval
+    async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation | Approval:  # type: ignore[valid-type]
         """Cancel an issued invoice with a credit note (the reason is optional). Payments stay: the
         invoice then shows `refund_due` until record_refund. Without confirm=true this previews
         (the credit note's number, blocking_problems)."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "cancel", reason=args.reason)) is not None:
             return preview
+        if held(ctx, "cancel"):
+            return await ask(tools, ctx, "cancel", args.invoice_id, args.idempotency_key, cancel=CancelInput(reason=args.reason))
         body = CancelInput(reason=args.reason)
         return await tools.ask(ctx, calls.CANCEL, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
@@ -129,13 +141,16 @@ def register(tools: Toolbox) -> None:
         body = MarkPaidInput(date=args.date, note=args.note)
         return await tools.ask(ctx, calls.MARK_PAID, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
-    async def mark_invoice_unpaid(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document, Approval)
+    @noting_approval
+    async def mark_invoice_unpaid(ctx: Context, args: InvoiceAction) -> ActionPreview | Document | Approval:
         """Take back every payment of an invoice (a payment booked by mistake): it is open with its
         whole balance again, and the payments' dates and references are gone. Without
         confirm=true this previews the payments that would be removed."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "mark_unpaid")) is not None:
             return preview
+        if held(ctx, "mark_unpaid"):
+            return await ask(tools, ctx, "mark_unpaid", args.invoice_id, args.idempotency_key)
         return await tools.ask(ctx, calls.MARK_UNPAID, args.invoice_id, key=args.idempotency_key, scope="write")
 
     @tools.tool(WRITE, CopyArguments, Document)
@@ -149,10 +164,13 @@ def register(tools: Toolbox) -> None:
         """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
         return await tools.ask(ctx, calls.CONVERT_ESTIMATE, args.estimate_id, key=args.idempotency_key, scope="write")
 
-    @tools.tool(WRITE, PaymentArguments, Payment)
-    async def record_payment(ctx: Context, args: PaymentArguments) -> Payment:  # type: ignore[valid-type]
+    @tools.tool(WRITE, PaymentArguments, Payment, Approval)
+    @noting_approval
+    async def record_payment(ctx: Context, args: PaymentArguments) -> Payment | Approval:  # type: ignore[valid-type]
         """Record a (partial) payment; an overpayment is refused."""
         body = contract(args, PaymentInput, drop=("invoice_id", "idempotency_key"))
+        if held(ctx, "record_payment"):
+            return await ask(tools, ctx, "record_payment", args.invoice_id, args.idempotency_key, payment=body)
         return await tools.ask(ctx, calls.RECORD_PAYMENT, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(READ, InvoiceId, list[Payment])

@@ -178,7 +178,7 @@ class Toolbox:
         if not allows(identity, scope):
             raise ToolError(f"Permission denied: this API key lacks the {lacking(identity, scope)} scope.")
         caller = Caller(account_id=identity.account_id, key_id=identity.key_id, request_id=f"mcp-{ctx.request_id}",
-                        idempotency_key=key)
+                        idempotency_key=key, requires_approval=tuple(identity.requires_approval))
         command = build(caller)
         if key:  # the same key with other arguments is refused, as over REST
             command = msgspec.structs.replace(command, ctx=msgspec.structs.replace(caller, fingerprint=fingerprint(subject, command)))

@@ -49,7 +49,8 @@ class AccountHandlers:
         row = await self.uow.read(lambda conn: sql.find_active_key(conn, body.key_hash))
         if row is None:
             return KeyIdentity(found=False)
-        return KeyIdentity(found=True, account_id=row["account_id"], key_id=row["id"], scopes=list(row["scopes"]))
+        return KeyIdentity(found=True, account_id=row["account_id"], key_id=row["id"], scopes=list(row["scopes"]),
+                           requires_approval=list(row["requires_approval"]))
 
     # -- profile and API keys ----------------------------------------------------------------
 
@@ -76,7 +77,7 @@ class AccountHandlers:
                     ErrorCode.API_KEY_LIMIT_REACHED,
                     f"An account has at most {self.max_active_keys} active API keys (max_active_api_keys); revoke one first.",
                 )
-            return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
+            return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes), requires_approval=sorted(set(cmd.key.requires_approval)))
 
         return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
@@ -154,10 +155,13 @@ def logo_of(row: asyncpg.Record) -> Logo:
     return Logo(media_type=row["media_type"], data=bytes(row["data"]), sha256=row["sha256"])
 
 
-async def issue_api_key(conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None) -> NewApiKey:
+async def issue_api_key(
+    conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None, requires_approval: list[str] | None = None,
+) -> NewApiKey:
     """Store a key's hash; the secret is returned here once and never again."""
     secret = secret or generate_key()
-    key = NewApiKey(id=new_id(), name=name, prefix=display_prefix(secret), scopes=scopes, created_at=utcnow(), key=secret)
+    key = NewApiKey(id=new_id(), name=name, prefix=display_prefix(secret), scopes=scopes, created_at=utcnow(), key=secret,
+                    requires_approval=requires_approval or [])
     await sql.insert_api_key(conn, account_id, key, hash_key(secret))
     return key
 

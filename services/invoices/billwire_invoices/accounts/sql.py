@@ -46,9 +46,9 @@ async def delete_logo(conn: asyncpg.Connection, account_id: UUID) -> bool:
 
 async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey, key_hash: str) -> None:
     await conn.execute(
-        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        key.id, account_id, key.name, key.prefix, key_hash, key.scopes, key.created_at,
+        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at, requires_approval)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        key.id, account_id, key.name, key.prefix, key_hash, key.scopes, key.created_at, key.requires_approval,
     )
 
 
@@ -58,7 +58,7 @@ async def count_active_keys(conn: asyncpg.Connection, account_id: UUID) -> int:
     return await conn.fetchval("SELECT count(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id)
 
 
-_KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
+_KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at, requires_approval"
 
 
 async def list_api_keys(conn: asyncpg.Connection, account_id: UUID) -> list[ApiKey]:
@@ -79,7 +79,7 @@ async def revoke_api_key(conn: asyncpg.Connection, account_id: UUID, key_id: UUI
 
 async def find_active_key(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
+        "SELECT id, account_id, scopes, requires_approval FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
     )
 
 
