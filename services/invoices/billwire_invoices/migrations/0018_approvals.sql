@@ -2,6 +2,8 @@
 -- action becomes a pending approval that a person (or a key without that policy) approves or
 -- rejects; approving executes the stored command once, as the requesting key, checked against
 -- the preview's total and the document's version as they were when it was asked for.
+-- (First landed as 0017_approvals.sql, which 0017_oauth.sql had taken: renumbered, and written
+-- to be a no-op on a database that applied it under the old name.)
 
 ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS requires_approval text[] NOT NULL DEFAULT '{}';
 
