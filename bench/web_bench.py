@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import nats
 from bench.flows import stack
 from bench.infra import Infra
 from bench.procs import BenchError
-from bench.scale_bench import _grow, _seed
+from bench.scale_bench import _grow, latency, seed_invoice
 from billwire_shared import subjects
 from billwire_shared.bus_client import BusClient
 from billwire_shared.contracts.common import Caller
@@ -82,19 +81,6 @@ async def signed_in(base: str) -> httpx.AsyncClient:
     return http
 
 
-async def latency(http: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float]:
-    """p50 and p95 in ms of `rounds` sequential GETs, after one untimed."""
-    (await http.get(path)).raise_for_status()
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response = await http.get(path)
-        times.append((time.perf_counter() - started) * 1e3)
-        response.raise_for_status()
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 async def throughput(clients: list[httpx.AsyncClient], path: str, seconds: float) -> float:
     """GETs per second from the clients at once, each sending its next request when the last answered."""
     deadline, done = time.monotonic() + seconds, 0
@@ -140,7 +126,7 @@ async def measure(base: str, key: str, document_id: str, quick: bool) -> tuple[d
 def run(quick: bool = False) -> int:
     # Limits off: the bench measures the pages, not the per-account rate limit.
     with Infra() as infra, stack(infra, ("invoices", "gateway"), BILLWIRE_RATE_LIMIT_PER_ACCOUNT_PER_MINUTE="1000000000") as running:
-        document_id = asyncio.run(_seed(running.base, running.key, running.client_id))
+        document_id = asyncio.run(seed_invoice(running.base, running.key, running.client_id))
         print(f"[web] {DOCUMENTS:,} documents in the account ...", flush=True)
         asyncio.run(_grow(infra.database_url, document_id, 1, DOCUMENTS))
         asyncio.run(add_user(infra))

@@ -7,26 +7,14 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest_asyncio
-
-from billwire_cli.embedded import free_port
 from billwire_gateway.examples import EXAMPLE_CLIENT_ID
-from billwire_mailer.app import MailerService, MailerSettings
+from billwire_mailer.app import MailerService
 from tests.stack import BUYER, Api, Stack, created, ready_account
 
 WEBHOOK_HOST = "example.com"
 LINES = [{"description": "Consulting", "quantity": "2", "unit_price": "150.00"}]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
-    """A mailer that accepts sends (its relay is down: they wait in its queue, which is enough here)."""
-    settings = stack.settings(MailerSettings, smtp_port=free_port(), send_retry_delays="600", outbox_poll_interval=0.2)
-    async with MailerService(settings).running() as service:
-        yield service
 
 
 def resolves(host: str) -> bool:
