@@ -42,6 +42,19 @@ CREATE TABLE client_totals (
     UNIQUE NULLS NOT DISTINCT (account_id, issue_date, client_id, client_name, currency)
 );
 
+-- How many documents an account has per type and status: the total of a list filtered by no more
+-- than these (every list's first page) without counting the rows. Eight slots per key, picked by
+-- the writing connection, so documents created at the same time in one account do not queue for one
+-- counter row; a read adds up the slots.
+CREATE TABLE document_counts (
+    account_id  uuid NOT NULL,
+    type        text NOT NULL,
+    status      text NOT NULL,
+    slot        smallint NOT NULL,
+    documents   bigint NOT NULL,
+    PRIMARY KEY (account_id, type, status, slot)
+);
+
 -- Credit notes by the document they refer to: cancelling (or un-cancelling) a document moves them.
 CREATE INDEX documents_preceding ON documents (preceding_id) WHERE preceding_id IS NOT NULL;
 
@@ -118,12 +131,26 @@ BEGIN
     END IF;
 END $$;
 
+-- Apply a statement's changes of documents per type and status (updates that change no status are
+-- no change, and lock nothing), in key order.
+CREATE FUNCTION document_counts_apply(changes document_change[]) RETURNS void LANGUAGE sql
+SET search_path FROM CURRENT AS $$
+    INSERT INTO document_counts AS t (account_id, type, status, slot, documents)
+    SELECT account_id, type, status, pg_backend_pid() % 8, sum(sign)
+    FROM unnest(changes)
+    GROUP BY account_id, type, status HAVING sum(sign) <> 0
+    ORDER BY account_id, type, status
+    ON CONFLICT (account_id, type, status, slot) DO UPDATE SET documents = t.documents + excluded.documents
+$$;
+
 -- One statement's inserted, updated or deleted documents: old rows leave the totals, new rows join
 -- them, and credit notes whose preceding document became (or stopped being) cancelled leave (or join).
 CREATE FUNCTION documents_keep_totals() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        PERFORM document_counts_apply(ARRAY(SELECT ROW(1, account_id, NULL, NULL, type, status, NULL, NULL, NULL, NULL, NULL,
+                                                       NULL, NULL, NULL)::document_change FROM new_rows));
         PERFORM document_totals_apply(ARRAY(SELECT c FROM (
             SELECT document_change_of(1, n, true) AS c FROM new_rows n
             UNION ALL SELECT document_change_of(-1, note, false)
@@ -131,6 +158,8 @@ BEGIN
             WHERE n.status = 'cancelled' AND note.type = 'credit_note' AND note.id <> n.id) AS changed
             WHERE (c).sign IS NOT NULL));
     ELSIF TG_OP = 'DELETE' THEN
+        PERFORM document_counts_apply(ARRAY(SELECT ROW(-1, account_id, NULL, NULL, type, status, NULL, NULL, NULL, NULL, NULL,
+                                                       NULL, NULL, NULL)::document_change FROM old_rows));
         PERFORM document_totals_apply(ARRAY(SELECT c FROM (
             SELECT document_change_of(-1, o, true) AS c FROM old_rows o
             UNION ALL SELECT document_change_of(1, note, false)
@@ -138,6 +167,11 @@ BEGIN
             WHERE o.status = 'cancelled' AND note.type = 'credit_note') AS changed
             WHERE (c).sign IS NOT NULL));
     ELSE
+        PERFORM document_counts_apply(ARRAY(
+            SELECT ROW(-1, account_id, NULL, NULL, type, status, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::document_change
+            FROM old_rows
+            UNION ALL SELECT ROW(1, account_id, NULL, NULL, type, status, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::document_change
+            FROM new_rows));
         PERFORM document_totals_apply(ARRAY(SELECT c FROM (
             SELECT document_change_of(-1, o, true) AS c FROM old_rows o
             UNION ALL SELECT document_change_of(1, n, true) FROM new_rows n
@@ -158,5 +192,8 @@ CREATE TRIGGER documents_totals_delete AFTER DELETE ON documents
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION documents_keep_totals();
 
 -- The documents already stored.
+SELECT document_counts_apply(ARRAY(
+    SELECT ROW(1, account_id, NULL, NULL, type, status, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::document_change
+    FROM documents));
 SELECT document_totals_apply(ARRAY(
     SELECT c FROM (SELECT document_change_of(1, d, true) AS c FROM documents d) AS changed WHERE (c).sign IS NOT NULL));
