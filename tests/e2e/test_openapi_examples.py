@@ -62,6 +62,12 @@ class Fixtures:
                 assert (await self.api.post(f"/invoices/{draft['id']}/payments", json={"amount": "50.00"})).status_code == 201
                 assert (await self.api.post(f"/invoices/{draft['id']}/cancel", json={})).status_code == 201
             return draft["id"]
+        if name == "approval_id":  # a finalize an agent key's policy holds back
+            key = await created(self.api, "/settings/api-keys", {"name": "agent", "requires_approval": ["finalize"]})
+            draft = await created(self.api, "/invoices", {"client_id": await self.client_id(), "lines": LINES})
+            asked = await self.api.client.post(f"/api/v1/invoices/{draft['id']}/finalize", headers={"Authorization": f"Bearer {key['key']}"})
+            assert asked.status_code == 202, asked.text
+            return asked.json()["id"]
         if name == "prompt_id":
             return (await created(self.api, "/prompts", self.body("POST", "/api/v1/prompts")))["id"]
         if name == "recurring_id":

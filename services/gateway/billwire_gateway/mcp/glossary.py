@@ -83,6 +83,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "method": ("How it was paid", "bank_transfer"),
     "reference": ("Payment reference, e.g. the bank transfer's text", "INV-2026-0001"),
     "note": ("A note kept as the payment's reference", "cash"),
+    "approval_id": ("An approval's id: the `id` a held action answered (list_approvals finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a80"),
     "payment_id": ("A payment's id (list_payments finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7f"),
     # products
     "product": ("The product", {"title": "Consulting", "unit": "h", "net_price": "150.00", "tax_rate": "19"}),

@@ -7,6 +7,7 @@ from billwire_gateway.web.controllers.documents import DocumentsController
 from billwire_gateway.web.controllers.from_text import FromTextController
 from billwire_gateway.web.controllers.links import LinksController
 from billwire_gateway.web.controllers.mail_settings import MailSettingsController
+from billwire_gateway.web.controllers.oauth import ConsentController
 from billwire_gateway.web.controllers.overview import OverviewController
 from billwire_gateway.web.controllers.recurring import RecurringController
 from billwire_gateway.web.controllers.settings import SettingsController
@@ -16,5 +17,5 @@ from billwire_gateway.web.controllers.webhooks import WebhooksController
 CONTROLLERS = [
     AccountController, OverviewController, FromTextController, DocumentsController, DocumentActionsController, ClientsController,
     ProductsController, SettingsController, UsersController, RecurringController, LinksController, MailSettingsController,
-    WebhooksController,
+    WebhooksController, ConsentController,
 ]

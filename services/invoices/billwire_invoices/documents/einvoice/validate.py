@@ -104,8 +104,14 @@ class _Saxon:
         return exe.transform_to_string(xdm_node=node)
 
 
-_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="saxon")
 _local = threading.local()
+
+
+def _mark_saxon_thread() -> None:
+    _local.on_saxon_thread = True
+
+
+_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="saxon", initializer=_mark_saxon_thread)
 
 
 def _saxon() -> _Saxon:
@@ -138,7 +144,7 @@ def _strip_rule(text: str, rule: str) -> str:
 
 def schematron_failures(xml: bytes, syntax: str) -> list[Failure]:
     """The EN 16931 rules (blocking, on Saxon's thread)."""
-    if getattr(_local, "saxon", None) is not None:  # called on Saxon's thread already
+    if getattr(_local, "on_saxon_thread", False):  # already there: waiting on its one worker would wait forever
         return _run_schematron(xml, syntax)
     return _executor.submit(_run_schematron, xml, syntax).result()
 
