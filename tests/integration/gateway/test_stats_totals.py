@@ -1,4 +1,4 @@
-"""Stats and the overview read running totals (migration 0017): after documents in every state,
+"""Stats and the overview read running totals (migration 0019): after documents in every state,
 currency and month, made through the API (payments at the same time included), and after plain
 SQL writes, they equal what the query over every document gave before, to the last digit."""
 

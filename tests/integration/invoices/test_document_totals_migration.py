@@ -1,4 +1,4 @@
-"""Migration 0017 counts the documents stored before it into the running totals stats read: stats
+"""Migration 0019 counts the documents stored before it into the running totals stats read: stats
 right after it equal stats over every document, and a cancelled invoice's credit note stays out."""
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from tests.integration.gateway.test_stats_totals import REFERENCE_STATS
 from tests.integration.invoices.test_document_columns_migration import credit_note
 from tests.servers import fresh_database
 
-MIGRATION = "0017_document_totals.sql"
+MIGRATION = "0019_document_totals.sql"
 
 
 async def test_documents_stored_before_the_migration_are_in_the_totals(pg_admin_url: str) -> None:
-    earlier = Path(tempfile.mkdtemp(prefix="migrations-before-0017-"))
+    earlier = Path(tempfile.mkdtemp(prefix="migrations-before-0019-"))
     try:
         for path in sorted(MIGRATIONS.glob("*.sql")):
             if path.name < MIGRATION:

@@ -1,4 +1,4 @@
-"""The total of a document list read from the running counts (migration 0017) instead of counting
+"""The total of a document list read from the running counts (migration 0019) instead of counting
 every matching row, when the list's filters are ones those counts answer exactly: its type and a
 plain status (document_counts), or the overdue invoices (document_totals). Counting rows grows with
 the account (50,000 documents: tens of ms on every first page); these reads do not. Any other filter

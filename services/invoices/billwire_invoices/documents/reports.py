@@ -31,7 +31,7 @@ from billwire_shared.contracts.reports import (
 )
 from billwire_shared.errors import BillwireError
 
-# Stats add up the running totals migration 0017 keeps per account, issue day and everything they
+# Stats add up the running totals migration 0019 keeps per account, issue day and everything they
 # filter on (triggers on `documents` keep them in the statement that changes a document): the cost
 # grows with the days and clients in the range, not with the number of documents. What they count:
 # issued invoices and credit notes (open or paid), a credit note that cancels an invoice left out

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-# The running totals of migration 0017 (see documents/reports.py), not the documents: the overview
+# The running totals of migration 0019 (see documents/reports.py), not the documents: the overview
 # costs the same at 50,000 documents as at 50.
 OPEN_BALANCES = """
 SELECT currency,
