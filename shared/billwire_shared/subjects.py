@@ -90,6 +90,8 @@ APPROVAL_GET = "invoices.rpc.approval.get"
 APPROVAL_DECIDE = "invoices.rpc.approval.decide"
 ACTIVITY_LIST = "invoices.rpc.activity.list"
 OVERVIEW_GET = "invoices.rpc.overview.get"
+DOCUMENT_VIEW = "invoices.rpc.document.view"  # a document page's reads in one call (contracts/pages.py)
+DOCUMENT_LIST_VIEW = "invoices.rpc.document.list_view"  # the documents page's reads in one call
 RENDERING_HEALTH = "rendering.rpc.system.health"
 DOCUMENT_RENDER = "rendering.rpc.document.render"
 ARTIFACT_GET = "rendering.rpc.artifact.get"
@@ -118,6 +120,9 @@ RECURRING_END = "invoices.rpc.recurring.end"
 
 # Core-NATS broadcast (not persisted): a key was revoked, drop it from every gateway cache.
 API_KEY_REVOKED = "broadcast.api_key.revoked"
+# A user's sessions may have changed (password, reset, disable, language; or one session signed out):
+# every gateway drops what it cached of them. {"user_id": ...} or {"session": <the session's KV key>}.
+USER_SESSIONS_CHANGED = "broadcast.user.sessions_changed"
 
 # Domain events on the EVENTS stream: events.<entity>.<fact>
 CLIENT_CREATED = "events.client.created"

@@ -87,3 +87,12 @@ async def test_a_code_nobody_consented_to_gets_no_token(stack: Stack) -> None:
             "client_id": client["client_id"], "code_verifier": secrets.token_urlsafe(48),
         })
         assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_registrations_are_limited_per_client_address(stack: Stack) -> None:
+    async with stack.served(auth_failures_per_minute=3) as base, httpx.AsyncClient(timeout=30) as http:
+        # Seven from one address in at most two fixed windows of three (other tests' count too): some are refused.
+        answers = [await register(http, base) for _ in range(7)]
+        refused = [answer for answer in answers if answer.status_code == 429]
+        assert refused and {answer.status_code for answer in answers} <= {201, 429}
+        assert refused[0].json()["error"]["code"] == "RATE_LIMITED" and int(refused[0].headers["retry-after"]) >= 1

@@ -37,6 +37,7 @@ from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.controllers.text import FromTextController, PromptController
+from billwire_gateway.controllers.users import UsersController
 from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
@@ -76,7 +77,7 @@ class Gateway:
         self._mcp_lock = asyncio.Lock()
         self._mcp_build_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
-        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas)
+        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas, self.failures, settings.client_address_header)
 
     async def mcp(self) -> Any:
         """The MCP server, built when first needed: the SDK and its models cost a gateway that
@@ -155,7 +156,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             InvoiceLifecycleController, DocumentActionsController, ReportController,
             InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
             ApprovalController,
-            FromTextController, PromptController, RecurringController, ArchiveController,
+            FromTextController, PromptController, RecurringController, ArchiveController, UsersController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],

@@ -25,6 +25,7 @@ from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.archive import handlers as archive
 from billwire_invoices.documents.overview import handlers as overview
+from billwire_invoices.documents.views import handlers as views
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
@@ -101,9 +102,10 @@ class InvoicesService(Service):
             life,
             email_settings.EmailSettingsHandlers(pool),
             text.TextHandlers(pool, load_settings(TextModelSettings), limits, self.settings.documents_quota_per_month),
-            users.UsersHandlers(pool),
-            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
+            users.UsersHandlers(pool, broadcast),
+            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes, broadcast),
             overview.OverviewHandlers(pool),
+            views.ViewHandlers(pool),
             archive.ArchiveHandlers(pool),
             recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,

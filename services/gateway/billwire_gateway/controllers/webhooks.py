@@ -1,5 +1,6 @@
-"""Webhooks: endpoints that receive the account's public events, signed. Creating and deleting
-needs the `admin` scope (a webhook sends the account's data elsewhere); reading needs `read`."""
+"""Webhooks: endpoints that receive the account's public events, signed. Every call needs the
+`admin` scope (a webhook sends the account's data elsewhere): webhooks are an owner's, as API keys
+and users are, in the web app and over MCP alike (ROLE_SCOPES)."""
 
 from __future__ import annotations
 
@@ -45,15 +46,18 @@ class WebhookController(Controller):
     )
 
     list_webhooks = read_account(
-        None, subjects.WEBHOOK_LIST, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)"
+        None, subjects.WEBHOOK_LIST, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)",
+        opt={"scope": "admin"},
     )
-    get_webhook = read_one("webhook_id", subjects.WEBHOOK_GET, Webhook, name="get_webhook", summary="A webhook (without its secret)")
+    get_webhook = read_one(
+        "webhook_id", subjects.WEBHOOK_GET, Webhook, name="get_webhook", summary="A webhook (without its secret)", opt={"scope": "admin"},
+    )
     delete_webhook = delete_one(
         "webhook_id", subjects.WEBHOOK_DELETE, name="delete_webhook", summary="Remove a webhook; its pending deliveries stop",
         opt={"scope": "admin"},
     )
 
-    @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt")
+    @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt", opt={"scope": "admin"})
     async def list_deliveries(
         self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
         delivery_state: StateFilter = None, limit: Limit = 50, offset: Offset = 0,

@@ -30,6 +30,7 @@ from billwire_gateway.web.context import (
 )
 from billwire_gateway.web.controllers import CONTROLLERS
 from billwire_gateway.web.i18n import Texts
+from billwire_gateway.web.session_cache import SessionCache
 from billwire_gateway.web.sessions import COOKIE, LOGIN_CSRF_COOKIE, SessionStore, tokens_match
 from billwire_gateway.web.throttle import LoginThrottle
 
@@ -53,6 +54,8 @@ class WebApp:
         self.sessions = SessionStore(
             bus, settings.web_session_idle_minutes * 60.0, settings.web_session_max_hours * 3600.0, settings.kv_replicas
         )
+        self.checked = SessionCache(bus)  # checked sessions, a few seconds per replica
+        self.sessions.on_end = self.checked.announce_end
         self.throttle = LoginThrottle(
             bus, settings.web_login_per_email, settings.web_login_per_address, settings.web_login_window_seconds, settings.kv_replicas
         )
@@ -69,6 +72,7 @@ class WebApp:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         await self.sessions.start()
+        await self.checked.start()
         await self.throttle.start()
         yield
 
