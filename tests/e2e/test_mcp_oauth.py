@@ -40,6 +40,8 @@ async def test_metadata_points_an_oauth_client_from_the_mcp_endpoint_to_the_auth
         assert server["registration_endpoint"] == f"{base}/register"
         assert server["code_challenge_methods_supported"] == ["S256"]
         assert set(server["scopes_supported"]) == {"read", "write", "email:send", "admin"}
+        discovery = (await http.get(f"{base}/.well-known/mcp.json")).json()
+        assert discovery["oauth"] == {"resource_metadata": f"{base}/.well-known/oauth-protected-resource/api/mcp", "authorization_server": base}
 
 
 async def test_registration_accepts_https_and_loopback_redirects_only(stack: Stack) -> None:
@@ -87,3 +89,12 @@ async def test_a_code_nobody_consented_to_gets_no_token(stack: Stack) -> None:
             "client_id": client["client_id"], "code_verifier": secrets.token_urlsafe(48),
         })
         assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_registrations_are_limited_per_client_address(stack: Stack) -> None:
+    async with stack.served(auth_failures_per_minute=3) as base, httpx.AsyncClient(timeout=30) as http:
+        # Seven from one address in at most two fixed windows of three (other tests' count too): some are refused.
+        answers = [await register(http, base) for _ in range(7)]
+        refused = [answer for answer in answers if answer.status_code == 429]
+        assert refused and {answer.status_code for answer in answers} <= {201, 429}
+        assert refused[0].json()["error"]["code"] == "RATE_LIMITED" and int(refused[0].headers["retry-after"]) >= 1

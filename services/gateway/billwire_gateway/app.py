@@ -77,7 +77,7 @@ class Gateway:
         self._mcp_lock = asyncio.Lock()
         self._mcp_build_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
-        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas)
+        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas, self.failures, settings.client_address_header)
 
     async def mcp(self) -> Any:
         """The MCP server, built when first needed: the SDK and its models cost a gateway that

@@ -21,6 +21,7 @@ class Call:
     command: Callable[..., msgspec.Struct]
     reply: Any = Any
 
-    async def ask(self, bus: Bus, caller: Caller, *given: Any) -> bytes:
-        """The raw JSON reply, as REST passes it through."""
-        return await bus.call(self.subject, self.command(caller, *given))
+    async def ask(self, bus: Bus, caller: Caller, *given: Any, **options: Any) -> bytes:
+        """The raw JSON reply, as REST passes it through; `options` are the command's optional
+        fields (left out, the contract's defaults)."""
+        return await bus.call(self.subject, self.command(caller, *given, **options))

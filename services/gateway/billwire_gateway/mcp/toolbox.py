@@ -190,9 +190,12 @@ class Toolbox:
         return msgspec.json.decode(raw) if reply_type is Any else msgspec.json.decode(raw, type=reply_type)
 
 
-    async def ask(self, ctx: Context, call: Call, *given: Any, key: str | None = None, scope: Scopes = "read") -> Any:
-        """`call` made with what the tool was given, as `call` above, its reply decoded."""
-        return await self.call(ctx, call.subject, lambda caller: call.command(caller, *given), call.reply, key=key, scope=scope)
+    async def ask(
+        self, ctx: Context, call: Call, *given: Any, key: str | None = None, scope: Scopes = "read", **options: Any,
+    ) -> Any:
+        """`call` made with what the tool was given (`options`: the command's optional fields), as
+        `call` above, its reply decoded."""
+        return await self.call(ctx, call.subject, lambda caller: call.command(caller, *given, **options), call.reply, key=key, scope=scope)
 
 
 async def _no_arguments() -> None:

@@ -10,16 +10,18 @@ from typing import Any
 
 from litestar import asgi
 
-from billwire_gateway.bus import Bus
+from billwire_gateway.bus import ApiError, Bus
+from billwire_gateway.middleware import address_key, client_address, send_error
 from billwire_gateway.oauth.grants import GrantStore
+from billwire_gateway.security import RateLimiter
 from billwire_shared.contracts.common import SCOPES
+from billwire_shared.contracts.oauth import DEFAULT_SCOPES
+from billwire_shared.errors import ErrorCode, ErrorReply
 
 MCP_PATH = "/api/mcp"
 PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource"
 AUTHORIZATION_SERVER = "/.well-known/oauth-authorization-server"
 OAUTH_PATHS = [AUTHORIZATION_SERVER, PROTECTED_RESOURCE, PROTECTED_RESOURCE + MCP_PATH, "/authorize", "/token", "/register"]
-# What a client asks for unless it names scopes itself: what a new API key gets by default.
-DEFAULT_SCOPES = ["read", "write", "email:send"]
 
 
 def resource_metadata_url(public_url: str) -> str:
@@ -28,10 +30,16 @@ def resource_metadata_url(public_url: str) -> str:
 
 
 class OAuthServer:
-    """One gateway's OAuth endpoints; `grants` is started by the gateway's lifespan."""
+    """One gateway's OAuth endpoints; `grants` is started by the gateway's lifespan.
 
-    def __init__(self, bus: Bus, public_url: str, replicas: int = 1) -> None:
+    Registration needs no key (it comes before anyone signs in), so registrations count per
+    client address, as failed authentications do (the same limit, a count of their own): a
+    script cannot fill the clients table.
+    """
+
+    def __init__(self, bus: Bus, public_url: str, replicas: int = 1, registrations: RateLimiter | None = None, address_header: str = "") -> None:
         self.bus, self.public_url = bus, public_url.rstrip("/")
+        self.registrations, self.address_header = registrations, address_header
         self.grants = GrantStore(bus, replicas)
         self._app: Any = None
         self._lock = asyncio.Lock()
@@ -44,6 +52,14 @@ class OAuthServer:
         return asgi(OAUTH_PATHS, copy_scope=True, include_in_schema=False)(self.endpoint)
 
     async def endpoint(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/register" and scope.get("method") == "POST" and self.registrations is not None:
+            allowance = await self.registrations.hit("oauth-register-" + address_key(client_address(scope, self.address_header)))
+            if not allowance.allowed:
+                await send_error(send, ApiError(
+                    ErrorReply(code=ErrorCode.RATE_LIMITED, message="Too many client registrations from this address; wait a minute."),
+                    {"Retry-After": str(allowance.reset)},
+                ))
+                return
         if self._app is None:
             async with self._lock:
                 if self._app is None:
@@ -60,6 +76,7 @@ class OAuthServer:
         from starlette.routing import Route
 
         from billwire_gateway.oauth.provider import BillwireOAuthProvider
+
 
         # An issuer without a path keeps it empty: RFC 8414 compares issuers as strings, and
         # pydantic would otherwise write "https://host/" where the client expects "https://host".

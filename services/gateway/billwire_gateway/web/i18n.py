@@ -13,6 +13,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from billwire_gateway.web.i18n_approvals import GERMAN_APPROVALS
 from billwire_gateway.web.i18n_documents import GERMAN_ISSUED
 from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
 from billwire_gateway.web.texts_people import PEOPLE_ACTIONS, PEOPLE_ENGLISH, PEOPLE_GERMAN
@@ -87,6 +88,10 @@ GERMAN: dict[str, str] = {
     "direct_debit": "Lastschrift", "other": "Sonstige", "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
     "Draft from text": "Entwurf aus Text", "What should the invoice say?": "Was soll auf der Rechnung stehen?",
     "Not understood": "Nicht verstanden",
+    "Language model (optional)": "Sprachmodell (optional)", "Model, or the URL of an OpenAI-compatible API": "Modell oder URL einer OpenAI-kompatiblen API",
+    "Model at that URL": "Modell unter dieser URL", "Read by the language model.": "Vom Sprachmodell gelesen.",
+    "Used for this request only: never stored, logged or shown again. Enter it again to save with the model.":
+        "Nur für diese Anfrage: nie gespeichert, protokolliert oder wieder angezeigt. Zum Speichern mit dem Modell erneut eingeben.",
     "Write a sentence and press Preview: nothing is stored until you save.": "Schreiben Sie einen Satz und drücken Sie Vorschau: gespeichert wird erst beim Speichern.",
     "Role": "Rolle", "Users": "Benutzer", "Add user": "Benutzer hinzufügen", "Reset password": "Passwort zurücksetzen",
     "Disable": "Deaktivieren", "Disabled": "Deaktiviert", "Last sign-in": "Letzte Anmeldung", "owner": "Inhaber",
@@ -102,6 +107,7 @@ GERMAN: dict[str, str] = {
 
 GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 GERMAN.update(GERMAN_ISSUED)
+GERMAN.update(GERMAN_APPROVALS)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {

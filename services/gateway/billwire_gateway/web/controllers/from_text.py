@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
-from billwire_gateway.web.forms import convert, field_errors, text
+from billwire_gateway.web.forms import convert, field_errors, given, text
 from billwire_shared import subjects
 from billwire_shared.contracts.common import ById, Page
 from billwire_shared.contracts.text import (
@@ -30,6 +30,9 @@ from billwire_shared.contracts.text import (
 )
 
 DRAFT_TIMEOUT = 60.0  # as REST: a configured model may take a while
+# The optional model to read the sentence, as REST takes it; the key goes to the one bus call
+# and nowhere else: never into the page (the form shows it empty again), a log or storage.
+MODEL_FIELDS = ("llm_provider", "llm_model", "llm_api_key")
 
 
 def label_names(raw: str | None) -> list[dict[str, str]]:
@@ -51,18 +54,20 @@ class FromTextController(Controller):
         form = await request.form()
         sentence = text(form, "text") or ""
         save = form.get("then") == "save"
+        model = given(form, MODEL_FIELDS)
+        shown = {"sentence": sentence, "llm_provider": model.get("llm_provider", ""), "llm_model": model.get("llm_model", "")}
         try:
-            body = convert({"text": sentence, "dry_run": not save}, FromTextInput)
+            body = convert({"text": sentence, "dry_run": not save} | model, FromTextInput)
             call = bus_of(request).call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body), timeout=DRAFT_TIMEOUT)
             raw, prompts = await asyncio.gather(call, self._prompts(request, person, None))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
-            return await self._page(request, person, 422, sentence=sentence, errors=field_errors(exc))
+            return await self._page(request, person, 422, errors=field_errors(exc), **shown)
         result = decode(raw, DraftFromTextResult)
         if result.stored and result.document is not None:
             return redirect(f"/documents/{result.document.id}/edit", "Saved.", person)
-        return await self._page(request, person, sentence=sentence, result=result, prompts=prompts)
+        return await self._page(request, person, result=result, prompts=prompts, **shown)
 
     @post("/prompts")
     async def save_prompt(self, request: Request, person: PersonDep) -> Response:
@@ -101,5 +106,5 @@ class FromTextController(Controller):
 
     async def _page(self, request: Request, person: PersonDep, status_code: int = 200, **context: Any) -> Response:
         prompts = context.pop("prompts", None) or await self._prompts(request, person, context.get("label"))
-        defaults = {"sentence": "", "result": None, "errors": {}, "labels": "", "label": None, "ran": None}
+        defaults = {"sentence": "", "result": None, "errors": {}, "labels": "", "label": None, "ran": None, "llm_provider": "", "llm_model": ""}
         return page(request, "from_text.html", person, status_code, prompts=prompts, **(defaults | context))

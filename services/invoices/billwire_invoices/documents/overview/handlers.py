@@ -36,7 +36,7 @@ class OverviewHandlers:
             paid = await overview_sql.paid_since(conn, cmd.ctx.account_id, months[-1])
             revenue = await overview_sql.revenue_by_month(conn, cmd.ctx.account_id, months[0])
             activity = await overview_sql.activity(conn, cmd.ctx.account_id, None, cmd.activity_limit) if cmd.activity_limit else []
-            open_invoices = (await documents_sql.list_documents(conn, open_listing, count=False))[0] if cmd.open_invoices_limit else []
+            open_invoices = (await documents_sql.list_documents(conn, open_listing))[0] if cmd.open_invoices_limit else []
         return user_contracts.Overview(
             outstanding=rules.per_currency([(row["currency"], row["outstanding"]) for row in balances]),
             overdue=rules.per_currency([(row["currency"], row["overdue"]) for row in balances]),
