@@ -22,10 +22,10 @@ from tempfile import TemporaryDirectory
 import asyncpg
 import httpx
 
-from bench.flows import LINES, stack
+from bench.flows import stack
 from bench.footprint import pss_mb
 from bench.infra import Infra
-from bench.scale_bench import _grow
+from bench.scale_bench import _grow, seed_invoice
 
 _COPY_PDFS = """
 INSERT INTO rendering.artifacts (id, account_id, document_id, document_type, version, preview, kind, filename,
@@ -57,16 +57,6 @@ async def _copy_pdfs(database_url: str, seed_id: str) -> None:
         await conn.close()
 
 
-async def _seed(base: str, key: str, client_id: str) -> str:
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
-        created = await http.post("/api/v1/invoices", json={"client_id": client_id, "lines": LINES})
-        created.raise_for_status()
-        doc_id = created.json()["id"]
-        (await http.post(f"/api/v1/invoices/{doc_id}/finalize")).raise_for_status()
-        (await http.get(f"/api/v1/invoices/{doc_id}/pdf")).raise_for_status()  # rendered and stored
-    return doc_id
-
-
 def _download(base: str, key: str, gateway_pid: int, target: Path) -> tuple[float, float, float, int]:
     """Seconds, MB before, MB peak (gateway PSS) and the ZIP's member count."""
     before, peak, stop = pss_mb(gateway_pid), [0.0], threading.Event()
@@ -95,7 +85,7 @@ def run(quick: bool = False) -> int:
     sizes = (1_000, 10_000) if not quick else (200, 2_000)
     rows = []
     with Infra() as infra, stack(infra, ("invoices", "rendering", "gateway")) as running, TemporaryDirectory() as tmp:
-        seed_id = asyncio.run(_seed(running.base, running.key, running.client_id))
+        seed_id = asyncio.run(seed_invoice(running.base, running.key, running.client_id, with_pdf=True))
         have = 1
         for size in sizes:
             print(f"[archive] {size:,} issued documents in the account ...", flush=True)

@@ -1,7 +1,8 @@
 """Whole-system benchmarks on real processes: MCP against REST, and sending end to end.
 
 `uv run python -m bench mcp`: `create_invoice` + `get_invoice` through the MCP endpoint against
-the same two REST calls, same stack, same load, one run: round trips per second, p50, p99.
+the same two REST calls, same stack, same load, one run: round trips per second, p50, p99, each
+path warmed first; the gateway's first MCP round trip (it loads the SDK then) is timed on its own.
 `uv run python -m bench send`: N invoices sent end to end (gateway -> invoices -> rendering ->
 mailer -> an SMTP server), against the rendering service alone in the same run.
 """
@@ -101,6 +102,14 @@ async def load(round_trip: Callable[[httpx.AsyncClient], Awaitable[None]], base:
     return len(latencies) / elapsed, p(0.5), p(0.99), errors
 
 
+async def first_round_trip(round_trip: Callable[[httpx.AsyncClient], Awaitable[None]], base: str, key: str) -> float:
+    """Milliseconds of one round trip on its own."""
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
+        started = time.perf_counter()
+        await round_trip(http)
+        return (time.perf_counter() - started) * 1000
+
+
 MODERN = "2026-07-28"  # what the official SDK client negotiates (server/discover) by default
 LEGACY = "2025-11-25"  # the initialize-handshake era, served statelessly
 CLIENT_META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
@@ -142,7 +151,9 @@ def run_mcp(quick: bool) -> int:
 
         paths = (("REST POST + GET", rest), (f"MCP create + get ({MODERN})", mcp(MODERN)),
                  (f"MCP create + get ({LEGACY})", mcp(LEGACY)))
-        asyncio.run(load(rest, s.base, s.key, 2, workers))  # warm-up
+        first_call = asyncio.run(first_round_trip(mcp(MODERN), s.base, s.key))
+        for _, fn in paths:  # warm-up: each path's first calls (and the MCP server's build) stay out of its figures
+            asyncio.run(load(fn, s.base, s.key, 2, workers))
         figures = {name: asyncio.run(load(fn, s.base, s.key, seconds, workers)) for name, fn in paths}
     rest_rate, _, rest_p99, _ = figures[paths[0][0]]
     print("\nMCP create_invoice + get_invoice vs the same two REST calls"
@@ -150,6 +161,7 @@ def run_mcp(quick: bool) -> int:
     print(f"{'path':<36}{'round trips/s':>14}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'ratio':>8}{'p99 ratio':>10}")
     for name, (rate, p50, p99, errors) in figures.items():
         print(f"{name:<36}{rate:>14.0f}{p50:>10.1f}{p99:>10.1f}{errors:>8}{rate / rest_rate:>8.2f}{p99 / rest_p99:>10.2f}")
+    print(f"first MCP round trip of the gateway (loads the MCP SDK and builds the tools, once per process): {first_call:.0f} ms")
     ratio = figures[paths[1][0]][0] / rest_rate if rest_rate else 0.0
     print(f"target: MCP as the official client speaks it ({MODERN}) >= 0.70 of REST: {ratio:.2f} {'PASS' if ratio >= 0.7 else 'MISS'}"
           f"; the {LEGACY} line is the older protocol, served statelessly, for reference")

@@ -24,7 +24,9 @@ from billwire_gateway.app import GatewaySettings, create_app
 from billwire_invoices.accounts.handlers import create_account
 from billwire_invoices.app import InvoicesService
 from billwire_invoices.settings import InvoicesSettings
+from billwire_mailer.app import MailerService, MailerSettings
 from billwire_rendering.app import RenderingService, RenderingSettings
+from tests.servers import fresh_database
 
 
 class Api:
@@ -129,6 +131,16 @@ class Stack:
         async with service.running():
             yield service
 
+    @contextlib.asynccontextmanager
+    async def mailer_service(self, **overrides: Any) -> AsyncIterator[MailerService]:
+        """A mailer on this run's database and prefix; its relay is down (a free port nobody
+        listens on) unless `smtp_port` names one, so sends wait in its queue or fail there."""
+        from billwire_cli.embedded import free_port
+
+        defaults = {"smtp_port": free_port(), "outbox_poll_interval": 0.2}
+        async with MailerService(self.settings(MailerSettings, **(defaults | overrides))).running() as service:
+            yield service
+
     @property
     def python(self) -> str:
         return sys.executable
@@ -186,6 +198,19 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         await task
 
 
+@contextlib.asynccontextmanager
+async def own_stack(pg_admin_url: str, nats_url: str, prefix: str, invoices: dict[str, Any], gateway: dict[str, Any]) -> AsyncIterator[Stack]:
+    """A stack of one module's own, for settings the shared one cannot have: a fresh database, its
+    own bus prefix, the invoices service with `invoices` and a gateway in process with `gateway`."""
+    async with fresh_database(pg_admin_url) as database_url:
+        common = {"database_url": database_url, "nats_url": nats_url, "prefix": prefix}
+        service = InvoicesService(InvoicesSettings(**common, **invoices))
+        async with service.running():
+            app = create_app(GatewaySettings(**common, **gateway))
+            async with serve_in_process(app) as client:
+                yield Stack(database_url, nats_url, prefix, service, client, [app])
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
     invoices = InvoicesService(InvoicesSettings(
@@ -209,3 +234,11 @@ async def rendering(stack: Stack) -> AsyncIterator[RenderingService]:
             yield service
         finally:
             stack.rendering = None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
+    """A mailer that accepts sends, for the tests of one module that ask for it (its relay is down:
+    they wait in its queue, which is enough there)."""
+    async with stack.mailer_service(send_retry_delays="600") as service:
+        yield service

@@ -4,12 +4,17 @@ the document resources and their templates, and the prompts."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import AsyncIterable, AsyncIterator
+
 import anyio
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.lowlevel.server import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared._httpx_utils import create_mcp_http_client
+
+from billwire_gateway.mcp.numbers import exact_arguments
 
 
 def endpoint(url: str) -> str:
@@ -18,6 +23,26 @@ def endpoint(url: str) -> str:
     for suffix in ("/api/mcp", "/api/v1"):
         base = base.removesuffix(suffix)
     return f"{base}/api/mcp"
+
+
+class ExactLines:
+    """The JSON-RPC lines read from stdin, each tools/call's decimal arguments turned into their
+    exact text before the SDK parses the line: it reads a JSON number as a float, so money sent
+    as 12345678901.12345678 would reach the gateway as 12345678901.123457 (the HTTP endpoint
+    does the same rewrite for the same reason)."""
+
+    def __init__(self, lines: AsyncIterable[str]) -> None:
+        self.lines = lines
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        async for line in self.lines:
+            raw = line.encode()
+            exact = exact_arguments(raw)
+            yield line if exact is raw else exact.decode() + "\n"
+
+
+def exact_stdin() -> ExactLines:
+    return ExactLines(anyio.wrap_file(open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)))
 
 
 async def serve(url: str, key: str) -> None:
@@ -53,7 +78,7 @@ async def serve(url: str, key: str) -> None:
                 on_list_resource_templates=list_resource_templates, on_read_resource=read_resource,
                 on_list_prompts=list_prompts, on_get_prompt=get_prompt,
             )
-            async with stdio_server() as (stdin, stdout):
+            async with stdio_server(stdin=exact_stdin()) as (stdin, stdout):  # type: ignore[arg-type]
                 await proxy.run(stdin, stdout, proxy.create_initialization_options())
 
 

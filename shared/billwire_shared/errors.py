@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     RENDERER_UNAVAILABLE = "RENDERER_UNAVAILABLE"  # no usable Chromium: PDFs cannot be printed until one is installed
     DOCUMENT_TOO_LONG = "DOCUMENT_TOO_LONG"  # its PDF would print on more pages than a PDF may have
+    APPROVAL_REQUIRED = "APPROVAL_REQUIRED"  # the key's policy holds this action for a person's approval
+    APPROVAL_NOT_PENDING = "APPROVAL_NOT_PENDING"  # already decided, or expired
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -73,6 +75,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.RENDERER_UNAVAILABLE: 503,
     ErrorCode.DOCUMENT_TOO_LONG: 422,
+    ErrorCode.APPROVAL_REQUIRED: 403,
+    ErrorCode.APPROVAL_NOT_PENDING: 409,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

@@ -18,6 +18,9 @@ REMINDERS_UPDATE = "invoices.rpc.reminders.update"
 API_KEY_CREATE = "invoices.rpc.api_key.create"
 API_KEY_LIST = "invoices.rpc.api_key.list"
 API_KEY_REVOKE = "invoices.rpc.api_key.revoke"
+OAUTH_CLIENT_REGISTER = "invoices.rpc.oauth_client.register"
+OAUTH_CLIENT_GET = "invoices.rpc.oauth_client.get"
+OAUTH_TOKEN_ISSUE = "invoices.rpc.oauth_token.issue"
 CLIENT_CREATE = "invoices.rpc.client.create"
 CLIENT_GET = "invoices.rpc.client.get"
 CLIENT_LIST = "invoices.rpc.client.list"
@@ -81,8 +84,16 @@ USER_LINK_CHECK = "invoices.rpc.user.link_check"
 USER_RESET_REQUEST = "invoices.rpc.user.reset_request"
 USER_RESET_SEND = "invoices.rpc.user.reset_send"
 USER_RESET_COMPLETE = "invoices.rpc.user.reset_complete"
+APPROVAL_REQUEST = "invoices.rpc.approval.request"
+APPROVAL_LIST = "invoices.rpc.approval.list"
+APPROVAL_GET = "invoices.rpc.approval.get"
+APPROVAL_DECIDE = "invoices.rpc.approval.decide"
+APPROVAL_LINK_GET = "invoices.rpc.approval.link_get"
+APPROVAL_LINK_DECIDE = "invoices.rpc.approval.link_decide"
 ACTIVITY_LIST = "invoices.rpc.activity.list"
 OVERVIEW_GET = "invoices.rpc.overview.get"
+DOCUMENT_VIEW = "invoices.rpc.document.view"  # a document page's reads in one call (contracts/pages.py)
+DOCUMENT_LIST_VIEW = "invoices.rpc.document.list_view"  # the documents page's reads in one call
 RENDERING_HEALTH = "rendering.rpc.system.health"
 DOCUMENT_RENDER = "rendering.rpc.document.render"
 ARTIFACT_GET = "rendering.rpc.artifact.get"
@@ -111,6 +122,9 @@ RECURRING_END = "invoices.rpc.recurring.end"
 
 # Core-NATS broadcast (not persisted): a key was revoked, drop it from every gateway cache.
 API_KEY_REVOKED = "broadcast.api_key.revoked"
+# A user's sessions may have changed (password, reset, disable, language; or one session signed out):
+# every gateway drops what it cached of them. {"user_id": ...} or {"session": <the session's KV key>}.
+USER_SESSIONS_CHANGED = "broadcast.user.sessions_changed"
 
 # Domain events on the EVENTS stream: events.<entity>.<fact>
 CLIENT_CREATED = "events.client.created"
@@ -145,6 +159,7 @@ USER_EMAIL_REQUESTED = "events.user.email_requested"  # an invitation or reset l
 EVENTS_STREAM = "EVENTS"
 RATE_LIMIT_BUCKET = "RATELIMIT"
 WEB_SESSIONS_BUCKET = "WEBSESSIONS"
+OAUTH_GRANTS_BUCKET = "OAUTHGRANTS"
 
 # The queue group every replica of a service joins.
 QUEUE = {"invoices": "invoices", "rendering": "rendering", "mailer": "mailer"}
@@ -180,6 +195,10 @@ class Names:
     @property
     def web_sessions_bucket(self) -> str:
         return self.stream(WEB_SESSIONS_BUCKET)
+
+    @property
+    def oauth_grants_bucket(self) -> str:
+        return self.stream(OAUTH_GRANTS_BUCKET)
 
 
 def event_subject(entity: str, fact: str) -> str:

@@ -79,6 +79,7 @@ async def test_every_tool_is_typed_described_and_has_an_output_schema(stack: Sta
             assert untyped_nodes(tool.input_schema) == [], (tool.name, untyped_nodes(tool.input_schema))
             assert undescribed(tool.input_schema) == [], (tool.name, undescribed(tool.input_schema))
             assert tool.input_schema["additionalProperties"] is False, tool.name
+            assert "$defs" not in tool.input_schema and "$ref" not in json.dumps(tool.input_schema), tool.name  # all inlined
             assert tool.output_schema and tool.output_schema["required"] == ["result"], tool.name
         named = {tool.name: tool for tool in tools}
         for name in ("delete_draft", "create_document", "update_client", "delete_client", "update_product", "delete_product",

@@ -7,26 +7,14 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest_asyncio
-
-from billwire_cli.embedded import free_port
 from billwire_gateway.examples import EXAMPLE_CLIENT_ID
-from billwire_mailer.app import MailerService, MailerSettings
+from billwire_mailer.app import MailerService
 from tests.stack import BUYER, Api, Stack, created, ready_account
 
 WEBHOOK_HOST = "example.com"
 LINES = [{"description": "Consulting", "quantity": "2", "unit_price": "150.00"}]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
-    """A mailer that accepts sends (its relay is down: they wait in its queue, which is enough here)."""
-    settings = stack.settings(MailerSettings, smtp_port=free_port(), send_retry_delays="600", outbox_poll_interval=0.2)
-    async with MailerService(settings).running() as service:
-        yield service
 
 
 def resolves(host: str) -> bool:
@@ -74,6 +62,12 @@ class Fixtures:
                 assert (await self.api.post(f"/invoices/{draft['id']}/payments", json={"amount": "50.00"})).status_code == 201
                 assert (await self.api.post(f"/invoices/{draft['id']}/cancel", json={})).status_code == 201
             return draft["id"]
+        if name == "approval_id":  # a finalize an agent key's policy holds back
+            key = await created(self.api, "/settings/api-keys", {"name": "agent", "requires_approval": ["finalize"]})
+            draft = await created(self.api, "/invoices", {"client_id": await self.client_id(), "lines": LINES})
+            asked = await self.api.client.post(f"/api/v1/invoices/{draft['id']}/finalize", headers={"Authorization": f"Bearer {key['key']}"})
+            assert asked.status_code == 202, asked.text
+            return asked.json()["id"]
         if name == "prompt_id":
             return (await created(self.api, "/prompts", self.body("POST", "/api/v1/prompts")))["id"]
         if name == "recurring_id":

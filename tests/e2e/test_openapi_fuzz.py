@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from billwire_cli.embedded import free_port
-from billwire_mailer.app import MailerService, MailerSettings
+from billwire_mailer.app import MailerService
 from billwire_rendering.app import RenderingService
 from tests.stack import Stack
 
@@ -52,8 +51,7 @@ async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
     """The mailer too: the documented examples make real documents whose ids the fuzzer then sends
     (with `?wait=`). Its relay is down and it tries once, so each send ends failed at once and
     nothing leaves the machine."""
-    settings = stack.settings(MailerSettings, smtp_port=free_port(), send_attempts=1, outbox_poll_interval=0.2)
-    async with MailerService(settings).running() as service:
+    async with stack.mailer_service(send_attempts=1) as service:
         yield service
 
 

@@ -4,24 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
-
-from billwire_cli.embedded import free_port
-from billwire_mailer.app import MailerService, MailerSettings
+from billwire_mailer.app import MailerService
 from tests.e2e.test_mcp import LEGACY, mcp_session
 from tests.stack import BUYER, Api, Stack, ready_account
 
 LINES = [{"description": "Consulting", "quantity": "1", "unit_price": "100"}]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def mailer(stack: Stack) -> AsyncIterator[MailerService]:
-    """A mailer that accepts sends (its relay is down: they wait in its queue, which is enough here)."""
-    settings = stack.settings(MailerSettings, smtp_port=free_port(), send_retry_delays="600", outbox_poll_interval=0.2)
-    async with MailerService(settings).running() as service:
-        yield service
 
 
 async def key_with(admin: Api, stack: Stack, *scopes: str) -> Api:

@@ -155,3 +155,18 @@ def test_a_plain_pdf_document_is_never_checked() -> None:
 def test_units_map_to_rec_20_codes() -> None:
     assert [unit_code(u) for u in ("h", "Stunden", "pcs", "Tage", "month", "kg", None, "bananas", "HUR")] == [
         "HUR", "HUR", "H87", "DAY", "MON", "KGM", "C62", "C62", "HUR"]
+
+
+def test_the_first_check_on_a_cold_process_does_not_wait_for_itself() -> None:
+    """Saxon has one thread; a check that runs there and needs the schematron must use it directly
+    (before, the first e-invoice of a process that had not warmed up hung that thread for good)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from billwire_invoices.documents.einvoice.validate import run_on_saxon_thread, schematron_failures\n"
+        "xml = b'<rsm:CrossIndustryInvoice xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\"/>'\n"
+        "print(len(run_on_saxon_thread(schematron_failures, xml, 'cii').result(timeout=60)) >= 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr[-2000:]

@@ -12,16 +12,12 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from billwire_gateway.app import GatewaySettings, create_app
-from billwire_invoices.app import InvoicesService
-from billwire_invoices.settings import InvoicesSettings
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
 from billwire_shared.contracts.common import Caller
 from tests.integration.invoices.test_webhooks import Receiver, paid_invoice, receiving
 from tests.integration.mailer.conftest import SmtpSink
-from tests.servers import fresh_database
-from tests.stack import Stack, serve_in_process
+from tests.stack import own_stack
 from tests.web.conftest import CHROMIUM, Web
 
 PROFILE = {
@@ -33,22 +29,17 @@ PROFILE = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def hooks_web(pg_admin_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Web]:
-    prefix = f"{bus_prefix}_whweb"
-    async with fresh_database(pg_admin_url) as database_url:
-        invoices = InvoicesService(InvoicesSettings(
-            database_url=database_url, nats_url=nats_url, prefix=prefix, outbox_poll_interval=0.1, db_pool_size=4,
-            webhooks_allow_private=True, webhooks_retry_scale=0.01, webhooks_poll_interval=0.1, webhooks_timeout=5,
-        ))
-        async with invoices.running():
-            app = create_app(GatewaySettings(database_url=database_url, nats_url=nats_url, prefix=prefix, rate_limit_per_minute=100_000))
-            async with serve_in_process(app) as client:
-                stack = Stack(database_url, nats_url, prefix, invoices, client, [app])
-                async with stack.served() as base, async_playwright() as playwright:
-                    browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-                    try:
-                        yield Web(base, stack, browser, SmtpSink())
-                    finally:
-                        await browser.close()
+    invoices = {
+        "outbox_poll_interval": 0.1, "db_pool_size": 4, "webhooks_allow_private": True, "webhooks_retry_scale": 0.01,
+        "webhooks_poll_interval": 0.1, "webhooks_timeout": 5,
+    }
+    async with own_stack(pg_admin_url, nats_url, f"{bus_prefix}_whweb", invoices, {"rate_limit_per_minute": 100_000}) as stack:
+        async with stack.served() as base, async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            try:
+                yield Web(base, stack, browser, SmtpSink())
+            finally:
+                await browser.close()
 
 
 async def test_an_owner_adds_a_webhook_and_sees_its_deliveries(hooks_web: Web) -> None:

@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from billwire_gateway import observability
 from billwire_gateway.bus import Bus
 from billwire_gateway.controllers.agents import AgentsController
+from billwire_gateway.controllers.approvals import ApprovalController
 from billwire_gateway.controllers.archive import ArchiveController
 from billwire_gateway.controllers.clients import ClientController, ProductController
 from billwire_gateway.controllers.documents import DocumentController, InvoiceController
@@ -36,12 +37,14 @@ from billwire_gateway.controllers.reports import ReportController
 from billwire_gateway.controllers.settings import SettingsController
 from billwire_gateway.controllers.system import SystemController
 from billwire_gateway.controllers.text import FromTextController, PromptController
+from billwire_gateway.controllers.users import UsersController
 from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
 from billwire_gateway.examples import add_examples
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
+from billwire_gateway.oauth.routes import OAuthServer, resource_metadata_url
 from billwire_gateway.observability import MetricsController
 from billwire_gateway.openapi import document_errors
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
@@ -72,17 +75,25 @@ class Gateway:
         self._mcp_task: asyncio.Task | None = None
         self._mcp_stop = asyncio.Event()
         self._mcp_lock = asyncio.Lock()
+        self._mcp_build_lock = asyncio.Lock()
         self.web = WebApp(self.bus, settings)
+        self.oauth = OAuthServer(self.bus, self.web.public_url, settings.kv_replicas, self.failures, settings.client_address_header)
 
-    @property
-    def mcp(self) -> Any:
+    async def mcp(self) -> Any:
         """The MCP server, built when first needed: the SDK and its models cost a gateway that
-        no agent talks to about 30 MB (issue 24's footprint)."""
+        no agent talks to about 30 MB (issue 24's footprint). Built in a worker thread: loading
+        the SDK and generating every tool's schemas takes seconds on a busy machine, and on the
+        event loop that would hold up every other request of the gateway meanwhile."""
         if self._mcp is None:
-            from billwire_gateway.mcp import create_mcp
-
-            self._mcp = create_mcp(self.bus, self.settings)
+            async with self._mcp_build_lock:
+                if self._mcp is None:
+                    self._mcp = await asyncio.to_thread(self._build_mcp)
         return self._mcp
+
+    def _build_mcp(self) -> Any:
+        from billwire_gateway.mcp import create_mcp
+
+        return create_mcp(self.bus, self.settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -92,6 +103,7 @@ class Gateway:
             await self.limiter.start()
             await self.failures.start()
             await self.account_limiter.start()
+            await self.oauth.grants.start()
             log.info("gateway ready on %s:%s (prefix %r)", self.settings.host, self.settings.port, self.settings.prefix)
             yield
         finally:
@@ -115,7 +127,8 @@ class Gateway:
 
         # Bearer keys, not cookies, authenticate MCP calls, so DNS rebinding gains an attacker
         # nothing; the SDK's Host check would only refuse every non-localhost deployment.
-        app = ExactNumbers(self.mcp.streamable_http_app(
+        mcp = await self.mcp()
+        app = ExactNumbers(mcp.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         ), self.settings.max_body_bytes)
@@ -124,7 +137,7 @@ class Gateway:
         async def serve() -> None:
             # A mounted app's own lifespan never runs: its session manager runs here, until the
             # gateway's lifespan ends.
-            async with self.mcp.session_manager.run():
+            async with mcp.session_manager.run():
                 started.set()
                 await self._mcp_stop.wait()
 
@@ -142,7 +155,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SettingsController, ClientController, ProductController, InvoiceController, DocumentController,
             InvoiceLifecycleController, DocumentActionsController, ReportController,
             InvoicePdfController, DocumentPdfController, CancellationFilesController, LogoController, WebhookController,
-            FromTextController, PromptController, RecurringController, ArchiveController,
+            ApprovalController,
+            FromTextController, PromptController, RecurringController, ArchiveController, UsersController,
         ],
         dependencies={"caller": Provide(provide_caller), "bus": Provide(provide_bus, sync_to_thread=False)},
         guards=[require_scope],
@@ -151,16 +165,19 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_endpoint)
     app = Litestar(
-        route_handlers=[SystemController, MetricsController, AgentsController, api, mcp, gateway.web.router(), assets_router()],
+        route_handlers=[
+            SystemController, MetricsController, AgentsController, api, mcp, gateway.oauth.route(), gateway.web.router(), assets_router(),
+        ],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
         on_startup=[document_errors, add_examples],
         request_class=ExactRequest,
-        state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web}),
+        state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web, "oauth": gateway.oauth}),
         template_config=template_config(),
         # Metrics (and the span's route name) first: they see the 401s and 429s of ApiGuard too.
         middleware=[*observability.middleware(), DefineMiddleware(
             ApiGuard, auth=gateway.auth, limiter=gateway.limiter, failures=gateway.failures,
             address_header=settings.client_address_header, account_limiter=gateway.account_limiter,
+            resource_metadata=resource_metadata_url(gateway.oauth.public_url),
         )],
         plugins=observability.plugins(),
         before_send=[add_response_headers],

@@ -55,7 +55,7 @@ async def provide_caller(request: Request) -> Caller:
         key = None
     return Caller(
         account_id=identity.account_id, key_id=identity.key_id, request_id=state.get("request_id", ""),
-        idempotency_key=key, fingerprint=fingerprint,
+        idempotency_key=key, fingerprint=fingerprint, requires_approval=tuple(identity.requires_approval),
     )
 
 

@@ -25,7 +25,11 @@ _SEND = {"recipient": "billing@globex.example", "subject": "Your invoice", "mess
 _PROMPT = {"prompt_text": "Invoice Globex GmbH for 10 hours of consulting at 150 EUR", "labels": [{"name": "monthly", "color": "#2f6fdf"}]}
 
 EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
-    ("POST", "/api/v1/settings/api-keys"): {"name": "bookkeeping agent", "scopes": ["read", "write"]},
+    ("POST", "/api/v1/settings/api-keys"): {
+        "name": "bookkeeping agent", "scopes": ["read", "write", "email:send"], "requires_approval": ["send", "cancel", "delete"],
+    },
+    ("POST", "/api/v1/approvals/{approval_id}/reject"): {"reason": "Wrong recipient: send it to accounts@globex.example"},
+    ("POST", "/api/v1/users/invitations"): {"email": "new.colleague@acme.example", "role": "accountant", "language": "en"},
     ("PUT", "/api/v1/settings/email-templates"): {"templates": {"en": {"invoice": {
         "subject": "Invoice {number} from {sender}",
         "body": "Hello {client},\n\nplease find invoice {number} over {total} attached, due on {due_date}.\n\n{sender}",

@@ -22,8 +22,14 @@ API_PREFIX = "/api/"
 _ENCODED_SEPARATOR = re.compile(rb"%(2f|5c)", re.IGNORECASE)
 
 
-def unauthorized(message: str) -> ApiError:
-    return ApiError(ErrorReply(code=ErrorCode.UNAUTHORIZED, message=message), {"WWW-Authenticate": 'Bearer realm="billwire"'})
+MCP_PREFIX = "/api/mcp"
+
+
+def unauthorized(message: str, resource_metadata: str = "") -> ApiError:
+    """401; for /api/mcp it names the protected-resource metadata (RFC 9728 §5.1), where an MCP
+    client that connects only through OAuth finds the authorization server."""
+    challenge = f'Bearer realm="billwire", resource_metadata="{resource_metadata}"' if resource_metadata else 'Bearer realm="billwire"'
+    return ApiError(ErrorReply(code=ErrorCode.UNAUTHORIZED, message=message), {"WWW-Authenticate": challenge})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -142,6 +148,11 @@ def address_key(address: str) -> str:
     return "auth-failures-" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
+def _is_mcp(scope: Scope) -> bool:
+    path = (scope.get("raw_path") or b"").decode("latin-1") or scope["path"]
+    return path == MCP_PREFIX or path.startswith(MCP_PREFIX + "/")
+
+
 class ApiGuard:
     """API calls need a valid key with requests left in its rate-limit window. Failed
     authentications count per client address; past the limit an address gets 429 for every
@@ -149,10 +160,10 @@ class ApiGuard:
 
     def __init__(
         self, app: ASGIApp, auth: KeyAuthenticator, limiter: RateLimiter, failures: RateLimiter, address_header: str = "",
-        account_limiter: RateLimiter | None = None,
+        account_limiter: RateLimiter | None = None, resource_metadata: str = "",
     ) -> None:
         self.app, self.auth, self.limiter, self.failures, self.address_header = app, auth, limiter, failures, address_header
-        self.account_limiter = account_limiter
+        self.account_limiter, self.resource_metadata = account_limiter, resource_metadata
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # raw_path: a mounted app (the MCP endpoint) sees its path with the mount prefix stripped.
@@ -170,7 +181,7 @@ class ApiGuard:
         token = bearer_token(scope)
         identity = self.auth.cached(token) if token else None
         if identity is None:
-            identity = await self._verify(scope, token)
+            identity = await self._verify(scope, token, self.resource_metadata if _is_mcp(scope) else "")
         allowances = {"key": await self.limiter.hit(str(identity.key_id))}
         if allowances["key"].allowed and self.account_limiter is not None:
             # A request the key's own limit refused is not counted against the account.
@@ -184,7 +195,7 @@ class ApiGuard:
                 ))
         scope["state"]["identity"] = identity
 
-    async def _verify(self, scope: Scope, token: str | None) -> KeyIdentity:
+    async def _verify(self, scope: Scope, token: str | None, resource_metadata: str) -> KeyIdentity:
         address = address_key(client_address(scope, self.address_header))
         if (refusal := self.failures.spent(address)) is None:
             identity = await self.auth.identify(token) if token else None
@@ -192,7 +203,9 @@ class ApiGuard:
                 return identity
             refusal = await self.failures.hit(address)
             if refusal.allowed:
-                raise unauthorized("The API key is unknown or revoked." if token else "Send an API key as `Authorization: Bearer bw_...`.")
+                raise unauthorized(
+                    "The API key is unknown or revoked." if token else "Send an API key as `Authorization: Bearer bw_...`.", resource_metadata,
+                )
         raise ApiError(
             ErrorReply(code=ErrorCode.RATE_LIMITED, message="Too many failed authentications from this address; wait a minute."),
             {"Retry-After": str(refusal.reset)},

@@ -56,7 +56,7 @@ SCOPES = """API keys carry scopes:
 | `read` | every GET |
 | `write` | every POST, PUT, PATCH and DELETE not listed below |
 | `email:send` | with `write`: sending a document (`POST .../send`; a draft is finalized by it) |
-| `admin` | everything, including API keys, the company profile, the logo and webhooks |
+| `admin` | everything, including API keys, users and webhooks (reading them too) |
 
 MCP tools need the same scopes as the REST call they make; a write tool's preview is read
 under that tool's scope, so it needs no `read` besides."""

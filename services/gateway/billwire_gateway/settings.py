@@ -28,5 +28,6 @@ class GatewaySettings(CommonSettings, kw_only=True, frozen=True):
     mcp_pdf_max_bytes: int = 2_000_000  # MCP: get_invoice_pdf embeds a PDF up to this size in its answer; a larger one only as its URL
     mcp_export_max_rows: int = 200  # MCP: export_invoices answers with the CSV text of up to this many rows, besides the URL of all
     # The web app's address as people reach it, e.g. https://billing.example.com: e-mailed links (invitations,
-    # password resets) start with it. Empty: http://<host>:<port> of this gateway (right for local use only).
+    # password resets) start with it, and MCP's OAuth metadata names it as the issuer (and <it>/api/mcp as the
+    # resource). Empty: http://<host>:<port> of this gateway (right for local use only).
     web_public_url: str = ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from pathlib import Path
 
 import asyncpg
 from faststream.nats import NatsBroker
@@ -19,16 +18,19 @@ from nats.js import JetStreamContext
 
 from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
+from billwire_invoices.approvals import handlers as approvals
 from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.archive import handlers as archive
 from billwire_invoices.documents.overview import handlers as overview
+from billwire_invoices.documents.views import handlers as views
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.recurring import handlers as recurring
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.schema import MIGRATIONS, SCHEMA
 from billwire_invoices.settings import InvoicesSettings, document_limits
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
@@ -44,8 +46,6 @@ from billwire_shared.service import Service, open_schema_pool
 from billwire_shared.settings import load_settings
 from billwire_shared.subjects import Names
 
-SCHEMA = "invoices"
-MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("billwire.invoices")
 
 
@@ -91,16 +91,19 @@ class InvoicesService(Service):
         self.lifecycle = life  # the recurring scheduler saves its documents the same way
         self.webhooks = attach_webhooks(self.names, pool, self.settings, SCHEMA)
         limits = document_limits(self.settings)
+        docs = documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month)
         table = routes(
             accounts.AccountHandlers(pool, broadcast, self.settings.max_active_api_keys),
-            documents.DocumentHandlers(pool, limits, self.settings.documents_quota_per_month),
+            docs,
+            approvals.ApprovalHandlers(pool, docs, life, self.settings.approval_valid_days),
             reports.ReportHandlers(pool, self.request, self.settings.documents_quota_per_month),
             life,
             email_settings.EmailSettingsHandlers(pool),
             text.TextHandlers(pool, load_settings(TextModelSettings), limits, self.settings.documents_quota_per_month),
-            users.UsersHandlers(pool),
-            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes),
+            users.UsersHandlers(pool, broadcast),
+            user_links.LinkHandlers(pool, self.settings.invite_valid_hours, self.settings.password_reset_valid_minutes, broadcast),
             overview.OverviewHandlers(pool),
+            views.ViewHandlers(pool),
             archive.ArchiveHandlers(pool),
             recurring.RecurringHandlers(pool, limits=limits),
             self.webhooks.handlers,

@@ -24,6 +24,7 @@ class InvoicesSettings(ServiceSettings, kw_only=True, frozen=True):
     recurring_interval: float = 60.0  # seconds between looks for recurring invoices whose period has come
     invite_valid_hours: int = 72  # an invitation link to join an account works this long (once)
     password_reset_valid_minutes: int = 60  # a password-reset link works this long (once)
+    approval_valid_days: int = 7  # a pending approval expires unless a person decides within this many days
     recurring_workers: int = 2  # batches of recurring invoices one replica generates at once (each holds a connection)
 
 

@@ -24,6 +24,9 @@ from billwire_shared.contracts.common import (
     line,
 )
 
+# The actions a key's policy may hold back for approval (contracts/approvals.py says what happens).
+ApprovalAction = Literal["finalize", "send", "cancel", "mark_unpaid", "delete", "record_payment"]
+
 DEFAULT_NUMBER_PATTERNS = {
     "invoice": "INV-{YYYY}-{SEQ:4}",
     "estimate": "EST-{YYYY}-{SEQ:4}",
@@ -45,11 +48,14 @@ class KeyIdentity(msgspec.Struct, kw_only=True):
     account_id: UUID | None = None
     key_id: UUID | None = None
     scopes: list[str] = []
+    requires_approval: list[str] = []
 
 
 class ApiKeyInput(Input, kw_only=True):
     name: Name = "API key"
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] = msgspec.field(default_factory=lambda: ["read", "write", "email:send"])
+    # Actions this key may only ask for: each waits as a pending approval until a person decides.
+    requires_approval: list[ApprovalAction] = []
 
 
 class CreateApiKey(Command, kw_only=True):
@@ -62,6 +68,7 @@ class ApiKey(msgspec.Struct, kw_only=True):
     prefix: str
     scopes: list[str]
     created_at: datetime
+    requires_approval: list[str] = []
     revoked_at: datetime | None = None
 
 

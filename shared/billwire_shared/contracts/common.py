@@ -81,6 +81,8 @@ class Caller(msgspec.Struct, kw_only=True, frozen=True):
     idempotency_key: str | None = None
     # sha256 of method, path and body: the same key with another request is refused.
     fingerprint: str | None = None
+    # The actions the API key may not do alone (they become pending approvals); never set by a person.
+    requires_approval: tuple[str, ...] = ()
 
 
 class Command(msgspec.Struct, kw_only=True):

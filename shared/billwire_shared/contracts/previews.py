@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from billwire_shared.contracts.accounts import ApprovalAction
 from billwire_shared.contracts.common import ById, Short
 from billwire_shared.contracts.documents import DocumentStatus, DocumentType
 from billwire_shared.contracts.lifecycle import Payment, SendInput
@@ -43,7 +44,7 @@ class ActionPreview(msgspec.Struct, kw_only=True):
 
     preview: bool = True
     changed: bool = False
-    action: PreviewedAction
+    action: ApprovalAction  # what PreviewAction asks for; an approval's preview also of delete or record_payment
     would: str  # the action in one sentence
     document_id: UUID
     type: DocumentType

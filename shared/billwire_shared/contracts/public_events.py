@@ -14,6 +14,7 @@ from uuid import UUID
 
 import msgspec
 
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.clients import Client
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.events import Event
@@ -80,6 +81,11 @@ PUBLIC_EVENTS: tuple[PublicEvent, ...] = (
     PublicEvent("recurring_invoice.resumed", RecurringInvoice, "A paused recurring invoice runs again, from the first period from today on."),
     PublicEvent("recurring_invoice.ended", RecurringInvoice, "A recurring invoice ended (on request, or after its last period): no more runs."),
     PublicEvent("recurring_invoice.deleted", RecurringInvoice, "A recurring invoice was deleted; the invoices it generated stay."),
+    PublicEvent("approval.requested", Approval, "An API key whose policy holds an action back asked for it: it waits as a pending approval with its preview."),
+    PublicEvent("approval.approved", Approval, "A person (or a key without that policy) approved: the action ran once, as the key that asked; `result` is its answer."),
+    PublicEvent("approval.rejected", Approval, "The action was rejected and never runs; `reason` says why when one was given."),
+    PublicEvent("approval.expired", Approval, "Nobody decided before `expires_at`: the action never runs."),
+    PublicEvent("approval.failed", Approval, "It was approved, but the document had changed or the action was refused: nothing was done, `reason` says why."),
     PublicEvent("recurring_invoice.run_failed", RunFailed, "A period's invoice could not be issued or sent; its draft stays and the next scheduler tick tries again (announced once per reason)."),
 )
 

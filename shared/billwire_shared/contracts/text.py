@@ -26,6 +26,12 @@ from billwire_shared.errors import FieldError
 Unit = Literal["hour", "day", "week", "month", "piece", "word", "flat"]
 UNITS: tuple[str, ...] = ("hour", "day", "week", "month", "piece", "word", "flat")
 PromptText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+# A model to read the text: one of its well-known names ("gemini-2.5-flash", "gpt-4o",
+# "claude-sonnet-4-5") or any OpenAI-compatible base URL (then with LlmModel); the key is used
+# for the one request only, never stored or logged.
+LlmProvider = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+LlmModel = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LlmApiKey = Annotated[str, msgspec.Meta(max_length=500)]
 
 
 class ParsedLine(msgspec.Struct, kw_only=True):
@@ -77,11 +83,9 @@ class DraftOptions(Input, kw_only=True):
     client_id: UUID | None = None
     dry_run: bool = False
     provider: Provider | None = None
-    # A model by its well-known name ("gemini-2.5-flash", "gpt-4o", "claude-sonnet-4-5") or any
-    # OpenAI-compatible base URL (then with llm_model); the key is used for this request only.
-    llm_provider: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
-    llm_model: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    llm_api_key: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    llm_provider: LlmProvider | None = None
+    llm_model: LlmModel | None = None
+    llm_api_key: LlmApiKey | None = None
 
 
 class FromTextInput(DraftOptions, kw_only=True):

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from billwire_shared.contracts.common import ById, Command, Input, Language, Short
+from billwire_shared.contracts.documents import Document
 
 Role = Literal["owner", "member", "accountant"]
 ROLES: tuple[str, ...] = ("owner", "member", "accountant")
@@ -128,13 +129,17 @@ class MonthRevenue(msgspec.Struct, kw_only=True):
 
 
 class Overview(msgspec.Struct, kw_only=True):
-    """Money per currency as the overview shows it; months are the last twelve, oldest first."""
+    """The overview page's reads in one call: money per currency (months are the last twelve, oldest
+    first), the latest activity, and the open invoices due first."""
 
     outstanding: dict[str, Decimal]
     overdue: dict[str, Decimal]
     paid_this_month: dict[str, Decimal]
     revenue_by_month: list[MonthRevenue]
+    activity: list[Activity] = []
+    open_invoices: list[Document] = []
 
 
 class GetOverview(Command, kw_only=True):
-    pass
+    activity_limit: Annotated[int, msgspec.Meta(ge=0, le=200)] = 12
+    open_invoices_limit: Annotated[int, msgspec.Meta(ge=0, le=100)] = 6

@@ -10,12 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 
-from billwire_gateway.app import GatewaySettings, create_app
-from billwire_invoices.app import InvoicesService
-from billwire_invoices.settings import InvoicesSettings
 from tests.e2e.test_mcp import mcp_session
-from tests.servers import fresh_database
-from tests.stack import BUYER, Stack, ready_account, serve_in_process
+from tests.stack import BUYER, Stack, own_stack, ready_account
 
 QUOTA = 3
 DRAFT = {"client": BUYER, "lines": [{"description": "Work", "unit_price": "10"}]}
@@ -23,19 +19,10 @@ DRAFT = {"client": BUYER, "lines": [{"description": "Work", "unit_price": "10"}]
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def quota_stack(pg_admin_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
-    prefix = f"{bus_prefix}_quota"
-    async with fresh_database(pg_admin_url) as database_url:
-        invoices = InvoicesService(InvoicesSettings(
-            database_url=database_url, nats_url=nats_url, prefix=prefix, outbox_poll_interval=0.2,
-            documents_quota_per_month=QUOTA,
-        ))
-        async with invoices.running():
-            app = create_app(GatewaySettings(
-                database_url=database_url, nats_url=nats_url, prefix=prefix, rate_limit_per_minute=100_000,
-                rate_limit_per_account_per_minute=100_000,
-            ))
-            async with serve_in_process(app) as client:
-                yield Stack(database_url, nats_url, prefix, invoices, client, [app])
+    invoices = {"outbox_poll_interval": 0.2, "documents_quota_per_month": QUOTA}
+    gateway = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000}
+    async with own_stack(pg_admin_url, nats_url, f"{bus_prefix}_quota", invoices, gateway) as stack:
+        yield stack
 
 
 def this_period() -> tuple[str, str]:

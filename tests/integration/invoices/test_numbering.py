@@ -7,6 +7,7 @@ import contextlib
 import re
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator
 
 from tests.stack import BUYER, Stack, ready_account
@@ -41,6 +42,18 @@ async def invoices_replicas(stack: Stack, count: int) -> AsyncIterator[list[asyn
                 await proc.communicate()
 
 
+async def finalize(api, invoice_id: str):
+    """Finalize as a careful client does: one Idempotency-Key, retried while the service says it is
+    not answering (a busy machine) — a retry must never take a second number."""
+    key = str(uuid.uuid4())
+    for _ in range(5):
+        response = await api.post(f"/invoices/{invoice_id}/finalize", headers={"Idempotency-Key": key})
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(1)
+    return response
+
+
 async def test_concurrent_finalizes_from_four_processes_number_one_series_without_gaps(stack: Stack) -> None:
     api = await ready_account(stack, "Numbering GmbH")
     body = {"client": BUYER, "lines": [{"description": "Work", "quantity": "1", "unit_price": "10"}]}
@@ -51,7 +64,7 @@ async def test_concurrent_finalizes_from_four_processes_number_one_series_withou
         drafts += [r.json()["id"] for r in batch]
 
     async with invoices_replicas(stack, REPLICAS) as procs:
-        results = await asyncio.gather(*(api.post(f"/invoices/{i}/finalize") for i in drafts))
+        results = await asyncio.gather(*(finalize(api, i) for i in drafts))
         assert all(p.returncode is None for p in procs)
 
     assert {r.status_code for r in results} == {200}, {r.text for r in results if r.status_code != 200}

@@ -159,7 +159,7 @@ def operation_scopes(app: Litestar) -> dict[tuple[str, str], tuple[str, ...]]:
 
 async def tool_list(request: Request) -> list[ToolInfo]:
     """Every MCP tool with its description and the scopes a key needs to be listed it."""
-    mcp = request.app.state.gateway.mcp
+    mcp = await request.app.state.gateway.mcp()
     tools = []
     for tool in await mcp.list_tools():
         needed = mcp.tool_scopes.get(tool.name, "read")

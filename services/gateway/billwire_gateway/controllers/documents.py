@@ -6,29 +6,28 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.controllers.approvals import PENDING, ask, held
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.export import csv_export
 from billwire_shared import subjects
 from billwire_shared.contracts.common import MAX_OFFSET, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
-    DeleteDocument,
     Document,
     DocumentInput,
     DocumentPatch,
     DocumentSort,
     DocumentState,
     DocumentType,
-    FinalizeDocument,
     GetDocument,
     ListDocuments,
-    UpdateDocument,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
@@ -125,17 +124,21 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
                " `sent_notes`) and `custom_status` (`name`, `date`, `notes`); a cancelled one only `custom_status`."
                " Any other field answers 409 DOCUMENT_FINALIZED naming it. Paid follows the payments.")
         async def update(self, document_id: FromPath[UUID], data: JSONBody[DocumentPatch], caller: CallerDep, bus: BusDep) -> Response[Document]:
-            command = UpdateDocument(ctx=caller, id=document_id, type=fixed_type, patch=data)
-            return json_reply(await bus.call(subjects.DOCUMENT_UPDATE, command))
+            return json_reply(await calls.UPDATE_DOCUMENT.ask(bus, caller, document_id, data, fixed_type))
 
-        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409")
-        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> None:
-            await bus.call(subjects.DOCUMENT_DELETE, DeleteDocument(ctx=caller, id=document_id, type=fixed_type))
+        @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409", status_code=204, responses=PENDING)
+        async def remove(self, request: Request, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[None]:
+            if held(caller, "delete"):
+                return await ask(request, caller, "delete", document_id, document_type=fixed_type)
+            await calls.DELETE_DOCUMENT.ask(bus, caller, document_id, fixed_type)
+            return Response(content=None, status_code=204)
 
-        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200)
-        async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
-            command = FinalizeDocument(ctx=caller, id=document_id, type=fixed_type)
-            return json_reply(await bus.call(subjects.DOCUMENT_FINALIZE, command))
+        @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200,
+              responses=PENDING)
+        async def finalize(self, request: Request, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+            if held(caller, "finalize"):
+                return await ask(request, caller, "finalize", document_id, document_type=fixed_type)
+            return json_reply(await calls.FINALIZE.ask(bus, caller, document_id, fixed_type))
 
     DocumentController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}Controller"
     return DocumentController

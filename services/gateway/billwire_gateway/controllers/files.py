@@ -131,7 +131,7 @@ class LogoController(Controller):
     tags = ["settings"]
 
     @post(summary="Upload the company logo (multipart field `file`: PNG, JPEG or SVG, at most 2 MB)",
-          opt={"scope": "admin"}, status_code=200, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+          status_code=200, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
     async def upload(
         self, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         caller: CallerDep, bus: BusDep,
@@ -155,6 +155,6 @@ class LogoController(Controller):
             raise _rejected(str(exc)) from exc
         return json_reply(await bus.call(subjects.LOGO_SET, SetLogo(ctx=caller, media_type=media_type, data=clean)))
 
-    @delete(summary="Remove the company logo", opt={"scope": "admin"})
+    @delete(summary="Remove the company logo")
     async def remove(self, caller: CallerDep, bus: BusDep) -> None:
         await bus.call(subjects.LOGO_DELETE, GetProfile(ctx=caller))

@@ -15,10 +15,11 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery, JSONBody
 
+from billwire_gateway.calls.items import ItemCalls
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared.contracts.common import ById, Caller, Page
 
@@ -119,3 +120,17 @@ def change_account(
         return json_reply(await bus.call(subject, command(caller, data)))
 
     return method(path, summary=summary, **options)(_named(handler, name))
+
+
+def item_controller(name: str, calls: ItemCalls, path: str, *, create: str, list: str, get: str, update: str, delete: str) -> type[Controller]:
+    """The controller of a kind of item at `path` (its tag): create, list searched by `q`, read,
+    change and delete, named create_client, list_clients ... after the noun, each with its summary."""
+    noun, param = calls.noun, f"{calls.noun}_id"
+    handlers = {
+        f"create_{noun}": create_one(None, calls.subject("create"), calls.make, calls.body, calls.item, name=f"create_{noun}", summary=create),
+        f"list_{noun}s": search(calls.subject("list"), calls.list_query, calls.item, name=f"list_{noun}s", summary=list),
+        f"get_{noun}": read_one(param, calls.subject("get"), calls.item, name=f"get_{noun}", summary=get),
+        f"update_{noun}": change_one(param, calls.subject("update"), calls.change, calls.patch, calls.item, name=f"update_{noun}", summary=update),
+        f"delete_{noun}": delete_one(param, calls.subject("delete"), name=f"delete_{noun}", summary=delete),
+    }
+    return type(name, (Controller,), {"path": path, "tags": [path.strip("/")], **handlers})

@@ -11,22 +11,17 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import recurring as calls
 from billwire_gateway.controllers.items import act_on_one, delete_one, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, identity_of, json_reply
-from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.recurring import (
     AutoSendInput,
-    CreateRecurring,
-    ListRecurring,
-    PreviewRecurring,
-    PreviewRecurringInput,
     RecurringInput,
     RecurringInvoice,
     RecurringPatch,
     RecurringPreview,
     RecurringStatus,
-    UpdateRecurring,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply
 
@@ -56,24 +51,24 @@ class RecurringController(Controller):
         self, request: Request, data: JSONBody[RecurringInput], caller: CallerDep, bus: BusDep
     ) -> Response[RecurringInvoice]:
         _may_send(request, data.auto_send is not None)
-        return json_reply(await bus.call(subjects.RECURRING_CREATE, CreateRecurring(ctx=caller, template=data)), 201)
+        return json_reply(await calls.CREATE.ask(bus, caller, data), 201)
 
     @post("/preview", status_code=200, opt={"scope": "read"}, summary="The next runs of a recurring invoice before it is created (nothing is stored)")
     async def preview_new_recurring(
         self, data: JSONBody[RecurringInput], caller: CallerDep, bus: BusDep, count: Count = 6
     ) -> Response[RecurringPreview]:
-        return json_reply(await bus.call(subjects.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=caller, template=data, count=count)))
+        return json_reply(await calls.PREVIEW_NEW.ask(bus, caller, data, count=count))
 
     @get(summary="List recurring invoices, newest first")
     async def list_recurring(
         self, caller: CallerDep, bus: BusDep, recurring_status: StatusFilter = None, client_id: FromQuery[UUID | None] = None,
         limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Page[RecurringInvoice]]:
-        query = ListRecurring(ctx=caller, status=recurring_status, client_id=client_id, limit=limit, offset=offset)
-        return json_reply(await bus.call(subjects.RECURRING_LIST, query))
+        filters = {"status": recurring_status, "client_id": client_id, "limit": limit, "offset": offset}
+        return json_reply(await calls.LIST.ask(bus, caller, **filters))
 
     get_recurring = read_one(
-        "recurring_id", subjects.RECURRING_GET, RecurringInvoice, name="get_recurring",
+        "recurring_id", calls.GET.subject, RecurringInvoice, name="get_recurring",
         summary="A recurring invoice with its last and next run and every document it generated",
     )
 
@@ -82,25 +77,25 @@ class RecurringController(Controller):
         self, request: Request, recurring_id: FromPath[UUID], data: JSONBody[RecurringPatch], caller: CallerDep, bus: BusDep
     ) -> Response[RecurringInvoice]:
         _may_send(request, isinstance(data.auto_send, AutoSendInput))
-        return json_reply(await bus.call(subjects.RECURRING_UPDATE, UpdateRecurring(ctx=caller, id=recurring_id, patch=data)))
+        return json_reply(await calls.UPDATE.ask(bus, caller, recurring_id, data))
 
     delete_recurring = delete_one(
-        "recurring_id", subjects.RECURRING_DELETE, name="delete_recurring", summary="Delete a recurring invoice; the invoices it generated stay"
+        "recurring_id", calls.DELETE.subject, name="delete_recurring", summary="Delete a recurring invoice; the invoices it generated stay"
     )
 
     @get("/{recurring_id:uuid}/preview", summary="The next runs: dates, periods, line texts and totals")
     async def preview_recurring(
         self, recurring_id: FromPath[UUID], caller: CallerDep, bus: BusDep, count: Count = 6
     ) -> Response[RecurringPreview]:
-        return json_reply(await bus.call(subjects.RECURRING_PREVIEW, PreviewRecurring(ctx=caller, id=recurring_id, count=count)))
+        return json_reply(await calls.PREVIEW.ask(bus, caller, recurring_id, count=count))
 
     pause_recurring = act_on_one(
-        "pause", "recurring_id", subjects.RECURRING_PAUSE, RecurringInvoice, name="pause_recurring", summary="Pause: no runs until resumed"
+        "pause", "recurring_id", calls.PAUSE.subject, RecurringInvoice, name="pause_recurring", summary="Pause: no runs until resumed"
     )
     resume_recurring = act_on_one(
-        "resume", "recurring_id", subjects.RECURRING_RESUME, RecurringInvoice, name="resume_recurring",
+        "resume", "recurring_id", calls.RESUME.subject, RecurringInvoice, name="resume_recurring",
         summary="Resume from the first period from today on",
     )
     end_recurring = act_on_one(
-        "end", "recurring_id", subjects.RECURRING_END, RecurringInvoice, name="end_recurring", summary="End: no more runs, ever"
+        "end", "recurring_id", calls.END.subject, RecurringInvoice, name="end_recurring", summary="End: no more runs, ever"
     )

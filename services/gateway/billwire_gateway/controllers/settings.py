@@ -36,7 +36,7 @@ class SettingsController(Controller):
     )
     update_profile = change_account(
         "/profile", subjects.PROFILE_UPDATE, lambda caller, data: UpdateProfile(ctx=caller, patch=data), ProfilePatch, Profile,
-        name="update_profile", summary="Change the company profile", opt={"scope": "admin"},
+        name="update_profile", summary="Change the company profile",
     )
     get_email_templates = read_account(
         "/email-templates", subjects.EMAIL_TEMPLATES_GET, GetEmailTemplates, EmailTemplatesView, name="get_email_templates",
@@ -44,7 +44,7 @@ class SettingsController(Controller):
     )
     put_email_templates = change_account(
         "/email-templates", subjects.EMAIL_TEMPLATES_UPDATE, lambda caller, data: UpdateEmailTemplates(ctx=caller, settings=data),
-        EmailTemplateSettings, EmailTemplatesView, name="put_email_templates", method=put, opt={"scope": "admin"},
+        EmailTemplateSettings, EmailTemplatesView, name="put_email_templates", method=put,
         summary="Replace the e-mail templates; placeholders are checked now, so no send fails on them",
     )
     get_reminders = read_account(
@@ -54,7 +54,6 @@ class SettingsController(Controller):
     put_reminders = change_account(
         "/reminders", subjects.REMINDERS_UPDATE, lambda caller, data: UpdateReminderSettings(ctx=caller, settings=data),
         ReminderSettings, ReminderSettings, name="put_reminders", method=put, summary="Replace the payment reminder settings",
-        opt={"scope": "admin"},
     )
 
     create_api_key = create_one(

@@ -1,5 +1,6 @@
-"""Webhooks: endpoints that receive the account's public events, signed. Creating and deleting
-needs the `admin` scope (a webhook sends the account's data elsewhere); reading needs `read`."""
+"""Webhooks: endpoints that receive the account's public events, signed. Every call needs the
+`admin` scope (a webhook sends the account's data elsewhere): webhooks are an owner's, as API keys
+and users are, in the web app and over MCP alike (ROLE_SCOPES)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,11 @@ from uuid import UUID
 from litestar import Controller, Response, get
 from litestar.params import FromPath, QueryParameter
 
+from billwire_gateway.calls import webhooks as calls
 from billwire_gateway.controllers.items import create_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
-from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
-from billwire_shared.contracts.webhooks import (
-    CreateWebhook,
-    DeliveryState,
-    ListDeliveries,
-    ListWebhooks,
-    NewWebhook,
-    Webhook,
-    WebhookDelivery,
-    WebhookInput,
-)
+from billwire_shared.contracts.webhooks import DeliveryState, ListWebhooks, NewWebhook, Webhook, WebhookDelivery, WebhookInput
 
 StateFilter = Annotated[DeliveryState | None, QueryParameter(name="state", description="pending, delivered or failed")]
 
@@ -39,24 +31,26 @@ class WebhookController(Controller):
     tags = ["webhooks"]
 
     create_webhook = create_one(
-        None, subjects.WEBHOOK_CREATE, lambda caller, data: CreateWebhook(ctx=caller, webhook=data), WebhookInput, NewWebhook,
+        None, calls.CREATE.subject, calls.CREATE.command, WebhookInput, NewWebhook,
         name="create_webhook", summary="Register a webhook; the answer shows its signing secret, once", description=SIGNING,
         opt={"scope": "admin"},
     )
 
     list_webhooks = read_account(
-        None, subjects.WEBHOOK_LIST, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)"
+        None, calls.LIST.subject, ListWebhooks, list[Webhook], name="list_webhooks", summary="The account's webhooks (without their secrets)",
+        opt={"scope": "admin"},
     )
-    get_webhook = read_one("webhook_id", subjects.WEBHOOK_GET, Webhook, name="get_webhook", summary="A webhook (without its secret)")
+    get_webhook = read_one(
+        "webhook_id", calls.GET.subject, Webhook, name="get_webhook", summary="A webhook (without its secret)", opt={"scope": "admin"},
+    )
     delete_webhook = delete_one(
-        "webhook_id", subjects.WEBHOOK_DELETE, name="delete_webhook", summary="Remove a webhook; its pending deliveries stop",
+        "webhook_id", calls.DELETE.subject, name="delete_webhook", summary="Remove a webhook; its pending deliveries stop",
         opt={"scope": "admin"},
     )
 
-    @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt")
+    @get("/{webhook_id:uuid}/deliveries", summary="The webhook's deliveries, newest first, with every attempt", opt={"scope": "admin"})
     async def list_deliveries(
         self, webhook_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
         delivery_state: StateFilter = None, limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Page[WebhookDelivery]]:
-        query = ListDeliveries(ctx=caller, id=webhook_id, state=delivery_state, limit=limit, offset=offset)
-        return json_reply(await bus.call(subjects.WEBHOOK_DELIVERIES, query))
+        return json_reply(await calls.DELIVERIES.ask(bus, caller, webhook_id, state=delivery_state, limit=limit, offset=offset))

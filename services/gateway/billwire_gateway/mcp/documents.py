@@ -10,14 +10,16 @@ from uuid import UUID
 import msgspec
 from mcp.server.mcpserver import Context
 
+from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.mcp.approvals import ask, held, noting_approval
 from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, contract, derived
 from billwire_shared import subjects
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.clients import ListClients
 from billwire_shared.contracts.common import Deleted, Name, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
-    DeleteDocument,
     Document,
     DocumentInput,
     DocumentPatch,
@@ -25,7 +27,6 @@ from billwire_shared.contracts.documents import (
     DocumentStatus,
     GetDocument,
     ListDocuments,
-    UpdateDocument,
 )
 
 _BY_NAME = [("client_name", Name | None, None), ("idempotency_key", IdempotencyKey | None, None)]
@@ -114,16 +115,18 @@ def register(tools: Toolbox) -> None:
         """Change a draft invoice (lines, dates, notes...). An issued invoice takes only its status
         fields: sent (true: marked as sent by hand) with sent_date and sent_notes, and custom_status
         {name, date, notes}; a cancelled one only custom_status."""
-        command = lambda k: UpdateDocument(ctx=k, id=args.invoice_id, type="invoice", patch=args.changes)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_UPDATE, command, Document, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.UPDATE_DOCUMENT, args.invoice_id, args.changes, "invoice", key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, DeleteDraft, Document, Deleted)
-    async def delete_draft(ctx: Context, args: DeleteDraft) -> Document | Deleted:
+    @tools.tool(IRREVERSIBLE, DeleteDraft, Document, Deleted, Approval)
+    @noting_approval
+    async def delete_draft(ctx: Context, args: DeleteDraft) -> Document | Deleted | Approval:
         """Delete a draft document of any type (an issued one is never deleted: cancel it).
         Without confirm=true this only shows the draft that would be deleted."""
         if not args.confirm:
             return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document, scope="write")
-        return await tools.call(ctx, subjects.DOCUMENT_DELETE, lambda k: DeleteDocument(ctx=k, id=args.document_id), Deleted, scope="write")
+        if held(ctx, "delete"):
+            return await ask(tools, ctx, "delete", args.document_id, None)
+        return await tools.ask(ctx, calls.DELETE_DOCUMENT, args.document_id, scope="write")
 
     @tools.tool(READ, InvoiceId, Document)
     async def get_invoice(ctx: Context, args: InvoiceId) -> Document:

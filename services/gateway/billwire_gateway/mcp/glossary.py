@@ -83,6 +83,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "method": ("How it was paid", "bank_transfer"),
     "reference": ("Payment reference, e.g. the bank transfer's text", "INV-2026-0001"),
     "note": ("A note kept as the payment's reference", "cash"),
+    "approval_id": ("An approval's id: the `id` a held action answered (list_approvals finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a80"),
     "payment_id": ("A payment's id (list_payments finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7f"),
     # products
     "product": ("The product", {"title": "Consulting", "unit": "h", "net_price": "150.00", "tax_rate": "19"}),
@@ -92,6 +93,10 @@ FIELDS: dict[str, tuple[str, object]] = {
     # text and prompts
     "text": ("How a person would write the invoice, in English or German", "10 hours consulting for Globex at 150 EUR/h plus 19% VAT, due in 14 days"),
     "dry_run": ("true (default): only show the draft; false: store it", True),
+    "llm_provider": ("A language model to read the text instead of the offline parser: a well-known name (gpt-4o, gpt-4.1-mini,"
+                     " gemini-2.5-flash, claude-sonnet-4-5) or an OpenAI-compatible base URL with llm_model", "gemini-2.5-flash"),
+    "llm_model": ("The model to ask at llm_provider (needed when that is a URL)", "gpt-4.1-mini"),
+    "llm_api_key": ("The model provider's API key, used for this call only: never stored, logged or answered", "sk-your-key"),
     "prompt": ("The prompt to save", {"prompt_text": "Monthly retainer for Globex: 2000 EUR", "labels": [{"name": "monthly"}]}),
     "prompt_text": ("The invoice text to draft from", "Monthly retainer for Globex: 2000 EUR"),
     "labels": ("Labels to find it by", [{"name": "monthly", "color": "#2e7d32"}]),

@@ -12,33 +12,29 @@ from uuid import UUID
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
+from billwire_gateway.calls import lifecycle as calls
+from billwire_gateway.mcp.approvals import ask, held, noting_approval
 from billwire_gateway.mcp.arguments import CONFIRMABLE, Arguments, Confirm, Confirmable, IdempotencyKey
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Scopes, Toolbox, contract, derived
 from billwire_shared import subjects
+from billwire_shared.contracts.approvals import Approval
 from billwire_shared.contracts.common import Text
-from billwire_shared.contracts.documents import Document, DocumentType, FinalizeDocument
+from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.lifecycle import (
-    CancelDocument,
     CancelInput,
     Cancellation,
-    DeletePayment,
-    DuplicateDocument,
-    ListForDocument,
-    MarkPaid,
     MarkPaidInput,
     Payment,
     PaymentInput,
-    RecordPayment,
-    RecordRefund,
     Refund,
     RefundInput,
-    SendDocument,
     SendInfo,
     SendInput,
 )
 from billwire_shared.contracts.previews import ActionPreview, PreviewAction
 
 SEND_SCOPES = ("write", "email:send")  # sending a draft finalizes it
+
 
 
 class InvoiceAction(Confirmable, kw_only=True):
@@ -99,18 +95,21 @@ async def guarded(
 
 
 def register(tools: Toolbox) -> None:
-    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
-    async def finalize_invoice(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document, Approval)
+    @noting_approval
+    async def finalize_invoice(ctx: Context, args: InvoiceAction) -> ActionPreview | Document | Approval:
         """Issue a draft: it takes the next number and can never change again. Without confirm=true
         this only previews (the number it will get, the total, blocking_problems); with it,
         expected_total must equal the invoice total."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "finalize")) is not None:
             return preview
-        command = lambda k: FinalizeDocument(ctx=k, id=args.invoice_id)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_FINALIZE, command, Document, key=args.idempotency_key, scope="write")
+        if held(ctx, "finalize"):
+            return await ask(tools, ctx, "finalize", args.invoice_id, args.idempotency_key)
+        return await tools.ask(ctx, calls.FINALIZE, args.invoice_id, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, SendArguments, ActionPreview, SendInfo, scope=SEND_SCOPES)
-    async def send_invoice(ctx: Context, args: SendArguments) -> ActionPreview | SendInfo:  # type: ignore[valid-type]
+    @tools.tool(IRREVERSIBLE, SendArguments, ActionPreview, SendInfo, Approval, scope=SEND_SCOPES)
+    @noting_approval
+    async def send_invoice(ctx: Context, args: SendArguments) -> ActionPreview | SendInfo | Approval:  # type: ignore[valid-type]
         """E-mail the invoice as PDF (a draft is finalized first). Without confirm=true this
         previews exactly what will happen: recipients (to, cc, bcc), subject, message, the
         number it will have, total, attachments, and blocking_problems (every reason the send
@@ -119,84 +118,86 @@ def register(tools: Toolbox) -> None:
         body = contract(args, SendInput, drop=("invoice_id", "confirm", "expected_total", "idempotency_key"))
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "send", SEND_SCOPES, send=body)) is not None:
             return preview
-        command = lambda k: SendDocument(ctx=k, id=args.invoice_id, body=body)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_SEND, command, SendInfo, key=args.idempotency_key, scope=SEND_SCOPES)
+        if held(ctx, "send"):
+            return await ask(tools, ctx, "send", args.invoice_id, args.idempotency_key, SEND_SCOPES, send=body)
+        return await tools.ask(ctx, calls.SEND, args.invoice_id, body, key=args.idempotency_key, scope=SEND_SCOPES)
 
-    @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation)
-    async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation:  # type: ignore[valid-type]
+    @tools.tool(IRREVERSIBLE, CancelArguments, ActionPreview, Cancellation, Approval)
+    @noting_approval
+    async def cancel_invoice(ctx: Context, args: CancelArguments) -> ActionPreview | Cancellation | Approval:  # type: ignore[valid-type]
         """Cancel an issued invoice with a credit note (the reason is optional). Payments stay: the
         invoice then shows `refund_due` until record_refund. Without confirm=true this previews
         (the credit note's number, blocking_problems)."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "cancel", reason=args.reason)) is not None:
             return preview
-        command = lambda k: CancelDocument(ctx=k, id=args.invoice_id, body=CancelInput(reason=args.reason))  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_CANCEL, command, Cancellation, key=args.idempotency_key, scope="write")
+        if held(ctx, "cancel"):
+            return await ask(tools, ctx, "cancel", args.invoice_id, args.idempotency_key, cancel=CancelInput(reason=args.reason))
+        body = CancelInput(reason=args.reason)
+        return await tools.ask(ctx, calls.CANCEL, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(UPDATE, MarkPaidArguments, Document)
     async def mark_invoice_paid(ctx: Context, args: MarkPaidArguments) -> Document:
         """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
         body = MarkPaidInput(date=args.date, note=args.note)
-        command = lambda k: MarkPaid(ctx=k, id=args.invoice_id, body=body)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_MARK_PAID, command, Document, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.MARK_PAID, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
-    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document)
-    async def mark_invoice_unpaid(ctx: Context, args: InvoiceAction) -> ActionPreview | Document:
+    @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document, Approval)
+    @noting_approval
+    async def mark_invoice_unpaid(ctx: Context, args: InvoiceAction) -> ActionPreview | Document | Approval:
         """Take back every payment of an invoice (a payment booked by mistake): it is open with its
         whole balance again, and the payments' dates and references are gone. Without
         confirm=true this previews the payments that would be removed."""
         if (preview := await guarded(tools, ctx, args, args.invoice_id, "mark_unpaid")) is not None:
             return preview
-        command = lambda k: ListForDocument(ctx=k, id=args.invoice_id)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_MARK_UNPAID, command, Document, key=args.idempotency_key, scope="write")
+        if held(ctx, "mark_unpaid"):
+            return await ask(tools, ctx, "mark_unpaid", args.invoice_id, args.idempotency_key)
+        return await tools.ask(ctx, calls.MARK_UNPAID, args.invoice_id, key=args.idempotency_key, scope="write")
 
     @tools.tool(WRITE, CopyArguments, Document)
     async def duplicate_document(ctx: Context, args: CopyArguments) -> Document:
         """A new draft with the same client and lines as any document, of the same type or
         `type` (to correct an issued one: cancel it, then send the copy)."""
-        command = lambda k: DuplicateDocument(ctx=k, id=args.document_id, type=args.type)  # noqa: E731
-        return await tools.call(ctx, subjects.DOCUMENT_DUPLICATE, command, Document, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.DUPLICATE, args.document_id, args.type, key=args.idempotency_key, scope="write")
 
     @tools.tool(WRITE, EstimateId, Document)
     async def convert_estimate(ctx: Context, args: EstimateId) -> Document:
         """An invoice draft from an accepted estimate (same client and lines, referring to the estimate)."""
-        command = lambda k: ListForDocument(ctx=k, id=args.estimate_id)  # noqa: E731
-        return await tools.call(ctx, subjects.ESTIMATE_CONVERT, command, Document, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.CONVERT_ESTIMATE, args.estimate_id, key=args.idempotency_key, scope="write")
 
-    @tools.tool(WRITE, PaymentArguments, Payment)
-    async def record_payment(ctx: Context, args: PaymentArguments) -> Payment:  # type: ignore[valid-type]
+    @tools.tool(WRITE, PaymentArguments, Payment, Approval)
+    @noting_approval
+    async def record_payment(ctx: Context, args: PaymentArguments) -> Payment | Approval:  # type: ignore[valid-type]
         """Record a (partial) payment; an overpayment is refused."""
         body = contract(args, PaymentInput, drop=("invoice_id", "idempotency_key"))
-        command = lambda k: RecordPayment(ctx=k, id=args.invoice_id, payment=body)  # noqa: E731
-        return await tools.call(ctx, subjects.PAYMENT_RECORD, command, Payment, key=args.idempotency_key, scope="write")
+        if held(ctx, "record_payment"):
+            return await ask(tools, ctx, "record_payment", args.invoice_id, args.idempotency_key, payment=body)
+        return await tools.ask(ctx, calls.RECORD_PAYMENT, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(READ, InvoiceId, list[Payment])
     async def list_payments(ctx: Context, args: InvoiceId) -> list[Payment]:
         """The invoice's payments, oldest first."""
-        return await tools.call(ctx, subjects.PAYMENT_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Payment])
+        return await tools.ask(ctx, calls.LIST_PAYMENTS, args.invoice_id)
 
     @tools.tool(IRREVERSIBLE, PaymentId, Payment, Document)
     async def delete_payment(ctx: Context, args: PaymentId) -> Payment | Document:
         """Remove one payment (booked by mistake); the balance opens again. Without confirm=true
         this only shows the payment that would be removed; confirmed, the invoice after."""
         if not args.confirm:
-            payments = await tools.call(ctx, subjects.PAYMENT_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Payment],
-                                        scope="write")
+            payments = await tools.ask(ctx, calls.LIST_PAYMENTS, args.invoice_id, scope="write")
             found = [p for p in payments if p.id == args.payment_id]
             if not found:
                 raise ToolError(f"NOT_FOUND: Payment {args.payment_id} was not found on this invoice.")
             return found[0]
-        command = lambda k: DeletePayment(ctx=k, id=args.invoice_id, payment_id=args.payment_id)  # noqa: E731
-        return await tools.call(ctx, subjects.PAYMENT_DELETE, command, Document, scope="write")
+        return await tools.ask(ctx, calls.DELETE_PAYMENT, args.invoice_id, args.payment_id, scope="write")
 
     @tools.tool(WRITE, RefundArguments, Refund)
     async def record_refund(ctx: Context, args: RefundArguments) -> Refund:  # type: ignore[valid-type]
         """Record money paid back on a cancelled invoice that had payments (amount: the whole
         refund_due when left out; date YYYY-MM-DD, today by default). Its payments stay."""
         body = contract(args, RefundInput, drop=("invoice_id", "idempotency_key"))
-        command = lambda k: RecordRefund(ctx=k, id=args.invoice_id, refund=body)  # noqa: E731
-        return await tools.call(ctx, subjects.REFUND_RECORD, command, Refund, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.RECORD_REFUND, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(READ, InvoiceId, list[Refund])
     async def list_refunds(ctx: Context, args: InvoiceId) -> list[Refund]:
         """The refunds recorded on a cancelled invoice, oldest first."""
-        return await tools.call(ctx, subjects.REFUND_LIST, lambda k: ListForDocument(ctx=k, id=args.invoice_id), list[Refund])
+        return await tools.ask(ctx, calls.LIST_REFUNDS, args.invoice_id)

@@ -11,17 +11,13 @@ import msgspec
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
+from billwire_gateway.calls import recurring as calls
 from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, identity_of
-from billwire_shared import subjects
-from billwire_shared.contracts.common import ById, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.previews import Problem
 from billwire_shared.contracts.recurring import (
-    CreateRecurring,
-    ListRecurring,
     PreviewCount,
-    PreviewRecurring,
-    PreviewRecurringInput,
     PreviewRun,
     RecurringInput,
     RecurringInvoice,
@@ -79,13 +75,12 @@ def register(tools: Toolbox) -> None:
     @tools.tool(READ, RecurringFilters, Page[RecurringInvoice])
     async def list_recurring_invoices(ctx: Context, args: RecurringFilters) -> Page[RecurringInvoice]:
         """List recurring invoices (templates with a schedule), newest first."""
-        command = lambda k: ListRecurring(ctx=k, status=args.status, client_id=args.client_id, limit=args.limit, offset=args.offset)  # noqa: E731
-        return await tools.call(ctx, subjects.RECURRING_LIST, command, Page[RecurringInvoice])
+        return await tools.ask(ctx, calls.LIST, status=args.status, client_id=args.client_id, limit=args.limit, offset=args.offset)
 
     @tools.tool(READ, RecurringId, RecurringInvoice)
     async def get_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """One recurring invoice: its template, schedule, last and next run, and every invoice it generated."""
-        return await tools.call(ctx, subjects.RECURRING_GET, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice)
+        return await tools.ask(ctx, calls.GET, args.recurring_id)
 
     @tools.tool(READ, PreviewArguments, RecurringPreview)
     async def preview_recurring_invoice(ctx: Context, args: PreviewArguments) -> RecurringPreview:
@@ -94,10 +89,8 @@ def register(tools: Toolbox) -> None:
         if (args.recurring_id is None) == (args.template is None):
             raise ToolError("Give either recurring_id or template.")
         if args.recurring_id is not None:
-            command = lambda k: PreviewRecurring(ctx=k, id=args.recurring_id, count=args.count)  # noqa: E731
-            return await tools.call(ctx, subjects.RECURRING_PREVIEW, command, RecurringPreview)
-        command = lambda k: PreviewRecurringInput(ctx=k, template=args.template, count=args.count)  # noqa: E731
-        return await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, RecurringPreview)
+            return await tools.ask(ctx, calls.PREVIEW, args.recurring_id, count=args.count)
+        return await tools.ask(ctx, calls.PREVIEW_NEW, args.template, count=args.count)
 
     @tools.tool(WRITE, NewRecurring, CreatePreview, RecurringInvoice)
     async def create_recurring_invoice(ctx: Context, args: NewRecurring) -> CreatePreview | RecurringInvoice:
@@ -111,27 +104,24 @@ def register(tools: Toolbox) -> None:
             if "email:send" not in scopes and "admin" not in scopes:
                 raise ToolError("Permission denied: auto_send e-mails invoices and this API key lacks the `email:send` scope.")
         if not args.confirm:
-            command = lambda k: PreviewRecurringInput(ctx=k, template=body)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW_INPUT, command, RecurringPreview, scope="write")
+            runs = await tools.ask(ctx, calls.PREVIEW_NEW, body, scope="write")
             return CreatePreview(next_runs=runs.runs, to=runs.to, blocking_problems=runs.blocking_problems)
-        create = lambda k: CreateRecurring(ctx=k, template=body)  # noqa: E731
-        return await tools.call(ctx, subjects.RECURRING_CREATE, create, RecurringInvoice, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.CREATE, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(UPDATE, RecurringId, RecurringInvoice)
     async def pause_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """Pause: no invoices until resumed."""
-        return await tools.call(ctx, subjects.RECURRING_PAUSE, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")
+        return await tools.ask(ctx, calls.PAUSE, args.recurring_id, scope="write")
 
     @tools.tool(UPDATE, RecurringId, RecurringInvoice)
     async def resume_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:
         """Resume a paused recurring invoice from the first period from today on (paused periods are not billed)."""
-        return await tools.call(ctx, subjects.RECURRING_RESUME, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")
+        return await tools.ask(ctx, calls.RESUME, args.recurring_id, scope="write")
 
     @tools.tool(IRREVERSIBLE, EndRecurring, EndPreview, RecurringInvoice)
     async def end_recurring_invoice(ctx: Context, args: EndRecurring) -> EndPreview | RecurringInvoice:
         """End a recurring invoice for good. Without confirm=true this previews the runs that would not happen."""
         if not args.confirm:
-            command = lambda k: PreviewRecurring(ctx=k, id=args.recurring_id)  # noqa: E731
-            runs = await tools.call(ctx, subjects.RECURRING_PREVIEW, command, RecurringPreview, scope="write")
+            runs = await tools.ask(ctx, calls.PREVIEW, args.recurring_id, scope="write")
             return EndPreview(cancelled_runs=runs.runs)
-        return await tools.call(ctx, subjects.RECURRING_END, lambda k: ById(ctx=k, id=args.recurring_id), RecurringInvoice, scope="write")
+        return await tools.ask(ctx, calls.END, args.recurring_id, scope="write")

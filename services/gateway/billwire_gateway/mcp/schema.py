@@ -45,7 +45,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
         return node
     if "$ref" in node:
         target = defs[node["$ref"].rsplit("/", 1)[-1]]
-        return _inline({k: v for k, v in target.items() if k != "title"}, defs) | {k: v for k, v in node.items() if k != "$ref"}
+        return _inline({k: v for k, v in target.items() if k != "title"}, defs) | {k: v for k, v in node.items() if k not in ("$ref", "$defs")}
     return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
 
 

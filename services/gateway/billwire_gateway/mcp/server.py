@@ -11,13 +11,13 @@ describe the common jobs.
 from __future__ import annotations
 
 from billwire_gateway.bus import Bus
-from billwire_gateway.mcp import clients, documents, files, lifecycle, prompts, recurring, reports, settings, text
+from billwire_gateway.mcp import approvals, clients, documents, files, lifecycle, prompts, recurring, reports, settings, text
 from billwire_gateway.mcp.toolbox import BillwireMCP, Toolbox
 from billwire_gateway.settings import GatewaySettings
 from billwire_shared import __version__
 
 # The order tools are listed in: as they were declared when they were one function.
-AREAS = (clients, documents, lifecycle, files, reports, text, settings, recurring)
+AREAS = (clients, documents, lifecycle, files, reports, text, settings, recurring, approvals)
 
 
 def create_mcp(bus: Bus, gateway_settings: GatewaySettings) -> BillwireMCP:

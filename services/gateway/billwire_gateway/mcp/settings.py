@@ -28,10 +28,10 @@ def register(tools: Toolbox) -> None:
         """Payment reminders: on or off, and up to three levels by days past the due date."""
         return await tools.call(ctx, subjects.REMINDERS_GET, lambda k: GetReminderSettings(ctx=k), ReminderSettings)
 
-    @tools.tool(UPDATE, ReminderArguments, ReminderSettings, scope="admin")
+    @tools.tool(UPDATE, ReminderArguments, ReminderSettings, scope="write")
     async def update_reminder_settings(ctx: Context, args: ReminderArguments) -> ReminderSettings:  # type: ignore[valid-type]
         """Replace the payment reminder settings: `enabled`, and `levels` by days_after_due
-        (strictly increasing). Needs an admin key, as over REST."""
+        (strictly increasing). Needs the `write` scope, as over REST."""
         body = ReminderSettings(enabled=args.enabled, levels=args.levels)
         command = lambda k: UpdateReminderSettings(ctx=k, settings=body)  # noqa: E731
-        return await tools.call(ctx, subjects.REMINDERS_UPDATE, command, ReminderSettings, scope="admin")
+        return await tools.call(ctx, subjects.REMINDERS_UPDATE, command, ReminderSettings, scope="write")

@@ -7,21 +7,20 @@ from uuid import UUID
 
 from mcp.server.mcpserver import Context
 
+from billwire_gateway.calls import text as calls
 from billwire_gateway.mcp.arguments import Arguments, IdempotencyKey, Paging
 from billwire_gateway.mcp.toolbox import READ, WRITE, Toolbox
-from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.text import (
-    CreatePrompt,
-    DraftFromText,
     DraftFromTextResult,
     DraftOptions,
     FromTextInput,
-    ListPrompts,
+    LlmApiKey,
+    LlmModel,
+    LlmProvider,
     Prompt,
     PromptInput,
     PromptText,
-    RunPrompt,
 )
 
 
@@ -30,6 +29,11 @@ class FromText(Arguments, kw_only=True):
     client_id: UUID | None = None
     dry_run: bool = True
     idempotency_key: IdempotencyKey | None = None
+    # A model to read the text, as over REST (else the configured one or the offline parser); the
+    # key is for this call only: never stored, logged or answered.
+    llm_provider: LlmProvider | None = None
+    llm_model: LlmModel | None = None
+    llm_api_key: LlmApiKey | None = None
 
 
 class PromptFilters(Paging, kw_only=True):
@@ -47,6 +51,13 @@ class RunSaved(Arguments, kw_only=True):
     client_id: UUID | None = None
     dry_run: bool = True
     idempotency_key: IdempotencyKey | None = None
+    llm_provider: LlmProvider | None = None
+    llm_model: LlmModel | None = None
+    llm_api_key: LlmApiKey | None = None
+
+
+def model_choice(args: FromText | RunSaved) -> dict[str, str | None]:
+    return {"llm_provider": args.llm_provider, "llm_model": args.llm_model, "llm_api_key": args.llm_api_key}
 
 
 def register(tools: Toolbox) -> None:
@@ -54,27 +65,24 @@ def register(tools: Toolbox) -> None:
     async def draft_invoice_from_text(ctx: Context, args: FromText) -> DraftFromTextResult:
         """Draft an invoice from how people write one, in English or German ("10 hours consulting for
         Acme at 150 EUR/h plus 19% VAT, due in 14 days"). With dry_run (the default) nothing is stored;
-        the answer lists the parts of the text that were not understood, never a silent guess."""
-        body = FromTextInput(text=args.text, client_id=args.client_id, dry_run=args.dry_run)
-        command = lambda k: DraftFromText(ctx=k, body=body)  # noqa: E731
-        return await tools.call(ctx, subjects.INVOICE_FROM_TEXT, command, DraftFromTextResult, key=args.idempotency_key, scope="write")
+        the answer lists the parts of the text that were not understood, never a silent guess.
+        `llm_provider` (with `llm_api_key`, used for this call only) has a language model read it."""
+        body = FromTextInput(text=args.text, client_id=args.client_id, dry_run=args.dry_run, **model_choice(args))
+        return await tools.ask(ctx, calls.DRAFT, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(READ, PromptFilters, Page[Prompt])
     async def list_saved_prompts(ctx: Context, args: PromptFilters) -> Page[Prompt]:
         """Saved prompts (invoice texts to reuse, e.g. a monthly retainer), newest first; `label`
         filters by label name, `query` searches the text."""
-        command = lambda k: ListPrompts(ctx=k, label=args.label, q=args.query, limit=args.limit, offset=args.offset)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_LIST, command, Page[Prompt])
+        return await tools.ask(ctx, calls.LIST_PROMPTS, label=args.label, q=args.query, limit=args.limit, offset=args.offset)
 
     @tools.tool(WRITE, NewPrompt, Prompt)
     async def create_saved_prompt(ctx: Context, args: NewPrompt) -> Prompt:
         """Save an invoice text to draft from again later, with labels."""
-        command = lambda k: CreatePrompt(ctx=k, prompt=args.prompt)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_CREATE, command, Prompt, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.CREATE_PROMPT, args.prompt, key=args.idempotency_key, scope="write")
 
     @tools.tool(WRITE, RunSaved, DraftFromTextResult)
     async def run_saved_prompt(ctx: Context, args: RunSaved) -> DraftFromTextResult:
         """Draft an invoice from a saved prompt, as draft_invoice_from_text does (dry_run by default)."""
-        options = DraftOptions(client_id=args.client_id, dry_run=args.dry_run)
-        command = lambda k: RunPrompt(ctx=k, id=args.prompt_id, options=options)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_RUN, command, DraftFromTextResult, key=args.idempotency_key, scope="write")
+        options = DraftOptions(client_id=args.client_id, dry_run=args.dry_run, **model_choice(args))
+        return await tools.ask(ctx, calls.RUN_PROMPT, args.prompt_id, options, key=args.idempotency_key, scope="write")

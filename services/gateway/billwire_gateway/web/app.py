@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.web.context import (
+    CSP,
     PasswordChangeRequired,
     Person,
     SignInRequired,
@@ -29,16 +30,13 @@ from billwire_gateway.web.context import (
 )
 from billwire_gateway.web.controllers import CONTROLLERS
 from billwire_gateway.web.i18n import Texts
+from billwire_gateway.web.session_cache import SessionCache
 from billwire_gateway.web.sessions import COOKIE, LOGIN_CSRF_COOKIE, SessionStore, tokens_match
 from billwire_gateway.web.throttle import LoginThrottle
 
 log = logging.getLogger("billwire.gateway.web")
 HERE = Path(__file__).parent
 API_PATHS = ("/api/", "/schema", "/health", "/ready", "/metrics")
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; frame-src 'self'; object-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
-)
 SECURITY_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=CSP),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -56,6 +54,8 @@ class WebApp:
         self.sessions = SessionStore(
             bus, settings.web_session_idle_minutes * 60.0, settings.web_session_max_hours * 3600.0, settings.kv_replicas
         )
+        self.checked = SessionCache(bus)  # checked sessions, a few seconds per replica
+        self.sessions.on_end = self.checked.announce_end
         self.throttle = LoginThrottle(
             bus, settings.web_login_per_email, settings.web_login_per_address, settings.web_login_window_seconds, settings.kv_replicas
         )
@@ -72,6 +72,7 @@ class WebApp:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         await self.sessions.start()
+        await self.checked.start()
         await self.throttle.start()
         yield
 

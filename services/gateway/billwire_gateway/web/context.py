@@ -18,13 +18,18 @@ from litestar.response import Redirect, Template
 from billwire_gateway.bus import ApiError, Bus
 from billwire_gateway.middleware import request_id_of
 from billwire_gateway.web.i18n import Texts
-from billwire_gateway.web.sessions import COOKIE, Session, SessionStore
+from billwire_gateway.web.session_cache import SessionCache
+from billwire_gateway.web.sessions import COOKIE, Session, SessionStore, session_key
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.users import ROLE_SCOPES, Authenticated, SessionCheck, User
 from billwire_shared.errors import ErrorCode, ErrorReply
 
 FLASH_COOKIE = "bw_flash"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; object-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+)
 
 
 class SignInRequired(Exception):
@@ -62,26 +67,38 @@ def store_of(connection: ASGIConnection) -> SessionStore:
     return connection.app.state.web.sessions
 
 
+def checked_of(connection: ASGIConnection) -> SessionCache:
+    return connection.app.state.web.checked
+
+
 def bus_of(connection: ASGIConnection) -> Bus:
     return connection.app.state.bus
 
 
 async def provide_person(request: Request) -> Person:
-    """The signed-in person, checked against the users wing on every request (generation, disabled)."""
+    """The signed-in person, checked against the users wing (generation, disabled), or taken from
+    this replica's few-seconds cache of checked sessions (session_cache.py says why that is safe)."""
     cached = request.scope.setdefault("state", {}).get("web_person")
     if cached is not None:
         return cached
     session_id = request.cookies.get(COOKIE)
-    session = await store_of(request).load(session_id)
     next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if session is None or session_id is None:
-        raise SignInRequired(next_path)
-    check = SessionCheck(account_id=session.account_id, user_id=session.user_id, session_generation=session.session_generation)
-    found = await bus_of(request).call_typed(subjects.USER_SESSION_CHECK, check, Authenticated)
-    if not found.found or found.user is None:
-        await store_of(request).end(session_id)
-        raise SignInRequired(next_path)
-    person = Person(session_id, session, found.user, request_id_of(request.scope))
+    checked = checked_of(request)
+    known = checked.get(session_key(session_id)) if session_id and len(session_id) <= 100 else None
+    if known is not None:
+        session, user = known.session, known.user
+    else:
+        session = await store_of(request).load(session_id)
+        if session is None or session_id is None:
+            raise SignInRequired(next_path)
+        check = SessionCheck(account_id=session.account_id, user_id=session.user_id, session_generation=session.session_generation)
+        found = await bus_of(request).call_typed(subjects.USER_SESSION_CHECK, check, Authenticated)
+        if not found.found or found.user is None:
+            await store_of(request).end(session_id)
+            raise SignInRequired(next_path)
+        user = found.user
+        checked.put(session_key(session_id), session, user)
+    person = Person(session_id, session, user, request_id_of(request.scope))
     request.scope["state"]["web_person"] = person
     if person.user.must_change_password and request.url.path not in ("/password", "/logout"):
         raise PasswordChangeRequired()

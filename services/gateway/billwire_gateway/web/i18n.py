@@ -5,12 +5,15 @@ document type differently."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from billwire_gateway.web.i18n_approvals import GERMAN_APPROVALS
 from billwire_gateway.web.i18n_documents import GERMAN_ISSUED
 from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
 from billwire_gateway.web.texts_people import PEOPLE_ACTIONS, PEOPLE_ENGLISH, PEOPLE_GERMAN
@@ -85,6 +88,10 @@ GERMAN: dict[str, str] = {
     "direct_debit": "Lastschrift", "other": "Sonstige", "From your e-mail template": "Aus Ihrer E-Mail-Vorlage", "Reminders": "Mahnungen",
     "Draft from text": "Entwurf aus Text", "What should the invoice say?": "Was soll auf der Rechnung stehen?",
     "Not understood": "Nicht verstanden",
+    "Language model (optional)": "Sprachmodell (optional)", "Model, or the URL of an OpenAI-compatible API": "Modell oder URL einer OpenAI-kompatiblen API",
+    "Model at that URL": "Modell unter dieser URL", "Read by the language model.": "Vom Sprachmodell gelesen.",
+    "Used for this request only: never stored, logged or shown again. Enter it again to save with the model.":
+        "Nur für diese Anfrage: nie gespeichert, protokolliert oder wieder angezeigt. Zum Speichern mit dem Modell erneut eingeben.",
     "Write a sentence and press Preview: nothing is stored until you save.": "Schreiben Sie einen Satz und drücken Sie Vorschau: gespeichert wird erst beim Speichern.",
     "Role": "Rolle", "Users": "Benutzer", "Add user": "Benutzer hinzufügen", "Reset password": "Passwort zurücksetzen",
     "Disable": "Deaktivieren", "Disabled": "Deaktiviert", "Last sign-in": "Letzte Anmeldung", "owner": "Inhaber",
@@ -100,6 +107,7 @@ GERMAN: dict[str, str] = {
 
 GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 GERMAN.update(GERMAN_ISSUED)
+GERMAN.update(GERMAN_APPROVALS)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -143,26 +151,47 @@ class Texts:
     def money(self, amount: Decimal | str | None, currency: str) -> str:
         if amount is None or amount == "":
             return "–"
-        return format_currency(Decimal(str(amount)), currency, locale=self.locale)
+        return _money(str(amount), currency, self.language)
 
     def number(self, value: Decimal | str | int | None) -> str:
         if value is None:
             return "–"
-        return format_decimal(Decimal(str(value)), locale=self.locale)
+        return _number(str(value), self.language)
 
     def date(self, value: date | datetime | str | None) -> str:
         if not value:
             return "–"
         if isinstance(value, str):
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        return format_date(value, format="medium", locale=self.locale)
+        return _date(value, self.language)
 
     def datetime(self, value: datetime | str | None) -> str:
         if not value:
             return "–"
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return format_datetime(value, format="short", locale=self.locale, tzinfo=None)
+        return format_datetime(value, format="short", locale=BABEL_LOCALES[self.language], tzinfo=None)
 
     def month(self, value: date) -> str:
-        return format_date(value, format="MMM yy", locale=self.locale)
+        return format_date(value, format="MMM yy", locale=BABEL_LOCALES[self.language])
+
+
+# Babel's formatting, memoized: a page formats dozens of amounts and dates, and the same ones again
+# and again (each list row's dates, a document's totals); each result depends only on the arguments.
+# The locales are parsed once (Babel parses a locale name on every call it is given one).
+BABEL_LOCALES = {language: Locale.parse(name) for language, name in LOCALES.items()}
+
+
+@functools.lru_cache(maxsize=8192)
+def _money(amount: str, currency: str, language: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=BABEL_LOCALES[language])
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: str, language: str) -> str:
+    return format_decimal(Decimal(value), locale=BABEL_LOCALES[language])
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(value: date, language: str) -> str:
+    return format_date(value, format="medium", locale=BABEL_LOCALES[language])

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import msgspec
@@ -35,7 +36,8 @@ class Session(msgspec.Struct, kw_only=True):
     last_seen: float
 
 
-def _key(session_id: str) -> str:
+def session_key(session_id: str) -> str:
+    """The session's key in the bucket (and in each replica's cache): the cookie's SHA-256."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -47,6 +49,7 @@ class SessionStore:
     def __init__(self, bus: Bus, idle_seconds: float, absolute_seconds: float, replicas: int = 1) -> None:
         self.bus, self.idle, self.absolute, self.replicas = bus, idle_seconds, absolute_seconds, replicas
         self.kv: KeyValue | None = None
+        self.on_end: Callable[[str], Awaitable[None]] | None = None  # told each ended session's key (session_cache.py)
 
     async def start(self) -> None:
         assert self.bus.nc is not None
@@ -64,7 +67,7 @@ class SessionStore:
             account_id=account_id, user_id=user_id, session_generation=generation, csrf=secrets.token_urlsafe(32),
             created=now, last_seen=now,
         )
-        await self.kv.put(_key(session_id), msgspec.json.encode(session))
+        await self.kv.put(session_key(session_id), msgspec.json.encode(session))
         return session_id, session
 
     async def load(self, session_id: str | None) -> Session | None:
@@ -72,7 +75,7 @@ class SessionStore:
         if not session_id or len(session_id) > 100 or self.kv is None:
             return None
         try:
-            entry = await self.kv.get(_key(session_id))
+            entry = await self.kv.get(session_key(session_id))
         except nats.js.errors.KeyNotFoundError:
             return None
         if not entry.value:
@@ -84,12 +87,14 @@ class SessionStore:
             return None
         if now - session.last_seen > TOUCH_EVERY:
             session.last_seen = now
-            await self.kv.put(_key(session_id), msgspec.json.encode(session))
+            await self.kv.put(session_key(session_id), msgspec.json.encode(session))
         return session
 
     async def end(self, session_id: str | None) -> None:
         if session_id and self.kv is not None:
             try:
-                await self.kv.purge(_key(session_id))
+                await self.kv.purge(session_key(session_id))
             except nats.js.errors.KeyNotFoundError:
                 pass
+            if self.on_end is not None:
+                await self.on_end(session_key(session_id))

@@ -72,4 +72,17 @@ PEOPLE_GERMAN: dict[str, str] = {
     "Prompt saved.": "Vorlage gespeichert.", "Prompt deleted.": "Vorlage gelöscht.",
     "No saved prompts yet. Save a sentence you use often, with labels to find it again.":
         "Noch keine gespeicherten Vorlagen. Speichern Sie einen Satz, den Sie oft brauchen, mit Etiketten zum Wiederfinden.",
+    # an assistant connecting through OAuth (MCP)
+    "Connect an assistant": "Assistenten verbinden", "asks to work with this account's data through MCP.":
+        "möchte über MCP mit den Daten dieses Kontos arbeiten.", "Assistant": "Assistent", "Returns to": "Kehrt zurück zu",
+    "The assistant may": "Der Assistent darf", "Allow": "Erlauben", "Deny": "Ablehnen",
+    "See clients, products, documents and reports": "Kunden, Produkte, Dokumente und Berichte ansehen",
+    "Create and change clients, products and documents, finalize documents":
+        "Kunden, Produkte und Dokumente anlegen und ändern, Dokumente festschreiben",
+    "Send documents by e-mail": "Dokumente per E-Mail senden", "Change settings, webhooks and users": "Einstellungen, Webhooks und Benutzer ändern",
+    "It gets a key that is listed under Settings, API keys, where you can revoke it at any time.":
+        "Er erhält einen Schlüssel, der unter Einstellungen, API-Schlüssel steht, wo Sie ihn jederzeit widerrufen können.",
+    "Tick at least one thing the assistant may do.": "Kreuzen Sie mindestens eine Sache an, die der Assistent darf.",
+    "This sign-in request for an assistant has expired or was used already. Start connecting again from the assistant.":
+        "Diese Anmeldeanfrage eines Assistenten ist abgelaufen oder wurde schon verwendet. Beginnen Sie das Verbinden erneut im Assistenten.",
 }

@@ -27,6 +27,7 @@ from billwire_shared.contracts.accounts import (
     VerifyKey,
 )
 from billwire_shared.contracts.common import ById, Deleted
+from billwire_shared.contracts.oauth import GetOAuthClient, IssueOAuthToken, OAuthClientRecord, RegisterOAuthClient
 from billwire_shared.contracts.rendering import Logo, LogoInfo, SetLogo
 from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
@@ -48,7 +49,8 @@ class AccountHandlers:
         row = await self.uow.read(lambda conn: sql.find_active_key(conn, body.key_hash))
         if row is None:
             return KeyIdentity(found=False)
-        return KeyIdentity(found=True, account_id=row["account_id"], key_id=row["id"], scopes=list(row["scopes"]))
+        return KeyIdentity(found=True, account_id=row["account_id"], key_id=row["id"], scopes=list(row["scopes"]),
+                           requires_approval=list(row["requires_approval"]))
 
     # -- profile and API keys ----------------------------------------------------------------
 
@@ -75,7 +77,7 @@ class AccountHandlers:
                     ErrorCode.API_KEY_LIMIT_REACHED,
                     f"An account has at most {self.max_active_keys} active API keys (max_active_api_keys); revoke one first.",
                 )
-            return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes))
+            return await issue_api_key(conn, cmd.ctx.account_id, cmd.key.name, list(cmd.key.scopes), requires_approval=sorted(set(cmd.key.requires_approval)))
 
         return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
@@ -92,6 +94,34 @@ class AccountHandlers:
         if self.publish is not None:
             await self.publish(subjects.API_KEY_REVOKED, msgspec.json.encode({"key_id": str(cmd.id)}))
         return key
+
+    # -- OAuth for MCP clients -----------------------------------------------------------------
+
+    @answers(subjects.OAUTH_CLIENT_REGISTER)
+    async def register_oauth_client(self, cmd: RegisterOAuthClient) -> OAuthClientRecord:
+        await self.uow.read(lambda conn: sql.save_oauth_client(conn, cmd.client_id, cmd.client_name, cmd.record))
+        return OAuthClientRecord(found=True, record=cmd.record)
+
+    @answers(subjects.OAUTH_CLIENT_GET)
+    async def get_oauth_client(self, cmd: GetOAuthClient) -> OAuthClientRecord:
+        record = await self.uow.read(lambda conn: sql.get_oauth_client(conn, cmd.client_id))
+        return OAuthClientRecord(found=record is not None, record=record or "")
+
+    @answers(subjects.OAUTH_TOKEN_ISSUE)
+    async def issue_oauth_token(self, cmd: IssueOAuthToken) -> NewApiKey:
+        """An access token is an API key: the same hash, check, cache, limit and revocation."""
+        async def work(conn: asyncpg.Connection) -> NewApiKey:
+            if await sql.count_active_keys(conn, cmd.ctx.account_id) >= self.max_active_keys:
+                raise BillwireError(
+                    ErrorCode.API_KEY_LIMIT_REACHED,
+                    f"An account has at most {self.max_active_keys} active API keys (max_active_api_keys); revoke one first.",
+                )
+            name = f"OAuth: {cmd.client_name or cmd.client_id}"[:200]
+            key = await issue_api_key(conn, cmd.ctx.account_id, name, list(cmd.scopes))
+            await sql.mark_oauth_key(conn, key.id, cmd.client_id)
+            return key
+
+        return await self.uow.write(cmd.ctx, NewApiKey, work, kept=lambda key: msgspec.structs.replace(key, key=""))
 
     # -- logo --------------------------------------------------------------------------------
 
@@ -125,10 +155,13 @@ def logo_of(row: asyncpg.Record) -> Logo:
     return Logo(media_type=row["media_type"], data=bytes(row["data"]), sha256=row["sha256"])
 
 
-async def issue_api_key(conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None) -> NewApiKey:
+async def issue_api_key(
+    conn: asyncpg.Connection, account_id: UUID, name: str, scopes: list[str], secret: str | None = None, requires_approval: list[str] | None = None,
+) -> NewApiKey:
     """Store a key's hash; the secret is returned here once and never again."""
     secret = secret or generate_key()
-    key = NewApiKey(id=new_id(), name=name, prefix=display_prefix(secret), scopes=scopes, created_at=utcnow(), key=secret)
+    key = NewApiKey(id=new_id(), name=name, prefix=display_prefix(secret), scopes=scopes, created_at=utcnow(), key=secret,
+                    requires_approval=requires_approval or [])
     await sql.insert_api_key(conn, account_id, key, hash_key(secret))
     return key
 

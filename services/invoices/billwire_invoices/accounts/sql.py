@@ -46,9 +46,9 @@ async def delete_logo(conn: asyncpg.Connection, account_id: UUID) -> bool:
 
 async def insert_api_key(conn: asyncpg.Connection, account_id: UUID, key: ApiKey, key_hash: str) -> None:
     await conn.execute(
-        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        key.id, account_id, key.name, key.prefix, key_hash, key.scopes, key.created_at,
+        "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, scopes, created_at, requires_approval)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        key.id, account_id, key.name, key.prefix, key_hash, key.scopes, key.created_at, key.requires_approval,
     )
 
 
@@ -58,7 +58,7 @@ async def count_active_keys(conn: asyncpg.Connection, account_id: UUID) -> int:
     return await conn.fetchval("SELECT count(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id)
 
 
-_KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at"
+_KEY_COLUMNS = "id, name, prefix, scopes, created_at, revoked_at, requires_approval"
 
 
 async def list_api_keys(conn: asyncpg.Connection, account_id: UUID) -> list[ApiKey]:
@@ -79,5 +79,21 @@ async def revoke_api_key(conn: asyncpg.Connection, account_id: UUID, key_id: UUI
 
 async def find_active_key(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
+        "SELECT id, account_id, scopes, requires_approval FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
     )
+
+
+async def save_oauth_client(conn: asyncpg.Connection, client_id: str, client_name: str, record: str) -> None:
+    await conn.execute(
+        "INSERT INTO oauth_clients (client_id, client_name, record) VALUES ($1, $2, $3::text::jsonb)"
+        " ON CONFLICT (client_id) DO UPDATE SET client_name = $2, record = $3::text::jsonb",
+        client_id, client_name, record,
+    )
+
+
+async def get_oauth_client(conn: asyncpg.Connection, client_id: str) -> str | None:
+    return await conn.fetchval("SELECT record::text FROM oauth_clients WHERE client_id = $1", client_id)
+
+
+async def mark_oauth_key(conn: asyncpg.Connection, key_id: UUID, client_id: str) -> None:
+    await conn.execute("UPDATE api_keys SET oauth_client_id = $2 WHERE id = $1", key_id, client_id)

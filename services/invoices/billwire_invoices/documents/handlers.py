@@ -15,6 +15,7 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
+from billwire_invoices.approvals.rules import held_for_approval
 from billwire_invoices.documents import einvoice, quota, rules, sql
 from billwire_invoices.documents.drafts import (
     buyer,
@@ -269,27 +270,30 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Document, work)
 
+    async def delete_on(self, conn: asyncpg.Connection, cmd: DeleteDocument) -> Deleted:
+        before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+        statement = sql.delete_row("documents", cmd.ctx.account_id, cmd.id)
+        await self.uow.apply(conn, statement, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
+        return Deleted(id=cmd.id)
+
     @answers(subjects.DOCUMENT_DELETE)
     async def delete_document(self, cmd: DeleteDocument) -> Deleted:
-        async def work(conn: asyncpg.Connection) -> Deleted:
-            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
-            statement = sql.delete_row("documents", cmd.ctx.account_id, cmd.id)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
-            return Deleted(id=cmd.id)
+        held_for_approval(cmd.ctx, "delete")
+        return await self.uow.write(cmd.ctx, Deleted, lambda conn: self.delete_on(conn, cmd))
 
-        return await self.uow.write(cmd.ctx, Deleted, work)
+    async def finalize_on(self, conn: asyncpg.Connection, cmd: FinalizeDocument) -> Document:
+        """Issue the draft inside the caller's transaction (an approved finalize runs here too)."""
+        before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
+        after = await issue(conn, cmd.ctx.account_id, before)
+        statement = sql.save_document(cmd.ctx.account_id, after)
+        action = issue_action(after)
+        await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, f"{after.type}.finalized", after.updated_at)
+        return after
 
     @answers(subjects.DOCUMENT_FINALIZE)
     async def finalize_document(self, cmd: FinalizeDocument) -> Document:
-        async def work(conn: asyncpg.Connection) -> Document:
-            before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
-            after = await issue(conn, cmd.ctx.account_id, before)
-            statement = sql.save_document(cmd.ctx.account_id, after)
-            action = issue_action(after)
-            await self.uow.apply(conn, statement, cmd.ctx, "document", after.id, action, before, after, f"{after.type}.finalized", after.updated_at)
-            return after
-
-        return await self.uow.write(cmd.ctx, Document, work)
+        held_for_approval(cmd.ctx, "finalize")
+        return await self.uow.write(cmd.ctx, Document, lambda conn: self.finalize_on(conn, cmd))
 
     # -- what rendering asks for -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.documents import keyset
+from billwire_invoices.documents import counts, keyset
 from billwire_invoices.uow import Statement
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
@@ -234,10 +234,16 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
 async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int, str | None]:
     """One page in the query's order, the total of all matches, and the cursor of the next page (None on
     the last). With a cursor the page starts after it (keyset.py); else at the offset."""
+    # The running counts and the page in one snapshot: a page's position from the end is exact.
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _list_page(conn, query, await counts.known_total(conn, query, _STATES))
+
+
+async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int | None) -> tuple[list[Document], int, str | None]:
     conditions, args = document_filters(query)
     column = keyset.SORT_COLUMNS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
-    page_conditions, offset = list(conditions), int(query.offset)
+    page_conditions, offset, limit = list(conditions), int(query.offset), int(query.limit) + 1
     if query.cursor:
         value, last_id = keyset.decode(query.cursor, query.sort)
         condition, more = keyset.after(query.sort, value, last_id, len(args) + 1)
@@ -247,18 +253,24 @@ async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tupl
         page_args = args
     # Served by the documents_list_* indexes (migrations 0011, 0016) for the default -created_at order;
     # one row past the page tells whether there is a next one. The rows an offset skips are only
-    # walked in the index: the documents themselves are read for the page's rows alone.
+    # walked in the index: the documents themselves are read for the page's rows alone. A page in the
+    # back half of a list whose total is known walks from the end (the index backwards), so the last
+    # page costs what the first one does.
     order = f"{column} {direction} NULLS LAST, id {direction}"
+    if total is not None and not query.cursor and offset > total // 2:
+        order = f"{column} {'ASC' if direction == 'DESC' else 'DESC'} NULLS FIRST, id {'ASC' if direction == 'DESC' else 'DESC'}"
+        offset, limit = max(total - offset - limit, 0), max(total - offset, 0) - max(total - offset - limit, 0)
     rows = await conn.fetch(
         f"SELECT d.data::text AS data, page.sort_value, page.id FROM ("
         f" SELECT {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
-        f" ORDER BY {order} LIMIT {int(query.limit) + 1} OFFSET {offset}"
+        f" ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         f") AS page JOIN documents d ON d.id = page.id AND d.account_id = $1"
         f" ORDER BY page.sort_value {direction} NULLS LAST, page.id {direction}",
         *page_args,
     )
     rows, beyond = rows[: query.limit], rows[query.limit :]
-    total = None if query.cursor else known_total(rows, query.limit, query.offset)
+    if total is None and not query.cursor:
+        total = known_total(rows, query.limit, query.offset)
     if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None

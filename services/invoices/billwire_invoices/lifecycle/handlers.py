@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.approvals.rules import held_for_approval
 from billwire_invoices.documents import quota
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
@@ -75,24 +76,26 @@ class LifecycleHandlers:
         await self._save(conn, ctx, before, after, action, event)
         return after
 
+    async def record_payment_on(self, conn: asyncpg.Connection, cmd: RecordPayment) -> Payment:
+        """Book the payment inside the caller's transaction (an approved record_payment runs here too)."""
+        invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
+        rules.ensure_payable(invoice)
+        document_rules.check(rules.check_payment(invoice, cmd.payment.amount))
+        now = utcnow()
+        payment = Payment(
+            id=new_id(), document_id=invoice.id, amount=cmd.payment.amount, date=cmd.payment.date or now.date(),
+            method=cmd.payment.method, reference=cmd.payment.reference, created_at=now,
+        )
+        recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
+        await self.uow.apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
+                             "create", None, recorded, "invoice.payment_recorded", now)
+        await self._repay(conn, cmd.ctx, invoice, "payment")
+        return payment
+
     @answers(subjects.PAYMENT_RECORD)
     async def record_payment(self, cmd: RecordPayment) -> Payment:
-        async def work(conn: asyncpg.Connection) -> Payment:
-            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
-            rules.ensure_payable(invoice)
-            document_rules.check(rules.check_payment(invoice, cmd.payment.amount))
-            now = utcnow()
-            payment = Payment(
-                id=new_id(), document_id=invoice.id, amount=cmd.payment.amount, date=cmd.payment.date or now.date(),
-                method=cmd.payment.method, reference=cmd.payment.reference, created_at=now,
-            )
-            recorded = {"invoice_id": invoice.id, "number": invoice.number, "payment": payment}
-            await self.uow.apply(conn, sql.insert_payment(cmd.ctx.account_id, payment), cmd.ctx, "payment", payment.id,
-                              "create", None, recorded, "invoice.payment_recorded", now)
-            await self._repay(conn, cmd.ctx, invoice, "payment")
-            return payment
-
-        return await self.uow.write(cmd.ctx, Payment, work)
+        held_for_approval(cmd.ctx, "record_payment")
+        return await self.uow.write(cmd.ctx, Payment, lambda conn: self.record_payment_on(conn, cmd))
 
     @answers(subjects.PAYMENT_LIST)
     async def list_payments(self, cmd: ListForDocument) -> list[Payment]:
@@ -108,24 +111,23 @@ class LifecycleHandlers:
 
         return await self.uow.read(work)
 
-    async def _remove_payments(self, cmd: Caller, doc_id: UUID, payment_id: UUID | None) -> Document:
-        async def work(conn: asyncpg.Connection) -> Document:
-            invoice = await locked_document(conn, cmd.account_id, doc_id, "invoice")
-            rules.ensure_payable(invoice)
-            removed = await sql.delete_payments(conn, cmd.account_id, doc_id, payment_id)
-            if payment_id is not None and not removed:
-                raise BillwireError(ErrorCode.NOT_FOUND, f"Payment {payment_id} was not found on this invoice.")
-            return await self._repay(conn, cmd, invoice, "unpay" if payment_id is None else "payment-delete")
-
-        return await self.uow.write(cmd, Document, work)
+    async def unpay_on(self, conn: asyncpg.Connection, ctx: Caller, doc_id: UUID, payment_id: UUID | None) -> Document:
+        """Remove one payment, or all (mark unpaid), inside the caller's transaction."""
+        invoice = await locked_document(conn, ctx.account_id, doc_id, "invoice")
+        rules.ensure_payable(invoice)
+        removed = await sql.delete_payments(conn, ctx.account_id, doc_id, payment_id)
+        if payment_id is not None and not removed:
+            raise BillwireError(ErrorCode.NOT_FOUND, f"Payment {payment_id} was not found on this invoice.")
+        return await self._repay(conn, ctx, invoice, "unpay" if payment_id is None else "payment-delete")
 
     @answers(subjects.PAYMENT_DELETE)
     async def delete_payment(self, cmd: DeletePayment) -> Document:
-        return await self._remove_payments(cmd.ctx, cmd.id, cmd.payment_id)
+        return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, cmd.payment_id))
 
     @answers(subjects.DOCUMENT_MARK_UNPAID)
     async def mark_unpaid(self, cmd: ListForDocument) -> Document:
-        return await self._remove_payments(cmd.ctx, cmd.id, None)
+        held_for_approval(cmd.ctx, "mark_unpaid")
+        return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, None))
 
     @answers(subjects.DOCUMENT_MARK_PAID)
     async def mark_paid(self, cmd: MarkPaid) -> Document:
@@ -150,22 +152,24 @@ class LifecycleHandlers:
 
     # -- cancel and copies ---------------------------------------------------------------------
 
+    async def cancel_on(self, conn: asyncpg.Connection, cmd: CancelDocument) -> Cancellation:
+        """Cancel with a credit note inside the caller's transaction (an approved cancel runs here too)."""
+        invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
+        now = utcnow()
+        note = rules.credit_note_for(invoice, new_id(), now)
+        rules.cancel(invoice, cmd.body.reason, note, now)  # refused before anything is written
+        await self._save(conn, cmd.ctx, None, note, "create", "credit_note.created")
+        issued = await issue(conn, cmd.ctx.account_id, note)
+        await self._save(conn, cmd.ctx, note, issued, "finalize", "credit_note.finalized")
+        cancelled = rules.cancel(invoice, cmd.body.reason, issued, now)
+        await self._save(conn, cmd.ctx, invoice, cancelled, "cancel", "invoice.cancelled")
+        return Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number,
+                            refund_due=cancelled.refund_due)
+
     @answers(subjects.DOCUMENT_CANCEL)
     async def cancel_document(self, cmd: CancelDocument) -> Cancellation:
-        async def work(conn: asyncpg.Connection) -> Cancellation:
-            invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
-            now = utcnow()
-            note = rules.credit_note_for(invoice, new_id(), now)
-            rules.cancel(invoice, cmd.body.reason, note, now)  # refused before anything is written
-            await self._save(conn, cmd.ctx, None, note, "create", "credit_note.created")
-            issued = await issue(conn, cmd.ctx.account_id, note)
-            await self._save(conn, cmd.ctx, note, issued, "finalize", "credit_note.finalized")
-            cancelled = rules.cancel(invoice, cmd.body.reason, issued, now)
-            await self._save(conn, cmd.ctx, invoice, cancelled, "cancel", "invoice.cancelled")
-            return Cancellation(cancelled_id=invoice.id, credit_note_id=issued.id, credit_note_number=issued.number,
-                                refund_due=cancelled.refund_due)
-
-        return await self.uow.write(cmd.ctx, Cancellation, work)
+        held_for_approval(cmd.ctx, "cancel")
+        return await self.uow.write(cmd.ctx, Cancellation, lambda conn: self.cancel_on(conn, cmd))
 
     # -- refunds of a cancelled invoice's payments ---------------------------------------------
 
@@ -222,30 +226,35 @@ class LifecycleHandlers:
 
     # -- sending ---------------------------------------------------------------------------------
 
+    async def send_on(self, conn: asyncpg.Connection, cmd: SendDocument, reserved: list[UUID]) -> SendInfo:
+        """Queue the send inside the caller's transaction (an approved send runs here too); the
+        e-mail of the quota it takes is added to `reserved`, to give back if that does not commit."""
+        doc = await locked_document(conn, cmd.ctx.account_id, cmd.id)
+        if doc.status == "cancelled":
+            raise rules.conflict("A cancelled invoice is not sent; send its credit note.")
+        profile, templates = await email_sql.get_profile_and_templates(conn, cmd.ctx.account_id)
+        if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
+            issued = await issue(conn, cmd.ctx.account_id, doc, profile)
+            await self._save(conn, cmd.ctx, doc, issued, issue_action(issued), f"{issued.type}.finalized")
+            doc = issued
+        request = rules.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
+        await reserve_quota(self.request, cmd.ctx, request.id)
+        reserved.append(request.id)
+        await queue_send(conn, cmd.ctx, request)
+        return sql.queued_send_info(request)
+
+    async def release(self, ctx: Caller, reserved: list[UUID]) -> None:
+        for send_id in reserved:  # counted, but the transaction that queued it did not commit
+            await release_quota(self.request, ctx, send_id)
+
     @answers(subjects.DOCUMENT_SEND)
     async def send_document(self, cmd: SendDocument) -> SendInfo:
+        held_for_approval(cmd.ctx, "send")
         reserved: list[UUID] = []
-
-        async def work(conn: asyncpg.Connection) -> SendInfo:
-            doc = await locked_document(conn, cmd.ctx.account_id, cmd.id)
-            if doc.status == "cancelled":
-                raise rules.conflict("A cancelled invoice is not sent; send its credit note.")
-            profile, templates = await email_sql.get_profile_and_templates(conn, cmd.ctx.account_id)
-            if doc.status == "draft":  # a draft is issued first; all of it rolls back on any refusal
-                issued = await issue(conn, cmd.ctx.account_id, doc, profile)
-                await self._save(conn, cmd.ctx, doc, issued, issue_action(issued), f"{issued.type}.finalized")
-                doc = issued
-            request = rules.send_request(doc, cmd.body, profile, cmd.ctx.account_id, new_id(), utcnow(), templates)
-            await reserve_quota(self.request, cmd.ctx, request.id)
-            reserved.append(request.id)
-            await queue_send(conn, cmd.ctx, request)
-            return sql.queued_send_info(request)
-
         try:
-            return await self.uow.write(cmd.ctx, SendInfo, work)
+            return await self.uow.write(cmd.ctx, SendInfo, lambda conn: self.send_on(conn, cmd, reserved))
         except BaseException:
-            for send_id in reserved:  # counted, but the transaction that queued it did not commit
-                await release_quota(self.request, cmd.ctx, send_id)
+            await self.release(cmd.ctx, reserved)
             raise
 
     @answers(subjects.DOCUMENT_PREVIEW_ACTION)

@@ -1,7 +1,7 @@
 """Periodic work of the invoices service. Every replica runs it; row locks (FOR UPDATE SKIP
 LOCKED) and the `overdue_at IS NULL` condition make each invoice overdue exactly once, and
 the same locks with one send row per invoice and level (a unique index) send each payment
-reminder once."""
+reminder once; the same locks expire each pending approval once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from billwire_invoices.approvals.handlers import expire_approvals
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql
@@ -45,9 +46,12 @@ class OverdueScheduler(PeriodicLoop):
         self.today = today or (lambda: datetime.now(UTC).date())
 
     async def run_once(self) -> None:
-        """Every invoice past due marked, then every reminder due sent, a batch at a time."""
+        """Every invoice past due marked, then every reminder due sent, a batch at a time, and
+        every pending approval past its time expired."""
         while await self.mark_overdue() == self.batch:
             pass
+        async with self.uow.transaction() as conn:
+            await expire_approvals(conn)
         refused: list[UUID] = []
         while await self.send_reminders(refused) == self.batch:
             pass

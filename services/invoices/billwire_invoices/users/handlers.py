@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.accounts.handlers import Publish
 from billwire_invoices.uow import Change, UnitOfWork, record
 from billwire_invoices.users import rules
 from billwire_invoices.users import sql as users_sql
@@ -57,11 +58,19 @@ async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: s
     await record(conn, statement, ctx, Change(entity="user", entity_id=user_id, action=action, before=before, after=after))
 
 
+async def announce_sessions_changed(publish: Publish | None, user_id: UUID) -> None:
+    """After the commit: every gateway drops what it cached of this user's sessions (core NATS;
+    a gateway that misses it still checks again within its few seconds of caching)."""
+    if publish is not None:
+        await publish(subjects.USER_SESSIONS_CHANGED, msgspec.json.encode({"user_id": str(user_id)}))
+
+
 class UsersHandlers:
     """One method per RPC subject of users (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, publish: Publish | None = None) -> None:
         self.uow = UnitOfWork(pool)
+        self.publish = publish  # core NATS: a change to a user's sessions, heard by every gateway
 
     @answers(subjects.USER_CREATE)
     async def create(self, cmd: user_contracts.CreateUser) -> user_contracts.NewUser:
@@ -110,7 +119,9 @@ class UsersHandlers:
                 problems.append(FieldError(field="new_password", message="must differ from the current password"))
             check_problems(problems)
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
-            return await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
+            after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
+        await announce_sessions_changed(self.publish, user_id)
+        return after
 
     @answers(subjects.USER_UPDATE_ME)
     async def update_me(self, cmd: user_contracts.UpdateMe) -> user_contracts.User:
@@ -122,7 +133,8 @@ class UsersHandlers:
             )
             statement = users_sql.update_me(cmd.ctx.account_id, user_id, after.language, after.name)
             await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=user_id, action="update", before=before, after=after))
-            return after
+        await announce_sessions_changed(self.publish, user_id)  # the pages show the new language at once
+        return after
 
     @answers(subjects.USER_RESET_PASSWORD)
     async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
@@ -131,11 +143,12 @@ class UsersHandlers:
             before = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "User", cmd.id)
             new_hash = await asyncio.to_thread(rules.hash_password, password)
             after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
+        await announce_sessions_changed(self.publish, cmd.id)
         return user_contracts.NewUser(user=after, password=password)
 
     @answers(subjects.USER_DISABLE)
     async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
-        async with self.uow.transaction() as conn:
+        async def work(conn: asyncpg.Connection) -> user_contracts.User:
             before = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "User", cmd.id)
             if cmd.ctx.user_id == cmd.id:
                 raise BillwireError(ErrorCode.INVALID_DOCUMENT_STATE, "You cannot disable yourself.")
@@ -143,6 +156,10 @@ class UsersHandlers:
             statement = users_sql.disable(cmd.ctx.account_id, cmd.id)
             await record(conn, statement, cmd.ctx, Change(entity="user", entity_id=cmd.id, action="disable", before=before, after=after))
             return after
+
+        after = await self.uow.write(cmd.ctx, user_contracts.User, work)  # a replay (REST's Idempotency-Key) disables once
+        await announce_sessions_changed(self.publish, cmd.id)
+        return after
 
     @staticmethod
     def _person(ctx: Caller) -> UUID:

@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.accounts.handlers import Publish
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record
 from billwire_invoices.users import handlers as users_handlers
 from billwire_invoices.users import mails, rules
@@ -58,8 +59,9 @@ def _mail_event(account_id: UUID, link_id: UUID, kind: str, to: str, subject: st
 class LinkHandlers:
     """One method per RPC subject of one-time links (each marked with the subject it answers)."""
 
-    def __init__(self, pool: asyncpg.Pool, invite_hours: int, reset_minutes: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, invite_hours: int, reset_minutes: int, publish: Publish | None = None) -> None:
         self.uow = UnitOfWork(pool)
+        self.publish = publish  # core NATS: a reset ends the user's sessions on every gateway
         self.invite_valid, self.reset_valid = timedelta(hours=invite_hours), timedelta(minutes=reset_minutes)
         self.invite_hours, self.reset_minutes = invite_hours, reset_minutes
 
@@ -68,7 +70,8 @@ class LinkHandlers:
         body, now = cmd.invitation, _utcnow()
         email = rules.normalized_email(body.email)
         token, token_hash = rules.new_link_token()
-        async with self.uow.transaction() as conn:
+
+        async def work(conn: asyncpg.Connection) -> links.NewInvitation:
             if await users_sql.email_taken(conn, email):
                 raise BillwireError(
                     ErrorCode.VALIDATION_ERROR, "A user with this e-mail already exists.", [FieldError(field="email", message="already used by a user")],
@@ -85,7 +88,10 @@ class LinkHandlers:
             event = _mail_event(cmd.ctx.account_id, row["id"], "invitation", email, subject, text, body.language, company, now)
             change = Change(entity="invitation", entity_id=row["id"], action="invite", after=invitation, event=event)
             await record(conn, ("SELECT 1", []), cmd.ctx, change)
-        return links.NewInvitation(**msgspec.structs.asdict(invitation), link=link)
+            return links.NewInvitation(**msgspec.structs.asdict(invitation), link=link)
+
+        # With an Idempotency-Key (REST) a replay invites and e-mails no one again; its answer has no link (a secret).
+        return await self.uow.write(cmd.ctx, links.NewInvitation, work, kept=lambda made: msgspec.structs.replace(made, link=""))
 
     @answers(subjects.USER_INVITATION_LIST)
     async def list_invitations(self, cmd: links.ListInvitations) -> list[links.Invitation]:
@@ -163,6 +169,7 @@ class LinkHandlers:
             statement = users_sql.set_password(before.account_id, before.id, new_hash, False)
             await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action="reset_password", before=before, after=after))
             await users_sql.mark_link_used(conn, row["id"], before.id)
+        await users_handlers.announce_sessions_changed(self.publish, before.id)
         return links.LinkUsed(user=after)
 
     async def _send_reset(self, conn: asyncpg.Connection, ctx: Caller, user: User, web_url: str) -> links.ResetLink:

@@ -79,6 +79,7 @@ class AccountController(Controller):
             return page(request, "password.html", person, 422, errors=field_errors(exc))
         # Every session ended with the old generation, this one too: it starts again at once.
         web = request.app.state.web
+        web.checked.forget_user(str(user.id))  # here at once; other replicas hear it from the users wing
         await web.sessions.end(person.session_id)
         session_id, _ = await web.sessions.create(user.account_id, user.id, user.session_generation)
         response = redirect("/", "Password changed. Every other session has been signed out.", person)
@@ -92,6 +93,7 @@ class AccountController(Controller):
         form = await request.form()
         language = "de" if form.get("language") == "de" else "en"
         await bus_of(request).call(subjects.USER_UPDATE_ME, UpdateMe(ctx=person.caller, language=language))
+        request.app.state.web.checked.forget_user(str(person.user.id))  # the next page in the new language
         return redirect(_safe_next(text(form, "back")))
 
     @staticmethod

@@ -11,25 +11,12 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls.items import CLIENTS, PRODUCTS
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page
 from billwire_gateway.web.controllers.item_pages import ItemPages
-from billwire_gateway.web.forms import address, convert, field_errors, given, text
+from billwire_gateway.web.forms import address, field_errors, given, text
 from billwire_shared import subjects
-from billwire_shared.contracts.clients import (
-    Client,
-    ClientInput,
-    ClientPatch,
-    CreateClient,
-    CreateProduct,
-    ListClients,
-    ListProducts,
-    Product,
-    ProductInput,
-    ProductPatch,
-    UpdateClient,
-    UpdateProduct,
-)
-from billwire_shared.contracts.common import Caller, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.documents import Document, ListDocuments
 
 CLIENT_FIELDS = ("name", "email", "phone", "client_number", "vat_id", "tax_number", "currency", "language", "notes")
@@ -38,22 +25,17 @@ PRODUCT_FIELDS = ("title", "description", "unit", "tax_rate")
 
 class ClientsController(ItemPages):
     path = "/clients"
-    kind, item, list_subject, list_query = "client", Client, subjects.CLIENT_LIST, ListClients
-    create_subject, get_subject = subjects.CLIENT_CREATE, subjects.CLIENT_GET
-    update_subject, delete_subject = subjects.CLIENT_UPDATE, subjects.CLIENT_DELETE
+    calls = CLIENTS
 
     def values(self, form: Any) -> dict[str, Any]:
         return given(form, CLIENT_FIELDS) | {"address": address(form) or {}}
 
-    def create_command(self, caller: Caller, values: dict[str, Any]) -> CreateClient:
-        return CreateClient(ctx=caller, client=convert(values, ClientInput))
-
-    def update_command(self, caller: Caller, item_id: UUID, values: dict[str, Any]) -> UpdateClient:
+    def patch_values(self, values: dict[str, Any]) -> dict[str, Any]:
         """A field left empty clears it, except the three a client always has."""
         patch_values = {name: values.get(name) for name in CLIENT_FIELDS if name not in ("name", "currency", "language")}
         patch_values |= {name: values[name] for name in ("name", "currency", "language") if name in values}
         patch_values["address"] = values["address"]
-        return UpdateClient(ctx=caller, id=item_id, patch=convert(patch_values, ClientPatch))
+        return patch_values
 
     def saved(self, item_id: UUID) -> str:
         return f"/clients/{item_id}"
@@ -72,9 +54,7 @@ class ClientsController(ItemPages):
 
 class ProductsController(ItemPages):
     path = "/products"
-    kind, item, list_subject, list_query = "product", Product, subjects.PRODUCT_LIST, ListProducts
-    create_subject, get_subject = subjects.PRODUCT_CREATE, subjects.PRODUCT_GET
-    update_subject, delete_subject = subjects.PRODUCT_UPDATE, subjects.PRODUCT_DELETE
+    calls = PRODUCTS
 
     def values(self, form: Any) -> dict[str, Any]:
         """The form has one price and a box for gross; the API has net_price or gross_price."""
@@ -83,12 +63,6 @@ class ProductsController(ItemPages):
         if price is not None:
             values["gross_price" if form.get("price_is_gross") else "net_price"] = price
         return values
-
-    def create_command(self, caller: Caller, values: dict[str, Any]) -> CreateProduct:
-        return CreateProduct(ctx=caller, product=convert(values, ProductInput))
-
-    def update_command(self, caller: Caller, item_id: UUID, values: dict[str, Any]) -> UpdateProduct:
-        return UpdateProduct(ctx=caller, id=item_id, patch=convert(values, ProductPatch))
 
     def errors(self, exc: ApiError) -> dict[str, str]:
         """The API names the price net_price or gross_price; the form has one price field."""

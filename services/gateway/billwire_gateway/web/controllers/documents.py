@@ -28,14 +28,11 @@ from billwire_shared.contracts.documents import (
     DocumentInput,
     DocumentPatch,
     GetDocument,
-    ListDocuments,
     PreviewDocument,
     UpdateDocument,
 )
-from billwire_shared.contracts.email_settings import PreviewSend, SendPreview
-from billwire_shared.contracts.lifecycle import ListForDocument, Payment, Refund, SendInfo
+from billwire_shared.contracts.pages import DocumentsView, DocumentView, GetDocumentView, ListDocumentsView
 from billwire_shared.contracts.rendering import RenderDocument
-from billwire_shared.contracts.users import Activity, ListActivity
 
 PAGE_SIZE = 25
 STATES = ("draft", "open", "sent", "partially_paid", "overdue", "paid", "cancelled")
@@ -76,16 +73,15 @@ class DocumentsController(Controller):
         sort = query.get("sort") if query.get("sort") in SORTS else "-created_at"
         page_number = max(1, int(query.get("page")) if (query.get("page") or "").isdigit() else 1)
         page_number = min(page_number, 40_000)
-        bus = bus_of(request)
-        listing = ListDocuments(ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-        raw_documents, raw_clients = await asyncio.gather(  # the filter's clients need not wait for the documents
-            bus.call(subjects.DOCUMENT_LIST, listing), bus.call(subjects.CLIENT_LIST, ListClients(ctx=person.caller, limit=100)),
-        )
-        documents, clients = decode(raw_documents, Page[Document]), decode(raw_clients, Page[Client])
+        listing = ListDocumentsView(
+            ctx=person.caller, **filters, sort=sort, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, clients_limit=100,
+        )  # one call: the page of documents and the clients the filter offers
+        view = decode(await bus_of(request).call(subjects.DOCUMENT_LIST_VIEW, listing), DocumentsView)
+        documents = view.documents
         pages = max(1, -(-documents.total // PAGE_SIZE))
         kept = {key: value for key, value in query.items() if key != "page" and value}
         return page(
-            request, "documents.html", person, documents=documents, clients=clients.items, filters=filters, sort=sort,
+            request, "documents.html", person, documents=documents, clients=view.clients, filters=filters, sort=sort,
             page_number=page_number, pages=pages, kept=kept, states=STATES, types=DOCUMENT_TYPES, sorts=SORTS,
         )
 
@@ -216,34 +212,11 @@ async def document_page(
 ) -> Response:
     """One document's page with what belongs to it (history, sends, payments, refunds); after a
     refused action, that action's form open with each error at its field (422)."""
-    bus = bus_of(request)
-    # The history does not depend on the document: asked for at once, beside it.
-    history = asyncio.ensure_future(bus.call(subjects.ACTIVITY_LIST, ListActivity(ctx=person.caller, entity_id=document_id, limit=50)))
-    try:
-        document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
-    except BaseException:
-        history.cancel()
-        raise
-    for_document = ListForDocument(ctx=person.caller, id=document_id)
-    issued = document.status != "draft"
-    refunded = document.status == "cancelled" and (document.refund_due is not None or document.amount_refunded > 0)
-    reads = {
-        "history": history,
-        **({"sends": bus.call(subjects.SEND_LIST, for_document)} if issued else {}),
-        **({"payments": bus.call(subjects.PAYMENT_LIST, for_document)} if issued and document.type == "invoice" else {}),
-        **({"refunds": bus.call(subjects.REFUND_LIST, for_document)} if refunded else {}),
-        **({"preview": bus.call(subjects.SEND_PREVIEW, PreviewSend(ctx=person.caller, id=document_id))}
-           if issued and document.status == "open" and person.may("email:send") else {}),
-    }
-    raw = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
+    command = GetDocumentView(ctx=person.caller, id=document_id, history_limit=50, with_send_preview=person.may("email:send"))
+    view = decode(await bus_of(request).call(subjects.DOCUMENT_VIEW, command), DocumentView)  # one call: all the page shows
     return page(
-        request, "document.html", person, 422 if refused else 200, doc=document, today=date.today(),
-        history=decode(raw["history"], list[Activity]),
-        sends=decode(raw["sends"], list[SendInfo]) if "sends" in raw else [],
-        payments=decode(raw["payments"], list[Payment]) if "payments" in raw else [],
-        refunds=decode(raw["refunds"], list[Refund]) if "refunds" in raw else [],
-        mail=decode(raw["preview"], SendPreview) if "preview" in raw else None,
-        refused=refused or ActionErrors(),
+        request, "document.html", person, 422 if refused else 200, doc=view.document, today=date.today(), history=view.history,
+        sends=view.sends, payments=view.payments, refunds=view.refunds, mail=view.send_preview, refused=refused or ActionErrors(),
     )
 
 

@@ -1,6 +1,6 @@
 """The pages clients and products share, each one bus command: the list (searched by `q`), the
-new form, the edit form and delete. A subclass names its kind, its subjects and contracts, how
-its form becomes the API's fields, and where a saved item leads."""
+new form, the edit form and delete. A subclass names its kind's calls (calls/items.py), how its
+form becomes the API's fields, and where a saved item leads."""
 
 from __future__ import annotations
 
@@ -12,31 +12,29 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls.items import ItemCalls
 from billwire_gateway.web.context import PersonDep, attempt, bus_of, decode, page, redirect
-from billwire_gateway.web.forms import field_errors
-from billwire_shared.contracts.common import ById, Caller, Page
+from billwire_gateway.web.forms import convert, field_errors
+from billwire_shared.contracts.common import Caller, Page
 
 
 class ItemPages(Controller):
-    # "client": the pages are clients.html and client_form.html, which name the item `client`.
-    kind: str
-    item: type
-    list_subject: str
-    list_query: type
-    create_subject: str
-    get_subject: str
-    update_subject: str
-    delete_subject: str
+    # Its noun names the pages: clients.html and client_form.html, which name the item `client`.
+    calls: ItemCalls
 
     def values(self, form: Any) -> dict[str, Any]:
         """What the form says, in the API's field names."""
         raise NotImplementedError
 
+    def patch_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The fields of a change: all the form has."""
+        return values
+
     def create_command(self, caller: Caller, values: dict[str, Any]) -> msgspec.Struct:
-        raise NotImplementedError
+        return self.calls.make(caller, convert(values, self.calls.body))
 
     def update_command(self, caller: Caller, item_id: UUID, values: dict[str, Any]) -> msgspec.Struct:
-        raise NotImplementedError
+        return self.calls.change(caller, item_id, convert(self.patch_values(values), self.calls.patch))
 
     def errors(self, exc: ApiError) -> dict[str, str]:
         """The refusal's fields by the form's field names."""
@@ -49,9 +47,9 @@ class ItemPages(Controller):
     @get("/")
     async def list_items(self, request: Request, person: PersonDep) -> Response:
         q = (request.query_params.get("q") or "").strip()[:100] or None
-        query = self.list_query(ctx=person.caller, q=q, limit=100)
-        items = decode(await bus_of(request).call(self.list_subject, query), Page[self.item])  # type: ignore[name-defined]
-        return page(request, f"{self.kind}s.html", person, q=q or "", **{f"{self.kind}s": items})
+        query = self.calls.search(person.caller, q, 100, 0)
+        items = decode(await bus_of(request).call(self.calls.subject("list"), query), Page[self.calls.item])  # type: ignore[name-defined]
+        return page(request, f"{self.calls.noun}s.html", person, q=q or "", **{f"{self.calls.noun}s": items})
 
     @get("/new")
     async def new_form(self, request: Request, person: PersonDep) -> Response:
@@ -60,10 +58,10 @@ class ItemPages(Controller):
     @post("/new")
     async def create(self, request: Request, person: PersonDep) -> Response:
         values = self.values(await request.form())
-        outcome = await attempt(request, self.create_subject, lambda: self.create_command(person.caller, values))
+        outcome = await attempt(request, self.calls.subject("create"), lambda: self.create_command(person.caller, values))
         if isinstance(outcome, ApiError):
             return self._form(request, person, None, values, self.errors(outcome), 422)
-        return redirect(self.saved(decode(outcome, self.item).id), "Saved.", person)
+        return redirect(self.saved(decode(outcome, self.calls.item).id), "Saved.", person)
 
     @get("/{item_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, item_id: FromPath[UUID]) -> Response:
@@ -72,20 +70,21 @@ class ItemPages(Controller):
     @post("/{item_id:uuid}/edit")
     async def update(self, request: Request, person: PersonDep, item_id: FromPath[UUID]) -> Response:
         values = self.values(await request.form())
-        outcome = await attempt(request, self.update_subject, lambda: self.update_command(person.caller, item_id, values))
+        outcome = await attempt(request, self.calls.subject("update"), lambda: self.update_command(person.caller, item_id, values))
         if isinstance(outcome, ApiError):
             return self._form(request, person, await self._get(request, person, item_id), values, self.errors(outcome), 422)
         return redirect(self.saved(item_id), "Saved.", person)
 
     @post("/{item_id:uuid}/delete")
     async def delete(self, request: Request, person: PersonDep, item_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(self.delete_subject, ById(ctx=person.caller, id=item_id))
+        await bus_of(request).call(self.calls.subject("delete"), self.calls.by_id(person.caller, item_id))
         return redirect(self.path, "Done.", person)
 
     async def _get(self, request: Request, person: PersonDep, item_id: UUID) -> Any:
-        return decode(await bus_of(request).call(self.get_subject, ById(ctx=person.caller, id=item_id)), self.item)
+        return decode(await bus_of(request).call(self.calls.subject("get"), self.calls.by_id(person.caller, item_id)), self.calls.item)
 
     def _form(
         self, request: Request, person: PersonDep, item: Any, values: dict[str, Any] | None, errors: dict[str, str], status_code: int = 200,
     ) -> Response:
-        return page(request, f"{self.kind}_form.html", person, status_code, values=values, errors=errors, **{self.kind: item})
+        noun = self.calls.noun
+        return page(request, f"{noun}_form.html", person, status_code, values=values, errors=errors, **{noun: item})

@@ -96,6 +96,7 @@ class LinksController(Controller):
             return public_page(request, "reset.html", 422, token=token, email=None, errors=errors)
         if used.user is None:
             return link_gone(request, used.problem)
+        request.app.state.web.checked.forget_user(str(used.user.id))  # here at once; other replicas hear it from the users wing
         return await signed_in(request, used.user, "Password set. Every other session has been signed out.")
 
     @get("/invite/{token:str}", opt={"public": True})

@@ -16,6 +16,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import recurring as calls
+from billwire_gateway.calls.call import Call
 from billwire_gateway.web.context import Person, PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given, lines, text
 from billwire_gateway.web.i18n import Texts
@@ -23,18 +25,7 @@ from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import ById, Page
 from billwire_shared.contracts.documents import Document, GetDocument
-from billwire_shared.contracts.recurring import (
-    CreateRecurring,
-    ListRecurring,
-    PreviewRecurring,
-    PreviewRecurringInput,
-    RecurringInput,
-    RecurringInvoice,
-    RecurringPatch,
-    RecurringPreview,
-    Schedule,
-    UpdateRecurring,
-)
+from billwire_shared.contracts.recurring import RecurringInput, RecurringInvoice, RecurringPatch, RecurringPreview, Schedule
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
 TEMPLATE_FIELDS = ("name", "currency", "language", "due_days", "export_type", "discount_rate", "introduction", "notes", "vat_regulation")
@@ -122,7 +113,7 @@ class RecurringController(Controller):
     async def list_templates(self, request: Request, person: PersonDep) -> Response:
         wanted = request.query_params.get("status")
         status = wanted if wanted in STATUSES else None
-        raw = await bus_of(request).call(subjects.RECURRING_LIST, ListRecurring(ctx=person.caller, status=status, limit=100))
+        raw = await calls.LIST.ask(bus_of(request), person.caller, status=status, limit=100)
         templates = decode(raw, Page[RecurringInvoice])
         names = await client_names(request, person, {template.client_id for template in templates.items})
         return page(
@@ -153,7 +144,7 @@ class RecurringController(Controller):
             body = convert(values, RecurringInput)
             if text(form, "then") == "preview":
                 return await self._form(request, person, None, values, {}, preview=True)
-            raw = await bus_of(request).call(subjects.RECURRING_CREATE, CreateRecurring(ctx=person.caller, template=body))
+            raw = await calls.CREATE.ask(bus_of(request), person.caller, body)
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -164,8 +155,7 @@ class RecurringController(Controller):
     async def show(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
         bus = bus_of(request)
         raw_template, raw_preview = await asyncio.gather(
-            bus.call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)),
-            bus.call(subjects.RECURRING_PREVIEW, PreviewRecurring(ctx=person.caller, id=recurring_id, count=6)),
+            calls.GET.ask(bus, person.caller, recurring_id), calls.PREVIEW.ask(bus, person.caller, recurring_id, count=6),
             return_exceptions=True,
         )
         if isinstance(raw_template, BaseException):
@@ -181,7 +171,7 @@ class RecurringController(Controller):
 
     @get("/{recurring_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        raw = await bus_of(request).call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id))
+        raw = await calls.GET.ask(bus_of(request), person.caller, recurring_id)
         template = decode(raw, RecurringInvoice)
         return await self._form(request, person, template, msgspec.to_builtins(template), {}, preview=True)
 
@@ -190,23 +180,23 @@ class RecurringController(Controller):
         form = await request.form()
         values = form_values(form)
         bus = bus_of(request)
-        template = decode(await bus.call(subjects.RECURRING_GET, ById(ctx=person.caller, id=recurring_id)), RecurringInvoice)
+        template = decode(await calls.GET.ask(bus, person.caller, recurring_id), RecurringInvoice)
         try:
             self._may_send(person, values)
             if text(form, "then") == "preview":
                 convert(values, RecurringInput)
                 return await self._form(request, person, template, values, {}, preview=True)
             patch = convert(as_patch(values), RecurringPatch)
-            await bus.call(subjects.RECURRING_UPDATE, UpdateRecurring(ctx=person.caller, id=recurring_id, patch=patch))
+            await calls.UPDATE.ask(bus, person.caller, recurring_id, patch)
         except ApiError as exc:
             if exc.reply.http_status >= 500 or exc.reply.http_status == 404:
                 raise
             return await self._form(request, person, template, values, field_errors(exc), 422)
         return redirect(f"/recurring/{recurring_id}", "Saved.", person)
 
-    async def _act(self, request: Request, person: Person, recurring_id: UUID, subject: str, done: str) -> Response:
+    async def _act(self, request: Request, person: Person, recurring_id: UUID, call: Call, done: str) -> Response:
         try:
-            await bus_of(request).call(subject, ById(ctx=person.caller, id=recurring_id))
+            await call.ask(bus_of(request), person.caller, recurring_id)
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
@@ -215,15 +205,15 @@ class RecurringController(Controller):
 
     @post("/{recurring_id:uuid}/pause")
     async def pause(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, subjects.RECURRING_PAUSE, "Paused: no invoices until resumed.")
+        return await self._act(request, person, recurring_id, calls.PAUSE, "Paused: no invoices until resumed.")
 
     @post("/{recurring_id:uuid}/resume")
     async def resume(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, subjects.RECURRING_RESUME, "Resumed.")
+        return await self._act(request, person, recurring_id, calls.RESUME, "Resumed.")
 
     @post("/{recurring_id:uuid}/end")
     async def end(self, request: Request, person: PersonDep, recurring_id: FromPath[UUID]) -> Response:
-        return await self._act(request, person, recurring_id, subjects.RECURRING_END, "Ended: no more invoices from it.")
+        return await self._act(request, person, recurring_id, calls.END, "Ended: no more invoices from it.")
 
     @staticmethod
     def _may_send(person: Person, values: dict[str, Any]) -> None:
@@ -250,7 +240,7 @@ class RecurringController(Controller):
         if preview and not errors:
             try:
                 body = convert(values, RecurringInput)
-                raw = await bus.call(subjects.RECURRING_PREVIEW_INPUT, PreviewRecurringInput(ctx=person.caller, template=body, count=6))
+                raw = await calls.PREVIEW_NEW.ask(bus, person.caller, body, count=6)
                 runs = decode(raw, RecurringPreview).runs
             except ApiError as exc:
                 if exc.reply.http_status >= 500:

@@ -78,6 +78,7 @@ class UsersController(Controller):
     @post("/{user_id:uuid}/disable", opt={"scope": "admin"})
     async def disable(self, request: Request, person: PersonDep, user_id: FromPath[UUID]) -> Response:
         outcome = await attempt(request, subjects.USER_DISABLE, lambda: DisableUser(ctx=person.caller, id=user_id))
+        request.app.state.web.checked.forget_user(str(user_id))  # signed out here at once; other replicas hear it from the users wing
         return redirect("/settings/users", outcome.reply.message if isinstance(outcome, ApiError) else "Done.", person)
 
     @staticmethod

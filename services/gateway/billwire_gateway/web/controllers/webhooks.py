@@ -12,20 +12,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import webhooks as calls
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given
-from billwire_shared import subjects
-from billwire_shared.contracts.common import ById, Page
+from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.public_events import PUBLIC_EVENTS
-from billwire_shared.contracts.webhooks import (
-    CreateWebhook,
-    ListDeliveries,
-    ListWebhooks,
-    NewWebhook,
-    Webhook,
-    WebhookDelivery,
-    WebhookInput,
-)
+from billwire_shared.contracts.webhooks import NewWebhook, Webhook, WebhookDelivery, WebhookInput
 
 EVENT_CHOICES = ("*", *sorted({f"{event.entity}.*" for event in PUBLIC_EVENTS}), *(event.type for event in PUBLIC_EVENTS))
 STATES = ("pending", "delivered", "failed")
@@ -46,7 +38,7 @@ class WebhooksController(Controller):
         values = given(form, ("url", "description")) | {"events": events}
         try:
             webhook = convert(values, WebhookInput)
-            raw = await bus_of(request).call(subjects.WEBHOOK_CREATE, CreateWebhook(ctx=person.caller, webhook=webhook))
+            raw = await calls.CREATE.ask(bus_of(request), person.caller, webhook)
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -55,7 +47,7 @@ class WebhooksController(Controller):
 
     @post("/{webhook_id:uuid}/delete", opt={"scope": "admin"})
     async def delete(self, request: Request, person: PersonDep, webhook_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(subjects.WEBHOOK_DELETE, ById(ctx=person.caller, id=webhook_id))
+        await calls.DELETE.ask(bus_of(request), person.caller, webhook_id)
         return redirect("/settings/webhooks", "Webhook deleted.", person)
 
     @get("/{webhook_id:uuid}", opt={"scope": "admin"})
@@ -67,8 +59,7 @@ class WebhooksController(Controller):
         bus = bus_of(request)
         chosen = delivery_state if delivery_state in STATES else None
         hook_raw, deliveries_raw = await asyncio.gather(
-            bus.call(subjects.WEBHOOK_GET, ById(ctx=person.caller, id=webhook_id)),
-            bus.call(subjects.WEBHOOK_DELIVERIES, ListDeliveries(ctx=person.caller, id=webhook_id, state=chosen, limit=50)),  # type: ignore[arg-type]
+            calls.GET.ask(bus, person.caller, webhook_id), calls.DELIVERIES.ask(bus, person.caller, webhook_id, state=chosen, limit=50),
         )
         return page(
             request, "webhook.html", person, hook=decode(hook_raw, Webhook), deliveries=decode(deliveries_raw, Page[WebhookDelivery]),
@@ -77,7 +68,7 @@ class WebhooksController(Controller):
 
     @staticmethod
     async def _page(request: Request, person: PersonDep, new_hook: NewWebhook | None, errors: dict, values: dict, status_code: int = 200) -> Response:
-        hooks = decode(await bus_of(request).call(subjects.WEBHOOK_LIST, ListWebhooks(ctx=person.caller)), list[Webhook])
+        hooks = decode(await calls.LIST.ask(bus_of(request), person.caller), list[Webhook])
         return page(
             request, "webhooks.html", person, status_code, hooks=hooks, new_hook=new_hook, errors=errors, values=values,
             choices=EVENT_CHOICES, descriptions={event.type: event.description for event in PUBLIC_EVENTS},

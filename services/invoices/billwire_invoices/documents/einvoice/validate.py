@@ -111,8 +111,6 @@ def _mark_saxon_thread() -> None:
     _local.on_saxon_thread = True
 
 
-# Saxon's one thread says so from its start: work already running there (a document's checks)
-# calls the schematron directly, instead of queueing behind itself and waiting forever.
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="saxon", initializer=_mark_saxon_thread)
 
 
@@ -146,7 +144,7 @@ def _strip_rule(text: str, rule: str) -> str:
 
 def schematron_failures(xml: bytes, syntax: str) -> list[Failure]:
     """The EN 16931 rules (blocking, on Saxon's thread)."""
-    if getattr(_local, "on_saxon_thread", False):
+    if getattr(_local, "on_saxon_thread", False):  # already there: waiting on its one worker would wait forever
         return _run_schematron(xml, syntax)
     return _executor.submit(_run_schematron, xml, syntax).result()
 

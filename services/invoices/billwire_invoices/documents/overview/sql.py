@@ -7,12 +7,13 @@ from uuid import UUID
 
 import asyncpg
 
-# The money columns (migration 0016) and their covering index, not the JSON: see that migration.
+# The running totals of migration 0019 (see documents/reports.py), not the documents: the overview
+# costs the same at 50,000 documents as at 50.
 OPEN_BALANCES = """
 SELECT currency,
-       coalesce(sum(balance_due), 0) AS outstanding,
-       coalesce(sum(balance_due) FILTER (WHERE overdue_at IS NOT NULL OR due_date < (now() AT TIME ZONE 'UTC')::date), 0) AS overdue
-FROM documents WHERE account_id = $1 AND type = 'invoice' AND status = 'open'
+       coalesce(sum(balance), 0) AS outstanding,
+       coalesce(sum(balance) FILTER (WHERE overdue_marked OR due_date < (now() AT TIME ZONE 'UTC')::date), 0) AS overdue
+FROM document_totals WHERE account_id = $1 AND type = 'invoice' AND status = 'open'
 GROUP BY 1 ORDER BY 1
 """
 
@@ -25,8 +26,8 @@ GROUP BY 1 ORDER BY 1
 
 REVENUE_BY_MONTH = """
 SELECT date_trunc('month', issue_date)::date AS month, currency, sum(gross) AS invoiced
-FROM documents
-WHERE account_id = $1 AND type = 'invoice' AND status IN ('open', 'paid') AND issue_date >= $2
+FROM document_totals
+WHERE account_id = $1 AND type = 'invoice' AND issue_date >= $2
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 

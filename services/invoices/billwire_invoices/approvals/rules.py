@@ -1,0 +1,103 @@
+"""Pure rules of approvals: which calls are held back, who may decide, whether an approved
+action may still run on the document as it is now, and the preview of the actions that have no
+preview of their own (delete, record_payment)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from billwire_shared.contracts.approvals import Approval
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.documents import Document
+from billwire_shared.contracts.lifecycle import PaymentInput
+from billwire_shared.contracts.previews import ActionPreview, Problem
+from billwire_shared.errors import BillwireError, ErrorCode, FieldError
+
+
+def held_for_approval(ctx: Caller, action: str) -> None:
+    """A key whose policy names `action` never does it directly: the gateway asks for an
+    approval instead (POST answers 202). Reaching the action itself is refused, not done."""
+    if action in ctx.requires_approval:
+        raise BillwireError(
+            ErrorCode.APPROVAL_REQUIRED,
+            f"This API key's policy requires a person's approval for `{action}`; nothing was done.",
+        )
+
+
+def ensure_may_decide(ctx: Caller, approval: Approval) -> None:
+    """A person signed in, or a key whose own policy does not hold the same action back."""
+    if ctx.user_id is None and approval.action in ctx.requires_approval:
+        raise BillwireError(
+            ErrorCode.FORBIDDEN,
+            f"This API key needs approval for `{approval.action}` itself, so it cannot approve or reject one.",
+        )
+
+
+def ensure_pending(approval: Approval) -> None:
+    if approval.state != "pending":
+        raise BillwireError(
+            ErrorCode.APPROVAL_NOT_PENDING, f"Approval {approval.id} is {approval.state} already; nothing was done.",
+        )
+
+
+def why_not_now(approval: Approval, doc: Document | None, version: int, total: Decimal, problems: list[Problem]) -> str | None:
+    """Why the approved action must not run on the document as it is now (None: it may). It runs
+    only on the document the person saw: same version, same total, nothing that would refuse it."""
+    if doc is None:
+        return "The document no longer exists; nothing was done."
+    if doc.version != version:
+        return (f"The document changed after the approval was asked for (version {version}, now {doc.version}); "
+                "nothing was done. Ask for a new approval to act on it as it is now.")
+    if total != approval.expected_total:
+        return (f"The document's total is {total} {doc.currency} now, not the expected {approval.expected_total}; "
+                "nothing was done.")
+    if problems:
+        reasons = "; ".join(f"{p.code}: " + (f"{p.field}: " if p.field else "") + p.message for p in problems)
+        return f"The {approval.action} would be refused now: {reasons}; nothing was done."
+    return None
+
+
+def plain_preview(action: str, doc: Document, payment: PaymentInput | None) -> ActionPreview:
+    """What deleting a draft or recording a payment would do (the other actions have previews.py)."""
+    problems: list[Problem] = []
+    if action == "delete":
+        would = "delete the draft; it is gone for good"
+        if doc.status != "draft":
+            problems.append(Problem(code=ErrorCode.DOCUMENT_FINALIZED, message="Only a draft can be deleted."))
+    else:
+        amount = payment.amount if payment else Decimal(0)
+        would = f"record a payment of {amount} {doc.currency}"
+        if doc.status not in ("open", "paid") or doc.type != "invoice":
+            problems.append(Problem(code=ErrorCode.INVALID_DOCUMENT_STATE, message="Only an issued invoice takes payments."))
+    return ActionPreview(
+        action=action, would=would, document_id=doc.id, type=doc.type, status=doc.status,
+        status_after=doc.status, number=doc.number, number_after=doc.number, total=doc.totals.gross,
+        currency=doc.currency, balance_due=doc.balance_due, vat_note=doc.vat_note, blocking_problems=problems,
+    )
+
+
+def refusal(preview: ActionPreview) -> BillwireError:
+    """What asking for an action that would be refused answers at once: the first problem's code,
+    every problem named (no approval is stored for an action that cannot run)."""
+    first = preview.blocking_problems[0]
+    details = [FieldError(field=p.field or "", message=p.message, rule=p.rule) for p in preview.blocking_problems]
+    return BillwireError(ErrorCode(first.code), f"The {preview.action} would be refused, so no approval was asked for: {first.message}", details)
+
+
+def approval_of(row: Any) -> Approval:
+    data = {name: row[name] for name in (
+        "id", "action", "document_id", "state", "key_id", "preview", "expected_total", "reason", "result",
+        "decided_by_user", "decided_by_key", "created_at", "decided_at", "expires_at",
+    )}
+    return msgspec.convert(data | {"approve_url": f"/approvals/{row['id']}"}, Approval, strict=False)
+
+
+def decided(approval: Approval, state: str, ctx: Caller, now: datetime, reason: str | None = None, result: Any = None) -> Approval:
+    return msgspec.structs.replace(
+        approval, state=state, reason=reason, result=result, decided_at=now, pending=False,
+        decided_by_user=ctx.user_id, decided_by_key=ctx.key_id if ctx.user_id is None else None,
+    )

@@ -1,0 +1,1 @@
+"""The web pages' reads, each in one call: what a page shows, from the wings' own queries."""

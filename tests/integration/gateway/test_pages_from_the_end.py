@@ -1,0 +1,76 @@
+"""Offset pages whose total the running counts know (type, plain status, overdue invoices) are read
+from the end when they lie in the back half: every page, in every order, is the slice of the whole
+list it names, with the same total and `next_cursor`; ties of the sort value are broken by id the
+same way both ways; and the counts equal the documents counted row by row."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from tests.stack import BUYER, Api, Stack, ready_account
+
+SORTS = ["-created_at", "created_at", "number", "-number", "date", "-date"]
+FILTERS: list[dict[str, Any]] = [{}, {"status": "draft"}, {"status": "open"}, {"status": "paid"}, {"status": "cancelled"},
+                                 {"status": "overdue"}, {"status": "unpaid"}]
+
+
+async def _invoice(api: Api, issue_date: str | None, finalize: bool, due_days: int = 14) -> dict:
+    body = {"client": BUYER, "due_days": due_days, "lines": [{"description": "Work", "unit_price": "10"}]}
+    body |= {"issue_date": issue_date} if issue_date else {}
+    draft = await api.post("/invoices", json=body)
+    assert draft.status_code == 201, draft.text
+    if not finalize:
+        return draft.json()
+    final = await api.post(f"/invoices/{draft.json()['id']}/finalize")
+    assert final.status_code == 200, final.text
+    return final.json()
+
+
+async def _page(api: Api, **params: Any) -> dict:
+    response = await api.get("/invoices", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_every_offset_page_is_its_slice_of_the_whole_list(stack: Stack) -> None:
+    api = await ready_account(stack, "Pages GmbH")
+    past = (date.today() - timedelta(days=30)).isoformat()
+    made = [await _invoice(api, day, finalize) for day, finalize in (
+        ("2026-01-05", True), (None, False), ("2026-01-05", True), (past, True), ("2026-02-01", False), (None, False),
+        ("2026-03-01", True), (past, True), ("2026-01-05", True))]
+    await api.post(f"/invoices/{made[0]['id']}/mark-paid")
+    await api.post(f"/invoices/{made[2]['id']}/cancel")
+    conn = await asyncpg.connect(stack.database_url, server_settings={"search_path": "invoices", "TimeZone": "UTC"})
+    try:
+        account_id = await conn.fetchval("SELECT account_id FROM documents WHERE id = $1", UUID(made[0]["id"]))
+        # Three documents created at the same instant as the last one: the sort value ties, the id decides.
+        await conn.execute(
+            "INSERT INTO documents (id, account_id, created_at, type, status, number, client_id, issue_date, version, data,"
+            " updated_at, due_date) SELECT copy.id, account_id, created_at, type, status, NULL, client_id, issue_date, version,"
+            " jsonb_set(data, '{id}', to_jsonb(copy.id::text)), updated_at, due_date"
+            " FROM documents, generate_series(1, 3) AS g, LATERAL (SELECT gen_random_uuid() AS id, g) AS copy WHERE documents.id = $1",
+            UUID(made[5]["id"]))
+        for filters in FILTERS:
+            for sort in SORTS:
+                whole = await _page(api, sort=sort, limit=100, **filters)
+                ids = [item["id"] for item in whole["items"]]
+                assert whole["total"] == len(ids) and len(set(ids)) == len(ids)
+                for limit in (1, 3):
+                    for offset in range(len(ids) + 2):
+                        page = await _page(api, sort=sort, limit=limit, offset=offset, **filters)
+                        where = (filters, sort, limit, offset)
+                        assert [item["id"] for item in page["items"]] == ids[offset:offset + limit], where
+                        assert page["total"] == len(ids), where
+                        assert (page["next_cursor"] is not None) == (offset + limit < len(ids)), where
+        counted = await conn.fetch(
+            "SELECT type, status, count(*) AS documents FROM documents WHERE account_id = $1 GROUP BY 1, 2 ORDER BY 1, 2", account_id)
+        kept = await conn.fetch(
+            "SELECT type, status, sum(documents)::bigint AS documents FROM document_counts WHERE account_id = $1"
+            " GROUP BY 1, 2 HAVING sum(documents) <> 0 ORDER BY 1, 2", account_id)
+        assert [tuple(r.values()) for r in kept] == [tuple(r.values()) for r in counted]
+    finally:
+        await conn.close()
