@@ -40,6 +40,8 @@ async def test_metadata_points_an_oauth_client_from_the_mcp_endpoint_to_the_auth
         assert server["registration_endpoint"] == f"{base}/register"
         assert server["code_challenge_methods_supported"] == ["S256"]
         assert set(server["scopes_supported"]) == {"read", "write", "email:send", "admin"}
+        discovery = (await http.get(f"{base}/.well-known/mcp.json")).json()
+        assert discovery["oauth"] == {"resource_metadata": f"{base}/.well-known/oauth-protected-resource/api/mcp", "authorization_server": base}
 
 
 async def test_registration_accepts_https_and_loopback_redirects_only(stack: Stack) -> None:

@@ -159,12 +159,12 @@ async def test_an_assistant_connects_through_oauth_and_its_key_is_revoked_in_the
         assert refused.status_code == 401 and "resource_metadata=" in refused.headers["www-authenticate"]
 
 
-def authorize_url(base: str, client_id: str, redirect_uri: str, verifier: str) -> str:
-    query = httpx.QueryParams({
+def authorize_url(base: str, client_id: str, redirect_uri: str, verifier: str, scope: str | None = "read write email:send admin") -> str:
+    query = {
         "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": secrets.token_urlsafe(16),
-        "code_challenge": challenge_of(verifier), "code_challenge_method": "S256", "scope": "read write email:send",
-    })
-    return f"{base}/authorize?{query}"
+        "code_challenge": challenge_of(verifier), "code_challenge_method": "S256",
+    } | ({"scope": scope} if scope else {})
+    return f"{base}/authorize?{httpx.QueryParams(query)}"
 
 
 async def test_a_code_needs_its_pkce_verifier_works_once_and_only_owners_consent(web: Web) -> None:
@@ -175,7 +175,7 @@ async def test_a_code_needs_its_pkce_verifier_works_once_and_only_owners_consent
         })
         client_id = registered.json()["client_id"]
         verifier = secrets.token_urlsafe(48)
-        granted = await person.consent(authorize_url(web.base, client_id, person.callback, verifier), email)
+        granted = await person.consent(authorize_url(web.base, client_id, person.callback, verifier), email, untick=("admin",))
         exchange = {"grant_type": "authorization_code", "code": granted["code"], "redirect_uri": person.callback, "client_id": client_id}
 
         wrong = await http.post(f"{web.base}/token", data=exchange | {"code_verifier": secrets.token_urlsafe(48)})
@@ -188,8 +188,10 @@ async def test_a_code_needs_its_pkce_verifier_works_once_and_only_owners_consent
         rest = await http.get(f"{web.base}/api/v1/clients", headers={"Authorization": f"Bearer {right.json()['access_token']}"})
         assert rest.status_code == 200  # the token is a key: the REST API takes it too, with its scopes
 
-        # Deny: the client hears access_denied, and no key is made.
-        await person.page.goto(authorize_url(web.base, client_id, person.callback, verifier))
+        # Deny: the client hears access_denied, and no key is made. (Asked for no scope: a new key's defaults, no admin.)
+        await person.page.goto(authorize_url(web.base, client_id, person.callback, verifier, scope=None))
+        await expect(person.page.get_by_role("checkbox")).to_have_count(3)
+        await expect(person.page.get_by_role("checkbox", name="(admin)")).to_have_count(0)
         await person.page.get_by_role("button", name="Deny").click()
         denied = parse_qs(urlsplit(await person.arrival()).query)
         assert denied["error"] == ["access_denied"] and "code" not in denied

@@ -14,6 +14,10 @@ import msgspec
 
 from billwire_shared.contracts.common import Command, Scope
 
+# What a client gets asked for when it names no scopes (and what the metadata suggests): what a
+# new API key gets by default; `admin` only when a client asks for it and an owner ticks it.
+DEFAULT_SCOPES = ["read", "write", "email:send"]
+
 ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 

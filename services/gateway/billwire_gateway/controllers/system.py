@@ -6,10 +6,11 @@ import msgspec
 from litestar import Controller, Request, Response, get
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.oauth.routes import resource_metadata_url
 from billwire_gateway.strict import check_request
 from billwire_shared import __version__
 from billwire_shared.contracts.common import HealthReply
-from billwire_shared.service import HEALTH_SUBJECTS
+from billwire_shared.probe import HEALTH_SUBJECTS
 
 
 class Health(msgspec.Struct):
@@ -34,10 +35,13 @@ class SystemController(Controller):
 
     @get("/.well-known/mcp.json", summary="How to reach the MCP endpoint")
     async def mcp_discovery(self, request: Request) -> dict:
+        oauth = request.app.state.oauth
         return {
             "name": "billwire", "version": __version__, "endpoint": str(request.base_url).rstrip("/") + "/api/mcp",
             "transport": "streamable-http", "stateless": True,
             "authentication": {"type": "bearer", "header": "Authorization", "format": "Bearer bw_..."},
+            # Clients that cannot be given a key: the MCP authorization flow (README, "Connecting with OAuth").
+            "oauth": {"resource_metadata": resource_metadata_url(oauth.public_url), "authorization_server": oauth.public_url},
         }
 
     @get("/ready", summary="Ready: NATS is reachable and the invoices service reaches its database")

@@ -34,7 +34,7 @@ from billwire_gateway.oauth.grants import REQUEST_SECONDS, GrantStore, PendingRe
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import NewApiKey
 from billwire_shared.contracts.common import SCOPES, Caller
-from billwire_shared.contracts.oauth import GetOAuthClient, IssueOAuthToken, OAuthClientRecord, RegisterOAuthClient
+from billwire_shared.contracts.oauth import DEFAULT_SCOPES, GetOAuthClient, IssueOAuthToken, OAuthClientRecord, RegisterOAuthClient
 
 CONSENT_PATH = "/oauth/consent"
 MAX_REDIRECT_URIS = 10
@@ -101,7 +101,8 @@ class BillwireOAuthProvider:
         in to the sign-in page first, and back)."""
         if params.resource is not None and params.resource.rstrip("/") != self.resource_url.rstrip("/"):
             raise AuthorizeError("invalid_target", f"This server issues tokens for {self.resource_url} only.")
-        wanted = params.scopes if params.scopes is not None else (client.scope or "").split()
+        # No scope asked for: what a new API key gets by default, never `admin` unasked.
+        wanted = params.scopes if params.scopes is not None else DEFAULT_SCOPES
         scopes = [scope for scope in SCOPES if scope in wanted]
         if not scopes:
             raise AuthorizeError("invalid_scope", f"Ask for some of: {' '.join(SCOPES)}.")

@@ -15,14 +15,13 @@ from billwire_gateway.middleware import address_key, client_address, send_error
 from billwire_gateway.oauth.grants import GrantStore
 from billwire_gateway.security import RateLimiter
 from billwire_shared.contracts.common import SCOPES
+from billwire_shared.contracts.oauth import DEFAULT_SCOPES
 from billwire_shared.errors import ErrorCode, ErrorReply
 
 MCP_PATH = "/api/mcp"
 PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource"
 AUTHORIZATION_SERVER = "/.well-known/oauth-authorization-server"
 OAUTH_PATHS = [AUTHORIZATION_SERVER, PROTECTED_RESOURCE, PROTECTED_RESOURCE + MCP_PATH, "/authorize", "/token", "/register"]
-# What a client asks for unless it names scopes itself: what a new API key gets by default.
-DEFAULT_SCOPES = ["read", "write", "email:send"]
 
 
 def resource_metadata_url(public_url: str) -> str:
@@ -77,6 +76,7 @@ class OAuthServer:
         from starlette.routing import Route
 
         from billwire_gateway.oauth.provider import BillwireOAuthProvider
+
 
         # An issuer without a path keeps it empty: RFC 8414 compares issuers as strings, and
         # pydantic would otherwise write "https://host/" where the client expects "https://host".
