@@ -78,6 +78,8 @@ def document_errors(app: Litestar) -> None:
             if operation is None:
                 continue
             responses = dict(operation.responses or {})
+            if isinstance(no_content := responses.get("204"), OpenAPIResponse):
+                no_content.content = None  # a 204 has no body (a `Response[None]` handler is documented with one)
             for status, description in API_ERRORS.items():
                 responses[status] = OpenAPIResponse(
                     description=description, content={"application/json": OpenAPIMediaType(schema=reference)}
