@@ -28,6 +28,19 @@ def held_for_approval(ctx: Caller, action: str) -> None:
         )
 
 
+def ensure_policy_kept(ctx: Caller, asked: list[str] | tuple[str, ...]) -> None:
+    """A key whose policy holds actions back makes keys only under that policy too: a key without
+    it could do, or approve, what this one may only ask for."""
+    dropped = [action for action in ctx.requires_approval if action not in asked]
+    if dropped:
+        names = ", ".join(f"`{action}`" for action in dropped)
+        raise BillwireError(
+            ErrorCode.APPROVAL_REQUIRED,
+            f"This API key's policy requires a person's approval for {names}; a key it creates must require that too. Nothing was done.",
+            [FieldError(field="requires_approval", message=f"must include {names}")],
+        )
+
+
 def ensure_may_decide(ctx: Caller, approval: Approval) -> None:
     """A person signed in, or a key whose own policy does not hold the same action back."""
     if ctx.user_id is None and approval.action in ctx.requires_approval:
