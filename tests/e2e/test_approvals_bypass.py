@@ -5,8 +5,19 @@ changes nothing."""
 
 from __future__ import annotations
 
+from uuid import UUID, uuid4
+
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from billwire_shared import subjects
+from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.users import CreateUser, NewUser, UserInput
 from tests.e2e.test_approvals import agent_of, draft
-from tests.stack import BUYER, Stack, ready_account
+from tests.e2e.test_mcp import call
+from tests.events import collect_events
+from tests.stack import BUYER, Stack, ready_account, unique
 
 SCHEDULE = {"frequency": "monthly", "start": "2040-01-01"}
 LINES = [{"description": "Retainer {month}", "quantity": "1", "unit_price": "100"}]
@@ -67,3 +78,27 @@ async def test_a_held_key_cannot_pay_or_unpay_by_the_other_routes(stack: Stack) 
     removed = await unpayer.delete(f"/invoices/{invoice['id']}/payments/{payment.json()['id']}")
     assert removed.status_code == 403 and removed.json()["error"]["code"] == "APPROVAL_REQUIRED", removed.text
     assert (await admin.get(f"/invoices/{invoice['id']}")).json()["status"] == "paid"
+
+
+async def test_the_owners_link_names_this_server_whatever_host_the_agent_claims(stack: Stack) -> None:
+    """The e-mailed one-time link decides the approval: were it built from the agent's Host
+    header, the agent could send the owner to its own server, read the token and approve itself."""
+    admin = await ready_account(stack, unique("Host Header GmbH"))
+    assert stack.invoices.pool is not None
+    account_id = await stack.invoices.pool.fetchval(
+        "SELECT account_id FROM api_keys WHERE prefix = $1", (await admin.get("/settings/api-keys")).json()[0]["prefix"],
+    )
+    owner = UserInput(email=f"owner-{uuid4().hex[:10]}@host-header.example", role="owner", password=None)
+    await stack.gateways[0].state.bus.call_typed(subjects.USER_CREATE, CreateUser(ctx=Caller(account_id=UUID(str(account_id))), user=owner), NewUser)
+    agent = await agent_of(stack, admin, ["finalize"])
+    invoice = await draft(agent)
+    async with stack.served() as base:
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {agent.key}", "Host": "evil.example"})
+        async with client, streamable_http_client(f"{base}/api/mcp", http_client=client) as (read, write, *_), \
+                ClientSession(read, write) as session:
+            await session.initialize()
+            pending = await call(session, "finalize_invoice", invoice_id=invoice["id"], confirm=True, expected_total="238.00")
+    [mail] = await collect_events(stack, "user.email_requested",
+                                  lambda _, event: event["data"]["send"]["document_id"] == pending["id"], 1, 20, 1)
+    [link] = [line for line in mail["data"]["send"]["body"].splitlines() if "/login/approval/" in line]
+    assert link.startswith(f"{base}/login/approval/"), link  # the served gateway's own address
