@@ -134,8 +134,13 @@ class RunningStack:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def key(self) -> str:
-        for line in (self.var / "dev-credentials.env").read_text().splitlines():
+    def key(self, timeout: float = 120) -> str:
+        """The first account's key; `billwire run` creates it after /ready (on a busy machine
+        that can outlast the settling pause), so wait for the file."""
+        path, deadline = self.var / "dev-credentials.env", time.monotonic() + timeout
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        for line in path.read_text().splitlines():
             if line.startswith("BILLWIRE_API_KEY="):
                 return line.split("=", 1)[1].strip()
         raise RuntimeError("no BILLWIRE_API_KEY in dev-credentials.env")

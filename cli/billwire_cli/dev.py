@@ -3,10 +3,11 @@
 Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
 reused on the next run; var/servers.env says where they are, for the other commands), and
 without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every e-mail as var/mail/<n>.eml
-(port BILLWIRE_DEV_SMTP_PORT, default 2525). It migrates, starts every service with its output prefixed by its name, waits for the gateway's /ready, creates a
-first account (with an owner for the web app) on the first run and prints its API key, the
-web app's address, e-mail and password, and the URLs. Ctrl-C stops the
-services, then the servers.
+(port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates, starts every
+service with its output prefixed by its name and the `small` profile's pools (small_profile.py),
+creates a first account (with an owner for the web app) beside them on the first run, waits for
+the gateway's /ready and prints the account's API key, the web app's address, e-mail and
+password, and the URLs. Ctrl-C stops the services, then the servers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import asyncpg
 
-from billwire_cli import local_servers
+from billwire_cli import local_servers, small_profile
 from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, secrets_keys, show
 from billwire_cli.embedded import (
     EmbeddedNats,
@@ -55,6 +56,7 @@ STOP_GRACE = 10.0
 API_KEY_LINE = re.compile(r"^API key: (bw_\S+)\s*$")
 WEB_LINE = re.compile(r"^Web (e-mail|password): (\S+)\s*$")
 DEV_OWNER_EMAIL = "owner@billwire.localhost"
+ACCOUNT_ARGS = ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL]
 
 _WIDTH = max(len(name) for name, _ in SERVICES + [("migrate", ""), ("account", "")])
 _COLORS = ["36", "35", "33", "32", "34", "31"]
@@ -124,6 +126,7 @@ async def _run(var: Path) -> int:
     out = Output()
     servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher] = []
     services: list[Proc] = []
+    steps: list[Proc] = []  # one-off commands running beside the services
     try:
         env = await _start_backends(var, servers)
         local_servers.write(var, env)  # where other `billwire` commands find these servers
@@ -145,17 +148,19 @@ async def _run(var: Path) -> int:
         if code != 0:
             raise DevError(f"migrations failed: `python -m billwire_invoices migrate` exited with code {code}")
 
+        path = var / CREDENTIALS_FILE
+        first_start = not path.exists()
+        if first_start:  # beside the services, not after them: it needs only the migrated schema
+            steps.append(await _spawn(out, "account", ACCOUNT_ARGS, env, capture=True))
         for name, module in SERVICES:
-            services.append(await _spawn(out, name, ["-m", module], env))
+            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         base = f"http://{local}:{port}"
         await _wait_ready(f"{base}/ready", services, stop)
         if stop.is_set():
             return 0
 
-        path = var / CREDENTIALS_FILE
-        first_start = not path.exists()
         if first_start:
-            credentials = await _create_account(out, env, stop)
+            credentials = await _created_account(out, steps[0], stop)
             if credentials is None:
                 return 0
         else:
@@ -183,7 +188,7 @@ async def _run(var: Path) -> int:
         say(str(exc))
         return 1
     finally:  # the signal handlers stay: a second Ctrl-C does not interrupt the clean-up
-        await _stop_all(services)
+        await _stop_all(steps + services)
         for server in reversed(servers):
             try:
                 await asyncio.to_thread(server.stop)
@@ -193,26 +198,32 @@ async def _run(var: Path) -> int:
 
 async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher]) -> dict[str, str]:
     """Embedded Postgres/NATS unless DATABASE_URL/NATS_URL point elsewhere, and the SMTP
-    catcher unless BILLWIRE_SMTP_HOST names a relay; returns the env."""
+    catcher unless BILLWIRE_SMTP_HOST names a relay, started side by side (Postgres' start,
+    initdb on the first run, is the long one); returns the env."""
     env = dict(os.environ)
+    pg = nats = catcher = None
     if not env.get("DATABASE_URL"):
-        pg = EmbeddedPostgres(var / "postgres", port=int(env.get("BILLWIRE_DEV_PG_PORT", DEFAULT_PG_PORT)))
+        pg_port = int(env.get("BILLWIRE_DEV_PG_PORT", DEFAULT_PG_PORT))
+        pg = EmbeddedPostgres(var / "postgres", port=pg_port, settings=small_profile.POSTGRES_SETTINGS)
         servers.append(pg)
-        await asyncio.to_thread(pg.start)
-        await _ensure_database(pg.url, DEV_DATABASE)
-        env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
-        say(f"Postgres (embedded, data in {show(pg.data_dir)}): {env['DATABASE_URL']}")
     if not env.get("NATS_URL"):
         port = int(env.get("BILLWIRE_DEV_NATS_PORT", DEFAULT_NATS_PORT))
         nats = EmbeddedNats(var / "nats", port=port, max_payload=NATS_MAX_PAYLOAD)
         servers.append(nats)
-        await asyncio.to_thread(nats.start)
-        env["NATS_URL"] = nats.url
-        say(f"NATS (embedded, data in {show(nats.store_dir)}): {nats.url}")
     if not env.get("BILLWIRE_SMTP_HOST"):
         catcher = MailCatcher(var / "mail", port=_smtp_port(env))
         servers.append(catcher)
-        await asyncio.to_thread(catcher.start)
+    started = await asyncio.gather(*(asyncio.to_thread(server.start) for server in servers), return_exceptions=True)
+    if failed := next((result for result in started if isinstance(result, BaseException)), None):
+        raise failed  # the caller stops those that did start
+    if pg is not None:
+        await _ensure_database(pg.url, DEV_DATABASE)
+        env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
+        say(f"Postgres (embedded, data in {show(pg.data_dir)}): {env['DATABASE_URL']}")
+    if nats is not None:
+        env["NATS_URL"] = nats.url
+        say(f"NATS (embedded, data in {show(nats.store_dir)}): {nats.url}")
+    if catcher is not None:
         env.update(BILLWIRE_SMTP_HOST=catcher.host, BILLWIRE_SMTP_PORT=str(catcher.port), BILLWIRE_SMTP_SECURITY="none")
         say(f"SMTP catcher (every e-mail kept in {show(catcher.folder)}/<n>.eml): {catcher.host}:{catcher.port}")
     return env
@@ -318,11 +329,7 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-async def _create_account(out: Output, env: dict[str, str], stop: asyncio.Event) -> Credentials | None:
-    step = await _spawn(
-        out, "account", ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL],
-        env, capture=True,
-    )
+async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Credentials | None:
     code = await _wait_or_stop(step, stop)
     if code is None:
         return None

@@ -52,12 +52,14 @@ class EmbeddedPostgres:
     refuses root; if that user cannot reach `data_dir` (a private parent directory, e.g.
     pytest's tmp dirs), the cluster lives in /var/lib/billwire-pg/<hash of data_dir>
     instead: `.data_dir` is where it really is, `.requested_dir` what was asked for.
+    `settings` (postgresql.conf names and values) are given to the server at every start.
     """
 
-    def __init__(self, data_dir: Path, port: int = 5432) -> None:
+    def __init__(self, data_dir: Path, port: int = 5432, settings: dict[str, str] | None = None) -> None:
         self.requested_dir = Path(data_dir).absolute()
         self.data_dir = self.requested_dir
         self.port = port
+        self.settings = dict(settings or {})
         self.bin_dir = postgres_bin_dir()
         self._as_root = os.geteuid() == 0
         self._prepared = False
@@ -170,7 +172,7 @@ class EmbeddedPostgres:
         socket_dir = str(self.data_dir)
         if len(f"{socket_dir}/.s.PGSQL.{self.port}") > _MAX_SOCKET_PATH:
             socket_dir = ""  # too long for a unix socket: TCP only
-        options = f"-h {LOOPBACK} -p {self.port} -k '{socket_dir}'"
+        options = f"-h {LOOPBACK} -p {self.port} -k '{socket_dir}'" + "".join(f" -c {k}={v}" for k, v in self.settings.items())
         self._run(
             "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", str(int(timeout)),
             "-o", options, "start", timeout=timeout + 10,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +25,6 @@ from billwire_shared.consumers import (
     ensure_consumer,
     ensure_dead_letter_stream,
 )
-from billwire_shared.contracts.common import SINGLE_LINE, SINGLE_LINE_MESSAGE
 from billwire_shared.errors import (
     ERROR_HEADER,
     BillwireError,
@@ -34,30 +32,12 @@ from billwire_shared.errors import (
     ErrorReply,
     FieldError,
 )
+from billwire_shared.field_errors import field_error
 from billwire_shared.subjects import Names
 from billwire_shared.telemetry import REQUEST_ID_HEADER, mark_failed, request_context, tracing_enabled
 
 log = logging.getLogger("billwire.bus")
 JETSTREAM_WAIT = 120.0  # seconds a starting service waits for JetStream before it gives up
-
-
-def field_error(exc: msgspec.ValidationError, drop_root: bool = True) -> FieldError:
-    """Turn msgspec's "... - at `$.lines[0].quantity`" into a field path and a reason;
-    "unknown field `x`" and "missing required field `x`" name x itself."""
-    text = str(exc)
-    message, found, where = text.rpartition(" - at `")
-    if not found:
-        message, path = text, ""
-    else:
-        path = where.rstrip("`").removeprefix("$").lstrip(".")
-        if drop_root:  # handler arguments arrive wrapped: $.<argument>.<field>
-            path = path.split(".", 1)[1] if "." in path else ""
-    named = re.search(r"(?:unknown|missing required) field `([^`]+)`", message)
-    if named:
-        path = f"{path}.{named.group(1)}" if path else named.group(1)
-    if repr(SINGLE_LINE) in message:  # msgspec quotes the pattern; say what it means
-        message = SINGLE_LINE_MESSAGE
-    return FieldError(field=path, message=message)
 
 
 def error_response(reply: ErrorReply) -> Response:

@@ -26,3 +26,10 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 16, **kwar
     return await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session, **kwargs
     )
+
+
+async def open_schema_pool(database_url: str, schema: str, **kwargs) -> asyncpg.Pool:
+    """A pool whose connections see the service's own schema first."""
+    return await create_pool(
+        database_url, server_settings={"search_path": schema, "application_name": f"billwire-{schema}"}, **kwargs
+    )

@@ -21,7 +21,7 @@ from billwire_shared.bus import create_broker, declare_jetstream
 from billwire_shared.bus_client import BusClient, connect_nats
 from billwire_shared.consumers import Durable, ExhaustedWatch
 from billwire_shared.contracts.common import HealthReply
-from billwire_shared.db import create_pool
+from billwire_shared.db import open_schema_pool
 from billwire_shared.metrics import MetricsServer
 from billwire_shared.migrate import migrate
 from billwire_shared.outbox import OutboxPublisher
@@ -39,13 +39,6 @@ class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
     outbox_poll_interval: float = 1.0
     events_replicas: int = 1
     metrics_port: int = 0  # Prometheus /metrics on this port (0: off)
-
-
-async def open_schema_pool(database_url: str, schema: str, **kwargs: Any) -> asyncpg.Pool:
-    """A pool whose connections see the service's own schema first."""
-    return await create_pool(
-        database_url, server_settings={"search_path": schema, "application_name": f"billwire-{schema}"}, **kwargs
-    )
 
 
 def health_handler(

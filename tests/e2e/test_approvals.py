@@ -49,6 +49,10 @@ async def test_a_held_finalize_waits_for_approval_and_runs_once_as_the_agent(sta
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "FORBIDDEN", refused.text
     pending = (await admin.get("/approvals", params={"state": "pending"})).json()
     assert [a["id"] for a in pending["items"]] == [approval["id"]]
+    stranger = await ready_account(stack, "Stranger GmbH")  # another account never sees or decides it
+    assert (await stranger.get(f"/approvals/{approval['id']}")).status_code == 404
+    assert (await stranger.post(f"/approvals/{approval['id']}/approve")).status_code == 404
+    assert (await stranger.get("/approvals")).json()["total"] == 0
 
     first, second = await asyncio.gather(
         admin.post(f"/approvals/{approval['id']}/approve"), admin.post(f"/approvals/{approval['id']}/approve"),

@@ -16,8 +16,8 @@ from typing import Any
 
 import msgspec
 
-from billwire_shared.bus import field_error
 from billwire_shared.errors import FieldError
+from billwire_shared.field_errors import field_error
 
 MAX_PROBLEMS = 50  # enough to fix a body in one go; a body of thousands of bad lines is not listed line by line
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # What is stored must travel inside one bus message with a document (NATS: 1 MB by default),
@@ -143,7 +145,11 @@ def _clean_attributes(element: etree._Element) -> None:
 
 
 def sanitize_svg(data: bytes) -> bytes:
-    """An SVG rebuilt from allowed elements and attributes; anything else is removed."""
+    """An SVG rebuilt from allowed elements and attributes; anything else is removed.
+
+    lxml (about 4 MB) is imported with the first SVG logo, not when the gateway starts."""
+    from lxml import etree
+
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
         remove_comments=True, remove_pis=True, recover=False,

@@ -15,8 +15,8 @@ from litestar.enums import RequestEncodingType
 from billwire_gateway.body_errors import every_problem
 from billwire_gateway.bus import ApiError
 from billwire_gateway.decimal_text import decimal_problems, integral_body
-from billwire_shared.bus import field_error
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
+from billwire_shared.field_errors import field_error
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Query parameters that are a date and time: Litestar would also read a number ("0.5") as seconds

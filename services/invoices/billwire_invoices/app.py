@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from pathlib import Path
 
 import asyncpg
 from faststream.nats import NatsBroker
@@ -31,6 +30,7 @@ from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
 from billwire_invoices.recurring import handlers as recurring
 from billwire_invoices.recurring.scheduler import RecurringScheduler
+from billwire_invoices.schema import MIGRATIONS, SCHEMA
 from billwire_invoices.settings import InvoicesSettings, document_limits
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings
@@ -46,8 +46,6 @@ from billwire_shared.service import Service, open_schema_pool
 from billwire_shared.settings import load_settings
 from billwire_shared.subjects import Names
 
-SCHEMA = "invoices"
-MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("billwire.invoices")
 
 

@@ -43,24 +43,10 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 from prometheus_client import Counter, Gauge, Histogram
 
+from billwire_rendering.chromium_flags import BLACKHOLE_PROXY, DRIVER_NODE_OPTIONS, LAUNCH_ARGS
+
 log = logging.getLogger("billwire.rendering.browser")
 
-LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-    "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
-    # Printing needs no compositor thread and no GPU process (there is no GPU): without them a
-    # PDF costs about a quarter less CPU and fewer hand-offs between threads and processes, and
-    # prints the same pixels.
-    "--in-process-gpu", "--disable-threaded-compositing",
-    # Without the sandbox the zygotes (two processes that pre-fork renderers) only cost memory,
-    # about 15 MB: renderers are forked from the browser process itself.
-    "--no-zygote",
-]
-DRIVER_NODE_OPTIONS = "--max-semi-space-size=2"
-# Belt and braces under the request router: should anything slip past it (a meta refresh's
-# navigation did), it goes to a proxy that is not there, loopback included.
-BLACKHOLE_PROXY = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>"}
 SYSTEM_CHROMIUM = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PDF_MARGIN = {"top": "14mm", "right": "18mm", "bottom": "30mm", "left": "18mm"}
 

@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from pypdf import PdfReader
 
 from billwire_rendering import repository
 from billwire_rendering.browser import BrowserPool, RenderFailed, Saturated
@@ -48,6 +47,10 @@ TOO_LONG_REMEMBERED = 1024  # document versions known to print over the page lim
 
 
 def page_count(pdf: bytes) -> int:
+    """pypdf, with what it loads (Pillow, fontTools, cryptography: about 25 MB), is imported with
+    the first PDF printed, not at start: a replica that has printed nothing does not carry it."""
+    from pypdf import PdfReader
+
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 

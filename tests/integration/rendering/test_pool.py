@@ -104,13 +104,14 @@ async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size()
         pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(14)))
         assert all(pdf.startswith(b"%PDF") and "Invoice INV-2026-0001" in flat(text(pdf)) for pdf in pdfs)
         assert pool.pages_renewed >= 3 and pool.restarts == 0
-        for _ in range(100):  # the last renewals finish in the background
-            if pool._idle.qsize() == 2:
+        open_pages = lambda: sum(len(context.pages) for context in pool._current.browser.contexts)  # noqa: E731
+        for _ in range(400):  # the last renewals, and the worn pages' closing, finish in the background
+            if pool._idle.qsize() == 2 and open_pages() == 2:
                 break
             await asyncio.sleep(0.05)
         assert pool._idle.qsize() == 2
         assert len(pool._current.browser.contexts) == 2
-        assert sum(len(context.pages) for context in pool._current.browser.contexts) == 2, "worn pages are closed"
+        assert open_pages() == 2, "worn pages are closed"
 
 
 async def test_a_full_queue_pushes_back_instead_of_growing() -> None:

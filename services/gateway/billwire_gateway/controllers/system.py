@@ -10,7 +10,7 @@ from billwire_gateway.oauth.routes import resource_metadata_url
 from billwire_gateway.strict import check_request
 from billwire_shared import __version__
 from billwire_shared.contracts.common import HealthReply
-from billwire_shared.service import HEALTH_SUBJECTS
+from billwire_shared.probe import HEALTH_SUBJECTS
 
 
 class Health(msgspec.Struct):

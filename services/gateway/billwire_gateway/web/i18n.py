@@ -13,6 +13,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from billwire_gateway.web.i18n_approvals import GERMAN_APPROVALS
 from billwire_gateway.web.i18n_documents import GERMAN_ISSUED
 from billwire_gateway.web.i18n_recurring import GERMAN_RECURRING_AND_EDITOR
 from billwire_gateway.web.texts_people import PEOPLE_ACTIONS, PEOPLE_ENGLISH, PEOPLE_GERMAN
@@ -106,6 +107,7 @@ GERMAN: dict[str, str] = {
 
 GERMAN.update(GERMAN_RECURRING_AND_EDITOR)
 GERMAN.update(GERMAN_ISSUED)
+GERMAN.update(GERMAN_APPROVALS)
 
 # How the audit log's actions read in the activity list: (English, German).
 ACTIONS: dict[str, tuple[str, str]] = {

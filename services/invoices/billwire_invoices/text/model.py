@@ -14,13 +14,15 @@ import socket
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import msgspec
 
 from billwire_shared.contracts.text import ParsedInvoice, Provider, Unparsed
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("billwire.invoices.text_model")
 
@@ -93,7 +95,12 @@ class ModelError(Exception):
 
 
 async def ask_model(provider: Provider, text: str, today: date, timeout: float, client: httpx.AsyncClient | None = None) -> ParsedInvoice:
-    """One chat-completions call; the reply's content must decode to a valid ParsedInvoice."""
+    """One chat-completions call; the reply's content must decode to a valid ParsedInvoice.
+
+    httpx (with rich and pygments, about 7 MB) is imported here, with an account's first call to
+    its own model: most draft from text with the offline parser or not at all."""
+    import httpx
+
     body = {
         "model": provider.model,
         "temperature": 0,

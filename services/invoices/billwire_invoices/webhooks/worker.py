@@ -20,14 +20,17 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import asyncpg
-import httpx
 
 from billwire_invoices.webhooks import rules, sql
 from billwire_invoices.webhooks.sealing import SecretBox, SecretUnreadable
 from billwire_shared.background import BackgroundLoop
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("billwire.invoices.webhooks")
 MAX_REDIRECTS = 3
@@ -45,6 +48,8 @@ async def post_signed(
     allow_private: bool, resolver: rules.Resolver = rules.resolve,
 ) -> Outcome:
     """POST `body` to `url`, following 307/308 by hand with the target check on every hop."""
+    import httpx  # loaded with the first delivery (see DeliveryWorker._http)
+
     for _ in range(MAX_REDIRECTS + 1):
         request_url, extra, extensions = httpx.URL(url), {}, {}
         try:
@@ -95,12 +100,20 @@ class DeliveryWorker(BackgroundLoop):
         self._wake.set()
 
     def start(self) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0, max_connections=self.batch),
-            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
-        )
         self._spawn(self._run(), "webhook-deliveries")
+
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made for the first delivery: most accounts never register a webhook,
+        and httpx with what it imports (rich, pygments) is about 7 MB and a second of a busy start."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=False,
+                limits=httpx.Limits(max_keepalive_connections=0, max_connections=self.batch),
+                headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
+            )
+        return self._client
 
     async def stop(self) -> None:
         await self._halt()
@@ -128,7 +141,6 @@ class DeliveryWorker(BackgroundLoop):
         return len(rows)
 
     async def _attempt(self, row: asyncpg.Record) -> None:
-        assert self._client is not None
         started, clock = datetime.now(UTC), time.monotonic()
         timestamp = int(time.time())
         try:
@@ -149,7 +161,6 @@ class DeliveryWorker(BackgroundLoop):
                      "" if retry_in is not None else "; giving up")
 
     async def _post(self, row: asyncpg.Record, secret: str, timestamp: int) -> Outcome:
-        assert self._client is not None
         headers = {
             rules.SIGNATURE_HEADER: rules.signature_header(secret, timestamp, row["payload"]),
             rules.DELIVERY_HEADER: str(row["id"]),
@@ -158,7 +169,7 @@ class DeliveryWorker(BackgroundLoop):
         try:
             async with asyncio.timeout(self.lease.total_seconds() - 5):
                 return await post_signed(
-                    self._client, row["url"], row["payload"], headers, allow_private=self.allow_private, resolver=self.resolver,
+                    self._http(), row["url"], row["payload"], headers, allow_private=self.allow_private, resolver=self.resolver,
                 )
         except TimeoutError:
             return Outcome(None, "timed out")

@@ -15,6 +15,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, text
+from billwire_gateway.web.i18n_approvals import ACTION_LABELS
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import (
     ApiKey,
@@ -28,6 +29,7 @@ from billwire_shared.contracts.accounts import (
     ProfilePatch,
     UpdateProfile,
 )
+from billwire_shared.contracts.approvals import APPROVAL_ACTIONS
 from billwire_shared.contracts.common import SCOPES, ById
 from billwire_shared.contracts.rendering import Logo, SetLogo
 
@@ -115,8 +117,9 @@ class SettingsController(Controller):
     async def create_key(self, request: Request, person: PersonDep) -> Response:
         form = await request.form()
         scopes = [scope for scope in form.getall("scopes") if scope in SCOPES] if "scopes" in form else []
+        held = [action for action in form.getall("requires_approval") if action in APPROVAL_ACTIONS] if "requires_approval" in form else []
         try:
-            key_input = convert(given(form, ("name",)) | {"scopes": scopes}, ApiKeyInput)
+            key_input = convert(given(form, ("name",)) | {"scopes": scopes, "requires_approval": held}, ApiKeyInput)
             raw = await bus_of(request).call(subjects.API_KEY_CREATE, CreateApiKey(ctx=person.caller, key=key_input))
         except ApiError as exc:
             return await self._keys_page(request, person, None, field_errors(exc), 422)
@@ -143,4 +146,5 @@ class SettingsController(Controller):
     @staticmethod
     async def _keys_page(request: Request, person: PersonDep, new_key: NewApiKey | None, errors: dict, status_code: int = 200) -> Response:
         keys = decode(await bus_of(request).call(subjects.API_KEY_LIST, ListApiKeys(ctx=person.caller)), list[ApiKey])
-        return page(request, "keys.html", person, status_code, keys=keys, new_key=new_key, errors=errors, scopes=SCOPES)
+        return page(request, "keys.html", person, status_code, keys=keys, new_key=new_key, errors=errors, scopes=SCOPES,
+                    actions=APPROVAL_ACTIONS, labels=ACTION_LABELS)

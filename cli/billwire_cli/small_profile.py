@@ -1,0 +1,34 @@
+"""What `billwire run` sets for one machine: the README's `small` profile (one replica of everything
+on a server of 1-2 cores and about 1 GB), for whatever the environment leaves unset.
+
+Why: with the services' defaults (sized for several replicas on a few cores) the pools grew under
+a stream of sends to 48 Postgres connections, a backend process each, and the mailer handed 16
+e-mails to the relay at once; on one or two cores those only queue inside Postgres while each
+backend holds its memory. An operator's own value (in the environment) always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Per service, as in the Kubernetes dev overlay (deploy/k8s/overlays/dev/kustomization.yaml).
+SERVICE_ENV: dict[str, dict[str, str]] = {
+    "invoices": {"BILLWIRE_DB_POOL_SIZE": "8"},
+    "rendering": {"BILLWIRE_DB_POOL_SIZE": "4"},
+    "mailer": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_SEND_CONCURRENCY": "4"},
+}
+
+# The embedded Postgres: enough connections for the pools above plus each service's own few and
+# the command-line tools; the small profile's buffers and sort memory.
+POSTGRES_SETTINGS: dict[str, str] = {
+    "max_connections": "50",
+    "shared_buffers": "128MB",
+    "work_mem": "4MB",
+    "maintenance_work_mem": "64MB",
+    "effective_cache_size": "384MB",
+}
+
+
+def service_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with the small profile's values for service `name` where `env` has none."""
+    return {**SERVICE_ENV.get(name, {}), **env}

@@ -1,0 +1,84 @@
+"""Libraries only some requests need are imported when first used, not when a service starts
+(issue 24: the `make run` stack's memory), and the feature works on that first use.
+
+Each check runs in a fresh interpreter: in this one, other tests have imported everything."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+DEFERRED = ("httpx", "rich", "pygments", "pypdf", "PIL", "fontTools", "stream_zip", "Crypto")
+
+
+def run_fresh(code: str) -> dict:
+    """Run `code` in a new interpreter; it prints one JSON object as its last line."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("module", ["billwire_gateway.app", "billwire_invoices.app", "billwire_rendering.app", "billwire_mailer.app"])
+def test_a_service_starts_without_the_libraries_of_rare_features(module: str) -> None:
+    loaded = run_fresh(f"""
+        import json, sys, {module}
+        print(json.dumps(sorted(m for m in {DEFERRED!r} if m in sys.modules)))
+    """)
+    assert loaded == []
+
+
+def test_the_gateway_starts_without_faststream_pydantic_or_asyncpg() -> None:
+    """It talks to the services over plain NATS (billwire_gateway.bus); the message consumers'
+    framework and the database driver are the services' business."""
+    loaded = run_fresh("""
+        import json, sys, billwire_gateway.__main__
+        print(json.dumps(sorted(m for m in ("faststream", "pydantic", "asyncpg") if m in sys.modules)))
+    """)
+    assert loaded == []
+
+
+def test_the_gateway_loads_lxml_with_the_first_svg_logo_and_cleans_it() -> None:
+    result = run_fresh("""
+        import json, sys, billwire_gateway.app
+        from billwire_gateway.images import check_logo
+        before = "lxml" in sys.modules
+        kind, clean = check_logo(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect onclick="x()" width="4"/></svg>')
+        print(json.dumps({"before": before, "after": "lxml" in sys.modules, "kind": kind, "svg": clean.decode()}))
+    """)
+    assert (result["before"], result["after"], result["kind"]) == (False, True, "image/svg+xml")
+    assert "<rect" in result["svg"] and "script" not in result["svg"] and "onclick" not in result["svg"]
+
+
+def test_rendering_counts_pages_with_pypdf_loaded_by_the_first_pdf(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(width=595, height=842)
+    pdf = tmp_path / "three.pdf"
+    with pdf.open("wb") as fh:
+        writer.write(fh)
+    result = run_fresh(f"""
+        import json, sys, billwire_rendering.app
+        from billwire_rendering.renderer import page_count
+        before = "pypdf" in sys.modules
+        pages = page_count(open({str(pdf)!r}, "rb").read())
+        print(json.dumps({{"before": before, "after": "pypdf" in sys.modules, "pages": pages}}))
+    """)
+    assert result == {"before": False, "after": True, "pages": 3}
+
+
+def test_the_archive_route_imports_its_zip_writer_only_when_asked() -> None:
+    result = run_fresh("""
+        import json, sys, billwire_gateway.app
+        from billwire_gateway.controllers.archive import ArchiveController
+        before = "stream_zip" in sys.modules
+        import billwire_gateway.archive
+        print(json.dumps({"before": before, "after": "stream_zip" in sys.modules}))
+    """)
+    assert result == {"before": False, "after": True}
