@@ -71,14 +71,23 @@ async def _time_calls(base: str, key: str, rounds: int, size: int, seed_id: str)
 async def latency(http: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float]:
     """p50 and p95 in ms of `rounds` sequential GETs, after one untimed."""
     (await http.get(path)).raise_for_status()
+    return p50_p95(await sequential_ms(http, path, rounds))
+
+
+def p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+async def sequential_ms(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
+    """Milliseconds of `rounds` GETs one after the other."""
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         response = await http.get(path)
         times.append((time.perf_counter() - started) * 1e3)
         response.raise_for_status()
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    return times
 
 
 async def _time_export(http: httpx.AsyncClient, size: int, rounds: int = 3) -> tuple[float, float]:
