@@ -95,8 +95,7 @@ async def _time_calls(base: str, accounts: dict[int, tuple[str, str]], rounds: i
                     times[size].append((time.perf_counter() - started) * 1e3)
                     response.raise_for_status()
             for size, taken in times.items():
-                taken.sort()
-                results[size][name] = (statistics.median(taken), taken[max(0, int(len(taken) * 0.95) - 1)])
+                results[size][name] = p50_p95(taken)
     finally:
         for http in clients.values():
             await http.aclose()
@@ -108,12 +107,6 @@ async def _time_exports(base: str, accounts: dict[int, tuple[str, str]], pids: d
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
             results[size][EXPORT] = await _time_export(http, size)
         results[size][PEAK] = (_peak_rss_mb(pids["gateway"]), _peak_rss_mb(pids["invoices"]))
-
-
-async def latency(http: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float]:
-    """p50 and p95 in ms of `rounds` sequential GETs, after one untimed."""
-    (await http.get(path)).raise_for_status()
-    return p50_p95(await sequential_ms(http, path, rounds))
 
 
 def p50_p95(times: list[float]) -> tuple[float, float]:
