@@ -6,7 +6,7 @@ from litestar import Litestar
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIType
 
-from billwire_gateway.openapi_inputs import describe_uploads, pin_invoice_type
+from billwire_gateway.openapi_inputs import describe_inputs, describe_uploads, pin_invoice_type
 from billwire_shared.errors import ErrorCode
 
 ERROR_SCHEMA = Schema(
@@ -85,5 +85,6 @@ def document_errors(app: Litestar) -> None:
             operation.responses = responses
     if openapi.components.schemas is not None:
         openapi.components.schemas["Error"] = ERROR_SCHEMA
+    describe_inputs(openapi)
     describe_uploads(openapi)
     pin_invoice_type(openapi)
