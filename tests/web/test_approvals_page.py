@@ -1,11 +1,15 @@
 """The Approvals inbox in a browser: an agent's key may only ask to send; the owner sees both
 requests with their preview and the PDF, approves one (exactly one e-mail reaches the SMTP
-server) and rejects the other (nothing is sent); the keys page sets the policy."""
+server) and rejects the other through the one-time link the owners were e-mailed (nothing is
+sent; the link works once); the keys page shows the policy."""
 
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import uuid
+from urllib.parse import urlsplit
 
 from playwright.async_api import expect
 
@@ -22,6 +26,11 @@ PROFILE = {
 }
 LINES = [{"description": "Consulting", "quantity": "2", "unit_price": "100"}]
 PASSWORD = "a long enough password"
+
+
+def owner_mails(web: Web, address: str) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(envelope.content, policy=email.policy.SMTP)  # type: ignore[misc]
+            for envelope in web.sink.received if address in envelope.rcpt_tos]
 
 
 def mails_to(web: Web, address: str) -> int:
@@ -64,15 +73,27 @@ async def test_an_owner_approves_one_send_and_rejects_another(web: Web) -> None:
         await expect(page.locator(".badge-approved")).to_be_visible()
         await expect(page.get_by_role("button", name="Approve")).to_have_count(0)
 
-        _, rejected_id = asked["ap@reject.example"]
-        await page.goto(f"/approvals/{rejected_id}")
-        await page.get_by_label("Reason").fill("wrong client")
-        await page.get_by_role("button", name="Reject").click()
-        await expect(page.get_by_text("Rejected: nothing happens.")).to_be_visible()
-        await expect(page.locator("#reason")).to_have_text("wrong client")
-
         await page.goto("/settings/keys")
         await expect(page.locator("table")).to_contain_text("Needs approval for: Send by e-mail")
+
+    # The owner was e-mailed about each request, with a one-time link that works signed out.
+    async with asyncio.timeout(60):
+        while len(owner_mails(web, owner_email)) < 2:
+            await asyncio.sleep(0.2)
+    _, rejected_id = asked["ap@reject.example"]
+    [mail] = [m for m in owner_mails(web, owner_email) if rejected_id in m.get_content() or "reject.example" in m.get_content()]
+    assert mail["Subject"].startswith("Approval requested: send") and "238.00 EUR" in mail["Subject"]
+    link = urlsplit(next(line for line in mail.get_content().splitlines() if "/login/approval/" in line).strip()).path  # on this run's port
+    async with web.page() as signed_out:
+        await signed_out.goto(link)
+        await expect(signed_out.locator("#preview")).to_contain_text("ap@reject.example")
+        await signed_out.get_by_label("Reason").fill("wrong client")
+        await signed_out.get_by_role("button", name="Reject").click()
+        await expect(signed_out.locator(".badge-rejected")).to_be_visible()
+        await expect(signed_out.locator("#reason")).to_have_text("wrong client")
+        await signed_out.goto(link)  # once only
+        await expect(signed_out.get_by_text("This link cannot be used")).to_be_visible()
+    assert (await admin.get(f"/approvals/{rejected_id}")).json()["state"] == "rejected"
 
     async with asyncio.timeout(60):
         while mails_to(web, "ap@approve.example") < 1:

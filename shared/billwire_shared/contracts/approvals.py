@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -33,6 +33,8 @@ class RequestApproval(Command, kw_only=True):
     send: SendInput | None = None
     cancel: CancelInput | None = None
     payment: PaymentInput | None = None
+    # The web app's address, for the one-time approve/reject link e-mailed to the account's owners.
+    web_url: str = ""
 
 
 class ApprovalResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -86,7 +88,20 @@ class DecideApproval(ById, kw_only=True):
 
     decision: Literal["approve", "reject"]
     body: DecisionInput = msgspec.field(default_factory=DecisionInput)
-    token: str | None = None  # the mailed one-time link's token instead of a signed-in caller
+
+
+class ApprovalLink(msgspec.Struct, kw_only=True):
+    """invoices.rpc.approval.link_get: the pending approval an e-mailed link's token names (no
+    Caller: the token is the proof, and works once)."""
+
+    token: Annotated[str, msgspec.Meta(min_length=20, max_length=100)]
+
+
+class DecideByLink(ApprovalLink, kw_only=True):
+    """invoices.rpc.approval.link_decide: approve or reject through the e-mailed link."""
+
+    decision: Literal["approve", "reject"]
+    body: DecisionInput = msgspec.field(default_factory=DecisionInput)
 
 
 class ApprovalDecided(msgspec.Struct, kw_only=True):

@@ -20,8 +20,9 @@ class Call:
     subject: str
     command: Callable[..., msgspec.Struct]
     reply: Any = Any
+    timeout: float | None = None  # the bus's own unless the call may take longer (a language model)
 
     async def ask(self, bus: Bus, caller: Caller, *given: Any, **options: Any) -> bytes:
         """The raw JSON reply, as REST passes it through; `options` are the command's optional
         fields (left out, the contract's defaults)."""
-        return await bus.call(self.subject, self.command(caller, *given, **options))
+        return await bus.call(self.subject, self.command(caller, *given, **options), timeout=self.timeout)

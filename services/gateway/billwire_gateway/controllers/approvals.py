@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from billwire_gateway.bus import Bus
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.approvals import Approval, ApprovalState, DecideApproval, DecisionInput, ListApprovals, RequestApproval
@@ -30,10 +29,12 @@ def held(caller: Caller, action: str) -> bool:
     return action in caller.requires_approval
 
 
-async def ask(bus: Bus, caller: Caller, action: str, document_id: UUID, **body: Any) -> Response[Approval]:
-    """Ask for approval of `action` instead of doing it: 202 with the pending approval."""
-    command = RequestApproval(ctx=caller, action=action, document_id=document_id, **body)  # type: ignore[arg-type]
-    return json_reply(await bus.call(subjects.APPROVAL_REQUEST, command), 202)
+async def ask(request: Request, caller: Caller, action: str, document_id: UUID, **body: Any) -> Response[Approval]:
+    """Ask for approval of `action` instead of doing it: 202 with the pending approval (the
+    owners are e-mailed a one-time link to the web app)."""
+    web_url = request.app.state.web.public_url
+    command = RequestApproval(ctx=caller, action=action, document_id=document_id, web_url=web_url, **body)  # type: ignore[arg-type]
+    return json_reply(await request.app.state.bus.call(subjects.APPROVAL_REQUEST, command), 202)
 
 
 class ApprovalController(Controller):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
@@ -125,17 +125,17 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             return json_reply(await calls.UPDATE_DOCUMENT.ask(bus, caller, document_id, data, fixed_type))
 
         @delete("/{document_id:uuid}", summary=f"Delete a draft {what}; finalized ones answer 409", status_code=204, responses=PENDING)
-        async def remove(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[None]:
+        async def remove(self, request: Request, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[None]:
             if held(caller, "delete"):
-                return await ask(bus, caller, "delete", document_id, document_type=fixed_type)
+                return await ask(request, caller, "delete", document_id, document_type=fixed_type)
             await calls.DELETE_DOCUMENT.ask(bus, caller, document_id, fixed_type)
             return Response(content=None, status_code=204)
 
         @post("/{document_id:uuid}/finalize", summary=f"Issue the {what}: give it the next number of its series", status_code=200,
               responses=PENDING)
-        async def finalize(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+        async def finalize(self, request: Request, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
             if held(caller, "finalize"):
-                return await ask(bus, caller, "finalize", document_id, document_type=fixed_type)
+                return await ask(request, caller, "finalize", document_id, document_type=fixed_type)
             return json_reply(await calls.FINALIZE.ask(bus, caller, document_id, fixed_type))
 
     DocumentController.__name__ = f"{(fixed_type or 'document').title().replace('_', '')}Controller"

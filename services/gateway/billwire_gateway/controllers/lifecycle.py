@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from billwire_gateway.calls import lifecycle as calls
@@ -35,9 +35,9 @@ class InvoiceLifecycleController(Controller):
     tags = ["invoices"]
 
     @post("/payments", summary="Record a payment (partial payments allowed; overpayment is refused)", responses=PENDING)
-    async def record_payment(self, invoice_id: FromPath[UUID], data: JSONBody[PaymentInput], caller: CallerDep, bus: BusDep) -> Response[Payment]:
+    async def record_payment(self, request: Request, invoice_id: FromPath[UUID], data: JSONBody[PaymentInput], caller: CallerDep, bus: BusDep) -> Response[Payment]:
         if held(caller, "record_payment"):
-            return await ask(bus, caller, "record_payment", invoice_id, document_type="invoice", payment=data)
+            return await ask(request, caller, "record_payment", invoice_id, document_type="invoice", payment=data)
         return json_reply(await calls.RECORD_PAYMENT.ask(bus, caller, invoice_id, data), 201)
 
     @get("/payments", summary="The invoice's payments")
@@ -53,9 +53,9 @@ class InvoiceLifecycleController(Controller):
         return json_reply(await calls.MARK_PAID.ask(bus, caller, invoice_id, data))
 
     @post("/mark-unpaid", summary="Remove every payment; the invoice is open again", status_code=200, responses=PENDING)
-    async def mark_unpaid(self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
+    async def mark_unpaid(self, request: Request, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
         if held(caller, "mark_unpaid"):
-            return await ask(bus, caller, "mark_unpaid", invoice_id, document_type="invoice")
+            return await ask(request, caller, "mark_unpaid", invoice_id, document_type="invoice")
         return json_reply(await calls.MARK_UNPAID.ask(bus, caller, invoice_id))
 
     @post("/cancel", summary="Cancel an issued invoice with a credit note of its own number series (the reason is optional)",
@@ -63,10 +63,10 @@ class InvoiceLifecycleController(Controller):
           " back, until refunds are recorded (POST .../refunds). The credit note's files: GET .../cancellation/pdf and /xml.",
           responses=PENDING)
     async def cancel(
-        self, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[CancelInput | None] = None,
+        self, request: Request, invoice_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[CancelInput | None] = None,
     ) -> Response[Cancellation]:
         if held(caller, "cancel"):
-            return await ask(bus, caller, "cancel", invoice_id, document_type="invoice", cancel=data or CancelInput())
+            return await ask(request, caller, "cancel", invoice_id, document_type="invoice", cancel=data or CancelInput())
         return json_reply(await calls.CANCEL.ask(bus, caller, invoice_id, data), 201)
 
     @post("/refunds", summary="Record a refund of a cancelled invoice's payments (the whole refund_due when no amount is given)",
@@ -105,11 +105,11 @@ class DocumentActionsController(Controller):
         " holds `send` for approval gets the pending approval (`id`, `preview`, `approve_url`) instead of a send.",
     )
     async def send(
-        self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
+        self, request: Request, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep,
         data: JSONBody[SendInput | None] = None, wait: Wait = 0,
     ) -> Response[SendInfo | Approval]:
         if held(caller, "send"):
-            return await ask(bus, caller, "send", document_id, send=data or SendInput())
+            return await ask(request, caller, "send", document_id, send=data or SendInput())
         raw = await calls.SEND.ask(bus, caller, document_id, data)
         if wait:
             raw = await _await_outcome(bus, caller, msgspec.json.decode(raw, type=SendInfo).id, wait, raw)

@@ -8,27 +8,23 @@ from litestar import Controller, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from billwire_gateway.calls import text as calls
 from billwire_gateway.controllers.items import change_one, create_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.text import (
-    CreatePrompt,
-    DraftFromText,
     DraftFromTextResult,
     DraftOptions,
     FromTextInput,
     LabelCount,
     ListLabels,
-    ListPrompts,
     Prompt,
     PromptInput,
-    RunPrompt,
     UpdatePrompt,
 )
 
 # A model may take a while to answer; the offline parser answers at once either way.
-DRAFT_TIMEOUT = 60.0
 
 
 class FromTextController(Controller):
@@ -46,7 +42,7 @@ class FromTextController(Controller):
         responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")},
     )
     async def from_text(self, data: JSONBody[FromTextInput], caller: CallerDep, bus: BusDep) -> Response[DraftFromTextResult]:
-        raw = await bus.call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=caller, body=data), timeout=DRAFT_TIMEOUT)
+        raw = await calls.DRAFT.ask(bus, caller, data)
         return json_reply(raw, 200 if data.dry_run else 201)
 
 
@@ -55,7 +51,7 @@ class PromptController(Controller):
     tags = ["prompts"]
 
     create_prompt = create_one(
-        None, subjects.PROMPT_CREATE, lambda caller, data: CreatePrompt(ctx=caller, prompt=data), PromptInput, Prompt,
+        None, calls.CREATE_PROMPT.subject, calls.CREATE_PROMPT.command, PromptInput, Prompt,
         name="create_prompt", summary="Save a prompt (an invoice text to reuse) with labels",
     )
 
@@ -64,7 +60,7 @@ class PromptController(Controller):
         self, caller: CallerDep, bus: BusDep, label: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
         limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Page[Prompt]]:
-        return json_reply(await bus.call(subjects.PROMPT_LIST, ListPrompts(ctx=caller, label=label, q=q, limit=limit, offset=offset)))
+        return json_reply(await calls.LIST_PROMPTS.ask(bus, caller, label=label, q=q, limit=limit, offset=offset))
 
     list_labels = read_account(
         "/labels", subjects.PROMPT_LABELS, ListLabels, list[LabelCount], name="list_labels",
@@ -75,7 +71,7 @@ class PromptController(Controller):
         "prompt_id", subjects.PROMPT_UPDATE, lambda caller, prompt_id, data: UpdatePrompt(ctx=caller, id=prompt_id, prompt=data),
         PromptInput, Prompt, name="update_prompt", summary="Replace a saved prompt's text and labels", method=put,
     )
-    delete_prompt = delete_one("prompt_id", subjects.PROMPT_DELETE, name="delete_prompt", summary="Delete a saved prompt")
+    delete_prompt = delete_one("prompt_id", calls.DELETE_PROMPT.subject, name="delete_prompt", summary="Delete a saved prompt")
 
     @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)",
           responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")})
@@ -83,5 +79,5 @@ class PromptController(Controller):
         self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[DraftOptions | None] = None,
     ) -> Response[DraftFromTextResult]:
         options = data or DraftOptions()
-        raw = await bus.call(subjects.PROMPT_RUN, RunPrompt(ctx=caller, id=prompt_id, options=options), timeout=DRAFT_TIMEOUT)
+        raw = await calls.RUN_PROMPT.ask(bus, caller, prompt_id, options)
         return json_reply(raw, 200 if options.dry_run else 201)

@@ -7,24 +7,20 @@ from uuid import UUID
 
 from mcp.server.mcpserver import Context
 
+from billwire_gateway.calls import text as calls
 from billwire_gateway.mcp.arguments import Arguments, IdempotencyKey, Paging
 from billwire_gateway.mcp.toolbox import READ, WRITE, Toolbox
-from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.text import (
-    CreatePrompt,
-    DraftFromText,
     DraftFromTextResult,
     DraftOptions,
     FromTextInput,
-    ListPrompts,
     LlmApiKey,
     LlmModel,
     LlmProvider,
     Prompt,
     PromptInput,
     PromptText,
-    RunPrompt,
 )
 
 
@@ -72,25 +68,21 @@ def register(tools: Toolbox) -> None:
         the answer lists the parts of the text that were not understood, never a silent guess.
         `llm_provider` (with `llm_api_key`, used for this call only) has a language model read it."""
         body = FromTextInput(text=args.text, client_id=args.client_id, dry_run=args.dry_run, **model_choice(args))
-        command = lambda k: DraftFromText(ctx=k, body=body)  # noqa: E731
-        return await tools.call(ctx, subjects.INVOICE_FROM_TEXT, command, DraftFromTextResult, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.DRAFT, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(READ, PromptFilters, Page[Prompt])
     async def list_saved_prompts(ctx: Context, args: PromptFilters) -> Page[Prompt]:
         """Saved prompts (invoice texts to reuse, e.g. a monthly retainer), newest first; `label`
         filters by label name, `query` searches the text."""
-        command = lambda k: ListPrompts(ctx=k, label=args.label, q=args.query, limit=args.limit, offset=args.offset)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_LIST, command, Page[Prompt])
+        return await tools.ask(ctx, calls.LIST_PROMPTS, label=args.label, q=args.query, limit=args.limit, offset=args.offset)
 
     @tools.tool(WRITE, NewPrompt, Prompt)
     async def create_saved_prompt(ctx: Context, args: NewPrompt) -> Prompt:
         """Save an invoice text to draft from again later, with labels."""
-        command = lambda k: CreatePrompt(ctx=k, prompt=args.prompt)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_CREATE, command, Prompt, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.CREATE_PROMPT, args.prompt, key=args.idempotency_key, scope="write")
 
     @tools.tool(WRITE, RunSaved, DraftFromTextResult)
     async def run_saved_prompt(ctx: Context, args: RunSaved) -> DraftFromTextResult:
         """Draft an invoice from a saved prompt, as draft_invoice_from_text does (dry_run by default)."""
         options = DraftOptions(client_id=args.client_id, dry_run=args.dry_run, **model_choice(args))
-        command = lambda k: RunPrompt(ctx=k, id=args.prompt_id, options=options)  # noqa: E731
-        return await tools.call(ctx, subjects.PROMPT_RUN, command, DraftFromTextResult, key=args.idempotency_key, scope="write")
+        return await tools.ask(ctx, calls.RUN_PROMPT, args.prompt_id, options, key=args.idempotency_key, scope="write")

@@ -194,7 +194,7 @@ class Toolbox:
         self, ctx: Context, call: Call, *given: Any, key: str | None = None, scope: Scopes = "read", **options: Any,
     ) -> Any:
         """`call` made with what the tool was given (`options`: the command's optional fields), as
-        `call` above, its reply decoded."""
+        `call` above, its reply decoded; within the bus's own timeout, as every tool call."""
         return await self.call(ctx, call.subject, lambda caller: call.command(caller, *given, **options), call.reply, key=key, scope=scope)
 
 

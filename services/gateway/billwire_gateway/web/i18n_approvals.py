@@ -15,6 +15,7 @@ GERMAN_APPROVALS: dict[str, str] = {
     "Approved: the action ran.": "Freigegeben: die Aktion wurde ausgeführt.",
     "Rejected: nothing happens.": "Abgelehnt: es passiert nichts.", "It had expired: nothing happens.": "Sie war abgelaufen: es passiert nichts.",
     "Needs approval for": "Braucht Freigabe für",
+    "Sign in to see the document and its PDF": "Anmelden, um das Dokument und sein PDF zu sehen",
 }
 
 # An approval's action as the inbox names it (English; German above).

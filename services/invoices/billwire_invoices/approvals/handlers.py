@@ -13,18 +13,30 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.approvals import rules, sql
+from billwire_invoices.approvals import mails, rules, sql
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.handlers import DocumentHandlers
 from billwire_invoices.lifecycle import previews
 from billwire_invoices.lifecycle.handlers import LifecycleHandlers
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record, utcnow
+from billwire_invoices.users import sql as users_sql
+from billwire_invoices.users.rules import new_link_token, token_hash
 from billwire_shared import subjects
-from billwire_shared.contracts.approvals import Approval, ApprovalResult, DecideApproval, ListApprovals, RequestApproval
+from billwire_shared.contracts.approvals import (
+    Approval,
+    ApprovalLink,
+    ApprovalResult,
+    DecideApproval,
+    DecideByLink,
+    ListApprovals,
+    RequestApproval,
+)
 from billwire_shared.contracts.common import ById, Caller, Page
 from billwire_shared.contracts.documents import DeleteDocument, Document, FinalizeDocument
 from billwire_shared.contracts.lifecycle import CancelDocument, CancelInput, PaymentInput, RecordPayment, SendDocument, SendInput
+from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.contracts.previews import ActionPreview, PreviewAction
+from billwire_shared.contracts.user_links import UserEmailRequested
 from billwire_shared.errors import BillwireError, ErrorCode, found
 from billwire_shared.ids import new_id
 
@@ -72,11 +84,48 @@ class ApprovalHandlers:
                 expected_total=preview.total, created_at=now, expires_at=now + self.valid, approve_url=f"/approvals/{approval_id}",
                 pending=True,
             )
-            statement = sql.insert_approval(cmd.ctx.account_id, approval, command, doc.version, None)
+            token, token_hash = new_link_token()
+            statement = sql.insert_approval(cmd.ctx.account_id, approval, command, doc.version, token_hash if cmd.web_url else None)
             await _announce(conn, statement, cmd.ctx, approval, "requested", None)
+            if cmd.web_url:
+                await self._mail_owners(conn, cmd.ctx, approval, cmd.web_url.rstrip("/") + mails.LINK_PATH + token)
             return approval
 
         return await self.uow.write(cmd.ctx, Approval, work)
+
+    async def _mail_owners(self, conn: asyncpg.Connection, ctx: Caller, approval: Approval, link: str) -> None:
+        """Each owner's e-mail with the one-time link, through the outbox in the request's
+        transaction (the mailer sends it once, or the approval does not exist)."""
+        company = await users_sql.company_name(conn, ctx.account_id)
+        for owner in await sql.owners_of(conn, ctx.account_id):
+            subject, body = mails.approval_requested(owner["language"], company, approval, link, approval.expires_at)
+            send = SendRequest(
+                id=new_id(), account_id=ctx.account_id, document_id=approval.id, document_number=None, document_type="approval",
+                version=1, sender_name=company or None, reply_to=None, to=[owner["email"]], subject=subject, body=body,
+                language=owner["language"], requested_at=approval.created_at, export_type="none",
+            )
+            event = new_event("user.email_requested", ctx.account_id, UserEmailRequested(send=send), approval.created_at)
+            await record(conn, ("SELECT 1", []), ctx, Change(entity="approval", entity_id=approval.id, action="mail", event=event))
+
+    @answers(subjects.APPROVAL_LINK_GET)
+    async def link_get(self, cmd: ApprovalLink) -> Approval:
+        """The pending approval an e-mailed link names; a used, expired or unknown link is a 404."""
+        async with self.uow.connection() as conn:
+            found_link = await sql.by_token(conn, token_hash(cmd.token))
+            row = await sql.get_approval(conn, found_link["account_id"], found_link["id"]) if found_link else None
+        if row is None or rules.approval_of(row).expires_at <= utcnow():
+            raise BillwireError(ErrorCode.NOT_FOUND, "This approval link is unknown, was used, or expired.")
+        return rules.approval_of(row)
+
+    @answers(subjects.APPROVAL_LINK_DECIDE)
+    async def link_decide(self, cmd: DecideByLink) -> Approval:
+        """Decide through the e-mailed link: the token stands for an owner, and works once (a
+        decision by any way clears it)."""
+        found_link = await self.uow.read(lambda conn: sql.by_token(conn, token_hash(cmd.token)))
+        if found_link is None:
+            raise BillwireError(ErrorCode.NOT_FOUND, "This approval link is unknown, was used, or expired.")
+        ctx = Caller(account_id=found_link["account_id"], request_id="approval-link")
+        return await self.decide(DecideApproval(ctx=ctx, id=found_link["id"], decision=cmd.decision, body=cmd.body))
 
     @answers(subjects.APPROVAL_LIST)
     async def list_approvals(self, cmd: ListApprovals) -> Page[Approval]:

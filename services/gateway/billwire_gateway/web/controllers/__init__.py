@@ -2,7 +2,7 @@
 
 from billwire_gateway.web.controllers.account import AccountController
 from billwire_gateway.web.controllers.actions import DocumentActionsController
-from billwire_gateway.web.controllers.approvals import ApprovalsController
+from billwire_gateway.web.controllers.approvals import ApprovalLinkController, ApprovalsController
 from billwire_gateway.web.controllers.clients import ClientsController, ProductsController
 from billwire_gateway.web.controllers.documents import DocumentsController
 from billwire_gateway.web.controllers.from_text import FromTextController
@@ -18,5 +18,5 @@ from billwire_gateway.web.controllers.webhooks import WebhooksController
 CONTROLLERS = [
     AccountController, OverviewController, FromTextController, DocumentsController, DocumentActionsController, ClientsController,
     ProductsController, SettingsController, UsersController, RecurringController, LinksController, MailSettingsController,
-    WebhooksController, ConsentController, ApprovalsController,
+    WebhooksController, ConsentController, ApprovalsController, ApprovalLinkController,
 ]

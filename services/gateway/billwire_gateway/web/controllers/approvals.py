@@ -10,10 +10,12 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
+from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
+from billwire_gateway.web.controllers.links import link_gone, public_page
 from billwire_gateway.web.i18n_approvals import ACTION_LABELS
 from billwire_shared import subjects
-from billwire_shared.contracts.approvals import Approval, DecideApproval, DecisionInput, ListApprovals
+from billwire_shared.contracts.approvals import Approval, ApprovalLink, DecideApproval, DecideByLink, DecisionInput, ListApprovals
 from billwire_shared.contracts.common import ById, Page
 
 STATES = ("pending", "approved", "rejected", "expired", "failed")
@@ -54,3 +56,35 @@ class ApprovalsController(Controller):
         decided = decode(await bus_of(request).call(subjects.APPROVAL_DECIDE, command), Approval)
         flash = person.texts(OUTCOME[decided.state]) if decided.state in OUTCOME else decided.reason
         return redirect(f"/approvals/{approval_id}", flash)
+
+
+class ApprovalLinkController(Controller):
+    """The page an owner reaches from the e-mailed one-time link, signed out: the preview and the
+    PDF's document, approve or reject. Under /login so the sign-in form's CSRF cookie covers it."""
+
+    path = "/login/approval"
+    opt = {"public": True}
+
+    @get("/{token:str}", opt={"public": True})
+    async def link(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            found = decode(await bus_of(request).call(subjects.APPROVAL_LINK_GET, ApprovalLink(token=token[:100])), Approval)
+        except ApiError as exc:
+            if exc.reply.http_status not in (404, 422):
+                raise
+            return link_gone(request, "unknown")
+        return public_page(request, "approval_link.html", approval=found, preview=found.preview, labels=ACTION_LABELS, token=token)
+
+    @post("/{token:str}", opt={"public": True})
+    async def decide(self, request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        decision = "approve" if form.get("decision") == "approve" else "reject"
+        reason = str(form.get("reason") or "").strip()[:200] or None
+        try:
+            command = DecideByLink(token=token[:100], decision=decision, body=DecisionInput(reason=reason))
+            decided = decode(await bus_of(request).call(subjects.APPROVAL_LINK_DECIDE, command), Approval)
+        except ApiError as exc:
+            if exc.reply.http_status not in (404, 409, 422):
+                raise
+            return link_gone(request, "used")
+        return public_page(request, "approval_link.html", approval=decided, preview=decided.preview, labels=ACTION_LABELS, token=None)

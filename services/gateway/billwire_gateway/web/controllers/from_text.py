@@ -13,23 +13,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import text as calls
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given, text
-from billwire_shared import subjects
-from billwire_shared.contracts.common import ById, Page
-from billwire_shared.contracts.text import (
-    CreatePrompt,
-    DraftFromText,
-    DraftFromTextResult,
-    DraftOptions,
-    FromTextInput,
-    ListPrompts,
-    Prompt,
-    PromptInput,
-    RunPrompt,
-)
+from billwire_shared.contracts.common import Page
+from billwire_shared.contracts.text import DraftFromTextResult, DraftOptions, FromTextInput, Prompt, PromptInput
 
-DRAFT_TIMEOUT = 60.0  # as REST: a configured model may take a while
 # The optional model to read the sentence, as REST takes it; the key goes to the one bus call
 # and nowhere else: never into the page (the form shows it empty again), a log or storage.
 MODEL_FIELDS = ("llm_provider", "llm_model", "llm_api_key")
@@ -58,7 +47,7 @@ class FromTextController(Controller):
         shown = {"sentence": sentence, "llm_provider": model.get("llm_provider", ""), "llm_model": model.get("llm_model", "")}
         try:
             body = convert({"text": sentence, "dry_run": not save} | model, FromTextInput)
-            call = bus_of(request).call(subjects.INVOICE_FROM_TEXT, DraftFromText(ctx=person.caller, body=body), timeout=DRAFT_TIMEOUT)
+            call = calls.DRAFT.ask(bus_of(request), person.caller, body)
             raw, prompts = await asyncio.gather(call, self._prompts(request, person, None))
         except ApiError as exc:
             if exc.reply.http_status >= 500:
@@ -75,7 +64,7 @@ class FromTextController(Controller):
         sentence, labels = text(form, "text") or "", text(form, "labels")
         try:
             prompt = convert({"prompt_text": sentence, "labels": label_names(labels)}, PromptInput)
-            await bus_of(request).call(subjects.PROMPT_CREATE, CreatePrompt(ctx=person.caller, prompt=prompt))
+            await calls.CREATE_PROMPT.ask(bus_of(request), person.caller, prompt)
         except ApiError as exc:
             if exc.reply.http_status >= 500:
                 raise
@@ -87,22 +76,20 @@ class FromTextController(Controller):
     async def run_prompt(self, request: Request, person: PersonDep, prompt_id: FromPath[UUID]) -> Response:
         """The saved prompt's draft as a preview (nothing stored), its text in the box to correct and save."""
         form = await request.form()
-        run = RunPrompt(ctx=person.caller, id=prompt_id, options=DraftOptions(dry_run=True))
-        raw, prompts = await asyncio.gather(
-            bus_of(request).call(subjects.PROMPT_RUN, run, timeout=DRAFT_TIMEOUT), self._prompts(request, person, None),
-        )
+        run = calls.RUN_PROMPT.ask(bus_of(request), person.caller, prompt_id, DraftOptions(dry_run=True))
+        raw, prompts = await asyncio.gather(run, self._prompts(request, person, None))
         result = decode(raw, DraftFromTextResult)
         return await self._page(request, person, sentence=text(form, "text") or "", result=result, prompts=prompts, ran=prompt_id)
 
     @post("/prompts/{prompt_id:uuid}/delete")
     async def delete_prompt(self, request: Request, person: PersonDep, prompt_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(subjects.PROMPT_DELETE, ById(ctx=person.caller, id=prompt_id))
+        await calls.DELETE_PROMPT.ask(bus_of(request), person.caller, prompt_id)
         return redirect("/documents/from-text", "Prompt deleted.", person)
 
     @staticmethod
     async def _prompts(request: Request, person: PersonDep, label: str | None) -> Page[Prompt]:
-        query = ListPrompts(ctx=person.caller, label=(label or None) and label[:50], limit=50)
-        return decode(await bus_of(request).call(subjects.PROMPT_LIST, query), Page[Prompt])
+        raw = await calls.LIST_PROMPTS.ask(bus_of(request), person.caller, label=(label or None) and label[:50], limit=50)
+        return decode(raw, Page[Prompt])
 
     async def _page(self, request: Request, person: PersonDep, status_code: int = 200, **context: Any) -> Response:
         prompts = context.pop("prompts", None) or await self._prompts(request, person, context.get("label"))
