@@ -242,8 +242,9 @@ async def test_a_send_whose_transaction_fails_after_its_reservation_gives_the_qu
 # What the services tell each other, not offered to outside subscribers (not in the catalog).
 INTERNAL = {"invoice.send_requested", "document.rendered", "email.delivered", "email.failed",
             "estimate.created", "estimate.updated", "estimate.finalized"}
-# Emitted by the schedulers: tests/e2e/test_reminders.py, tests/integration/invoices/test_recurring.py
-SCHEDULED = {"invoice.overdue", "invoice.reminder_sent", "recurring_invoice.run_failed"}
+# Emitted by the schedulers: tests/e2e/test_reminders.py, tests/integration/invoices/test_recurring.py,
+# tests/e2e/test_approvals.py (expiry)
+SCHEDULED = {"invoice.overdue", "invoice.reminder_sent", "recurring_invoice.run_failed", "approval.expired"}
 
 
 async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_documented(stack: Stack, outbox: Outbox) -> None:
@@ -277,8 +278,19 @@ async def test_every_event_of_an_invoices_life_is_in_the_public_catalog_as_docum
     for action in ("pause", "resume", "end"):
         assert (await api.post(f"/recurring-invoices/{recurring['id']}/{action}")).status_code == 200
     assert (await api.delete(f"/recurring-invoices/{recurring['id']}")).status_code == 204
+    key = (await api.post("/settings/api-keys", json={"name": "agent", "requires_approval": ["finalize"]})).json()
+    agent = stack.api(key["key"])
+    decided = []
+    for decision in ("approve", "reject", "changed"):  # approved, rejected, failed
+        held = (await agent.post("/invoices", json={"client_id": client["id"], "lines": lines})).json()
+        asked = (await agent.post(f"/invoices/{held['id']}/finalize")).json()
+        if decision == "changed":
+            assert (await agent.patch(f"/invoices/{held['id']}", json={"notes": "changed"})).status_code == 200
+        decided.append((await api.post(f"/approvals/{asked['id']}/{'reject' if decision == 'reject' else 'approve'}")).json())
+    assert [approval["state"] for approval in decided] == ["approved", "rejected", "failed"]
     await read_events(stack, {"invoice.sent"}, invoice["id"], timeout=60)
     await read_events(stack, {"recurring_invoice.deleted"}, recurring["id"])
+    await read_events(stack, {"approval.failed"}, decided[-1]["id"])
 
     account_id = (await read_events(stack, {"client.created"}, client["id"]))[0]["account_id"]
     raw = await _account_events(stack, account_id)
