@@ -8,7 +8,7 @@ from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Re
 from litestar.openapi.spec.enums import OpenAPIType
 
 from billwire_gateway.examples import add_examples
-from billwire_gateway.openapi_inputs import describe_uploads, pin_invoice_type
+from billwire_gateway.openapi_inputs import describe_inputs, describe_uploads, pin_invoice_type
 from billwire_shared.errors import ErrorCode
 
 ERROR_SCHEMA = Schema(
@@ -106,5 +106,6 @@ def document_errors(openapi: OpenAPI) -> None:
             operation.responses = responses
     if openapi.components.schemas is not None:
         openapi.components.schemas["Error"] = ERROR_SCHEMA
+    describe_inputs(openapi)
     describe_uploads(openapi)
     pin_invoice_type(openapi)
