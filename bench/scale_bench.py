@@ -95,8 +95,7 @@ async def _time_calls(base: str, accounts: dict[int, tuple[str, str]], rounds: i
                     times[size].append((time.perf_counter() - started) * 1e3)
                     response.raise_for_status()
             for size, taken in times.items():
-                taken.sort()
-                results[size][name] = (statistics.median(taken), taken[max(0, int(len(taken) * 0.95) - 1)])
+                results[size][name] = p50_p95(taken)
     finally:
         for http in clients.values():
             await http.aclose()
@@ -110,17 +109,20 @@ async def _time_exports(base: str, accounts: dict[int, tuple[str, str]], pids: d
         results[size][PEAK] = (_peak_rss_mb(pids["gateway"]), _peak_rss_mb(pids["invoices"]))
 
 
-async def latency(http: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float]:
-    """p50 and p95 in ms of `rounds` sequential GETs, after one untimed."""
-    (await http.get(path)).raise_for_status()
+def p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+async def sequential_ms(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
+    """Milliseconds of `rounds` GETs one after the other."""
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         response = await http.get(path)
         times.append((time.perf_counter() - started) * 1e3)
         response.raise_for_status()
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    return times
 
 
 async def _time_export(http: httpx.AsyncClient, size: int, rounds: int = 3) -> tuple[float, float]:
