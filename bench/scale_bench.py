@@ -1,10 +1,12 @@
 """Cost as the account grows: the read calls an agent makes most, timed at 1k and 10k documents.
 
 `uv run python -m bench scale --quick` (1,000 and 10,000 documents; without --quick also 50,000).
-One account on the invoices service and the gateway: one invoice is made and issued through the API,
-then copied in SQL (new ids, numbers, creation times spread over the past; every tenth one overdue)
-up to each size (setup, not measured). Each call is then made by one sequential client; the table
-shows p50 / p95 per size and the growth factor of the p50 from the smallest size to the largest.
+One account per size on the invoices service and the gateway: in each, one invoice is made and issued
+through the API, then copied in SQL (new ids, numbers, creation times spread over the past; every tenth
+one overdue) up to its size (setup, not measured). Each call is then made by one sequential client, its
+rounds taking turns over the sizes, so a machine busy with other work slows every size alike and the
+growth factor (of the p50, from the smallest size to the largest) stays the account's own; the table
+shows p50 / p95 per size. The exports run by size, smallest first, each followed by the peak memory.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.flows import LINES, stack
+from bench.flows import LINES, PROFILE, stack
 from bench.infra import Infra
+from bench.payloads import CLIENT
 from bench.procs import BenchError
+from billwire_invoices.accounts.handlers import create_account
+from billwire_shared.service import open_schema_pool
 
 CALLS = {
     "GET /invoices?limit=100": "/api/v1/invoices?limit=100",
@@ -58,27 +63,66 @@ async def _grow(database_url: str, seed_id: str, have: int, want: int) -> None:
         await conn.close()
 
 
-async def _time_calls(base: str, key: str, rounds: int, size: int, seed_id: str) -> dict[str, tuple[float, float]]:
-    """(p50, p95) in ms of each call, one sequential client, after one untimed call each."""
-    results = {}
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+async def _account(database_url: str, base: str, size: int) -> tuple[str, str]:
+    """Another account (API key, client id) with the profile and client an invoice needs."""
+    pool = await open_schema_pool(database_url, "invoices", min_size=1, max_size=1)
+    try:
+        _, key = await create_account(pool, f"Bench {size:,} GmbH")
+    finally:
+        await pool.close()
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key.key}"}, timeout=60) as http:
+        (await http.patch("/api/v1/settings/profile", json=PROFILE)).raise_for_status()
+        client = await http.post("/api/v1/clients", json=CLIENT | {"email": "ap@globex.example"})
+        client.raise_for_status()
+    return key.key, client.json()["id"]
+
+
+async def _time_calls(base: str, accounts: dict[int, tuple[str, str]], rounds: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """(p50, p95) in ms of each call per size, one sequential client; round after round, the sizes take turns."""
+    clients = {size: httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+               for size, (key, _) in accounts.items()}
+    results: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in accounts}
+    try:
         for name, template in CALLS.items():
-            results[name] = await latency(http, template.format(last_offset=max(size - 100, 0), seed_id=seed_id), rounds)
-        results[EXPORT] = await _time_export(http, size)
+            paths = {size: template.format(last_offset=max(size - 100, 0), seed_id=seed_id) for size, (_, seed_id) in accounts.items()}
+            times: dict[int, list[float]] = {size: [] for size in accounts}
+            for size, http in clients.items():
+                (await http.get(paths[size])).raise_for_status()
+            for _ in range(rounds):
+                for size, http in clients.items():
+                    started = time.perf_counter()
+                    response = await http.get(paths[size])
+                    times[size].append((time.perf_counter() - started) * 1e3)
+                    response.raise_for_status()
+            for size, taken in times.items():
+                results[size][name] = p50_p95(taken)
+    finally:
+        for http in clients.values():
+            await http.aclose()
     return results
 
 
-async def latency(http: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float]:
-    """p50 and p95 in ms of `rounds` sequential GETs, after one untimed."""
-    (await http.get(path)).raise_for_status()
+async def _time_exports(base: str, accounts: dict[int, tuple[str, str]], pids: dict[str, int], results: dict[int, dict]) -> None:
+    for size, (key, _) in accounts.items():
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+            results[size][EXPORT] = await _time_export(http, size)
+        results[size][PEAK] = (_peak_rss_mb(pids["gateway"]), _peak_rss_mb(pids["invoices"]))
+
+
+def p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+async def sequential_ms(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
+    """Milliseconds of `rounds` GETs one after the other."""
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         response = await http.get(path)
         times.append((time.perf_counter() - started) * 1e3)
         response.raise_for_status()
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    return times
 
 
 async def _time_export(http: httpx.AsyncClient, size: int, rounds: int = 3) -> tuple[float, float]:
@@ -121,19 +165,21 @@ def _peak_rss_mb(pid: int) -> float:
 def run(quick: bool = False) -> int:
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 50_000)
     rounds = 40 if quick else 100
-    measured: dict[int, dict[str, tuple[float, float]]] = {}
     with Infra() as infra, stack(infra, ("invoices", "gateway")) as running:
-        seed_id = asyncio.run(seed_invoice(running.base, running.key, running.client_id))
-        have = 1
-        for size in sizes:
-            print(f"[scale] {size} documents in the account ...", flush=True)
-            asyncio.run(_grow(infra.database_url, seed_id, have, size))
-            have = size
-            measured[size] = asyncio.run(_time_calls(running.base, running.key, rounds, size, seed_id))
-            measured[size][PEAK] = (_peak_rss_mb(running.pids["gateway"]), _peak_rss_mb(running.pids["invoices"]))
+        keys = {sizes[0]: (running.key, running.client_id)}
+        for size in sizes[1:]:
+            keys[size] = asyncio.run(_account(infra.database_url, running.base, size))
+        accounts = {}
+        for size, (key, client_id) in keys.items():
+            print(f"[scale] {size} documents in an account ...", flush=True)
+            seed_id = asyncio.run(seed_invoice(running.base, key, client_id))
+            asyncio.run(_grow(infra.database_url, seed_id, 1, size))
+            accounts[size] = (key, seed_id)
+        measured = asyncio.run(_time_calls(running.base, accounts, rounds))
+        asyncio.run(_time_exports(running.base, accounts, running.pids, measured))
     if not measured:
         raise BenchError("nothing measured")
-    print(f"\nCost as the account grows: p50 / p95 ms, one sequential client, {rounds} calls each"
+    print(f"\nCost as the account grows: p50 / p95 ms, one sequential client, {rounds} calls each, the sizes taking turns"
           " (the export: median / slowest µs per row of 3 full exports)")
     header = f"{'call':<34}" + "".join(f"{f'{size:,} docs':>20}" for size in sizes) + f"{'growth p50':>12}"
     print(header)

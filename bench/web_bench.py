@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import nats
 from bench.flows import stack
 from bench.infra import Infra
 from bench.procs import BenchError
-from bench.scale_bench import _grow, seed_invoice
+from bench.scale_bench import _grow, p50_p95, seed_invoice, sequential_ms
 from billwire_shared import subjects
 from billwire_shared.bus_client import BusClient
 from billwire_shared.contracts.common import Caller
@@ -119,20 +118,8 @@ async def side_by_side(pages: list[httpx.AsyncClient], page: str, apis: list[htt
             counts[path][1] += took
     timings = []
     for path in (page, rest):
-        ms = sorted(times[path])
-        timings.append(Timing(statistics.median(ms), ms[max(0, int(len(ms) * 0.95) - 1)], counts[path][0] / counts[path][1]))
+        timings.append(Timing(*p50_p95(times[path]), counts[path][0] / counts[path][1]))
     return timings[0], timings[1]
-
-
-async def sequential_ms(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
-    """Milliseconds of `rounds` GETs one after the other."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response = await http.get(path)
-        times.append((time.perf_counter() - started) * 1e3)
-        response.raise_for_status()
-    return times
 
 
 async def own_bytes(http: httpx.AsyncClient, path: str) -> tuple[int, int]:

@@ -123,3 +123,12 @@ async def test_a_years_archive_holds_every_issued_document_as_sent_with_index_pa
     assert {name: data for name, data in from_cli.items() if name.startswith("documents/")} == {
         name: data for name, data in files.items() if name.startswith("documents/")
     }
+
+
+async def test_the_last_year_there_is_gives_a_whole_archive(stack: Stack) -> None:
+    """9999 ends where Python's dates do: its payments and audit log are read up to Postgres' year's end."""
+    api = await ready_account(stack)
+    response = await api.get("/archive", params={"year": 9999})
+    assert response.status_code == 200, response.text
+    files = members(response.content)
+    assert json.loads(files["index.json"]) == []  # nothing issued in 9999, and the ZIP is whole

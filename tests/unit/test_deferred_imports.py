@@ -82,3 +82,26 @@ def test_the_archive_route_imports_its_zip_writer_only_when_asked() -> None:
         print(json.dumps({"before": before, "after": "stream_zip" in sys.modules}))
     """)
     assert result == {"before": False, "after": True}
+
+
+def test_the_openapi_document_is_built_when_first_read_with_its_error_responses_and_examples() -> None:
+    """Not at the gateway's start (seconds of a busy start); whoever reads it first gets it whole."""
+    result = run_fresh("""
+        import json
+        from litestar._openapi.plugin import OpenAPIPlugin
+        from billwire_gateway.app import create_app
+        from billwire_gateway.settings import GatewaySettings
+        from billwire_shared.settings import load_settings
+        app = create_app(load_settings(GatewaySettings))
+        built_at_start = app.plugins.get(OpenAPIPlugin)._openapi is not None
+        schema = app.openapi_schema.to_schema()
+        create = schema["paths"]["/api/v1/invoices"]["post"]
+        print(json.dumps({
+            "built_at_start": built_at_start, "errors": sorted(create["responses"]),
+            "example": "example" in create["requestBody"]["content"]["application/json"],
+            "error_schema": "Error" in schema["components"]["schemas"],
+        }))
+    """)
+    assert result["built_at_start"] is False
+    assert {"400", "401", "422", "429"} <= set(result["errors"])
+    assert result["example"] and result["error_schema"]

@@ -53,9 +53,11 @@ class Browser:
     """One person's browser: the redirect URI's host is never contacted, the page stops there."""
 
     page: Page
+    base: str
     callback: str
     landed: asyncio.Queue = field(default_factory=asyncio.Queue)
     csp_errors: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
 
     async def start(self) -> None:
         async def arrive(route: Route) -> None:
@@ -64,6 +66,8 @@ class Browser:
 
         await self.page.route(re.compile(re.escape(self.callback) + r".*"), arrive)
         self.page.on("console", lambda m: self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+        # Every asset is Billwire's own: the only other address is the redirect URI, answered above.
+        self.page.on("request", lambda r: self.elsewhere.append(r.url) if not r.url.startswith((self.base, self.callback)) else None)
 
     async def consent(self, url: str, email: str, untick: tuple[str, ...] = (), shot: str = "") -> dict[str, str]:
         """Open the authorization URL, sign in when asked, allow (unticking some scopes): the callback's query."""
@@ -93,10 +97,11 @@ async def browser(web: Web) -> AsyncIterator[Browser]:
     context = await web.browser.new_context(base_url=web.base)
     context.set_default_timeout(30_000)
     try:
-        person = Browser(await context.new_page(), f"http://127.0.0.1:{free_port()}/callback")
+        person = Browser(await context.new_page(), web.base, f"http://127.0.0.1:{free_port()}/callback")
         await person.start()
         yield person
         assert not person.csp_errors, person.csp_errors
+        assert not person.elsewhere, person.elsewhere
     finally:
         await context.close()
 
@@ -189,10 +194,14 @@ async def test_a_code_needs_its_pkce_verifier_works_once_and_only_owners_consent
         assert rest.status_code == 200  # the token is a key: the REST API takes it too, with its scopes
 
         # Deny: the client hears access_denied, and no key is made. (Asked for no scope: a new key's defaults, no admin.)
+        # The page in German too, as the person's other pages.
         await person.page.goto(authorize_url(web.base, client_id, person.callback, verifier, scope=None))
         await expect(person.page.get_by_role("checkbox")).to_have_count(3)
         await expect(person.page.get_by_role("checkbox", name="(admin)")).to_have_count(0)
-        await person.page.get_by_role("button", name="Deny").click()
+        await person.page.get_by_role("button", name="Deutsch").click()
+        await expect(person.page.get_by_role("heading", name="Assistenten verbinden")).to_be_visible()
+        await expect(person.page.get_by_role("checkbox", name="Dokumente per E-Mail senden")).to_be_checked()
+        await person.page.get_by_role("button", name="Ablehnen").click()
         denied = parse_qs(urlsplit(await person.arrival()).query)
         assert denied["error"] == ["access_denied"] and "code" not in denied
         await person.page.goto("/settings/keys")

@@ -42,11 +42,10 @@ from billwire_gateway.controllers.webhooks import WebhookController
 from billwire_gateway.decimal_text import ExactRequest
 from billwire_gateway.deps import provide_bus, provide_caller, require_scope
 from billwire_gateway.errors import EXCEPTION_HANDLERS
-from billwire_gateway.examples import add_examples
 from billwire_gateway.middleware import ApiGuard, RequestShape, add_response_headers
 from billwire_gateway.oauth.routes import OAuthServer, resource_metadata_url
 from billwire_gateway.observability import MetricsController
-from billwire_gateway.openapi import document_errors
+from billwire_gateway.openapi import finish_openapi_when_built
 from billwire_gateway.security import KeyAuthenticator, RateLimiter
 from billwire_gateway.settings import GatewaySettings
 from billwire_gateway.strict import check_request
@@ -169,7 +168,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SystemController, MetricsController, AgentsController, api, mcp, gateway.oauth.route(), gateway.web.router(), assets_router(),
         ],
         lifespan=[gateway.lifespan, gateway.web.lifespan],
-        on_startup=[document_errors, add_examples],
         request_class=ExactRequest,
         state=State({"bus": gateway.bus, "gateway": gateway, "web": gateway.web, "oauth": gateway.oauth}),
         template_config=template_config(),
@@ -194,6 +192,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    finish_openapi_when_built(app)
     # Outside Litestar's routing and middleware, inside its before_send hook (request ids).
     app.asgi_handler = RequestShape(app.asgi_handler, settings.max_query_bytes)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar
+from litestar.openapi.spec import OpenAPI
 
 EXAMPLE_CLIENT_ID = "0193b1a0-0000-7000-8000-00000000c1e7"
 
@@ -72,9 +72,9 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def add_examples(app: Litestar) -> None:
-    """on_startup hook: every JSON request body in the OpenAPI document gets its example."""
-    for path, item in (app.openapi_schema.paths or {}).items():
+def add_examples(openapi: OpenAPI) -> None:
+    """Every JSON request body in the OpenAPI document gets its example."""
+    for path, item in (openapi.paths or {}).items():
         for method in ("post", "put", "patch"):
             operation = getattr(item, method, None)
             body = getattr(operation, "request_body", None)

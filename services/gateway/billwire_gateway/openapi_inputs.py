@@ -16,13 +16,29 @@ from collections.abc import Iterator
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import OpenAPI
+import pycountry
+from litestar.openapi.spec import OpenAPI, Reference
+from litestar.openapi.spec.enums import OpenAPIType
 
 import billwire_shared.contracts
-from billwire_shared.contracts.common import Input, decimal_form
+from billwire_shared.contracts.common import CountryCode, CurrencyCode, Input, decimal_form
+from billwire_shared.money import known_currencies
 
 REF = "#/components/schemas/{name}"
+REQUEST = "_request"  # suffix of the components that describe request bodies
 NO_NUL = "^[^\\x00]*$"
+
+
+def _description(annotated: Any) -> str:
+    return annotated.__metadata__[0].description
+
+
+# ISO codes are checked against the lists themselves (validation.py), not only their shape: "XX"
+# or "ABC" fits the pattern and is refused with a 422, so the document names the codes taken.
+ISO_CODES = {
+    _description(CountryCode): sorted(country.alpha_2 for country in pycountry.countries),
+    _description(CurrencyCode): sorted(known_currencies()),
+}
 
 
 def input_classes() -> list[type[msgspec.Struct]]:
@@ -55,28 +71,49 @@ def decimal_schema(node: dict[str, Any]) -> dict[str, Any]:
 
 def with_decimals(node: Any) -> Any:
     """`node` with every msgspec decimal (`format: decimal`) described as `decimal_schema` says,
-    and free text without NUL."""
+    free text without NUL, and ISO codes as the list of codes taken."""
     if isinstance(node, list):
         return [with_decimals(item) for item in node]
     if not isinstance(node, dict):
         return node
     if node.get("type") == "string" and node.get("format") == "decimal":
         return decimal_schema(node)
+    if node.get("type") == "string" and node.get("description") in ISO_CODES and "pattern" in node:
+        return node | {"enum": ISO_CODES[node["description"]]}
     if node.get("type") == "string" and not {"pattern", "format", "enum"} & node.keys():
         node = node | {"pattern": NO_NUL}  # the gateway refuses NUL in every string (Postgres cannot store it)
     return {key: with_decimals(value) for key, value in node.items()}
 
 
 def describe_inputs(openapi: OpenAPI) -> None:
-    """Replace the components of request body types with msgspec's schemas of them."""
+    """Point request bodies at msgspec's schemas of their types, kept as components of their own
+    (`<Name>_request`): a response that holds an input type (a recurring invoice's lines) is
+    what the server encodes, decimals as plain strings in any notation, not what it decodes."""
     components = openapi.components.schemas
     if components is None:
         return
     classes = [cls for cls in input_classes() if cls.__name__ in components]
-    _, schemas = msgspec.json.schema_components(classes, ref_template=REF)
+    _, schemas = msgspec.json.schema_components(classes, ref_template=REF + REQUEST)
     for name, schema in schemas.items():
-        if name in components:  # same name, same class: Litestar names components by class name
-            components[name] = with_decimals(schema)  # type: ignore[assignment]  # a plain dict serializes as it is
+        components[name + REQUEST] = with_decimals(schema)  # type: ignore[assignment]  # a plain dict serializes as it is
+    for item in (openapi.paths or {}).values():
+        for method in ("post", "put", "patch"):
+            body = getattr(getattr(item, method, None), "request_body", None)
+            for media in (getattr(body, "content", None) or {}).values():
+                if any(getattr(item, "type", None) == OpenAPIType.NULL for item in getattr(media.schema, "one_of", None) or []):
+                    body.required = False  # an optional body (`SendInput | None`) may be left out
+                media.schema = _to_request(media.schema, schemas)
+
+
+def _to_request(schema: Any, names: dict[str, Any]) -> Any:
+    """`schema` with references to input types (also inside an optional body's oneOf) turned to theirs."""
+    ref = getattr(schema, "ref", None)
+    if ref is not None:
+        return Reference(ref=ref + REQUEST) if ref.removeprefix(REF.format(name="")) in names else schema
+    for key in ("one_of", "any_of"):
+        if getattr(schema, key, None):
+            setattr(schema, key, [_to_request(item, names) for item in getattr(schema, key)])
+    return schema
 
 
 UPLOAD_SCHEMA = {  # a multipart upload of one file, in the part `file`

@@ -156,6 +156,10 @@ def check_query(request: Request) -> None:
         if name in DATETIME_QUERY and RFC3339.fullmatch(value) is None:
             raise invalid(name, "must be a date and time as in RFC 3339, e.g. 2026-12-04T10:00:00Z")
     known = query_names(request)
+    names = [name for name, _ in pairs]
+    if repeated := sorted({name for name in names if names.count(name) > 1 and name in known}):
+        # No parameter takes a list: `?type=a&type=b` would be read as one of them, silently.
+        raise invalid_fields([FieldError(field=name, message="given more than once; give it once") for name in repeated])
     unknown = list(dict.fromkeys(name for name, _ in pairs if name not in known))
     if unknown:
         allowed = ", ".join(f"`{name}`" for name in sorted(known)) or "none"

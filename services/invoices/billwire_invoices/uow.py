@@ -11,6 +11,7 @@ statement together with its audit row and event in one round trip.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ from billwire_shared.telemetry import trace_headers
 Statement = tuple[str, list[Any]]  # SQL with $n placeholders and its arguments
 Work = Callable[[asyncpg.Connection], Awaitable[Any]]
 R = TypeVar("R")
+log = logging.getLogger("billwire.invoices")
+DEADLOCK_ATTEMPTS = 3  # a transaction Postgres chose as a deadlock's victim runs again, at most this often
 
 
 def utcnow() -> datetime:
@@ -170,6 +173,18 @@ class UnitOfWork:
         if one_write and not ctx.idempotency_key:
             async with self.pool.acquire() as conn:
                 return await work(conn)
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                return await self._write_once(ctx, reply_type, work, kept)
+            except asyncpg.exceptions.DeadlockDetectedError:
+                # Postgres rolled the whole transaction back (the key's claim too): running it
+                # again is safe. The running totals' triggers can meet in opposite order.
+                if attempt == DEADLOCK_ATTEMPTS:
+                    raise
+                log.warning("a write met another in a deadlock; attempt %d of %d", attempt + 1, DEADLOCK_ATTEMPTS)
+        raise AssertionError("unreachable")
+
+    async def _write_once(self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R]) -> R:
         async with self.pool.acquire() as conn, conn.transaction():
             if ctx.idempotency_key:
                 earlier = await claim_idempotency_key(conn, ctx)

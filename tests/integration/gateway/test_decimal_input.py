@@ -42,6 +42,28 @@ async def test_the_upload_documents_its_one_part(stack: Stack) -> None:
     assert upload["required"] == ["file"] and upload["additionalProperties"] is False
 
 
+async def test_request_bodies_are_described_as_decoded_and_responses_as_encoded(stack: Stack) -> None:
+    """A request body's schema is msgspec's (unknown fields refused, decimals by pattern or number,
+    ISO codes as the lists the server checks); a response holding the same type (a recurring
+    invoice's lines) keeps the plain strings the server writes."""
+    spec = (await stack.api(None).get("/schema/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    body = spec["paths"]["/api/v1/recurring-invoices"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/RecurringInput_request"}
+    line = schemas["LineInput_request"]
+    assert line["additionalProperties"] is False
+    [as_text, as_number] = line["properties"]["unit_price"]["anyOf"][0]["anyOf"]
+    assert as_text["type"] == "string" and as_number["type"] == "number"
+    assert schemas["RecurringInvoice"]["properties"]["lines"]["items"] == {"$ref": "#/components/schemas/LineInput"}
+    assert "pattern" not in json.dumps(schemas["LineInput"]["properties"]["unit_price"])
+    [currency, _] = schemas["ClientInput_request"]["properties"]["currency"]["anyOf"]
+    [country, _] = schemas["Address_request"]["properties"]["country"]["anyOf"]
+    assert "EUR" in currency["enum"] and "XXY" not in currency["enum"]
+    assert "DE" in country["enum"] and "XX" not in country["enum"]
+    cursor = next(p for p in spec["paths"]["/api/v1/documents"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]+$"
+
+
 async def test_updated_since_is_a_date_time_not_a_number(stack: Stack) -> None:
     api = await ready_account(stack)
     assert (await api.get("/invoices", params={"updated_since": "2026-12-04T10:00:00Z"})).status_code == 200

@@ -78,3 +78,12 @@ async def test_a_patch_with_many_problems_gets_them_all_including_nested_ones(st
     fields = {detail["field"] for detail in response.json()["error"]["details"]}
     assert fields == {"notes", "address.city", "address.planet", "colour", "name"}, response.json()
     assert (await api.get(f"/clients/{client['id']}")).json()["name"] == BUYER["name"]  # nothing changed
+
+
+async def test_a_query_parameter_given_twice_is_refused_naming_it(stack: Stack) -> None:
+    """No parameter takes a list: `?type=invoice&type=estimate` would be read as one of them."""
+    api = await ready_account(stack, "Twice GmbH")
+    response = await api.get("/documents?type=invoice&type=estimate&limit=5")
+    assert response.status_code == 422, response.text
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["type"]
+    assert (await api.get("/documents?type=invoice&limit=5")).status_code == 200

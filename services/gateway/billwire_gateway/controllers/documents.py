@@ -91,7 +91,9 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
             sort: FromQuery[DocumentSort] = "-created_at",
             limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
             offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
-            cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+            cursor: Annotated[str | None, QueryParameter(
+                max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="A page's `next_cursor` as it came (base64url);"
+                " any other text answers 400 naming `cursor`")] = None,
         ) -> Response[Page[Document]]:
             filters["type"] = pinned(filters["type"])
             if cursor and offset:

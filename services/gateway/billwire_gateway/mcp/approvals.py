@@ -41,7 +41,9 @@ async def ask(
     tools: Toolbox, ctx: Context, action: str, document_id: UUID, key: str | None, scope: Scopes = "write", **body: Any,
 ) -> Approval:
     """Ask for approval of `action` instead of doing it; `approve_url` is absolute, for the person."""
-    web_url = tools.settings.web_public_url or base_url(ctx)
+    # The owners' e-mailed link carries the one-time token: it names this server as configured,
+    # never the Host the agent's request claims (else the agent could read the token and approve).
+    web_url = (tools.settings.web_public_url or f"http://{tools.settings.host}:{tools.settings.port}").rstrip("/")
     command = lambda k: RequestApproval(ctx=k, action=action, document_id=document_id, web_url=web_url, **body)  # noqa: E731
     approval = await tools.call(ctx, subjects.APPROVAL_REQUEST, command, Approval, key=key, scope=scope)
     return msgspec.structs.replace(approval, approve_url=base_url(ctx) + approval.approve_url)

@@ -189,13 +189,16 @@ class Toolbox:
             raise ToolError(f"{exc.reply.code}: {exc.reply.message}" + (f" ({details})" if details else "")) from exc
         return msgspec.json.decode(raw) if reply_type is Any else msgspec.json.decode(raw, type=reply_type)
 
-
     async def ask(
         self, ctx: Context, call: Call, *given: Any, key: str | None = None, scope: Scopes = "read", **options: Any,
     ) -> Any:
         """`call` made with what the tool was given (`options`: the command's optional fields), as
-        `call` above, its reply decoded; within the bus's own timeout, as every tool call."""
-        return await self.call(ctx, call.subject, lambda caller: call.command(caller, *given, **options), call.reply, key=key, scope=scope)
+        `call` above, its reply decoded; within the call's timeout, as over REST (a language model
+        is given longer than the bus's own)."""
+        return await self.call(
+            ctx, call.subject, lambda caller: call.command(caller, *given, **options), call.reply, key=key, scope=scope,
+            timeout=call.timeout,
+        )
 
 
 async def _no_arguments() -> None:

@@ -128,7 +128,9 @@ def page(request: Request, template: str, person: Person | None, status_code: in
         template_name=f"web/{template}", status_code=status_code,
         context={
             "person": person, "t": texts, "csrf": person.session.csrf if person else "", "flash": flash_of(request),
-            "path": request.url.path, "request_id": request_id_of(request.scope), **context,
+            "path": request.url.path, "request_id": request_id_of(request.scope),
+            # Where the language switch comes back to: the page with its query (filters, the consent page's grant).
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""), **context,
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -12,6 +12,7 @@ import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql
+from billwire_invoices.approvals.rules import ensure_policy_kept
 from billwire_invoices.documents import rules
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects
@@ -71,6 +72,8 @@ class AccountHandlers:
 
     @answers(subjects.API_KEY_CREATE)
     async def create_api_key(self, cmd: CreateApiKey) -> NewApiKey:
+        ensure_policy_kept(cmd.ctx, cmd.key.requires_approval)
+
         async def work(conn: asyncpg.Connection) -> NewApiKey:
             if await sql.count_active_keys(conn, cmd.ctx.account_id) >= self.max_active_keys:
                 raise BillwireError(

@@ -28,6 +28,35 @@ def held_for_approval(ctx: Caller, action: str) -> None:
         )
 
 
+def ensure_policy_kept(ctx: Caller, asked: list[str] | tuple[str, ...]) -> None:
+    """A key whose policy holds actions back makes keys only under that policy too: a key without
+    it could do, or approve, what this one may only ask for."""
+    dropped = [action for action in ctx.requires_approval if action not in asked]
+    if dropped:
+        names = ", ".join(f"`{action}`" for action in dropped)
+        raise BillwireError(
+            ErrorCode.APPROVAL_REQUIRED,
+            f"This API key's policy requires a person's approval for {names}; a key it creates must require that too. Nothing was done.",
+            [FieldError(field="requires_approval", message=f"must include {names}")],
+        )
+
+
+def hold_automatic_issuing(ctx: Caller, auto_finalize: bool, auto_send: bool) -> None:
+    """A recurring invoice that finalizes or sends by itself would do, every period and with no
+    person asked, what this key's policy holds back; a key under that policy sets up drafts only."""
+    field = None
+    if auto_send and ("send" in ctx.requires_approval or "finalize" in ctx.requires_approval):
+        field = "auto_send"
+    elif auto_finalize and "finalize" in ctx.requires_approval:
+        field = "auto_finalize"
+    if field is not None:
+        raise BillwireError(
+            ErrorCode.APPROVAL_REQUIRED,
+            f"This API key's policy requires a person's approval to finalize or send, so it cannot set `{field}`: nothing was done.",
+            [FieldError(field=field, message="a person's approval is required for each invoice this would issue")],
+        )
+
+
 def ensure_may_decide(ctx: Caller, approval: Approval) -> None:
     """A person signed in, or a key whose own policy does not hold the same action back."""
     if ctx.user_id is None and approval.action in ctx.requires_approval:

@@ -122,6 +122,7 @@ class LifecycleHandlers:
 
     @answers(subjects.PAYMENT_DELETE)
     async def delete_payment(self, cmd: DeletePayment) -> Document:
+        held_for_approval(cmd.ctx, "mark_unpaid")  # payment by payment, it is marking unpaid
         return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, cmd.payment_id))
 
     @answers(subjects.DOCUMENT_MARK_UNPAID)
@@ -131,6 +132,7 @@ class LifecycleHandlers:
 
     @answers(subjects.DOCUMENT_MARK_PAID)
     async def mark_paid(self, cmd: MarkPaid) -> Document:
+        held_for_approval(cmd.ctx, "record_payment")  # it records a payment of the balance
         async def work(conn: asyncpg.Connection) -> Document:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
             rules.ensure_payable(invoice)

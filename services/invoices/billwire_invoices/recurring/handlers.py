@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.approvals.rules import hold_automatic_issuing
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.limits import DocumentLimits, size_problems
@@ -94,6 +95,7 @@ class RecurringHandlers:
     @answers(subjects.RECURRING_CREATE)
     async def create_recurring(self, cmd: CreateRecurring) -> RecurringInvoice:
         template = self._new_template(cmd.template)
+        hold_automatic_issuing(cmd.ctx, template.auto_finalize, template.auto_send is not None)
 
         async def work(conn: asyncpg.Connection) -> RecurringInvoice:
             await self._check_content(conn, cmd.ctx.account_id, template)
@@ -132,6 +134,7 @@ class RecurringHandlers:
                 after = msgspec.structs.replace(after, next_index=index)
             if after.status != "ended":
                 after = msgspec.structs.replace(after, next_run_on=rules.next_run_on(after.schedule, after.next_index))
+            hold_automatic_issuing(cmd.ctx, after.auto_finalize, after.auto_send is not None)
             await self._check_content(conn, cmd.ctx.account_id, after)
             await self._store(conn, cmd.ctx, before, after, "update", "recurring_invoice.updated")
             if after.status != "ended" and after.next_run_on is None:  # the edited schedule is over

@@ -12,25 +12,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 
 from billwire_gateway.bus import ApiError
+from billwire_gateway.calls import settings as calls
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, text
 from billwire_gateway.web.i18n_approvals import ACTION_LABELS
 from billwire_shared import subjects
-from billwire_shared.contracts.accounts import (
-    ApiKey,
-    ApiKeyInput,
-    CreateApiKey,
-    GetProfile,
-    ListApiKeys,
-    NewApiKey,
-    NumberSeries,
-    Profile,
-    ProfilePatch,
-    UpdateProfile,
-)
+from billwire_shared.contracts.accounts import ApiKey, ApiKeyInput, NewApiKey, NumberSeries, Profile, ProfilePatch
 from billwire_shared.contracts.approvals import APPROVAL_ACTIONS
-from billwire_shared.contracts.common import SCOPES, ById
+from billwire_shared.contracts.common import SCOPES
 from billwire_shared.contracts.rendering import Logo, SetLogo
 
 PROFILE_FIELDS = ("company_name", "email", "phone", "tax_number", "vat_id", "contact_name", "legal_footer", "default_currency",
@@ -82,7 +72,7 @@ class SettingsController(Controller):
         values["number_series"] = number_series(form)
         try:
             patch = convert(values, ProfilePatch)
-            await bus_of(request).call(subjects.PROFILE_UPDATE, UpdateProfile(ctx=person.caller, patch=patch))
+            await calls.UPDATE_PROFILE.ask(bus_of(request), person.caller, patch)
         except ApiError as exc:
             return await self._profile_page(request, person, values, _profile_errors(field_errors(exc)), 422)
         return redirect("/settings/profile", "Saved.", person)
@@ -106,7 +96,7 @@ class SettingsController(Controller):
 
     @get("/logo")
     async def logo(self, request: Request, person: PersonDep) -> Response:
-        logo = decode(await bus_of(request).call(subjects.LOGO_GET, GetProfile(ctx=person.caller)), Logo)
+        logo = decode(await calls.GET_LOGO.ask(bus_of(request), person.caller), Logo)
         return Response(logo.data, media_type=logo.media_type, headers={"Cache-Control": "private, no-cache"})
 
     @get("/keys", opt={"scope": "admin"})
@@ -120,22 +110,22 @@ class SettingsController(Controller):
         held = [action for action in form.getall("requires_approval") if action in APPROVAL_ACTIONS] if "requires_approval" in form else []
         try:
             key_input = convert(given(form, ("name",)) | {"scopes": scopes, "requires_approval": held}, ApiKeyInput)
-            raw = await bus_of(request).call(subjects.API_KEY_CREATE, CreateApiKey(ctx=person.caller, key=key_input))
+            raw = await calls.CREATE_API_KEY.ask(bus_of(request), person.caller, key_input)
         except ApiError as exc:
             return await self._keys_page(request, person, None, field_errors(exc), 422)
         return await self._keys_page(request, person, decode(raw, NewApiKey), {}, 201)
 
     @post("/keys/{key_id:uuid}/revoke", opt={"scope": "admin"})
     async def revoke_key(self, request: Request, person: PersonDep, key_id: FromPath[UUID]) -> Response:
-        await bus_of(request).call(subjects.API_KEY_REVOKE, ById(ctx=person.caller, id=key_id))
+        await calls.REVOKE_API_KEY.ask(bus_of(request), person.caller, key_id)
         return redirect("/settings/keys", "Done.", person)
 
     @staticmethod
     async def _profile_page(request: Request, person: PersonDep, values: dict | None, errors: dict, status_code: int = 200) -> Response:
         bus = bus_of(request)
-        profile = decode(await bus.call(subjects.PROFILE_GET, GetProfile(ctx=person.caller)), Profile)
+        profile = decode(await calls.GET_PROFILE.ask(bus, person.caller), Profile)
         try:
-            await bus.call(subjects.LOGO_GET, GetProfile(ctx=person.caller))
+            await calls.GET_LOGO.ask(bus, person.caller)
             has_logo = True
         except ApiError:
             has_logo = False
@@ -145,6 +135,6 @@ class SettingsController(Controller):
 
     @staticmethod
     async def _keys_page(request: Request, person: PersonDep, new_key: NewApiKey | None, errors: dict, status_code: int = 200) -> Response:
-        keys = decode(await bus_of(request).call(subjects.API_KEY_LIST, ListApiKeys(ctx=person.caller)), list[ApiKey])
+        keys = decode(await calls.LIST_API_KEYS.ask(bus_of(request), person.caller), list[ApiKey])
         return page(request, "keys.html", person, status_code, keys=keys, new_key=new_key, errors=errors, scopes=SCOPES,
                     actions=APPROVAL_ACTIONS, labels=ACTION_LABELS)
