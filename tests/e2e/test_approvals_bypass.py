@@ -102,3 +102,17 @@ async def test_the_owners_link_names_this_server_whatever_host_the_agent_claims(
                                   lambda _, event: event["data"]["send"]["document_id"] == pending["id"], 1, 20, 1)
     [link] = [line for line in mail["data"]["send"]["body"].splitlines() if "/login/approval/" in line]
     assert link.startswith(f"{base}/login/approval/"), link  # the served gateway's own address
+
+
+async def test_a_held_admin_key_cannot_invite_someone_who_could_approve(stack: Stack) -> None:
+    """The invitation's answer carries its link: the key would join as a person and approve itself."""
+    admin = await ready_account(stack, unique("Invite Escape GmbH"))
+    created = await admin.post("/settings/api-keys", json={"name": "held admin", "scopes": ["read", "write", "admin"],
+                                                          "requires_approval": ["send"]})
+    held = stack.api(created.json()["key"])
+    for role in ("owner", "member"):
+        refused = await held.post("/users/invitations", json={"email": f"{role}-{uuid4().hex[:8]}@invite.example", "role": role})
+        assert refused.status_code == 403 and refused.json()["error"]["details"][0]["field"] == "role", refused.text
+    assert (await admin.get("/users/invitations")).json() == []
+    reader = await held.post("/users/invitations", json={"email": f"reader-{uuid4().hex[:8]}@invite.example", "role": "accountant"})
+    assert reader.status_code == 201, reader.text

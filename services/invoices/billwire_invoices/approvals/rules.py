@@ -57,6 +57,18 @@ def hold_automatic_issuing(ctx: Caller, auto_finalize: bool, auto_send: bool) ->
         )
 
 
+def ensure_no_decider_invited(ctx: Caller, role: str) -> None:
+    """A key under a policy invites no one who may decide approvals (owners and members): the
+    answer carries the invitation's link, so the key would join as a person and approve itself."""
+    if ctx.key_id is not None and ctx.requires_approval and role in ("owner", "member"):
+        raise BillwireError(
+            ErrorCode.APPROVAL_REQUIRED,
+            f"This API key's policy requires a person's approval for some actions, so it cannot invite an {role}, who could"
+            " approve them. Nothing was done.",
+            [FieldError(field="role", message="a key under an approval policy may invite an accountant only")],
+        )
+
+
 def ensure_may_decide(ctx: Caller, approval: Approval) -> None:
     """A person signed in, or a key whose own policy does not hold the same action back."""
     if ctx.user_id is None and approval.action in ctx.requires_approval:

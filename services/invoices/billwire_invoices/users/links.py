@@ -14,6 +14,7 @@ import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.accounts.handlers import Publish
+from billwire_invoices.approvals.rules import ensure_no_decider_invited
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record
 from billwire_invoices.users import handlers as users_handlers
 from billwire_invoices.users import mails, rules
@@ -67,6 +68,7 @@ class LinkHandlers:
 
     @answers(subjects.USER_INVITE)
     async def invite(self, cmd: links.CreateInvitation) -> links.NewInvitation:
+        ensure_no_decider_invited(cmd.ctx, cmd.invitation.role)
         body, now = cmd.invitation, _utcnow()
         email = rules.normalized_email(body.email)
         token, token_hash = rules.new_link_token()
