@@ -20,7 +20,7 @@ PENDING_DESCRIPTION = (
     "The API key's policy requires a person's approval for this action: nothing was done yet. The answer is the"
     " pending approval (`id`, the `preview` of what will happen, `approve_url`); GET /approvals/{id} tells the outcome."
 )
-PENDING = {202: ResponseSpec(Approval, description=PENDING_DESCRIPTION)}
+PENDING = {202: ResponseSpec(Approval, description=PENDING_DESCRIPTION, generate_examples=False)}
 StateFilter = Annotated[ApprovalState | None, QueryParameter(name="state", description="pending, approved, rejected, expired or failed")]
 
 

@@ -24,6 +24,9 @@ from billwire_shared.contracts.text import (
     UpdatePrompt,
 )
 
+# Documented as it is: Litestar's generated examples are random (and made-up data is no example).
+DRY_RUN = {200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored", generate_examples=False)}
+
 # A model may take a while to answer; the offline parser answers at once either way.
 
 
@@ -39,7 +42,7 @@ class FromTextController(Controller):
             "`dry_run`, the computed preview (200, nothing stored), plus the parts of the text it did not understand. "
             "Uses the offline parser unless a `provider` (an OpenAI-compatible endpoint) is given or configured."
         ),
-        responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")},
+        responses=DRY_RUN,
     )
     async def from_text(self, data: JSONBody[FromTextInput], caller: CallerDep, bus: BusDep) -> Response[DraftFromTextResult]:
         raw = await calls.DRAFT.ask(bus, caller, data)
@@ -74,7 +77,7 @@ class PromptController(Controller):
     delete_prompt = delete_one("prompt_id", calls.DELETE_PROMPT.subject, name="delete_prompt", summary="Delete a saved prompt")
 
     @post("/{prompt_id:uuid}/run", summary="Draft an invoice from a saved prompt (201; 200 with dry_run)",
-          responses={200: ResponseSpec(DraftFromTextResult, description="The preview of a dry run; nothing was stored")})
+          responses=DRY_RUN)
     async def run_prompt(
         self, prompt_id: FromPath[UUID], caller: CallerDep, bus: BusDep, data: JSONBody[DraftOptions | None] = None,
     ) -> Response[DraftFromTextResult]:
