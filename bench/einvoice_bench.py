@@ -45,7 +45,8 @@ def _rate(work: Callable[[], object], seconds: float) -> tuple[float, float, int
 
 async def _pdf_costs(doc, seller, rounds: int) -> tuple[float, float, int]:
     """(plain PDF p50 ms, Factur-X PDF p50 ms, bytes added): the same invoice, alternately."""
-    from billwire_rendering.browser import BrowserPool, find_chromium
+    from billwire_rendering.browser import BrowserPool
+    from billwire_rendering.chromium import find_chromium
     from billwire_rendering.facturx_pdf import facturx_pdf
     from billwire_rendering.templates import render_page
     from billwire_shared.contracts.rendering import RenderInput

@@ -108,7 +108,9 @@ async def launch_per_pdf(seconds: float) -> Result:
     """(a) The naive way: start Chromium, print, close it, for every PDF."""
     from playwright.async_api import async_playwright
 
-    from billwire_rendering.browser import BLACKHOLE_PROXY, LAUNCH_ARGS, PDF_MARGIN, _lock_down, find_chromium
+    from billwire_rendering.browser import PDF_MARGIN, _lock_down
+    from billwire_rendering.chromium import find_chromium
+    from billwire_rendering.chromium_flags import BLACKHOLE_PROXY, LAUNCH_ARGS
 
     chromium = find_chromium(install=False)
     page_html = sample_page()
@@ -132,7 +134,8 @@ async def launch_per_pdf(seconds: float) -> Result:
 
 async def page_pool(pages: int, seconds: float) -> Result:
     """(c) One browser, `pages` locked-down pages, `pages` renders in flight."""
-    from billwire_rendering.browser import BrowserPool, find_chromium
+    from billwire_rendering.browser import BrowserPool
+    from billwire_rendering.chromium import find_chromium
 
     page = sample_page()
     pool = BrowserPool(find_chromium(install=False), pages=pages, restart_after=10**9)

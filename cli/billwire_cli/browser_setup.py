@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from billwire_rendering.browser import (
+from billwire_rendering.chromium import (
     SYSTEM_CHROMIUM,
     Chromium,
     ChromiumNotFound,

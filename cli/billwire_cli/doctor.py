@@ -164,7 +164,7 @@ def check_gateway(var: Path, timeout: float) -> Finding:
 async def check_chromium(configured: str) -> Finding:
     from billwire_cli.browser_setup import install_hint, missing_font_families
     from billwire_rendering.app import playwright_chromium_path
-    from billwire_rendering.browser import ChromiumNotFound, find_chromium
+    from billwire_rendering.chromium import ChromiumNotFound, find_chromium
 
     try:
         bundled = await playwright_chromium_path()

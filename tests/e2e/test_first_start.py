@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from billwire_cli.embedded import free_port
-from billwire_rendering.browser import find_chromium
+from billwire_rendering.chromium import find_chromium
 from tests.e2e.test_make_run import ENV_DROPPED, started, stop
 from tests.stack import BUYER
 

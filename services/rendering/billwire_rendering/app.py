@@ -13,7 +13,8 @@ from faststream.nats import NatsBroker
 
 from billwire_rendering import fonts
 from billwire_rendering.availability import BrowserWatch
-from billwire_rendering.browser import BrowserPool, Chromium, find_chromium
+from billwire_rendering.browser import BrowserPool
+from billwire_rendering.chromium import Chromium, find_chromium
 from billwire_rendering.fairness import FairShare
 from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
 from billwire_rendering.renderer import Renderer

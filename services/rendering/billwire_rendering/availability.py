@@ -16,7 +16,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from billwire_rendering.browser import BrowserGone, BrowserPool, Chromium, ChromiumNotFound
+from billwire_rendering.browser import BrowserGone, BrowserPool
+from billwire_rendering.chromium import Chromium, ChromiumNotFound
 from billwire_shared.errors import BillwireError, ErrorCode
 
 log = logging.getLogger("billwire.rendering.browser")

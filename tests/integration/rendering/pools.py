@@ -9,7 +9,8 @@ from typing import Any
 
 import psutil
 
-from billwire_rendering.browser import BrowserPool, find_chromium
+from billwire_rendering.browser import BrowserPool
+from billwire_rendering.chromium import find_chromium
 
 
 @contextlib.asynccontextmanager

@@ -8,7 +8,8 @@ import signal
 
 import pytest
 
-from billwire_rendering.browser import BrowserGone, BrowserPool, Chromium, ChromiumNotFound, Saturated, find_chromium
+from billwire_rendering.browser import BrowserGone, BrowserPool, Saturated
+from billwire_rendering.chromium import Chromium, ChromiumNotFound, find_chromium
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
 from tests.integration.rendering.pools import browser_processes, running_pool

@@ -8,7 +8,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from billwire_rendering.browser import find_chromium
+from billwire_rendering.chromium import find_chromium
 from tests.integration.rendering.pools import browser_processes
 from tests.stack import BUYER, Stack, ready_account
 
