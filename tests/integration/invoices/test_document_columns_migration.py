@@ -3,14 +3,10 @@ a document stored before it gets them from its own JSON, and every later write k
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from billwire_invoices.app import MIGRATIONS
@@ -20,7 +16,7 @@ from billwire_shared.contracts.clients import ClientSnapshot
 from billwire_shared.contracts.documents import Document, DocumentRef, LineInput
 from billwire_shared.ids import new_id
 from billwire_shared.migrate import migrate
-from tests.servers import fresh_database
+from tests.integration.invoices.migrations import migrated_up_to, migrations_from
 
 MIGRATION = "0016_document_columns.sql"
 COLUMNS = "currency, net, tax, gross, balance_due, client_name, preceding_id"
@@ -40,39 +36,26 @@ def credit_note(preceding: UUID) -> Document:
 
 
 async def test_a_document_stored_before_the_migration_gets_its_columns(pg_admin_url: str) -> None:
-    earlier = Path(tempfile.mkdtemp(prefix="migrations-before-0016-"))
-    try:
-        for path in sorted(MIGRATIONS.glob("*.sql")):
-            if path.name < MIGRATION:
-                shutil.copy(path, earlier / path.name)
-        async with fresh_database(pg_admin_url) as url:
-            await migrate(url, "invoices", earlier)
-            conn = await asyncpg.connect(url, server_settings={"search_path": "invoices"})
-            try:
-                await conn.set_type_codec("jsonb", encoder=lambda v: msgspec.json.encode(v).decode(), decoder=msgspec.json.decode, schema="pg_catalog")
-                account_id = new_id()
-                await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'Before GmbH')", account_id)
-                invoice_id = new_id()
-                doc = credit_note(invoice_id)
-                statement, args = repo.insert_document(account_id, doc)
-                await conn.execute(statement, *args)
-                assert "client_name" not in {r["attname"] for r in await conn.fetch(
-                    "SELECT attname FROM pg_attribute WHERE attrelid = 'documents'::regclass AND attnum > 0")}
+    async with migrated_up_to(pg_admin_url, MIGRATION) as (url, conn):
+        account_id = new_id()
+        await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'Before GmbH')", account_id)
+        invoice_id = new_id()
+        doc = credit_note(invoice_id)
+        statement, args = repo.insert_document(account_id, doc)
+        await conn.execute(statement, *args)
+        assert "client_name" not in {r["attname"] for r in await conn.fetch(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'documents'::regclass AND attnum > 0")}
 
-                assert await migrate(url, "invoices", MIGRATIONS) == [p.name for p in sorted(MIGRATIONS.glob("*.sql")) if p.name >= MIGRATION]
+        assert await migrate(url, "invoices", MIGRATIONS) == migrations_from(MIGRATION)
 
-                row = await conn.fetchrow(f"SELECT {COLUMNS} FROM documents WHERE id = $1", doc.id)
-                assert (row["currency"], row["client_name"], row["preceding_id"]) == ("CHF", "Initech AG", invoice_id)
-                assert (row["net"], row["tax"], row["gross"]) == (doc.totals.net, doc.totals.tax, doc.totals.gross)
-                assert row["gross"] == Decimal("95.32") and row["balance_due"] is None
+        row = await conn.fetchrow(f"SELECT {COLUMNS} FROM documents WHERE id = $1", doc.id)
+        assert (row["currency"], row["client_name"], row["preceding_id"]) == ("CHF", "Initech AG", invoice_id)
+        assert (row["net"], row["tax"], row["gross"]) == (doc.totals.net, doc.totals.tax, doc.totals.gross)
+        assert row["gross"] == Decimal("95.32") and row["balance_due"] is None
 
-                # A later write (as the service saves a document) keeps them in step with the JSON.
-                paid = msgspec.structs.replace(doc, currency="EUR", balance_due=Decimal("0.00"), client=ClientSnapshot(name="Globex"))
-                statement, args = repo.save_document(account_id, paid)
-                await conn.execute(statement, *args)
-                row = await conn.fetchrow(f"SELECT {COLUMNS} FROM documents WHERE id = $1", doc.id)
-                assert (row["currency"], row["client_name"], row["balance_due"]) == ("EUR", "Globex", Decimal("0.00"))
-            finally:
-                await conn.close()
-    finally:
-        shutil.rmtree(earlier)
+        # A later write (as the service saves a document) keeps them in step with the JSON.
+        paid = msgspec.structs.replace(doc, currency="EUR", balance_due=Decimal("0.00"), client=ClientSnapshot(name="Globex"))
+        statement, args = repo.save_document(account_id, paid)
+        await conn.execute(statement, *args)
+        row = await conn.fetchrow(f"SELECT {COLUMNS} FROM documents WHERE id = $1", doc.id)
+        assert (row["currency"], row["client_name"], row["balance_due"]) == ("EUR", "Globex", Decimal("0.00"))

@@ -3,13 +3,9 @@ right after it equal stats over every document, and a cancelled invoice's credit
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import asyncpg
 import msgspec
 
 from billwire_invoices.app import MIGRATIONS
@@ -19,46 +15,33 @@ from billwire_shared.contracts.documents import DocumentRef
 from billwire_shared.ids import new_id
 from billwire_shared.migrate import migrate
 from tests.integration.gateway.test_stats_totals import REFERENCE_STATS
+from tests.integration.invoices.migrations import migrated_up_to, migrations_from
 from tests.integration.invoices.test_document_columns_migration import credit_note
-from tests.servers import fresh_database
 
 MIGRATION = "0019_document_totals.sql"
 
 
 async def test_documents_stored_before_the_migration_are_in_the_totals(pg_admin_url: str) -> None:
-    earlier = Path(tempfile.mkdtemp(prefix="migrations-before-0019-"))
-    try:
-        for path in sorted(MIGRATIONS.glob("*.sql")):
-            if path.name < MIGRATION:
-                shutil.copy(path, earlier / path.name)
-        async with fresh_database(pg_admin_url) as url:
-            await migrate(url, "invoices", earlier)
-            conn = await asyncpg.connect(url, server_settings={"search_path": "invoices", "TimeZone": "UTC"})
-            try:
-                await conn.set_type_codec("jsonb", encoder=lambda v: msgspec.json.encode(v).decode(), decoder=msgspec.json.decode, schema="pg_catalog")
-                account_id = new_id()
-                await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'Before GmbH')", account_id)
-                note = credit_note(new_id())  # a credit note (CHF, 95.32) on an invoice not stored: counted
-                invoice = msgspec.structs.replace(note, id=new_id(), type="invoice", number="INV-1", preceding=None,
-                                                  due_date=date(2026, 3, 15), balance_due=Decimal("95.32"))
-                cancelled = msgspec.structs.replace(invoice, id=new_id(), number="INV-2", status="cancelled")
-                cancelling = msgspec.structs.replace(note, id=new_id(), number="CN-2", preceding=DocumentRef(
-                    id=cancelled.id, type="invoice", number="INV-2", issue_date=date(2026, 3, 1)))
-                for doc in (note, invoice, cancelled, cancelling):
-                    statement, args = repo.insert_document(account_id, doc)
-                    await conn.execute(statement, *args)
+    async with migrated_up_to(pg_admin_url, MIGRATION, TimeZone="UTC") as (url, conn):
+        account_id = new_id()
+        await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'Before GmbH')", account_id)
+        note = credit_note(new_id())  # a credit note (CHF, 95.32) on an invoice not stored: counted
+        invoice = msgspec.structs.replace(note, id=new_id(), type="invoice", number="INV-1", preceding=None,
+                                          due_date=date(2026, 3, 15), balance_due=Decimal("95.32"))
+        cancelled = msgspec.structs.replace(invoice, id=new_id(), number="INV-2", status="cancelled")
+        cancelling = msgspec.structs.replace(note, id=new_id(), number="CN-2", preceding=DocumentRef(
+            id=cancelled.id, type="invoice", number="INV-2", issue_date=date(2026, 3, 1)))
+        for doc in (note, invoice, cancelled, cancelling):
+            statement, args = repo.insert_document(account_id, doc)
+            await conn.execute(statement, *args)
 
-                assert await migrate(url, "invoices", MIGRATIONS) == [p.name for p in sorted(MIGRATIONS.glob("*.sql")) if p.name >= MIGRATION]
+        assert await migrate(url, "invoices", MIGRATIONS) == migrations_from(MIGRATION)
 
-                for period in ("day", "month", "year"):
-                    got = await conn.fetch(reports._STATS, account_id, period, None, None)
-                    want = await conn.fetch(REFERENCE_STATS, account_id, period, None, None)
-                    assert [tuple(map(str, r.values())) for r in got] == [tuple(map(str, r.values())) for r in want]
-                row = await conn.fetchrow(reports._STATS, account_id, "month", None, None)
-                assert (row["invoiced"], row["invoiced_count"], row["credited"], row["credit_notes_count"]) == (
-                    Decimal("95.32"), 1, Decimal("95.32"), 1)
-                assert row["revenue"] == 0 and row["outstanding"] == Decimal("95.32")
-            finally:
-                await conn.close()
-    finally:
-        shutil.rmtree(earlier)
+        for period in ("day", "month", "year"):
+            got = await conn.fetch(reports._STATS, account_id, period, None, None)
+            want = await conn.fetch(REFERENCE_STATS, account_id, period, None, None)
+            assert [tuple(map(str, r.values())) for r in got] == [tuple(map(str, r.values())) for r in want]
+        row = await conn.fetchrow(reports._STATS, account_id, "month", None, None)
+        assert (row["invoiced"], row["invoiced_count"], row["credited"], row["credit_notes_count"]) == (
+            Decimal("95.32"), 1, Decimal("95.32"), 1)
+        assert row["revenue"] == 0 and row["outstanding"] == Decimal("95.32")
