@@ -60,12 +60,14 @@ async def test_an_owner_approves_one_send_and_rejects_another(web: Web) -> None:
         await page.get_by_role("link", name="Approvals").click()
         await expect(page.locator("#approvals tbody tr")).to_have_count(2)
         await expect(page.locator("#approvals")).to_contain_text("Send by e-mail")
+        await web.shot(page, "approvals")
 
         document_id, approval_id = asked["ap@approve.example"]
         await page.goto(f"/approvals/{approval_id}")
         preview = page.locator("#preview")
         await expect(preview).to_contain_text("ap@approve.example")
         await expect(preview).to_contain_text("238.00")
+        await web.shot(page, "approval")
         pdf = await page.request.get(await page.get_by_role("link", name="PDF").get_attribute("href") or "")
         assert pdf.ok and (await pdf.body()).startswith(b"%PDF")
         await page.get_by_role("button", name="Approve").click()
@@ -87,6 +89,7 @@ async def test_an_owner_approves_one_send_and_rejects_another(web: Web) -> None:
     async with web.page() as signed_out:
         await signed_out.goto(link)
         await expect(signed_out.locator("#preview")).to_contain_text("ap@reject.example")
+        await web.shot(signed_out, "approval-link")
         await signed_out.get_by_label("Reason").fill("wrong client")
         await signed_out.get_by_role("button", name="Reject").click()
         await expect(signed_out.locator(".badge-rejected")).to_be_visible()
