@@ -156,16 +156,13 @@ async def _run(var: Path) -> int:
             services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         base = f"http://{local}:{port}"
         await _wait_ready(f"{base}/ready", services, stop)
-        if stop.is_set():
-            return 0
-
-        if first_start:
-            credentials = await _created_account(out, steps[0], stop)
-            if credentials is None:
-                return 0
-        else:
-            credentials = Credentials.read(path)
+        # Even when stopping: the first account exists once its step ran, and its key is shown only
+        # once; without the file the next start would try to create it again.
+        credentials = await _created_account(out, steps[0], stop) if first_start else Credentials.read(path)
         credentials.write(path, base)
+        if stop.is_set():
+            say("stopping…")
+            return 0
         out.write(banner(base, credentials if first_start else None, path, mail))
 
         stopper = asyncio.create_task(stop.wait())
@@ -329,10 +326,15 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Credentials | None:
-    code = await _wait_or_stop(step, stop)
-    if code is None:
-        return None
+async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Credentials:
+    """The first account's key and sign-in, once its step ends (a Ctrl-C meanwhile waits for it)."""
+    if stop.is_set() and not step.waiter.done():
+        say("saving the first account's key before stopping…")
+    try:
+        code = await asyncio.wait_for(asyncio.shield(step.waiter), READY_TIMEOUT)
+    except TimeoutError:
+        raise DevError(f"creating the first account did not finish within {READY_TIMEOUT:.0f}s") from None
+    await _drain(step)
     keys = [m.group(1) for line in step.stdout if (m := API_KEY_LINE.match(line))]
     web = dict(m.groups() for line in step.stdout if (m := WEB_LINE.match(line)))
     if code != 0 or len(keys) != 1 or len(web) != 2:
