@@ -115,6 +115,19 @@ async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size()
         assert open_pages() == 2, "worn pages are closed"
 
 
+async def test_a_pages_renderer_collects_its_garbage_every_g_documents_and_keeps_printing() -> None:
+    async with running_pool(pages=2, collect_every=2, page_reuse=5) as pool:
+        page = render_page(make_input())
+        pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(12)))
+        assert all(pdf.startswith(b"%PDF") and "Invoice INV-2026-0001" in flat(text(pdf)) for pdf in pdfs)
+        for _ in range(200):  # the last collections finish in the background
+            if pool._idle.qsize() == 2:
+                break
+            await asyncio.sleep(0.05)
+        # Each page printed 6 (or 5 and 7, ...): collected at 2 and 4, renewed at 5, collected again after.
+        assert pool.collections >= 4 and pool.pages_renewed >= 2 and pool._idle.qsize() == 2
+
+
 async def test_a_full_queue_pushes_back_instead_of_growing() -> None:
     async with running_pool(pages=1, queue_bound=2) as pool:
         page = long_page()
