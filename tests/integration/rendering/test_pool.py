@@ -89,12 +89,24 @@ async def test_a_closed_pool_sends_its_waiting_renders_away() -> None:
         assert all(isinstance(result, BrowserGone) for result in results[1:]), results
 
 
-async def test_browser_is_recycled_after_k_renders_without_failing_a_render() -> None:
+async def test_browser_is_recycled_after_k_renders_without_failing_a_render_nor_two_browsers_at_once() -> None:
     async with running_pool(pages=2, restart_after=3) as pool:
         page = render_page(make_input())
+        most, done = 0, asyncio.Event()
+
+        async def count_browsers() -> None:
+            nonlocal most
+            while not done.is_set():
+                most = max(most, len(await asyncio.to_thread(browser_processes)))
+                await asyncio.sleep(0.01)
+
+        counter = asyncio.create_task(count_browsers())
         pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(10)))
+        done.set()
+        await counter
         assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
         assert pool.restarts >= 2 and pool.ready
+        assert most == 1, "a recycled browser closes before its successor starts"
         await asyncio.sleep(0.5)
         assert len(browser_processes()) == 1  # retired browsers were closed
 
