@@ -109,3 +109,20 @@ def test_the_openapi_document_is_built_when_first_read_with_its_error_responses_
     assert result["built_at_start"] is False
     assert {"400", "401", "422", "429"} <= set(result["errors"])
     assert result["example"] and result["error_schema"]
+
+
+def test_the_gateway_app_is_built_without_pydantic_or_opentelemetry_and_they_still_import_later() -> None:
+    """Litestar's optional plugins would load both (~13 MB); the MCP SDK's OAuth still gets pydantic."""
+    result = run_fresh("""
+        import json, os, sys
+        from cryptography.fernet import Fernet
+        os.environ.setdefault("BILLWIRE_SECRETS_KEYS", Fernet.generate_key().decode())
+        from billwire_gateway.app import create_app
+        app = create_app()
+        loaded = sorted(m for m in ("pydantic", "opentelemetry") if m in sys.modules)
+        from mcp.shared.auth import OAuthToken
+        token = OAuthToken(access_token="a", token_type="Bearer")
+        print(json.dumps({"loaded": loaded, "later": "pydantic" in sys.modules and token.access_token == "a",
+                          "schema": "/api/v1/invoices" in app.openapi_schema.to_schema()["paths"]}))
+    """)
+    assert result == {"loaded": [], "later": True, "schema": True}
