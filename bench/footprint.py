@@ -245,6 +245,8 @@ def run(quick: bool = False) -> int:
         elapsed = time.monotonic() - started
         stop.set()
         sampler.join()
+        phases = [line.split(": ", 1)[1] for line in stack.log.read_text(errors="replace").splitlines()
+                  if line.startswith("billwire run: ready in")]  # each start's own account of its phases
     finally:
         stack.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -267,4 +269,6 @@ def run(quick: bool = False) -> int:
           f" (target <= {LOAD_TARGET_MB})")
     print(f"start-up until /ready: first start {first:.1f} s (initdb, migrations, first account), second {second:.1f} s"
           " (target <= 10 s)")
+    for which, line in zip(("first", "second"), phases):
+        print(f"  {which} start, as billwire run tells it: {line}")
     return 0

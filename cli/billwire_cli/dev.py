@@ -3,11 +3,11 @@
 Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
 reused on the next run; var/servers.env says where they are, for the other commands), and
 without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every e-mail as var/mail/<n>.eml
-(port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates, starts every
+(port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates while it starts every
 service with its output prefixed by its name and the `small` profile's pools (small_profile.py),
 creates a first account (with an owner for the web app) beside them on the first run, waits for
-the gateway's /ready and prints the account's API key, the web app's address, e-mail and
-password, and the URLs. Ctrl-C stops the services, then the servers.
+the gateway's /ready, says how long each phase took, and prints the account's API key, the web
+app's address, e-mail and password, and the URLs. Ctrl-C stops the services, then the servers.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import asyncpg
 
 from billwire_cli import local_servers, small_profile
 from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, secrets_keys, show
@@ -127,8 +125,10 @@ async def _run(var: Path) -> int:
     servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher] = []
     services: list[Proc] = []
     steps: list[Proc] = []  # one-off commands running beside the services
+    started = loop.time()
     try:
         env = await _start_backends(var, servers)
+        servers_up = loop.time()
         local_servers.write(var, env)  # where other `billwire` commands find these servers
         mail = _mail_line(env, servers)
         if stop.is_set():
@@ -141,21 +141,28 @@ async def _run(var: Path) -> int:
         if port_in_use(port, local.strip("[]")):
             raise DevError(f"port {port} is already in use by another process; set PORT to another port")
 
+        # The migrations run while the services start (importing their libraries is most of that):
+        # the invoices service migrates too, under the same advisory lock, so it finds them done.
         migrate = await _spawn(out, "migrate", ["-m", "billwire_invoices", "migrate"], env)
+        for name, module in SERVICES:
+            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         code = await _wait_or_stop(migrate, stop)
         if code is None:
             return 0
         if code != 0:
             raise DevError(f"migrations failed: `python -m billwire_invoices migrate` exited with code {code}")
+        migrated = loop.time()
 
         path = var / CREDENTIALS_FILE
         first_start = not path.exists()
         if first_start:  # beside the services, not after them: it needs only the migrated schema
             steps.append(await _spawn(out, "account", ACCOUNT_ARGS, env, capture=True))
-        for name, module in SERVICES:
-            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         base = f"http://{local}:{port}"
-        await _wait_ready(f"{base}/ready", services, stop)
+        if await _wait_ready(f"{base}/ready", services, stop):
+            ready = loop.time() - started
+            say(f"ready in {ready:.1f} s: the servers started in {servers_up - started:.1f} s, then the gateway and the"
+                f" invoices service in {ready - (servers_up - started):.1f} s (the migrations beside them took"
+                f" {migrated - servers_up:.1f} s)")
         # Even when stopping: the first account exists once its step ran, and its key is shown only
         # once; without the file the next start would try to create it again.
         credentials = await _created_account(out, steps[0], stop) if first_start else Credentials.read(path)
@@ -214,7 +221,7 @@ async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgr
     if failed := next((result for result in started if isinstance(result, BaseException)), None):
         raise failed  # the caller stops those that did start
     if pg is not None:
-        await _ensure_database(pg.url, DEV_DATABASE)
+        await asyncio.to_thread(pg.ensure_database, DEV_DATABASE)
         env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
         say(f"Postgres (embedded, data in {show(pg.data_dir)}): {env['DATABASE_URL']}")
     if nats is not None:
@@ -242,15 +249,6 @@ def _mail_line(env: dict[str, str], servers: list) -> str:
     if catcher is not None:
         return f"  Mail: {show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
     return f"  Mail: sent through {env['BILLWIRE_SMTP_HOST']}:{env.get('BILLWIRE_SMTP_PORT', '2525')}"
-
-
-async def _ensure_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
-            await conn.execute(f'create database "{name}"')
-    finally:
-        await conn.close()
 
 
 async def _spawn(out: Output, name: str, args: list[str], env: dict[str, str], *, capture: bool = False) -> Proc:
@@ -300,7 +298,8 @@ async def _wait_or_stop(p: Proc, stop: asyncio.Event) -> int | None:
     return p.waiter.result()
 
 
-async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> None:
+async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> bool:
+    """True once `url` answers 200; False when stopped first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + READY_TIMEOUT
     while not stop.is_set():
@@ -309,13 +308,14 @@ async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> No
             names = ", ".join(f"{s.name} (exit code {s.proc.returncode})" for s in dead)
             raise DevError(f"service exited before the gateway was ready: {names}")
         if await asyncio.to_thread(_http_ok, url):
-            return
+            return True
         if loop.time() > deadline:
             raise DevError(f"the gateway did not answer {url} with 200 within {READY_TIMEOUT:.0f}s")
         try:
             await asyncio.wait_for(stop.wait(), 0.3)
         except TimeoutError:
             pass
+    return False
 
 
 def _http_ok(url: str) -> bool:
