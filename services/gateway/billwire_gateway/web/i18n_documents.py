@@ -24,4 +24,5 @@ GERMAN_ISSUED: dict[str, str] = {
     "Imported from another system (keeps its own number and issue date)":
         "Aus einem anderen System importiert (behält die eigene Nummer und das Ausstellungsdatum)",
     "Its number in the other system": "Die Nummer im anderen System",
+    "Delete this payment?": "Diese Zahlung löschen?", "Payment deleted.": "Zahlung gelöscht.",
 }
