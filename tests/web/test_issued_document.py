@@ -48,6 +48,12 @@ async def open_action(page: Page, name: str) -> None:
     await page.locator("aside summary", has_text=name).click()
 
 
+async def submit(page: Page, button: str, status: str, exact: bool = False) -> None:
+    """Press a form's button and see the status line the page answers with."""
+    await page.get_by_role("button", name=button, exact=exact).click()
+    await expect(page.get_by_role("status")).to_have_text(status)
+
+
 async def test_sent_by_hand_and_own_status(web: Web) -> None:
     account_id, email, password = await web.new_user("Post GmbH", password="the post password")
     invoice = await issued(web, account_id)
@@ -65,8 +71,7 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await expect(page.locator("#sent-sent_notes")).to_have_value("Posted with Deutsche Post")
 
         await page.get_by_label("Sent on").fill(date.today().isoformat())
-        await page.get_by_role("button", name="Mark as sent", exact=True).click()
-        await expect(page.get_by_role("status")).to_have_text("Marked as sent.")
+        await submit(page, "Mark as sent", "Marked as sent.", exact=True)
         await expect(page.locator("h1 .badges")).to_contain_text("Sent")
         await expect(page.locator(".sent-fact")).to_contain_text("by hand")
         await expect(page.locator(".sent-fact")).to_contain_text("Posted with Deutsche Post")
@@ -74,8 +79,7 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
 
         # Taken back: no longer sent.
         await open_action(page, "Edit sent by hand")
-        await page.get_by_role("button", name="Undo: not sent").click()
-        await expect(page.get_by_role("status")).to_have_text("No longer marked as sent.")
+        await submit(page, "Undo: not sent", "No longer marked as sent.")
         await expect(page.locator(".sent-fact")).to_have_count(0)
         await expect(page.locator("h1 .badges")).not_to_contain_text("Sent")
 
@@ -84,14 +88,12 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await page.get_by_label("Status name").fill("Disputed")
         await page.locator("#status-date").fill(date.today().isoformat())
         await page.locator("#status-notes").fill("The client counts one day less")
-        await page.get_by_role("button", name="Set status").click()
-        await expect(page.get_by_role("status")).to_have_text("Status set.")
+        await submit(page, "Set status", "Status set.")
         await expect(page.locator("h1 .badge-custom")).to_have_text("Disputed")
         await expect(page.locator(".custom-status-fact")).to_contain_text("The client counts one day less")
         await web.shot(page, "document-own-status")
         await open_action(page, "Own status")
-        await page.get_by_role("button", name="Clear status").click()
-        await expect(page.get_by_role("status")).to_have_text("Status cleared.")
+        await submit(page, "Clear status", "Status cleared.")
         await expect(page.locator("h1 .badge-custom")).to_have_count(0)
 
         # Paid in full: the day it was paid is shown.
@@ -112,8 +114,7 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
         await open_action(page, "Cancel invoice")
         await expect(page.locator(".refund-warning")).to_contain_text("€50.00")
         await web.shot(page, "document-cancel-with-payments")
-        await page.get_by_role("button", name="Cancel invoice · €119.00").click()
-        await expect(page.get_by_role("status")).to_have_text("Cancelled.")
+        await submit(page, "Cancel invoice · €119.00", "Cancelled.")
         await expect(page).to_have_url(re.compile(f"/documents/{invoice.id}$"))
         await expect(page.locator("h1 .badges")).to_contain_text("Refund due")
         await expect(page.locator(".refund-due")).to_have_text("€50.00")
@@ -129,8 +130,7 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
         await web.shot(page, "document-refund-refused")
         await expect(amount).to_have_value("80.00")
         await amount.fill("50.00")
-        await page.get_by_role("button", name="Record refund").click()
-        await expect(page.get_by_role("status")).to_have_text("Refund recorded.")
+        await submit(page, "Record refund", "Refund recorded.")
         await expect(page.locator(".refund-due")).to_have_text("€0.00")
         await expect(page.locator(".refunds tbody tr")).to_have_count(1)
         await expect(page.locator("aside summary", has_text="Record refund")).to_have_count(0)
