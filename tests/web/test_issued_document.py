@@ -148,6 +148,27 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
         await expect(page.get_by_role("link", name=re.compile(f"Invoice {invoice.number}"))).to_be_visible()
 
 
+async def test_deleting_a_payment_asks_first_naming_its_amount(web: Web) -> None:
+    account_id, email, password = await web.new_user("Payment Delete GmbH", password="the payment password")
+    invoice = await issued(web, account_id, paid="50.00")
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto(f"/documents/{invoice.id}")
+        await expect(page.locator("h1 .badges")).to_contain_text("Partially paid")
+        await page.locator(".inline-confirm summary", has_text="Delete").click()
+        await page.get_by_role("button", name="Delete payment · €50.00").click()
+        await expect(page.get_by_role("status")).to_have_text("Payment deleted.")
+        await expect(page.get_by_text("No payments yet.")).to_be_visible()
+        await expect(page.locator("h1 .badges")).not_to_contain_text("Partially paid")
+
+        # The payment methods read as words, in the person's language.
+        await open_action(page, "Record payment")
+        await expect(page.get_by_label("Method").locator("option:checked")).to_have_text("Bank transfer")
+        await page.get_by_role("button", name="Deutsch").click()
+        await open_action(page, "Zahlung erfassen")
+        await expect(page.get_by_label("Art", exact=True).locator("option:checked")).to_have_text("Überweisung")
+
+
 async def test_a_converted_estimate_links_to_its_invoice(web: Web) -> None:
     account_id, email, password = await web.new_user("Estimate GmbH", password="the estimate password")
     estimate = await issued(web, account_id, "estimate")

@@ -92,7 +92,7 @@ class DocumentActionsController(Controller):
 
     @post("/payments/{payment_id:uuid}/delete")
     async def delete_payment(self, request: Request, person: PersonDep, document_id: FromPath[UUID], payment_id: FromPath[UUID]) -> Response:
-        return await self._do(request, person, document_id, calls.DELETE_PAYMENT, lambda: (payment_id,))
+        return await self._do(request, person, document_id, calls.DELETE_PAYMENT, lambda: (payment_id,), "Payment deleted.")
 
     @post("/mark-paid")
     async def mark_paid(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
