@@ -54,6 +54,13 @@ async def submit(page: Page, button: str, status: str, exact: bool = False) -> N
     await expect(page.get_by_role("status")).to_have_text(status)
 
 
+async def take_back(page: Page, action: str, button: str, status: str, mark: str) -> None:
+    """Undo a mark from its action's form: the status line says so and the mark is gone from the page."""
+    await open_action(page, action)
+    await submit(page, button, status)
+    await expect(page.locator(mark)).to_have_count(0)
+
+
 async def test_sent_by_hand_and_own_status(web: Web) -> None:
     account_id, email, password = await web.new_user("Post GmbH", password="the post password")
     invoice = await issued(web, account_id)
@@ -78,9 +85,7 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await web.shot(page, "document-sent-by-hand")
 
         # Taken back: no longer sent.
-        await open_action(page, "Edit sent by hand")
-        await submit(page, "Undo: not sent", "No longer marked as sent.")
-        await expect(page.locator(".sent-fact")).to_have_count(0)
+        await take_back(page, "Edit sent by hand", "Undo: not sent", "No longer marked as sent.", ".sent-fact")
         await expect(page.locator("h1 .badges")).not_to_contain_text("Sent")
 
         # The account's own status: set (shown as a badge and a fact), then cleared.
@@ -92,9 +97,7 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await expect(page.locator("h1 .badge-custom")).to_have_text("Disputed")
         await expect(page.locator(".custom-status-fact")).to_contain_text("The client counts one day less")
         await web.shot(page, "document-own-status")
-        await open_action(page, "Own status")
-        await submit(page, "Clear status", "Status cleared.")
-        await expect(page.locator("h1 .badge-custom")).to_have_count(0)
+        await take_back(page, "Own status", "Clear status", "Status cleared.", "h1 .badge-custom")
 
         # Paid in full: the day it was paid is shown.
         await page.get_by_role("button", name=re.compile("^Mark paid")).click()
