@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -46,6 +47,9 @@ DECIMAL_FORMS: dict[str | None, DecimalForm] = {
 
 
 ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")  # a decimal field of no kind above
+Money = Annotated[Decimal, msgspec.Meta(description=MONEY)]
+Rate = Annotated[Decimal, msgspec.Meta(description=RATE)]
+Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]
 
 
 def decimal_form(description: str | None) -> DecimalForm:
@@ -65,10 +69,19 @@ CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="I
 Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
 MAX_OFFSET = 1_000_000
 Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)]
+DueDays = Annotated[int, msgspec.Meta(ge=0, le=365)]  # payment terms: days from the issue date to the due date
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of every request body: unknown fields are an error, not ignored."""
+
+
+def patch_of(body: type[Input], name: str, module: str, doc: str | None = None) -> Any:
+    """The PATCH body named `name` of a create's `body`: each of its fields, of the same type,
+    left UNSET (unchanged) unless given. Derived, a patch accepts exactly what a create does and
+    cannot drift from it."""
+    fields = [(field.name, field.type | msgspec.UnsetType, msgspec.UNSET) for field in msgspec.structs.fields(body)]
+    return msgspec.defstruct(name, fields, bases=(Input,), module=module, namespace={"__doc__": doc}, kw_only=True, forbid_unknown_fields=True)
 
 
 class Caller(msgspec.Struct, kw_only=True, frozen=True):
@@ -91,6 +104,19 @@ class Command(msgspec.Struct, kw_only=True):
 
 class ById(Command, kw_only=True):
     id: UUID
+
+
+class Paged(Command, kw_only=True):
+    """A page of a list: at most `limit` entries, from the `offset`-th on."""
+
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class Search(Paged, kw_only=True):
+    """A page of a list, `q` narrowing it to the entries that contain it."""
+
+    q: str | None = None
 
 
 class Deleted(msgspec.Struct, kw_only=True):
