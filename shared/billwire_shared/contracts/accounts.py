@@ -19,6 +19,7 @@ from billwire_shared.contracts.common import (
     Input,
     Language,
     Name,
+    PriceLayout,
     Scope,
     Short,
     Text,
@@ -134,7 +135,7 @@ class Profile(Business, kw_only=True):
     legal_footer: str | None = None
     contact_name: str | None = None  # the seller's contact person (e-invoices: BT-41)
     default_export_type: ExportType = "pdf"
-    default_price_layout: Literal["net", "gross"] = "net"  # a new document's price_layout
+    default_price_layout: PriceLayout = "net"  # a new document's price_layout
 
 
 class Seller(Business, kw_only=True):
@@ -164,7 +165,7 @@ class ProfilePatch(Input, kw_only=True):
     legal_footer: Text | None | UnsetType = UNSET
     contact_name: Short | None | UnsetType = UNSET
     default_export_type: ExportType | UnsetType = UNSET
-    default_price_layout: Literal["net", "gross"] | UnsetType = UNSET
+    default_price_layout: PriceLayout | UnsetType = UNSET
 
 
 class GetProfile(Command, kw_only=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -16,7 +16,7 @@ from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.lifecycle import CancelInput, Cancellation, Payment, PaymentInput, SendInfo, SendInput
 from billwire_shared.contracts.previews import ActionPreview
 
-APPROVAL_ACTIONS: tuple[str, ...] = ("finalize", "send", "cancel", "mark_unpaid", "delete", "record_payment")
+APPROVAL_ACTIONS: tuple[str, ...] = get_args(ApprovalAction)
 ApprovalState = Literal["pending", "approved", "rejected", "expired", "failed"]
 
 

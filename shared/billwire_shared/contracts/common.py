@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar, get_args
 from uuid import UUID
 
 import msgspec
 
 Scope = Literal["read", "write", "email:send", "admin"]
-SCOPES: tuple[str, ...] = ("read", "write", "email:send", "admin")
+SCOPES: tuple[str, ...] = get_args(Scope)
 Language = Literal["de", "en"]
 # Zero-rated regulations: the buyer owes the VAT (reverse_charge), an intra-community supply, an
 # export outside the EU, or a supply exempt from VAT (tax_exemption_reason says why).
 VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply", "export", "tax_exempt"]
 # How a document is delivered: a plain PDF, a Factur-X PDF (PDF/A-3 with CII XML) or XRechnung (UBL XML).
 ExportType = Literal["pdf", "factur-x", "xrechnung"]
+# How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
+# the VAT extracted from them).
+PriceLayout = Literal["net", "gross"]
 
 # One line of text: no control character (Unicode Cc: C0, DEL, C1, so no CR, LF or tab) and no
 # line or paragraph separator (Zl, Zp). `(?![\s\S])` ends the string for Python and ECMA alike;

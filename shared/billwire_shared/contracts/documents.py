@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -23,6 +23,7 @@ from billwire_shared.contracts.common import (
     Money,
     Paged,
     Period,
+    PriceLayout,
     Quantity,
     Rate,
     Text,
@@ -31,15 +32,10 @@ from billwire_shared.contracts.common import (
 )
 
 DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order"]
-DOCUMENT_TYPES: tuple[str, ...] = (
-    "invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order",
-)
+DOCUMENT_TYPES: tuple[str, ...] = get_args(DocumentType)
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
 DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid", "refund_due"]
-# How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
-# the VAT extracted from them).
-PriceLayout = Literal["net", "gross"]
 DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
 DocumentNumber = line(60, 1, "a number from another system, kept as given (imported documents only)")
 # The fields of an issued document that may still change (BillMore's status tiers): how it was

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -23,7 +23,7 @@ from billwire_shared.errors import FieldError
 
 # What a quantity counts; the draft shows it in the document's language ("h" / "Std.", ...).
 Unit = Literal["hour", "day", "week", "month", "piece", "word", "flat"]
-UNITS: tuple[str, ...] = ("hour", "day", "week", "month", "piece", "word", "flat")
+UNITS: tuple[str, ...] = get_args(Unit)
 PromptText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 # A model to read the text: one of its well-known names ("gemini-2.5-flash", "gpt-4o",
 # "claude-sonnet-4-5") or any OpenAI-compatible base URL (then with LlmModel); the key is used
