@@ -6,14 +6,16 @@ without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every e-mail as var/m
 (port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates while it starts every
 service with its output prefixed by its name and the `small` profile's pools (small_profile.py),
 creates a first account (with an owner for the web app) beside them on the first run, waits for
-the gateway's /ready, says how long each phase took, and prints the account's API key, the web
-app's address, e-mail and password, and the URLs. Ctrl-C stops the services, then the servers.
+the gateway's /ready, says how long each phase took, waits for every service's first health
+answer, and prints the account's API key, the web app's address, e-mail and password, and the
+URLs. Ctrl-C stops the services, then the servers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
@@ -167,6 +169,7 @@ async def _run(var: Path) -> int:
         # once; without the file the next start would try to create it again.
         credentials = await _created_account(out, steps[0], stop) if first_start else Credentials.read(path)
         credentials.write(path, base)
+        await _wait_answering(f"{base}/ready", stop)
         if stop.is_set():
             say("stopping…")
             return 0
@@ -316,6 +319,29 @@ async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> bo
         except TimeoutError:
             pass
     return False
+
+
+async def _wait_answering(url: str, stop: asyncio.Event) -> None:
+    """Until every service answers the health check that /ready makes (rendering and the mailer,
+    which do not gate /ready, too: the banner promises a running system), READY_TIMEOUT at most."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT
+    while not stop.is_set() and loop.time() < deadline:
+        if await asyncio.to_thread(_all_answer, url):
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), 0.2)
+        except TimeoutError:
+            pass
+
+
+def _all_answer(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            services = json.loads(resp.read()).get("services") or {}
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+    return all(reply is not None for reply in services.values())
 
 
 def _http_ok(url: str) -> bool:
