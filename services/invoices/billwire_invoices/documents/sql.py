@@ -21,7 +21,7 @@ def _as(type_: type[T], data: Any) -> T:
     return msgspec.convert(data, type_, strict=False)
 
 
-def _document(text: str) -> Document:
+def document_from_text(text: str) -> Document:
     """A document from its stored JSON as text (`data::text`): decoded straight into the struct, half
     the time of the pool's jsonb codec making dicts that are then converted."""
     return msgspec.json.decode(text, type=Document, strict=False)
@@ -174,7 +174,7 @@ async def get_document(
     suffix = " FOR UPDATE" if lock else ""
     args = [doc_id, account_id] + ([doc_type] if doc_type else [])
     data = await conn.fetchval(f"SELECT data::text FROM documents WHERE id = $1 AND account_id = $2{type_filter}{suffix}", *args)
-    return _document(data) if data else None
+    return document_from_text(data) if data else None
 
 
 async def einvoices_in_use(conn: asyncpg.Connection) -> bool:
@@ -274,7 +274,7 @@ async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int 
     if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
-    return [_document(r["data"]) for r in rows], total, next_cursor
+    return [document_from_text(r["data"]) for r in rows], total, next_cursor
 
 
 async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:
