@@ -113,6 +113,7 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await expect(page.get_by_label("Amount")).to_have_value("880.80")
         await page.get_by_role("button", name="Record payment").click()
         await expect(page.locator("h1 .badges")).to_contain_text("Paid")
+        await page.wait_for_load_state("networkidle")  # the preview's PDF is in, so the screenshot shows it
         await web.shot(page, "document")
         events = await read_events(web.stack, {"invoice.paid"}, invoice_id)
         assert [event["data"]["number"] for event in events] == [number]
