@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.documents.sql import document_from_text
+from billwire_invoices.documents import encoded
 from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.users import Activity
 
@@ -90,7 +90,7 @@ async def overview(conn: asyncpg.Connection, account_id: UUID, paid_since: date,
     return OverviewRows(
         balances=_decoded(row["balances"], list[tuple[str, Decimal, Decimal]]), paid=_decoded(row["paid"], list[tuple[str, Decimal]]),
         revenue=_decoded(row["revenue"], list[tuple[date, str, Decimal]]), activity=activity_of(row["activity"]),
-        open_invoices=[document_from_text(data) for data in row["open_invoices"] or ()],
+        open_invoices=[encoded.decoded(data) for data in row["open_invoices"] or ()],
     )
 
 

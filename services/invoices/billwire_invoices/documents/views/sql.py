@@ -11,8 +11,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from billwire_invoices.documents import encoded
 from billwire_invoices.documents.overview.sql import ACTIVITY, activity_of
-from billwire_invoices.documents.sql import document_from_text
 from billwire_invoices.lifecycle.sql import send_info
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.documents import Document
@@ -77,7 +77,7 @@ async def document_view(conn: asyncpg.Connection, account_id: UUID, document_id:
              for send in _decoded(row["sends"], list[_Send])]
     mail = msgspec.json.decode(row["mail"], type=_Mail, strict=False) if row["mail"] else None
     return DocumentRows(
-        document=document_from_text(row["document"]), history=activity_of(row["history"]), sends=sends,
+        document=encoded.decoded(row["document"]), history=activity_of(row["history"]), sends=sends,
         payments=_movements(row["payments"], Payment), refunds=_movements(row["refunds"], Refund),
         profile=mail.profile if mail else None, templates=mail.templates if mail else None,
     )
