@@ -6,8 +6,10 @@ once links to the invoice it became."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -44,6 +46,19 @@ async def issued(web: Web, account_id: str, doc_type: str = "invoice", paid: str
     return document
 
 
+@contextlib.asynccontextmanager
+async def on_its_page(
+    web: Web, company: str, password: str, doc_type: str = "invoice", paid: str | None = None,
+) -> AsyncIterator[tuple[Page, Document]]:
+    """A new user's issued document (as `issued` makes it), open on its page in the user's signed-in browser."""
+    account_id, email, password = await web.new_user(company, password=password)
+    document = await issued(web, account_id, doc_type, paid)
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto(f"/documents/{document.id}")
+        yield page, document
+
+
 async def open_action(page: Page, name: str) -> None:
     await page.locator("aside summary", has_text=name).click()
 
@@ -62,11 +77,7 @@ async def take_back(page: Page, action: str, button: str, status: str, mark: str
 
 
 async def test_sent_by_hand_and_own_status(web: Web) -> None:
-    account_id, email, password = await web.new_user("Post GmbH", password="the post password")
-    invoice = await issued(web, account_id)
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{invoice.id}")
+    async with on_its_page(web, "Post GmbH", "the post password") as (page, invoice):
 
         # A day in the future is refused at its field; the form stays open with what was typed.
         await open_action(page, "Mark as sent by hand")
@@ -106,11 +117,7 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
 
 
 async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
-    account_id, email, password = await web.new_user("Refund GmbH", password="the refund password")
-    invoice = await issued(web, account_id, paid="50.00")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{invoice.id}")
+    async with on_its_page(web, "Refund GmbH", "the refund password", paid="50.00") as (page, invoice):
         await expect(page.locator("h1 .badges")).to_contain_text("Partially paid")
 
         # The confirmation names what will be due for refund; the reason may stay empty.
@@ -149,11 +156,7 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
 
 
 async def test_deleting_a_payment_asks_first_naming_its_amount(web: Web) -> None:
-    account_id, email, password = await web.new_user("Payment Delete GmbH", password="the payment password")
-    invoice = await issued(web, account_id, paid="50.00")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{invoice.id}")
+    async with on_its_page(web, "Payment Delete GmbH", "the payment password", paid="50.00") as (page, invoice):
         await expect(page.locator("h1 .badges")).to_contain_text("Partially paid")
         await page.locator(".inline-confirm summary", has_text="Delete").click()
         await page.get_by_role("button", name="Delete payment · €50.00").click()
@@ -170,11 +173,7 @@ async def test_deleting_a_payment_asks_first_naming_its_amount(web: Web) -> None
 
 
 async def test_a_converted_estimate_links_to_its_invoice(web: Web) -> None:
-    account_id, email, password = await web.new_user("Estimate GmbH", password="the estimate password")
-    estimate = await issued(web, account_id, "estimate")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{estimate.id}")
+    async with on_its_page(web, "Estimate GmbH", "the estimate password", "estimate") as (page, estimate):
         await page.get_by_role("button", name="Convert to invoice").click()
         await expect(page).to_have_url(re.compile(r"/documents/[0-9a-f-]{36}/edit$"))
         invoice_id = page.url.split("/")[-2]

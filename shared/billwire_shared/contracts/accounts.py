@@ -23,6 +23,7 @@ from billwire_shared.contracts.common import (
     Scope,
     Short,
     Text,
+    input_body,
     line,
     patch_of,
 )
@@ -36,7 +37,7 @@ DEFAULT_NUMBER_PATTERNS = {
     "credit_note": "CN-{YYYY}-{SEQ:4}",
     "delivery_note": "DN-{YYYY}-{SEQ:4}",
     "order_confirmation": "OC-{YYYY}-{SEQ:4}",
-    "purchase_order": "PO-{YYYY}-{SEQ:4}",
+    "purchase_order": "PO-{YYYY}-{SEQ:4}",  # what the account orders from a supplier
 }
 
 
@@ -101,15 +102,10 @@ def _series(doc_type: str):
     return msgspec.field(default_factory=lambda: NumberSeriesSetting(pattern=DEFAULT_NUMBER_PATTERNS[doc_type]))
 
 
-class NumberSeries(Input, kw_only=True):
-    """One gapless series per document type."""
-
-    invoice: NumberSeriesSetting = _series("invoice")
-    estimate: NumberSeriesSetting = _series("estimate")
-    credit_note: NumberSeriesSetting = _series("credit_note")
-    delivery_note: NumberSeriesSetting = _series("delivery_note")
-    order_confirmation: NumberSeriesSetting = _series("order_confirmation")
-    purchase_order: NumberSeriesSetting = _series("purchase_order")  # what the account orders from a supplier
+NumberSeries = input_body(
+    "NumberSeries", [(doc_type, NumberSeriesSetting, _series(doc_type)) for doc_type in DEFAULT_NUMBER_PATTERNS], __name__,
+    "One gapless series per document type.",
+)
 
 
 NumberSeriesPatch = patch_of(NumberSeries, "NumberSeriesPatch", __name__)

@@ -79,12 +79,18 @@ class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of every request body: unknown fields are an error, not ignored."""
 
 
+def input_body(name: str, fields: list[tuple[str, Any, Any]], module: str, doc: str | None = None) -> Any:
+    """An Input named `name` of `fields` (name, type, default), for a body whose fields follow from
+    something already stated (a create body, the document types) rather than being listed again."""
+    return msgspec.defstruct(name, fields, bases=(Input,), module=module, namespace={"__doc__": doc}, kw_only=True, forbid_unknown_fields=True)
+
+
 def patch_of(body: type[Input], name: str, module: str, doc: str | None = None) -> Any:
     """The PATCH body named `name` of a create's `body`: each of its fields, of the same type,
     left UNSET (unchanged) unless given. Derived, a patch accepts exactly what a create does and
     cannot drift from it."""
     fields = [(field.name, field.type | msgspec.UnsetType, msgspec.UNSET) for field in msgspec.structs.fields(body)]
-    return msgspec.defstruct(name, fields, bases=(Input,), module=module, namespace={"__doc__": doc}, kw_only=True, forbid_unknown_fields=True)
+    return input_body(name, fields, module, doc)
 
 
 class Caller(msgspec.Struct, kw_only=True, frozen=True):
