@@ -134,6 +134,9 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await web.shot(page, "documents")
         await page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
         await expect(page.locator(".activity")).to_contain_text(user_email)
+        chart_numbers = page.get_by_role("table", name="Revenue per month (EUR)")  # the chart, for a screen reader
+        await expect(chart_numbers.get_by_role("row")).to_have_count(13)
+        await expect(chart_numbers.get_by_role("row").last).to_contain_text("€")
         await web.shot(page, "overview")
 
         # An API key: shown once, works, revoked.
@@ -143,6 +146,10 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await page.get_by_role("button", name="Create key").click()
         key = await page.locator("#new-key").input_value()
         assert key.startswith("bw_")
+        await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        await page.get_by_role("button", name="Copy").click()
+        await expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert await page.evaluate("navigator.clipboard.readText()") == key
         async with httpx.AsyncClient(base_url=web.base, headers={"Authorization": f"Bearer {key}"}) as api:
             assert (await api.get("/api/v1/invoices")).json()["total"] == 2
             await web.shot(page, "settings-keys")
