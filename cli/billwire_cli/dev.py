@@ -315,7 +315,7 @@ async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> bo
         if loop.time() > deadline:
             raise DevError(f"the gateway did not answer {url} with 200 within {READY_TIMEOUT:.0f}s")
         try:
-            await asyncio.wait_for(stop.wait(), 0.3)
+            await asyncio.wait_for(stop.wait(), 0.1)
         except TimeoutError:
             pass
     return False
