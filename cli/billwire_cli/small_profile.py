@@ -22,7 +22,7 @@ SERVICE_ENV: dict[str, dict[str, str]] = {
 # the command-line tools; the small profile's buffers and sort memory.
 POSTGRES_SETTINGS: dict[str, str] = {
     "max_connections": "50",
-    "shared_buffers": "128MB",
+    "shared_buffers": "64MB",
     "work_mem": "4MB",
     "maintenance_work_mem": "64MB",
     "effective_cache_size": "384MB",
