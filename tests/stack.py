@@ -181,8 +181,9 @@ BUYER = {
 
 
 @contextlib.asynccontextmanager
-async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan on this event loop and talk to it through httpx's ASGI transport."""
+async def serve_in_process(app: Litestar, client_address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan on this event loop and talk to it through httpx's ASGI transport,
+    as a client at `client_address`."""
     to_app: asyncio.Queue = asyncio.Queue()
     from_app: asyncio.Queue = asyncio.Queue()
     task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, to_app.get, from_app.put))
@@ -190,7 +191,7 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     started = await from_app.get()
     assert started["type"] == "lifespan.startup.complete", started
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway.local", timeout=30) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app, client=(client_address, 123)), base_url="http://gateway.local", timeout=30) as client:
             yield client
     finally:
         await to_app.put({"type": "lifespan.shutdown"})

@@ -56,7 +56,7 @@ STOP_GRACE = 10.0
 API_KEY_LINE = re.compile(r"^API key: (bw_\S+)\s*$")
 WEB_LINE = re.compile(r"^Web (e-mail|password): (\S+)\s*$")
 DEV_OWNER_EMAIL = "owner@billwire.localhost"
-ACCOUNT_ARGS = ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL]
+ACCOUNT_ARGS = ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL, "--or-recover"]
 
 _WIDTH = max(len(name) for name, _ in SERVICES + [("migrate", ""), ("account", "")])
 _COLORS = ["36", "35", "33", "32", "34", "31"]

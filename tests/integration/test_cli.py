@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import uuid
 
 from tests.stack import Stack
 
@@ -69,3 +70,51 @@ async def test_users_from_the_command_line(stack: Stack) -> None:
     assert (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email="clara@cli.example", password=new_password), user_contracts.Authenticated)).found
     assert "disabled clara@cli.example" in await billwire(stack, "users", "disable", "clara@cli.example")
     assert "disabled" in await billwire(stack, "users", "list", "--account", account)
+
+
+async def create_account(stack: Stack, *args: str) -> tuple[int, str, str]:
+    """`python -m billwire_invoices create-account`, the step `billwire run` takes on a first start."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "billwire_invoices", "create-account", "--name", "First start GmbH", *args, env=stack.env(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_a_first_start_interrupted_after_the_account_was_made_recovers_on_the_next(stack: Stack) -> None:
+    """`billwire run` writes var/dev-credentials.env only once the services are ready; stopped
+    before that, the account exists but nobody ever saw its key or password. The next start runs
+    the step again: it must hand out new credentials for the same owner, not fail on every start."""
+    from billwire_shared import subjects
+    from billwire_shared.contracts import users as user_contracts
+
+    bus = stack.gateways[0].state.bus
+    email = f"owner-{uuid.uuid4().hex[:8]}@first-start.example"
+
+    def signed_in(password: str):
+        return bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=email, password=password), user_contracts.Authenticated)
+
+    code, first, first_err = await create_account(stack, "--owner-email", email, "--or-recover")
+    assert code == 0, first_err
+    account = re.search(r"^Account: (\S+)$", first_err, re.MULTILINE).group(1)
+    first_password = re.search(r"^Web password: (\S+)$", first, re.MULTILINE).group(1)
+
+    code, _, refused = await create_account(stack, "--owner-email", email)  # an operator's plain call still refuses
+    assert code == 1 and "already exists" in refused
+
+    code, second, second_err = await create_account(stack, "--owner-email", email, "--or-recover")
+    assert code == 0, second_err
+    assert re.search(r"^Account: (\S+)$", second_err, re.MULTILINE).group(1) == account
+    new_key = re.search(r"^API key: (bw_\S+)$", second, re.MULTILINE).group(1)
+    assert new_key != re.search(r"^API key: (bw_\S+)$", first, re.MULTILINE).group(1)
+    new_password = re.search(r"^Web password: (\S+)$", second, re.MULTILINE).group(1)
+    assert re.search(r"^Web e-mail: (\S+)$", second, re.MULTILINE).group(1) == email
+
+    profile = await stack.api(new_key).get("/settings/profile")
+    assert profile.status_code == 200 and profile.json()["company_name"] == "First start GmbH"
+    assert not (await signed_in(first_password)).found
+    now = await signed_in(new_password)
+    assert now.found and now.user.role == "owner" and now.user.must_change_password and str(now.user.account_id) == account
+    users = await billwire(stack, "users", "list", "--account", account)
+    assert users.count(email) == 1

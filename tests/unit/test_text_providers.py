@@ -11,19 +11,19 @@ OPENAI = "https://api.openai.com/v1"
 ANTHROPIC = "https://api.anthropic.com/v1"
 
 
+# Per endpoint: how people write a model or the provider's name -> the model asked.
+WELL_KNOWN = {
+    GEMINI: [("Gemini 2.5 Flash", "gemini-2.5-flash"), ("gemini-2.0-flash", "gemini-2.0-flash"), ("gemini-2.5-pro", "gemini-2.5-pro"),
+             ("gemini", "gemini-2.5-flash")],
+    OPENAI: [("GPT-4o", "gpt-4o"), ("gpt-4o-mini", "gpt-4o-mini"), ("GPT-4.1 mini", "gpt-4.1-mini"), ("gpt-4.1", "gpt-4.1"),
+             ("openai", "gpt-4.1-mini")],
+    ANTHROPIC: [("Claude Sonnet 4.5", "claude-sonnet-4-5"), ("claude-3-5-haiku-latest", "claude-3-5-haiku-latest"),
+                ("anthropic", "claude-sonnet-4-5")],
+}
+
+
 @pytest.mark.parametrize(("written", "base_url", "model"), [
-    ("Gemini 2.5 Flash", GEMINI, "gemini-2.5-flash"),
-    ("gemini-2.0-flash", GEMINI, "gemini-2.0-flash"),
-    ("gemini-2.5-pro", GEMINI, "gemini-2.5-pro"),
-    ("gemini", GEMINI, "gemini-2.5-flash"),
-    ("GPT-4o", OPENAI, "gpt-4o"),
-    ("gpt-4o-mini", OPENAI, "gpt-4o-mini"),
-    ("GPT-4.1 mini", OPENAI, "gpt-4.1-mini"),
-    ("gpt-4.1", OPENAI, "gpt-4.1"),
-    ("openai", OPENAI, "gpt-4.1-mini"),
-    ("Claude Sonnet 4.5", ANTHROPIC, "claude-sonnet-4-5"),
-    ("claude-3-5-haiku-latest", ANTHROPIC, "claude-3-5-haiku-latest"),
-    ("anthropic", ANTHROPIC, "claude-sonnet-4-5"),
+    (written, base_url, model) for base_url, names in WELL_KNOWN.items() for written, model in names
 ])
 def test_well_known_names(written: str, base_url: str, model: str) -> None:
     provider = resolve_provider(written, "sk-1")

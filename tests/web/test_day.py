@@ -113,6 +113,7 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await expect(page.get_by_label("Amount")).to_have_value("880.80")
         await page.get_by_role("button", name="Record payment").click()
         await expect(page.locator("h1 .badges")).to_contain_text("Paid")
+        await page.wait_for_load_state("networkidle")  # the preview's PDF is in, so the screenshot shows it
         await web.shot(page, "document")
         events = await read_events(web.stack, {"invoice.paid"}, invoice_id)
         assert [event["data"]["number"] for event in events] == [number]
@@ -133,6 +134,9 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await web.shot(page, "documents")
         await page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
         await expect(page.locator(".activity")).to_contain_text(user_email)
+        chart_numbers = page.get_by_role("table", name="Revenue per month (EUR)")  # the chart, for a screen reader
+        await expect(chart_numbers.get_by_role("row")).to_have_count(13)
+        await expect(chart_numbers.get_by_role("row").last).to_contain_text("€")
         await web.shot(page, "overview")
 
         # An API key: shown once, works, revoked.

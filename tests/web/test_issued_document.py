@@ -6,8 +6,10 @@ once links to the invoice it became."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -44,16 +46,38 @@ async def issued(web: Web, account_id: str, doc_type: str = "invoice", paid: str
     return document
 
 
+@contextlib.asynccontextmanager
+async def on_its_page(
+    web: Web, company: str, password: str, doc_type: str = "invoice", paid: str | None = None,
+) -> AsyncIterator[tuple[Page, Document]]:
+    """A new user's issued document (as `issued` makes it), open on its page in the user's signed-in browser."""
+    account_id, email, password = await web.new_user(company, password=password)
+    document = await issued(web, account_id, doc_type, paid)
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto(f"/documents/{document.id}")
+        yield page, document
+
+
 async def open_action(page: Page, name: str) -> None:
     await page.locator("aside summary", has_text=name).click()
 
 
+async def submit(page: Page, button: str, status: str, exact: bool = False) -> None:
+    """Press a form's button and see the status line the page answers with."""
+    await page.get_by_role("button", name=button, exact=exact).click()
+    await expect(page.get_by_role("status")).to_have_text(status)
+
+
+async def take_back(page: Page, action: str, button: str, status: str, mark: str) -> None:
+    """Undo a mark from its action's form: the status line says so and the mark is gone from the page."""
+    await open_action(page, action)
+    await submit(page, button, status)
+    await expect(page.locator(mark)).to_have_count(0)
+
+
 async def test_sent_by_hand_and_own_status(web: Web) -> None:
-    account_id, email, password = await web.new_user("Post GmbH", password="the post password")
-    invoice = await issued(web, account_id)
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{invoice.id}")
+    async with on_its_page(web, "Post GmbH", "the post password") as (page, invoice):
 
         # A day in the future is refused at its field; the form stays open with what was typed.
         await open_action(page, "Mark as sent by hand")
@@ -65,18 +89,14 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await expect(page.locator("#sent-sent_notes")).to_have_value("Posted with Deutsche Post")
 
         await page.get_by_label("Sent on").fill(date.today().isoformat())
-        await page.get_by_role("button", name="Mark as sent", exact=True).click()
-        await expect(page.get_by_role("status")).to_have_text("Marked as sent.")
+        await submit(page, "Mark as sent", "Marked as sent.", exact=True)
         await expect(page.locator("h1 .badges")).to_contain_text("Sent")
         await expect(page.locator(".sent-fact")).to_contain_text("by hand")
         await expect(page.locator(".sent-fact")).to_contain_text("Posted with Deutsche Post")
         await web.shot(page, "document-sent-by-hand")
 
         # Taken back: no longer sent.
-        await open_action(page, "Edit sent by hand")
-        await page.get_by_role("button", name="Undo: not sent").click()
-        await expect(page.get_by_role("status")).to_have_text("No longer marked as sent.")
-        await expect(page.locator(".sent-fact")).to_have_count(0)
+        await take_back(page, "Edit sent by hand", "Undo: not sent", "No longer marked as sent.", ".sent-fact")
         await expect(page.locator("h1 .badges")).not_to_contain_text("Sent")
 
         # The account's own status: set (shown as a badge and a fact), then cleared.
@@ -84,15 +104,11 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
         await page.get_by_label("Status name").fill("Disputed")
         await page.locator("#status-date").fill(date.today().isoformat())
         await page.locator("#status-notes").fill("The client counts one day less")
-        await page.get_by_role("button", name="Set status").click()
-        await expect(page.get_by_role("status")).to_have_text("Status set.")
+        await submit(page, "Set status", "Status set.")
         await expect(page.locator("h1 .badge-custom")).to_have_text("Disputed")
         await expect(page.locator(".custom-status-fact")).to_contain_text("The client counts one day less")
         await web.shot(page, "document-own-status")
-        await open_action(page, "Own status")
-        await page.get_by_role("button", name="Clear status").click()
-        await expect(page.get_by_role("status")).to_have_text("Status cleared.")
-        await expect(page.locator("h1 .badge-custom")).to_have_count(0)
+        await take_back(page, "Own status", "Clear status", "Status cleared.", "h1 .badge-custom")
 
         # Paid in full: the day it was paid is shown.
         await page.get_by_role("button", name=re.compile("^Mark paid")).click()
@@ -101,19 +117,14 @@ async def test_sent_by_hand_and_own_status(web: Web) -> None:
 
 
 async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
-    account_id, email, password = await web.new_user("Refund GmbH", password="the refund password")
-    invoice = await issued(web, account_id, paid="50.00")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{invoice.id}")
+    async with on_its_page(web, "Refund GmbH", "the refund password", paid="50.00") as (page, invoice):
         await expect(page.locator("h1 .badges")).to_contain_text("Partially paid")
 
         # The confirmation names what will be due for refund; the reason may stay empty.
         await open_action(page, "Cancel invoice")
         await expect(page.locator(".refund-warning")).to_contain_text("€50.00")
         await web.shot(page, "document-cancel-with-payments")
-        await page.get_by_role("button", name="Cancel invoice · €119.00").click()
-        await expect(page.get_by_role("status")).to_have_text("Cancelled.")
+        await submit(page, "Cancel invoice · €119.00", "Cancelled.")
         await expect(page).to_have_url(re.compile(f"/documents/{invoice.id}$"))
         await expect(page.locator("h1 .badges")).to_contain_text("Refund due")
         await expect(page.locator(".refund-due")).to_have_text("€50.00")
@@ -129,8 +140,7 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
         await web.shot(page, "document-refund-refused")
         await expect(amount).to_have_value("80.00")
         await amount.fill("50.00")
-        await page.get_by_role("button", name="Record refund").click()
-        await expect(page.get_by_role("status")).to_have_text("Refund recorded.")
+        await submit(page, "Record refund", "Refund recorded.")
         await expect(page.locator(".refund-due")).to_have_text("€0.00")
         await expect(page.locator(".refunds tbody tr")).to_have_count(1)
         await expect(page.locator("aside summary", has_text="Record refund")).to_have_count(0)
@@ -145,12 +155,25 @@ async def test_cancel_a_partly_paid_invoice_and_refund(web: Web) -> None:
         await expect(page.get_by_role("link", name=re.compile(f"Invoice {invoice.number}"))).to_be_visible()
 
 
+async def test_deleting_a_payment_asks_first_naming_its_amount(web: Web) -> None:
+    async with on_its_page(web, "Payment Delete GmbH", "the payment password", paid="50.00") as (page, invoice):
+        await expect(page.locator("h1 .badges")).to_contain_text("Partially paid")
+        await page.locator(".inline-confirm summary", has_text="Delete").click()
+        await page.get_by_role("button", name="Delete payment · €50.00").click()
+        await expect(page.get_by_role("status")).to_have_text("Payment deleted.")
+        await expect(page.get_by_text("No payments yet.")).to_be_visible()
+        await expect(page.locator("h1 .badges")).not_to_contain_text("Partially paid")
+
+        # The payment methods read as words, in the person's language.
+        await open_action(page, "Record payment")
+        await expect(page.get_by_label("Method").locator("option:checked")).to_have_text("Bank transfer")
+        await page.get_by_role("button", name="Deutsch").click()
+        await open_action(page, "Zahlung erfassen")
+        await expect(page.get_by_label("Art", exact=True).locator("option:checked")).to_have_text("Überweisung")
+
+
 async def test_a_converted_estimate_links_to_its_invoice(web: Web) -> None:
-    account_id, email, password = await web.new_user("Estimate GmbH", password="the estimate password")
-    estimate = await issued(web, account_id, "estimate")
-    async with web.page() as page:
-        await web.sign_in(page, email, password)
-        await page.goto(f"/documents/{estimate.id}")
+    async with on_its_page(web, "Estimate GmbH", "the estimate password", "estimate") as (page, estimate):
         await page.get_by_role("button", name="Convert to invoice").click()
         await expect(page).to_have_url(re.compile(r"/documents/[0-9a-f-]{36}/edit$"))
         invoice_id = page.url.split("/")[-2]

@@ -1,4 +1,4 @@
-"""`python -m billwire_invoices [migrate | create-account --name NAME [--owner-email E]]`; no argument runs the service.
+"""`python -m billwire_invoices [migrate | create-account --name NAME [--owner-email E [--or-recover]]]`; no argument runs the service.
 
 Each command imports what it needs when it runs: `migrate` (the step `billwire run` waits for
 before it starts the services) needs asyncpg and the SQL files, not the service's handlers,
@@ -38,10 +38,18 @@ async def migrate_only() -> None:
     print(f"invoices: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}" if applied else ""))
 
 
-async def new_account(name: str, owner_email: str | None) -> None:
-    """The account, its admin key and (with an e-mail) its owner, who must change the printed password."""
-    from billwire_invoices.accounts.handlers import create_account
-    from billwire_invoices.users.handlers import add_user
+async def new_account(name: str, owner_email: str | None, recover: bool = False) -> None:
+    """The account, its admin key and (with an e-mail) its owner, who must change the printed password.
+
+    One transaction, so an interrupted call leaves nothing behind. With `recover` (what `billwire
+    run` passes) an owner of that e-mail who already exists gets a new admin key and a new
+    generated password instead of an error: a first start stopped after this commit but before
+    `var/dev-credentials.env` was written would otherwise fail on every later start, with no way
+    to learn the key or the password."""
+    from billwire_invoices.accounts.handlers import issue_api_key, open_account
+    from billwire_invoices.users.handlers import add_user, regenerate_password
+    from billwire_invoices.users.rules import normalized_email
+    from billwire_invoices.users.sql import owner_by_email
     from billwire_shared.contracts.common import Caller
     from billwire_shared.contracts.users import UserInput
     from billwire_shared.db import open_schema_pool
@@ -52,10 +60,17 @@ async def new_account(name: str, owner_email: str | None) -> None:
     await migrate(settings.database_url, SCHEMA, MIGRATIONS)
     pool = await open_schema_pool(settings.database_url, SCHEMA, min_size=1, max_size=1)
     try:
-        account_id, key = await create_account(pool, name)
-        if owner_email:
-            async with pool.acquire() as conn, conn.transaction():
-                owner = await add_user(conn, Caller(account_id=account_id), UserInput(email=owner_email, role="owner"))
+        async with pool.acquire() as conn, conn.transaction():
+            existing = await owner_by_email(conn, normalized_email(owner_email)) if owner_email and recover else None
+            if existing is not None:
+                account_id = existing.account_id
+                key = await issue_api_key(conn, account_id, "admin (new credentials)", ["read", "write", "email:send", "admin"])
+                owner = await regenerate_password(conn, Caller(account_id=account_id), existing)
+                print("The owner already existed (an earlier first start was interrupted): new key and password.", file=sys.stderr)
+            else:
+                account_id, key = await open_account(conn, name)
+                if owner_email:
+                    owner = await add_user(conn, Caller(account_id=account_id), UserInput(email=owner_email, role="owner"))
     finally:
         await pool.close()
     print(f"Account: {account_id}", file=sys.stderr)
@@ -72,11 +87,15 @@ def main() -> None:
     create = sub.add_parser("create-account", help="create an account and print its admin key")
     create.add_argument("--name", required=True)
     create.add_argument("--owner-email", help="also create the account's owner for the web app (password generated)")
+    create.add_argument(
+        "--or-recover", action="store_true",
+        help="if an owner with that e-mail exists, give them a new admin key and password instead of failing",
+    )
     args = parser.parse_args()
     if args.command == "migrate":
         asyncio.run(migrate_only())
     elif args.command == "create-account":
-        asyncio.run(new_account(args.name, args.owner_email))
+        asyncio.run(new_account(args.name, args.owner_email, args.or_recover))
     else:
         from billwire_shared.service import run
 

@@ -14,14 +14,18 @@ from billwire_shared.contracts.common import (
     Address,
     Command,
     CurrencyCode,
+    DueDays,
     ExportType,
     Input,
     Language,
     Name,
+    PriceLayout,
     Scope,
     Short,
     Text,
+    input_body,
     line,
+    patch_of,
 )
 
 # The actions a key's policy may hold back for approval (contracts/approvals.py says what happens).
@@ -33,7 +37,7 @@ DEFAULT_NUMBER_PATTERNS = {
     "credit_note": "CN-{YYYY}-{SEQ:4}",
     "delivery_note": "DN-{YYYY}-{SEQ:4}",
     "order_confirmation": "OC-{YYYY}-{SEQ:4}",
-    "purchase_order": "PO-{YYYY}-{SEQ:4}",
+    "purchase_order": "PO-{YYYY}-{SEQ:4}",  # what the account orders from a supplier
 }
 
 
@@ -98,24 +102,13 @@ def _series(doc_type: str):
     return msgspec.field(default_factory=lambda: NumberSeriesSetting(pattern=DEFAULT_NUMBER_PATTERNS[doc_type]))
 
 
-class NumberSeries(Input, kw_only=True):
-    """One gapless series per document type."""
-
-    invoice: NumberSeriesSetting = _series("invoice")
-    estimate: NumberSeriesSetting = _series("estimate")
-    credit_note: NumberSeriesSetting = _series("credit_note")
-    delivery_note: NumberSeriesSetting = _series("delivery_note")
-    order_confirmation: NumberSeriesSetting = _series("order_confirmation")
-    purchase_order: NumberSeriesSetting = _series("purchase_order")  # what the account orders from a supplier
+NumberSeries = input_body(
+    "NumberSeries", [(doc_type, NumberSeriesSetting, _series(doc_type)) for doc_type in DEFAULT_NUMBER_PATTERNS], __name__,
+    "One gapless series per document type.",
+)
 
 
-class NumberSeriesPatch(Input, kw_only=True):
-    invoice: NumberSeriesSetting | UnsetType = UNSET
-    estimate: NumberSeriesSetting | UnsetType = UNSET
-    credit_note: NumberSeriesSetting | UnsetType = UNSET
-    delivery_note: NumberSeriesSetting | UnsetType = UNSET
-    order_confirmation: NumberSeriesSetting | UnsetType = UNSET
-    purchase_order: NumberSeriesSetting | UnsetType = UNSET
+NumberSeriesPatch = patch_of(NumberSeries, "NumberSeriesPatch", __name__)
 
 
 class Business(msgspec.Struct, kw_only=True):
@@ -138,7 +131,7 @@ class Profile(Business, kw_only=True):
     legal_footer: str | None = None
     contact_name: str | None = None  # the seller's contact person (e-invoices: BT-41)
     default_export_type: ExportType = "pdf"
-    default_price_layout: Literal["net", "gross"] = "net"  # a new document's price_layout
+    default_price_layout: PriceLayout = "net"  # a new document's price_layout
 
 
 class Seller(Business, kw_only=True):
@@ -161,14 +154,14 @@ class ProfilePatch(Input, kw_only=True):
     vat_id: line(20) | None | UnsetType = UNSET
     bank: BankAccount | UnsetType = UNSET
     default_currency: CurrencyCode | UnsetType = UNSET
-    default_payment_terms_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET
+    default_payment_terms_days: DueDays | UnsetType = UNSET
     default_tax_rate: Decimal | UnsetType = UNSET
     language: Language | UnsetType = UNSET
     number_series: NumberSeriesPatch | UnsetType = UNSET
     legal_footer: Text | None | UnsetType = UNSET
     contact_name: Short | None | UnsetType = UNSET
     default_export_type: ExportType | UnsetType = UNSET
-    default_price_layout: Literal["net", "gross"] | UnsetType = UNSET
+    default_price_layout: PriceLayout | UnsetType = UNSET
 
 
 class GetProfile(Command, kw_only=True):

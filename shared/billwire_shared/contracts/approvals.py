@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
 
 from billwire_shared.contracts.accounts import ApprovalAction
-from billwire_shared.contracts.common import ById, Command, Deleted, Input, Limit, Offset, Short
+from billwire_shared.contracts.common import ById, Command, Deleted, Input, Paged, Short
 from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.lifecycle import CancelInput, Cancellation, Payment, PaymentInput, SendInfo, SendInput
 from billwire_shared.contracts.previews import ActionPreview
 
-APPROVAL_ACTIONS: tuple[str, ...] = ("finalize", "send", "cancel", "mark_unpaid", "delete", "record_payment")
+APPROVAL_ACTIONS: tuple[str, ...] = get_args(ApprovalAction)
 ApprovalState = Literal["pending", "approved", "rejected", "expired", "failed"]
 
 
@@ -73,10 +73,8 @@ class Approval(msgspec.Struct, kw_only=True):
     pending: bool = False  # true in the answer to the action that was held back (HTTP 202)
 
 
-class ListApprovals(Command, kw_only=True):
+class ListApprovals(Paged, kw_only=True):
     state: ApprovalState | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class DecisionInput(Input, kw_only=True):

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from billwire_shared.contracts.common import (
-    MONEY,
-    RATE,
     Address,
     ById,
     Command,
@@ -20,17 +17,16 @@ from billwire_shared.contracts.common import (
     ExportType,
     Input,
     Language,
-    Limit,
+    Money,
     Name,
-    Offset,
+    Rate,
+    Search,
     Short,
     Text,
     VatRegulation,
     line,
+    patch_of,
 )
-
-Rate = Annotated[Decimal, msgspec.Meta(description=RATE)]
-Money = Annotated[Decimal, msgspec.Meta(description=MONEY)]
 
 
 class ClientInput(Input, kw_only=True):
@@ -53,20 +49,7 @@ class CreateClient(Command, kw_only=True):
     client: ClientInput
 
 
-class ClientPatch(Input, kw_only=True):
-    name: Name | UnsetType = UNSET
-    email: Short | None | UnsetType = UNSET
-    phone: line(50) | None | UnsetType = UNSET
-    client_number: line(50, 1) | None | UnsetType = UNSET
-    address: Address | UnsetType = UNSET
-    vat_id: line(20) | None | UnsetType = UNSET
-    tax_number: line(50) | None | UnsetType = UNSET
-    currency: CurrencyCode | None | UnsetType = UNSET
-    language: Language | None | UnsetType = UNSET
-    vat_regulation: VatRegulation | None | UnsetType = UNSET
-    notes: Text | None | UnsetType = UNSET
-    buyer_reference: Short | None | UnsetType = UNSET
-    export_type: ExportType | None | UnsetType = UNSET
+ClientPatch = patch_of(ClientInput, "ClientPatch", __name__)
 
 
 class UpdateClient(ById, kw_only=True):
@@ -77,14 +60,6 @@ class Client(ClientInput, kw_only=True, forbid_unknown_fields=False):
     id: UUID
     created_at: datetime
     updated_at: datetime
-
-
-class Search(Command, kw_only=True):
-    """A page of a list, `q` narrowing it to the entries that contain it."""
-
-    q: str | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class ListClients(Search, kw_only=True):

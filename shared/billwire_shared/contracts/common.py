@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar, get_args
 from uuid import UUID
 
 import msgspec
 
 Scope = Literal["read", "write", "email:send", "admin"]
-SCOPES: tuple[str, ...] = ("read", "write", "email:send", "admin")
+SCOPES: tuple[str, ...] = get_args(Scope)
 Language = Literal["de", "en"]
 # Zero-rated regulations: the buyer owes the VAT (reverse_charge), an intra-community supply, an
 # export outside the EU, or a supply exempt from VAT (tax_exemption_reason says why).
 VatRegulation = Literal["standard", "reverse_charge", "intra_community_supply", "export", "tax_exempt"]
 # How a document is delivered: a plain PDF, a Factur-X PDF (PDF/A-3 with CII XML) or XRechnung (UBL XML).
 ExportType = Literal["pdf", "factur-x", "xrechnung"]
+# How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
+# the VAT extracted from them).
+PriceLayout = Literal["net", "gross"]
 
 # One line of text: no control character (Unicode Cc: C0, DEL, C1, so no CR, LF or tab) and no
 # line or paragraph separator (Zl, Zp). `(?![\s\S])` ends the string for Python and ECMA alike;
@@ -52,6 +56,9 @@ DECIMAL_FORMS: dict[str | None, DecimalForm] = {
 
 # a decimal field of no kind above
 ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$", -(10**18), 10**18, True, True, 18)
+Money = Annotated[Decimal, msgspec.Meta(description=MONEY)]
+Rate = Annotated[Decimal, msgspec.Meta(description=RATE)]
+Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]
 
 
 def decimal_form(description: str | None) -> DecimalForm:
@@ -71,10 +78,25 @@ CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="I
 Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
 MAX_OFFSET = 1_000_000
 Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)]
+DueDays = Annotated[int, msgspec.Meta(ge=0, le=365)]  # payment terms: days from the issue date to the due date
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of every request body: unknown fields are an error, not ignored."""
+
+
+def input_body(name: str, fields: list[tuple[str, Any, Any]], module: str, doc: str | None = None) -> Any:
+    """An Input named `name` of `fields` (name, type, default), for a body whose fields follow from
+    something already stated (a create body, the document types) rather than being listed again."""
+    return msgspec.defstruct(name, fields, bases=(Input,), module=module, namespace={"__doc__": doc}, kw_only=True, forbid_unknown_fields=True)
+
+
+def patch_of(body: type[Input], name: str, module: str, doc: str | None = None) -> Any:
+    """The PATCH body named `name` of a create's `body`: each of its fields, of the same type,
+    left UNSET (unchanged) unless given. Derived, a patch accepts exactly what a create does and
+    cannot drift from it."""
+    fields = [(field.name, field.type | msgspec.UnsetType, msgspec.UNSET) for field in msgspec.structs.fields(body)]
+    return input_body(name, fields, module, doc)
 
 
 class Caller(msgspec.Struct, kw_only=True, frozen=True):
@@ -97,6 +119,19 @@ class Command(msgspec.Struct, kw_only=True):
 
 class ById(Command, kw_only=True):
     id: UUID
+
+
+class Paged(Command, kw_only=True):
+    """A page of a list: at most `limit` entries, from the `offset`-th on."""
+
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class Search(Paged, kw_only=True):
+    """A page of a list, `q` narrowing it to the entries that contain it."""
+
+    q: str | None = None
 
 
 class Deleted(msgspec.Struct, kw_only=True):

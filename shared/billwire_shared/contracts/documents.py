@@ -4,41 +4,38 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from billwire_shared.contracts.accounts import Seller
-from billwire_shared.contracts.clients import ClientInput, ClientSnapshot, Money, Rate
+from billwire_shared.contracts.clients import ClientInput, ClientSnapshot
 from billwire_shared.contracts.common import (
-    QUANTITY,
     ById,
     Command,
     CurrencyCode,
+    DueDays,
     ExportType,
     Input,
     Language,
-    Limit,
-    Offset,
+    Money,
+    Paged,
     Period,
+    PriceLayout,
+    Quantity,
+    Rate,
     Text,
     VatRegulation,
     line,
 )
 
 DocumentType = Literal["invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order"]
-DOCUMENT_TYPES: tuple[str, ...] = (
-    "invoice", "estimate", "credit_note", "delivery_note", "order_confirmation", "purchase_order",
-)
+DOCUMENT_TYPES: tuple[str, ...] = get_args(DocumentType)
 DocumentStatus = Literal["draft", "open", "paid", "cancelled"]
 # What lists filter on: the stored status, or a state derived from dates and payments.
 DocumentState = Literal["draft", "open", "paid", "cancelled", "sent", "partially_paid", "overdue", "unpaid", "refund_due"]
-Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]
-# How a document states its prices: net (B2B) or gross (B2C: lines and totals in gross amounts,
-# the VAT extracted from them).
-PriceLayout = Literal["net", "gross"]
 DocumentSort = Literal["date", "-date", "created_at", "-created_at", "number", "-number"]
 DocumentNumber = line(60, 1, "a number from another system, kept as given (imported documents only)")
 # The fields of an issued document that may still change (BillMore's status tiers): how it was
@@ -66,17 +63,16 @@ class LineInput(Input, kw_only=True):
     product_id: UUID | None = None
 
 
-class DocumentInput(Input, kw_only=True):
-    type: DocumentType = "invoice"
-    client_id: UUID | None = None
-    client: ClientInput | None = None
-    lines: Annotated[list[LineInput], msgspec.Meta(max_length=500)] = []
+DocumentLines = Annotated[list[LineInput], msgspec.Meta(max_length=500)]
+
+
+class DocumentTerms(Input, kw_only=True):
+    """What a document states besides its buyer, dates and lines: currency, texts, discount, VAT
+    treatment, language and payment terms. A recurring invoice's template states them too, for
+    every document it issues."""
+
     currency: CurrencyCode | None = None
-    issue_date: date | None = None
-    service_date: date | None = None
-    service_period: Period | None = None
-    due_date: date | None = None
-    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | None = None
+    due_days: DueDays | None = None
     introduction: Text | None = None
     notes: Text | None = None
     discount_rate: Rate | None = None
@@ -84,6 +80,17 @@ class DocumentInput(Input, kw_only=True):
     language: Language | None = None
     export_type: ExportType | None = None  # default: the client's, else the profile's
     tax_exemption_reason: Text | None = None  # why 0 % lines are exempt (e-invoices: category E)
+
+
+class DocumentInput(DocumentTerms, kw_only=True):
+    type: DocumentType = "invoice"
+    client_id: UUID | None = None
+    client: ClientInput | None = None
+    lines: DocumentLines = []
+    issue_date: date | None = None
+    service_date: date | None = None
+    service_period: Period | None = None
+    due_date: date | None = None
     price_layout: PriceLayout | None = None  # default: the profile's
     show_prices: bool | None = None  # default: a delivery note shows none, every other type does
     # History from another tool: its own number (unique per type in the account, never taken from
@@ -96,13 +103,13 @@ class DocumentInput(Input, kw_only=True):
 class DocumentPatch(Input, kw_only=True):
     client_id: UUID | UnsetType = UNSET
     client: ClientInput | UnsetType = UNSET
-    lines: Annotated[list[LineInput], msgspec.Meta(max_length=500)] | UnsetType = UNSET
+    lines: DocumentLines | UnsetType = UNSET
     currency: CurrencyCode | UnsetType = UNSET
     issue_date: date | None | UnsetType = UNSET
     service_date: date | None | UnsetType = UNSET
     service_period: Period | None | UnsetType = UNSET
     due_date: date | None | UnsetType = UNSET
-    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | UnsetType = UNSET
+    due_days: DueDays | UnsetType = UNSET
     introduction: Text | None | UnsetType = UNSET
     notes: Text | None | UnsetType = UNSET
     discount_rate: Rate | None | UnsetType = UNSET
@@ -277,7 +284,7 @@ class FinalizeDocument(DocumentById, kw_only=True):
     pass
 
 
-class ListDocuments(Command, kw_only=True):
+class ListDocuments(Paged, kw_only=True):
     type: DocumentType | None = None
     status: DocumentState | None = None
     client_id: UUID | None = None
@@ -290,7 +297,5 @@ class ListDocuments(Command, kw_only=True):
     updated_since: datetime | None = None
     q: Annotated[str, msgspec.Meta(max_length=100)] | None = None  # part of the number or the client's name
     sort: DocumentSort = "-created_at"
-    limit: Limit = 50
-    offset: Offset = 0
     # A page's `next_cursor`: the next page starts after it, however many documents came or went before.
     cursor: Annotated[str, msgspec.Meta(max_length=200)] | None = None

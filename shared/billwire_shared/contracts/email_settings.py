@@ -7,7 +7,8 @@ from typing import Annotated
 
 import msgspec
 
-from billwire_shared.contracts.common import ById, Command, Input, line
+from billwire_shared.contracts.common import ById, Command, Input, input_body, line
+from billwire_shared.contracts.documents import DOCUMENT_TYPES
 
 TemplateSubject = line(300, 1)
 TemplateBody = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
@@ -22,16 +23,10 @@ class EmailTemplate(Input, kw_only=True):
     body: TemplateBody | None = None
 
 
-class KindTemplates(Input, kw_only=True):
-    """One template per document type, and `reminder` for payment reminders of invoices."""
-
-    invoice: EmailTemplate | None = None
-    estimate: EmailTemplate | None = None
-    credit_note: EmailTemplate | None = None
-    delivery_note: EmailTemplate | None = None
-    order_confirmation: EmailTemplate | None = None
-    purchase_order: EmailTemplate | None = None
-    reminder: EmailTemplate | None = None
+KindTemplates = input_body(
+    "KindTemplates", [(kind, EmailTemplate | None, None) for kind in (*DOCUMENT_TYPES, "reminder")], __name__,
+    "One template per document type, and `reminder` for payment reminders of invoices.",
+)
 
 
 class EmailTemplates(Input, kw_only=True):

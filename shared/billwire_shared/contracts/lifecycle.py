@@ -9,8 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_shared.contracts.clients import Money
-from billwire_shared.contracts.common import ById, Command, Input, Short, Text, line
+from billwire_shared.contracts.common import ById, Command, Input, Money, Short, Text, line
 from billwire_shared.contracts.documents import DocumentType
 from billwire_shared.contracts.mail import SendState
 
@@ -94,11 +93,17 @@ class DuplicateDocument(ById, kw_only=True):
     type: DocumentType | None = None  # the copy's type; the original's when left out
 
 
-class SendInput(Input, kw_only=True):
-    recipient: Short | None = None  # the client's e-mail when left out
+class EmailInput(Input, kw_only=True):
+    """Whom a document's e-mail goes to and what it says: a send's, and a recurring invoice's for
+    each document it issues (the scheduler sends it as a SendInput)."""
+
+    recipient: Short | None = None  # the client's e-mail address when left out
     cc: Annotated[list[Short], msgspec.Meta(max_length=10)] = []
     subject: line(300) | None = None
     message: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+
+
+class SendInput(EmailInput, kw_only=True):
     send_copy: bool = False  # blind copy to the account's own address
 
 

@@ -13,25 +13,21 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import UNSET, UnsetType
 
-from billwire_shared.contracts.clients import Rate
 from billwire_shared.contracts.common import (
     ById,
     Command,
-    CurrencyCode,
     ExportType,
     Input,
     Language,
-    Limit,
-    Offset,
+    Paged,
     Period,
     Short,
-    Text,
     VatRegulation,
-    line,
+    patch_of,
 )
-from billwire_shared.contracts.documents import LineInput, Totals
+from billwire_shared.contracts.documents import DocumentTerms, LineInput, Totals
+from billwire_shared.contracts.lifecycle import EmailInput
 from billwire_shared.contracts.previews import Problem
 
 Frequency = Literal["weekly", "monthly", "quarterly", "yearly"]
@@ -64,56 +60,26 @@ class Schedule(msgspec.Struct, kw_only=True):
     max_runs: int | None = None
 
 
-class AutoSendInput(Input, kw_only=True):
+class AutoSendInput(EmailInput, kw_only=True):
     """E-mail each issued invoice; leave out subject and message for the account's e-mail template."""
 
-    recipient: Short | None = None  # the client's e-mail address when left out
-    cc: Annotated[list[Short], msgspec.Meta(max_length=10)] = []
-    subject: line(300) | None = None
-    message: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
 
-
-class RecurringInput(Input, kw_only=True):
+class RecurringInput(DocumentTerms, kw_only=True):
     """A recurring invoice. Line descriptions, introduction, notes and e-mail text may use
     {period} {month} {year} {quarter} {period_start} {period_end}, expanded in the document's language."""
 
     name: Short | None = None
     client_id: UUID
     lines: Lines
-    currency: CurrencyCode | None = None
-    discount_rate: Rate | None = None
-    introduction: Text | None = None
-    notes: Text | None = None
-    language: Language | None = None
-    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | None = None
-    export_type: ExportType | None = None
-    vat_regulation: VatRegulation | None = None
-    tax_exemption_reason: Text | None = None
     schedule: ScheduleInput
     auto_finalize: bool = False
     auto_send: AutoSendInput | None = None  # implies auto_finalize
     catch_up: CatchUp = "all"
 
 
-class RecurringPatch(Input, kw_only=True):
-    """Changes apply from the next run; documents already generated stay as they are."""
-
-    name: Short | None | UnsetType = UNSET
-    client_id: UUID | UnsetType = UNSET
-    lines: Lines | UnsetType = UNSET
-    currency: CurrencyCode | None | UnsetType = UNSET
-    discount_rate: Rate | None | UnsetType = UNSET
-    introduction: Text | None | UnsetType = UNSET
-    notes: Text | None | UnsetType = UNSET
-    language: Language | None | UnsetType = UNSET
-    due_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | None | UnsetType = UNSET
-    export_type: ExportType | None | UnsetType = UNSET
-    vat_regulation: VatRegulation | None | UnsetType = UNSET
-    tax_exemption_reason: Text | None | UnsetType = UNSET
-    schedule: ScheduleInput | UnsetType = UNSET
-    auto_finalize: bool | UnsetType = UNSET
-    auto_send: AutoSendInput | None | UnsetType = UNSET
-    catch_up: CatchUp | UnsetType = UNSET
+RecurringPatch = patch_of(
+    RecurringInput, "RecurringPatch", __name__, "Changes apply from the next run; documents already generated stay as they are.",
+)
 
 
 class RecurringRun(msgspec.Struct, kw_only=True):
@@ -197,11 +163,9 @@ class UpdateRecurring(ById, kw_only=True):
     patch: RecurringPatch
 
 
-class ListRecurring(Command, kw_only=True):
+class ListRecurring(Paged, kw_only=True):
     status: RecurringStatus | None = None
     client_id: UUID | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 PreviewCount = Annotated[int, msgspec.Meta(ge=1, le=24)]

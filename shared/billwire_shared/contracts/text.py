@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -14,9 +14,8 @@ from billwire_shared.contracts.common import (
     Command,
     Input,
     Language,
-    Limit,
-    Offset,
     Period,
+    Search,
     VatRegulation,
 )
 from billwire_shared.contracts.documents import Document
@@ -24,7 +23,7 @@ from billwire_shared.errors import FieldError
 
 # What a quantity counts; the draft shows it in the document's language ("h" / "Std.", ...).
 Unit = Literal["hour", "day", "week", "month", "piece", "word", "flat"]
-UNITS: tuple[str, ...] = ("hour", "day", "week", "month", "piece", "word", "flat")
+UNITS: tuple[str, ...] = get_args(Unit)
 PromptText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 # A model to read the text: one of its well-known names ("gemini-2.5-flash", "gpt-4o",
 # "claude-sonnet-4-5") or any OpenAI-compatible base URL (then with LlmModel); the key is used
@@ -75,8 +74,8 @@ class Provider(Input, kw_only=True):
     """An OpenAI-compatible chat-completions endpoint, e.g. https://api.openai.com/v1."""
 
     base_url: Annotated[str, msgspec.Meta(min_length=8, max_length=500, pattern=r"^https?://")]
-    model: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    api_key: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    model: LlmModel
+    api_key: LlmApiKey | None = None
 
 
 class DraftOptions(Input, kw_only=True):
@@ -166,11 +165,8 @@ class Prompt(msgspec.Struct, kw_only=True):
     updated_at: datetime
 
 
-class ListPrompts(Command, kw_only=True):
+class ListPrompts(Search, kw_only=True):
     label: str | None = None  # NO_LABEL for prompts without a label
-    q: str | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class LabelCount(msgspec.Struct, kw_only=True):

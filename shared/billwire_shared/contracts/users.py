@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -13,7 +13,7 @@ from billwire_shared.contracts.common import ById, Command, Input, Language, Sho
 from billwire_shared.contracts.documents import Document
 
 Role = Literal["owner", "member", "accountant"]
-ROLES: tuple[str, ...] = ("owner", "member", "accountant")
+ROLES: tuple[str, ...] = get_args(Role)
 # What each role may do, in the API's scope words: the web app checks these where REST checks a key's.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "owner": ("read", "write", "email:send", "admin"),

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from billwire_shared.contracts.common import ById, Command, Input, Limit, Offset, Short
+from billwire_shared.contracts.common import Command, Input, Paged, Short
 
 # An event type ("invoice.paid"), every event of an entity ("invoice.*"), or everything ("*").
 EventFilter = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")]
@@ -70,7 +70,6 @@ class WebhookDelivery(msgspec.Struct, kw_only=True):
     history: list[DeliveryAttempt] = []
 
 
-class ListDeliveries(ById, kw_only=True):
+class ListDeliveries(Paged, kw_only=True):
+    id: UUID  # the webhook's
     state: DeliveryState | None = None
-    limit: Limit = 50
-    offset: Offset = 0

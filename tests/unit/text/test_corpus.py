@@ -13,9 +13,7 @@ from decimal import Decimal
 
 from billwire_invoices.text.parser import parse_invoice_text
 from billwire_shared.contracts.text import ParsedInvoice
-from tests.unit.text.corpus import C
-from tests.unit.text.corpus_de import CORPUS_DE
-from tests.unit.text.corpus_en import CORPUS_EN
+from tests.unit.text.corpus import CORPUS_DE, CORPUS_EN, C
 
 TODAY = date(2026, 11, 20)
 CORPUS = CORPUS_EN + CORPUS_DE

@@ -1,136 +1,14 @@
 """Descriptions and examples of the tools' argument fields, by field name: what schema.py adds to
 each property of a generated schema the contract did not describe itself. A field a tool takes
-that is missing here fails tests/e2e/test_mcp_schemas.py, so every argument stays described."""
+that is missing here fails tests/e2e/test_mcp_agent.py, so every argument stays described.
 
-_CLIENT = {"name": "GreenLeaf Gardening GmbH", "email": "billing@greenleaf.example",
-           "address": {"street": "Gartenweg 5", "zip": "10115", "city": "Berlin", "country": "DE"}}
-_CURSOR = "WyItY3JlYXRlZF9hdCIsIjIwMjYtMTItMDRUMTA6MDA6MDArMDA6MDAiLCIwMTkwYjNjNC01ZDZlLTdmODAtOWExYi0yYzNkNGU1ZjZhN2QiXQ"  # as list pages give it out
-_LINE = {"description": "Consulting", "quantity": "10", "unit": "h", "unit_price": "150.00", "tax_rate": "19"}
+The glossary is data: glossary.json, grouped by area, holds each field's [description, example]."""
 
-FIELDS: dict[str, tuple[str, object]] = {
-    # clients and addresses
-    "client": ("The buyer, inline (a new client snapshot), instead of client_id", _CLIENT),
-    "name": ("The name: a company or a person", "GreenLeaf Gardening GmbH"),
-    "email": ("E-mail address", "billing@greenleaf.example"),
-    "phone": ("Phone number", "+49 30 1234567"),
-    "client_number": ("The client's number in your books", "K-1001"),
-    "address": ("Postal address; street, zip, city and country are needed to issue an invoice", _CLIENT["address"]),
-    "street": ("Street and house number", "Gartenweg 5"),
-    "line2": ("Second address line", "Building B"),
-    "city": ("City", "Berlin"),
-    "state": ("State or region", "Berlin"),
-    "zip": ("Postal code", "10115"),
-    "country": ("Country, ISO 3166-1 alpha-2", "DE"),
-    "vat_id": ("VAT identification number", "DE123456789"),
-    "tax_number": ("National tax number", "30/123/45678"),
-    "buyer_reference": ("The buyer's reference, e.g. the Leitweg-ID of a German public buyer", "04011000-12345-67"),
-    "client_id": ("A client's id (list_clients finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b"),
-    "client_name": ("The client by name: an existing client matched by name, else a new client with that name", "Globex"),
-    "query": ("Text to search for", "globex"),
-    # documents
-    "type": ("Document type", "invoice"),
-    "lines": ("The document's lines, in order", [_LINE]),
-    "description": ("What was delivered; the line's text", "Consulting"),
-    "quantity": ("How many units", "10"),
-    "unit": ("Unit of the quantity", "h"),
-    "unit_price": ("Net price of one unit", "150.00"),
-    "gross_unit_price": ("Gross price of one unit (instead of unit_price)", "178.50"),
-    "tax_rate": ("VAT rate in percent; left out: the product's, else the account default (foreign clients: see vat_note)", "19"),
-    "discount_rate": ("Discount in percent", "10"),
-    "product_id": ("A stored product's id: its title, unit, price and VAT rate fill the line", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7c"),
-    "currency": ("Currency, ISO 4217", "EUR"),
-    "issue_date": ("Date of issue, YYYY-MM-DD (left out: the day it is finalized)", "2026-12-04"),
-    "service_date": ("Date of the service or delivery, YYYY-MM-DD", "2026-11-30"),
-    "service_period": ("Period of the service", {"start": "2026-11-01", "end": "2026-11-30"}),
-    "start": ("First day, YYYY-MM-DD", "2026-11-01"),
-    "end": ("Last day, YYYY-MM-DD", "2026-11-30"),
-    "due_date": ("Payment due date, YYYY-MM-DD (instead of due_days)", "2026-12-18"),
-    "due_days": ("Days from the issue date until payment is due (instead of due_date)", 14),
-    "introduction": ("Text above the lines", "As agreed, we invoice:"),
-    "notes": ("Text below the totals", "Thank you for your business."),
-    "vat_regulation": ("VAT treatment: standard, or zero-rated (reverse_charge, intra_community_supply, export, tax_exempt)", "standard"),
-    "language": ("Language of the document and its e-mail", "en"),
-    "export_type": ("pdf, or an e-invoice: factur-x (PDF with CII XML), xrechnung (UBL XML)", "pdf"),
-    "tax_exemption_reason": ("Why zero-rated lines are exempt (e-invoices need it)", "Exempt under section 4 UStG"),
-    "price_layout": ("net (B2B: net prices, VAT added) or gross (B2C: gross prices, VAT included)", "net"),
-    "show_prices": ("Whether the document shows prices (a delivery note shows none by default)", True),
-    "imported": ("History from another tool: the document keeps its own number and issue_date and is finalized as imported", True),
-    "number": ("An imported document's own number (unique per type in the account; never from the number series)", "RE-2019-0042"),
-    "custom_status": ("A status of your own beside the computed ones: name, date, notes (null clears it)",
-                      {"name": "disputed", "date": "2026-12-04", "notes": "Client asked for a correction"}),
-    "sent": ("An issued document marked as sent by hand, e.g. posted (false takes that mark back)", True),
-    "sent_date": ("When it was sent by hand, YYYY-MM-DD (today when left out)", "2026-12-04"),
-    "sent_notes": ("How it was sent, e.g. the postal service", "Posted, first class"),
-    "changes": ("Only the fields to change; the others stay as they are", {"notes": "Paid in advance."}),
-    "invoice_id": ("An invoice's id (list_invoices finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7d"),
-    "document_id": ("A document's id, of any type", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7d"),
-    "estimate_id": ("An estimate's id", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7e"),
-    "status": ("Filter by status: draft, open, paid, cancelled, or a state: sent, partially_paid, overdue, unpaid", "open"),
-    "date_from": ("From this issue date on, YYYY-MM-DD", "2026-12-01"),
-    "date_to": ("Up to this issue date, YYYY-MM-DD", "2026-12-31"),
-    "limit": ("How many entries at most", 20),
-    "offset": ("How many entries to skip (paging)", 0),
-    "cursor": ("A page's next_cursor: the page after it, nothing repeated or skipped (leave offset out)", _CURSOR),
-    # lifecycle
-    "reason": ("Why the invoice is cancelled (printed on the credit note)", "Billed twice by mistake"),
-    "recipient": ("E-mail address to send to; left out: the client's", "billing@greenleaf.example"),
-    "cc": ("Addresses to copy", ["accounting@greenleaf.example"]),
-    "subject": ("E-mail subject; left out: the account's template", "Invoice INV-2026-0001"),
-    "message": ("E-mail text; left out: the account's template", "Please find attached our invoice."),
-    "send_copy": ("Send a blind copy to the account's own address", False),
-    "amount": ("Amount paid, in the invoice's currency", "100.00"),
-    "date": ("Date of the payment, YYYY-MM-DD (today when left out)", "2026-12-04"),
-    "method": ("How it was paid", "bank_transfer"),
-    "reference": ("Payment reference, e.g. the bank transfer's text", "INV-2026-0001"),
-    "note": ("A note kept as the payment's reference", "cash"),
-    "approval_id": ("An approval's id: the `id` a held action answered (list_approvals finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a80"),
-    "payment_id": ("A payment's id (list_payments finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7f"),
-    # products
-    "product": ("The product", {"title": "Consulting", "unit": "h", "net_price": "150.00", "tax_rate": "19"}),
-    "title": ("The product's name, used as the line text", "Consulting"),
-    "net_price": ("Net price of one unit", "150.00"),
-    "gross_price": ("Gross price of one unit (instead of net_price)", "178.50"),
-    # text and prompts
-    "text": ("How a person would write the invoice, in English or German", "10 hours consulting for Globex at 150 EUR/h plus 19% VAT, due in 14 days"),
-    "dry_run": ("true (default): only show the draft; false: store it", True),
-    "llm_provider": ("A language model to read the text instead of the offline parser: a well-known name (gpt-4o, gpt-4.1-mini,"
-                     " gemini-2.5-flash, claude-sonnet-4-5) or an OpenAI-compatible base URL with llm_model", "gemini-2.5-flash"),
-    "llm_model": ("The model to ask at llm_provider (needed when that is a URL)", "gpt-4.1-mini"),
-    "llm_api_key": ("The model provider's API key, used for this call only: never stored, logged or answered", "sk-your-key"),
-    "prompt": ("The prompt to save", {"prompt_text": "Monthly retainer for Globex: 2000 EUR", "labels": [{"name": "monthly"}]}),
-    "prompt_text": ("The invoice text to draft from", "Monthly retainer for Globex: 2000 EUR"),
-    "labels": ("Labels to find it by", [{"name": "monthly", "color": "#2e7d32"}]),
-    "label": ("A label's name", "monthly"),
-    "color": ("A colour, #rrggbb", "#2e7d32"),
-    "prompt_id": ("A saved prompt's id (list_saved_prompts finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a80"),
-    # reports and settings
-    "period": ("Group by day, week, month, quarter or year", "month"),
-    "year": ("The calendar year of the unit (with period month, week, quarter or year)", 2026),
-    "quarter": ("The quarter, 1 to 4 (with period=quarter and year)", 4),
-    "month": ("The month, 1 to 12 (with period=month and year)", 12),
-    "week": ("The ISO week, 1 to 53 (with period=week and year)", 49),
-    "day": ("One day, YYYY-MM-DD (with period=day)", "2026-12-04"),
-    "top": ("How many top clients", 5),
-    "enabled": ("Whether payment reminders are e-mailed", True),
-    "levels": ("Reminder levels, by days past the due date (increasing)", [{"days_after_due": 7}, {"days_after_due": 21}]),
-    "days_after_due": ("Days past the due date", 7),
-    # recurring
-    "recurring_id": ("A recurring invoice's id (list_recurring_invoices finds it)", "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a81"),
-    "template": ("The recurring invoice: client, lines and schedule; texts may use {period} {month} {year} {quarter}",
-                 {"client_id": "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b", "lines": [{"description": "Hosting {month}", "unit_price": "49"}],
-                  "schedule": {"frequency": "monthly", "start": "2027-01-01"}}),
-    "schedule": ("When the invoices are issued", {"frequency": "monthly", "start": "2027-01-01", "day_of_month": 1}),
-    "frequency": ("How often", "monthly"),
-    "interval": ("Every how many weeks, months, quarters or years", 1),
-    "day_of_month": ("Day of the month to issue on (clamped to the month's end; not for weekly)", 1),
-    "end_date": ("Last day a run may fall on, YYYY-MM-DD", "2027-12-31"),
-    "max_runs": ("Stop after this many invoices", 12),
-    "count": ("How many runs to preview", 6),
-    "auto_finalize": ("Issue each invoice (else it stays a draft)", True),
-    "auto_send": ("E-mail each invoice (the key needs email:send)", {"recipient": "billing@greenleaf.example"}),
-    "catch_up": ("Missed periods: bill all, or only the latest", "all"),
-    # shared by irreversible tools
-    "confirm": ("false (default): only preview; true: do it", False),
-    "expected_total": ("The total the preview showed; a confirmed call with another total changes nothing", "285.60"),
-    "idempotency_key": ("Any unique text: the same key repeated returns the first answer and changes nothing", "invoice-globex-2026-12"),
-}
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+_AREAS: dict[str, dict[str, list]] = json.loads((Path(__file__).parent / "glossary.json").read_text(encoding="utf-8"))
+
+FIELDS: dict[str, tuple[str, object]] = {name: (description, example) for area in _AREAS.values() for name, (description, example) in area.items()}

@@ -9,31 +9,22 @@ from mcp.server.mcpserver import Context
 
 from billwire_gateway.calls import text as calls
 from billwire_gateway.mcp.arguments import Arguments, IdempotencyKey, Paging
-from billwire_gateway.mcp.toolbox import READ, WRITE, Toolbox
+from billwire_gateway.mcp.toolbox import READ, WRITE, Toolbox, derived
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.text import (
     DraftFromTextResult,
     DraftOptions,
     FromTextInput,
-    LlmApiKey,
-    LlmModel,
-    LlmProvider,
     Prompt,
     PromptInput,
-    PromptText,
 )
 
-
-class FromText(Arguments, kw_only=True):
-    text: PromptText
-    client_id: UUID | None = None
-    dry_run: bool = True
-    idempotency_key: IdempotencyKey | None = None
-    # A model to read the text, as over REST (else the configured one or the offline parser); the
-    # key is for this call only: never stored, logged or answered.
-    llm_provider: LlmProvider | None = None
-    llm_model: LlmModel | None = None
-    llm_api_key: LlmApiKey | None = None
+# What drafting from a text and running a saved prompt take: the REST body's fields (a model to read
+# the text, else the configured one or the offline parser; the key is for this call only: never
+# stored, logged or answered), but a dry run unless told otherwise, and an idempotency key.
+AGENT_DRAFTING = [("dry_run", bool, True), ("idempotency_key", IdempotencyKey | None, None)]
+FromText = derived("FromText", FromTextInput, without=("provider", "dry_run"), extra=AGENT_DRAFTING)
+RunSaved = derived("RunSaved", DraftOptions, without=("provider", "dry_run"), extra=[("prompt_id", UUID), *AGENT_DRAFTING])
 
 
 class PromptFilters(Paging, kw_only=True):
@@ -44,16 +35,6 @@ class PromptFilters(Paging, kw_only=True):
 class NewPrompt(Arguments, kw_only=True):
     prompt: PromptInput
     idempotency_key: IdempotencyKey | None = None
-
-
-class RunSaved(Arguments, kw_only=True):
-    prompt_id: UUID
-    client_id: UUID | None = None
-    dry_run: bool = True
-    idempotency_key: IdempotencyKey | None = None
-    llm_provider: LlmProvider | None = None
-    llm_model: LlmModel | None = None
-    llm_api_key: LlmApiKey | None = None
 
 
 def model_choice(args: FromText | RunSaved) -> dict[str, str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from typing import TypeVar
 from uuid import UUID
 
 import msgspec
@@ -46,8 +47,16 @@ class GrantedCode(PendingRequest, kw_only=True):
     user_id: UUID
 
 
+Stored = TypeVar("Stored", PendingRequest, GrantedCode)
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _key(kind: str, secret: str, longest: int) -> str | None:
+    """Where a request id or code would be stored; None for one too short or too long to be ours."""
+    return f"{kind}.{_digest(secret)}" if 0 < len(secret) <= longest else None
 
 
 class GrantStore:
@@ -66,34 +75,39 @@ class GrantStore:
 
     async def add_request(self, request: PendingRequest) -> str:
         """The id the consent page is reached by."""
-        assert self.kv is not None
-        request_id = secrets.token_urlsafe(24)
-        await self.kv.put(f"request.{_digest(request_id)}", msgspec.json.encode(request))
-        return request_id
+        return await self._add("request", 24, request)
 
     async def request(self, request_id: str) -> PendingRequest | None:
-        entry = await self._get(f"request.{_digest(request_id)}") if 0 < len(request_id) <= 100 else None
-        return msgspec.json.decode(entry[0], type=PendingRequest) if entry else None
+        return await self._read(_key("request", request_id, 100), PendingRequest)
 
     async def take_request(self, request_id: str) -> PendingRequest | None:
-        raw = await self._take(f"request.{_digest(request_id)}") if 0 < len(request_id) <= 100 else None
+        raw = await self._take(_key("request", request_id, 100))
         return msgspec.json.decode(raw, type=PendingRequest) if raw else None
 
     async def add_code(self, grant: GrantedCode) -> str:
         """A new code with 256 random bits (the SDK asks for at least 160)."""
-        assert self.kv is not None
-        code = secrets.token_urlsafe(32)
-        await self.kv.put(f"code.{_digest(code)}", msgspec.json.encode(grant))
-        return code
+        return await self._add("code", 32, grant)
 
     async def code(self, code: str) -> GrantedCode | None:
-        entry = await self._get(f"code.{_digest(code)}") if 0 < len(code) <= 200 else None
-        return msgspec.json.decode(entry[0], type=GrantedCode) if entry else None
+        return await self._read(_key("code", code, 200), GrantedCode)
 
     async def take_code(self, code: str) -> bool:
-        return await self._take(f"code.{_digest(code)}") is not None
+        return await self._take(_key("code", code, 200)) is not None
 
-    async def _get(self, key: str) -> tuple[bytes, int] | None:
+    async def _add(self, kind: str, random_bytes: int, value: PendingRequest) -> str:
+        """A new random secret for `value`, stored under the secret's digest."""
+        assert self.kv is not None
+        secret = secrets.token_urlsafe(random_bytes)
+        await self.kv.put(f"{kind}.{_digest(secret)}", msgspec.json.encode(value))
+        return secret
+
+    async def _read(self, key: str | None, kind: type[Stored]) -> Stored | None:
+        entry = await self._get(key)
+        return msgspec.json.decode(entry[0], type=kind) if entry else None
+
+    async def _get(self, key: str | None) -> tuple[bytes, int] | None:
+        if key is None:
+            return None
         assert self.kv is not None
         try:
             entry = await self.kv.get(key)
@@ -103,12 +117,12 @@ class GrantStore:
             return None
         return entry.value, entry.revision or 0
 
-    async def _take(self, key: str) -> bytes | None:
+    async def _take(self, key: str | None) -> bytes | None:
         """The value, deleted on the revision read: None when another taker was first."""
-        assert self.kv is not None
         entry = await self._get(key)
         if entry is None:
             return None
+        assert self.kv is not None
         try:
             await self.kv.delete(key, last=entry[1])
         except (nats.js.errors.KeyWrongLastSequenceError, nats.errors.Error):

@@ -169,10 +169,14 @@ async def issue_api_key(
     return key
 
 
-async def create_account(pool: asyncpg.Pool, name: str) -> tuple[UUID, NewApiKey]:
-    """A new account with its first admin key (used by the CLI and `make run`)."""
+async def open_account(conn: asyncpg.Connection, name: str) -> tuple[UUID, NewApiKey]:
+    """A new account with its first admin key, in the caller's transaction."""
     account_id = new_id()
+    await sql.insert_account(conn, account_id, name, Profile(company_name=name))
+    return account_id, await issue_api_key(conn, account_id, "admin", ["read", "write", "email:send", "admin"])
+
+
+async def create_account(pool: asyncpg.Pool, name: str) -> tuple[UUID, NewApiKey]:
+    """A new account with its first admin key (used by the CLI and the tests)."""
     async with pool.acquire() as conn, conn.transaction():
-        await sql.insert_account(conn, account_id, name, Profile(company_name=name))
-        key = await issue_api_key(conn, account_id, "admin", ["read", "write", "email:send", "admin"])
-    return account_id, key
+        return await open_account(conn, name)

@@ -16,7 +16,7 @@ from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
 from billwire_invoices.approvals.rules import held_for_approval
-from billwire_invoices.documents import einvoice, quota, rules, sql
+from billwire_invoices.documents import einvoice, encoded, quota, rules, sql
 from billwire_invoices.documents.drafts import (
     buyer,
     create_draft,
@@ -218,7 +218,9 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_LIST)
     async def list_documents(self, cmd: ListDocuments) -> Page[Document]:
-        return await self.uow.read_page(cmd, lambda conn: sql.list_documents(conn, cmd))
+        """The page's documents go out as the JSON their `Document`s encode to, kept per stored version
+        (encoded.py): the reply is what encoding the Documents gives, without decoding them again."""
+        return await self.uow.read_page(cmd, lambda conn: sql.list_documents(conn, cmd, encoded.reply_items))
 
     @staticmethod
     async def _locked_draft(conn: asyncpg.Connection, ctx: Caller, doc_id: UUID, doc_type: str | None) -> Document:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from billwire_invoices.documents import counts, keyset
+from billwire_invoices.documents import counts, encoded, keyset
 from billwire_invoices.uow import Statement
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
@@ -21,10 +22,11 @@ def _as(type_: type[T], data: Any) -> T:
     return msgspec.convert(data, type_, strict=False)
 
 
-def _document(text: str) -> Document:
-    """A document from its stored JSON as text (`data::text`): decoded straight into the struct, half
-    the time of the pool's jsonb codec making dicts that are then converted."""
-    return msgspec.json.decode(text, type=Document, strict=False)
+_document = encoded.decoded
+
+
+def _documents(texts: list[str]) -> list[Document]:
+    return [_document(text) for text in texts]
 
 
 # -- clients and products -----------------------------------------------------------------------
@@ -231,15 +233,19 @@ def document_filters(query: ListDocuments) -> tuple[list[str], list[Any]]:
     return conditions, args
 
 
-async def list_documents(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[Document], int, str | None]:
+async def list_documents(
+    conn: asyncpg.Connection, query: ListDocuments, items: Callable[[list[str]], list[T]] = _documents,  # type: ignore[assignment]
+) -> tuple[list[T], int, str | None]:
     """One page in the query's order, the total of all matches, and the cursor of the next page (None on
-    the last). With a cursor the page starts after it (keyset.py); else at the offset."""
+    the last). With a cursor the page starts after it (keyset.py); else at the offset. `items` makes the
+    page's documents of their stored JSON texts: `Document`s, or a reply's bytes (encoded.py)."""
     # The running counts and the page in one snapshot: a page's position from the end is exact.
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        return await _list_page(conn, query, await counts.known_total(conn, query, _STATES))
+        rows, total, next_cursor = await _list_page(conn, query, await counts.known_total(conn, query, _STATES))
+    return items([r["data"] for r in rows]), total, next_cursor
 
 
-async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int | None) -> tuple[list[Document], int, str | None]:
+async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int | None) -> tuple[list[asyncpg.Record], int, str | None]:
     conditions, args = document_filters(query)
     column = keyset.SORT_COLUMNS[query.sort.lstrip("-")]
     direction = "DESC" if query.sort.startswith("-") else "ASC"
@@ -274,7 +280,7 @@ async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int 
     if total is None:
         total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
-    return [_document(r["data"]) for r in rows], total, next_cursor
+    return rows, total, next_cursor
 
 
 async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:

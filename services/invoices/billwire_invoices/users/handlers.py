@@ -53,6 +53,21 @@ async def add_user(conn: asyncpg.Connection, ctx: Caller, user_input: user_contr
     return user_contracts.NewUser(user=user, password=generated)
 
 
+async def save_password(conn: asyncpg.Connection, ctx: Caller, before: user_contracts.User, new_hash: str, must_change: bool, action: str) -> user_contracts.User:
+    after = msgspec.structs.replace(before, must_change_password=must_change, session_generation=before.session_generation + 1)
+    statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
+    await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
+    return after
+
+
+async def regenerate_password(conn: asyncpg.Connection, ctx: Caller, before: user_contracts.User) -> user_contracts.NewUser:
+    """A generated password the user must change at the next sign-in; every session of theirs ends."""
+    password = rules.generated_password()
+    new_hash = await asyncio.to_thread(rules.hash_password, password)
+    after = await save_password(conn, ctx, before, new_hash, must_change=True, action="reset_password")
+    return user_contracts.NewUser(user=after, password=password)
+
+
 async def _audit(conn: asyncpg.Connection, ctx: Caller, user_id: UUID, action: str, before: Any, after: Any) -> None:
     statement = ("SELECT 1", [])
     await record(conn, statement, ctx, Change(entity="user", entity_id=user_id, action=action, before=before, after=after))
@@ -119,7 +134,7 @@ class UsersHandlers:
                 problems.append(FieldError(field="new_password", message="must differ from the current password"))
             check_problems(problems)
             new_hash = await asyncio.to_thread(rules.hash_password, cmd.new_password)
-            after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
+            after = await save_password(conn, cmd.ctx, before, new_hash, must_change=False, action="change_password")
         await announce_sessions_changed(self.publish, user_id)
         return after
 
@@ -138,13 +153,11 @@ class UsersHandlers:
 
     @answers(subjects.USER_RESET_PASSWORD)
     async def reset_password(self, cmd: user_contracts.ResetPassword) -> user_contracts.NewUser:
-        password = rules.generated_password()
         async with self.uow.transaction() as conn:
             before = found(await users_sql.get(conn, cmd.ctx.account_id, cmd.id, lock=True), ErrorCode.NOT_FOUND, "User", cmd.id)
-            new_hash = await asyncio.to_thread(rules.hash_password, password)
-            after = await self._save_password(conn, cmd.ctx, before, new_hash, must_change=True, action="reset_password")
+            reset = await regenerate_password(conn, cmd.ctx, before)
         await announce_sessions_changed(self.publish, cmd.id)
-        return user_contracts.NewUser(user=after, password=password)
+        return reset
 
     @answers(subjects.USER_DISABLE)
     async def disable(self, cmd: user_contracts.DisableUser) -> user_contracts.User:
@@ -166,10 +179,3 @@ class UsersHandlers:
         if ctx.user_id is None:
             raise BillwireError(ErrorCode.FORBIDDEN, "Only a signed-in person can do this, not an API key.")
         return ctx.user_id
-
-    @staticmethod
-    async def _save_password(conn: asyncpg.Connection, ctx: Caller, before: user_contracts.User, new_hash: str, must_change: bool, action: str) -> user_contracts.User:
-        after = msgspec.structs.replace(before, must_change_password=must_change, session_generation=before.session_generation + 1)
-        statement = users_sql.set_password(ctx.account_id, before.id, new_hash, must_change)
-        await record(conn, statement, ctx, Change(entity="user", entity_id=before.id, action=action, before=before, after=after))
-        return after

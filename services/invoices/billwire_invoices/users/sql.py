@@ -37,6 +37,14 @@ async def by_email_with_hash(conn: asyncpg.Connection, email: str) -> tuple[User
     return None if row is None else (_user(row), row["password_hash"])
 
 
+async def owner_by_email(conn: asyncpg.Connection, email: str) -> User | None:
+    """An enabled owner with this e-mail, locked for the rest of the transaction."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM users WHERE lower(email) = lower($1) AND role = 'owner' AND disabled_at IS NULL FOR UPDATE", email
+    )
+    return None if row is None else _user(row)
+
+
 async def get(conn: asyncpg.Connection, account_id: UUID, user_id: UUID, *, lock: bool = False) -> User | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM users WHERE account_id = $1 AND id = $2" + (" FOR UPDATE" if lock else ""), account_id, user_id

@@ -65,6 +65,13 @@ class DocumentActionsController(Controller):
             return await document_page(request, person, document_id, ActionErrors(action, values, _at_fields(outcome)))
         return redirect(to(outcome) if to else f"/documents/{document_id}", done, person)
 
+    async def _change(
+        self, request: Request, person: PersonDep, document_id: UUID, action: str, values: dict[str, str],
+        patch: Callable[[], DocumentPatch], done: str,
+    ) -> Response:
+        """A mark on an issued document (sent by hand, the account's own status) set or taken back: the same PATCH the API takes."""
+        return await self._form_do(request, person, document_id, action, values, calls.UPDATE_DOCUMENT, lambda: (patch(),), done)
+
     @post("/finalize")
     async def finalize(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         return await self._do(request, person, document_id, calls.FINALIZE)
@@ -85,7 +92,7 @@ class DocumentActionsController(Controller):
 
     @post("/payments/{payment_id:uuid}/delete")
     async def delete_payment(self, request: Request, person: PersonDep, document_id: FromPath[UUID], payment_id: FromPath[UUID]) -> Response:
-        return await self._do(request, person, document_id, calls.DELETE_PAYMENT, lambda: (payment_id,))
+        return await self._do(request, person, document_id, calls.DELETE_PAYMENT, lambda: (payment_id,), "Payment deleted.")
 
     @post("/mark-paid")
     async def mark_paid(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
@@ -113,24 +120,22 @@ class DocumentActionsController(Controller):
     async def mark_sent(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         """Sent by hand (posted, handed over): the day and a note; the same PATCH the API takes."""
         values = given(await request.form(), ("sent_date", "sent_notes"))
-        patch = lambda: (convert({"sent": True} | values, DocumentPatch),)  # noqa: E731
-        return await self._form_do(request, person, document_id, "sent", values, calls.UPDATE_DOCUMENT, patch, "Marked as sent.")
+        patch = lambda: convert({"sent": True} | values, DocumentPatch)  # noqa: E731
+        return await self._change(request, person, document_id, "sent", values, patch, "Marked as sent.")
 
     @post("/unmark-sent")
     async def unmark_sent(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        patch = lambda: (convert({"sent": False}, DocumentPatch),)  # noqa: E731
-        return await self._form_do(request, person, document_id, "unsent", {}, calls.UPDATE_DOCUMENT, patch, "No longer marked as sent.")
+        return await self._change(request, person, document_id, "unsent", {}, lambda: convert({"sent": False}, DocumentPatch), "No longer marked as sent.")
 
     @post("/custom-status")
     async def custom_status(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
         values = given(await request.form(), ("name", "date", "notes"))
-        patch = lambda: (DocumentPatch(custom_status=convert(values, CustomStatus)),)  # noqa: E731
-        return await self._form_do(request, person, document_id, "status", values, calls.UPDATE_DOCUMENT, patch, "Status set.")
+        patch = lambda: DocumentPatch(custom_status=convert(values, CustomStatus))  # noqa: E731
+        return await self._change(request, person, document_id, "status", values, patch, "Status set.")
 
     @post("/custom-status/clear")
     async def clear_custom_status(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        patch = lambda: (convert({"custom_status": None}, DocumentPatch),)  # noqa: E731
-        return await self._form_do(request, person, document_id, "status", {}, calls.UPDATE_DOCUMENT, patch, "Status cleared.")
+        return await self._change(request, person, document_id, "status", {}, lambda: convert({"custom_status": None}, DocumentPatch), "Status cleared.")
 
     @post("/duplicate")
     async def duplicate(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:

@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.controllers.links import link_gone, public_page
-from billwire_gateway.web.i18n_approvals import ACTION_LABELS
+from billwire_gateway.web.i18n import ACTION_LABELS
 from billwire_shared import subjects
 from billwire_shared.contracts.approvals import Approval, ApprovalLink, DecideApproval, DecideByLink, DecisionInput, ListApprovals
 from billwire_shared.contracts.common import ById, Page

@@ -16,7 +16,7 @@ from billwire_gateway.calls import settings as calls
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_gateway.web.context import PersonDep, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import address, convert, field_errors, given, text
-from billwire_gateway.web.i18n_approvals import ACTION_LABELS
+from billwire_gateway.web.i18n import ACTION_LABELS
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import ApiKey, ApiKeyInput, NewApiKey, NumberSeries, Profile, ProfilePatch
 from billwire_shared.contracts.approvals import APPROVAL_ACTIONS
