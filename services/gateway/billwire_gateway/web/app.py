@@ -92,6 +92,9 @@ def template_config() -> TemplateConfig:
     def configure(engine: JinjaTemplateEngine) -> None:
         engine.engine.autoescape = True
         engine.engine.trim_blocks = engine.engine.lstrip_blocks = True
+        # The templates ship with the code (a new version is a new process): no stat of each
+        # template file, its base and its macros on every page to see whether it changed.
+        engine.engine.auto_reload = False
 
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure)
 

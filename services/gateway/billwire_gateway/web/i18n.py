@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,10 +82,10 @@ class Texts:
             return "–"
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return format_datetime(value, format="short", locale=BABEL_LOCALES[self.language], tzinfo=None)
+        return _datetime(value, value.utcoffset(), self.language)
 
     def month(self, value: date) -> str:
-        return format_date(value, format="MMM yy", locale=BABEL_LOCALES[self.language])
+        return _month(value, self.language)
 
 
 # Babel's formatting, memoized: a page formats dozens of amounts and dates, and the same ones again
@@ -107,3 +107,16 @@ def _number(value: str, language: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _date(value: date, language: str) -> str:
     return format_date(value, format="medium", locale=BABEL_LOCALES[language])
+
+
+@functools.lru_cache(maxsize=4096)
+def _datetime(value: datetime, offset: timedelta | None, language: str) -> str:
+    """Times of the activity lists and a document's history: the same few on every view of a page.
+    Printed in the value's own offset, which is part of the key: aware datetimes of one instant are
+    equal whatever their offsets."""
+    return format_datetime(value, format="short", locale=BABEL_LOCALES[language], tzinfo=None)
+
+
+@functools.lru_cache(maxsize=64)
+def _month(value: date, language: str) -> str:
+    return format_date(value, format="MMM yy", locale=BABEL_LOCALES[language])

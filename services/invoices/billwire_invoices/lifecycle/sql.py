@@ -88,14 +88,14 @@ async def set_send_state(
 
 def queued_send_info(request: SendRequest) -> SendInfo:
     """What `insert_send(..., "queued")` stored, read back without a round trip."""
-    return _info(request, "queued", None, request.requested_at)
+    return send_info(request, "queued", None, request.requested_at)
 
 
 def _send_info(row: Any) -> SendInfo:
-    return _info(msgspec.convert(row["request"], SendRequest, strict=False), row["state"], row["reason"], row["updated_at"])
+    return send_info(msgspec.convert(row["request"], SendRequest, strict=False), row["state"], row["reason"], row["updated_at"])
 
 
-def _info(request: SendRequest, state: str, reason: str | None, updated_at: Any) -> SendInfo:
+def send_info(request: SendRequest, state: str, reason: str | None, updated_at: Any) -> SendInfo:
     """A send as listed: the stored request (its row's id, document, version and level come from it) and its state."""
     return SendInfo(
         id=request.id, document_id=request.document_id, version=request.version, state=state, to=request.to,

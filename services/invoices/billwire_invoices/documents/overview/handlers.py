@@ -1,5 +1,5 @@
 """Bus edge of the overview wing: one read per call, scoped by the caller's account (the overview
-page's figures, activity and open invoices come in one call, from one connection).
+page's figures, activity and open invoices come in one call, in one statement).
 
 No `from __future__ import annotations`: see documents/handlers.py.
 """
@@ -10,13 +10,11 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.overview import rules
 from billwire_invoices.documents.overview import sql as overview_sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
-from billwire_shared.contracts.documents import ListDocuments
 from billwire_shared.months import month_starts
 
 
@@ -30,19 +28,16 @@ class OverviewHandlers:
     async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:
         today = datetime.now(UTC).date()
         months = month_starts(today)
-        open_listing = ListDocuments(ctx=cmd.ctx, type="invoice", status="open", sort="date", limit=max(1, cmd.open_invoices_limit))
         async with self.uow.connection() as conn:
-            balances = await overview_sql.open_balances(conn, cmd.ctx.account_id)
-            paid = await overview_sql.paid_since(conn, cmd.ctx.account_id, months[-1])
-            revenue = await overview_sql.revenue_by_month(conn, cmd.ctx.account_id, months[0])
-            activity = await overview_sql.activity(conn, cmd.ctx.account_id, None, cmd.activity_limit) if cmd.activity_limit else []
-            open_invoices = (await documents_sql.list_documents(conn, open_listing))[0] if cmd.open_invoices_limit else []
+            rows = await overview_sql.overview(
+                conn, cmd.ctx.account_id, months[-1], months[0], cmd.activity_limit, cmd.open_invoices_limit,
+            )
         return user_contracts.Overview(
-            outstanding=rules.per_currency([(row["currency"], row["outstanding"]) for row in balances]),
-            overdue=rules.per_currency([(row["currency"], row["overdue"]) for row in balances]),
-            paid_this_month=rules.per_currency([(row["currency"], row["paid"]) for row in paid]),
-            revenue_by_month=[user_contracts.MonthRevenue(month=row["month"], currency=row["currency"], invoiced=row["invoiced"]) for row in revenue],
-            activity=[msgspec.convert(dict(row), user_contracts.Activity) for row in activity], open_invoices=open_invoices,
+            outstanding=rules.per_currency([(currency, outstanding) for currency, outstanding, _ in rows.balances]),
+            overdue=rules.per_currency([(currency, overdue) for currency, _, overdue in rows.balances]),
+            paid_this_month=rules.per_currency(rows.paid),
+            revenue_by_month=[user_contracts.MonthRevenue(month=month, currency=currency, invoiced=invoiced) for month, currency, invoiced in rows.revenue],
+            activity=rows.activity, open_invoices=rows.open_invoices,
         )
 
     @answers(subjects.ACTIVITY_LIST)

@@ -1,24 +1,20 @@
-"""Bus edge of the pages' reads: a document's page and the documents list, each answered from one
-connection with the queries the single reads use, so a page costs one bus call and shows what the
-REST calls would. No `from __future__ import annotations`: see documents/handlers.py.
+"""Bus edge of the pages' reads: a document's page (in one statement, views/sql.py) and the documents
+list (from one connection with the queries the list reads use), so a page costs one bus call and
+shows what the REST calls would. No `from __future__ import annotations`: see documents/handlers.py.
 """
 
 import asyncpg
-import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.documents import sql as documents_sql
-from billwire_invoices.documents.overview import sql as overview_sql
 from billwire_invoices.documents.views import rules
-from billwire_invoices.email import sql as email_sql
+from billwire_invoices.documents.views import sql as views_sql
 from billwire_invoices.email import templates
-from billwire_invoices.lifecycle import sql as lifecycle_sql
 from billwire_invoices.uow import UnitOfWork
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.email_settings import SendPreview
 from billwire_shared.contracts.pages import ClientChoice, DocumentsView, DocumentView, GetDocumentView, ListDocumentsView
-from billwire_shared.contracts.users import Activity
 from billwire_shared.errors import ErrorCode, found
 
 
@@ -33,19 +29,21 @@ class ViewHandlers:
         account_id = cmd.ctx.account_id
 
         async def work(conn: asyncpg.Connection) -> DocumentView:
-            doc = found(await documents_sql.get_document(conn, account_id, cmd.id), ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
+            rows = found(
+                await views_sql.document_view(conn, account_id, cmd.id, cmd.history_limit, cmd.with_send_preview),
+                ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id,
+            )
+            doc = rows.document
             parts = rules.parts_of(doc, cmd.with_send_preview)
-            history = [msgspec.convert(dict(row), Activity) for row in await overview_sql.activity(conn, account_id, cmd.id, cmd.history_limit)]
-            view = DocumentView(document=doc, history=history)
+            view = DocumentView(document=doc, history=rows.history)
             if "sends" in parts:
-                view.sends = await lifecycle_sql.sends_of(conn, account_id, cmd.id)
+                view.sends = rows.sends
             if "payments" in parts:
-                view.payments = await lifecycle_sql.payments_of(conn, account_id, cmd.id)
+                view.payments = rows.payments
             if "refunds" in parts:
-                view.refunds = await lifecycle_sql.refunds_of(conn, account_id, cmd.id)
-            if "send_preview" in parts:
-                profile, saved = await email_sql.get_profile_and_templates(conn, account_id)
-                subject, message = templates.compose(doc, profile, saved, doc.type)
+                view.refunds = rows.refunds
+            if "send_preview" in parts and rows.profile is not None and rows.templates is not None:
+                subject, message = templates.compose(doc, rows.profile, rows.templates, doc.type)
                 view.send_preview = SendPreview(recipient=doc.client.email, subject=subject, message=message)
             return view
 

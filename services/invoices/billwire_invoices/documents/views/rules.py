@@ -1,4 +1,4 @@
-"""Which parts a document's page shows, by its state (pure): nothing is read that the page would not show."""
+"""Which parts a document's page shows, by its state (pure): the page's one read fetches every part, the view keeps these."""
 
 from __future__ import annotations
 
