@@ -146,6 +146,10 @@ async def test_a_persons_day(web: Web, tmp_path: Path) -> None:
         await page.get_by_role("button", name="Create key").click()
         key = await page.locator("#new-key").input_value()
         assert key.startswith("bw_")
+        await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        await page.get_by_role("button", name="Copy").click()
+        await expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert await page.evaluate("navigator.clipboard.readText()") == key
         async with httpx.AsyncClient(base_url=web.base, headers={"Authorization": f"Bearer {key}"}) as api:
             assert (await api.get("/api/v1/invoices")).json()["total"] == 2
             await web.shot(page, "settings-keys")

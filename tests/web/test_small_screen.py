@@ -14,6 +14,9 @@ async def test_main_pages_fit_a_phone(web: Web) -> None:
             assert overflow <= 0, (path, overflow)
             if name:
                 await web.shot(page, name)
+        await page.goto("/documents/new")  # scrolled down, the page has the whole screen: the menu stays at the top
+        await page.get_by_role("button", name="Save draft / Recalculate").scroll_into_view_if_needed()
+        assert await page.evaluate("document.querySelector('.topbar').getBoundingClientRect().bottom") <= 0
 
 
 async def test_the_top_bar_is_one_row_on_a_laptop_in_both_languages(web: Web) -> None:

@@ -1,4 +1,5 @@
-"""Offset pages whose total the running counts know (type, plain status, overdue invoices) are read
+"""Offset pages whose total the running counts know (type, plain status; open, paid, sent or overdue
+invoices, by issue date too) are read
 from the end when they lie in the back half: every page, in every order, is the slice of the whole
 list it names, with the same total and `next_cursor`; ties of the sort value are broken by id the
 same way both ways; and the counts equal the documents counted row by row."""
@@ -15,8 +16,12 @@ from tests.integration.gateway.kept_tables import assert_kept_as_recounted
 from tests.stack import BUYER, Api, Stack, ready_account
 
 SORTS = ["-created_at", "created_at", "number", "-number", "date", "-date"]
+PAST = (date.today() - timedelta(days=30)).isoformat()
 FILTERS: list[dict[str, Any]] = [{}, {"status": "draft"}, {"status": "open"}, {"status": "paid"}, {"status": "cancelled"},
-                                 {"status": "overdue"}, {"status": "unpaid"}]
+                                 {"status": "overdue"}, {"status": "unpaid"}, {"status": "sent"},
+                                 # invoices by issue date, counted from the totals per day
+                                 {"status": "open", "from": "2026-01-01", "to": "2026-02-28"}, {"status": "paid", "from": "2026-01-05"},
+                                 {"status": "overdue", "to": "2026-01-05"}, {"status": "overdue", "from": PAST}, {"status": "sent", "to": PAST}]
 
 
 async def _invoice(api: Api, issue_date: str | None, finalize: bool, due_days: int = 14) -> dict:
@@ -39,12 +44,14 @@ async def _page(api: Api, **params: Any) -> dict:
 
 async def test_every_offset_page_is_its_slice_of_the_whole_list(stack: Stack) -> None:
     api = await ready_account(stack, "Pages GmbH")
-    past = (date.today() - timedelta(days=30)).isoformat()
+    past = PAST
     made = [await _invoice(api, day, finalize) for day, finalize in (
         ("2026-01-05", True), (None, False), ("2026-01-05", True), (past, True), ("2026-02-01", False), (None, False),
         ("2026-03-01", True), (past, True), ("2026-01-05", True))]
     await api.post(f"/invoices/{made[0]['id']}/mark-paid")
     await api.post(f"/invoices/{made[2]['id']}/cancel")
+    for sent in (made[3], made[6]):
+        assert (await api.patch(f"/invoices/{sent['id']}", json={"sent": True})).status_code == 200
     conn = await asyncpg.connect(stack.database_url, server_settings={"search_path": "invoices", "TimeZone": "UTC"})
     try:
         account_id = await conn.fetchval("SELECT account_id FROM documents WHERE id = $1", UUID(made[0]["id"]))

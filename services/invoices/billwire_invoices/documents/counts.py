@@ -1,8 +1,10 @@
 """The total of a document list read from the running counts (migration 0019) instead of counting
 every matching row, when the list's filters are ones those counts answer exactly: its type and a
-plain status (document_counts), or the overdue invoices (document_totals). Counting rows grows with
-the account (50,000 documents: tens of ms on every first page); these reads do not. Any other filter
-(a client, dates, a search, a derived state) answers None: the caller counts the rows."""
+plain status (document_counts), or invoices that are open, paid, sent or overdue, within an issue
+date range or not (document_totals, kept per issue day). Counting rows grows with the account
+(50,000 documents: tens of ms on every first page); these reads do not. Any other filter (a client,
+updated_since, a search, a flag, another derived state, dates on other lists) answers None: the
+caller counts the rows."""
 
 from __future__ import annotations
 
@@ -12,16 +14,18 @@ import asyncpg
 
 from billwire_shared.contracts.documents import ListDocuments
 
-_VALUE_FILTERS = ("client_id", "date_from", "date_to", "updated_since", "q")
+_VALUE_FILTERS = ("client_id", "updated_since", "q")
 _FLAG_FILTERS = ("paid", "sent", "finalized", "cancelled")
 
-# The same rule as the `overdue` list filter (documents/sql.py) for invoices: open, and marked
-# overdue by the scheduler or past the due date today.
-_OVERDUE_INVOICES = """
-SELECT coalesce(sum(documents), 0)::bigint FROM document_totals
-WHERE account_id = $1 AND type = 'invoice' AND status = 'open'
-  AND (overdue_marked OR due_date < (now() AT TIME ZONE 'UTC')::date)
-"""
+# document_totals holds every open and paid invoice per issue day; these are the list filters'
+# rules (documents/sql.py) for invoices in its terms. Overdue: open, and marked overdue by the
+# scheduler or past the due date today.
+_INVOICES_BY_DAY = {
+    "open": "status = 'open'",
+    "paid": "status = 'paid'",
+    "sent": "status = 'open' AND sent",
+    "overdue": "status = 'open' AND (overdue_marked OR due_date < (now() AT TIME ZONE 'UTC')::date)",
+}
 
 
 async def known_total(conn: asyncpg.Connection, query: ListDocuments, derived_states: Collection[str]) -> int | None:
@@ -29,9 +33,10 @@ async def known_total(conn: asyncpg.Connection, query: ListDocuments, derived_st
     `derived_states` is a condition on dates and payments, not a status)."""
     if any(getattr(query, name) for name in _VALUE_FILTERS) or any(getattr(query, name) is not None for name in _FLAG_FILTERS):
         return None
-    if query.status == "overdue" and query.type == "invoice":
-        return await conn.fetchval(_OVERDUE_INVOICES, query.ctx.account_id)
-    if query.status in derived_states:
+    by_day = query.type == "invoice" and query.status in _INVOICES_BY_DAY
+    if by_day and (query.date_from or query.date_to or query.status in derived_states):
+        return await _invoices_by_day(conn, query)
+    if query.date_from or query.date_to or query.status in derived_states:
         return None
     conditions, args = ["account_id = $1"], [query.ctx.account_id]
     for column, value in (("type", query.type), ("status", query.status)):
@@ -39,3 +44,14 @@ async def known_total(conn: asyncpg.Connection, query: ListDocuments, derived_st
             args.append(value)
             conditions.append(f"{column} = ${len(args)}")
     return await conn.fetchval(f"SELECT coalesce(sum(documents), 0)::bigint FROM document_counts WHERE {' AND '.join(conditions)}", *args)
+
+
+async def _invoices_by_day(conn: asyncpg.Connection, query: ListDocuments) -> int:
+    """Open, paid, sent or overdue invoices, issued within the query's dates if it has any: a sum over
+    the account's days (and the few groups of a day), not over its documents."""
+    conditions, args = ["account_id = $1", "type = 'invoice'", _INVOICES_BY_DAY[query.status or ""]], [query.ctx.account_id]
+    for bound, value in ((">=", query.date_from), ("<=", query.date_to)):
+        if value:
+            args.append(value)
+            conditions.append(f"issue_date {bound} ${len(args)}")
+    return await conn.fetchval(f"SELECT coalesce(sum(documents), 0)::bigint FROM document_totals WHERE {' AND '.join(conditions)}", *args)
