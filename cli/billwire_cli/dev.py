@@ -3,17 +3,19 @@
 Without DATABASE_URL / NATS_URL it starts the embedded Postgres and NATS (data in ./var,
 reused on the next run; var/servers.env says where they are, for the other commands), and
 without BILLWIRE_SMTP_HOST a local SMTP catcher that keeps every e-mail as var/mail/<n>.eml
-(port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates, starts every
+(port BILLWIRE_DEV_SMTP_PORT, default 2525), all three at once. It migrates while it starts every
 service with its output prefixed by its name and the `small` profile's pools (small_profile.py),
 creates a first account (with an owner for the web app) beside them on the first run, waits for
-the gateway's /ready and prints the account's API key, the web app's address, e-mail and
-password, and the URLs. Ctrl-C stops the services, then the servers.
+the gateway's /ready, says how long each phase took, waits for every service's first health
+answer, and prints the account's API key, the web app's address, e-mail and password, and the
+URLs. Ctrl-C stops the services, then the servers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
@@ -25,8 +27,6 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import asyncpg
 
 from billwire_cli import local_servers, small_profile
 from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, secrets_keys, show
@@ -127,8 +127,10 @@ async def _run(var: Path) -> int:
     servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher] = []
     services: list[Proc] = []
     steps: list[Proc] = []  # one-off commands running beside the services
+    started = loop.time()
     try:
         env = await _start_backends(var, servers)
+        servers_up = loop.time()
         local_servers.write(var, env)  # where other `billwire` commands find these servers
         mail = _mail_line(env, servers)
         if stop.is_set():
@@ -141,31 +143,36 @@ async def _run(var: Path) -> int:
         if port_in_use(port, local.strip("[]")):
             raise DevError(f"port {port} is already in use by another process; set PORT to another port")
 
+        # The migrations run while the services start (importing their libraries is most of that):
+        # the invoices service migrates too, under the same advisory lock, so it finds them done.
         migrate = await _spawn(out, "migrate", ["-m", "billwire_invoices", "migrate"], env)
+        for name, module in SERVICES:
+            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         code = await _wait_or_stop(migrate, stop)
         if code is None:
             return 0
         if code != 0:
             raise DevError(f"migrations failed: `python -m billwire_invoices migrate` exited with code {code}")
+        migrated = loop.time()
 
         path = var / CREDENTIALS_FILE
         first_start = not path.exists()
         if first_start:  # beside the services, not after them: it needs only the migrated schema
             steps.append(await _spawn(out, "account", ACCOUNT_ARGS, env, capture=True))
-        for name, module in SERVICES:
-            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
         base = f"http://{local}:{port}"
-        await _wait_ready(f"{base}/ready", services, stop)
-        if stop.is_set():
-            return 0
-
-        if first_start:
-            credentials = await _created_account(out, steps[0], stop)
-            if credentials is None:
-                return 0
-        else:
-            credentials = Credentials.read(path)
+        if await _wait_ready(f"{base}/ready", services, stop):
+            ready = loop.time() - started
+            say(f"ready in {ready:.1f} s: the servers started in {servers_up - started:.1f} s, then the gateway and the"
+                f" invoices service in {ready - (servers_up - started):.1f} s (the migrations beside them took"
+                f" {migrated - servers_up:.1f} s)")
+        # Even when stopping: the first account exists once its step ran, and its key is shown only
+        # once; without the file the next start would try to create it again.
+        credentials = await _created_account(out, steps[0], stop) if first_start else Credentials.read(path)
         credentials.write(path, base)
+        await _wait_answering(f"{base}/ready", stop)
+        if stop.is_set():
+            say("stopping…")
+            return 0
         out.write(banner(base, credentials if first_start else None, path, mail))
 
         stopper = asyncio.create_task(stop.wait())
@@ -217,7 +224,7 @@ async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgr
     if failed := next((result for result in started if isinstance(result, BaseException)), None):
         raise failed  # the caller stops those that did start
     if pg is not None:
-        await _ensure_database(pg.url, DEV_DATABASE)
+        await asyncio.to_thread(pg.ensure_database, DEV_DATABASE)
         env["DATABASE_URL"] = pg.url_for(DEV_DATABASE)
         say(f"Postgres (embedded, data in {show(pg.data_dir)}): {env['DATABASE_URL']}")
     if nats is not None:
@@ -245,15 +252,6 @@ def _mail_line(env: dict[str, str], servers: list) -> str:
     if catcher is not None:
         return f"  Mail: {show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
     return f"  Mail: sent through {env['BILLWIRE_SMTP_HOST']}:{env.get('BILLWIRE_SMTP_PORT', '2525')}"
-
-
-async def _ensure_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
-            await conn.execute(f'create database "{name}"')
-    finally:
-        await conn.close()
 
 
 async def _spawn(out: Output, name: str, args: list[str], env: dict[str, str], *, capture: bool = False) -> Proc:
@@ -303,7 +301,8 @@ async def _wait_or_stop(p: Proc, stop: asyncio.Event) -> int | None:
     return p.waiter.result()
 
 
-async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> None:
+async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> bool:
+    """True once `url` answers 200; False when stopped first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + READY_TIMEOUT
     while not stop.is_set():
@@ -312,13 +311,37 @@ async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> No
             names = ", ".join(f"{s.name} (exit code {s.proc.returncode})" for s in dead)
             raise DevError(f"service exited before the gateway was ready: {names}")
         if await asyncio.to_thread(_http_ok, url):
-            return
+            return True
         if loop.time() > deadline:
             raise DevError(f"the gateway did not answer {url} with 200 within {READY_TIMEOUT:.0f}s")
         try:
             await asyncio.wait_for(stop.wait(), 0.3)
         except TimeoutError:
             pass
+    return False
+
+
+async def _wait_answering(url: str, stop: asyncio.Event) -> None:
+    """Until every service answers the health check that /ready makes (rendering and the mailer,
+    which do not gate /ready, too: the banner promises a running system), READY_TIMEOUT at most."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT
+    while not stop.is_set() and loop.time() < deadline:
+        if await asyncio.to_thread(_all_answer, url):
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), 0.2)
+        except TimeoutError:
+            pass
+
+
+def _all_answer(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            services = json.loads(resp.read()).get("services") or {}
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+    return all(reply is not None for reply in services.values())
 
 
 def _http_ok(url: str) -> bool:
@@ -329,10 +352,15 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Credentials | None:
-    code = await _wait_or_stop(step, stop)
-    if code is None:
-        return None
+async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Credentials:
+    """The first account's key and sign-in, once its step ends (a Ctrl-C meanwhile waits for it)."""
+    if stop.is_set() and not step.waiter.done():
+        say("saving the first account's key before stopping…")
+    try:
+        code = await asyncio.wait_for(asyncio.shield(step.waiter), READY_TIMEOUT)
+    except TimeoutError:
+        raise DevError(f"creating the first account did not finish within {READY_TIMEOUT:.0f}s") from None
+    await _drain(step)
     keys = [m.group(1) for line in step.stdout if (m := API_KEY_LINE.match(line))]
     web = dict(m.groups() for line in step.stdout if (m := WEB_LINE.match(line)))
     if code != 0 or len(keys) != 1 or len(web) != 2:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 # Per service, as in the Kubernetes dev overlay (deploy/k8s/overlays/dev/kustomization.yaml).
 SERVICE_ENV: dict[str, dict[str, str]] = {
-    "invoices": {"BILLWIRE_DB_POOL_SIZE": "8"},
-    "rendering": {"BILLWIRE_DB_POOL_SIZE": "4"},
-    "mailer": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_SEND_CONCURRENCY": "4"},
+    "invoices": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_DB_POOL_MIN_SIZE": "1"},
+    "rendering": {"BILLWIRE_DB_POOL_SIZE": "4", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_RENDER_RECENT_PDFS_MB": "8"},
+    "mailer": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_SEND_CONCURRENCY": "4"},
 }
 
 # The embedded Postgres: enough connections for the pools above plus each service's own few and

@@ -33,6 +33,8 @@ HEALTH_SUBJECTS = {"invoices": subjects.SYSTEM_HEALTH, "rendering": subjects.REN
 
 class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
     db_pool_size: int = 8
+    # Connections the pool keeps open while idle (each is a Postgres backend of a few MB).
+    db_pool_min_size: int = 2
     migrate_on_start: bool = True
     # Messages each subscriber handles at once (FastStream's default is one).
     rpc_concurrency: int = 32
@@ -135,7 +137,10 @@ class Service:
             await declare_jetstream(js, self.names, self.durables, settings.events_replicas, watch=self.exhausted)
             if settings.migrate_on_start and self.migrations is not None:
                 await migrate(settings.database_url, self.name, self.migrations)
-            self.pool = await open_schema_pool(settings.database_url, self.name, max_size=settings.db_pool_size)
+            self.pool = await open_schema_pool(
+                settings.database_url, self.name, min_size=min(settings.db_pool_min_size, settings.db_pool_size),
+                max_size=settings.db_pool_size,
+            )
             stack.push_async_callback(self.pool.close)
             self.broker = create_broker(settings.nats_url, service=self.name, prefix=settings.prefix)
             health = health_handler(self.name, self.pool, self.ready_check, self.unready_reason)

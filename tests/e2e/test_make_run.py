@@ -101,3 +101,41 @@ async def test_billwire_run_starts_everything_prints_a_key_and_stops_cleanly() -
             assert await stop(proc) == 0
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+async def test_a_stop_as_soon_as_the_first_start_is_ready_keeps_the_first_account() -> None:
+    """Ctrl-C the moment /ready answers (the footprint bench does): the first account already
+    exists, so its key is saved before stopping and the next start uses it, not a second account."""
+    home = Path(tempfile.mkdtemp(prefix="billwire-make-run-"))
+    home.chmod(0o755)
+    var, port = home / "var", free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROPPED} | {
+        "PORT": str(port), "BILLWIRE_DEV_PG_PORT": str(free_port()), "BILLWIRE_DEV_NATS_PORT": str(free_port()),
+        "BILLWIRE_DEV_SMTP_PORT": str(free_port()),
+    }
+    seen: list[str] = []
+    try:
+        proc = await start(var, port, env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http, asyncio.timeout(120):
+                while True:
+                    try:
+                        if (await http.get("/ready")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.05)
+        finally:
+            assert await stop(proc) == 0
+        key = next(line.split("=", 1)[1] for line in (var / "dev-credentials.env").read_text().splitlines()
+                   if line.startswith("BILLWIRE_API_KEY="))
+
+        proc = await start(var, port, env)
+        try:
+            await read_until(proc.stdout, r"Billwire is running", seen, 120)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as http:
+                assert (await http.get("/api/v1/clients")).status_code == 200
+        finally:
+            assert await stop(proc) == 0
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -54,23 +54,27 @@ def test_the_gateway_loads_lxml_with_the_first_svg_logo_and_cleans_it() -> None:
     assert "<rect" in result["svg"] and "script" not in result["svg"] and "onclick" not in result["svg"]
 
 
-def test_rendering_counts_pages_with_pypdf_loaded_by_the_first_pdf(tmp_path: Path) -> None:
+def test_rendering_counts_a_plain_pdfs_pages_without_pypdf_and_any_other_with_it(tmp_path: Path) -> None:
+    """A PDF written in plain text (as Chromium's are) is counted from its page tree; one whose
+    page tree and page objects disagree (here a doctored /Count) is left to pypdf."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for _ in range(3):
         writer.add_blank_page(width=595, height=842)
-    pdf = tmp_path / "three.pdf"
-    with pdf.open("wb") as fh:
+    plain, doctored = tmp_path / "three.pdf", tmp_path / "doctored.pdf"
+    with plain.open("wb") as fh:
         writer.write(fh)
+    doctored.write_bytes(plain.read_bytes().replace(b"/Count 3", b"/Count 4"))
     result = run_fresh(f"""
         import json, sys, billwire_rendering.app
         from billwire_rendering.renderer import page_count
-        before = "pypdf" in sys.modules
-        pages = page_count(open({str(pdf)!r}, "rb").read())
-        print(json.dumps({{"before": before, "after": "pypdf" in sys.modules, "pages": pages}}))
+        plain = page_count(open({str(plain)!r}, "rb").read())
+        loaded = "pypdf" in sys.modules
+        doctored = page_count(open({str(doctored)!r}, "rb").read())
+        print(json.dumps({{"plain": plain, "loaded": loaded, "doctored": doctored, "after": "pypdf" in sys.modules}}))
     """)
-    assert result == {"before": False, "after": True, "pages": 3}
+    assert result == {"plain": 3, "loaded": False, "doctored": 3, "after": True}
 
 
 def test_the_archive_route_imports_its_zip_writer_only_when_asked() -> None:
@@ -105,3 +109,20 @@ def test_the_openapi_document_is_built_when_first_read_with_its_error_responses_
     assert result["built_at_start"] is False
     assert {"400", "401", "422", "429"} <= set(result["errors"])
     assert result["example"] and result["error_schema"]
+
+
+def test_the_gateway_app_is_built_without_pydantic_or_opentelemetry_and_they_still_import_later() -> None:
+    """Litestar's optional plugins would load both (~13 MB); the MCP SDK's OAuth still gets pydantic."""
+    result = run_fresh("""
+        import json, os, sys
+        from cryptography.fernet import Fernet
+        os.environ.setdefault("BILLWIRE_SECRETS_KEYS", Fernet.generate_key().decode())
+        from billwire_gateway.app import create_app
+        app = create_app()
+        loaded = sorted(m for m in ("pydantic", "opentelemetry") if m in sys.modules)
+        from mcp.shared.auth import OAuthToken
+        token = OAuthToken(access_token="a", token_type="Bearer")
+        print(json.dumps({"loaded": loaded, "later": "pydantic" in sys.modules and token.access_token == "a",
+                          "schema": "/api/v1/invoices" in app.openapi_schema.to_schema()["paths"]}))
+    """)
+    assert result == {"loaded": [], "later": True, "schema": True}

@@ -36,3 +36,13 @@ def test_the_emails_carry_the_link_and_its_lifetime_in_both_languages() -> None:
     assert "zurücksetzen" in subject and link in body and "60 Minuten" in body
     subject, body = mails.password_reset("en", link, 60)
     assert subject == "Reset your Billwire password" and "60 minutes" in body
+
+
+def test_the_decoy_hash_costs_what_a_real_one_costs_and_matches_nothing() -> None:
+    """An unknown e-mail is checked against the decoy: made with the hasher's current parameters
+    (a library upgrade that changes them fails here), so a miss takes as long as a wrong password."""
+    assert not rules._hasher.check_needs_rehash(rules.DECOY_HASH)
+    assert rules.DECOY_HASH.split("$")[3] == rules.hash_password("x").split("$")[3]  # m=, t=, p=
+    assert rules.password_matches(None, "") is False and rules.password_matches(None, "password") is False
+    stored = rules.hash_password("correct horse battery")
+    assert rules.password_matches(stored, "correct horse battery") and not rules.password_matches(stored, "wrong")

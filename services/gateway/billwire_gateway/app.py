@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from litestar import Litestar, Router, asgi
@@ -54,6 +55,7 @@ from billwire_gateway.web.app import WebApp, template_config, with_web_pages
 from billwire_shared import __version__
 from billwire_shared.settings import load_settings
 from billwire_shared.subjects import Names
+from billwire_shared.telemetry import tracing_enabled
 
 log = logging.getLogger("billwire.gateway")
 API_BASE = "/api/v1"
@@ -145,6 +147,27 @@ class Gateway:
         return app
 
 
+@contextlib.contextmanager
+def _unused_plugins_hidden() -> Iterator[None]:
+    """While Litestar is built, pydantic (and OpenTelemetry, when tracing is off) look absent.
+
+    Litestar adds a plugin for every optional library it can import, and imports it to find out:
+    pydantic (the workers' FastStream needs it, so it is installed) and OpenTelemetry's API (for
+    its middleware check), about 13 MB in every gateway. The gateway's models are msgspec's (the
+    OpenAPI document is the same byte for byte) and tracing brings its own plugin. Hidden only
+    while the app is built: the MCP SDK's OAuth routes import pydantic as usual when first used."""
+    names = ["pydantic"] + ([] if tracing_enabled() else ["opentelemetry"])
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
     settings = settings or load_settings(GatewaySettings)
     gateway = Gateway(settings)
@@ -163,7 +186,16 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         security=[{"bearer": []}],
     )
     mcp = asgi("/api/mcp", is_mount=True, copy_scope=True)(gateway.mcp_endpoint)
-    app = Litestar(
+    with _unused_plugins_hidden():
+        app = _litestar(settings, gateway, api, mcp)
+    finish_openapi_when_built(app)
+    # Outside Litestar's routing and middleware, inside its before_send hook (request ids).
+    app.asgi_handler = RequestShape(app.asgi_handler, settings.max_query_bytes)
+    return app
+
+
+def _litestar(settings: GatewaySettings, gateway: Gateway, api: Router, mcp: Any) -> Litestar:
+    return Litestar(
         route_handlers=[
             SystemController, MetricsController, AgentsController, api, mcp, gateway.oauth.route(), gateway.web.router(), assets_router(),
         ],
@@ -192,7 +224,3 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    finish_openapi_when_built(app)
-    # Outside Litestar's routing and middleware, inside its before_send hook (request ids).
-    app.asgi_handler = RequestShape(app.asgi_handler, settings.max_query_bytes)
-    return app

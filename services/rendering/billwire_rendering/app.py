@@ -85,7 +85,7 @@ class RenderingService(Service):
             pool = BrowserPool(
                 chromium, pages=settings.render_pages, timeout=settings.render_timeout,
                 restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
-                page_reuse=settings.render_page_reuse, fontconfig=fontconfig,
+                page_reuse=settings.render_page_reuse, collect_every=settings.render_collect_every, fontconfig=fontconfig,
             )
             try:
                 await pool.start()
@@ -108,6 +108,7 @@ class RenderingService(Service):
         )
         self.renderer = Renderer(  # the watch renders like a pool
             pool, self.watch, client.render_input, share=share, max_pages=settings.render_max_pages,  # type: ignore[arg-type]
+            recent_pdf_bytes=settings.render_recent_pdfs_mb * 1024 * 1024,
         )
         pages = settings.render_pages
         register(broker, RenderingHandlers(self.renderer), self.names, self.settings.rpc_concurrency, max(pages * 4, 4))

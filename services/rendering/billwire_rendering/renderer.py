@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -42,13 +43,23 @@ log = logging.getLogger("billwire.rendering")
 EVENT_NAMESPACE = uuid.UUID("6f0c9a52-0d1f-4c8e-9a57-2b1d3c4e5f60")
 ISSUED_REMEMBERED = 4096  # issued PDFs (their metadata) kept in memory: a document's send follows its finalize
 MAX_REASON = 1000  # characters of a failed send's reason
-RECENT_PDF_BYTES = 32 * 1024 * 1024  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
 TOO_LONG_REMEMBERED = 1024  # document versions known to print over the page limit: asked again, not printed again
 
 
+_PAGE_TREE_ROOT = re.compile(rb"/Pages\s+(\d+)\s+0\s+R")  # the catalog's reference to the root of the page tree
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
 def page_count(pdf: bytes) -> int:
-    """pypdf, with what it loads (Pillow, fontTools, cryptography: about 25 MB), is imported with
-    the first PDF printed, not at start: a replica that has printed nothing does not carry it."""
+    """Chromium (Skia) writes every object in plain text: its pages are counted where the page tree's
+    root /Count and the number of page objects agree. Any other PDF is read by pypdf, which with
+    what it loads (Pillow, fontTools, cryptography: about 25 MB) stayed in every replica that had
+    printed once."""
+    if (root := _PAGE_TREE_ROOT.search(pdf)) is not None:
+        node = re.search(rb"(?<![0-9])%s 0 obj\s*<<(.*?)>>" % root.group(1), pdf, re.S)
+        count = re.search(rb"/Count\s+(\d+)", node.group(1)) if node is not None else None
+        if count is not None and int(count.group(1)) == len(_PAGE_OBJECT.findall(pdf)):
+            return int(count.group(1))
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
@@ -71,9 +82,10 @@ def rendered_event_id(artifact: Artifact, send: SendRequest | None) -> UUID:
 class Renderer:
     def __init__(
         self, pool: asyncpg.Pool, browser: BrowserPool, fetch_input: FetchInput, *, share: FairShare | None = None,
-        max_pages: int = 400,
+        max_pages: int = 400, recent_pdf_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.pool, self.browser, self.fetch_input = pool, browser, fetch_input
+        self.recent_pdf_bytes = recent_pdf_bytes  # issued PDFs' bytes kept in memory for the mailer's fetch, at most
         self.share = share or FairShare(2)  # whose render gets the next free page
         self.max_pages = max_pages
         self._too_long: OrderedDict[tuple[UUID, UUID, int], int] = OrderedDict()  # (account, document, version) -> pages
@@ -234,7 +246,7 @@ class Renderer:
     def _remember_pdf(self, account_id: UUID, artifact: Artifact, pdf: bytes) -> None:
         self._pdfs[artifact.id] = (account_id, artifact, pdf)
         self._pdf_bytes += len(pdf)
-        while self._pdf_bytes > RECENT_PDF_BYTES:
+        while self._pdf_bytes > self.recent_pdf_bytes:
             self._pdf_bytes -= len(self._pdfs.popitem(last=False)[1][2])
 
     async def chunk(self, ctx: Caller, artifact_id: UUID, offset: int, size: int) -> tuple[Artifact, bytes]:

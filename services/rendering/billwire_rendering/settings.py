@@ -20,6 +20,9 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # Documents one page prints before a new page replaces it: Chromium's work per document grows
     # with each one a page has held (about +1 ms CPU per 100).
     render_page_reuse: int = 150
+    # Documents one page prints between two garbage collections of its renderer (0: Chromium's own
+    # timing, which let each renderer swing up to ~120 MB); see browser.py.
+    render_collect_every: int = 10
     render_queue: int = 32  # renders that may wait for a page; more are refused (503)
     # Renders one account may have waiting or printing in a replica; more are refused (503). Free pages go
     # to the accounts in turn (see fairness.py).
@@ -29,6 +32,9 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     render_large_pages: int = 10
     # A PDF of more pages is not stored: 422 DOCUMENT_TOO_LONG (a send of it fails with that reason).
     render_max_pages: int = 400
+    # Issued PDFs kept in memory (MB, newest first) for the mailer, which fetches a send's PDF right
+    # after it was printed; an older one is read from the database.
+    render_recent_pdfs_mb: int = 32
     # TrueType copies of the templates' CFF fonts go here (empty: ~/.cache/billwire/fonts); Chromium
     # embeds those as real fonts, CFF ones as Type 3 drawings three times the size. See fonts.py.
     fonts_dir: str = ""

@@ -89,12 +89,24 @@ async def test_a_closed_pool_sends_its_waiting_renders_away() -> None:
         assert all(isinstance(result, BrowserGone) for result in results[1:]), results
 
 
-async def test_browser_is_recycled_after_k_renders_without_failing_a_render() -> None:
+async def test_browser_is_recycled_after_k_renders_without_failing_a_render_nor_two_browsers_at_once() -> None:
     async with running_pool(pages=2, restart_after=3) as pool:
         page = render_page(make_input())
+        most, done = 0, asyncio.Event()
+
+        async def count_browsers() -> None:
+            nonlocal most
+            while not done.is_set():
+                most = max(most, len(await asyncio.to_thread(browser_processes)))
+                await asyncio.sleep(0.01)
+
+        counter = asyncio.create_task(count_browsers())
         pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(10)))
+        done.set()
+        await counter
         assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
         assert pool.restarts >= 2 and pool.ready
+        assert most == 1, "a recycled browser closes before its successor starts"
         await asyncio.sleep(0.5)
         assert len(browser_processes()) == 1  # retired browsers were closed
 
@@ -113,6 +125,19 @@ async def test_pages_are_renewed_after_p_documents_and_the_pool_keeps_its_size()
         assert pool._idle.qsize() == 2
         assert len(pool._current.browser.contexts) == 2
         assert open_pages() == 2, "worn pages are closed"
+
+
+async def test_a_pages_renderer_collects_its_garbage_every_g_documents_and_keeps_printing() -> None:
+    async with running_pool(pages=2, collect_every=2, page_reuse=5) as pool:
+        page = render_page(make_input())
+        pdfs = await asyncio.gather(*(pool.render(page.html, page.footer) for _ in range(12)))
+        assert all(pdf.startswith(b"%PDF") and "Invoice INV-2026-0001" in flat(text(pdf)) for pdf in pdfs)
+        for _ in range(200):  # the last collections finish in the background
+            if pool._idle.qsize() == 2:
+                break
+            await asyncio.sleep(0.05)
+        # Each page printed 6 (or 5 and 7, ...): collected at 2 and 4, renewed at 5, collected again after.
+        assert pool.collections >= 4 and pool.pages_renewed >= 2 and pool._idle.qsize() == 2
 
 
 async def test_a_full_queue_pushes_back_instead_of_growing() -> None:
