@@ -8,7 +8,7 @@ refused (positive and negative data acceptance; tests/e2e/schemathesis.toml name
 whose business rules answer 400/422 to allowed input), a request without a key is a 401, a method
 a path does not document is a 405 with an Allow header and OPTIONS lists exactly the documented
 methods (the coverage phase's probes, tests/e2e/openapi_fuzz_hooks.py), and what a POST made can
-be read and, once deleted, is gone (the stateful phase, over the links schemathesis infers).
+be read and, once deleted, is gone (the stateful phase, over the links of the document).
 Requests go out with keys of a fuzz account of its own, a different one each time (tests/e2e/
 openapi_fuzz_hooks.py), so the gateway's real per-key limit of 100 a minute stays in force and
 never answers in the fuzzer's place.
