@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from billwire_gateway.web import i18n
+from billwire_gateway.web.context import shortened
 
 WEB = Path(i18n.__file__).parent
 LITERAL_TEXT = re.compile(r"""\bt\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
@@ -32,3 +33,8 @@ def test_every_text_on_the_pages_has_its_german() -> None:
     untranslated = {text: where for text, where in texts.items()
                     if german(text) == text and text not in SAME_IN_GERMAN}
     assert not untranslated, untranslated
+
+
+def test_a_long_message_is_shortened_at_a_word() -> None:
+    assert shortened("short enough", 20) == "short enough"
+    assert shortened("the buyer's street is required; the buyer's country is required", 40) == "the buyer's street is required; the …"

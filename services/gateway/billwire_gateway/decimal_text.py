@@ -1,7 +1,9 @@
 """Decimal fields given as strings must be spelled as the OpenAPI document says (the pattern of
 their `DecimalForm`): msgspec reads a Decimal as Python does, so "1e3", " 1", "+1", "1_000"
 and digits of other scripts would pass, and the document and the server would disagree. A JSON
-number is read by msgspec from its decimal text (never through a float) and needs no check."""
+number is read by msgspec from its decimal text (never through a float) and must have the same
+digits as a string would, written out (1e-38 or 0.000000001 would otherwise be taken and
+rounded to 0 where "0.000000001" is refused)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,17 @@ from litestar.types import Empty
 from billwire_shared.contracts.common import decimal_form
 from billwire_shared.errors import FieldError
 
-_exact = msgspec.json.Decoder(float_hook=Decimal)
+
+def _written_out(text: str) -> Decimal:
+    """The Decimal of a JSON number's text, a whole one in plain digits (5e7 is 50000000, which
+    an API answer then shows as such, not as "5E+7")."""
+    value = Decimal(text)
+    if value.as_tuple().exponent > 0 and value.adjusted() < 28:  # (28: the context's precision)
+        return value.quantize(1)
+    return value
+
+
+_exact = msgspec.json.Decoder(float_hook=_written_out)
 
 
 class ExactRequest(Request):
@@ -116,8 +128,20 @@ def decimal_problems(type_: Any, body: bytes) -> list[FieldError]:
     if not _has_decimals(type_):
         return []
     problems: list[FieldError] = []
-    _check(mi.type_info(type_), msgspec.json.decode(body), "", None, problems)
+    _check(mi.type_info(type_), _exact.decode(body), "", None, problems)
     return problems
+
+
+def _digits(number: Decimal | int) -> str | None:
+    """A JSON number as the decimal string of the same value (1e3 is "1000", 1.50 is "1.5", -0
+    is "0"); None when it has more than 40 digits before or after the point, which no pattern takes."""
+    value = Decimal(number)
+    if value == 0:
+        return "0"
+    if not -40 < value.adjusted() < 40:
+        return None
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _at(path: str, name: str) -> str:
@@ -129,7 +153,13 @@ def _check(node: mi.Type, value: Any, path: str, description: str | None, proble
         _check(node.type, value, path, (node.extra_json_schema or {}).get("description", description), problems)
     elif isinstance(node, mi.DecimalType):
         form = decimal_form(description)
-        if isinstance(value, str) and re.fullmatch(form.pattern, value) is None:
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            digits = _digits(value)
+            if digits is None or re.fullmatch(form.pattern, digits) is None:
+                problems.append(FieldError(
+                    field=path, message=f"must be a JSON number with the digits of a decimal string (pattern {form.pattern})",
+                ))
+        elif isinstance(value, str) and re.fullmatch(form.pattern, value) is None:
             problems.append(FieldError(
                 field=path, message=f"must be a decimal like 12.50 (digits, at most one point; pattern {form.pattern}) or a JSON number",
             ))

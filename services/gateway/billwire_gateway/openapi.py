@@ -1,4 +1,5 @@
-"""OpenAPI: document Billwire's error body on every API operation instead of Litestar's default."""
+"""OpenAPI: document Billwire's error body on every API operation instead of Litestar's default,
+and link what a POST makes to where it then lives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 
 from billwire_gateway.examples import add_examples
 from billwire_gateway.openapi_inputs import describe_inputs, describe_uploads, pin_invoice_type
+from billwire_gateway.openapi_links import link_created_resources
 from billwire_shared.errors import ErrorCode
 
 ERROR_SCHEMA = Schema(
@@ -74,6 +76,7 @@ class _FinishedOpenAPI(OpenAPIPlugin):
     def _build_openapi(self) -> OpenAPI:
         openapi = super()._build_openapi()
         document_errors(openapi)
+        link_created_resources(openapi)
         add_examples(openapi)
         return openapi
 

@@ -58,13 +58,14 @@ def input_classes() -> list[type[msgspec.Struct]]:
 
 
 def decimal_schema(node: dict[str, Any]) -> dict[str, Any]:
-    """A decimal field: its pattern as a string, or a JSON number in the same range."""
+    """A decimal field: its pattern as a string, or a JSON number of the same range and decimals."""
     form = decimal_form(node.get("description"))
-    number: dict[str, Any] = {"type": "number"}
-    if form.maximum is not None:
-        number["maximum"] = form.maximum
-    if form.minimum is not None:
-        number["exclusiveMinimum" if form.exclusive_minimum else "minimum"] = form.minimum
+    number: dict[str, Any] = {
+        "type": "number",
+        "exclusiveMinimum" if form.exclusive_minimum else "minimum": form.minimum,
+        "exclusiveMaximum" if form.exclusive_maximum else "maximum": form.maximum,
+        "multipleOf": 10**-form.decimals,
+    }
     described = {"description": node["description"]} if node.get("description") else {}
     return described | {"anyOf": [{"type": "string", "pattern": form.pattern}, number]}
 

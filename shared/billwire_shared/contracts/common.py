@@ -30,26 +30,32 @@ SINGLE_LINE_MESSAGE = "must be one line: no control characters (CR, LF, tab...) 
 
 class DecimalForm(NamedTuple):
     """What a decimal field takes: a string of `pattern` (the gateway refuses other spellings
-    such as "1e3", " 1" or "1_000", which Python's Decimal would read), or a JSON number in the
-    range, read from its decimal text, never through a float."""
+    such as "1e3", " 1" or "1_000", which Python's Decimal would read), or a JSON number of the
+    same digits, read from its decimal text, never through a float: the bounds and `decimals`
+    are the pattern's, as the OpenAPI document's number says them (range and multipleOf)."""
 
     pattern: str
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int
+    maximum: int
     exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    decimals: int = 8
 
 
 MONEY = "decimal string or JSON number, not negative"
 RATE = "percent, 0 to 100"
 QUANTITY = "decimal, greater than 0"
 DECIMAL_FORMS: dict[str | None, DecimalForm] = {
-    MONEY: DecimalForm(r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,8})?$", 0, 999_999_999_999),
+    MONEY: DecimalForm(r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,8})?$", 0, 10**11, exclusive_maximum=True),
     RATE: DecimalForm(r"^(100(\.0{1,8})?|(0|[1-9][0-9]?)(\.[0-9]{1,8})?)$", 0, 100),
-    QUANTITY: DecimalForm(r"^([1-9][0-9]{0,7}(\.[0-9]{1,8})?|0\.[0-9]{0,7}[1-9][0-9]{0,7})$", 0, 999_999_999, True),
+    QUANTITY: DecimalForm(
+        r"^([1-9][0-9]{0,7}(\.[0-9]{1,8})?|0\.([1-9][0-9]{0,7}|0[1-9][0-9]{0,6}|00[1-9][0-9]{0,5}|000[1-9][0-9]{0,4}|0000[1-9][0-9]{0,3}|00000[1-9][0-9]{0,2}|000000[1-9][0-9]{0,1}|0000000[1-9]))$", 0, 10**8, True, True,
+    ),  # below 1: one to eight decimals, not all 0 (one alternative for each count of leading zeros)
 }
 
 
-ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$")  # a decimal field of no kind above
+# a decimal field of no kind above
+ANY_DECIMAL = DecimalForm(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$", -(10**18), 10**18, True, True, 18)
 Money = Annotated[Decimal, msgspec.Meta(description=MONEY)]
 Rate = Annotated[Decimal, msgspec.Meta(description=RATE)]
 Quantity = Annotated[Decimal, msgspec.Meta(description=QUANTITY)]

@@ -36,6 +36,31 @@ async def test_other_spellings_of_a_decimal_are_422s_naming_the_field(stack: Sta
     assert [d["field"] for d in response.json()["error"]["details"]] == [f"lines[0].{field}"]
 
 
+@pytest.mark.parametrize(("field", "number"), [
+    ("unit_price", "1e-38"), ("unit_price", "0.000000001"), ("unit_price", "12.345678912"), ("unit_price", "1e11"),
+    ("quantity", "1e-38"), ("quantity", "1e8"), ("quantity", "0.123456789"), ("tax_rate", "100.000000001"),
+])
+async def test_a_json_number_needs_the_digits_a_decimal_string_may_have(stack: Stack, field: str, number: str) -> None:
+    """As a string each of these is refused by the field's pattern; as a JSON number it was taken
+    and rounded (0.000000001 became a price of 0) or kept in exponent form (1e-38)."""
+    api = await ready_account(stack)
+    line = b'{"description": "Hours", "quantity": 1, "unit_price": 10, "%s": %s}' % (field.encode(), number.encode())
+    body = b'{"client": %s, "lines": [%s]}' % (json.dumps(BUYER).encode(), line)
+    response = await api.post("/invoices", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert [d["field"] for d in response.json()["error"]["details"]] == [f"lines[0].{field}"]
+
+
+async def test_a_json_number_in_exponent_form_is_taken_written_out(stack: Stack) -> None:
+    api = await ready_account(stack)
+    line = b'{"description": "Hours", "quantity": 5e1, "unit_price": 1.50E2, "tax_rate": 1.9e1}'
+    body = b'{"client": %s, "lines": [%s]}' % (json.dumps(BUYER).encode(), line)
+    created = await api.post("/invoices", content=body, headers={"Content-Type": "application/json"})
+    assert created.status_code == 201, created.text
+    [taken] = created.json()["lines"]
+    assert (taken["quantity"], taken["unit_price"], taken["tax_rate"]) == ("50", "150", "19")
+
+
 async def test_the_upload_documents_its_one_part(stack: Stack) -> None:
     spec = (await stack.api(None).get("/schema/openapi.json")).json()
     upload = spec["paths"]["/api/v1/settings/profile/logo"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
@@ -54,6 +79,8 @@ async def test_request_bodies_are_described_as_decoded_and_responses_as_encoded(
     assert line["additionalProperties"] is False
     [as_text, as_number] = line["properties"]["unit_price"]["anyOf"][0]["anyOf"]
     assert as_text["type"] == "string" and as_number["type"] == "number"
+    # a number has the range and decimals of the pattern: 11 digits before the point, 8 after
+    assert (as_number["minimum"], as_number["exclusiveMaximum"], as_number["multipleOf"]) == (0, 10**11, 1e-8)
     assert schemas["RecurringInvoice"]["properties"]["lines"]["items"] == {"$ref": "#/components/schemas/LineInput"}
     assert "pattern" not in json.dumps(schemas["LineInput"]["properties"]["unit_price"])
     [currency, _] = schemas["ClientInput_request"]["properties"]["currency"]["anyOf"]

@@ -143,6 +143,18 @@ async def test_options_lists_every_method_of_the_path(stack: Stack) -> None:
         assert {m.strip() for m in refused.headers["allow"].split(",")} == allowed, (path, refused.headers)
 
 
+async def test_options_answers_whatever_the_query(stack: Stack) -> None:
+    """OPTIONS asks what a path allows, carrying the query of the request it asks about (the
+    fuzzer sends a GET's own parameters along): the query is not checked, as it reads none."""
+    api = await ready_account(stack, "Options Query GmbH")
+    for url in ("/stats?period=month&year=2026&month=12", "/clients?limit=5&bogus=1", "/archive?year=0.5"):
+        response = await api.request("OPTIONS", url)
+        assert response.status_code == 204, (url, response.text)
+        assert "GET" in response.headers["allow"], (url, response.headers)
+    refused = await api.get("/clients?bogus=1")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "UNKNOWN_QUERY_PARAMETER", refused.text
+
+
 async def test_a_misshapen_logo_upload_is_a_clear_4xx_without_python_reprs(stack: Stack) -> None:
     api = await ready_account(stack, "Logo Shapes GmbH")
     attempts = [

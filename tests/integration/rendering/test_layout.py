@@ -4,8 +4,10 @@ long invoices across pages, logo, titles per document type, tax notes, drafts.""
 from __future__ import annotations
 
 import io
+import subprocess
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -114,6 +116,23 @@ async def test_logo_is_in_the_header(pool: BrowserPool) -> None:
     plain = await pool.render(without.html, without.footer)
     assert image_count(plain) == 0
     assert "Acme Consulting GmbH" in text(plain).split("Globex")[0]  # the company name stands in for the logo
+
+
+async def test_an_svg_logo_with_only_a_viewbox_is_drawn(pool: BrowserPool, tmp_path: Path) -> None:
+    """Many exported SVG logos have a viewBox but no width or height: the header must still size and draw them
+    (the logo's box was 0 × 0, so the invoice had neither logo nor company name)."""
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" fill="#0f766e"/></svg>'
+    document = make_input(make_document())
+    document.logo = Logo(media_type="image/svg+xml", data=svg, sha256="x")
+    page = render_page(document)
+    (tmp_path / "logo.pdf").write_bytes(await pool.render(page.html, page.footer))
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(tmp_path / "logo.pdf"), str(tmp_path / "page")], check=True)
+    from PIL import Image
+
+    with Image.open(next(tmp_path.glob("page*.png"))).convert("RGB") as image:
+        top = image.crop((0, 0, image.width, image.height // 6))
+        teal = sum(1 for red, green, blue in top.getdata() if green > red + 40 and blue > red + 40 and green < 160)
+    assert teal > 100, teal  # 60 × 20 mm of the logo's colour at 40 dpi is some 1,800 pixels
 
 
 @pytest.mark.parametrize(("language", "kind", "title"), [

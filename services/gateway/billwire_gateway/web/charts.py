@@ -1,11 +1,17 @@
-"""The overview's revenue chart as plain SVG numbers, computed here so the template only draws."""
+"""The overview's revenue chart as plain SVG numbers, computed here so the template only draws;
+and each drawn chart kept, since the same figures are drawn on every view of the overview."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from jinja2 import Template
+from markupsafe import Markup
+
+from billwire_gateway.web.i18n import Texts
 from billwire_shared.contracts.users import MonthRevenue
 
 WIDTH, HEIGHT, BOTTOM, TOP = 720, 240, 28, 16
@@ -57,3 +63,24 @@ def revenue_chart(months: list[date], revenue: list[MonthRevenue], currency: str
         ))
     gridlines = [(TOP + plot_height * (1 - fraction), top * Decimal(str(fraction))) for fraction in (0, 0.5, 1)]
     return Chart(currency=currency, bars=bars, gridlines=gridlines)
+
+
+def figures(template: Template, language: str, months: list[date], revenue: list[MonthRevenue]) -> list[Markup]:
+    """Each currency's chart drawn by `template` (web/revenue_chart.html), EUR's empty one when there is
+    no revenue. A chart depends only on its arguments, so one drawn before is taken as it was: most
+    of the overview's template time was drawing the same bars and table again."""
+    currencies = sorted({row.currency for row in revenue}) or ["EUR"]
+    return [
+        _figure(template, language, currency, tuple(months),
+                tuple((row.month, row.invoiced) for row in revenue if row.currency == currency), len(currencies) > 1)
+        for currency in currencies
+    ]
+
+
+@functools.lru_cache(maxsize=512)
+def _figure(template: Template, language: str, currency: str, months: tuple[date, ...],
+            amounts: tuple[tuple[date, Decimal], ...], many: bool) -> Markup:
+    texts = Texts(language)
+    revenue = [MonthRevenue(month=month, currency=currency, invoiced=amount) for month, amount in amounts]
+    chart = revenue_chart(list(months), revenue, currency, texts.month)
+    return Markup(template.render(chart=chart, t=texts, many=many))  # the template escaped what it drew

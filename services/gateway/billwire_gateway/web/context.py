@@ -116,9 +116,19 @@ async def require_role(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise ApiError(ErrorReply(code=ErrorCode.FORBIDDEN, message="Your role may not do this."))
 
 
+FLASH_LENGTH = 400  # characters: quoted, even a German message stays within a cookie's 4 KB
+
+
 def flash_of(request: Request) -> str | None:
     value = request.cookies.get(FLASH_COOKIE)
-    return unquote(value)[:300] if value else None
+    return unquote(value)[:FLASH_LENGTH + 2] if value else None
+
+
+def shortened(text: str, limit: int = FLASH_LENGTH) -> str:
+    """A message cut to `limit` at a word, marked by an ellipsis (never ending mid-word)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ;,:") + " …"
 
 
 def page(request: Request, template: str, person: Person | None, status_code: int = 200, **context: Any) -> Template:
@@ -143,7 +153,7 @@ def redirect(path: str, flash: str | None = None, person: Person | None = None) 
     """303 See Other after a form: the browser GETs the next page (a reload never posts twice)."""
     response = Redirect(path, status_code=303)
     if flash:
-        text = person.texts(flash) if person else flash
+        text = shortened(person.texts(flash) if person else flash)
         response.set_cookie(FLASH_COOKIE, quote(text), path="/", httponly=True, samesite="lax", max_age=60)
     return response
 

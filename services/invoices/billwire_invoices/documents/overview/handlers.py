@@ -37,7 +37,7 @@ class OverviewHandlers:
             overdue=rules.per_currency([(currency, overdue) for currency, _, overdue in rows.balances]),
             paid_this_month=rules.per_currency(rows.paid),
             revenue_by_month=[user_contracts.MonthRevenue(month=month, currency=currency, invoiced=invoiced) for month, currency, invoiced in rows.revenue],
-            activity=rows.activity, open_invoices=rows.open_invoices,
+            activity=rows.activity, open_invoices=rows.open_invoices,  # type: ignore[arg-type]  # Raw: the Documents' JSON
         )
 
     @answers(subjects.ACTIVITY_LIST)

@@ -11,7 +11,6 @@ import asyncpg
 import msgspec
 
 from billwire_invoices.documents import encoded
-from billwire_shared.contracts.documents import Document
 from billwire_shared.contracts.users import Activity
 
 # The running totals of migration 0019 (see documents/reports.py), not the documents: the overview
@@ -75,13 +74,14 @@ SELECT
 
 class OverviewRows(msgspec.Struct, kw_only=True):
     """The overview's reads as decoded from OVERVIEW: per currency (outstanding, overdue), (paid),
-    per month and currency (invoiced), the activity and the open invoices."""
+    per month and currency (invoiced), the activity, and the open invoices as the JSON their
+    `Document`s encode to (encoded.py: kept per stored version, as the documents list sends them)."""
 
     balances: list[tuple[str, Decimal, Decimal]]
     paid: list[tuple[str, Decimal]]
     revenue: list[tuple[date, str, Decimal]]
     activity: list[Activity]
-    open_invoices: list[Document]
+    open_invoices: list[msgspec.Raw]
 
 
 async def overview(conn: asyncpg.Connection, account_id: UUID, paid_since: date, revenue_since: date, activity_limit: int,
@@ -90,7 +90,7 @@ async def overview(conn: asyncpg.Connection, account_id: UUID, paid_since: date,
     return OverviewRows(
         balances=_decoded(row["balances"], list[tuple[str, Decimal, Decimal]]), paid=_decoded(row["paid"], list[tuple[str, Decimal]]),
         revenue=_decoded(row["revenue"], list[tuple[date, str, Decimal]]), activity=activity_of(row["activity"]),
-        open_invoices=[encoded.decoded(data) for data in row["open_invoices"] or ()],
+        open_invoices=encoded.reply_items(row["open_invoices"] or ()),
     )
 
 

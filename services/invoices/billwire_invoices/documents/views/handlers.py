@@ -6,6 +6,7 @@ shows what the REST calls would. No `from __future__ import annotations`: see do
 import asyncpg
 
 from billwire_invoices import answers
+from billwire_invoices.documents import encoded
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.views import rules
 from billwire_invoices.documents.views import sql as views_sql
@@ -52,7 +53,9 @@ class ViewHandlers:
     @answers(subjects.DOCUMENT_LIST_VIEW)
     async def documents_view(self, cmd: ListDocumentsView) -> DocumentsView:
         async def work(conn: asyncpg.Connection) -> DocumentsView:
-            items, total, next_cursor = await documents_sql.list_documents(conn, cmd)
+            # The page's documents as the JSON their Documents encode to, kept per stored version
+            # (encoded.py), as the REST list sends them: not decoded here to be encoded again.
+            items, total, next_cursor = await documents_sql.list_documents(conn, cmd, encoded.reply_items)
             documents = Page(items=items, total=total, limit=cmd.limit, offset=cmd.offset, next_cursor=next_cursor)
             clients: list[ClientChoice] = []
             if cmd.clients_limit:
