@@ -19,16 +19,14 @@ import json
 import logging
 import os
 import re
-import shutil
 import signal
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from billwire_cli import local_servers, small_profile
+from billwire_cli.child_processes import Output, Proc, drain, say, spawn, stop_all, wait_or_stop
 from billwire_cli.dev_credentials import CREDENTIALS_FILE, Credentials, banner, secrets_keys, show
 from billwire_cli.embedded import (
     EmbeddedNats,
@@ -52,57 +50,13 @@ DEFAULT_NATS_PORT = 42229
 DEFAULT_SMTP_PORT = 2525
 NATS_MAX_PAYLOAD = 8 * 1024 * 1024  # "a few MB" (DESIGN.md: the bus); the server default is 1 MB
 READY_TIMEOUT = 60.0
-STOP_GRACE = 10.0
 API_KEY_LINE = re.compile(r"^API key: (bw_\S+)\s*$")
 WEB_LINE = re.compile(r"^Web (e-mail|password): (\S+)\s*$")
 DEV_OWNER_EMAIL = "owner@billwire.localhost"
 ACCOUNT_ARGS = ["-m", "billwire_invoices", "create-account", "--name", "My company", "--owner-email", DEV_OWNER_EMAIL, "--or-recover"]
 
-_WIDTH = max(len(name) for name, _ in SERVICES + [("migrate", ""), ("account", "")])
-_COLORS = ["36", "35", "33", "32", "34", "31"]
-
-
 class DevError(Exception):
     """Something `billwire run` cannot recover from; the message is shown as is."""
-
-
-@dataclass
-class Proc:
-    name: str
-    proc: asyncio.subprocess.Process
-    waiter: asyncio.Task[int]
-    pumps: list[asyncio.Task[None]] = field(default_factory=list)
-    stdout: list[str] = field(default_factory=list)  # only when captured
-
-
-class Output:
-    """Writes child output as `name      | line`, coloured on a terminal."""
-
-    def __init__(self) -> None:
-        self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        self._assigned: dict[str, str] = {}
-
-    def prefix(self, name: str) -> str:
-        label = f"{name:<{_WIDTH}} |"
-        if not self.color:
-            return label + " "
-        code = self._assigned.setdefault(name, _COLORS[len(self._assigned) % len(_COLORS)])
-        return f"\033[{code}m{label}\033[0m "
-
-    def line(self, name: str, text: str) -> None:
-        self.write(self.prefix(name) + text)
-
-    def write(self, text: str) -> None:
-        try:
-            sys.stdout.write(text + "\n")
-            sys.stdout.flush()
-        except (BrokenPipeError, ValueError):
-            pass
-
-
-def say(text: str) -> None:
-    """Orchestrator messages go to stderr, away from the services' output."""
-    print(f"billwire run: {text}", file=sys.stderr, flush=True)
 
 
 def run_dev(argv: Sequence[str] | None = None) -> int:
@@ -123,7 +77,7 @@ async def _run(var: Path) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    out = Output()
+    out = Output([name for name, _ in SERVICES] + ["migrate", "account"])
     servers: list[EmbeddedNats | EmbeddedPostgres | MailCatcher] = []
     services: list[Proc] = []
     steps: list[Proc] = []  # one-off commands running beside the services
@@ -145,10 +99,10 @@ async def _run(var: Path) -> int:
 
         # The migrations run while the services start (importing their libraries is most of that):
         # the invoices service migrates too, under the same advisory lock, so it finds them done.
-        migrate = await _spawn(out, "migrate", ["-m", "billwire_invoices", "migrate"], env)
+        migrate = await spawn(out, "migrate", ["-m", "billwire_invoices", "migrate"], env)
         for name, module in SERVICES:
-            services.append(await _spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
-        code = await _wait_or_stop(migrate, stop)
+            services.append(await spawn(out, name, ["-m", module], small_profile.service_env(name, env)))
+        code = await wait_or_stop(migrate, stop)
         if code is None:
             return 0
         if code != 0:
@@ -158,7 +112,7 @@ async def _run(var: Path) -> int:
         path = var / CREDENTIALS_FILE
         first_start = not path.exists()
         if first_start:  # beside the services, not after them: it needs only the migrated schema
-            steps.append(await _spawn(out, "account", ACCOUNT_ARGS, env, capture=True))
+            steps.append(await spawn(out, "account", ACCOUNT_ARGS, env, capture=True))
         base = f"http://{local}:{port}"
         if await _wait_ready(f"{base}/ready", services, stop):
             ready = loop.time() - started
@@ -195,7 +149,7 @@ async def _run(var: Path) -> int:
         say(str(exc))
         return 1
     finally:  # the signal handlers stay: a second Ctrl-C does not interrupt the clean-up
-        await _stop_all(steps + services)
+        await stop_all(steps + services)
         for server in reversed(servers):
             try:
                 await asyncio.to_thread(server.stop)
@@ -252,53 +206,6 @@ def _mail_line(env: dict[str, str], servers: list) -> str:
     if catcher is not None:
         return f"  Mail: {show(catcher.folder)}/ (local SMTP catcher on {catcher.host}:{catcher.port}; nothing leaves this machine)"
     return f"  Mail: sent through {env['BILLWIRE_SMTP_HOST']}:{env.get('BILLWIRE_SMTP_PORT', '2525')}"
-
-
-async def _spawn(out: Output, name: str, args: list[str], env: dict[str, str], *, capture: bool = False) -> Proc:
-    """Start `python <args>` in its own process group, pumping its output line by line."""
-    cmd = [sys.executable, *args]
-    if setpriv := shutil.which("setpriv"):
-        cmd = [setpriv, "--pdeathsig", "TERM", "--", *cmd]  # dies with us even on SIGKILL
-    proc = await asyncio.create_subprocess_exec(
-        *cmd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE if capture else asyncio.subprocess.STDOUT,
-        start_new_session=True, limit=1 << 20,
-    )  # fmt: skip
-    p = Proc(name, proc, asyncio.create_task(proc.wait()))
-    assert proc.stdout is not None
-    if capture:
-        assert proc.stderr is not None
-        p.pumps = [
-            asyncio.create_task(_pump(proc.stdout, p.stdout.append)),
-            asyncio.create_task(_pump(proc.stderr, lambda text: out.line(name, text))),
-        ]
-    else:
-        p.pumps = [asyncio.create_task(_pump(proc.stdout, lambda text: out.line(name, text)))]
-    return p
-
-
-async def _pump(stream: asyncio.StreamReader, sink) -> None:  # noqa: ANN001
-    while True:
-        try:
-            raw = await stream.readline()
-        except ValueError:  # longer than the 1 MiB limit; asyncio already dropped it
-            sink("[line too long, dropped]")
-            continue
-        if not raw:
-            return
-        sink(raw.decode(errors="replace").rstrip("\r\n"))
-
-
-async def _wait_or_stop(p: Proc, stop: asyncio.Event) -> int | None:
-    """Exit code of a one-off step, or None (step stopped) when the user pressed Ctrl-C."""
-    stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopper, p.waiter], return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if not p.waiter.done():
-        await _stop_all([p])
-        return None
-    await _drain(p)
-    return p.waiter.result()
 
 
 async def _wait_ready(url: str, services: list[Proc], stop: asyncio.Event) -> bool:
@@ -360,7 +267,7 @@ async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Cred
         code = await asyncio.wait_for(asyncio.shield(step.waiter), READY_TIMEOUT)
     except TimeoutError:
         raise DevError(f"creating the first account did not finish within {READY_TIMEOUT:.0f}s") from None
-    await _drain(step)
+    await drain(step)
     keys = [m.group(1) for line in step.stdout if (m := API_KEY_LINE.match(line))]
     web = dict(m.groups() for line in step.stdout if (m := WEB_LINE.match(line)))
     if code != 0 or len(keys) != 1 or len(web) != 2:
@@ -372,46 +279,6 @@ async def _created_account(out: Output, step: Proc, stop: asyncio.Event) -> Cred
             " expected 1 and 2"
         )
     return Credentials(api_key=keys[0], web_email=web["e-mail"], web_password=web["password"])
-
-
-async def _drain(p: Proc) -> None:
-    """Let the output pumps reach EOF (a grandchild may hold the pipe: give up after 2 s)."""
-    _, pending = await asyncio.wait(p.pumps, timeout=2) if p.pumps else (set(), set())
-    for task in pending:
-        task.cancel()
-
-
-async def _stop_all(procs: list[Proc]) -> None:
-    """SIGTERM every service, SIGKILL what is left of its process group once it exited or after
-    STOP_GRACE seconds. Only the service is asked, as Kubernetes asks only a container's first
-    process: it stops its own children in order (rendering closes Chromium and Playwright's
-    driver); signalled together, the driver died under a shutdown still talking to it."""
-    alive = [p for p in procs if not p.waiter.done()]
-    for p in alive:
-        _signal(p, signal.SIGTERM)
-    if alive:
-        await asyncio.wait([p.waiter for p in alive], timeout=STOP_GRACE)
-    for p in alive:
-        if not p.waiter.done():
-            say(f"{p.name} did not stop within {STOP_GRACE:.0f}s; killing it")
-        _signal_group(p, signal.SIGKILL)  # whatever the service left behind
-        await p.waiter
-    for p in procs:
-        await _drain(p)
-
-
-def _signal(p: Proc, sig: signal.Signals) -> None:
-    try:
-        os.kill(p.proc.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def _signal_group(p: Proc, sig: signal.Signals) -> None:
-    try:
-        os.killpg(p.proc.pid, sig)  # the whole group: a service's own children too
-    except ProcessLookupError:
-        pass
 
 
 def _local_host(host: str) -> str:

@@ -145,3 +145,13 @@ def test_services_import_no_other_service_and_shared_imports_none(package: str) 
         for target in targets if target.split(".")[0] not in allowed
     )
     assert crossings == []
+
+
+MAX_LINES = 400  # issue 17: a file a person can hold in their head; the repo's rule
+
+
+def test_no_python_file_is_over_400_lines() -> None:
+    """Every module of the repo's packages (the same walk as the import checks, so a new package
+    added to PACKAGES is held to it too)."""
+    too_long = {name: lines for name, path in MODULES.items() if (lines := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not too_long, f"over {MAX_LINES} lines: {too_long}"
