@@ -65,7 +65,11 @@ async def test_two_schedulers_mark_each_invoice_overdue_once(stack: Stack) -> No
 
     events = await read_events(stack, {"invoice.overdue", "estimate.overdue", "credit_note.overdue"},
                                *late, *on_time, paid, *others, count=len(late))
-    assert sorted(e["data"]["id"] for e in events) == sorted(late)  # each once; none for the others
+    # The stack's own invoices service runs the scheduler too: it may catch the paid invoice in
+    # the moment between its finalize (already past due) and mark-paid, rightly, as still open.
+    while_open = [e for e in events if e["data"]["id"] == paid]
+    assert len(while_open) <= 1 and all(e["data"]["status"] == "open" for e in while_open), while_open
+    assert sorted(e["data"]["id"] for e in events if e["data"]["id"] != paid) == sorted(late)  # each once; none for the others
     for other in others:
         assert (await api.get(f"/documents/{other}")).json()["overdue_at"] is None
     conn = await asyncpg.connect(stack.database_url)
