@@ -134,3 +134,37 @@ async def test_a_draft_with_payment_terms_saves_again_unchanged(web: Web) -> Non
         await page.get_by_role("button", name=re.compile("Save draft")).click()
         await expect(page.get_by_label("Due date", exact=True)).to_have_value("2026-12-31")
         await expect(page.get_by_label("Payment terms (days)", exact=True)).to_have_value("")
+
+
+async def test_a_service_period_is_saved_shown_and_refused_backwards_at_its_end(web: Web) -> None:
+    """The draft's service period (the months a retainer covers): from and to on the form, a
+    period that ends before it starts refused at its end after a plain POST, kept when right, and
+    shown on the document's page."""
+    account_id, email, password = await web.new_user("Period GmbH", password="the period user's password")
+    await seed(web, account_id)
+    async with web.page() as page:
+        await web.sign_in(page, email, password)
+        await page.goto("/documents/new")
+        await page.evaluate("document.querySelector('form[data-totals]').removeAttribute('data-totals')")
+        await page.get_by_label("Client", exact=True).select_option(label="Initech AG")
+        await row(page, 0).locator("input[name=line_description]").fill("Retainer")
+        await row(page, 0).locator("input[name=line_quantity]").fill("1")
+        await row(page, 0).locator("input[name=line_unit_price]").fill("900")
+        await page.get_by_label("Service period from", exact=True).fill("2026-03-01")
+        await page.get_by_label("Service period to", exact=True).fill("2026-02-01")
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page.get_by_role("alert")).to_contain_text("Please correct the marked fields.")
+        end = page.get_by_label("Service period to", exact=True)
+        await expect(end).to_have_attribute("aria-invalid", "true")
+        await expect(page.locator("#e-service_period\\.end")).to_contain_text("must not be before start")
+        await expect(page.get_by_label("Service period from", exact=True)).to_have_value("2026-03-01")
+
+        await end.fill("2026-03-31")
+        await page.get_by_role("button", name=re.compile("Save draft")).click()
+        await expect(page).to_have_url(re.compile(r"/documents/[0-9a-f-]{36}/edit$"))
+        await expect(page.get_by_label("Service period from", exact=True)).to_have_value("2026-03-01")
+        await expect(page.get_by_label("Service period to", exact=True)).to_have_value("2026-03-31")
+
+        await page.goto(page.url.removesuffix("/edit"))
+        await expect(page.locator("dl.facts")).to_contain_text("Service period")
+        await expect(page.locator("dl.facts")).to_contain_text("1 Mar 2026 – 31 Mar 2026")

@@ -38,7 +38,8 @@ PAGE_SIZE = 25
 STATES = ("draft", "open", "sent", "partially_paid", "overdue", "paid", "cancelled")
 SORTS = ("-created_at", "created_at", "-date", "date", "-number", "number")
 DOCUMENT_FIELDS = (
-    "issue_date", "service_date", "due_date", "due_days", "introduction", "notes", "language", "currency", "export_type", "price_layout",
+    "issue_date", "service_date", "service_period", "due_date", "due_days", "introduction", "notes", "language", "currency",
+    "export_type", "price_layout",
 )
 ONLY_WHEN_GIVEN = ("currency", "language", "export_type", "due_days", "price_layout", "show_prices")
 
@@ -175,6 +176,9 @@ class DocumentsController(Controller):
     @staticmethod
     def _values(form: Any, doc_type: str) -> dict[str, Any]:
         values: dict[str, Any] = given(form, DOCUMENT_FIELDS) | {"lines": lines(form)}
+        period = {"start": text(form, "service_period.start") or None, "end": text(form, "service_period.end") or None}
+        if period["start"] or period["end"]:  # half a period is refused at the half that is missing
+            values["service_period"] = period
         if doc_type == "delivery_note" and text(form, "show_prices_shown"):
             values["show_prices"] = bool(text(form, "show_prices"))
         if text(form, "imported_shown"):
