@@ -214,8 +214,12 @@ async def own_stack(pg_admin_url: str, nats_url: str, prefix: str, invoices: dic
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def stack(database_url: str, nats_url: str, bus_prefix: str) -> AsyncIterator[Stack]:
+    # The overdue scheduler passes once at start, then hourly: a test that means it to run makes
+    # its own (OverdueScheduler, expire_approvals); every 60 s it marked other tests' invoices
+    # overdue between their finalize and their "not yet overdue" checks.
     invoices = InvoicesService(InvoicesSettings(
         database_url=database_url, nats_url=nats_url, prefix=bus_prefix, outbox_poll_interval=0.2, db_pool_size=8,
+        overdue_interval=3600.0,
     ))
     async with invoices.running():
         app = create_app(GatewaySettings(
