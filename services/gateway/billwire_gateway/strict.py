@@ -5,6 +5,7 @@ anywhere (Postgres cannot store them)."""
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,19 +24,21 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # since 1970, which the OpenAPI document (format date-time) does not allow.
 DATETIME_QUERY = frozenset({"updated_since"})
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
-_decoders: dict[int, tuple[msgspec.json.Decoder, bool] | None] = {}
+# By the handler itself, not its id(): a process that builds apps and drops them (the tests) reuses
+# ids, and a later handler then found an earlier one's decoder (PATCH /settings/profile refused
+# every field as unknown with a webhook's body type).
+_decoders: weakref.WeakKeyDictionary[Any, tuple[msgspec.json.Decoder, bool] | None] = weakref.WeakKeyDictionary()
 
 
 def _decoder(request: Request) -> tuple[msgspec.json.Decoder, bool] | None:
     """The handler's strict body decoder, and whether it may go without a body."""
     handler = request.route_handler
-    key = id(handler)
-    if key not in _decoders:
+    if handler not in _decoders:
         data = handler.parsed_fn_signature.parameters.get("data")
         if data is not None and not _json_body(data):
             data = None  # a multipart or form body is checked by its handler
-        _decoders[key] = (msgspec.json.Decoder(data.annotation, strict=True), data.is_optional) if data is not None else None
-    return _decoders[key]
+        _decoders[handler] = (msgspec.json.Decoder(data.annotation, strict=True), data.is_optional) if data is not None else None
+    return _decoders[handler]
 
 
 def _json_body(data: Any) -> bool:
