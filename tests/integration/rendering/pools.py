@@ -30,6 +30,8 @@ def browser_processes() -> list[psutil.Process]:
     for child in psutil.Process().children(recursive=True):
         try:
             cmdline = child.cmdline()
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue  # exited, holding no memory, until its parent reaps it
         except psutil.Error:
             continue
         if cmdline and "chrom" in os.path.basename(cmdline[0]) and not any(a.startswith("--type=") for a in cmdline):
