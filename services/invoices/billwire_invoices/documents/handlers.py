@@ -14,8 +14,8 @@ import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
+from billwire_invoices.accounts.approvals.rules import held_for_approval
 from billwire_invoices.accounts.handlers import logo_of
-from billwire_invoices.approvals.rules import held_for_approval
 from billwire_invoices.documents import einvoice, encoded, quota, rules, sql
 from billwire_invoices.documents.drafts import (
     buyer,

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.approvals.rules import held_for_approval
+from billwire_invoices.accounts.approvals.rules import held_for_approval
 from billwire_invoices.documents import quota
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
