@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.approvals.rules import held_for_approval
+from billwire_invoices.accounts.approvals.rules import held_for_approval
 from billwire_shared.contracts.common import Caller, Page
 from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError
