@@ -9,7 +9,7 @@ import asyncio
 
 import asyncpg
 
-from billwire_invoices.approvals.handlers import expire_approvals
+from billwire_invoices.accounts.approvals.handlers import expire_approvals
 from tests.e2e.test_send import Outbox, outbox, wait_for_send  # noqa: F401 - the module's mailer and SMTP server
 from tests.events import read_events
 from tests.stack import BUYER, Api, Stack, ready_account

@@ -155,3 +155,15 @@ def test_no_python_file_is_over_400_lines() -> None:
     added to PACKAGES is held to it too)."""
     too_long = {name: lines for name, path in MODULES.items() if (lines := len(path.read_text().splitlines())) > MAX_LINES}
     assert not too_long, f"over {MAX_LINES} lines: {too_long}"
+
+
+MAX_INVOICES_ENTRIES = 14  # issue 17: the service's wings are found at a glance, not by file prefix
+
+
+def test_the_invoices_service_has_at_most_14_top_level_entries() -> None:
+    """A new feature lands in a wing (a package) of its own or inside one, not as another file
+    beside `app.py`; caches and build output are not part of the layout."""
+    entries = sorted(
+        p.name for p in PACKAGES["billwire_invoices"].iterdir() if p.name != "__pycache__" and not p.name.endswith(".egg-info")
+    )
+    assert len(entries) <= MAX_INVOICES_ENTRIES, f"{len(entries)} entries: {entries}"

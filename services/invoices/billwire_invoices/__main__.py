@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import sys
 
-from billwire_invoices.schema import MIGRATIONS, SCHEMA
+from billwire_invoices.migrations import MIGRATIONS, SCHEMA
 
 
 async def serve() -> None:

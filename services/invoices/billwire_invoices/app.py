@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 
 from billwire_invoices import Handler, routes
 from billwire_invoices.accounts import handlers as accounts
-from billwire_invoices.approvals import handlers as approvals
+from billwire_invoices.accounts.approvals import handlers as approvals
 from billwire_invoices.documents import einvoice, reports
 from billwire_invoices.documents import handlers as documents
 from billwire_invoices.documents import sql as documents_sql
@@ -28,9 +28,9 @@ from billwire_invoices.documents.views import handlers as views
 from billwire_invoices.email import handlers as email_settings
 from billwire_invoices.lifecycle import handlers as lifecycle
 from billwire_invoices.lifecycle.scheduler import OverdueScheduler
+from billwire_invoices.migrations import MIGRATIONS, SCHEMA
 from billwire_invoices.recurring import handlers as recurring
 from billwire_invoices.recurring.scheduler import RecurringScheduler
-from billwire_invoices.schema import MIGRATIONS, SCHEMA
 from billwire_invoices.settings import InvoicesSettings, document_limits
 from billwire_invoices.text import handlers as text
 from billwire_invoices.text.model import TextModelSettings

@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from billwire_invoices.accounts.approvals.rules import held_for_approval
 from billwire_shared.contracts.common import Caller, Page
 from billwire_shared.contracts.events import Event
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError
@@ -165,11 +166,16 @@ class UnitOfWork:
             yield conn
 
     async def write(
-        self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R] = lambda r: r, *, one_write: bool = False
+        self, ctx: Caller, reply_type: type[R], work: Work, kept: Callable[[R], R] = lambda r: r, *, one_write: bool = False,
+        held: str | None = None,
     ) -> R:
         """Run `work` in a transaction; with an Idempotency-Key, a replay gets the first reply
         (as `kept` leaves it: a secret is never stored for a replay). Work that only reads and
-        then writes one statement (`one_write`) needs no transaction of its own without a key."""
+        then writes one statement (`one_write`) needs no transaction of its own without a key.
+        `held` names the action a key's policy may hold for a person's approval: such a key is
+        refused before anything runs (the gateway asks for the approval instead)."""
+        if held is not None:
+            held_for_approval(ctx, held)
         if one_write and not ctx.idempotency_key:
             async with self.pool.acquire() as conn:
                 return await work(conn)

@@ -17,6 +17,7 @@ from billwire_rendering.browser import BrowserPool
 from billwire_rendering.chromium import Chromium, find_chromium
 from billwire_rendering.fairness import FairShare
 from billwire_rendering.handlers import DURABLES, InvoicesClient, RenderingHandlers, register
+from billwire_rendering.on_demand import OnDemandBrowser
 from billwire_rendering.renderer import Renderer
 from billwire_rendering.settings import RenderingSettings
 from billwire_shared.service import Service
@@ -66,7 +67,7 @@ class RenderingService(Service):
         self.renderer: Renderer | None = None
 
     @property
-    def browser(self) -> BrowserPool | None:
+    def browser(self) -> BrowserPool | OnDemandBrowser | None:
         """The running browser pool; None while there is no usable Chromium."""
         return self.watch.pool if self.watch is not None else None
 
@@ -82,6 +83,7 @@ class RenderingService(Service):
         fontconfig = await prepare_fonts(settings)
 
         async def open_pool(chromium: Chromium) -> BrowserPool:
+            """A started pool: the browser, warm, until the service stops (or its idle close)."""
             pool = BrowserPool(
                 chromium, pages=settings.render_pages, timeout=settings.render_timeout,
                 restart_after=settings.render_restart_after, queue_bound=settings.render_queue,
@@ -94,7 +96,14 @@ class RenderingService(Service):
                 raise
             return pool
 
-        self.watch = BrowserWatch(lambda: locate_chromium(settings, bundled), open_pool, settings.chromium_recheck_interval)
+        async def open_browser(chromium: Chromium) -> BrowserPool | OnDemandBrowser:
+            if settings.browser_idle_close_seconds <= 0:
+                return await open_pool(chromium)
+            browser = OnDemandBrowser(chromium, lambda: open_pool(chromium), settings.browser_idle_close_seconds)
+            await browser.start()  # proves it prints, then closes it until the first render
+            return browser
+
+        self.watch = BrowserWatch(lambda: locate_chromium(settings, bundled), open_browser, settings.chromium_recheck_interval)
         await self.watch.start()
         stack.push_async_callback(self.watch.close)
 

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from billwire_rendering.browser import BrowserGone, BrowserPool
 from billwire_rendering.chromium import Chromium, ChromiumNotFound
+from billwire_rendering.on_demand import OnDemandBrowser
 from billwire_shared.errors import BillwireError, ErrorCode
 
 log = logging.getLogger("billwire.rendering.browser")
@@ -31,11 +32,12 @@ class BrowserWatch:
     """The browser pool once a Chromium is found and started; until then, the reason there is none."""
 
     def __init__(
-        self, locate: Callable[[], Awaitable[Chromium]], open_pool: Callable[[Chromium], Awaitable[BrowserPool]],
+        self, locate: Callable[[], Awaitable[Chromium]],
+        open_pool: Callable[[Chromium], Awaitable[BrowserPool | OnDemandBrowser]],
         recheck_interval: float,
     ) -> None:
         self.locate, self.open_pool, self.recheck_interval = locate, open_pool, recheck_interval
-        self.pool: BrowserPool | None = None
+        self.pool: BrowserPool | OnDemandBrowser | None = None
         self.reason = "rendering is starting"
         self._watcher: asyncio.Task[None] | None = None
 
@@ -95,6 +97,11 @@ class BrowserWatch:
         if self.pool is None:
             return f"no browser to print PDFs with: {self.reason}"
         return "" if self.pool.ready else "the browser is restarting"
+
+    @property
+    def state(self) -> str:
+        """The browser's: open, launching, closing, closed (idle), restarting, broken; or "no browser"."""
+        return self.pool.state if self.pool is not None else "no browser"
 
     @property
     def queue_depth(self) -> int:

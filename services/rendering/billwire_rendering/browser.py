@@ -40,7 +40,7 @@ from playwright.async_api import (
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Enum, Gauge, Histogram
 
 from billwire_rendering.chromium import Chromium
 from billwire_rendering.chromium_flags import BLACKHOLE_PROXY, DRIVER_NODE_OPTIONS, LAUNCH_ARGS
@@ -56,6 +56,9 @@ RENDER_SECONDS = Histogram(
 )
 RESTARTS = Counter("billwire_browser_restarts_total", "Browser restarts", ["reason"])
 REJECTED = Counter("billwire_render_rejected_total", "Renders refused because the queue was full")
+# What the browser is doing; on_demand.py adds launching, closing and closed_idle (see there).
+BROWSER_STATE = Enum("billwire_browser_state", "The browser's state", states=[
+    "closed", "open", "restarting", "launching", "closing", "closed_idle"])
 
 
 class Saturated(RuntimeError):
@@ -140,6 +143,7 @@ class BrowserPool:
         self._pw = await async_playwright().start()
         log.info("using %s Chromium at %s", self.chromium.origin, self.chromium.path)
         await self._launch()
+        BROWSER_STATE.state("open")
 
     async def close(self) -> None:
         self._closing = True
@@ -153,6 +157,7 @@ class BrowserPool:
         if self._pw is not None:
             with contextlib.suppress(Exception):
                 await self._pw.stop()
+        BROWSER_STATE.state("closed")
 
     @property
     def ready(self) -> bool:
@@ -166,6 +171,10 @@ class BrowserPool:
     @property
     def queue_depth(self) -> int:
         return self._waiting
+
+    @property
+    def state(self) -> str:
+        return "closed" if self._closing else "broken" if self.gone else "open" if self.ready else "restarting"
 
     @property
     def gone(self) -> bool:
@@ -218,6 +227,7 @@ class BrowserPool:
             if self._closing or self._current is not generation:
                 return
             self._current = None
+            BROWSER_STATE.state("restarting")
             RESTARTS.labels(reason).inc()
             self.restarts += 1
             started = time.monotonic()
@@ -235,6 +245,7 @@ class BrowserPool:
                         self._gone.set()
                         raise RenderFailed(f"could not restart the browser: {exc!r}") from exc
                     await asyncio.sleep(0.5 * attempt)
+            BROWSER_STATE.state("open")
             log.info("browser restarted (%s) in %.2f s", reason, time.monotonic() - started)
         await self._retire(generation)
 

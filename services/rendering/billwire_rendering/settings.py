@@ -14,6 +14,10 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # Without a usable Chromium the service runs anyway (PDFs answer 503 RENDERER_UNAVAILABLE) and
     # looks for one again this often, in seconds.
     chromium_recheck_interval: float = 30.0
+    # Seconds without a render after which the browser and Playwright's driver are closed (about
+    # 310 MB back); the next render launches them again, about a second. 0: the browser starts
+    # with the service and stays (the default); `billwire run` sets 300. See on_demand.py.
+    browser_idle_close_seconds: float = 0.0
     render_pages: int = 2  # pages printing at once (one browser per replica)
     render_timeout: float = 20.0  # seconds for one PDF before the browser is replaced
     render_restart_after: int = 1000  # renders before a fresh browser takes over

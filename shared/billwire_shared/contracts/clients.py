@@ -7,7 +7,6 @@ from decimal import Decimal
 from uuid import UUID
 
 import msgspec
-from msgspec import UNSET, UnsetType
 
 from billwire_shared.contracts.common import (
     Address,
@@ -79,13 +78,7 @@ class CreateProduct(Command, kw_only=True):
     product: ProductInput
 
 
-class ProductPatch(Input, kw_only=True):
-    title: Name | UnsetType = UNSET
-    description: Text | None | UnsetType = UNSET
-    unit: line(30) | None | UnsetType = UNSET
-    net_price: Money | UnsetType = UNSET
-    gross_price: Money | UnsetType = UNSET
-    tax_rate: Rate | UnsetType = UNSET
+ProductPatch = patch_of(ProductInput, "ProductPatch", __name__, not_null=("net_price", "gross_price", "tax_rate"))
 
 
 class UpdateProduct(ById, kw_only=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar, get_args
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar, Union, get_args
 from uuid import UUID
 
 import msgspec
@@ -91,12 +91,21 @@ def input_body(name: str, fields: list[tuple[str, Any, Any]], module: str, doc: 
     return msgspec.defstruct(name, fields, bases=(Input,), module=module, namespace={"__doc__": doc}, kw_only=True, forbid_unknown_fields=True)
 
 
-def patch_of(body: type[Input], name: str, module: str, doc: str | None = None) -> Any:
+def patch_of(body: type[Input], name: str, module: str, doc: str | None = None, not_null: tuple[str, ...] = ()) -> Any:
     """The PATCH body named `name` of a create's `body`: each of its fields, of the same type,
     left UNSET (unchanged) unless given. Derived, a patch accepts exactly what a create does and
-    cannot drift from it."""
-    fields = [(field.name, field.type | msgspec.UnsetType, msgspec.UNSET) for field in msgspec.structs.fields(body)]
+    cannot drift from it. The fields in `not_null` take no null in a patch: a create leaves them
+    out to have them derived (a product's net price from its gross one), a patch changes them
+    only by giving another value."""
+    fields = [
+        (field.name, (_without_none(field.type) if field.name in not_null else field.type) | msgspec.UnsetType, msgspec.UNSET)
+        for field in msgspec.structs.fields(body)
+    ]
     return input_body(name, fields, module, doc)
+
+
+def _without_none(annotation: Any) -> Any:
+    return Union[tuple(arg for arg in get_args(annotation) if arg is not type(None))]
 
 
 class Caller(msgspec.Struct, kw_only=True, frozen=True):

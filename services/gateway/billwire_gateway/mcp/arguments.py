@@ -42,3 +42,4 @@ class Confirmable(Arguments, kw_only=True):
 
 # The same fields, for argument Structs derived from a contract (toolbox.derived).
 CONFIRMABLE = [(field.name, field.type, field.default) for field in msgspec.structs.fields(Confirmable)]
+PAGING = [(field.name, field.type, field.default) for field in msgspec.structs.fields(Paging)]

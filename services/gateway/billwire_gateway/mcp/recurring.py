@@ -12,23 +12,21 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from billwire_gateway.calls import recurring as calls
-from billwire_gateway.mcp.arguments import Arguments, Confirm, IdempotencyKey, Paging
-from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, identity_of
+from billwire_gateway.mcp.arguments import PAGING, Arguments, Confirm, IdempotencyKey
+from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Toolbox, derived, identity_of
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.previews import Problem
 from billwire_shared.contracts.recurring import (
+    ListRecurring,
     PreviewCount,
     PreviewRun,
     RecurringInput,
     RecurringInvoice,
     RecurringPreview,
-    RecurringStatus,
 )
 
-
-class RecurringFilters(Paging, kw_only=True):
-    status: RecurringStatus | None = None
-    client_id: UUID | None = None
+# The list command's filters, with the tools' page.
+RecurringFilters = derived("RecurringFilters", ListRecurring, without=("ctx", "limit", "offset"), extra=PAGING)
 
 
 class RecurringId(Arguments, kw_only=True):
@@ -73,9 +71,9 @@ class EndPreview(msgspec.Struct, kw_only=True):
 
 def register(tools: Toolbox) -> None:
     @tools.tool(READ, RecurringFilters, Page[RecurringInvoice])
-    async def list_recurring_invoices(ctx: Context, args: RecurringFilters) -> Page[RecurringInvoice]:
+    async def list_recurring_invoices(ctx: Context, args: RecurringFilters) -> Page[RecurringInvoice]:  # type: ignore[valid-type]
         """List recurring invoices (templates with a schedule), newest first."""
-        return await tools.ask(ctx, calls.LIST, status=args.status, client_id=args.client_id, limit=args.limit, offset=args.offset)
+        return await tools.ask(ctx, calls.LIST, **msgspec.structs.asdict(args))
 
     @tools.tool(READ, RecurringId, RecurringInvoice)
     async def get_recurring_invoice(ctx: Context, args: RecurringId) -> RecurringInvoice:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -16,25 +15,17 @@ from mcp.server.mcpserver import Context
 
 from billwire_gateway.export import DOCUMENT_COLUMNS, LINE_COLUMNS, document_row, line_rows
 from billwire_gateway.mcp.arguments import Arguments
-from billwire_gateway.mcp.toolbox import READ, Toolbox, base_url
+from billwire_gateway.mcp.toolbox import READ, Toolbox, base_url, derived
 from billwire_shared import subjects
 from billwire_shared.contracts.documents import DocumentState, ListDocuments
-from billwire_shared.contracts.reports import ExportPage, ExportRows, GetStats, Stats, StatsPeriod
+from billwire_shared.contracts.reports import ExportPage, ExportRows, GetStats, Stats
 
-
-class StatsArguments(Arguments, kw_only=True):
-    """A range (date_from, date_to) or one calendar unit: period=month with year and month,
-    week with year and ISO week, quarter with year and quarter, year with year, day with day."""
-
-    period: StatsPeriod = "month"
-    date_from: date | None = None
-    date_to: date | None = None
-    top: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
-    year: Annotated[int, msgspec.Meta(ge=1, le=9999, examples=[2025])] | None = None
-    quarter: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
-    month: Annotated[int, msgspec.Meta(ge=1, le=12, examples=[1])] | None = None
-    week: Annotated[int, msgspec.Meta(ge=1, le=53, description="ISO week")] | None = None
-    day: date | None = None
+# The stats command's own fields: the tool asks with exactly what it was given.
+StatsArguments = derived(
+    "StatsArguments", GetStats, without=("ctx",),
+    doc="""A range (date_from, date_to) or one calendar unit: period=month with year and month,
+    week with year and ISO week, quarter with year and quarter, year with year, day with day.""",
+)
 
 
 class ExportArguments(Arguments, kw_only=True):
@@ -56,7 +47,7 @@ class CsvExport(msgspec.Struct, kw_only=True):
 
 def register(tools: Toolbox) -> None:
     @tools.tool(READ, StatsArguments, Stats)
-    async def get_invoice_stats(ctx: Context, args: StatsArguments) -> Stats:
+    async def get_invoice_stats(ctx: Context, args: StatsArguments) -> Stats:  # type: ignore[valid-type]
         """Invoiced, sent, paid, outstanding, overdue, credited and net revenue per period (day, week,
         month, quarter, year) and currency, and top clients; over a date range or one calendar unit
         (e.g. period=month, year=2025, month=1)."""

@@ -215,9 +215,9 @@ def contract(arguments: msgspec.Struct, type_: type[T], *, drop: tuple[str, ...]
         raise ToolError(f"VALIDATION_ERROR: {exc}") from exc
 
 
-def derived(name: str, base: type[msgspec.Struct], without: tuple[str, ...] = (), extra: list[tuple] = ()) -> Any:
+def derived(name: str, base: type[msgspec.Struct], without: tuple[str, ...] = (), extra: list[tuple] = (), doc: str | None = None) -> Any:
     """A tool's argument Struct made of a contract's fields (less `without`) and `extra`, so its
-    schema is the contract's and cannot drift from it."""
+    schema is the contract's and cannot drift from it; `doc` describes it in the schema."""
     fields: list[tuple] = []
     for field in msgspec.structs.fields(base):
         if field.name in without:
@@ -228,7 +228,8 @@ def derived(name: str, base: type[msgspec.Struct], without: tuple[str, ...] = ()
             fields.append((field.name, field.type, msgspec.field(default_factory=field.default_factory)))
         else:
             fields.append((field.name, field.type))
-    return msgspec.defstruct(name, fields + list(extra), kw_only=True, forbid_unknown_fields=True)
+    namespace = {"__doc__": doc} if doc else None
+    return msgspec.defstruct(name, fields + list(extra), namespace=namespace, kw_only=True, forbid_unknown_fields=True)
 
 
 def fingerprint(subject: str, command: Any) -> str:

@@ -12,7 +12,7 @@ import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql
-from billwire_invoices.approvals.rules import ensure_policy_kept
+from billwire_invoices.accounts.approvals.rules import ensure_policy_kept
 from billwire_invoices.documents import rules
 from billwire_invoices.uow import UnitOfWork, utcnow
 from billwire_shared import subjects

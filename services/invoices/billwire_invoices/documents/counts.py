@@ -9,8 +9,7 @@ caller counts the rows."""
 from __future__ import annotations
 
 from collections.abc import Collection
-
-import asyncpg
+from typing import Any
 
 from billwire_shared.contracts.documents import ListDocuments
 
@@ -28,30 +27,32 @@ _INVOICES_BY_DAY = {
 }
 
 
-async def known_total(conn: asyncpg.Connection, query: ListDocuments, derived_states: Collection[str]) -> int | None:
-    """How many documents the list's filters match, or None when the counts cannot tell (a state in
-    `derived_states` is a condition on dates and payments, not a status)."""
+def known_total(query: ListDocuments, derived_states: Collection[str], args: list[Any]) -> str | None:
+    """A scalar query (its arguments appended to `args`, whose $1 is the account) for how many documents
+    the list's filters match, or None when the counts cannot tell (a state in `derived_states` is a
+    condition on dates and payments, not a status). It is part of the page's statement (documents/sql.py),
+    so the count and the page are read in one snapshot and one round trip."""
     if any(getattr(query, name) for name in _VALUE_FILTERS) or any(getattr(query, name) is not None for name in _FLAG_FILTERS):
         return None
     by_day = query.type == "invoice" and query.status in _INVOICES_BY_DAY
     if by_day and (query.date_from or query.date_to or query.status in derived_states):
-        return await _invoices_by_day(conn, query)
+        return _invoices_by_day(query, args)
     if query.date_from or query.date_to or query.status in derived_states:
         return None
-    conditions, args = ["account_id = $1"], [query.ctx.account_id]
+    conditions = ["account_id = $1"]
     for column, value in (("type", query.type), ("status", query.status)):
         if value:
             args.append(value)
             conditions.append(f"{column} = ${len(args)}")
-    return await conn.fetchval(f"SELECT coalesce(sum(documents), 0)::bigint FROM document_counts WHERE {' AND '.join(conditions)}", *args)
+    return f"SELECT coalesce(sum(documents), 0)::bigint FROM document_counts WHERE {' AND '.join(conditions)}"
 
 
-async def _invoices_by_day(conn: asyncpg.Connection, query: ListDocuments) -> int:
+def _invoices_by_day(query: ListDocuments, args: list[Any]) -> str:
     """Open, paid, sent or overdue invoices, issued within the query's dates if it has any: a sum over
     the account's days (and the few groups of a day), not over its documents."""
-    conditions, args = ["account_id = $1", "type = 'invoice'", _INVOICES_BY_DAY[query.status or ""]], [query.ctx.account_id]
+    conditions = ["account_id = $1", "type = 'invoice'", _INVOICES_BY_DAY[query.status or ""]]
     for bound, value in ((">=", query.date_from), ("<=", query.date_to)):
         if value:
             args.append(value)
             conditions.append(f"issue_date {bound} ${len(args)}")
-    return await conn.fetchval(f"SELECT coalesce(sum(documents), 0)::bigint FROM document_totals WHERE {' AND '.join(conditions)}", *args)
+    return f"SELECT coalesce(sum(documents), 0)::bigint FROM document_totals WHERE {' AND '.join(conditions)}"

@@ -15,7 +15,6 @@ import msgspec
 from billwire_invoices import answers
 from billwire_invoices.accounts import sql as accounts_sql
 from billwire_invoices.accounts.handlers import logo_of
-from billwire_invoices.approvals.rules import held_for_approval
 from billwire_invoices.documents import einvoice, encoded, quota, rules, sql
 from billwire_invoices.documents.drafts import (
     buyer,
@@ -280,8 +279,7 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_DELETE)
     async def delete_document(self, cmd: DeleteDocument) -> Deleted:
-        held_for_approval(cmd.ctx, "delete")
-        return await self.uow.write(cmd.ctx, Deleted, lambda conn: self.delete_on(conn, cmd))
+        return await self.uow.write(cmd.ctx, Deleted, lambda conn: self.delete_on(conn, cmd), held="delete")
 
     async def finalize_on(self, conn: asyncpg.Connection, cmd: FinalizeDocument) -> Document:
         """Issue the draft inside the caller's transaction (an approved finalize runs here too)."""
@@ -294,8 +292,7 @@ class DocumentHandlers:
 
     @answers(subjects.DOCUMENT_FINALIZE)
     async def finalize_document(self, cmd: FinalizeDocument) -> Document:
-        held_for_approval(cmd.ctx, "finalize")
-        return await self.uow.write(cmd.ctx, Document, lambda conn: self.finalize_on(conn, cmd))
+        return await self.uow.write(cmd.ctx, Document, lambda conn: self.finalize_on(conn, cmd), held="finalize")
 
     # -- what rendering asks for -------------------------------------------------------------
 

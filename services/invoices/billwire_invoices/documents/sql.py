@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.documents import counts, encoded, keyset
+from billwire_invoices.documents import counts, encoded, keyset, listing
 from billwire_invoices.uow import Statement
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client, Product
@@ -73,29 +73,18 @@ async def _page(
     conn: asyncpg.Connection, type_: type[T], table: str, account_id: UUID, search: tuple[str, list[Any]],
     order: str, limit: int, offset: int,
 ) -> tuple[list[T], int]:
-    """One page of an account's rows, newest schema in `data`, with the total of all matches."""
+    """One page of an account's rows, newest schema in `data`, with the total of all matches: one
+    statement, so one round trip and one snapshot (an empty page still gives its one row, the total)."""
     where, args = search
+    matches = f"FROM {table} WHERE account_id = $1{where}"
+    page = f"SELECT data, {order} AS sort_key, id {matches} ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}"
+    total = listing.total_of_page(int(limit), int(offset), f"SELECT count(*) {matches}")
     rows = await conn.fetch(
-        f"SELECT data FROM {table} WHERE account_id = $1{where} ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}",
+        f"WITH page AS ({page}) SELECT page.data, {total} AS total"
+        " FROM (SELECT 1) AS one LEFT JOIN page ON true ORDER BY page.sort_key, page.id",
         account_id, *args,
     )
-    total = known_total(rows, limit, offset)
-    if total is None:
-        total = await _count(conn, table, account_id, where, args)
-    return [_as(type_, r["data"]) for r in rows], total
-
-
-def known_total(rows: list[Any], limit: int, offset: int) -> int | None:
-    """The total of all matches when the page itself proves it (a short, non-empty page, or an empty first
-    page), else None: then a separate count answers. A `count(*) OVER ()` on the page query would copy
-    every matching row before the sort and limit, which grows with the account; the count alone does not."""
-    if len(rows) < limit and (rows or offset == 0):
-        return offset + len(rows)
-    return None
-
-
-async def _count(conn: asyncpg.Connection, table: str, account_id: UUID, where: str, args: list[Any]) -> int:
-    return await conn.fetchval(f"SELECT count(*) FROM {table} WHERE account_id = $1{where}", account_id, *args)
+    return [_as(type_, r["data"]) for r in rows if r["data"] is not None], rows[0]["total"]
 
 
 def insert_product(account_id: UUID, product: Product) -> Statement:
@@ -238,49 +227,19 @@ async def list_documents(
 ) -> tuple[list[T], int, str | None]:
     """One page in the query's order, the total of all matches, and the cursor of the next page (None on
     the last). With a cursor the page starts after it (keyset.py); else at the offset. `items` makes the
-    page's documents of their stored JSON texts: `Document`s, or a reply's bytes (encoded.py)."""
-    # The running counts and the page in one snapshot: a page's position from the end is exact.
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        rows, total, next_cursor = await _list_page(conn, query, await counts.known_total(conn, query, _STATES))
-    return items([r["data"] for r in rows]), total, next_cursor
+    page's documents of their stored JSON texts: `Document`s, or a reply's bytes (encoded.py).
 
-
-async def _list_page(conn: asyncpg.Connection, query: ListDocuments, total: int | None) -> tuple[list[asyncpg.Record], int, str | None]:
+    One statement (listing.py): the running counts or the count, and the page, in one round trip and
+    one snapshot (a statement's own), so a page's position from the end is exact without a transaction."""
     conditions, args = document_filters(query)
-    column = keyset.SORT_COLUMNS[query.sort.lstrip("-")]
-    direction = "DESC" if query.sort.startswith("-") else "ASC"
-    page_conditions, offset, limit = list(conditions), int(query.offset), int(query.limit) + 1
-    if query.cursor:
-        value, last_id = keyset.decode(query.cursor, query.sort)
-        condition, more = keyset.after(query.sort, value, last_id, len(args) + 1)
-        page_conditions.append(condition)
-        page_args, offset = [*args, *more], 0
-    else:
-        page_args = args
-    # Served by the documents_list_* indexes (migrations 0011, 0016) for the default -created_at order;
-    # one row past the page tells whether there is a next one. The rows an offset skips are only
-    # walked in the index: the documents themselves are read for the page's rows alone. A page in the
-    # back half of a list whose total is known walks from the end (the index backwards), so the last
-    # page costs what the first one does.
-    order = f"{column} {direction} NULLS LAST, id {direction}"
-    if total is not None and not query.cursor and offset > total // 2:
-        order = f"{column} {'ASC' if direction == 'DESC' else 'DESC'} NULLS FIRST, id {'ASC' if direction == 'DESC' else 'DESC'}"
-        offset, limit = max(total - offset - limit, 0), max(total - offset, 0) - max(total - offset - limit, 0)
-    rows = await conn.fetch(
-        f"SELECT d.data::text AS data, page.sort_value, page.id FROM ("
-        f" SELECT {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
-        f" ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-        f") AS page JOIN documents d ON d.id = page.id AND d.account_id = $1"
-        f" ORDER BY page.sort_value {direction} NULLS LAST, page.id {direction}",
-        *page_args,
-    )
+    known = counts.known_total(query, _STATES, args)
+    statement, statement_args = listing.statement(query, conditions, args, known)
+    rows = await conn.fetch(statement, *statement_args)
+    total = rows[0]["total"]
+    rows = [row for row in rows if row["id"] is not None]
     rows, beyond = rows[: query.limit], rows[query.limit :]
-    if total is None and not query.cursor:
-        total = known_total(rows, query.limit, query.offset)
-    if total is None:
-        total = await conn.fetchval(f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}", *args)
     next_cursor = keyset.encode(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if beyond else None
-    return rows, total, next_cursor
+    return items([r["data"] for r in rows]), total, next_cursor
 
 
 async def next_in_series(conn: asyncpg.Connection, account_id: UUID, doc_type: str, period: int) -> int:

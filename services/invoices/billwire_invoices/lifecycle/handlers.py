@@ -13,7 +13,6 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.approvals.rules import held_for_approval
 from billwire_invoices.documents import quota
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
@@ -94,8 +93,7 @@ class LifecycleHandlers:
 
     @answers(subjects.PAYMENT_RECORD)
     async def record_payment(self, cmd: RecordPayment) -> Payment:
-        held_for_approval(cmd.ctx, "record_payment")
-        return await self.uow.write(cmd.ctx, Payment, lambda conn: self.record_payment_on(conn, cmd))
+        return await self.uow.write(cmd.ctx, Payment, lambda conn: self.record_payment_on(conn, cmd), held="record_payment")
 
     @answers(subjects.PAYMENT_LIST)
     async def list_payments(self, cmd: ListForDocument) -> list[Payment]:
@@ -122,17 +120,16 @@ class LifecycleHandlers:
 
     @answers(subjects.PAYMENT_DELETE)
     async def delete_payment(self, cmd: DeletePayment) -> Document:
-        held_for_approval(cmd.ctx, "mark_unpaid")  # payment by payment, it is marking unpaid
-        return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, cmd.payment_id))
+        return await self.uow.write(  # payment by payment, it is marking unpaid
+            cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, cmd.payment_id), held="mark_unpaid",
+        )
 
     @answers(subjects.DOCUMENT_MARK_UNPAID)
     async def mark_unpaid(self, cmd: ListForDocument) -> Document:
-        held_for_approval(cmd.ctx, "mark_unpaid")
-        return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, None))
+        return await self.uow.write(cmd.ctx, Document, lambda conn: self.unpay_on(conn, cmd.ctx, cmd.id, None), held="mark_unpaid")
 
     @answers(subjects.DOCUMENT_MARK_PAID)
     async def mark_paid(self, cmd: MarkPaid) -> Document:
-        held_for_approval(cmd.ctx, "record_payment")  # it records a payment of the balance
         async def work(conn: asyncpg.Connection) -> Document:
             invoice = await locked_document(conn, cmd.ctx.account_id, cmd.id, "invoice")
             rules.ensure_payable(invoice)
@@ -150,7 +147,7 @@ class LifecycleHandlers:
                                   "create", None, recorded, "invoice.payment_recorded", now)
             return await self._repay(conn, cmd.ctx, invoice, "mark-paid", cmd.body.date)
 
-        return await self.uow.write(cmd.ctx, Document, work)
+        return await self.uow.write(cmd.ctx, Document, work, held="record_payment")  # it records a payment of the balance
 
     # -- cancel and copies ---------------------------------------------------------------------
 
@@ -170,8 +167,7 @@ class LifecycleHandlers:
 
     @answers(subjects.DOCUMENT_CANCEL)
     async def cancel_document(self, cmd: CancelDocument) -> Cancellation:
-        held_for_approval(cmd.ctx, "cancel")
-        return await self.uow.write(cmd.ctx, Cancellation, lambda conn: self.cancel_on(conn, cmd))
+        return await self.uow.write(cmd.ctx, Cancellation, lambda conn: self.cancel_on(conn, cmd), held="cancel")
 
     # -- refunds of a cancelled invoice's payments ---------------------------------------------
 
@@ -251,10 +247,9 @@ class LifecycleHandlers:
 
     @answers(subjects.DOCUMENT_SEND)
     async def send_document(self, cmd: SendDocument) -> SendInfo:
-        held_for_approval(cmd.ctx, "send")
         reserved: list[UUID] = []
         try:
-            return await self.uow.write(cmd.ctx, SendInfo, lambda conn: self.send_on(conn, cmd, reserved))
+            return await self.uow.write(cmd.ctx, SendInfo, lambda conn: self.send_on(conn, cmd, reserved), held="send")
         except BaseException:
             await self.release(cmd.ctx, reserved)
             raise

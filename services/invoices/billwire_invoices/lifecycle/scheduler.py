@@ -13,7 +13,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from billwire_invoices.approvals.handlers import expire_approvals
+from billwire_invoices.accounts.approvals.handlers import expire_approvals
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.email import reminders
 from billwire_invoices.email import sql as email_sql

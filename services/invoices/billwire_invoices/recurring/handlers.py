@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.approvals.rules import hold_automatic_issuing
+from billwire_invoices.accounts.approvals.rules import hold_automatic_issuing
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.limits import DocumentLimits, size_problems

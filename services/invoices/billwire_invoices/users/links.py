@@ -13,8 +13,8 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
+from billwire_invoices.accounts.approvals.rules import ensure_no_decider_invited
 from billwire_invoices.accounts.handlers import Publish
-from billwire_invoices.approvals.rules import ensure_no_decider_invited
 from billwire_invoices.uow import Change, UnitOfWork, new_event, record
 from billwire_invoices.users import handlers as users_handlers
 from billwire_invoices.users import mails, rules

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from litestar import Controller, Request, Response, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from billwire_gateway.bus import ApiError
@@ -37,6 +38,16 @@ def _after_cancel(cancellation: Cancellation) -> str:
 
 
 Given = Callable[[], tuple]  # what a form gives a call besides the caller and the document, made inside `attempt`
+
+
+def _taking_back(path: str, action: str, patch: dict[str, object], done: str) -> HTTPRouteHandler:
+    """POST `path`: a mark set on the document's page (sent by hand, the account's own status)
+    taken back with the fixed `patch`, through `_change` as setting it goes."""
+
+    async def take_back(self: DocumentActionsController, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
+        return await self._change(request, person, document_id, action, {}, lambda: convert(patch, DocumentPatch), done)
+
+    return post(path)(take_back)
 
 
 class DocumentActionsController(Controller):
@@ -123,9 +134,7 @@ class DocumentActionsController(Controller):
         patch = lambda: convert({"sent": True} | values, DocumentPatch)  # noqa: E731
         return await self._change(request, person, document_id, "sent", values, patch, "Marked as sent.")
 
-    @post("/unmark-sent")
-    async def unmark_sent(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        return await self._change(request, person, document_id, "unsent", {}, lambda: convert({"sent": False}, DocumentPatch), "No longer marked as sent.")
+    unmark_sent = _taking_back("/unmark-sent", "unsent", {"sent": False}, "No longer marked as sent.")
 
     @post("/custom-status")
     async def custom_status(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
@@ -133,9 +142,7 @@ class DocumentActionsController(Controller):
         patch = lambda: DocumentPatch(custom_status=convert(values, CustomStatus))  # noqa: E731
         return await self._change(request, person, document_id, "status", values, patch, "Status set.")
 
-    @post("/custom-status/clear")
-    async def clear_custom_status(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        return await self._change(request, person, document_id, "status", {}, lambda: convert({"custom_status": None}, DocumentPatch), "Status cleared.")
+    clear_custom_status = _taking_back("/custom-status/clear", "status", {"custom_status": None}, "Status cleared.")
 
     @post("/duplicate")
     async def duplicate(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 
 from billwire_invoices import answers
-from billwire_invoices.approvals import mails, rules, sql
+from billwire_invoices.accounts.approvals import mails, rules, sql
 from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.handlers import DocumentHandlers
 from billwire_invoices.lifecycle import previews
