@@ -175,9 +175,5 @@ class LabelCount(msgspec.Struct, kw_only=True):
     count: int
 
 
-class ListLabels(Command, kw_only=True):
-    pass
-
-
 class RunPrompt(ById, kw_only=True):
     options: DraftOptions = msgspec.field(default_factory=DraftOptions)

@@ -76,9 +76,14 @@ class LinkState(msgspec.Struct, kw_only=True):
     language: Language = "en"
 
 
-class AcceptInvitation(msgspec.Struct, kw_only=True):
+class CompletePasswordReset(msgspec.Struct, kw_only=True):
     token: Token
     password: Password
+
+
+class AcceptInvitation(CompletePasswordReset, kw_only=True):
+    """An invitation's link is used as a reset link is, setting a password; it also names the new user."""
+
     name: Short | None = None
     language: Language | None = None
 
@@ -104,11 +109,6 @@ class ResetLink(msgspec.Struct, kw_only=True):
     email: str
     expires_at: datetime
     link: str
-
-
-class CompletePasswordReset(msgspec.Struct, kw_only=True):
-    token: Token
-    password: Password
 
 
 class LinkUsed(msgspec.Struct, kw_only=True):

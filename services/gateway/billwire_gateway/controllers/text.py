@@ -12,13 +12,12 @@ from billwire_gateway.calls import text as calls
 from billwire_gateway.controllers.items import change_one, create_one, delete_one, read_account, read_one
 from billwire_gateway.deps import BusDep, CallerDep, Limit, Offset, json_reply
 from billwire_shared import subjects
-from billwire_shared.contracts.common import Page
+from billwire_shared.contracts.common import Command, Page
 from billwire_shared.contracts.text import (
     DraftFromTextResult,
     DraftOptions,
     FromTextInput,
     LabelCount,
-    ListLabels,
     Prompt,
     PromptInput,
     UpdatePrompt,
@@ -66,7 +65,7 @@ class PromptController(Controller):
         return json_reply(await calls.LIST_PROMPTS.ask(bus, caller, label=label, q=q, limit=limit, offset=offset))
 
     list_labels = read_account(
-        "/labels", subjects.PROMPT_LABELS, ListLabels, list[LabelCount], name="list_labels",
+        "/labels", subjects.PROMPT_LABELS, Command, list[LabelCount], name="list_labels",
         summary="Every label in use, with how many prompts carry it",
     )
     get_prompt = read_one("prompt_id", subjects.PROMPT_GET, Prompt, name="get_prompt", summary="Get a saved prompt")

@@ -33,7 +33,7 @@ from billwire_shared import subjects
 from billwire_shared.contracts import text as text_contracts
 from billwire_shared.contracts.accounts import Profile
 from billwire_shared.contracts.clients import Client
-from billwire_shared.contracts.common import ById, Caller, Deleted, Page
+from billwire_shared.contracts.common import ById, Caller, Command, Deleted, Page
 from billwire_shared.contracts.documents import Document, DocumentInput
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found, invalid
 from billwire_shared.ids import new_id
@@ -211,7 +211,7 @@ class TextHandlers:
         return await self.uow.read_page(cmd, lambda conn: sql.list_prompts(conn, cmd))
 
     @answers(subjects.PROMPT_LABELS)
-    async def list_labels(self, cmd: text_contracts.ListLabels) -> list[text_contracts.LabelCount]:
+    async def list_labels(self, cmd: Command) -> list[text_contracts.LabelCount]:
         return await self.uow.read(lambda conn: sql.label_counts(conn, cmd.ctx.account_id))
 
     @answers(subjects.PROMPT_UPDATE)
