@@ -78,9 +78,9 @@ async def printed(browser: OnDemandBrowser, marker: str) -> None:
     assert pdf.startswith(b"%PDF") and marker in flat(text(pdf))
 
 
-def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[BrowserPool] = BrowserPool):
+def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[BrowserPool] = BrowserPool, **options: Any):
     async def open_pool() -> BrowserPool:
-        pool = pool_class(chromium, pages=2, timeout=20)
+        pool = pool_class(chromium, **({"pages": 2, "timeout": 20} | options))
         try:
             await pool.start()
         except BaseException:
@@ -93,9 +93,11 @@ def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[Brows
 
 
 @contextlib.asynccontextmanager
-async def on_demand(idle_close: float, pool_class: type[BrowserPool] = BrowserPool) -> AsyncIterator[OnDemandBrowser]:
+async def on_demand(
+    idle_close: float, pool_class: type[BrowserPool] = BrowserPool, **options: Any,
+) -> AsyncIterator[OnDemandBrowser]:
     chromium = find_chromium(install=False)
-    browser = OnDemandBrowser(chromium, opener(chromium, [], pool_class), idle_close)
+    browser = OnDemandBrowser(chromium, opener(chromium, [], pool_class, **options), idle_close)
     await browser.start()
     try:
         yield browser
@@ -212,3 +214,12 @@ async def test_a_warm_browser_says_so_in_the_health_reply(stack: Stack) -> None:
         chromium, drivers = browser_and_driver()
         assert chromium and len(drivers) == 1
         assert service.ready_check() and service.resource_state() == "browser open"
+
+
+async def test_the_launched_browser_is_still_recycled_and_still_closes_when_idle() -> None:
+    async with on_demand(idle_close=1.0, restart_after=2) as browser:
+        for n in range(5):
+            await printed(browser, f"Recycled {n}")
+        assert browser.launches == 1 and browser.pool is not None and browser.pool.restarts >= 2
+        await until_closed(browser)
+        assert browser.idle_closes == 1
