@@ -1,4 +1,4 @@
-"""Cost as the account grows: the read calls an agent makes most, timed at 1k and 10k documents.
+"""Cost as the account grows: the read calls an agent makes most (lists plain and filtered), timed at 1k and 10k documents.
 
 `uv run python -m bench scale --quick` (1,000 and 10,000 documents; without --quick also 50,000).
 One account per size on the invoices service and the gateway: in each, one invoice is made and issued
@@ -31,6 +31,9 @@ CALLS = {
     "GET /invoices?limit=100": "/api/v1/invoices?limit=100",
     "GET /invoices last page (offset)": "/api/v1/invoices?limit=100&offset={last_offset}",
     "GET /invoices?status=overdue": "/api/v1/invoices?status=overdue",
+    # filters the running counts cannot answer, so the total is counted (every document matches here)
+    "GET /invoices?client_id=… (100)": "/api/v1/invoices?limit=100&client_id={client_id}",
+    "GET /invoices?paid=false (100)": "/api/v1/invoices?limit=100&paid=false",
     "GET /invoices/{id}": "/api/v1/invoices/{seed_id}",
     "GET /stats": "/api/v1/stats",
     "GET /usage": "/api/v1/usage",
@@ -77,14 +80,15 @@ async def _account(database_url: str, base: str, size: int) -> tuple[str, str]:
     return key.key, client.json()["id"]
 
 
-async def _time_calls(base: str, accounts: dict[int, tuple[str, str]], rounds: int) -> dict[int, dict[str, tuple[float, float]]]:
+async def _time_calls(base: str, accounts: dict[int, tuple[str, str, str]], rounds: int) -> dict[int, dict[str, tuple[float, float]]]:
     """(p50, p95) in ms of each call per size, one sequential client; round after round, the sizes take turns."""
     clients = {size: httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-               for size, (key, _) in accounts.items()}
+               for size, (key, _, _) in accounts.items()}
     results: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in accounts}
     try:
         for name, template in CALLS.items():
-            paths = {size: template.format(last_offset=max(size - 100, 0), seed_id=seed_id) for size, (_, seed_id) in accounts.items()}
+            paths = {size: template.format(last_offset=max(size - 100, 0), seed_id=seed_id, client_id=client_id)
+                     for size, (_, seed_id, client_id) in accounts.items()}
             times: dict[int, list[float]] = {size: [] for size in accounts}
             for size, http in clients.items():
                 (await http.get(paths[size])).raise_for_status()
@@ -102,8 +106,8 @@ async def _time_calls(base: str, accounts: dict[int, tuple[str, str]], rounds: i
     return results
 
 
-async def _time_exports(base: str, accounts: dict[int, tuple[str, str]], pids: dict[str, int], results: dict[int, dict]) -> None:
-    for size, (key, _) in accounts.items():
+async def _time_exports(base: str, accounts: dict[int, tuple[str, str, str]], pids: dict[str, int], results: dict[int, dict]) -> None:
+    for size, (key, _, _) in accounts.items():
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
             results[size][EXPORT] = await _time_export(http, size)
         results[size][PEAK] = (_peak_rss_mb(pids["gateway"]), _peak_rss_mb(pids["invoices"]))
@@ -174,7 +178,7 @@ def run(quick: bool = False) -> int:
             print(f"[scale] {size} documents in an account ...", flush=True)
             seed_id = asyncio.run(seed_invoice(running.base, key, client_id))
             asyncio.run(_grow(infra.database_url, seed_id, 1, size))
-            accounts[size] = (key, seed_id)
+            accounts[size] = (key, seed_id, client_id)
         measured = asyncio.run(_time_calls(running.base, accounts, rounds))
         asyncio.run(_time_exports(running.base, accounts, running.pids, measured))
     if not measured:

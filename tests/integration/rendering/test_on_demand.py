@@ -22,11 +22,11 @@ from tests.integration.rendering.samples import make_input, make_lines
 from tests.stack import BUYER, Stack, ready_account
 
 
-def browser_and_driver() -> tuple[list[list[str]], list[list[str]]]:
-    """The command lines of Chromium processes (all of them: browser, renderers, helpers) and of
-    Playwright drivers running under this test's own process, zombies left out."""
-    chromium: list[list[str]] = []
-    drivers: list[list[str]] = []
+def browser_and_driver() -> tuple[list[psutil.Process], list[psutil.Process]]:
+    """Chromium processes (all of them: browser, renderers, helpers) and Playwright drivers
+    running under this test's own process, zombies left out."""
+    chromium: list[psutil.Process] = []
+    drivers: list[psutil.Process] = []
     for child in psutil.Process().children(recursive=True):
         try:
             if child.status() == psutil.STATUS_ZOMBIE:
@@ -35,16 +35,37 @@ def browser_and_driver() -> tuple[list[list[str]], list[list[str]]]:
         except psutil.Error:
             continue
         if cmdline and ("chrom" in os.path.basename(cmdline[0]) or "headless_shell" in cmdline[0]):
-            chromium.append(cmdline)
+            chromium.append(child)
         elif "run-driver" in cmdline:
-            drivers.append(cmdline)
+            drivers.append(child)
     return chromium, drivers
+
+
+def launched_browsers() -> int:
+    """Chromium browser processes: those whose parent is no Chromium (the driver, or the shell
+    script Debian's headless shell is). A renderer being forked carries the browser's command line
+    for a moment, but the browser is its parent."""
+    chromium, _ = browser_and_driver()
+    pids = {process.pid for process in chromium}
+    launched = 0
+    for process in chromium:
+        with contextlib.suppress(psutil.Error):
+            launched += process.ppid() not in pids
+    return launched
 
 
 async def until_exited(timeout: float = 30.0) -> None:
     async with asyncio.timeout(timeout):
         while any(browser_and_driver()):
             await asyncio.sleep(0.05)
+
+
+async def until_closed(browser: OnDemandBrowser, timeout: float = 30.0) -> None:
+    """The idle close done (its processes can exit a moment before `close()` returns) and every process gone."""
+    async with asyncio.timeout(timeout):
+        while browser.state != "closed (idle)":
+            await asyncio.sleep(0.05)
+    await until_exited(timeout)
 
 
 def invoice_page(marker: str) -> Any:
@@ -97,7 +118,7 @@ async def test_nothing_runs_until_the_first_render_and_all_of_it_exits_after_the
     chromium, drivers = browser_and_driver()
     assert chromium and len(drivers) == 1 and browser.state == "open" and browser.launches == 1
 
-    await until_exited()  # 1 s idle, then the browser closes and the driver stops
+    await until_closed(browser)  # 1 s idle, then the browser closes and the driver stops
     assert browser.state == "closed (idle)" and browser.idle_closes == 1 and browser.ready
 
     await printed(browser, "First after the idle close")
@@ -112,9 +133,7 @@ async def test_renders_keep_the_browser_open_and_concurrent_ones_share_one_launc
 
         async def sample() -> None:
             while True:
-                chromium, drivers = browser_and_driver()
-                browsers = [cmdline for cmdline in chromium if not any(a.startswith("--type=") for a in cmdline)]
-                seen.append((len(browsers), len(drivers)))
+                seen.append((launched_browsers(), len(browser_and_driver()[1])))
                 await asyncio.sleep(0.02)
 
         sampler = asyncio.create_task(sample())
@@ -182,6 +201,6 @@ async def test_the_service_is_ready_without_a_browser_running_and_prints_on_dema
             pdf = await api.get(f"/invoices/{created.json()['id']}/pdf")
             assert pdf.status_code == 200, pdf.text
             assert f"Work {round_}" in flat(text(pdf.content))
-            await until_exited()
+            await until_closed(service.browser)
             assert service.ready_check() and service.watch.state == "closed (idle)"
         assert service.browser.launches == 2 and service.browser.idle_closes == 2

@@ -76,10 +76,12 @@ async def _page(
     """One page of an account's rows, newest schema in `data`, with the total of all matches: one
     statement, so one round trip and one snapshot (an empty page still gives its one row, the total)."""
     where, args = search
-    page = f"SELECT data, {order} AS sort_key, id FROM {table} WHERE account_id = $1{where} ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}"
+    matches = f"FROM {table} WHERE account_id = $1{where}"
+    page = f"SELECT data, {order} AS sort_key, id {matches} ORDER BY {order}, id LIMIT {int(limit)} OFFSET {int(offset)}"
+    total = listing.total_of_page(int(limit), int(offset), f"SELECT count(*) {matches}")
     rows = await conn.fetch(
-        f"WITH page AS ({page}) SELECT page.data, {listing.total_of_page(int(limit), int(offset), f'SELECT count(*) FROM {table} WHERE account_id = $1{where}')}"
-        " AS total FROM (SELECT 1) AS one LEFT JOIN page ON true ORDER BY page.sort_key, page.id",
+        f"WITH page AS ({page}) SELECT page.data, {total} AS total"
+        " FROM (SELECT 1) AS one LEFT JOIN page ON true ORDER BY page.sort_key, page.id",
         account_id, *args,
     )
     return [_as(type_, r["data"]) for r in rows if r["data"] is not None], rows[0]["total"]
