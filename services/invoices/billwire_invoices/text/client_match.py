@@ -1,11 +1,12 @@
-"""Which stored client a name in a text means: fuzzy matching with rapidfuzz, company forms aside."""
+"""Which stored client a name in a text means: fuzzy matching with rapidfuzz, company forms aside.
+
+rapidfuzz (about 3 MB) is imported by the first match, not with the service: drafts from text are
+one feature among many (issue 24: the stack's memory)."""
 
 from __future__ import annotations
 
 import re
 from uuid import UUID
-
-from rapidfuzz import fuzz, process, utils
 
 from billwire_shared.contracts.text import ClientCandidate
 
@@ -19,12 +20,16 @@ _FORMS = re.compile(
 
 
 def normalize(name: str) -> str:
+    from rapidfuzz import utils
+
     plain = utils.default_process(name.lower().translate(_UMLAUTS))  # lower case, no punctuation
     return " ".join(_FORMS.sub(" ", plain).split()) or plain
 
 
 def score(query: str, choice: str, **_: object) -> float:
     """Whole-name similarity, or a name that is all of the other's words ("Acme" for "Acme Widgets")."""
+    from rapidfuzz import fuzz
+
     return max(fuzz.ratio(query, choice), 0.95 * fuzz.token_set_ratio(query, choice))
 
 
@@ -32,6 +37,8 @@ def match_client(name: str, clients: list[tuple[UUID, str]]) -> tuple[ClientCand
     """(the client meant, or None for a new one; the best candidates, best first)."""
     if not clients or not name.strip():
         return None, []
+    from rapidfuzz import process
+
     names = {i: n for i, (_, n) in enumerate(clients)}
     found = process.extract(normalize(name), names, scorer=score, processor=normalize, limit=5, score_cutoff=50)
     exact = name.strip().lower()

@@ -7,15 +7,23 @@ new key first and restart; at start each replica re-encrypts every secret that i
 under an older key (`reseal`), after which the old key may be dropped. Without keys secrets stay
 in clear and the service says so at start. A secret no key opens fails its deliveries with a
 message naming the setting; it never stops the service.
+
+cryptography (about 8 MB) is imported when a secret is first sealed or opened, not with the service:
+the keys are checked at start as Fernet checks them (issue 24: the stack's memory).
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import logging
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import asyncpg
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
 
 log = logging.getLogger("billwire.invoices.webhooks")
 ENCRYPTED = "enc:"
@@ -30,20 +38,35 @@ class SecretBox:
     """Seals and opens webhook secrets with the configured keys (a comma-separated list)."""
 
     def __init__(self, keys: str) -> None:
-        parsed = [key.strip() for key in keys.split(",") if key.strip()]
+        self._keys = [key.strip() for key in keys.split(",") if key.strip()]
         try:
-            fernets = [Fernet(key) for key in parsed]
+            for key in self._keys:
+                _check_fernet_key(key)
         except (ValueError, binascii.Error) as exc:
             raise ValueError(
                 f"{SETTING}: every key must be a Fernet key (32 url-safe base64-encoded bytes; "
                 "make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
             ) from exc
-        self._first = fernets[0] if fernets else None
-        self._all = MultiFernet(fernets) if fernets else None
+
+    @cached_property
+    def _fernets(self) -> list[Fernet]:
+        from cryptography.fernet import Fernet
+
+        return [Fernet(key) for key in self._keys]
+
+    @property
+    def _first(self) -> Fernet | None:
+        return self._fernets[0] if self._keys else None
+
+    @cached_property
+    def _all(self) -> MultiFernet | None:
+        from cryptography.fernet import MultiFernet
+
+        return MultiFernet(self._fernets) if self._keys else None
 
     @property
     def enabled(self) -> bool:
-        return self._all is not None
+        return bool(self._keys)
 
     def seal(self, secret: str) -> str:
         if self._first is None:
@@ -55,6 +78,8 @@ class SecretBox:
             return stored
         if self._all is None:
             raise SecretUnreadable(f"the webhook secret is encrypted but {SETTING} is not set")
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._all.decrypt(stored.removeprefix(ENCRYPTED).encode()).decode()
         except InvalidToken:
@@ -66,11 +91,19 @@ class SecretBox:
             return True
         if not stored.startswith(ENCRYPTED):
             return False
+        from cryptography.fernet import InvalidToken
+
         try:
             self._first.decrypt(stored.removeprefix(ENCRYPTED).encode())
         except InvalidToken:
             return False
         return True
+
+
+def _check_fernet_key(key: str) -> None:
+    """What Fernet(key) checks (32 url-safe base64-encoded bytes), without importing cryptography."""
+    if len(base64.urlsafe_b64decode(key)) != 32:
+        raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.")
 
 
 async def reseal(pool: asyncpg.Pool, box: SecretBox) -> tuple[int, int]:

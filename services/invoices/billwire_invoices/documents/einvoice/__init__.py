@@ -3,16 +3,16 @@
     xml = build(doc, seller)                 # the XML of the document's export type
     failures = validate_xml(xml, doc.export_type)  # XSD, EN 16931 schematron, BR-DE
     check(doc, seller)                       # raises 422 EINVOICE_INVALID with every rule
+
+The builders and the BR-DE rules (lxml, drafthorse) are imported by the first e-invoice, not with
+the service: most accounts never export one (issue 24: the stack's memory).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from billwire_invoices.documents.einvoice.brde import brde_failures
-from billwire_invoices.documents.einvoice.cii import build_cii
 from billwire_invoices.documents.einvoice.model import EXPORTABLE, view
-from billwire_invoices.documents.einvoice.ubl import build_ubl
 from billwire_invoices.documents.einvoice.validate import (
     Failure,
     schematron_failures,
@@ -33,6 +33,9 @@ def is_einvoice(doc: Document) -> bool:
 
 def build(doc: Document, seller: Seller, export_type: str | None = None, *, today: date | None = None) -> bytes:
     """The XML of `doc`: UBL for xrechnung, CII for factur-x (a draft is numbered DRAFT)."""
+    from billwire_invoices.documents.einvoice.cii import build_cii
+    from billwire_invoices.documents.einvoice.ubl import build_ubl
+
     kind = export_type or doc.export_type
     invoice = view(doc, seller, today=today)
     return build_ubl(invoice) if kind == "xrechnung" else build_cii(invoice)
@@ -47,5 +50,7 @@ def validate_xml(xml: bytes, export_type: str) -> list[Failure]:
         return failures
     failures = schematron_failures(xml, syntax)
     if export_type == "xrechnung":
+        from billwire_invoices.documents.einvoice.brde import brde_failures
+
         failures += brde_failures(xml)
     return failures

