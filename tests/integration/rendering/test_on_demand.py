@@ -194,6 +194,7 @@ async def test_the_service_is_ready_without_a_browser_running_and_prints_on_dema
             while (rendering := (await api.get("/ready")).json()["services"]["rendering"]) is None:
                 await asyncio.sleep(0.2)
         assert rendering["ready"] is True and rendering["reason"] == "", rendering
+        assert rendering["state"] == "browser closed (idle)", rendering
         for round_ in ("first", "after the idle close"):
             created = await api.post("/invoices", json={"client": BUYER, "lines": [
                 {"description": f"Work {round_}", "unit_price": "10"}]})
@@ -202,5 +203,12 @@ async def test_the_service_is_ready_without_a_browser_running_and_prints_on_dema
             assert pdf.status_code == 200, pdf.text
             assert f"Work {round_}" in flat(text(pdf.content))
             await until_closed(service.browser)
-            assert service.ready_check() and service.watch.state == "closed (idle)"
+            assert service.ready_check() and service.resource_state() == "browser closed (idle)"
         assert service.browser.launches == 2 and service.browser.idle_closes == 2
+
+
+async def test_a_warm_browser_says_so_in_the_health_reply(stack: Stack) -> None:
+    async with stack.rendering_service() as service:  # the default: launched at start, kept
+        chromium, drivers = browser_and_driver()
+        assert chromium and len(drivers) == 1
+        assert service.ready_check() and service.resource_state() == "browser open"
