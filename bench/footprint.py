@@ -6,7 +6,10 @@ installing) in a fresh var directory on ports of its own, and reports:
   migrations, first account) and second start (the same var directory again);
 - idle: the proportional set size (PSS, so pages shared between processes count once in the sum)
   of every process the stack runs, grouped by role, after it has settled, beside a bare Python
-  interpreter of the same build (the price of each service's libraries is the difference);
+  interpreter of the same build (the price of each service's libraries is the difference). As
+  `make run` starts it the browser is closed until the first PDF (footprint_browser.py); the
+  table also shows the stack right after the load (browser warm) and after the browser's idle
+  close, and the first PDF's extra seconds for the launch beside warm ones;
 - under load: invoices created, finalized and sent end to end into the SMTP catcher by a few
   concurrent clients (200 with --quick, else 10,000), with the peak total and each role's growth
   (MB per 1,000 sends, a least-squares slope over samples taken every second).
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.footprint_browser import cold_then_warm, idle_close_seconds, print_latency, wait_for_idle_close
 from billwire_cli.embedded import free_port
 
 IDLE_TARGET_MB, LOAD_TARGET_MB = 450, 700
@@ -210,6 +214,8 @@ def run(quick: bool = False) -> int:
     sends = 200 if quick else 10_000
     root = Path(tempfile.mkdtemp(prefix="billwire-footprint-"))
     stack = RunningStack(root / "var")
+    idle_close, idle_close_source = idle_close_seconds(stack.env, quick)
+    closed_idle: dict[str, tuple[float, int]] = {}
     try:
         first = stack.start()
         stack.stop()
@@ -224,6 +230,8 @@ def run(quick: bool = False) -> int:
             "bank": {"account_holder": "Footprint Bench GmbH", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
         }, timeout=30)
         profile.raise_for_status()
+        since = "closed since, as started" if idle_close > 0 else "warm since start-up: no on-demand launch"
+        latency = [(f"after start-up ({since})", *cold_then_warm(stack.base, key))]
         samples: dict[str, list[tuple[float, float]]] = defaultdict(list)
         progress, peak, stop = [0], [0.0], threading.Event()
         role_peaks: dict[str, float] = defaultdict(float)
@@ -245,6 +253,17 @@ def run(quick: bool = False) -> int:
         elapsed = time.monotonic() - started
         stop.set()
         sampler.join()
+        time.sleep(5)  # the last sends' e-mails leave; the browser is still warm
+        warm = by_role(stack.roots())
+
+        def browser_running() -> bool:
+            return bool({"chromium", "playwright driver"} & by_role(stack.roots()).keys())
+
+        closed_after = wait_for_idle_close(browser_running, idle_close) if idle_close > 0 else None
+        if closed_after is not None:
+            time.sleep(3)
+            closed_idle = by_role(stack.roots())
+            latency.append(("after the idle close", *cold_then_warm(stack.base, key)))
         phases = [line.split(": ", 1)[1] for line in stack.log.read_text(errors="replace").splitlines()
                   if line.startswith("billwire run: ready in")]  # each start's own account of its phases
     finally:
@@ -252,17 +271,33 @@ def run(quick: bool = False) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
     print("\nfootprint: the `make run` stack (PSS in MB; shared pages counted once)\n")
-    print(f"| role | processes | idle PSS | peak PSS under load | beside bare Python ({bare:.0f} MB)"
+    print(f"browser: {idle_close_source}; " + (
+        f"closed {closed_after:.0f} s after the load" if closed_after is not None else "no idle close measured"))
+    print(f"\n| role | processes | idle PSS (as `make run` starts: browser closed) | idle right after the load (browser warm)"
+          f" | idle after the browser's idle close | peak PSS under load | beside bare Python ({bare:.0f} MB)"
           " | growth under load, MB / 1,000 sends |")
-    print("|---|---|---|---|---|---|")
-    for role in sorted(idle.keys() | role_peaks.keys(), key=lambda r: -idle.get(r, (0.0, 0))[0]):
+    print("|---|---|---|---|---|---|---|---|")
+
+    def cell(measured: dict[str, tuple[float, int]], role: str) -> str:
+        mb, n = measured.get(role, (0.0, 0))
+        return "" if not measured else f"{mb:.0f}" + (f" ({n})" if n != idle.get(role, (0.0, 0))[1] else "")
+
+    roles = idle.keys() | warm.keys() | role_peaks.keys()
+    for role in sorted(roles, key=lambda r: (-idle.get(r, (0.0, 0))[0], -warm.get(r, (0.0, 0))[0])):
         mb, n = idle.get(role, (0.0, 0))
         extra = f"+{mb / n - bare:.0f} each" if n and role in ("gateway", "invoices", "rendering", "mailer") else ""
         growth = slope_mb_per_1000(samples[role][len(samples[role]) // 5:])
-        print(f"| {role} | {n} | {mb:.0f} | {role_peaks.get(role, 0.0):.0f} | {extra} | {growth:+.1f} |")
+        print(f"| {role} | {n} | {mb:.0f} | {cell(warm, role)} | {cell(closed_idle, role)} | {role_peaks.get(role, 0.0):.0f}"
+              f" | {extra} | {growth:+.1f} |")
+
+    def total(measured: dict[str, tuple[float, int]]) -> str:
+        return f"**{sum(mb for mb, _ in measured.values()):.0f}**" if measured else "not measured"
+
     idle_total = sum(mb for mb, _ in idle.values())
     print(f"| **total** | {sum(n for _, n in idle.values())} | **{idle_total:.0f}** (target <= {IDLE_TARGET_MB})"
-          f" | **{peak[0]:.0f}** (target <= {LOAD_TARGET_MB}; the sum's peak) | | |")
+          f" | {total(warm)} | {total(closed_idle)} | **{peak[0]:.0f}** (target <= {LOAD_TARGET_MB}; the sum's peak) | | |")
+    print("\n(n) after a number: that many processes, where it differs from the idle column's")
+    print_latency(latency)
     if FAILURES:
         print(f"\n{len(FAILURES)} requests failed, the first: {FAILURES[0]}")
     print(f"\nunder load: {accepted} of {sends} sends accepted in {elapsed:.0f} s, peak total {peak[0]:.0f} MB"

@@ -137,7 +137,7 @@ async def service_health(nc, service: str, prefix: str, timeout: float) -> Findi
     if not reply.ready:
         fix = "install a Chromium: `make browser`; see Chromium below" if "no browser" in reply.reason else ""
         return Finding(service, False, f"not ready: {reply.reason or 'no reason given'}", fix)
-    return Finding(service, True, f"ready (version {reply.version})")
+    return Finding(service, True, f"ready (version {reply.version}{'; ' + reply.state if reply.state else ''})")
 
 
 def check_gateway(var: Path, timeout: float) -> Finding:

@@ -45,9 +45,10 @@ class ServiceSettings(CommonSettings, kw_only=True, frozen=True):
 
 def health_handler(
     service: str, pool: asyncpg.Pool, check: Callable[[], bool] | None = None, reason: Callable[[], str] | None = None,
+    state: Callable[[], str] | None = None,
 ) -> Callable[[dict], Any]:
     """Health over the bus: the database answers, and `check` (the service's own resources) holds;
-    `reason` says why not."""
+    `reason` says why not, `state` what those resources are doing."""
 
     async def health(body: dict) -> HealthReply:
         try:
@@ -58,7 +59,9 @@ def health_handler(
             database = False
         ready = database and (check is None or check())
         why = "" if ready else "the database is unreachable" if not database else reason() if reason else ""
-        return HealthReply(service=service, version=__version__, database=database, ready=ready, reason=why)
+        return HealthReply(
+            service=service, version=__version__, database=database, ready=ready, reason=why, state=state() if state else "",
+        )
 
     health.__name__ = f"{service}_health"
     return health
@@ -99,6 +102,10 @@ class Service:
 
     def unready_reason(self) -> str:
         """Why `ready_check` fails, with the fix when there is one; "" when it does not."""
+        return ""
+
+    def resource_state(self) -> str:
+        """What the service's own resources are doing, for its health reply; "" where nothing is worth saying."""
         return ""
 
     def register(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
@@ -143,7 +150,7 @@ class Service:
             )
             stack.push_async_callback(self.pool.close)
             self.broker = create_broker(settings.nats_url, service=self.name, prefix=settings.prefix)
-            health = health_handler(self.name, self.pool, self.ready_check, self.unready_reason)
+            health = health_handler(self.name, self.pool, self.ready_check, self.unready_reason, self.resource_state)
             self.broker.subscriber(self.names.subject(HEALTH_SUBJECTS[self.name]), queue=self.names.queue(self.name), max_workers=4)(health)
             self.register(self.broker, self.pool)
             stack.push_async_callback(self.broker.stop)

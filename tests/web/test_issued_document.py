@@ -20,7 +20,7 @@ from billwire_shared import subjects
 from billwire_shared.contracts.accounts import ProfilePatch, UpdateProfile
 from billwire_shared.contracts.clients import Client, ClientInput, CreateClient
 from billwire_shared.contracts.common import Caller
-from billwire_shared.contracts.documents import CreateDocument, Document, DocumentInput, FinalizeDocument, LineInput
+from billwire_shared.contracts.documents import CreateDocument, Document, DocumentById, DocumentInput, LineInput
 from billwire_shared.contracts.lifecycle import Payment, PaymentInput, RecordPayment
 from tests.stack import BUYER
 from tests.web.conftest import Web
@@ -40,7 +40,7 @@ async def issued(web: Web, account_id: str, doc_type: str = "invoice", paid: str
     line = LineInput(description="Workshop day", quantity=Decimal("1"), unit_price=Decimal("100.00"), tax_rate=Decimal("19"))
     document_input = DocumentInput(type=doc_type, client_id=client.id, lines=[line], language="en")
     draft = await bus.call_typed(subjects.DOCUMENT_CREATE, CreateDocument(ctx=caller, document=document_input), Document)
-    document = await bus.call_typed(subjects.DOCUMENT_FINALIZE, FinalizeDocument(ctx=caller, id=draft.id), Document)
+    document = await bus.call_typed(subjects.DOCUMENT_FINALIZE, DocumentById(ctx=caller, id=draft.id), Document)
     if paid:
         await bus.call_typed(subjects.PAYMENT_RECORD, RecordPayment(ctx=caller, id=document.id, payment=PaymentInput(amount=Decimal(paid))), Payment)
     return document

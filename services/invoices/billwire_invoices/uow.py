@@ -216,3 +216,10 @@ class UnitOfWork:
         event = new_event(event_type, ctx.account_id, after if after is not None else before, now) if event_type else None
         change = Change(entity=entity, entity_id=entity_id, action=action, before=before, after=after, event=event)
         await record(conn, statement, ctx, change)
+
+
+class Handlers:
+    """The base of a wing's handlers that need nothing but their unit of work (`self.uow`)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.uow = UnitOfWork(pool)

@@ -77,6 +77,9 @@ class RenderingService(Service):
     def unready_reason(self) -> str:
         return self.watch.unready_reason if self.watch is not None else "rendering is starting"
 
+    def resource_state(self) -> str:
+        return f"browser {self.watch.state}" if self.watch is not None else "browser not yet started"
+
     async def open_resources(self, stack: contextlib.AsyncExitStack) -> None:
         settings = self.settings
         bundled = await playwright_chromium_path()

@@ -180,3 +180,6 @@ class HealthReply(msgspec.Struct, kw_only=True):
     database: bool
     ready: bool = True  # false while a service's own resource is down (e.g. rendering's browser restarts)
     reason: str = ""  # why it is not ready, and the fix when there is one (e.g. rendering without a Chromium)
+    # What its own resource is doing, where that is worth saying (rendering: its browser, "open",
+    # "closed (idle)", "launching", ...): ready with no browser running is no lie, but say so.
+    state: str = ""

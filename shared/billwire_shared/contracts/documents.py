@@ -272,16 +272,7 @@ class UpdateDocument(DocumentById, kw_only=True):
     patch: DocumentPatch
 
 
-class GetDocument(DocumentById, kw_only=True):
-    pass
-
-
-class DeleteDocument(DocumentById, kw_only=True):
-    pass
-
-
-class FinalizeDocument(DocumentById, kw_only=True):
-    pass
+GetDocument = DocumentById  # the name the MCP tools still use (services/gateway/billwire_gateway/mcp)
 
 
 class ListDocuments(Paged, kw_only=True):

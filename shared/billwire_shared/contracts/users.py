@@ -59,10 +59,6 @@ class CreateUser(Command, kw_only=True):
     user: UserInput
 
 
-class ListUsers(Command, kw_only=True):
-    pass
-
-
 class Authenticate(msgspec.Struct, kw_only=True):
     """Sign-in by e-mail and password: no Caller yet, the answer says who it is."""
 

@@ -11,7 +11,7 @@ import pytest
 from billwire_gateway.bus import ApiError, Bus
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import Caller, Command
 from tests.stack import Stack
 
 
@@ -84,6 +84,6 @@ async def test_owner_resets_and_disables_a_member_and_accounts_stay_apart(stack:
 
     await bus.call(subjects.USER_DISABLE, user_contracts.DisableUser(ctx=owner, id=member.id))
     assert not (await bus.call_typed(subjects.USER_AUTHENTICATE, user_contracts.Authenticate(email=member.email, password=reset.password), user_contracts.Authenticated)).found
-    listed = await bus.call_typed(subjects.USER_LIST, user_contracts.ListUsers(ctx=owner), list[user_contracts.User])
+    listed = await bus.call_typed(subjects.USER_LIST, Command(ctx=owner), list[user_contracts.User])
     assert [(one.email, one.disabled_at is not None) for one in listed] == [("bob@team.example", True)]
-    assert await bus.call_typed(subjects.USER_LIST, user_contracts.ListUsers(ctx=Caller(account_id=UUID(other_account))), list[user_contracts.User]) == []
+    assert await bus.call_typed(subjects.USER_LIST, Command(ctx=Caller(account_id=UUID(other_account))), list[user_contracts.User]) == []

@@ -78,9 +78,9 @@ async def printed(browser: OnDemandBrowser, marker: str) -> None:
     assert pdf.startswith(b"%PDF") and marker in flat(text(pdf))
 
 
-def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[BrowserPool] = BrowserPool):
+def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[BrowserPool] = BrowserPool, **options: Any):
     async def open_pool() -> BrowserPool:
-        pool = pool_class(chromium, pages=2, timeout=20)
+        pool = pool_class(chromium, **({"pages": 2, "timeout": 20} | options))
         try:
             await pool.start()
         except BaseException:
@@ -93,9 +93,11 @@ def opener(chromium: Chromium, opened: list[BrowserPool], pool_class: type[Brows
 
 
 @contextlib.asynccontextmanager
-async def on_demand(idle_close: float, pool_class: type[BrowserPool] = BrowserPool) -> AsyncIterator[OnDemandBrowser]:
+async def on_demand(
+    idle_close: float, pool_class: type[BrowserPool] = BrowserPool, **options: Any,
+) -> AsyncIterator[OnDemandBrowser]:
     chromium = find_chromium(install=False)
-    browser = OnDemandBrowser(chromium, opener(chromium, [], pool_class), idle_close)
+    browser = OnDemandBrowser(chromium, opener(chromium, [], pool_class, **options), idle_close)
     await browser.start()
     try:
         yield browser
@@ -194,6 +196,7 @@ async def test_the_service_is_ready_without_a_browser_running_and_prints_on_dema
             while (rendering := (await api.get("/ready")).json()["services"]["rendering"]) is None:
                 await asyncio.sleep(0.2)
         assert rendering["ready"] is True and rendering["reason"] == "", rendering
+        assert rendering["state"] == "browser closed (idle)", rendering
         for round_ in ("first", "after the idle close"):
             created = await api.post("/invoices", json={"client": BUYER, "lines": [
                 {"description": f"Work {round_}", "unit_price": "10"}]})
@@ -202,5 +205,21 @@ async def test_the_service_is_ready_without_a_browser_running_and_prints_on_dema
             assert pdf.status_code == 200, pdf.text
             assert f"Work {round_}" in flat(text(pdf.content))
             await until_closed(service.browser)
-            assert service.ready_check() and service.watch.state == "closed (idle)"
+            assert service.ready_check() and service.resource_state() == "browser closed (idle)"
         assert service.browser.launches == 2 and service.browser.idle_closes == 2
+
+
+async def test_a_warm_browser_says_so_in_the_health_reply(stack: Stack) -> None:
+    async with stack.rendering_service() as service:  # the default: launched at start, kept
+        chromium, drivers = browser_and_driver()
+        assert chromium and len(drivers) == 1
+        assert service.ready_check() and service.resource_state() == "browser open"
+
+
+async def test_the_launched_browser_is_still_recycled_and_still_closes_when_idle() -> None:
+    async with on_demand(idle_close=1.0, restart_after=2) as browser:
+        for n in range(5):
+            await printed(browser, f"Recycled {n}")
+        assert browser.launches == 1 and browser.pool is not None and browser.pool.restarts >= 2
+        await until_closed(browser)
+        assert browser.idle_closes == 1

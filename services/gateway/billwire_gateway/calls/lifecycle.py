@@ -6,7 +6,7 @@ from __future__ import annotations
 from billwire_gateway.calls.call import Call
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Deleted
-from billwire_shared.contracts.documents import DeleteDocument, Document, FinalizeDocument, UpdateDocument
+from billwire_shared.contracts.documents import Document, DocumentById, UpdateDocument
 from billwire_shared.contracts.lifecycle import (
     CancelDocument,
     CancelInput,
@@ -31,8 +31,8 @@ UPDATE_DOCUMENT = Call(
     subjects.DOCUMENT_UPDATE, lambda caller, document_id, patch, type=None: UpdateDocument(ctx=caller, id=document_id, type=type, patch=patch),
     Document,
 )
-DELETE_DOCUMENT = Call(subjects.DOCUMENT_DELETE, lambda caller, document_id, type=None: DeleteDocument(ctx=caller, id=document_id, type=type), Deleted)
-FINALIZE = Call(subjects.DOCUMENT_FINALIZE, lambda caller, document_id, type=None: FinalizeDocument(ctx=caller, id=document_id, type=type), Document)
+DELETE_DOCUMENT = Call(subjects.DOCUMENT_DELETE, lambda caller, document_id, type=None: DocumentById(ctx=caller, id=document_id, type=type), Deleted)
+FINALIZE = Call(subjects.DOCUMENT_FINALIZE, lambda caller, document_id, type=None: DocumentById(ctx=caller, id=document_id, type=type), Document)
 RECORD_PAYMENT = Call(
     subjects.PAYMENT_RECORD, lambda caller, invoice_id, payment: RecordPayment(ctx=caller, id=invoice_id, payment=payment), Payment,
 )

@@ -21,12 +21,12 @@ from billwire_shared.contracts.common import MAX_OFFSET, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
     Document,
+    DocumentById,
     DocumentInput,
     DocumentPatch,
     DocumentSort,
     DocumentState,
     DocumentType,
-    GetDocument,
     ListDocuments,
 )
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
@@ -117,7 +117,7 @@ def documents_controller(route: str, fixed_type: DocumentType | None) -> type[Co
 
         @get("/{document_id:uuid}", summary=f"Get a {what}")
         async def get_one(self, document_id: FromPath[UUID], caller: CallerDep, bus: BusDep) -> Response[Document]:
-            return json_reply(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=document_id, type=fixed_type)))
+            return json_reply(await bus.call(subjects.DOCUMENT_GET, DocumentById(ctx=caller, id=document_id, type=fixed_type)))
 
         @patch("/{document_id:uuid}", summary=f"Change a draft {what}; on an issued one only its status fields",
                description="A finalized document takes only `sent` (marked as sent by hand, with `sent_date` and"

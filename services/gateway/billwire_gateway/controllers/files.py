@@ -26,7 +26,7 @@ from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_gateway.images import MAX_UPLOAD_BYTES, ImageRejected, check_logo
 from billwire_shared import subjects
 from billwire_shared.contracts.accounts import GetProfile
-from billwire_shared.contracts.documents import Document, DocumentType, GetDocument
+from billwire_shared.contracts.documents import Document, DocumentById, DocumentType
 from billwire_shared.contracts.rendering import Artifact, LogoInfo, RenderDocument, SetLogo
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
@@ -91,7 +91,7 @@ class CancellationFilesController(Controller):
 
     @staticmethod
     async def _credit_note(bus: Bus, caller: CallerDep, invoice_id: UUID) -> UUID:
-        raw = await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=caller, id=invoice_id, type="invoice"))
+        raw = await bus.call(subjects.DOCUMENT_GET, DocumentById(ctx=caller, id=invoice_id, type="invoice"))
         invoice = msgspec.json.decode(raw, type=Document)
         if invoice.cancelled_by is None:
             raise ApiError(ErrorReply(

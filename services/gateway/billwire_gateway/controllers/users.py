@@ -12,8 +12,9 @@ from litestar.params import JSONBody
 from billwire_gateway.controllers.items import act_on_one, delete_one, read_account
 from billwire_gateway.deps import BusDep, CallerDep, json_reply
 from billwire_shared import subjects
+from billwire_shared.contracts.common import Command
 from billwire_shared.contracts.user_links import CreateInvitation, Invitation, InvitationInput, ListInvitations, NewInvitation
-from billwire_shared.contracts.users import ListUsers, User
+from billwire_shared.contracts.users import User
 
 OWNER = {"scope": "admin"}
 
@@ -23,7 +24,7 @@ class UsersController(Controller):
     tags = ["users"]
 
     list_users = read_account(
-        None, subjects.USER_LIST, ListUsers, list[User], name="list_users",
+        None, subjects.USER_LIST, Command, list[User], name="list_users",
         summary="The account's users with their roles (owner, member, accountant); never a password", opt=OWNER,
     )
 

@@ -6,7 +6,6 @@ for a reason the preview names."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from mcp.server.mcpserver import Context
@@ -18,7 +17,6 @@ from billwire_gateway.mcp.arguments import CONFIRMABLE, Arguments, Confirm, Conf
 from billwire_gateway.mcp.toolbox import IRREVERSIBLE, READ, UPDATE, WRITE, Scopes, Toolbox, contract, derived
 from billwire_shared import subjects
 from billwire_shared.contracts.approvals import Approval
-from billwire_shared.contracts.common import Text
 from billwire_shared.contracts.documents import Document, DocumentType
 from billwire_shared.contracts.lifecycle import (
     CancelInput,
@@ -45,15 +43,10 @@ CancelArguments = derived("CancelArguments", CancelInput, extra=[("invoice_id", 
 SendArguments = derived("SendArguments", SendInput, extra=[("invoice_id", UUID), *CONFIRMABLE])
 
 
-class MarkPaidArguments(Arguments, kw_only=True):
-    invoice_id: UUID
-    date: date | None = None
-    note: Text | None = None
-    idempotency_key: IdempotencyKey | None = None
-
-
-PaymentArguments = derived("PaymentArguments", PaymentInput, extra=[("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)])
-RefundArguments = derived("RefundArguments", RefundInput, extra=[("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)])
+ON_INVOICE = [("invoice_id", UUID), ("idempotency_key", IdempotencyKey | None, None)]  # the invoice and the key a payment tool adds to its contract
+MarkPaidArguments = derived("MarkPaidArguments", MarkPaidInput, extra=ON_INVOICE)
+PaymentArguments = derived("PaymentArguments", PaymentInput, extra=ON_INVOICE)
+RefundArguments = derived("RefundArguments", RefundInput, extra=ON_INVOICE)
 
 
 class InvoiceId(Arguments, kw_only=True):
@@ -136,9 +129,9 @@ def register(tools: Toolbox) -> None:
         return await tools.ask(ctx, calls.CANCEL, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(UPDATE, MarkPaidArguments, Document)
-    async def mark_invoice_paid(ctx: Context, args: MarkPaidArguments) -> Document:
+    async def mark_invoice_paid(ctx: Context, args: MarkPaidArguments) -> Document:  # type: ignore[valid-type]
         """Settle the open balance with one payment (date YYYY-MM-DD, today by default; note: e.g. "cash")."""
-        body = MarkPaidInput(date=args.date, note=args.note)
+        body = contract(args, MarkPaidInput, drop=("invoice_id", "idempotency_key"))
         return await tools.ask(ctx, calls.MARK_PAID, args.invoice_id, body, key=args.idempotency_key, scope="write")
 
     @tools.tool(IRREVERSIBLE, InvoiceAction, ActionPreview, Document, Approval)

@@ -47,10 +47,8 @@ from billwire_shared.contracts.clients import (
 from billwire_shared.contracts.common import ById, Caller, Deleted, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
-    DeleteDocument,
     Document,
-    FinalizeDocument,
-    GetDocument,
+    DocumentById,
     ListDocuments,
     PreviewDocument,
     UpdateDocument,
@@ -211,7 +209,7 @@ class DocumentHandlers:
         return await self.uow.read(work)
 
     @answers(subjects.DOCUMENT_GET)
-    async def get_document(self, cmd: GetDocument) -> Document:
+    async def get_document(self, cmd: DocumentById) -> Document:
         doc = await self.uow.read(lambda conn: sql.get_document(conn, cmd.ctx.account_id, cmd.id, cmd.type))
         return found(doc, ErrorCode.DOCUMENT_NOT_FOUND, "Document", cmd.id)
 
@@ -271,17 +269,17 @@ class DocumentHandlers:
 
         return await self.uow.write(cmd.ctx, Document, work)
 
-    async def delete_on(self, conn: asyncpg.Connection, cmd: DeleteDocument) -> Deleted:
+    async def delete_on(self, conn: asyncpg.Connection, cmd: DocumentById) -> Deleted:
         before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
         statement = sql.delete_row("documents", cmd.ctx.account_id, cmd.id)
         await self.uow.apply(conn, statement, cmd.ctx, "document", cmd.id, "delete", before, None, f"{before.type}.deleted", utcnow())
         return Deleted(id=cmd.id)
 
     @answers(subjects.DOCUMENT_DELETE)
-    async def delete_document(self, cmd: DeleteDocument) -> Deleted:
+    async def delete_document(self, cmd: DocumentById) -> Deleted:
         return await self.uow.write(cmd.ctx, Deleted, lambda conn: self.delete_on(conn, cmd), held="delete")
 
-    async def finalize_on(self, conn: asyncpg.Connection, cmd: FinalizeDocument) -> Document:
+    async def finalize_on(self, conn: asyncpg.Connection, cmd: DocumentById) -> Document:
         """Issue the draft inside the caller's transaction (an approved finalize runs here too)."""
         before = await self._locked_draft(conn, cmd.ctx, cmd.id, cmd.type)
         after = await issue(conn, cmd.ctx.account_id, before)
@@ -291,7 +289,7 @@ class DocumentHandlers:
         return after
 
     @answers(subjects.DOCUMENT_FINALIZE)
-    async def finalize_document(self, cmd: FinalizeDocument) -> Document:
+    async def finalize_document(self, cmd: DocumentById) -> Document:
         return await self.uow.write(cmd.ctx, Document, lambda conn: self.finalize_on(conn, cmd), held="finalize")
 
     # -- what rendering asks for -------------------------------------------------------------

@@ -12,7 +12,7 @@ from billwire_invoices.accounts import sql as account_sql
 from billwire_invoices.documents import rules as document_rules
 from billwire_invoices.documents import sql as document_sql
 from billwire_invoices.email import reminders, sql, templates
-from billwire_invoices.uow import UnitOfWork, utcnow
+from billwire_invoices.uow import Handlers, utcnow
 from billwire_shared import subjects
 from billwire_shared.contracts.email_settings import (
     EmailTemplatesView,
@@ -27,11 +27,8 @@ from billwire_shared.contracts.email_settings import (
 from billwire_shared.errors import ErrorCode, found
 
 
-class EmailSettingsHandlers:
+class EmailSettingsHandlers(Handlers):
     """One method per RPC subject of the e-mail settings (each marked with the subject it answers)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.uow = UnitOfWork(pool)
 
     @answers(subjects.EMAIL_TEMPLATES_GET)
     async def get_email_templates(self, cmd: GetEmailTemplates) -> EmailTemplatesView:

@@ -19,7 +19,7 @@ from billwire_invoices.users import rules
 from billwire_invoices.users import sql as users_sql
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
-from billwire_shared.contracts.common import Caller
+from billwire_shared.contracts.common import Caller, Command
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError, found
 from billwire_shared.ids import new_id
 
@@ -93,7 +93,7 @@ class UsersHandlers:
             return await add_user(conn, cmd.ctx, cmd.user)
 
     @answers(subjects.USER_LIST)
-    async def list(self, cmd: user_contracts.ListUsers) -> list[user_contracts.User]:
+    async def list(self, cmd: Command) -> list[user_contracts.User]:
         async with self.uow.connection() as conn:
             return await users_sql.list_for(conn, cmd.ctx.account_id)
 

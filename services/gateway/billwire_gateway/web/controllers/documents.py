@@ -25,9 +25,9 @@ from billwire_shared.contracts.documents import (
     DOCUMENT_TYPES,
     CreateDocument,
     Document,
+    DocumentById,
     DocumentInput,
     DocumentPatch,
-    GetDocument,
     PreviewDocument,
     UpdateDocument,
 )
@@ -119,7 +119,7 @@ class DocumentsController(Controller):
 
     @get("/{document_id:uuid}/edit")
     async def edit_form(self, request: Request, person: PersonDep, document_id: FromPath[UUID]) -> Response:
-        document = decode(await bus_of(request).call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+        document = decode(await bus_of(request).call(subjects.DOCUMENT_GET, DocumentById(ctx=person.caller, id=document_id)), Document)
         if document.status != "draft":
             return redirect(f"/documents/{document_id}")
         return await self._form(request, person, document, None, {})
@@ -137,7 +137,7 @@ class DocumentsController(Controller):
         except ApiError as exc:
             if exc.reply.http_status == 404:
                 raise
-            document = decode(await bus.call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=document_id)), Document)
+            document = decode(await bus.call(subjects.DOCUMENT_GET, DocumentById(ctx=person.caller, id=document_id)), Document)
             return await self._form(request, person, document, values, field_errors(exc), 422)
         if text(form, "then") == "view":
             return redirect(f"/documents/{document_id}", "Saved.", person)

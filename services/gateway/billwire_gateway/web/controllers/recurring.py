@@ -24,7 +24,7 @@ from billwire_gateway.web.i18n import Texts
 from billwire_shared import subjects
 from billwire_shared.contracts.clients import Client, ListClients, ListProducts, Product
 from billwire_shared.contracts.common import ById, Page
-from billwire_shared.contracts.documents import Document, GetDocument
+from billwire_shared.contracts.documents import Document, DocumentById
 from billwire_shared.contracts.recurring import RecurringInput, RecurringInvoice, RecurringPatch, RecurringPreview, Schedule
 from billwire_shared.errors import ErrorCode, ErrorReply, FieldError
 
@@ -131,7 +131,7 @@ class RecurringController(Controller):
             except ValueError:
                 doc_id = None
             if doc_id is not None:
-                doc = decode(await bus_of(request).call(subjects.DOCUMENT_GET, GetDocument(ctx=person.caller, id=doc_id)), Document)
+                doc = decode(await bus_of(request).call(subjects.DOCUMENT_GET, DocumentById(ctx=person.caller, id=doc_id)), Document)
                 values = from_invoice(doc, date.today())
         return await self._form(request, person, None, values, {}, preview=bool(source))
 

@@ -15,6 +15,7 @@ from billwire_gateway.bus import ApiError
 from billwire_gateway.web.context import PersonDep, attempt, bus_of, decode, page, redirect
 from billwire_gateway.web.forms import convert, field_errors, given
 from billwire_shared import subjects
+from billwire_shared.contracts.common import Command
 from billwire_shared.contracts.user_links import (
     CreateInvitation,
     Invitation,
@@ -25,7 +26,7 @@ from billwire_shared.contracts.user_links import (
     RevokeInvitation,
     SendPasswordReset,
 )
-from billwire_shared.contracts.users import ROLES, CreateUser, DisableUser, ListUsers, NewUser, User, UserInput
+from billwire_shared.contracts.users import ROLES, CreateUser, DisableUser, NewUser, User, UserInput
 
 
 class UsersController(Controller):
@@ -86,7 +87,7 @@ class UsersController(Controller):
         """The users and the invitations, read at once (two reads of the one wing, side by side)."""
         bus = bus_of(request)
         users_raw, invitations_raw = await asyncio.gather(
-            bus.call(subjects.USER_LIST, ListUsers(ctx=person.caller)), bus.call(subjects.USER_INVITATION_LIST, ListInvitations(ctx=person.caller)),
+            bus.call(subjects.USER_LIST, Command(ctx=person.caller)), bus.call(subjects.USER_INVITATION_LIST, ListInvitations(ctx=person.caller)),
         )
         context = {"shown": None, "invited": None, "reset": None, "errors": {}, "invite_errors": {}, "invite_values": {}} | shown
         return page(

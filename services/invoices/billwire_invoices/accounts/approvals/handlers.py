@@ -32,7 +32,7 @@ from billwire_shared.contracts.approvals import (
     RequestApproval,
 )
 from billwire_shared.contracts.common import ById, Caller, Page
-from billwire_shared.contracts.documents import DeleteDocument, Document, FinalizeDocument
+from billwire_shared.contracts.documents import Document, DocumentById
 from billwire_shared.contracts.lifecycle import CancelDocument, CancelInput, PaymentInput, RecordPayment, SendDocument, SendInput
 from billwire_shared.contracts.mail import SendRequest
 from billwire_shared.contracts.previews import ActionPreview, PreviewAction
@@ -193,7 +193,7 @@ class ApprovalHandlers:
         doc_id = approval.document_id
         match approval.action:
             case "finalize":
-                return await self.documents.finalize_on(conn, FinalizeDocument(ctx=ctx, id=doc_id))
+                return await self.documents.finalize_on(conn, DocumentById(ctx=ctx, id=doc_id))
             case "send":
                 body = msgspec.convert(command.get("send") or {}, SendInput)
                 return await self.lifecycle.send_on(conn, SendDocument(ctx=ctx, id=doc_id, body=body), reserved)
@@ -203,7 +203,7 @@ class ApprovalHandlers:
             case "mark_unpaid":
                 return await self.lifecycle.unpay_on(conn, ctx, doc_id, None)
             case "delete":
-                return await self.documents.delete_on(conn, DeleteDocument(ctx=ctx, id=doc_id))
+                return await self.documents.delete_on(conn, DocumentById(ctx=ctx, id=doc_id))
             case _:
                 payment = msgspec.convert(command["payment"], PaymentInput)
                 return await self.lifecycle.record_payment_on(conn, RecordPayment(ctx=ctx, id=doc_id, payment=payment))

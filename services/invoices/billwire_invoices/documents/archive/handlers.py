@@ -3,12 +3,11 @@
 No `from __future__ import annotations`: see documents/handlers.py.
 """
 
-import asyncpg
 import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.documents.archive import sql as archive_sql
-from billwire_invoices.uow import UnitOfWork
+from billwire_invoices.uow import Handlers
 from billwire_shared import subjects
 from billwire_shared.contracts.archive import (
     ArchiveAudit,
@@ -20,11 +19,8 @@ from billwire_shared.contracts.archive import (
 )
 
 
-class ArchiveHandlers:
+class ArchiveHandlers(Handlers):
     """The two pages the archive needs besides the documents' export pages."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.uow = UnitOfWork(pool)
 
     @answers(subjects.ARCHIVE_PAYMENTS)
     async def payments(self, cmd: ArchivePayments) -> ArchivedPayments:

@@ -6,23 +6,19 @@ No `from __future__ import annotations`: see documents/handlers.py.
 
 from datetime import UTC, datetime
 
-import asyncpg
 import msgspec
 
 from billwire_invoices import answers
 from billwire_invoices.documents.overview import rules
 from billwire_invoices.documents.overview import sql as overview_sql
-from billwire_invoices.uow import UnitOfWork
+from billwire_invoices.uow import Handlers
 from billwire_shared import subjects
 from billwire_shared.contracts import users as user_contracts
 from billwire_shared.months import month_starts
 
 
-class OverviewHandlers:
+class OverviewHandlers(Handlers):
     """One method per RPC subject of the overview (each marked with the subject it answers)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.uow = UnitOfWork(pool)
 
     @answers(subjects.OVERVIEW_GET)
     async def overview(self, cmd: user_contracts.GetOverview) -> user_contracts.Overview:

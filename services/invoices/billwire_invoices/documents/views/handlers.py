@@ -11,7 +11,7 @@ from billwire_invoices.documents import sql as documents_sql
 from billwire_invoices.documents.views import rules
 from billwire_invoices.documents.views import sql as views_sql
 from billwire_invoices.email import templates
-from billwire_invoices.uow import UnitOfWork
+from billwire_invoices.uow import Handlers
 from billwire_shared import subjects
 from billwire_shared.contracts.common import Page
 from billwire_shared.contracts.email_settings import SendPreview
@@ -19,11 +19,8 @@ from billwire_shared.contracts.pages import ClientChoice, DocumentsView, Documen
 from billwire_shared.errors import ErrorCode, found
 
 
-class ViewHandlers:
+class ViewHandlers(Handlers):
     """One method per RPC subject of the pages' reads (each marked with the subject it answers)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.uow = UnitOfWork(pool)
 
     @answers(subjects.DOCUMENT_VIEW)
     async def document_view(self, cmd: GetDocumentView) -> DocumentView:
