@@ -5,6 +5,12 @@ Why: with the services' defaults (sized for several replicas on a few cores) the
 a stream of sends to 48 Postgres connections, a backend process each, and the mailer handed 16
 e-mails to the relay at once; on one or two cores those only queue inside Postgres while each
 backend holds its memory. An operator's own value (in the environment) always wins.
+
+Invoices 6 and rendering 2 (they were 8 and 4): under 200 sends (`make bench BENCH_ARGS="footprint
+--quick"`) the pools grew to every connection they may open, each a backend of 3-8 MB that stays
+until 5 idle minutes pass; with 6 and 2 Postgres peaked 10-14 MB lower (98-100 against 108-112 MB)
+at the same send rate, while 4 and 2 saved about 20 MB but sent about a quarter slower (issue 24).
+Rendering holds a connection only to look up or store a PDF, never across a print.
 """
 
 from __future__ import annotations
