@@ -5,7 +5,8 @@ browser holds about 310 MB all day (Chromium ~190 MB, Playwright's Node.js drive
 of the whole idle stack. Here the first render launches the driver and Chromium (a BrowserPool,
 with its pages, recycling and crash restarts as always), and once no render has come for the
 idle period, both are closed and the driver's Node.js process exits. The price: the first PDF
-after an idle close waits for the launch (about a second on an idle machine).
+after an idle close waits for the launch (measured 0.7-2.8 s more than a warm PDF's 0.1-0.3 s,
+on a shared 2-core machine at load ~9; `make bench BENCH_ARGS="footprint --quick"`).
 
 - Start-up proves the browser once (launch, print a tiny page, close everything), so a broken
   Chromium fails at start as before, and /ready means "this Chromium prints".
@@ -70,6 +71,8 @@ class OnDemandBrowser:
             pool, self.pool = self.pool, None
             if pool is not None:
                 await pool.close()
+        if self._idle_task is not None:  # that of a launch which was under way when close() began
+            self._idle_task.cancel()
 
     # -- what the watch and the renderer ask -----------------------------------------------------
 

@@ -15,7 +15,7 @@ class RenderingSettings(ServiceSettings, kw_only=True, frozen=True):
     # looks for one again this often, in seconds.
     chromium_recheck_interval: float = 30.0
     # Seconds without a render after which the browser and Playwright's driver are closed (about
-    # 310 MB back); the next render launches them again, about a second. 0: the browser starts
+    # 310 MB back); the next render launches them again (1-3 s). 0: the browser starts
     # with the service and stays (the default); `billwire run` sets 300. See on_demand.py.
     browser_idle_close_seconds: float = 0.0
     render_pages: int = 2  # pages printing at once (one browser per replica)

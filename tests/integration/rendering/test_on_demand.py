@@ -223,3 +223,18 @@ async def test_the_launched_browser_is_still_recycled_and_still_closes_when_idle
         assert browser.launches == 1 and browser.pool is not None and browser.pool.restarts >= 2
         await until_closed(browser)
         assert browser.idle_closes == 1
+
+
+async def test_stopping_during_a_launch_leaves_no_process_and_no_idle_watch_behind() -> None:
+    chromium = find_chromium(install=False)
+    browser = OnDemandBrowser(chromium, opener(chromium, []), idle_close=300)
+    render = asyncio.create_task(printed(browser, "Stopped under it"))
+    async with asyncio.timeout(10):
+        while browser.state != "launching":
+            await asyncio.sleep(0)
+    await browser.close()
+    await asyncio.gather(render, return_exceptions=True)  # printed, or BrowserGone: the service is stopping
+    await until_exited()
+    assert browser._idle_task is not None  # the launch finished under close() and started its watch
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(browser._idle_task, 5)  # cancelled by close(), not left to sleep out its 300 s
