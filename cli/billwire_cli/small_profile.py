@@ -22,9 +22,9 @@ from collections.abc import Mapping
 # closed with its driver after 5 minutes without one). A warm browser is ~310 MB of a ~640 MB idle
 # stack, held all day for a handful of PDFs; the first PDF after an idle close waits for a launch.
 SERVICE_ENV: dict[str, dict[str, str]] = {
-    "invoices": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_DB_POOL_MIN_SIZE": "1"},
+    "invoices": {"BILLWIRE_DB_POOL_SIZE": "6", "BILLWIRE_DB_POOL_MIN_SIZE": "1"},
     "rendering": {
-        "BILLWIRE_DB_POOL_SIZE": "4", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_RENDER_RECENT_PDFS_MB": "8",
+        "BILLWIRE_DB_POOL_SIZE": "2", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_RENDER_RECENT_PDFS_MB": "8",
         "BILLWIRE_BROWSER_IDLE_CLOSE_SECONDS": "300",
     },
     "mailer": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_SEND_CONCURRENCY": "4"},

@@ -195,3 +195,14 @@ def test_postgres_takes_every_connection_the_services_may_open(overlay):
         assert int(configured(docs, "mailer", "BILLWIRE_SEND_CONCURRENCY")) <= mailer_pool - 4, "sends would starve the quota RPCs"
         chart = nats_values("values.yaml", "values-dev.yaml")["config"]["jetstream"]
         assert chart["memoryStore"]["enabled"] and chart["memoryStore"]["maxSize"] == "64Mi"
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_billwire_run_sizes_the_pools_as_the_dev_overlay_does(service):
+    """`billwire run`'s small profile and the Kubernetes dev overlay are one profile (README: A small
+    server): a pool changed in one of them only (issue 24) drifted apart once already."""
+    from billwire_cli.small_profile import SERVICE_ENV
+
+    docs = rendered("dev")
+    for key in ("BILLWIRE_DB_POOL_SIZE", "BILLWIRE_DB_POOL_MIN_SIZE"):
+        assert SERVICE_ENV[service].get(key) == configured(docs, service, key), f"{service} {key}"
