@@ -169,7 +169,7 @@ async def _start_backends(var: Path, servers: list[EmbeddedNats | EmbeddedPostgr
         servers.append(pg)
     if not env.get("NATS_URL"):
         port = int(env.get("BILLWIRE_DEV_NATS_PORT", DEFAULT_NATS_PORT))
-        nats = EmbeddedNats(var / "nats", port=port, max_payload=NATS_MAX_PAYLOAD)
+        nats = EmbeddedNats(var / "nats", port=port, max_payload=NATS_MAX_PAYLOAD, env=small_profile.nats_env(env))
         servers.append(nats)
     if not env.get("BILLWIRE_SMTP_HOST"):
         catcher = MailCatcher(var / "mail", port=_smtp_port(env))

@@ -87,7 +87,8 @@ class EmbeddedNats:
 
     `start()` reuses a server still running from the same `store_dir` (left over by a
     run that was killed), so it is idempotent. `max_payload` (bytes) writes a tiny
-    config file; None keeps the server default (1 MB).
+    config file; None keeps the server default (1 MB). `env` adds to the server's environment
+    (the Go runtime's GOGC, for one).
     """
 
     def __init__(
@@ -97,11 +98,13 @@ class EmbeddedNats:
         monitor_port: int | None = None,
         *,
         max_payload: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.store_dir = Path(store_dir).absolute()
         self.port = port
         self.monitor_port = monitor_port
         self.max_payload = max_payload
+        self.env = dict(env or {})
         self.pid_file = self.store_dir / "nats-server.pid"
         self.log_file = self.store_dir / "nats-server.log"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -151,7 +154,8 @@ class EmbeddedNats:
             # Own session: a Ctrl-C in the terminal reaches the orchestrator only, which
             # then stops the services before the servers they depend on.
             self._proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=log_fh, stderr=log_fh, start_new_session=True
+                cmd, stdin=subprocess.DEVNULL, stdout=log_fh, stderr=log_fh, start_new_session=True,
+                env={**os.environ, **self.env},
             )
         try:
             self._wait_ready(timeout)

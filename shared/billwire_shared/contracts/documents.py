@@ -272,9 +272,6 @@ class UpdateDocument(DocumentById, kw_only=True):
     patch: DocumentPatch
 
 
-GetDocument = DocumentById  # the name the MCP tools still use (services/gateway/billwire_gateway/mcp)
-
-
 class ListDocuments(Paged, kw_only=True):
     type: DocumentType | None = None
     status: DocumentState | None = None

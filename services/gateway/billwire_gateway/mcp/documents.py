@@ -21,11 +21,11 @@ from billwire_shared.contracts.common import Deleted, Name, Page
 from billwire_shared.contracts.documents import (
     CreateDocument,
     Document,
+    DocumentById,
     DocumentInput,
     DocumentPatch,
     DocumentState,
     DocumentStatus,
-    GetDocument,
     ListDocuments,
 )
 
@@ -123,7 +123,7 @@ def register(tools: Toolbox) -> None:
         """Delete a draft document of any type (an issued one is never deleted: cancel it).
         Without confirm=true this only shows the draft that would be deleted."""
         if not args.confirm:
-            return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document, scope="write")
+            return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: DocumentById(ctx=k, id=args.document_id), Document, scope="write")
         if held(ctx, "delete"):
             return await ask(tools, ctx, "delete", args.document_id, None)
         return await tools.ask(ctx, calls.DELETE_DOCUMENT, args.document_id, scope="write")
@@ -131,12 +131,12 @@ def register(tools: Toolbox) -> None:
     @tools.tool(READ, InvoiceId, Document)
     async def get_invoice(ctx: Context, args: InvoiceId) -> Document:
         """One invoice with lines, totals, status and balance."""
-        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.invoice_id, type="invoice"), Document)
+        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: DocumentById(ctx=k, id=args.invoice_id, type="invoice"), Document)
 
     @tools.tool(READ, DocumentId, Document)
     async def get_document(ctx: Context, args: DocumentId) -> Document:
         """One document of any type (estimate, credit note, delivery note...) with lines and totals."""
-        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.document_id), Document)
+        return await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: DocumentById(ctx=k, id=args.document_id), Document)
 
     @tools.tool(READ, InvoiceFilters, Page[Document])
     async def list_invoices(ctx: Context, args: InvoiceFilters) -> Page[Document]:
@@ -154,6 +154,6 @@ def register(tools: Toolbox) -> None:
     @tools.tool(READ, InvoiceId, InvoiceStatus)
     async def get_invoice_status(ctx: Context, args: InvoiceId) -> InvoiceStatus:
         """Status, number, totals, amount paid, balance, sent and overdue of one invoice."""
-        doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=args.invoice_id, type="invoice"), Document)
+        doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: DocumentById(ctx=k, id=args.invoice_id, type="invoice"), Document)
         fields = {name: getattr(doc, name) for name in InvoiceStatus.__struct_fields__ if name != "gross"}
         return InvoiceStatus(**fields, gross=doc.totals.gross)

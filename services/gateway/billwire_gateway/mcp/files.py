@@ -15,7 +15,7 @@ from mcp.types import BlobResourceContents, EmbeddedResource
 from billwire_gateway.mcp.arguments import Arguments
 from billwire_gateway.mcp.toolbox import READ, BillwireMCP, Reply, Toolbox, base_url
 from billwire_shared import subjects
-from billwire_shared.contracts.documents import Document, GetDocument
+from billwire_shared.contracts.documents import Document, DocumentById
 from billwire_shared.contracts.rendering import Artifact, ArtifactChunk, GetArtifactChunk, RenderDocument
 
 RENDER_WAIT = 30.0  # seconds a tool waits for a render, as the REST download does
@@ -75,7 +75,7 @@ def register_resources(mcp: BillwireMCP, tools: Toolbox) -> None:
                   description="A document (invoice, estimate, credit note...) with lines, totals and status, as JSON.")
     async def document_json(document_id: str, ctx: Context) -> str:
         try:
-            doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: GetDocument(ctx=k, id=UUID(document_id)), Document)
+            doc = await tools.call(ctx, subjects.DOCUMENT_GET, lambda k: DocumentById(ctx=k, id=UUID(document_id)), Document)
         except (ToolError, ValueError) as exc:
             raise ResourceError(str(exc)) from exc
         return msgspec.json.encode(doc).decode()
