@@ -5,8 +5,9 @@ browser holds about 310 MB all day (Chromium ~190 MB, Playwright's Node.js drive
 of the whole idle stack. Here the first render launches the driver and Chromium (a BrowserPool,
 with its pages, recycling and crash restarts as always), and once no render has come for the
 idle period, both are closed and the driver's Node.js process exits. The price: the first PDF
-after an idle close waits for the launch (measured 0.7-2.8 s more than a warm PDF's 0.1-0.3 s,
-on a shared 2-core machine at load ~9; `make bench BENCH_ARGS="footprint --quick"`).
+after an idle close waits for the launch (measured through the gateway on a shared 2-core
+machine: 0.7 s more than a warm PDF's 0.07 s at load 4, up to 2.8 s at load 9;
+`make bench BENCH_ARGS="footprint --quick"`).
 
 - Start-up proves the browser once (launch, print a tiny page, close everything), so a broken
   Chromium fails at start as before, and /ready means "this Chromium prints".
