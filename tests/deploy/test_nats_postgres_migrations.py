@@ -206,3 +206,13 @@ def test_billwire_run_sizes_the_pools_as_the_dev_overlay_does(service):
     docs = rendered("dev")
     for key in ("BILLWIRE_DB_POOL_SIZE", "BILLWIRE_DB_POOL_MIN_SIZE"):
         assert SERVICE_ENV[service].get(key) == configured(docs, service, key), f"{service} {key}"
+
+
+def test_billwire_run_prints_as_many_pdfs_at_once_as_the_dev_overlay():
+    """The small profile's rendering (README: A small server): one page, and its recent-PDF cache,
+    the same in `billwire run` and the dev overlay."""
+    from billwire_cli.small_profile import SERVICE_ENV
+
+    docs = rendered("dev")
+    for key in ("BILLWIRE_RENDER_PAGES", "BILLWIRE_RENDER_RECENT_PDFS_MB"):
+        assert SERVICE_ENV["rendering"][key] == configured(docs, "rendering", key), key
