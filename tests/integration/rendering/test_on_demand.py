@@ -19,7 +19,7 @@ from billwire_rendering.on_demand import OnDemandBrowser
 from billwire_rendering.templates import render_page
 from tests.integration.rendering.pdftext import flat, text
 from tests.integration.rendering.samples import make_input, make_lines
-from tests.stack import BUYER, Stack, ready_account
+from tests.stack import BUYER, Stack, own_stack, ready_account
 
 
 def browser_and_driver() -> tuple[list[psutil.Process], list[psutil.Process]]:
@@ -187,8 +187,12 @@ async def test_a_chromium_that_does_not_start_fails_at_start_up(tmp_path) -> Non
         await OnDemandBrowser(chromium, opener(chromium, []), idle_close=1.0).render("<p>x</p>")
 
 
-async def test_the_service_is_ready_without_a_browser_running_and_prints_on_demand(stack: Stack) -> None:
-    async with stack.rendering_service(browser_idle_close_seconds=1.0) as service:
+async def test_the_service_is_ready_without_a_browser_running_and_prints_on_demand(pg_admin_url: str, nats_url: str, bus_prefix: str) -> None:
+    # A stack of its own: on the shared one, a render an earlier test left queued reached this
+    # service and launched its browser between the idle close and the health check.
+    gateway = {"rate_limit_per_minute": 100_000, "rate_limit_per_account_per_minute": 100_000}
+    async with own_stack(pg_admin_url, nats_url, f"{bus_prefix}_ondemand", {"outbox_poll_interval": 0.2}, gateway) as stack, \
+            stack.rendering_service(browser_idle_close_seconds=1.0) as service:
         await until_exited()
         assert service.ready_check() and service.watch is not None and service.watch.state == "closed (idle)"
         api = await ready_account(stack)
