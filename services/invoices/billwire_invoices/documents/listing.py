@@ -46,7 +46,7 @@ def statement(query: ListDocuments, conditions: list[str], args: list[Any], know
     forwards = f"ORDER BY {column} {direction} NULLS LAST, id {direction}"
     ctes = []
     if known is not None and offset and not query.cursor:
-        # Served by the documents_list_* indexes (migrations 0011, 0016) either way. From the end:
+        # Served by the documents_list_* indexes (migrations 0011, 0016, 0022) either way. From the end:
         # the rows before the page's last one from the end are skipped, up to the page's last row.
         ctes.append(f"known AS (SELECT ({known}) AS n)")
         # Each way is gated by a one-time filter on whether the page lies in the back half: the way
