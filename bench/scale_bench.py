@@ -31,9 +31,12 @@ CALLS = {
     "GET /invoices?limit=100": "/api/v1/invoices?limit=100",
     "GET /invoices last page (offset)": "/api/v1/invoices?limit=100&offset={last_offset}",
     "GET /invoices?status=overdue": "/api/v1/invoices?status=overdue",
-    # filters the running counts cannot answer, so the total is counted (every document matches here)
+    # a client and a flag: every document matches here (their totals come from running counts, migration 0023)
     "GET /invoices?client_id=… (100)": "/api/v1/invoices?limit=100&client_id={client_id}",
     "GET /invoices?paid=false (100)": "/api/v1/invoices?limit=100&paid=false",
+    # orders other than the creation time's
+    "GET /invoices?sort=number (100)": "/api/v1/invoices?limit=100&sort=number",
+    "GET /invoices?sort=-date (100)": "/api/v1/invoices?limit=100&sort=-date",
     "GET /invoices/{id}": "/api/v1/invoices/{seed_id}",
     "GET /stats": "/api/v1/stats",
     "GET /usage": "/api/v1/usage",
