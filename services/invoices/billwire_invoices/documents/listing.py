@@ -26,7 +26,8 @@ _INDEXED_DESCENDING = {"created_at", "issue_date"}
 _INDEXED_ACROSS_TYPES = {"created_at"}
 
 
-def ordered(select: str, column: str, direction: str, nulls: str, limit: str, offset: str, typed: bool) -> str:
+def ordered(select: str, column: str, direction: str, nulls: str, limit: str, offset: str, typed: bool,
+            after: tuple[str, str] | None = None) -> str:
     """`select` (rows with `sort_value` and `id`, ending in its WHERE conditions) in the order
     `column direction NULLS nulls, id direction`, `limit` rows from `offset`, read from an index walked
     either way instead of sorting every match (issue 24). When the walk gives the NULLs at the other
@@ -34,11 +35,14 @@ def ordered(select: str, column: str, direction: str, nulls: str, limit: str, of
     with a value and the rows without (drafts) are two ranges of the index; for a list of every type,
     each type's range too. Each range gives its first `limit + offset` rows, and the few it gave are
     ordered: the same rows, ties and all, as a sort of every match. A column that is never NULL
-    (created_at) is one range in either order: where its NULLs would go makes no difference."""
+    (created_at) is one range in either order: where its NULLs would go makes no difference. `after`,
+    a cursor's conditions on the rows with a value and on those without (keyset.after), reads the
+    two ranges from the cursor on."""
     walked = "LAST" if (direction == "DESC") == (column in _INDEXED_DESCENDING) else "FIRST"
     order = f"ORDER BY {column} {direction} NULLS {walked}, id {direction}"
-    nullable = column not in keyset.NOT_NULL and walked != nulls
-    ranges = [f" AND {column} IS NOT NULL", f" AND {column} IS NULL"] if nullable else [""]
+    nullable = column not in keyset.NOT_NULL and (walked != nulls or after is not None)
+    valued, unvalued = after or ("true", "true")
+    ranges = [f" AND {column} IS NOT NULL AND {valued}", f" AND {column} IS NULL AND {unvalued}"] if nullable else [""]
     types = [""] if typed or column in _INDEXED_ACROSS_TYPES else [f" AND type = '{name}'" for name in DOCUMENT_TYPES]
     branches = [f"{select}{part}{type_}" for part in ranges for type_ in types]
     if len(branches) == 1:
@@ -68,10 +72,14 @@ def statement(query: ListDocuments, conditions: list[str], args: list[Any], know
     direction = "DESC" if query.sort.startswith("-") else "ASC"
     backwards = "ASC" if direction == "DESC" else "DESC"
     page_conditions, page_args, offset, limit = list(conditions), list(args), int(query.offset), int(query.limit) + 1
+    after = None
     if query.cursor:
         value, last_id = keyset.decode(query.cursor, query.sort)
-        condition, more = keyset.after(query.sort, value, last_id, len(args) + 1)
-        page_conditions.append(condition)
+        valued, unvalued, more = keyset.after(query.sort, value, last_id, len(args) + 1)
+        if unvalued is None:
+            page_conditions.append(valued)
+        else:
+            after = (valued, unvalued)
         page_args, offset = [*args, *more], 0
     rows_of = f"SELECT {column} AS sort_value, id FROM documents WHERE {' AND '.join(page_conditions)}"
     typed = query.type is not None
@@ -93,7 +101,7 @@ def statement(query: ListDocuments, conditions: list[str], args: list[Any], know
     else:
         # One row past the page tells whether there is a next one. The rows an offset skips are only
         # walked in the index: the documents themselves are read for the page's rows alone.
-        page = ordered(rows_of, column, direction, "LAST", str(limit), str(offset), typed)
+        page = ordered(rows_of, column, direction, "LAST", str(limit), str(offset), typed, after)
         count = f"SELECT count(*) FROM documents WHERE {' AND '.join(conditions)}"
         if known is not None:
             total = f"({known})"
