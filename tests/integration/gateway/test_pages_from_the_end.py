@@ -1,8 +1,8 @@
-"""Offset pages whose total the running counts know (type, plain status; open, paid, sent or overdue
-invoices, by issue date too) are read
-from the end when they lie in the back half: every page, in every order, is the slice of the whole
-list it names, with the same total and `next_cursor`; ties of the sort value are broken by id the
-same way both ways; and the counts equal the documents counted row by row."""
+"""Offset pages whose total the running counts know (type, plain status, a client, the paid/sent/
+finalized/cancelled flags; open, paid, sent or overdue invoices, by issue date too) are read from the
+end when they lie in the back half: every page, in every order, is the slice of the whole list it
+names, with the same total and `next_cursor`; ties of the sort value are broken by id the same way
+both ways, as plain SQL orders them (NULLs last); and the counts equal the documents counted row by row."""
 
 from __future__ import annotations
 
@@ -16,16 +16,22 @@ from tests.integration.gateway.kept_tables import assert_kept_as_recounted
 from tests.stack import BUYER, Api, Stack, ready_account
 
 SORTS = ["-created_at", "created_at", "number", "-number", "date", "-date"]
+COLUMNS = {"created_at": "created_at", "number": "number", "date": "issue_date"}
+CLIENT = "the stored client's id"  # stands for it in FILTERS
 PAST = (date.today() - timedelta(days=30)).isoformat()
 FILTERS: list[dict[str, Any]] = [{}, {"status": "draft"}, {"status": "open"}, {"status": "paid"}, {"status": "cancelled"},
                                  {"status": "overdue"}, {"status": "unpaid"}, {"status": "sent"},
                                  # invoices by issue date, counted from the totals per day
                                  {"status": "open", "from": "2026-01-01", "to": "2026-02-28"}, {"status": "paid", "from": "2026-01-05"},
-                                 {"status": "overdue", "to": "2026-01-05"}, {"status": "overdue", "from": PAST}, {"status": "sent", "to": PAST}]
+                                 {"status": "overdue", "to": "2026-01-05"}, {"status": "overdue", "from": PAST}, {"status": "sent", "to": PAST},
+                                 # a client and the flags, counted per client and flags (migration 0023)
+                                 {"client_id": CLIENT}, {"client_id": CLIENT, "status": "open", "paid": False}, {"paid": False},
+                                 {"status": "open", "sent": True}, {"finalized": True, "cancelled": False}]
 
 
-async def _invoice(api: Api, issue_date: str | None, finalize: bool, due_days: int = 14) -> dict:
-    body = {"client": BUYER, "due_days": due_days, "lines": [{"description": "Work", "unit_price": "10"}]}
+async def _invoice(api: Api, issue_date: str | None, finalize: bool, client_id: str | None, due_days: int = 14) -> dict:
+    body = {"client_id": client_id} if client_id else {"client": BUYER}
+    body |= {"due_days": due_days, "lines": [{"description": "Work", "unit_price": "10"}]}
     body |= {"issue_date": issue_date} if issue_date else {}
     draft = await api.post("/invoices", json=body)
     assert draft.status_code == 201, draft.text
@@ -45,9 +51,10 @@ async def _page(api: Api, **params: Any) -> dict:
 async def test_every_offset_page_is_its_slice_of_the_whole_list(stack: Stack) -> None:
     api = await ready_account(stack, "Pages GmbH")
     past = PAST
-    made = [await _invoice(api, day, finalize) for day, finalize in (
-        ("2026-01-05", True), (None, False), ("2026-01-05", True), (past, True), ("2026-02-01", False), (None, False),
-        ("2026-03-01", True), (past, True), ("2026-01-05", True))]
+    client_id = (await api.post("/clients", json=BUYER | {"name": "Initech"})).json()["id"]
+    made = [await _invoice(api, day, finalize, client_id if stored_client else None) for day, finalize, stored_client in (
+        ("2026-01-05", True, True), (None, False, False), ("2026-01-05", True, True), (past, True, False), ("2026-02-01", False, True),
+        (None, False, True), ("2026-03-01", True, True), (past, True, False), ("2026-01-05", True, False))]
     await api.post(f"/invoices/{made[0]['id']}/mark-paid")
     await api.post(f"/invoices/{made[2]['id']}/cancel")
     for sent in (made[3], made[6]):
@@ -62,11 +69,15 @@ async def test_every_offset_page_is_its_slice_of_the_whole_list(stack: Stack) ->
             " jsonb_set(data, '{id}', to_jsonb(copy.id::text)), updated_at, due_date"
             " FROM documents, generate_series(1, 3) AS g, LATERAL (SELECT gen_random_uuid() AS id, g) AS copy WHERE documents.id = $1",
             UUID(made[5]["id"]))
-        for filters in FILTERS:
+        for filters in ({name: client_id if value == CLIENT else value for name, value in f.items()} for f in FILTERS):
             for sort in SORTS:
                 whole = await _page(api, sort=sort, limit=100, **filters)
                 ids = [item["id"] for item in whole["items"]]
                 assert whole["total"] == len(ids) and len(set(ids)) == len(ids)
+                column, direction = COLUMNS[sort.lstrip("-")], "DESC" if sort.startswith("-") else "ASC"
+                in_order = await conn.fetch(f"SELECT id::text FROM documents WHERE id = ANY($1::uuid[])"
+                                            f" ORDER BY {column} {direction} NULLS LAST, id {direction}", ids)
+                assert ids == [row["id"] for row in in_order], (filters, sort)  # plain SQL's order, drafts last
                 for limit in (1, 3):
                     for offset in range(len(ids) + 2):
                         page = await _page(api, sort=sort, limit=limit, offset=offset, **filters)

@@ -16,7 +16,7 @@ import msgspec
 from billwire_shared.errors import BillwireError, ErrorCode, FieldError
 
 SORT_COLUMNS = {"date": "issue_date", "created_at": "created_at", "number": "number"}
-_NOT_NULL = {"created_at"}  # columns that are never NULL page by a plain row comparison
+NOT_NULL = {"created_at"}  # columns that are never NULL page by a plain row comparison
 _PARSE = {"issue_date": date.fromisoformat, "created_at": datetime.fromisoformat, "number": str}
 
 
@@ -49,7 +49,7 @@ def decode(cursor: str, sort: str) -> tuple[Any, UUID]:
         raise _refused(f"it was made for sort={found.sort}, not sort={sort}")
     column = SORT_COLUMNS[sort.lstrip("-")]
     if found.value is None:
-        if column in _NOT_NULL:
+        if column in NOT_NULL:
             raise _refused("not a cursor this API gave out (pass next_cursor as it came)")
         return None, found.id
     try:
@@ -58,14 +58,17 @@ def decode(cursor: str, sort: str) -> tuple[Any, UUID]:
         raise _refused("not a cursor this API gave out (pass next_cursor as it came)") from None
 
 
-def after(sort: str, value: Any, id_: UUID, first_placeholder: int) -> tuple[str, list[Any]]:
-    """The WHERE condition (placeholders from `$first_placeholder`) for rows after (value, id) in the
-    list's order `<column> <direction> NULLS LAST, id <direction>`."""
+def after(sort: str, value: Any, id_: UUID, first_placeholder: int) -> tuple[str, str | None, list[Any]]:
+    """WHERE conditions (placeholders from `$first_placeholder`) for rows after (value, id) in the list's
+    order `<column> <direction> NULLS LAST, id <direction>`: one on the rows with a value, one on the rows
+    without (None for a column that is never NULL), and their arguments. Each is a row comparison or
+    none, so the index range starts at the cursor (listing.ordered reads the two ranges) instead of
+    walking and dropping every row before it."""
     column = SORT_COLUMNS[sort.lstrip("-")]
     beyond = "<" if sort.startswith("-") else ">"
     v, i = f"${first_placeholder}", f"${first_placeholder + 1}"
-    if column in _NOT_NULL:
-        return f"({column}, id) {beyond} ({v}, {i})", [value, id_]
-    if value is None:  # within the trailing NULLs
-        return f"({column} IS NULL AND id {beyond} {v})", [id_]
-    return f"({column} {beyond} {v} OR ({column} = {v} AND id {beyond} {i}) OR {column} IS NULL)", [value, id_]
+    if column in NOT_NULL:
+        return f"({column}, id) {beyond} ({v}, {i})", None, [value, id_]
+    if value is None:  # within the trailing NULLs: no row with a value is left
+        return "false", f"id {beyond} {v}", [id_]
+    return f"({column}, id) {beyond} ({v}, {i})", "true", [value, id_]
