@@ -24,7 +24,7 @@ from collections.abc import Mapping
 SERVICE_ENV: dict[str, dict[str, str]] = {
     "invoices": {"BILLWIRE_DB_POOL_SIZE": "6", "BILLWIRE_DB_POOL_MIN_SIZE": "1"},
     "rendering": {
-        "BILLWIRE_DB_POOL_SIZE": "2", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_RENDER_RECENT_PDFS_MB": "8",
+        "BILLWIRE_DB_POOL_SIZE": "2", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_RENDER_RECENT_PDFS_MB": "4",
         "BILLWIRE_RENDER_PAGES": "1", "BILLWIRE_BROWSER_IDLE_CLOSE_SECONDS": "300",
     },
     "mailer": {"BILLWIRE_DB_POOL_SIZE": "8", "BILLWIRE_DB_POOL_MIN_SIZE": "1", "BILLWIRE_SEND_CONCURRENCY": "4"},

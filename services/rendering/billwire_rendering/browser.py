@@ -43,7 +43,7 @@ from playwright.async_api import Error as PlaywrightError
 from prometheus_client import Counter, Enum, Gauge, Histogram
 
 from billwire_rendering.chromium import Chromium
-from billwire_rendering.chromium_flags import BLACKHOLE_PROXY, DRIVER_NODE_OPTIONS, LAUNCH_ARGS
+from billwire_rendering.chromium_flags import BLACKHOLE_PROXY, DRIVER_ENV, LAUNCH_ARGS
 
 log = logging.getLogger("billwire.rendering.browser")
 
@@ -136,10 +136,10 @@ class BrowserPool:
     # -- life cycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # The driver (Node.js) inherits our environment and takes no options of its own: a 2 MB
-        # young generation instead of V8's default 16 MB costs nothing at its load and saves
-        # about 13 MB for as long as the service runs. An operator's own NODE_OPTIONS wins.
-        os.environ.setdefault("NODE_OPTIONS", DRIVER_NODE_OPTIONS)
+        # The driver (Node.js) inherits our environment (chromium_flags.DRIVER_ENV says what each
+        # value saves); an operator's own value wins.
+        for name, value in DRIVER_ENV.items():
+            os.environ.setdefault(name, value)
         self._pw = await async_playwright().start()
         log.info("using %s Chromium at %s", self.chromium.origin, self.chromium.path)
         await self._launch()

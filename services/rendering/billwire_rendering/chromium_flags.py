@@ -20,7 +20,11 @@ LAUNCH_ARGS = [
     # --enable-features, so Playwright's own two are repeated here.
     "--enable-features=NetworkServiceInProcess2,CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies",
 ]
-DRIVER_NODE_OPTIONS = "--max-semi-space-size=2"
+# Playwright's driver (Node.js) takes no options of its own, only its environment: a 2 MB young
+# generation instead of V8's default 16 MB (about 13 MB less for as long as it runs), and one glibc
+# malloc arena instead of one per thread (its worker threads' arenas: 111 against 116-119 MB after
+# 2,000 sends, at the same send rate). Chromium allocates through its own PartitionAlloc.
+DRIVER_ENV = {"NODE_OPTIONS": "--max-semi-space-size=2", "MALLOC_ARENA_MAX": "1"}
 # Belt and braces under the request router: should anything slip past it (a meta refresh's
 # navigation did), it goes to a proxy that is not there, loopback included.
 BLACKHOLE_PROXY = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>"}
