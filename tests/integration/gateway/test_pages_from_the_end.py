@@ -12,6 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
+from tests.integration.document_ties import insert_copies
 from tests.integration.gateway.kept_tables import assert_kept_as_recounted
 from tests.stack import BUYER, Api, Stack, ready_account
 
@@ -63,12 +64,7 @@ async def test_every_offset_page_is_its_slice_of_the_whole_list(stack: Stack) ->
     try:
         account_id = await conn.fetchval("SELECT account_id FROM documents WHERE id = $1", UUID(made[0]["id"]))
         # Three documents created at the same instant as the last one: the sort value ties, the id decides.
-        await conn.execute(
-            "INSERT INTO documents (id, account_id, created_at, type, status, number, client_id, issue_date, version, data,"
-            " updated_at, due_date) SELECT copy.id, account_id, created_at, type, status, NULL, client_id, issue_date, version,"
-            " jsonb_set(data, '{id}', to_jsonb(copy.id::text)), updated_at, due_date"
-            " FROM documents, generate_series(1, 3) AS g, LATERAL (SELECT gen_random_uuid() AS id, g) AS copy WHERE documents.id = $1",
-            UUID(made[5]["id"]))
+        await insert_copies(conn, UUID(made[5]["id"]), 3, keep_issue_date=True)
         for filters in ({name: client_id if value == CLIENT else value for name, value in f.items()} for f in FILTERS):
             for sort in SORTS:
                 whole = await _page(api, sort=sort, limit=100, **filters)

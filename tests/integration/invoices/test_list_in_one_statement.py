@@ -18,7 +18,6 @@ from billwire_invoices.documents import counts
 from billwire_invoices.documents import sql as documents_sql
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import ListDocuments
-from billwire_shared.db import open_schema_pool
 from tests.stack import BUYER, Api, Stack, created, ready_account, unique
 
 PAST = (date.today() - timedelta(days=40)).isoformat()
@@ -117,16 +116,6 @@ def _cases(client_id: str, since: datetime) -> list[tuple[dict[str, Any], str, l
         ({"date_from": date.fromisoformat(PAST) + timedelta(days=1)}, "issue_date >= $2", [date.fromisoformat(PAST) + timedelta(days=1)]),
         ({"status": "open", "date_to": date.fromisoformat(PAST)}, "status = 'open' AND issue_date <= $2", [date.fromisoformat(PAST)]),
     ]
-
-
-@pytest.fixture
-async def invoices_conn(stack: Stack) -> Any:
-    pool = await open_schema_pool(stack.database_url, "invoices", min_size=1, max_size=1)
-    try:
-        async with pool.acquire() as conn:
-            yield conn
-    finally:
-        await pool.close()
 
 
 async def test_every_page_and_its_total_come_in_one_statement(stack: Stack, invoices_conn: asyncpg.Connection) -> None:

@@ -16,7 +16,7 @@ import pytest
 from billwire_invoices.documents import sql as documents_sql
 from billwire_shared.contracts.common import Caller
 from billwire_shared.contracts.documents import ListDocuments
-from billwire_shared.db import open_schema_pool
+from tests.integration.document_ties import insert_copies
 from tests.integration.invoices.test_list_in_one_statement import OneStatement
 from tests.stack import BUYER, Api, Stack, created, ready_account, unique
 
@@ -40,16 +40,6 @@ async def _document(api: Api, doc_type: str, issue_date: str | None, finalize: b
     return final.json()
 
 
-@pytest.fixture
-async def invoices_conn(stack: Stack) -> Any:
-    pool = await open_schema_pool(stack.database_url, "invoices", min_size=1, max_size=1)
-    try:
-        async with pool.acquire() as conn:
-            yield conn
-    finally:
-        await pool.close()
-
-
 async def _list(conn: asyncpg.Connection, query: ListDocuments) -> tuple[list[UUID], int, str | None]:
     counting = OneStatement(conn)
     items, total, next_cursor = await documents_sql.list_documents(counting, query)  # type: ignore[arg-type]
@@ -67,12 +57,7 @@ async def test_every_order_both_ways_is_plain_sqls_with_drafts_and_ties(stack: S
     account_id = await conn.fetchval("SELECT account_id FROM documents WHERE id = $1", UUID(made[0]["id"]))
     # Ties, straight in SQL: drafts created at the same instant as another (no number, no issue date),
     # and an estimate with an invoice's number (numbers are unique per type only).
-    await conn.execute(
-        "INSERT INTO documents (id, account_id, created_at, type, status, number, client_id, issue_date, version, data,"
-        " updated_at, due_date) SELECT copy.id, account_id, created_at, type, status, NULL, client_id, NULL, version,"
-        " jsonb_set(data, '{id}', to_jsonb(copy.id::text)), updated_at, due_date"
-        " FROM documents, generate_series(1, 3) AS g, LATERAL (SELECT gen_random_uuid() AS id, g) AS copy WHERE documents.id = $1",
-        UUID(made[1]["id"]))
+    await insert_copies(conn, UUID(made[1]["id"]), 3, keep_issue_date=False)
     await conn.execute("UPDATE documents SET number = (SELECT number FROM documents WHERE id = $1) WHERE id = $2",
                        UUID(made[0]["id"]), UUID(made[2]["id"]))
     assert await conn.fetchval("SELECT count(*) FROM documents WHERE account_id = $1 AND number IS NULL", account_id) >= 6
