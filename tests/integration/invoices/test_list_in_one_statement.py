@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import pytest
 
 from billwire_invoices.documents import counts
 from billwire_invoices.documents import sql as documents_sql

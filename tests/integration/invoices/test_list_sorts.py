@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import pytest
 
 from billwire_invoices.documents import sql as documents_sql
 from billwire_shared.contracts.common import Caller
