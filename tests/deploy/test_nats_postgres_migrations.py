@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from billwire_cli import small_profile
-
 from tests.deploy.manifests import (
     K8S,
     OVERLAYS,
